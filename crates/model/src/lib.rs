@@ -1,0 +1,23 @@
+//! Rookery's domain types and the rules that belong to them.
+//!
+//! This crate owns identifiers ([`Id`], [`IdGenerator`]), time ([`Timestamp`], [`Clock`]),
+//! validated names ([`Username`], [`Domain`], [`Email`]), and the records the rest of the system
+//! talks about ([`Account`], [`User`], [`Role`]). It performs no I/O: the clock and the random
+//! source are traits that the binary implements and tests replace.
+//!
+//! ```
+//! use rookery_model::{Username, Id};
+//! let name = Username::parse("Alice_1").unwrap();
+//! assert_eq!(name.canonical(), "alice_1");
+//! assert_eq!(Id::from_i64(110_000_000_000_000_000).to_string(), "110000000000000000");
+//! ```
+
+mod account;
+mod id;
+mod names;
+mod time;
+
+pub use account::{Account, ActorType, Role, User};
+pub use id::{Id, IdGenerator, Random};
+pub use names::{Domain, Email, NameError, Username};
+pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -1,0 +1,217 @@
+//! Schema migrations for both engines from one set of files, applied in order, each in its own
+//! transaction, recorded with a checksum in `schema_migrations`.
+
+use sqlx::Connection;
+
+use rookery_store::{SchemaStatus, StoreError};
+
+use crate::db::{Conn, map_err, with_conn};
+
+/// One schema change.
+#[derive(Debug)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration this binary knows, oldest first.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../migrations/0001_initial.sql"),
+}];
+
+/// The newest schema version this binary knows.
+pub fn expected_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Why migrating refused to go on.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(
+        "the database schema is at version {applied}, newer than this binary's {expected}: \
+         run a newer rookery (or restore a backup made by this version)"
+    )]
+    TooNew { applied: i64, expected: i64 },
+    #[error(
+        "migration {version} ({name}) differs from the one applied to this database: \
+         the binary and the database do not belong together"
+    )]
+    Changed { version: i64, name: &'static str },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+)";
+
+/// FNV-1a, 64 bit: enough to notice an edited migration file.
+fn checksum(sql: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in sql.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+async fn applied(mut c: Conn<'_>) -> Result<Vec<(i64, String)>, StoreError> {
+    let sql = "SELECT version, checksum FROM schema_migrations ORDER BY version";
+    with_conn!(c.reborrow(), |e, p| {
+        let rows = sqlx::query(sql)
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                use crate::db::Fields;
+                Ok((r.int("version")?, r.text("checksum")?))
+            })
+            .collect()
+    })
+}
+
+/// Reads where the schema stands without changing anything.
+pub(crate) async fn status(mut c: Conn<'_>) -> Result<SchemaStatus, StoreError> {
+    let exists_sql = match &c {
+        Conn::Sqlite(_) => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        }
+        Conn::Pg(..) => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+        }
+    };
+    let exists = with_conn!(c.reborrow(), |e, p| {
+        use crate::db::Fields;
+        let row = sqlx::query(exists_sql)
+            .persistent(p)
+            .fetch_one(&mut *e)
+            .await
+            .map_err(map_err)?;
+        row.int("n")? > 0
+    });
+    let applied = if exists {
+        applied(c).await?.last().map_or(0, |(v, _)| *v)
+    } else {
+        0
+    };
+    Ok(SchemaStatus {
+        applied,
+        expected: expected_version(),
+    })
+}
+
+/// Applies every missing migration on `conn`, returning the versions applied.
+async fn run_on<DB>(
+    conn: &mut <DB as sqlx::Database>::Connection,
+    wrap: impl for<'c> Fn(&'c mut <DB as sqlx::Database>::Connection) -> Conn<'c>,
+    lock_sql: Option<&'static str>,
+    now_ms: i64,
+) -> Result<Vec<i64>, MigrateError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    sqlx::raw_sql(CREATE_TABLE)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    let mut done = Vec::new();
+    for m in MIGRATIONS {
+        let mut tx = conn.begin().await.map_err(map_err)?;
+        if let Some(lock) = lock_sql {
+            sqlx::raw_sql(lock).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let have = applied(wrap(&mut tx)).await?;
+        if let Some((newest, _)) = have.last() {
+            if *newest > expected_version() {
+                return Err(MigrateError::TooNew {
+                    applied: *newest,
+                    expected: expected_version(),
+                });
+            }
+        }
+        if let Some((_, sum)) = have.iter().find(|(v, _)| *v == m.version) {
+            if *sum != checksum(m.sql) {
+                return Err(MigrateError::Changed {
+                    version: m.version,
+                    name: m.name,
+                });
+            }
+            continue;
+        }
+        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(map_err)?;
+        let record = format!(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) \
+             VALUES ({}, '{}', '{}', {now_ms})",
+            m.version,
+            m.name,
+            checksum(m.sql)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(record))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+        done.push(m.version);
+    }
+    // A database migrated by a newer binary is refused even when nothing was missing.
+    let have = applied(wrap(conn)).await?;
+    if let Some((newest, _)) = have.last() {
+        if *newest > expected_version() {
+            return Err(MigrateError::TooNew {
+                applied: *newest,
+                expected: expected_version(),
+            });
+        }
+    }
+    Ok(done)
+}
+
+/// Applies every missing migration to the SQLite database on `conn`.
+pub(crate) async fn run_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    now_ms: i64,
+) -> Result<Vec<i64>, MigrateError> {
+    run_on::<sqlx::Sqlite>(conn, |c| Conn::Sqlite(c), None, now_ms).await
+}
+
+/// Applies every missing migration to the PostgreSQL database on `conn` (a direct connection,
+/// not through pgBouncer). Concurrent migrators wait on a table lock.
+pub(crate) async fn run_postgres(
+    conn: &mut sqlx::PgConnection,
+    now_ms: i64,
+) -> Result<Vec<i64>, MigrateError> {
+    run_on::<sqlx::Postgres>(
+        conn,
+        |c| Conn::Pg(c, false),
+        Some("LOCK TABLE schema_migrations IN EXCLUSIVE MODE"),
+        now_ms,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_increasing_and_checksums_stable() {
+        let mut last = 0;
+        for m in MIGRATIONS {
+            assert!(m.version > last);
+            last = m.version;
+        }
+        assert_eq!(checksum("abc"), checksum("abc"));
+        assert_ne!(checksum("abc"), checksum("abd"));
+    }
+}

@@ -1,0 +1,150 @@
+//! The storage interface: repository traits that speak Rookery's domain types.
+//!
+//! Use cases depend on [`Store`] (reads, each in its own short transaction) and
+//! [`Transaction`] (a unit of work that commits or rolls back as a whole). The one
+//! implementation lives in `rookery-store-sql` (SQLite and PostgreSQL); nothing here knows
+//! about SQL, so the service and HTTP layers cannot either.
+
+mod error;
+
+use async_trait::async_trait;
+use rookery_model::{Account, Id, Role, Timestamp, User};
+
+pub use error::StoreError;
+
+/// Results of storage calls.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The schema version the database has, against the one this binary was built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// Highest migration applied to the database (0 for an empty database).
+    pub applied: i64,
+    /// Highest migration this binary knows.
+    pub expected: i64,
+}
+
+impl SchemaStatus {
+    /// The database is exactly at this binary's version.
+    pub fn is_current(&self) -> bool {
+        self.applied == self.expected
+    }
+}
+
+/// Connection-pool occupancy, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    pub in_use: u32,
+    pub idle: u32,
+}
+
+/// Counts shown in the instance entity and NodeInfo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InstanceStats {
+    /// Local accounts with a user, not suspended.
+    pub local_users: i64,
+    /// Local statuses, not deleted, not reblogs.
+    pub local_statuses: i64,
+    /// Distinct remote domains with at least one known account.
+    pub known_domains: i64,
+    /// Local users who signed in or posted within the last 30 days.
+    pub active_month: i64,
+    /// … within the last 180 days.
+    pub active_halfyear: i64,
+}
+
+/// A local account together with its user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalAccount {
+    pub account: Account,
+    pub user: User,
+}
+
+/// One page of a keyset-paginated list, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Only rows with an id below this.
+    pub max_id: Option<Id>,
+    pub limit: u32,
+}
+
+/// Reads. Each call sees a consistent snapshot of its own.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The engine behind this store.
+    fn engine(&self) -> Engine;
+
+    /// Connection-pool occupancy.
+    fn pool_stats(&self) -> PoolStats;
+
+    /// A round trip to the database.
+    async fn ping(&self) -> Result<()>;
+
+    /// Where the schema stands.
+    async fn schema_status(&self) -> Result<SchemaStatus>;
+
+    /// Starts a unit of work.
+    async fn begin(&self) -> Result<Box<dyn Transaction>>;
+
+    /// An account by id.
+    async fn account(&self, id: Id) -> Result<Option<Account>>;
+
+    /// A local account and its user by username (any case).
+    async fn local_account_by_username(&self, username: &str) -> Result<Option<LocalAccount>>;
+
+    /// A local account and its user by e-mail address (any case).
+    async fn local_account_by_email(&self, email: &str) -> Result<Option<LocalAccount>>;
+
+    /// Local accounts, newest first.
+    async fn local_accounts(&self, page: Page) -> Result<Vec<LocalAccount>>;
+
+    /// Counts for the instance entity and NodeInfo, as of `now`.
+    async fn instance_stats(&self, now: Timestamp) -> Result<InstanceStats>;
+
+    /// An instance setting stored in the database (set by admins at run time).
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+}
+
+/// Writes (and the reads they depend on) that commit together or not at all.
+/// Dropping a transaction without [`Transaction::commit`] rolls it back.
+#[async_trait]
+pub trait Transaction: Send {
+    /// Inserts an account. [`StoreError::Conflict`] if the username (any case) or URI is taken.
+    async fn insert_account(&mut self, account: &Account) -> Result<()>;
+
+    /// Inserts a user. [`StoreError::Conflict`] if the e-mail (any case) is taken.
+    async fn insert_user(&mut self, user: &User) -> Result<()>;
+
+    /// Replaces a user's password hash.
+    async fn set_password_hash(&mut self, user_id: Id, hash: &str, now: Timestamp) -> Result<()>;
+
+    /// Changes a user's role.
+    async fn set_role(&mut self, user_id: Id, role: Role, now: Timestamp) -> Result<()>;
+
+    /// Suspends (`Some(time)`) or unsuspends (`None`) an account.
+    async fn set_suspended(&mut self, account_id: Id, at: Option<Timestamp>, now: Timestamp)
+    -> Result<()>;
+
+    /// Stores an instance setting.
+    async fn put_setting(&mut self, key: &str, value: &str, now: Timestamp) -> Result<()>;
+
+    /// Makes every write in this unit durable.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
