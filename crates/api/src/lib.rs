@@ -1,1 +1,34 @@
-//! placeholder
+//! Mastodon client API entities, shaped field for field as Mastodon renders them
+//! (docs.joinmastodon.org/entities). Apps parse these strictly: types, nullability and
+//! field presence matter as much as values.
+//!
+//! This crate holds shapes only; `rookery-service` fills them from domain types.
+
+mod account;
+mod instance;
+
+pub use account::{Account, AccountRole, CustomEmoji, Field};
+pub use instance::{
+    InstanceV1, InstanceV2, Rule, V1Configuration, V1Stats, V1Urls, V2Configuration, V2Contact,
+    V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,
+};
+
+use serde::Serialize;
+
+/// Mastodon's error body: `{"error": "..."}` plus an optional `error_description`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Error {
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+impl Error {
+    /// An error with just the message.
+    pub fn new(msg: impl Into<String>) -> Self {
+        Error {
+            error: msg.into(),
+            error_description: None,
+        }
+    }
+}

@@ -1,1 +1,68 @@
-//! placeholder
+//! Rookery's HTTP surface: the Mastodon client API, ActivityPub and discovery endpoints,
+//! HTML pages, and the operational endpoints (`/health`, `/ready`, `/metrics`).
+//!
+//! Handlers are thin: they parse, call one use case on [`rookery_service::Services`], and
+//! render. Errors become responses only here ([`error::ApiError`]).
+
+mod error;
+mod metrics;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, Method, header};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use rookery_service::Services;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+/// Largest request body accepted by default (media uploads will raise it per route).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The routes of the `web` role.
+pub fn web_router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::LINK,
+            HeaderName::from_static("x-ratelimit-reset"),
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(std::time::Duration::from_secs(86_400));
+    routes::router()
+        .fallback(routes::not_found)
+        .layer(RequestBodyLimitLayer::new(DEFAULT_BODY_LIMIT))
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}

@@ -2,6 +2,11 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+/// (year, month, day)
+type Date = (i64, u32, u32);
+/// (hour, minute, second, millisecond)
+type TimeOfDay = (u32, u32, u32, u32);
+
 /// A point in time, in milliseconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -53,7 +58,7 @@ impl Timestamp {
         i64::try_from(ms).ok().map(Timestamp)
     }
 
-    fn civil(self) -> ((i64, u32, u32), (u32, u32, u32, u32)) {
+    fn civil(self) -> (Date, TimeOfDay) {
         let days = self.0.div_euclid(86_400_000);
         let ms_of_day = self.0.rem_euclid(86_400_000);
         // Days to civil date (proleptic Gregorian), after H. Hinnant's `civil_from_days`.

@@ -1,1 +1,9 @@
-//! placeholder
+//! The `rookery` binary's library: configuration, the command line, and the wiring that picks
+//! concrete backends and starts process roles. Nothing below this crate chooses a backend.
+//!
+//! Tests boot the real application through [`app::App`].
+
+pub mod admin;
+pub mod app;
+pub mod cli;
+pub mod config;

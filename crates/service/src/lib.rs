@@ -1,1 +1,71 @@
-//! placeholder
+//! Rookery's use cases. Every entry point (the Mastodon API, HTML pages, ActivityPub, the CLI)
+//! calls these, so a rule is written once.
+//!
+//! [`Services`] bundles what the use cases need — the store, the clock, the random source, the
+//! id generator and the instance [`Settings`] — passed in by the binary, never global.
+
+mod accounts;
+mod error;
+mod instance;
+mod password;
+mod random;
+mod render;
+mod settings;
+mod webfinger;
+
+use std::sync::Arc;
+
+use rookery_model::{Clock, IdGenerator, Random};
+use rookery_store::Store;
+
+pub use accounts::{CreatedAccount, NewLocalAccount};
+pub use error::ServiceError;
+pub use instance::{NodeInfo, ReadyReport, VERSION, mastodon_version};
+pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
+pub use random::SystemRandom;
+pub use settings::{Registrations, Settings, Urls};
+pub use webfinger::{Resource, ResourceError};
+
+/// Results of use cases.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Everything the use cases need, wired once by the binary.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub ids: IdGenerator,
+    pub settings: Arc<Settings>,
+    pub urls: Arc<Urls>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("engine", &self.store.engine())
+            .field("domain", &self.settings.domain)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// Wires the use cases over `store` with the given clock, randomness and settings.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        settings: Settings,
+    ) -> Self {
+        let ids = IdGenerator::new(clock.clone(), random.clone());
+        let urls = Arc::new(Urls::new(&settings));
+        Services {
+            store,
+            clock,
+            random,
+            ids,
+            settings: Arc::new(settings),
+            urls,
+        }
+    }
+}

@@ -1,8 +1,6 @@
 //! Accounts and users.
 
-use rookery_model::{
-    Account, ActorType, Domain, Email, Id, Role, Timestamp, User, Username,
-};
+use rookery_model::{Account, ActorType, Domain, Email, Id, Role, Timestamp, User, Username};
 use rookery_store::{InstanceStats, LocalAccount, Page, StoreError};
 
 use crate::db::{Conn, Fields, map_err, with_conn};
@@ -25,7 +23,8 @@ pub(crate) fn account_from_row(r: &impl Fields) -> Result<Account, StoreError> {
     let domain = match r.opt_text("domain")? {
         None => None,
         Some(d) => Some(
-            Domain::parse(&d).map_err(|e| StoreError::Corrupt(format!("account domain {d:?} {e}")))?,
+            Domain::parse(&d)
+                .map_err(|e| StoreError::Corrupt(format!("account domain {d:?} {e}")))?,
         ),
     };
     let actor_type = r.text("actor_type")?;
@@ -82,7 +81,9 @@ fn local_from_row(r: &impl Fields) -> Result<LocalAccount, StoreError> {
 }
 
 pub(crate) async fn by_id(c: Conn<'_>, id: Id) -> Result<Option<Account>, StoreError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"
+    ));
     with_conn!(c, |e, p| {
         let row = sqlx::query(sql)
             .bind(id.as_i64())

@@ -30,12 +30,32 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use rookery_model::{Account, Id, Role, Timestamp, User};
 use rookery_store::{
-    Engine, InstanceStats, LocalAccount, Page, PoolStats, Result, SchemaStatus, Store,
-    StoreError, Transaction,
+    Engine, InstanceStats, LocalAccount, Page, PoolStats, Result, SchemaStatus, Store, StoreError,
+    Transaction,
 };
 
 use crate::db::{Conn, Pools, map_err, read};
 pub use crate::migrate::{MIGRATIONS, MigrateError, expected_version};
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted_even_in_broken_urls() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("postgres://u:se@cret@ho st/db"),
+            "postgres://u:***@ho st/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+        assert_eq!(redact_url("garbage"), "garbage");
+    }
+}
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -82,14 +102,25 @@ pub fn engine_of(url: &str) -> Option<Engine> {
     }
 }
 
-/// The URL with any password replaced, for messages and logs.
+/// The URL with any password replaced, for messages and logs. Works on malformed URLs too.
 pub fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => raw.to_owned(),
+    let Some(scheme_end) = raw.find("://") else {
+        return raw.to_owned();
+    };
+    let rest = &raw[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].find(':') {
+            Some(colon) => format!(
+                "{}{}:***{}",
+                &raw[..scheme_end + 3],
+                &authority[..colon],
+                &rest[at..]
+            ),
+            None => raw.to_owned(),
+        },
+        None => raw.to_owned(),
     }
 }
 
@@ -269,7 +300,8 @@ impl Store for SqlStore {
     }
 
     async fn local_account_by_username(&self, username: &str) -> Result<Option<LocalAccount>> {
-        read!(&self.pools, |c| accounts::local_by_username(c, username).await)
+        read!(&self.pools, |c| accounts::local_by_username(c, username)
+            .await)
     }
 
     async fn local_account_by_email(&self, email: &str) -> Result<Option<LocalAccount>> {

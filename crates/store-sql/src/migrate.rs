@@ -109,6 +109,17 @@ pub(crate) async fn status(mut c: Conn<'_>) -> Result<SchemaStatus, StoreError> 
     })
 }
 
+/// A database migrated by a newer binary is refused.
+fn refuse_newer(have: &[(i64, String)]) -> Result<(), MigrateError> {
+    match have.last() {
+        Some((newest, _)) if *newest > expected_version() => Err(MigrateError::TooNew {
+            applied: *newest,
+            expected: expected_version(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Applies every missing migration on `conn`, returning the versions applied.
 async fn run_on<DB>(
     conn: &mut <DB as sqlx::Database>::Connection,
@@ -128,17 +139,13 @@ where
     for m in MIGRATIONS {
         let mut tx = conn.begin().await.map_err(map_err)?;
         if let Some(lock) = lock_sql {
-            sqlx::raw_sql(lock).execute(&mut *tx).await.map_err(map_err)?;
+            sqlx::raw_sql(lock)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
         }
         let have = applied(wrap(&mut tx)).await?;
-        if let Some((newest, _)) = have.last() {
-            if *newest > expected_version() {
-                return Err(MigrateError::TooNew {
-                    applied: *newest,
-                    expected: expected_version(),
-                });
-            }
-        }
+        refuse_newer(&have)?;
         if let Some((_, sum)) = have.iter().find(|(v, _)| *v == m.version) {
             if *sum != checksum(m.sql) {
                 return Err(MigrateError::Changed {
@@ -148,7 +155,10 @@ where
             }
             continue;
         }
-        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(map_err)?;
+        sqlx::raw_sql(m.sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let record = format!(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) \
              VALUES ({}, '{}', '{}', {now_ms})",
@@ -166,14 +176,7 @@ where
     }
     // A database migrated by a newer binary is refused even when nothing was missing.
     let have = applied(wrap(conn)).await?;
-    if let Some((newest, _)) = have.last() {
-        if *newest > expected_version() {
-            return Err(MigrateError::TooNew {
-                applied: *newest,
-                expected: expected_version(),
-            });
-        }
-    }
+    refuse_newer(&have)?;
     Ok(done)
 }
 

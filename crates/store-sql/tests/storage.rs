@@ -1,6 +1,8 @@
 //! The storage suite: every test runs on SQLite, on PostgreSQL, and on PostgreSQL through
 //! pgBouncer in transaction pooling mode, each on a fresh database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: failing loudly is the point
+
 use std::sync::Arc;
 
 use rookery_model::{Account, ActorType, Domain, Email, Id, Role, Timestamp, User, Username};
@@ -21,10 +23,7 @@ impl Ctx {
         options(&self.db)
     }
     fn id(&self) -> Id {
-        Id::from_i64(
-            self.next
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst),
-        )
+        Id::from_i64(self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -141,7 +140,9 @@ async fn migrate_twice_changes_nothing(ctx: Ctx) {
 async fn newer_schema_is_refused(ctx: Ctx) {
     let mut tx = ctx.store.begin().await.unwrap();
     // Simulate a newer binary having migrated this database.
-    tx.put_setting("x", "y", Timestamp::from_millis(T0)).await.unwrap();
+    tx.put_setting("x", "y", Timestamp::from_millis(T0))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let direct = ctx.db.migration_url.clone().unwrap_or(ctx.db.url.clone());
     raw_exec(
@@ -153,7 +154,10 @@ async fn newer_schema_is_refused(ctx: Ctx) {
     assert_eq!(status.applied, 9999);
     assert!(!status.is_current());
     match SqlStore::migrate(&ctx.opts(), T0).await {
-        Err(MigrateError::TooNew { applied: 9999, expected }) => {
+        Err(MigrateError::TooNew {
+            applied: 9999,
+            expected,
+        }) => {
             assert_eq!(expected, expected_version())
         }
         other => panic!("expected TooNew, got {other:?}"),
@@ -190,7 +194,13 @@ async fn account_round_trip(ctx: Ctx) {
         .unwrap()
         .unwrap();
     assert_eq!(by_mail.user.id, u.id);
-    assert!(ctx.store.local_account_by_username("bob").await.unwrap().is_none());
+    assert!(
+        ctx.store
+            .local_account_by_username("bob")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(ctx.store.account(Id::from_i64(1)).await.unwrap().is_none());
 }
 
@@ -300,14 +310,20 @@ async fn local_accounts_paginate_newest_first(ctx: Ctx) {
     tx.commit().await.unwrap();
     let first = ctx
         .store
-        .local_accounts(Page { max_id: None, limit: 2 })
+        .local_accounts(Page {
+            max_id: None,
+            limit: 2,
+        })
         .await
         .unwrap();
     let got: Vec<Id> = first.iter().map(|l| l.account.id).collect();
     assert_eq!(got, vec![ids[4], ids[3]]);
     let next = ctx
         .store
-        .local_accounts(Page { max_id: Some(ids[3]), limit: 10 })
+        .local_accounts(Page {
+            max_id: Some(ids[3]),
+            limit: 10,
+        })
         .await
         .unwrap();
     let got: Vec<Id> = next.iter().map(|l| l.account.id).collect();
@@ -321,9 +337,15 @@ async fn instance_stats_count_what_they_should(ctx: Ctx) {
     create_local(&ctx, "one", "one@example.com").await;
     let (two, _) = create_local(&ctx, "two", "two@example.com").await;
     let mut tx = ctx.store.begin().await.unwrap();
-    tx.insert_account(&account(&ctx, "r1", Some("a.example"))).await.unwrap();
-    tx.insert_account(&account(&ctx, "r2", Some("a.example"))).await.unwrap();
-    tx.insert_account(&account(&ctx, "r3", Some("b.example"))).await.unwrap();
+    tx.insert_account(&account(&ctx, "r1", Some("a.example")))
+        .await
+        .unwrap();
+    tx.insert_account(&account(&ctx, "r2", Some("a.example")))
+        .await
+        .unwrap();
+    tx.insert_account(&account(&ctx, "r3", Some("b.example")))
+        .await
+        .unwrap();
     tx.set_suspended(two.id, Some(now), now).await.unwrap();
     tx.commit().await.unwrap();
     let stats = ctx.store.instance_stats(now).await.unwrap();
@@ -388,7 +410,12 @@ async fn many_concurrent_queries(ctx: Ctx) {
             Err(e) => errors.push(e.to_string()),
         }
     }
-    assert!(errors.is_empty(), "{} errors, first: {:?}", errors.len(), errors.first());
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
 }
 
 #[tokio::test]
@@ -406,6 +433,11 @@ async fn unreachable_database_is_reported_as_unavailable() {
 
 #[tokio::test]
 async fn unknown_url_scheme_is_refused() {
-    let err = SqlStore::connect(&DbOptions::new("mysql://x")).await.unwrap_err();
-    assert!(err.to_string().contains("unsupported database URL"), "{err}");
+    let err = SqlStore::connect(&DbOptions::new("mysql://x"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("unsupported database URL"),
+        "{err}"
+    );
 }

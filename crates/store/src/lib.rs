@@ -139,8 +139,12 @@ pub trait Transaction: Send {
     async fn set_role(&mut self, user_id: Id, role: Role, now: Timestamp) -> Result<()>;
 
     /// Suspends (`Some(time)`) or unsuspends (`None`) an account.
-    async fn set_suspended(&mut self, account_id: Id, at: Option<Timestamp>, now: Timestamp)
-    -> Result<()>;
+    async fn set_suspended(
+        &mut self,
+        account_id: Id,
+        at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<()>;
 
     /// Stores an instance setting.
     async fn put_setting(&mut self, key: &str, value: &str, now: Timestamp) -> Result<()>;

@@ -77,12 +77,18 @@ static PGBOUNCER: OnceLock<Result<PgBouncer, String>> = OnceLock::new();
 
 /// The test PostgreSQL server: `TEST_DATABASE_URL`'s, or a cluster started for this process.
 pub fn postgres() -> Result<&'static PgServer, String> {
-    POSTGRES.get_or_init(start_postgres).as_ref().map_err(Clone::clone)
+    POSTGRES
+        .get_or_init(start_postgres)
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// The test pgBouncer, started for this process in front of [`postgres`].
 pub fn pgbouncer() -> Result<&'static PgBouncer, String> {
-    PGBOUNCER.get_or_init(start_pgbouncer).as_ref().map_err(Clone::clone)
+    PGBOUNCER
+        .get_or_init(start_pgbouncer)
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 const PG_PACKAGE_HINT: &str = "PostgreSQL server binaries (initdb, pg_ctl, psql) were not found \
@@ -155,9 +161,11 @@ fn hand_to_service_user(dir: &Path) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err("chown to the postgres user failed: does the user `postgres` exist? \
+        Err(
+            "chown to the postgres user failed: does the user `postgres` exist? \
              (it comes with the Debian package `postgresql`)"
-            .to_owned())
+                .to_owned(),
+        )
     }
 }
 
@@ -177,7 +185,9 @@ fn wait_for_port(port: u16, what: &str, log: &Path) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(50));
     }
     let tail = std::fs::read_to_string(log).unwrap_or_default();
-    Err(format!("{what} did not start listening on port {port}: {tail}"))
+    Err(format!(
+        "{what} did not start listening on port {port}: {tail}"
+    ))
 }
 
 /// Starts a process that waits for this test process to end, then runs `cleanup` (a shell
@@ -223,10 +233,15 @@ fn start_postgres() -> Result<PgServer, String> {
     let data = dir.join("data");
     hand_to_service_user(&dir)?;
     run(
-        command_as_service_user(&initdb)
-            .arg("-D")
-            .arg(&data)
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]),
+        command_as_service_user(&initdb).arg("-D").arg(&data).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]),
         "initdb",
     )?;
     let port = free_port()?;
@@ -247,7 +262,11 @@ fn start_postgres() -> Result<PgServer, String> {
     )?;
     let stop = format!(
         "{} {} -D {} -m immediate stop; rm -rf {}",
-        if running_as_root() { "runuser -u postgres --" } else { "" },
+        if running_as_root() {
+            "runuser -u postgres --"
+        } else {
+            ""
+        },
         pg_ctl.display(),
         data.display(),
         dir.display()

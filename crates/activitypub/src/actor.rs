@@ -1,0 +1,89 @@
+//! Actors (`Person`, `Service`, …) as Rookery publishes them, Mastodon-compatible.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// An actor document. Field names follow ActivityStreams and Mastodon's extensions.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    #[serde(rename = "@context")]
+    pub context: Value,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub following: String,
+    pub followers: String,
+    pub inbox: String,
+    pub outbox: String,
+    pub featured: String,
+    pub featured_tags: String,
+    pub preferred_username: String,
+    pub name: String,
+    pub summary: String,
+    pub url: String,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub published: String,
+    pub memorial: bool,
+    pub public_key: PublicKey,
+    pub tag: Vec<Value>,
+    pub attachment: Vec<Value>,
+    pub endpoints: Endpoints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<Image>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+}
+
+/// `publicKey` of an actor.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKey {
+    pub id: String,
+    pub owner: String,
+    pub public_key_pem: String,
+}
+
+/// `endpoints` of an actor.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub shared_inbox: String,
+}
+
+/// An `Image` (avatar or header).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub media_type: String,
+    pub url: String,
+}
+
+/// The `@context` Mastodon sends with actors: ActivityStreams, security, and the `toot:`
+/// and schema.org extensions the fields above use.
+pub fn actor_context() -> Value {
+    json!([
+        crate::AS_CONTEXT,
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "featured": {"@id": "toot:featured", "@type": "@id"},
+            "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
+            "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+            "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "memorial": "toot:memorial",
+            "Emoji": "toot:Emoji",
+            "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
+        }
+    ])
+}

@@ -1,0 +1,63 @@
+//! Errors as HTTP responses, in Mastodon's `{"error": "..."}` shape.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use rookery_api as api;
+use rookery_service::ServiceError;
+
+/// An error on its way to the client. The cause of 5xx errors is logged, never sent.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with this status and client-facing message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// Mastodon's 404.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Record not found")
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        if let Some(cause) = e.log_cause() {
+            tracing::error!(error = %cause, "request failed");
+        }
+        match e {
+            ServiceError::Invalid { .. } | ServiceError::Conflict(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Validation failed: {e}"),
+            ),
+            ServiceError::NotFound(_) => ApiError::not_found(),
+            ServiceError::Unavailable(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service temporarily unavailable",
+            ),
+            ServiceError::Internal(_) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(api::Error::new(self.message))).into_response()
+    }
+}

@@ -1,0 +1,87 @@
+//! Actors: the ActivityPub document and the HTML profile at the same place.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use rookery_activitypub::{ACTIVITY_JSON, wants_activity_json};
+
+use crate::{ApiError, AppState};
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /users/{username}` — the actor as ActivityPub JSON when asked for it
+/// (`application/activity+json`, `application/ld+json`), otherwise a redirect to the profile
+/// page.
+pub(crate) async fn actor(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let actor = state.services.local_actor(&username).await?;
+    if wants_activity_json(accept) {
+        Ok((
+            [
+                (header::CONTENT_TYPE, ACTIVITY_JSON),
+                (header::VARY, "Accept"),
+            ],
+            Json(actor),
+        )
+            .into_response())
+    } else {
+        Ok(Redirect::to(&actor.url).into_response())
+    }
+}
+
+/// `GET /@{username}` — the HTML profile page (ActivityPub clients asking for JSON get the
+/// actor, as Mastodon does).
+pub(crate) async fn profile_page(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let actor = state.services.local_actor(&username).await?;
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if wants_activity_json(accept) {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, ACTIVITY_JSON),
+                (header::VARY, "Accept"),
+            ],
+            Json(actor),
+        )
+            .into_response());
+    }
+    let domain = &state.services.settings.domain;
+    let name = if actor.name.is_empty() {
+        actor.preferred_username.clone()
+    } else {
+        actor.name.clone()
+    };
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} (@{user}@{domain})</title>\
+         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{id}\">\
+         </head><body><main><h1>{title}</h1><p>@{user}@{domain}</p>\
+         <div class=\"note\">{summary}</div></main></body></html>\n",
+        title = escape(&name),
+        user = escape(&actor.preferred_username),
+        id = escape(&actor.id),
+        summary = actor.summary, // already sanitised HTML
+    );
+    Ok(([(header::VARY, "Accept")], Html(page)).into_response())
+}

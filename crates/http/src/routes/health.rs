@@ -1,0 +1,49 @@
+//! Operational endpoints: liveness, readiness, metrics.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use crate::AppState;
+
+/// `GET /health` — the process is alive.
+pub(crate) async fn health() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "OK")
+}
+
+/// `GET /ready` — the database answers and the schema is current; 503 with the reasons if not.
+pub(crate) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let report = state.services.ready().await;
+    let check = |r: &Result<(), String>| match r {
+        Ok(()) => json!("ok"),
+        Err(e) => json!(e),
+    };
+    let body = json!({
+        "status": if report.is_ready() { "ready" } else { "unavailable" },
+        "checks": {
+            "database": check(&report.database),
+            "schema": check(&report.schema),
+        }
+    });
+    let status = if report.is_ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+/// `GET /metrics` — Prometheus text format.
+pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let pool = state.services.store.pool_stats();
+    state.metrics.set_pool(pool.in_use, pool.idle);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}

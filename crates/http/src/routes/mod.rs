@@ -1,0 +1,43 @@
+//! Route table. One module per endpoint group.
+
+mod actors;
+mod discovery;
+mod health;
+mod instance;
+mod static_files;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::{ApiError, AppState};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
+        .route("/api/v1/instance", get(instance::v1))
+        .route("/api/v1/instance/", get(instance::v1))
+        .route("/api/v2/instance", get(instance::v2))
+        .route("/api/v2/instance/", get(instance::v2))
+        .route("/.well-known/webfinger", get(discovery::webfinger))
+        .route("/.well-known/host-meta", get(discovery::host_meta))
+        .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
+        .route("/nodeinfo/2.0", get(discovery::nodeinfo))
+        .route("/nodeinfo/2.0.json", get(discovery::nodeinfo))
+        .route("/users/{username}", get(actors::actor))
+        .route("/@{username}", get(actors::profile_page))
+        .route(
+            "/avatars/original/missing.png",
+            get(static_files::missing_image),
+        )
+        .route(
+            "/headers/original/missing.png",
+            get(static_files::missing_image),
+        )
+}
+
+/// Anything unrouted: Mastodon's 404.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found()
+}

@@ -1,0 +1,155 @@
+//! Wiring: from resolved configuration to a running process.
+
+use std::sync::Arc;
+
+use rookery_http::{AppState, Metrics, web_router};
+use rookery_model::{Clock, SystemClock};
+use rookery_service::{Services, SystemRandom};
+use rookery_store::Store;
+use rookery_store_sql::{MigrateError, SqlStore, redact_url};
+use tokio::net::TcpListener;
+
+use crate::config::{ConfigError, Resolved};
+
+/// A failure to start, phrased for the operator (one line).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Opens the database: prepares the data directory, migrates when configured to, connects,
+/// and refuses a schema that is older (not migrated) or newer than this binary.
+pub async fn open_store(cfg: &Resolved, clock: &dyn Clock) -> Result<SqlStore, StartError> {
+    crate::config::prepare_data_dir(&cfg.data_dir)?;
+    let url = redact_url(&cfg.db.url);
+    if cfg.auto_migrate {
+        migrate(cfg, clock).await?;
+    }
+    let store = SqlStore::connect(&cfg.db)
+        .await
+        .map_err(|e| ConfigError::new("database.url", format!("cannot connect to {url}: {e}")))?;
+    let status = store.schema_status().await.map_err(|e| {
+        ConfigError::new(
+            "database.url",
+            format!("cannot read the schema of {url}: {e}"),
+        )
+    })?;
+    if status.applied > status.expected {
+        return Err(StartError::Other(
+            MigrateError::TooNew {
+                applied: status.applied,
+                expected: status.expected,
+            }
+            .to_string(),
+        ));
+    }
+    if status.applied < status.expected {
+        return Err(StartError::Other(format!(
+            "the database schema is at version {} and this binary needs {}: run `rookery db migrate`",
+            status.applied, status.expected
+        )));
+    }
+    Ok(store)
+}
+
+/// Applies missing migrations; returns the versions applied.
+pub async fn migrate(cfg: &Resolved, clock: &dyn Clock) -> Result<Vec<i64>, StartError> {
+    crate::config::prepare_data_dir(&cfg.data_dir)?;
+    SqlStore::migrate(&cfg.db, clock.now().as_millis())
+        .await
+        .map_err(|e| match e {
+            MigrateError::Store(s) => ConfigError::new(
+                if cfg.db.migration_url.is_some() {
+                    "database.migration_url"
+                } else {
+                    "database.url"
+                },
+                format!("cannot migrate {}: {s}", redact_url(&cfg.db.url)),
+            )
+            .into(),
+            other => StartError::Other(other.to_string()),
+        })
+}
+
+/// The use cases over a store, with the real clock and randomness.
+pub fn services(cfg: &Resolved, store: SqlStore) -> Services {
+    let store: Arc<dyn Store> = Arc::new(store);
+    Services::new(
+        store,
+        Arc::new(SystemClock),
+        Arc::new(SystemRandom),
+        cfg.settings.clone(),
+    )
+}
+
+/// A bound, ready-to-run web server.
+pub struct App {
+    pub listener: TcpListener,
+    pub router: axum::Router,
+    pub services: Services,
+}
+
+impl App {
+    /// Opens the store, builds the services and binds the listener.
+    pub async fn build(cfg: &Resolved) -> Result<App, StartError> {
+        let store = open_store(cfg, &SystemClock).await?;
+        let services = services(cfg, store);
+        let state = AppState {
+            services: services.clone(),
+            metrics: Arc::new(Metrics::new()),
+        };
+        let router = web_router(state);
+        let listener = TcpListener::bind(cfg.listen).await.map_err(|e| {
+            ConfigError::new(
+                "server.listen",
+                format!("cannot listen on {}: {e}", cfg.listen),
+            )
+        })?;
+        Ok(App {
+            listener,
+            router,
+            services,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,413 @@
+//! Configuration: one TOML file, then `ROOKERY_*` environment overrides, then command-line
+//! flags; validated at start-up so a mistake stops the process with one line naming the option.
+//! See `docs/adr/0003-configuration.md` and `rookery config example`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use rookery_model::Domain;
+use rookery_service::{Registrations, Settings};
+
+/// A configuration problem: which option, and why. Displayed as one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{option}: {reason}")]
+pub struct ConfigError {
+    pub option: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(option: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConfigError {
+            option: option.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the SQLite database and local media live.
+    pub data_dir: Option<PathBuf>,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub instance: InstanceConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub domain: String,
+    pub https: Option<bool>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:3000".into(),
+            domain: "localhost:3000".into(),
+            https: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub url: Option<String>,
+    pub migration_url: Option<String>,
+    pub max_connections: u32,
+    pub pgbouncer: bool,
+    pub connect_timeout_secs: u64,
+    pub auto_migrate: Option<bool>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            migration_url: None,
+            max_connections: 10,
+            pgbouncer: false,
+            connect_timeout_secs: 5,
+            auto_migrate: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceConfig {
+    pub title: Option<String>,
+    pub description: String,
+    pub contact_email: String,
+    pub contact_username: Option<String>,
+    pub registrations: String,
+    pub languages: Vec<String>,
+    pub max_characters: u32,
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        InstanceConfig {
+            title: None,
+            description: String::new(),
+            contact_email: String::new(),
+            contact_username: None,
+            registrations: "open".into(),
+            languages: vec!["en".into()],
+            max_characters: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+/// Environment variables that are not configuration options.
+const NOT_OPTIONS: &[&str] = &["ROOKERY_CONFIG"];
+
+/// Reads the file (if any) and applies `ROOKERY_*` overrides from `env`.
+pub fn load(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let mut table = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new("config", format!("cannot read {}: {e}", path.display()))
+            })?;
+            text.parse::<toml::Table>().map_err(|e| {
+                ConfigError::new(
+                    "config",
+                    format!(
+                        "{} is not valid TOML: {}",
+                        path.display(),
+                        one_line(&e.to_string())
+                    ),
+                )
+            })?
+        }
+        None => toml::Table::new(),
+    };
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
+    let mut overrides = Vec::new();
+    for (key, value) in env {
+        let Some(rest) = key.strip_prefix("ROOKERY_") else {
+            continue;
+        };
+        if NOT_OPTIONS.contains(&key.as_str()) || rest.is_empty() {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        if path.iter().any(String::is_empty) {
+            return Err(ConfigError::new(key, "malformed variable name"));
+        }
+        sources.insert(path.join("."), key.clone());
+        overrides.push((path, value));
+    }
+    for (path, raw) in &overrides {
+        set_path(&mut table, path, typed_value(raw))
+            .map_err(|reason| ConfigError::new(path.join("."), reason))?;
+    }
+    // An override read as a number or boolean may be meant as text (a title "2024"):
+    // retry those as strings before giving up.
+    let mut attempts = 0;
+    loop {
+        let de = toml::Value::Table(table.clone());
+        match serde_path_to_error::deserialize::<_, Config>(de) {
+            Ok(config) => return Ok(config),
+            Err(err) => {
+                let path = err.path().to_string();
+                let inner = one_line(&err.inner().to_string());
+                let overridden = overrides.iter().find(|(p, _)| p.join(".") == path);
+                match overridden {
+                    Some((p, raw))
+                        if attempts < overrides.len() && !inner.contains("unknown field") =>
+                    {
+                        attempts += 1;
+                        set_path(&mut table, p, toml::Value::String(raw.clone()))
+                            .map_err(|reason| ConfigError::new(path.clone(), reason))?;
+                    }
+                    _ => {
+                        let option = if path == "." {
+                            "config".to_owned()
+                        } else {
+                            path
+                        };
+                        let reason = match sources.get(&option) {
+                            Some(var) => format!("{inner} (from {var})"),
+                            None => inner,
+                        };
+                        return Err(ConfigError::new(option, reason));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn typed_value(raw: &str) -> toml::Value {
+    match format!("v = {raw}").parse::<toml::Table>() {
+        Ok(mut t) => match t.remove("v") {
+            Some(
+                v @ (toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_)),
+            ) => v,
+            Some(v @ toml::Value::Array(_)) => v,
+            _ => toml::Value::String(raw.to_owned()),
+        },
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let Some((last, parents)) = path.split_last() else {
+        return Err("empty option name".into());
+    };
+    let mut cur = table;
+    for p in parents {
+        let entry = cur
+            .entry(p.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("`{p}` is not a section"))?;
+    }
+    cur.insert(last.clone(), value);
+    Ok(())
+}
+
+/// The configuration checked and resolved into what the process needs.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub settings: Settings,
+    pub db: rookery_store_sql::DbOptions,
+    pub auto_migrate: bool,
+    pub log: LogConfig,
+}
+
+impl Config {
+    /// Checks every value and fills in derived defaults. `data_dir_flag` (`--data-dir`) wins
+    /// over the file.
+    pub fn resolve(&self, data_dir_flag: Option<&Path>) -> Result<Resolved, ConfigError> {
+        let data_dir = data_dir_flag
+            .map(Path::to_path_buf)
+            .or_else(|| self.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let listen: SocketAddr = self.server.listen.parse().map_err(|_| {
+            ConfigError::new(
+                "server.listen",
+                format!(
+                    "{:?} is not an address:port such as 127.0.0.1:3000",
+                    self.server.listen
+                ),
+            )
+        })?;
+        let domain = Domain::parse(&self.server.domain).map_err(|e| {
+            ConfigError::new("server.domain", format!("{:?} {e}", self.server.domain))
+        })?;
+        let https = self.server.https.unwrap_or_else(|| {
+            let host = domain.host();
+            !(host == "localhost" || host.ends_with(".localhost") || host.starts_with("127."))
+        });
+        let url = match &self.database.url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}/rookery.db", data_dir.display()),
+        };
+        check_db_url("database.url", &url)?;
+        if let Some(m) = &self.database.migration_url {
+            check_db_url("database.migration_url", m)?;
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::new(
+                "database.max_connections",
+                "must be at least 1",
+            ));
+        }
+        let engine = rookery_store_sql::engine_of(&url);
+        let auto_migrate = self
+            .database
+            .auto_migrate
+            .unwrap_or(engine == Some(rookery_store::Engine::Sqlite));
+        let mut db = rookery_store_sql::DbOptions::new(url);
+        db.migration_url = self.database.migration_url.clone();
+        db.max_connections = self.database.max_connections;
+        db.pgbouncer = self.database.pgbouncer;
+        db.connect_timeout =
+            std::time::Duration::from_secs(self.database.connect_timeout_secs.max(1));
+
+        let i = &self.instance;
+        let registrations = match i.registrations.as_str() {
+            "open" => Registrations::Open,
+            "approval" => Registrations::Approval,
+            "closed" => Registrations::Closed,
+            other => {
+                return Err(ConfigError::new(
+                    "instance.registrations",
+                    format!("{other:?} is not one of \"open\", \"approval\", \"closed\""),
+                ));
+            }
+        };
+        if let Some(name) = &i.contact_username {
+            rookery_model::Username::parse(name).map_err(|e| {
+                ConfigError::new("instance.contact_username", format!("{name:?} {e}"))
+            })?;
+        }
+        if i.max_characters < 1 {
+            return Err(ConfigError::new(
+                "instance.max_characters",
+                "must be at least 1",
+            ));
+        }
+        let mut settings = Settings::new(domain, https);
+        if let Some(t) = &i.title {
+            settings.title = t.clone();
+        }
+        settings.description = i.description.clone();
+        settings.contact_email = i.contact_email.clone();
+        settings.contact_username = i.contact_username.clone();
+        settings.registrations = registrations;
+        settings.languages = i.languages.clone();
+        settings.max_characters = i.max_characters;
+
+        if self.log.format != "text" && self.log.format != "json" {
+            return Err(ConfigError::new(
+                "log.format",
+                format!("{:?} is not one of \"text\", \"json\"", self.log.format),
+            ));
+        }
+        self.log
+            .level
+            .parse::<tracing_subscriber::filter::Targets>()
+            .map_err(|e| ConfigError::new("log.level", format!("{:?}: {e}", self.log.level)))?;
+        Ok(Resolved {
+            data_dir,
+            listen,
+            settings,
+            db,
+            auto_migrate,
+            log: self.log.clone(),
+        })
+    }
+}
+
+fn check_db_url(option: &str, url: &str) -> Result<(), ConfigError> {
+    match rookery_store_sql::engine_of(url) {
+        Some(rookery_store::Engine::Sqlite) => {
+            let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+            if path.is_empty() {
+                return Err(ConfigError::new(option, "sqlite URL has no file path"));
+            }
+            Ok(())
+        }
+        Some(rookery_store::Engine::Postgres) => {
+            let parsed = url::Url::parse(url).map_err(|e| {
+                ConfigError::new(
+                    option,
+                    format!(
+                        "{:?} is not a valid URL: {e}",
+                        rookery_store_sql::redact_url(url)
+                    ),
+                )
+            })?;
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err(ConfigError::new(option, "PostgreSQL URL has no host"));
+            }
+            Ok(())
+        }
+        None => Err(ConfigError::new(
+            option,
+            format!(
+                "{:?} is not a database URL: expected sqlite://PATH or postgres://USER@HOST/DB",
+                rookery_store_sql::redact_url(url)
+            ),
+        )),
+    }
+}
+
+/// Makes sure the data directory exists and is writable.
+pub fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
+    let fail = |e: std::io::Error| {
+        ConfigError::new(
+            "data_dir",
+            format!("{} is not writable: {e}", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".rookery-write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+/// `rookery config example`: every option, commented, with its default.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+#[cfg(test)]
+mod tests;

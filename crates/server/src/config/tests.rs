@@ -1,0 +1,163 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn write(text: &str) -> (rookery_testkit::TempDir, PathBuf) {
+    let dir = rookery_testkit::TempDir::new("rookery-config").unwrap();
+    let path = dir.path().join("rookery.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn no_config_at_all_gives_a_working_default() {
+    let r = load(None, env(&[])).unwrap().resolve(None).unwrap();
+    assert_eq!(r.listen.to_string(), "127.0.0.1:3000");
+    assert_eq!(r.settings.domain.as_str(), "localhost:3000");
+    assert!(!r.settings.https);
+    assert_eq!(r.db.url, "sqlite://./data/rookery.db");
+    assert!(r.auto_migrate);
+}
+
+#[test]
+fn the_example_is_valid_and_matches_the_defaults() {
+    let (_d, path) = write(EXAMPLE);
+    let from_example = load(Some(&path), env(&[])).unwrap().resolve(None).unwrap();
+    let defaults = load(None, env(&[])).unwrap().resolve(None).unwrap();
+    assert_eq!(from_example.listen, defaults.listen);
+    assert_eq!(from_example.db.url, defaults.db.url);
+    assert_eq!(from_example.settings.title, defaults.settings.title);
+}
+
+#[test]
+fn environment_overrides_the_file() {
+    let (_d, path) = write("[database]\nurl = \"sqlite://x.db\"\nmax_connections = 3\n");
+    let c = load(
+        Some(&path),
+        env(&[
+            (
+                "ROOKERY_DATABASE__URL",
+                "postgres://u:p@db.example:5432/rookery",
+            ),
+            ("ROOKERY_DATABASE__MAX_CONNECTIONS", "20"),
+            ("ROOKERY_SERVER__HTTPS", "true"),
+            ("ROOKERY_INSTANCE__TITLE", "2024"),
+            ("ROOKERY_DATA_DIR", "/srv/rookery"),
+            ("ROOKERY_CONFIG", "ignored"),
+            ("OTHER", "ignored"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.database.url.as_deref(),
+        Some("postgres://u:p@db.example:5432/rookery")
+    );
+    assert_eq!(c.database.max_connections, 20);
+    assert_eq!(c.server.https, Some(true));
+    assert_eq!(c.instance.title.as_deref(), Some("2024"));
+    assert_eq!(c.data_dir, Some(PathBuf::from("/srv/rookery")));
+    let r = c.resolve(Some(Path::new("/flag"))).unwrap();
+    assert_eq!(r.data_dir, PathBuf::from("/flag"));
+    assert!(!r.auto_migrate);
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let (_d, path) = write("[database]\nurll = \"x\"\n");
+    let e = load(Some(&path), env(&[])).unwrap_err();
+    assert_eq!(e.option, "database.urll");
+    assert!(e.reason.contains("unknown field"), "{e}");
+
+    let (_d, path) = write("colour = 1\n");
+    assert_eq!(load(Some(&path), env(&[])).unwrap_err().option, "colour");
+
+    let e = load(None, env(&[("ROOKERY_SERVER__PORT", "1")])).unwrap_err();
+    assert_eq!(e.option, "server.port");
+    assert!(e.reason.contains("ROOKERY_SERVER__PORT"), "{e}");
+}
+
+#[test]
+fn wrong_types_and_bad_values_are_named() {
+    let (_d, path) = write("[database]\nmax_connections = \"many\"\n");
+    assert_eq!(
+        load(Some(&path), env(&[])).unwrap_err().option,
+        "database.max_connections"
+    );
+    let e = load(None, env(&[("ROOKERY_DATABASE__MAX_CONNECTIONS", "lots")])).unwrap_err();
+    assert_eq!(e.option, "database.max_connections");
+
+    let bad = |toml: &str| {
+        let (_d, path) = write(toml);
+        load(Some(&path), env(&[]))
+            .unwrap()
+            .resolve(None)
+            .unwrap_err()
+    };
+    assert_eq!(
+        bad("[database]\nurl = \"mysql://x\"\n").option,
+        "database.url"
+    );
+    assert_eq!(
+        bad("[database]\nurl = \"postgres://\"\n").option,
+        "database.url"
+    );
+    assert_eq!(
+        bad("[database]\nurl = \"postgres://u:secret@ho st/db\"\n").option,
+        "database.url"
+    );
+    assert!(
+        !bad("[database]\nurl = \"postgres://u:secret@ho st/db\"\n")
+            .reason
+            .contains("secret")
+    );
+    assert_eq!(bad("[server]\nlisten = \"3000\"\n").option, "server.listen");
+    assert_eq!(
+        bad("[server]\ndomain = \"exa mple.com\"\n").option,
+        "server.domain"
+    );
+    assert_eq!(
+        bad("[instance]\nregistrations = \"maybe\"\n").option,
+        "instance.registrations"
+    );
+    assert_eq!(bad("[log]\nformat = \"xml\"\n").option, "log.format");
+    assert_eq!(
+        bad("[log]\nlevel = \"rookery=shouty\"\n").option,
+        "log.level"
+    );
+}
+
+#[test]
+fn malformed_toml_is_one_line() {
+    let (_d, path) = write("[database\nurl = ");
+    let e = load(Some(&path), env(&[])).unwrap_err();
+    assert_eq!(e.option, "config");
+    assert!(!e.to_string().contains('\n'), "{e}");
+}
+
+#[test]
+fn missing_file_is_reported() {
+    let e = load(Some(Path::new("/nonexistent/rookery.toml")), env(&[])).unwrap_err();
+    assert!(e.reason.contains("cannot read"), "{e}");
+}
+
+#[test]
+fn unwritable_data_dir_is_reported() {
+    let (_d, path) = write("");
+    // A regular file cannot be a directory, whoever we are.
+    let e = prepare_data_dir(&path.join("sub")).unwrap_err();
+    assert_eq!(e.option, "data_dir");
+}
+
+#[test]
+fn https_default_follows_the_domain() {
+    let r = load(None, env(&[("ROOKERY_SERVER__DOMAIN", "social.example")]))
+        .unwrap()
+        .resolve(None)
+        .unwrap();
+    assert!(r.settings.https);
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real application on real databases, driven over HTTP, and the real
+//! binary driven from the command line. One test binary, to keep link time down.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: failing loudly is the point
+
+mod api;
+mod cli;
+mod kit;

@@ -1,0 +1,214 @@
+//! Local accounts: creation (sign-up and admin), look-up, and the admin operations on them.
+
+use rookery_activitypub::actor::Actor;
+use rookery_activitypub::keys::KeyPair;
+use rookery_api as api;
+use rookery_model::{Account, ActorType, Email, Role, User, Username};
+use rookery_store::{LocalAccount, Page, StoreError};
+
+use crate::{Result, ServiceError, Services, password, render};
+
+/// What it takes to create a local account.
+#[derive(Debug, Clone)]
+pub struct NewLocalAccount {
+    pub username: String,
+    pub email: String,
+    /// `None`: generate one (returned once in [`CreatedAccount::generated_password`]).
+    pub password: Option<String>,
+    pub role: Role,
+    /// Whether the e-mail address counts as confirmed already (true for admin-created accounts).
+    pub confirmed: bool,
+    /// Whether the account may sign in without a moderator's approval.
+    pub approved: bool,
+}
+
+/// A freshly created local account.
+#[derive(Debug, Clone)]
+pub struct CreatedAccount {
+    pub local: LocalAccount,
+    /// The password made up for the account, when none was given.
+    pub generated_password: Option<String>,
+}
+
+impl Services {
+    /// Creates a local account and its user, with a new RSA key pair.
+    pub async fn create_local_account(&self, new: NewLocalAccount) -> Result<CreatedAccount> {
+        let username = Username::parse(new.username.trim())
+            .map_err(|e| ServiceError::invalid("username", e.to_string()))?;
+        let email =
+            Email::parse(&new.email).map_err(|e| ServiceError::invalid("email", e.to_string()))?;
+        let (plain, generated) = match new.password {
+            Some(p) => {
+                password::validate(&p)?;
+                (p, None)
+            }
+            None => {
+                let p = password::generate(self.random.as_ref());
+                (p.clone(), Some(p))
+            }
+        };
+        // Friendly errors before the expensive part; the unique indexes still decide races.
+        if self
+            .store
+            .local_account_by_username(username.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::invalid("username", "is already taken"));
+        }
+        if self
+            .store
+            .local_account_by_email(email.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::invalid("email", "is already taken"));
+        }
+        let hash = password::hash(&plain, self.random.as_ref()).await?;
+        let keys = tokio::task::spawn_blocking(KeyPair::generate)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let private_pem = keys
+            .private_key_pem()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let now = self.clock.now();
+        let account = Account {
+            id: self.ids.next_id(),
+            username,
+            domain: None,
+            display_name: String::new(),
+            note: String::new(),
+            uri: None,
+            url: None,
+            inbox_url: None,
+            shared_inbox_url: None,
+            actor_type: ActorType::Person,
+            public_key_pem: keys.public_key_pem(),
+            private_key_pem: Some(private_pem),
+            locked: false,
+            discoverable: true,
+            followers_count: 0,
+            following_count: 0,
+            statuses_count: 0,
+            last_status_at: None,
+            suspended_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let user = User {
+            id: self.ids.next_id(),
+            account_id: account.id,
+            email,
+            password_hash: hash,
+            role: new.role,
+            confirmed_at: new.confirmed.then_some(now),
+            approved: new.approved,
+            disabled: false,
+            locale: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        let inserted = async {
+            tx.insert_account(&account).await?;
+            tx.insert_user(&user).await
+        }
+        .await;
+        match inserted {
+            Ok(()) => tx.commit().await?,
+            Err(StoreError::Conflict(rule)) if rule.contains("email") => {
+                return Err(ServiceError::invalid("email", "is already taken"));
+            }
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::invalid("username", "is already taken"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(account_id = %account.id, username = %account.username, role = %user.role, "created local account");
+        Ok(CreatedAccount {
+            local: LocalAccount { account, user },
+            generated_password: generated,
+        })
+    }
+
+    /// A local account by username (any case).
+    pub async fn local_account(&self, username: &str) -> Result<LocalAccount> {
+        self.store
+            .local_account_by_username(username)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))
+    }
+
+    /// Local accounts, newest first.
+    pub async fn list_local_accounts(&self, page: Page) -> Result<Vec<LocalAccount>> {
+        Ok(self.store.local_accounts(page).await?)
+    }
+
+    /// Sets a new password (given, or generated and returned).
+    pub async fn reset_password(
+        &self,
+        username: &str,
+        new_password: Option<String>,
+    ) -> Result<Option<String>> {
+        let local = self.local_account(username).await?;
+        let (plain, generated) = match new_password {
+            Some(p) => {
+                password::validate(&p)?;
+                (p, None)
+            }
+            None => {
+                let p = password::generate(self.random.as_ref());
+                (p.clone(), Some(p))
+            }
+        };
+        let hash = password::hash(&plain, self.random.as_ref()).await?;
+        let mut tx = self.store.begin().await?;
+        tx.set_password_hash(local.user.id, &hash, self.clock.now())
+            .await?;
+        tx.commit().await?;
+        Ok(generated)
+    }
+
+    /// Checks a password against a local account's (for sign-in).
+    pub async fn check_password(&self, local: &LocalAccount, password: &str) -> bool {
+        password::verify(password, &local.user.password_hash).await
+    }
+
+    /// Changes a local user's role.
+    pub async fn set_role(&self, username: &str, role: Role) -> Result<LocalAccount> {
+        let mut local = self.local_account(username).await?;
+        let mut tx = self.store.begin().await?;
+        tx.set_role(local.user.id, role, self.clock.now()).await?;
+        tx.commit().await?;
+        local.user.role = role;
+        Ok(local)
+    }
+
+    /// Suspends (or, with `suspend == false`, reinstates) a local account.
+    pub async fn set_suspended(&self, username: &str, suspend: bool) -> Result<LocalAccount> {
+        let mut local = self.local_account(username).await?;
+        let now = self.clock.now();
+        let at = suspend.then_some(now);
+        let mut tx = self.store.begin().await?;
+        tx.set_suspended(local.account.id, at, now).await?;
+        tx.commit().await?;
+        local.account.suspended_at = at;
+        Ok(local)
+    }
+
+    /// The Mastodon Account entity for `account`.
+    pub fn account_entity(&self, account: &Account) -> api::Account {
+        render::account_entity(account, &self.urls)
+    }
+
+    /// The ActivityPub actor of a local, unsuspended account.
+    pub async fn local_actor(&self, username: &str) -> Result<Actor> {
+        let local = Username::parse(username).map_err(|_| ServiceError::NotFound("account"))?;
+        let local = self.local_account(local.as_str()).await?;
+        if local.account.suspended_at.is_some() {
+            return Err(ServiceError::NotFound("account"));
+        }
+        Ok(render::local_actor(&local.account, &self.urls))
+    }
+}

@@ -1,0 +1,55 @@
+//! Use-case errors: what the client may be told, kept apart from the cause that is logged.
+
+use rookery_store::StoreError;
+
+/// Why a use case did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Input was refused; `field` names what was wrong, `message` says why (client-safe).
+    #[error("{field} {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The thing asked for does not exist (or may not be seen).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// It already exists; the text is client-safe.
+    #[error("{0}")]
+    Conflict(String),
+    /// A backend is down; retrying may help. The cause is for the log.
+    #[error("service unavailable")]
+    Unavailable(String),
+    /// A bug or broken data; the cause is for the log.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// An [`ServiceError::Invalid`] for `field`.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The cause to log, if it differs from what the client sees.
+    pub fn log_cause(&self) -> Option<&str> {
+        match self {
+            ServiceError::Unavailable(c) | ServiceError::Internal(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(c) => ServiceError::Unavailable(c),
+            StoreError::Conflict(c) => ServiceError::Conflict(format!("already exists ({c})")),
+            StoreError::NotFound(_) => ServiceError::NotFound("record"),
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Passwords: argon2id hashes in PHC string form.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rookery_model::Random;
+
+use crate::{Result, ServiceError};
+
+/// Shortest password accepted (Mastodon's rule).
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest password accepted (Mastodon's rule; longer input is refused, not truncated).
+pub const MAX_PASSWORD_LEN: usize = 72;
+
+/// Checks the length rules.
+pub fn validate(password: &str) -> Result<()> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        return Err(ServiceError::invalid(
+            "password",
+            format!("is too short (minimum is {MIN_PASSWORD_LEN} characters)"),
+        ));
+    }
+    if n > MAX_PASSWORD_LEN {
+        return Err(ServiceError::invalid(
+            "password",
+            format!("is too long (maximum is {MAX_PASSWORD_LEN} characters)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Hashes with argon2id (the crate's OWASP-recommended defaults: 19 MiB, t=2, p=1).
+/// CPU-heavy: runs on the blocking pool.
+pub async fn hash(password: &str, random: &dyn Random) -> Result<String> {
+    let mut salt = [0u8; 16];
+    random.fill(&mut salt);
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+}
+
+/// Whether `password` matches `phc`. A malformed stored hash never matches.
+pub async fn verify(password: &str, phc: &str) -> bool {
+    let password = password.to_owned();
+    let phc = phc.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&phc)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A random password of 24 URL-safe characters, for accounts created by an admin.
+pub fn generate(random: &dyn Random) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 24];
+    random.fill(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SystemRandom;
+
+    #[tokio::test]
+    async fn hash_and_verify() {
+        let h = hash("correct horse", &SystemRandom).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("correct horse", &h).await);
+        assert!(!verify("wrong horse", &h).await);
+        assert!(!verify("correct horse", "not a hash").await);
+    }
+
+    #[test]
+    fn length_rules() {
+        assert!(validate("1234567").is_err());
+        assert!(validate("12345678").is_ok());
+        assert!(validate(&"x".repeat(73)).is_err());
+        assert_eq!(generate(&SystemRandom).len(), 24);
+    }
+}

@@ -1,0 +1,138 @@
+//! Domain types to API entities and ActivityPub documents.
+
+use rookery_activitypub::actor::{Actor, Endpoints, PublicKey, actor_context};
+use rookery_api as api;
+use rookery_model::{Account, ActorType};
+
+use crate::settings::Urls;
+
+/// Escapes text for HTML.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text to Mastodon-style HTML: paragraphs at blank lines, `<br>` at line breaks.
+pub(crate) fn text_to_html(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    text.split("\n\n")
+        .map(|p| p.trim_matches('\n'))
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br />")))
+        .collect()
+}
+
+/// The profile text as HTML: local notes are stored as the source the user typed.
+fn note_html(account: &Account) -> String {
+    if account.is_local() {
+        text_to_html(&account.note)
+    } else {
+        account.note.clone()
+    }
+}
+
+/// The Mastodon Account entity.
+pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
+    let (url, uri) = if account.is_local() {
+        (
+            urls.profile(account.username.as_str()),
+            urls.actor(account.username.as_str()),
+        )
+    } else {
+        let uri = account.uri.clone().unwrap_or_default();
+        (account.url.clone().unwrap_or_else(|| uri.clone()), uri)
+    };
+    api::Account {
+        id: account.id.to_string(),
+        username: account.username.to_string(),
+        acct: account.acct(),
+        url,
+        uri,
+        display_name: account.display_name.clone(),
+        note: note_html(account),
+        avatar: urls.missing_avatar(),
+        avatar_static: urls.missing_avatar(),
+        header: urls.missing_header(),
+        header_static: urls.missing_header(),
+        locked: account.locked,
+        fields: Vec::new(),
+        emojis: Vec::new(),
+        bot: account.is_bot(),
+        group: account.actor_type == ActorType::Group,
+        discoverable: Some(account.discoverable),
+        indexable: account.discoverable,
+        noindex: Some(!account.discoverable),
+        hide_collections: Some(false),
+        suspended: account.suspended_at.is_some(),
+        memorial: false,
+        created_at: account.created_at.to_rfc3339(),
+        last_status_at: account.last_status_at.map(|t| t.to_date_string()),
+        statuses_count: account.statuses_count,
+        followers_count: account.followers_count,
+        following_count: account.following_count,
+        roles: Vec::new(),
+    }
+}
+
+/// The ActivityPub actor document of a local account.
+pub(crate) fn local_actor(account: &Account, urls: &Urls) -> Actor {
+    let name = account.username.as_str();
+    let id = urls.actor(name);
+    Actor {
+        context: actor_context(),
+        kind: account.actor_type.as_str().to_owned(),
+        following: urls.actor_path(name, "following"),
+        followers: urls.actor_path(name, "followers"),
+        inbox: urls.actor_path(name, "inbox"),
+        outbox: urls.actor_path(name, "outbox"),
+        featured: urls.actor_path(name, "collections/featured"),
+        featured_tags: urls.actor_path(name, "collections/tags"),
+        preferred_username: name.to_owned(),
+        name: account.display_name.clone(),
+        summary: note_html(account),
+        url: urls.profile(name),
+        manually_approves_followers: account.locked,
+        discoverable: account.discoverable,
+        indexable: account.discoverable,
+        published: account.created_at.to_rfc3339(),
+        memorial: false,
+        public_key: PublicKey {
+            id: urls.actor_key(name),
+            owner: id.clone(),
+            public_key_pem: account.public_key_pem.clone(),
+        },
+        tag: Vec::new(),
+        attachment: Vec::new(),
+        endpoints: Endpoints {
+            shared_inbox: urls.shared_inbox(),
+        },
+        icon: None,
+        image: None,
+        id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_from_text() {
+        assert_eq!(text_to_html(""), "");
+        assert_eq!(text_to_html("a\nb\n\nc"), "<p>a<br />b</p><p>c</p>");
+        assert_eq!(
+            text_to_html("<script>&\"'"),
+            "<p>&lt;script&gt;&amp;&quot;&#39;</p>"
+        );
+    }
+}

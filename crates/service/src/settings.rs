@@ -1,0 +1,121 @@
+//! Instance settings (from configuration) and the URLs derived from them.
+
+use rookery_model::Domain;
+
+/// Who may sign up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registrations {
+    Open,
+    /// Anyone may apply; a moderator approves.
+    Approval,
+    Closed,
+}
+
+/// What the instance says about itself and the limits it enforces.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The domain in every local URL and handle (`alice@domain`).
+    pub domain: Domain,
+    /// Whether public URLs use `https://`.
+    pub https: bool,
+    pub title: String,
+    pub description: String,
+    pub contact_email: String,
+    /// Username of the local account shown as the contact.
+    pub contact_username: Option<String>,
+    pub registrations: Registrations,
+    pub languages: Vec<String>,
+    pub max_characters: u32,
+    pub max_media_attachments: u32,
+    /// Overrides the streaming base URL (default: `wss://domain` or `ws://domain`).
+    pub streaming_url: Option<String>,
+}
+
+impl Settings {
+    /// Defaults for `domain`: open registrations, Mastodon's limits.
+    pub fn new(domain: Domain, https: bool) -> Self {
+        Settings {
+            title: domain.to_string(),
+            domain,
+            https,
+            description: String::new(),
+            contact_email: String::new(),
+            contact_username: None,
+            registrations: Registrations::Open,
+            languages: vec!["en".into()],
+            max_characters: 500,
+            max_media_attachments: 4,
+            streaming_url: None,
+        }
+    }
+}
+
+/// Every URL the instance publishes, built in one place.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: String,
+    streaming: String,
+}
+
+impl Urls {
+    /// URLs for `settings`.
+    pub fn new(settings: &Settings) -> Self {
+        let (http, ws) = if settings.https {
+            ("https", "wss")
+        } else {
+            ("http", "ws")
+        };
+        Urls {
+            base: format!("{http}://{}", settings.domain),
+            streaming: settings
+                .streaming_url
+                .clone()
+                .unwrap_or_else(|| format!("{ws}://{}", settings.domain)),
+        }
+    }
+
+    /// `https://domain`, no trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The streaming API base (`wss://domain`).
+    pub fn streaming(&self) -> &str {
+        &self.streaming
+    }
+
+    /// The ActivityPub id of a local actor.
+    pub fn actor(&self, username: &str) -> String {
+        format!("{}/users/{username}", self.base)
+    }
+
+    /// The id of a local actor's key.
+    pub fn actor_key(&self, username: &str) -> String {
+        format!("{}#main-key", self.actor(username))
+    }
+
+    /// The HTML profile page of a local account.
+    pub fn profile(&self, username: &str) -> String {
+        format!("{}/@{username}", self.base)
+    }
+
+    /// An actor's collection or endpoint (`inbox`, `outbox`, `followers`, …).
+    pub fn actor_path(&self, username: &str, path: &str) -> String {
+        format!("{}/{path}", self.actor(username))
+    }
+
+    /// The shared inbox.
+    pub fn shared_inbox(&self) -> String {
+        format!("{}/inbox", self.base)
+    }
+
+    /// The avatar shown when an account has none.
+    pub fn missing_avatar(&self) -> String {
+        format!("{}/avatars/original/missing.png", self.base)
+    }
+
+    /// The header shown when an account has none.
+    pub fn missing_header(&self) -> String {
+        format!("{}/headers/original/missing.png", self.base)
+    }
+}
