@@ -113,7 +113,10 @@ fn init_logging(cfg: &Resolved) {
     use tracing_subscriber::util::SubscriberInitExt;
     let filter: tracing_subscriber::filter::Targets = cfg.log.level.parse().unwrap_or_default();
     let registry = tracing_subscriber::registry().with(filter);
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let _ = if cfg.log.format == "json" {
         registry.with(fmt.json()).try_init()
     } else {
@@ -133,7 +136,7 @@ fn self_command(cli: &Cli) -> String {
     cmd
 }
 
-/// Runs the command; the `String` is what to print on success.
+/// Runs the command.
 pub async fn run(cli: Cli) -> Result<(), StartError> {
     match &cli.command {
         Command::Config {

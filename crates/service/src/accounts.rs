@@ -116,7 +116,10 @@ impl Services {
         }
         .await;
         match inserted {
-            Ok(()) => tx.commit().await?,
+            Ok(()) => {
+                tx.commit().await?;
+                self.forget_stats();
+            }
             Err(StoreError::Conflict(rule)) if rule.contains("email") => {
                 return Err(ServiceError::invalid("email", "is already taken"));
             }
@@ -193,6 +196,7 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.set_suspended(local.account.id, at, now).await?;
         tx.commit().await?;
+        self.forget_stats();
         local.account.suspended_at = at;
         Ok(local)
     }

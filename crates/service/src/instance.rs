@@ -72,7 +72,35 @@ const SUPPORTED_MIME_TYPES: &[&str] = &[
     "video/x-ms-asf",
 ];
 
+/// How long instance counts are reused, in milliseconds.
+const STATS_TTL_MS: i64 = 10_000;
+
 impl Services {
+    /// Instance counts, from the cache when fresh. Local writes that change them call
+    /// [`Services::forget_stats`]; other processes' changes show within the TTL.
+    async fn stats(&self) -> Result<InstanceStats> {
+        let now = self.clock.now();
+        if let Ok(cache) = self.stats_cache.lock()
+            && let Some((at, stats)) = *cache
+            && now.as_millis() - at.as_millis() < STATS_TTL_MS
+            && now >= at
+        {
+            return Ok(stats);
+        }
+        let stats = self.store.instance_stats(now).await?;
+        if let Ok(mut cache) = self.stats_cache.lock() {
+            *cache = Some((now, stats));
+        }
+        Ok(stats)
+    }
+
+    /// Drops cached instance counts.
+    pub(crate) fn forget_stats(&self) {
+        if let Ok(mut cache) = self.stats_cache.lock() {
+            *cache = None;
+        }
+    }
+
     fn statuses_config(&self) -> serde_json::Value {
         json!({
             "max_characters": self.settings.max_characters,
@@ -124,7 +152,7 @@ impl Services {
 
     /// `GET /api/v1/instance`.
     pub async fn instance_v1(&self) -> Result<api::InstanceV1> {
-        let stats = self.store.instance_stats(self.clock.now()).await?;
+        let stats = self.stats().await?;
         let s = &self.settings;
         Ok(api::InstanceV1 {
             uri: s.domain.to_string(),
@@ -159,7 +187,7 @@ impl Services {
 
     /// `GET /api/v2/instance`.
     pub async fn instance_v2(&self) -> Result<api::InstanceV2> {
-        let stats = self.store.instance_stats(self.clock.now()).await?;
+        let stats = self.stats().await?;
         let s = &self.settings;
         Ok(api::InstanceV2 {
             domain: s.domain.to_string(),
@@ -206,7 +234,7 @@ impl Services {
     /// The data behind `/nodeinfo/2.0`.
     pub async fn nodeinfo(&self) -> Result<NodeInfo> {
         Ok(NodeInfo {
-            stats: self.store.instance_stats(self.clock.now()).await?,
+            stats: self.stats().await?,
             open_registrations: self.registrations_open(),
             name: self.settings.title.clone(),
             description: self.settings.description.clone(),

@@ -13,10 +13,11 @@ mod render;
 mod settings;
 mod webfinger;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use rookery_model::Timestamp;
 use rookery_model::{Clock, IdGenerator, Random};
-use rookery_store::Store;
+use rookery_store::{InstanceStats, Store};
 
 pub use accounts::{CreatedAccount, NewLocalAccount};
 pub use error::ServiceError;
@@ -38,6 +39,8 @@ pub struct Services {
     pub ids: IdGenerator,
     pub settings: Arc<Settings>,
     pub urls: Arc<Urls>,
+    /// Instance counts, reused for a few seconds (every app asks for the instance often).
+    stats_cache: Arc<Mutex<Option<(Timestamp, InstanceStats)>>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -66,6 +69,7 @@ impl Services {
             ids,
             settings: Arc::new(settings),
             urls,
+            stats_cache: Arc::new(Mutex::new(None)),
         }
     }
 }
