@@ -4,6 +4,7 @@
 -- PostgreSQL (13+) both accept, so there is nothing to keep in sync. Conventions:
 --   ids         BIGINT, time-sortable (see docs/adr/0002-ids.md), made by the application
 --   times       BIGINT milliseconds since the Unix epoch (UTC)
+--   integers    BIGINT (never INTEGER: PostgreSQL would make it 32-bit)
 --   flags       BOOLEAN (INTEGER 0/1 on SQLite)
 --   JSON        TEXT
 --   uniqueness without regard to case: unique indexes on lower(...)
@@ -265,8 +266,8 @@ CREATE TABLE jobs (
     kind         TEXT NOT NULL,
     payload      TEXT NOT NULL,
     state        TEXT NOT NULL DEFAULT 'ready',
-    attempts     INTEGER NOT NULL DEFAULT 0,
-    max_attempts INTEGER NOT NULL,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    max_attempts BIGINT NOT NULL,
     run_at       BIGINT NOT NULL,
     locked_until BIGINT,
     locked_by    TEXT,

@@ -75,6 +75,37 @@ macro_rules! read {
 }
 pub(crate) use read;
 
+/// Runs `$body` (a `Result`) in a write transaction on `$pools` (SQLite's single writer, or a
+/// PostgreSQL transaction), committing if it succeeds and rolling back if not.
+macro_rules! write {
+    ($pools:expr, |$c:ident| $body:expr) => {{
+        let mut tx = match $pools {
+            $crate::db::Pools::Sqlite { writer, .. } => {
+                $crate::SqlTx::Sqlite(writer.begin().await.map_err($crate::db::map_err)?)
+            }
+            $crate::db::Pools::Postgres { pool, persistent } => $crate::SqlTx::Pg(
+                pool.begin().await.map_err($crate::db::map_err)?,
+                *persistent,
+            ),
+        };
+        let out = {
+            let $c = tx.conn();
+            $body
+        };
+        match out {
+            Ok(v) => {
+                tx.finish(true).await?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = tx.finish(false).await;
+                Err(e)
+            }
+        }
+    }};
+}
+pub(crate) use write;
+
 /// The connection pools behind a store.
 #[derive(Debug, Clone)]
 pub(crate) enum Pools {

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod db;
+mod jobs;
 mod migrate;
 mod settings;
 
@@ -30,7 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use rookery_model::{Account, Id, Role, Timestamp, User};
 use rookery_store::{
-    Engine, InstanceStats, LocalAccount, Page, PoolStats, Result, SchemaStatus, Store, StoreError,
+    Engine, InstanceStats, LocalAccount, NewJob, Page, PoolStats, Result, SchemaStatus, Store, StoreError,
     Transaction,
 };
 
@@ -322,16 +323,26 @@ impl Store for SqlStore {
 }
 
 /// A unit of work on either engine.
-enum SqlTx {
+pub(crate) enum SqlTx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Pg(sqlx::Transaction<'static, sqlx::Postgres>, bool),
 }
 
 impl SqlTx {
-    fn conn(&mut self) -> Conn<'_> {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
             SqlTx::Sqlite(tx) => Conn::Sqlite(tx),
             SqlTx::Pg(tx, persistent) => Conn::Pg(tx, *persistent),
+        }
+    }
+
+    /// Commits (`true`) or rolls back.
+    pub(crate) async fn finish(self, commit: bool) -> Result<()> {
+        match (self, commit) {
+            (SqlTx::Sqlite(tx), true) => tx.commit().await.map_err(map_err),
+            (SqlTx::Sqlite(tx), false) => tx.rollback().await.map_err(map_err),
+            (SqlTx::Pg(tx, _), true) => tx.commit().await.map_err(map_err),
+            (SqlTx::Pg(tx, _), false) => tx.rollback().await.map_err(map_err),
         }
     }
 }
@@ -367,10 +378,19 @@ impl Transaction for SqlTx {
         settings::put(self.conn(), key, value, now).await
     }
 
+    async fn enqueue(&mut self, job: &NewJob) -> Result<bool> {
+        jobs::enqueue(self.conn(), job).await
+    }
+
+    async fn claim_period(&mut self, name: &str, period: i64, now: Timestamp) -> Result<bool> {
+        jobs::claim_period(self.conn(), name, period, now).await
+    }
+
+    async fn prune_expired_tokens(&mut self, before: Timestamp) -> Result<u64> {
+        jobs::prune_expired_tokens(self.conn(), before).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
-        match *self {
-            SqlTx::Sqlite(tx) => tx.commit().await.map_err(map_err),
-            SqlTx::Pg(tx, _) => tx.commit().await.map_err(map_err),
-        }
+        self.finish(true).await
     }
 }

@@ -10,11 +10,15 @@ use rookery_store::{Page, Store, StoreError};
 use rookery_store_sql::{DbOptions, MigrateError, SqlStore, expected_version};
 use rookery_testkit::{Backend, TestDb};
 
+#[path = "storage/jobs.rs"]
+mod jobs;
+use jobs::*;
+
 const T0: i64 = 1_700_000_000_000;
 
-struct Ctx {
+pub struct Ctx {
     db: TestDb,
-    store: SqlStore,
+    pub store: SqlStore,
     next: std::sync::atomic::AtomicI64,
 }
 
@@ -22,7 +26,7 @@ impl Ctx {
     fn opts(&self) -> DbOptions {
         options(&self.db)
     }
-    fn id(&self) -> Id {
+    pub fn id(&self) -> Id {
         Id::from_i64(self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
     }
 }
@@ -71,6 +75,17 @@ suite!(
     settings_upsert,
     hostile_text_is_stored_verbatim,
     many_concurrent_queries,
+    jobs_exist_only_if_their_transaction_commits,
+    unique_keys_prevent_duplicates,
+    claims_take_due_jobs_in_order_with_a_lease,
+    retry_bury_revive_discard,
+    release_hands_jobs_back_at_once,
+    queue_stats_count_by_state,
+    concurrency_overrides_per_node,
+    leases_have_one_holder,
+    periods_are_claimed_once,
+    concurrent_claims_never_share_a_job,
+    prune_expired_tokens_runs,
 );
 
 fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {

@@ -6,11 +6,13 @@
 //! about SQL, so the service and HTTP layers cannot either.
 
 mod error;
+mod jobs;
 
 use async_trait::async_trait;
 use rookery_model::{Account, Id, Role, Timestamp, User};
 
 pub use error::StoreError;
+pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 
 /// Results of storage calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -87,7 +89,7 @@ pub struct Page {
 
 /// Reads. Each call sees a consistent snapshot of its own.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: JobQueue + Send + Sync + 'static {
     /// The engine behind this store.
     fn engine(&self) -> Engine;
 
@@ -145,6 +147,18 @@ pub trait Transaction: Send {
         at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<()>;
+
+    /// Writes a job; it exists if and only if this transaction commits. `false` (and nothing
+    /// written) if a job with the same unique key exists.
+    async fn enqueue(&mut self, job: &NewJob) -> Result<bool>;
+
+    /// Records that periodic job `name` was enqueued for `period`. `false` if it already was
+    /// for this or a later period (so a period is never enqueued twice, whoever asks).
+    async fn claim_period(&mut self, name: &str, period: i64, now: Timestamp) -> Result<bool>;
+
+    /// Deletes OAuth tokens and authorization codes that expired or were revoked before `before`.
+    /// Returns how many rows went.
+    async fn prune_expired_tokens(&mut self, before: Timestamp) -> Result<u64>;
 
     /// Stores an instance setting.
     async fn put_setting(&mut self, key: &str, value: &str, now: Timestamp) -> Result<()>;
