@@ -3,9 +3,7 @@
 
 use async_trait::async_trait;
 use rookery_model::{Id, Timestamp};
-use rookery_store::{
-    Job, JobFilter, JobQueue, JobState, NewJob, QueueStats, Result, StoreError,
-};
+use rookery_store::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats, Result, StoreError};
 
 use crate::SqlStore;
 use crate::db::{Conn, Fields, map_err, read, with_conn, write};
@@ -16,7 +14,8 @@ const JOB_COLUMNS: &str = "id, queue, kind, payload, state, attempts, max_attemp
 fn job_from_row(r: &impl Fields) -> Result<Job> {
     let state = r.text("state")?;
     let int32 = |col: &str| -> Result<i32> {
-        i32::try_from(r.int(col)?).map_err(|_| StoreError::Corrupt(format!("jobs.{col} out of range")))
+        i32::try_from(r.int(col)?)
+            .map_err(|_| StoreError::Corrupt(format!("jobs.{col} out of range")))
     };
     Ok(Job {
         id: Id::from_i64(r.int("id")?),
@@ -60,7 +59,12 @@ pub(crate) async fn enqueue(c: Conn<'_>, job: &NewJob) -> Result<bool> {
     })
 }
 
-pub(crate) async fn claim_period(c: Conn<'_>, name: &str, period: i64, now: Timestamp) -> Result<bool> {
+pub(crate) async fn claim_period(
+    c: Conn<'_>,
+    name: &str,
+    period: i64,
+    now: Timestamp,
+) -> Result<bool> {
     let sql = "INSERT INTO periodic_runs (name, last_period, enqueued_at) VALUES ($1, $2, $3) \
         ON CONFLICT (name) DO UPDATE SET last_period = excluded.last_period, \
         enqueued_at = excluded.enqueued_at WHERE periodic_runs.last_period < excluded.last_period";
@@ -162,12 +166,21 @@ impl JobQueue for SqlStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<Job>> {
-        write!(&self.pools, |c| claim(c, queue, worker, now, lease_until, limit).await)
+        write!(&self.pools, |c| claim(
+            c,
+            queue,
+            worker,
+            now,
+            lease_until,
+            limit
+        )
+        .await)
     }
 
     async fn complete_job(&self, id: Id, worker: &str) -> Result<bool> {
         let sql = "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND state = 'running'";
-        write!(&self.pools, |c| exec!(c, sql, id.as_i64(), worker).map(|n| n == 1))
+        write!(&self.pools, |c| exec!(c, sql, id.as_i64(), worker)
+            .map(|n| n == 1))
     }
 
     async fn retry_job_later(
@@ -196,8 +209,15 @@ impl JobQueue for SqlStore {
     async fn bury_job(&self, id: Id, worker: &str, error: &str, now: Timestamp) -> Result<bool> {
         let sql = "UPDATE jobs SET state = 'dead', last_error = $1, locked_by = NULL, \
             locked_until = NULL, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND state = 'running'";
-        write!(&self.pools, |c| exec!(c, sql, error, now.as_millis(), id.as_i64(), worker)
-            .map(|n| n == 1))
+        write!(&self.pools, |c| exec!(
+            c,
+            sql,
+            error,
+            now.as_millis(),
+            id.as_i64(),
+            worker
+        )
+        .map(|n| n == 1))
     }
 
     async fn extend_leases(&self, worker: &str, until: Timestamp) -> Result<u64> {
@@ -287,7 +307,8 @@ impl JobQueue for SqlStore {
     async fn revive_job(&self, id: Id, now: Timestamp) -> Result<bool> {
         let sql = "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $1, updated_at = $1 \
             WHERE id = $2 AND state = 'dead'";
-        write!(&self.pools, |c| exec!(c, sql, now.as_millis(), id.as_i64()).map(|n| n == 1))
+        write!(&self.pools, |c| exec!(c, sql, now.as_millis(), id.as_i64())
+            .map(|n| n == 1))
     }
 
     async fn discard_job(&self, id: Id) -> Result<bool> {
@@ -307,8 +328,15 @@ impl JobQueue for SqlStore {
                 let sql = "INSERT INTO queue_settings (node, queue, concurrency, updated_at) \
                     VALUES ($1, $2, $3, $4) ON CONFLICT (node, queue) DO UPDATE SET \
                     concurrency = excluded.concurrency, updated_at = excluded.updated_at";
-                write!(&self.pools, |c| exec!(c, sql, node, queue, i64::from(n), now.as_millis()))
-                    .map(|_| ())
+                write!(&self.pools, |c| exec!(
+                    c,
+                    sql,
+                    node,
+                    queue,
+                    i64::from(n),
+                    now.as_millis()
+                ))
+                .map(|_| ())
             }
             None => {
                 let sql = "DELETE FROM queue_settings WHERE node = $1 AND queue = $2";
@@ -352,8 +380,15 @@ impl JobQueue for SqlStore {
             acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at \
                 ELSE excluded.acquired_at END \
             WHERE leases.holder = excluded.holder OR leases.expires_at < excluded.acquired_at";
-        write!(&self.pools, |c| exec!(c, sql, name, holder, until.as_millis(), now.as_millis())
-            .map(|n| n == 1))
+        write!(&self.pools, |c| exec!(
+            c,
+            sql,
+            name,
+            holder,
+            until.as_millis(),
+            now.as_millis()
+        )
+        .map(|n| n == 1))
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {

@@ -31,8 +31,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use rookery_model::{Account, Id, Role, Timestamp, User};
 use rookery_store::{
-    Engine, InstanceStats, LocalAccount, NewJob, Page, PoolStats, Result, SchemaStatus, Store, StoreError,
-    Transaction,
+    Engine, InstanceStats, LocalAccount, NewJob, Page, PoolStats, Result, SchemaStatus, Store,
+    StoreError, Transaction,
 };
 
 use crate::db::{Conn, Pools, map_err, read};

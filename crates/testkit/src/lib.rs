@@ -17,7 +17,7 @@ mod dir;
 mod servers;
 
 pub use dir::TempDir;
-pub use servers::{PgBouncer, PgServer, pgbouncer, postgres};
+pub use servers::{PgBouncer, PgCluster, PgServer, pgbouncer, postgres};
 
 /// The engines a storage test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

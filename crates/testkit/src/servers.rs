@@ -226,60 +226,113 @@ fn start_postgres() -> Result<PgServer, String> {
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
         return from_url(&url);
     }
-    let (initdb, pg_ctl, psql) = find_pg_bins()?;
-    let dir = TempDir::new("rookery-pg")
-        .map_err(|e| format!("cannot create a temp dir: {e}"))?
-        .into_path();
-    let data = dir.join("data");
-    hand_to_service_user(&dir)?;
-    run(
-        command_as_service_user(&initdb).arg("-D").arg(&data).args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ]),
-        "initdb",
-    )?;
-    let port = free_port()?;
-    let log = dir.join("postgres.log");
-    let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=300",
-        dir.display()
-    );
-    run(
-        command_as_service_user(&pg_ctl)
+    let cluster = PgCluster::start()?;
+    let server = cluster.server();
+    // The shared cluster lives as long as the test process; the watchdog stops it.
+    std::mem::forget(cluster);
+    Ok(server)
+}
+
+/// A PostgreSQL cluster of its own, for tests that stop and start the server. Stopped and
+/// removed when dropped (and by a watchdog if the test process dies).
+#[derive(Debug)]
+pub struct PgCluster {
+    pg_ctl: PathBuf,
+    psql: PathBuf,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl PgCluster {
+    /// `initdb` and start a cluster on an ephemeral port.
+    pub fn start() -> Result<PgCluster, String> {
+        let (initdb, pg_ctl, psql) = find_pg_bins()?;
+        let dir = TempDir::new("rookery-pg")
+            .map_err(|e| format!("cannot create a temp dir: {e}"))?
+            .into_path();
+        hand_to_service_user(&dir)?;
+        run(
+            command_as_service_user(&initdb)
+                .arg("-D")
+                .arg(dir.join("data"))
+                .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]),
+            "initdb",
+        )?;
+        let cluster = PgCluster {
+            pg_ctl,
+            psql,
+            port: free_port()?,
+            dir,
+        };
+        let stop = format!(
+            "{} {} -D {} -m immediate stop; rm -rf {}",
+            if running_as_root() {
+                "runuser -u postgres --"
+            } else {
+                ""
+            },
+            cluster.pg_ctl.display(),
+            cluster.dir.join("data").display(),
+            cluster.dir.display()
+        );
+        watchdog(&stop)?;
+        cluster.resume()?;
+        Ok(cluster)
+    }
+
+    /// A handle for creating databases on this cluster.
+    pub fn server(&self) -> PgServer {
+        PgServer {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            user: "postgres".into(),
+            password: None,
+            psql: self.psql.clone(),
+        }
+    }
+
+    /// Starts the (stopped) server again on the same port.
+    pub fn resume(&self) -> Result<(), String> {
+        let log = self.dir.join("postgres.log");
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+             -c full_page_writes=off -c max_connections=300",
+            self.port,
+            self.dir.display()
+        );
+        run(
+            command_as_service_user(&self.pg_ctl)
+                .arg("-D")
+                .arg(self.dir.join("data"))
+                .args(["-o", &opts, "-l"])
+                .arg(&log)
+                .args(["-w", "-t", "60", "start"]),
+            "pg_ctl start",
+        )?;
+        wait_for_port(self.port, "PostgreSQL", &log)
+    }
+
+    /// Stops the server (fast shutdown: connections are cut).
+    pub fn stop(&self) -> Result<(), String> {
+        run(
+            command_as_service_user(&self.pg_ctl)
+                .arg("-D")
+                .arg(self.dir.join("data"))
+                .args(["-m", "fast", "-w", "stop"]),
+            "pg_ctl stop",
+        )
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = command_as_service_user(&self.pg_ctl)
             .arg("-D")
-            .arg(&data)
-            .args(["-o", &opts, "-l"])
-            .arg(&log)
-            .args(["-w", "-t", "60", "start"]),
-        "pg_ctl start",
-    )?;
-    let stop = format!(
-        "{} {} -D {} -m immediate stop; rm -rf {}",
-        if running_as_root() {
-            "runuser -u postgres --"
-        } else {
-            ""
-        },
-        pg_ctl.display(),
-        data.display(),
-        dir.display()
-    );
-    watchdog(&stop)?;
-    wait_for_port(port, "PostgreSQL", &log)?;
-    Ok(PgServer {
-        host: "127.0.0.1".into(),
-        port,
-        user: "postgres".into(),
-        password: None,
-        psql,
-    })
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn from_url(url: &str) -> Result<PgServer, String> {
