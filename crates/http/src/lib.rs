@@ -15,7 +15,7 @@ use axum::http::{HeaderName, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use rookery_service::Services;
+use rookery_service::{LagCheck, Services};
 
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -28,6 +28,20 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub services: Services,
     pub metrics: Arc<Metrics>,
+    /// For processes that run queues: `/ready` also checks their lag.
+    pub lag: Option<Arc<LagCheck>>,
+}
+
+/// `/health`, `/ready` and `/metrics` alone: the admin port of `worker` and `scheduler`
+/// processes.
+pub fn ops_router(state: AppState) -> Router {
+    routes::ops()
+        .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
 }
 
 /// The routes of the `web` role.

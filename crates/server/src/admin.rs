@@ -7,6 +7,7 @@ use rookery_service::{NewLocalAccount, Services};
 use rookery_store::{LocalAccount, Page};
 
 use crate::app::StartError;
+use crate::cli::{JobsCommand, QueuesCommand};
 
 fn fail(e: rookery_service::ServiceError) -> StartError {
     StartError::Other(match e {
@@ -142,4 +143,149 @@ pub async fn suspend(
     } else {
         format!("{} is suspended.\n", l.account.username)
     })
+}
+
+fn parse_id(text: &str) -> Result<rookery_model::Id, StartError> {
+    text.parse()
+        .map_err(|_| StartError::Other(format!("{text:?} is not a job id")))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, StartError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| StartError::Other(e.to_string()))
+}
+
+/// `admin jobs …`.
+pub async fn jobs(services: &Services, command: &JobsCommand) -> Result<String, StartError> {
+    match command {
+        JobsCommand::List {
+            queue,
+            state,
+            limit,
+            json: as_json,
+        } => {
+            let jobs = services
+                .list_jobs(queue.as_deref(), state.as_deref(), *limit)
+                .await
+                .map_err(fail)?;
+            if *as_json {
+                return json(&jobs);
+            }
+            let mut out = format!(
+                "{:<20} {:<10} {:<24} {:<8} {:>8}  {:<24} {}\n",
+                "ID", "QUEUE", "KIND", "STATE", "ATTEMPTS", "RUN AT", "LAST ERROR"
+            );
+            for j in &jobs {
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:<10} {:<24} {:<8} {:>4}/{:<3}  {:<24} {}",
+                    j.id,
+                    j.queue,
+                    j.kind,
+                    j.state,
+                    j.attempts,
+                    j.max_attempts,
+                    j.run_at,
+                    j.last_error.as_deref().unwrap_or("")
+                );
+            }
+            Ok(out)
+        }
+        JobsCommand::Show { id, json: as_json } => {
+            let job = services.job(parse_id(id)?).await.map_err(fail)?;
+            if *as_json {
+                return json(&job);
+            }
+            let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            Ok(format!(
+                "id:           {}\nqueue:        {}\nkind:         {}\nstate:        {}\n\
+                 attempts:     {} of {}\nrun at:       {}\nlocked by:    {}\nlocked until: {}\n\
+                 unique key:   {}\ncreated:      {}\nupdated:      {}\nlast error:   {}\npayload:      {}\n",
+                job.id,
+                job.queue,
+                job.kind,
+                job.state,
+                job.attempts,
+                job.max_attempts,
+                job.run_at,
+                opt(&job.locked_by),
+                opt(&job.locked_until),
+                opt(&job.unique_key),
+                job.created_at,
+                job.updated_at,
+                opt(&job.last_error),
+                job.payload
+            ))
+        }
+        JobsCommand::Retry { id } => {
+            services.retry_job(parse_id(id)?).await.map_err(fail)?;
+            Ok(format!("Job {id} will run again.\n"))
+        }
+        JobsCommand::Discard { id } => {
+            services.discard_job(parse_id(id)?).await.map_err(fail)?;
+            Ok(format!("Job {id} discarded.\n"))
+        }
+        JobsCommand::Stats { json: as_json } => {
+            let stats = services.queue_stats().await.map_err(fail)?;
+            if *as_json {
+                return json(&stats);
+            }
+            let mut out = format!(
+                "{:<10} {:>8} {:>10} {:>8} {:>8} {:>10}\n",
+                "QUEUE", "DUE", "SCHEDULED", "RUNNING", "DEAD", "LAG (s)"
+            );
+            for q in &stats {
+                let _ = writeln!(
+                    out,
+                    "{:<10} {:>8} {:>10} {:>8} {:>8} {:>10.1}",
+                    q.queue, q.due, q.scheduled, q.running, q.dead, q.lag_seconds
+                );
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `admin queues …`.
+pub async fn queues(services: &Services, command: &QueuesCommand) -> Result<String, StartError> {
+    match command {
+        QueuesCommand::SetConcurrency {
+            queue,
+            concurrency,
+            node,
+            clear,
+        } => {
+            let value = match (concurrency, clear) {
+                (_, true) => None,
+                (Some(n), false) => Some(*n),
+                (None, false) => {
+                    return Err(StartError::Other(
+                        "give a concurrency (or --clear to remove the override)".into(),
+                    ));
+                }
+            };
+            services
+                .set_queue_concurrency(queue, value, node)
+                .await
+                .map_err(fail)?;
+            Ok(match value {
+                Some(n) => format!(
+                    "Queue {queue} on node {node}: concurrency {n} (running workers apply it within seconds).\n"
+                ),
+                None => format!("Queue {queue} on node {node}: override removed.\n"),
+            })
+        }
+        QueuesCommand::Overrides { node } => {
+            let list = services.queue_overrides(node).await.map_err(fail)?;
+            if list.is_empty() {
+                return Ok(format!("No overrides for node {node}.\n"));
+            }
+            let mut out = String::new();
+            for (q, n) in list {
+                let _ = writeln!(out, "{q:<10} {n}");
+            }
+            Ok(out)
+        }
+    }
 }

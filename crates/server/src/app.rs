@@ -85,7 +85,7 @@ pub fn services(cfg: &Resolved, store: SqlStore) -> Services {
     )
 }
 
-/// A bound, ready-to-run web server.
+/// A bound, ready-to-run web server (the `web` role alone; tests boot it directly).
 pub struct App {
     pub listener: TcpListener,
     pub router: axum::Router,
@@ -100,6 +100,7 @@ impl App {
         let state = AppState {
             services: services.clone(),
             metrics: Arc::new(Metrics::new()),
+            lag: None,
         };
         let router = web_router(state);
         let listener = TcpListener::bind(cfg.listen).await.map_err(|e| {

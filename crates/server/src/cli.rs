@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use rookery_model::{Role, SystemClock};
 
-use crate::app::{self, App, StartError};
+use crate::app::{self, StartError};
 use crate::config::{self, Resolved};
+use crate::roles::{self, ConfigSource, Roles};
 
 /// Rookery: a Mastodon-compatible ActivityPub server.
 #[derive(Debug, Parser)]
@@ -24,12 +25,38 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run every role (web, and later streaming, workers, scheduler) in one process.
+    /// Run every role (web, worker with every queue, scheduler) in one process.
     Serve {
         /// Address to listen on (overrides `server.listen`).
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Run the web role only: the API, ActivityPub and HTML pages.
+    Web {
+        /// Address to listen on (overrides `server.listen`).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Run a worker for some queues, e.g. `--queues ingress=8,push=16,pull=4`.
+    Worker {
+        /// Queues and their concurrency (default: `[worker] queues` from the configuration).
+        #[arg(long)]
+        queues: Option<String>,
+        /// This machine's name for concurrency overrides (overrides `worker.node`).
+        #[arg(long)]
+        node: Option<String>,
+        /// Where to serve /health, /ready and /metrics (overrides `server.admin_listen`).
+        #[arg(long)]
+        admin_listen: Option<String>,
+    },
+    /// Run the scheduler (periodic jobs). Run two or more: one leads, the others stand by.
+    Scheduler {
+        /// Where to serve /health, /ready and /metrics (overrides `server.admin_listen`).
+        #[arg(long)]
+        admin_listen: Option<String>,
+    },
+    /// Run the streaming API role (not available yet).
+    Streaming,
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -70,6 +97,69 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Jobs in the queues.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Queue settings.
+    Queues {
+        #[command(subcommand)]
+        command: QueuesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first.
+    List {
+        #[arg(long)]
+        queue: Option<String>,
+        /// ready, running or dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one job, with its payload and last error.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a dead job run again.
+    Retry { id: String },
+    /// Delete a job that is not running.
+    Discard { id: String },
+    /// Counts and lag per queue.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueuesCommand {
+    /// Change a queue's concurrency on one node; running workers pick it up within seconds.
+    SetConcurrency {
+        queue: String,
+        /// Concurrent jobs (0 pauses the queue on that node).
+        concurrency: Option<u32>,
+        /// The node (`worker.node`, default the host name).
+        #[arg(long)]
+        node: String,
+        /// Remove the override: the node's configuration applies again.
+        #[arg(long, conflicts_with = "concurrency")]
+        clear: bool,
+    },
+    /// Show a node's concurrency overrides.
+    Overrides {
+        #[arg(long)]
+        node: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +190,19 @@ pub enum AccountsCommand {
         #[arg(long)]
         undo: bool,
     },
+}
+
+fn parse_addr(option: &str, text: &str) -> Result<std::net::SocketAddr, StartError> {
+    text.parse().map_err(|_| {
+        config::ConfigError::new(option, format!("{text:?} is not an address:port")).into()
+    })
+}
+
+fn source(cli: &Cli) -> ConfigSource {
+    ConfigSource {
+        file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+    }
 }
 
 fn resolve(cli: &Cli) -> Result<Resolved, StartError> {
@@ -158,30 +261,89 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             );
             Ok(())
         }
-        Command::Serve { listen } => {
+        Command::Serve { listen } | Command::Web { listen } => {
             let mut cfg = resolve(&cli)?;
             if let Some(l) = listen {
-                cfg.listen = l.parse().map_err(|_| {
-                    config::ConfigError::new("--listen", format!("{l:?} is not an address:port"))
-                })?;
+                cfg.listen = parse_addr("--listen", l)?;
             }
             init_logging(&cfg);
-            let app = App::build(&cfg).await?;
-            let bound = app.local_addr().unwrap_or(cfg.listen);
-            println!(
-                "Rookery {} is running at {}/ (listening on {bound}, database {})",
-                rookery_service::VERSION,
-                app.services.urls.base(),
-                rookery_store_sql::redact_url(&cfg.db.url),
-            );
-            println!(
-                "Create the first admin account with:\n  {} admin accounts create USERNAME --email YOU@EXAMPLE.COM --role owner",
-                self_command(&cli)
-            );
-            app.run(app::shutdown_signal())
-                .await
-                .map_err(|e| StartError::Other(format!("server error: {e}")))
+            let everything = matches!(cli.command, Command::Serve { .. });
+            let roles = Roles {
+                web: true,
+                worker: everything.then(|| cfg.worker.queues.clone()),
+                scheduler: everything,
+            };
+            let command = self_command(&cli);
+            roles::run(&cfg, roles, source(&cli), |services, bound| {
+                println!(
+                    "Rookery {} is running at {}/ (listening on {}, database {})",
+                    rookery_service::VERSION,
+                    services.urls.base(),
+                    bound.map_or_else(|| cfg.listen.to_string(), |a| a.to_string()),
+                    rookery_store_sql::redact_url(&cfg.db.url),
+                );
+                println!(
+                    "Create the first admin account with:\n  {command} admin accounts create USERNAME --email YOU@EXAMPLE.COM --role owner"
+                );
+            })
+            .await
         }
+        Command::Worker {
+            queues,
+            node,
+            admin_listen,
+        } => {
+            let mut cfg = resolve(&cli)?;
+            if let Some(a) = admin_listen {
+                cfg.admin_listen = parse_addr("--admin-listen", a)?;
+            }
+            if let Some(n) = node {
+                cfg.worker.options.node = n.clone();
+            }
+            let queues = match queues {
+                Some(q) => rookery_jobs::parse_queue_list(q)
+                    .map_err(|e| config::ConfigError::new("--queues", e))?,
+                None => cfg.worker.queues.clone(),
+            };
+            init_logging(&cfg);
+            let roles = Roles {
+                web: false,
+                worker: Some(queues),
+                scheduler: false,
+            };
+            roles::run(&cfg, roles, source(&cli), |_, bound| {
+                println!(
+                    "Rookery worker on node {} (health and metrics on {})",
+                    cfg.worker.options.node,
+                    bound.map_or_else(|| cfg.admin_listen.to_string(), |a| a.to_string())
+                );
+            })
+            .await
+        }
+        Command::Scheduler { admin_listen } => {
+            let mut cfg = resolve(&cli)?;
+            if let Some(a) = admin_listen {
+                cfg.admin_listen = parse_addr("--admin-listen", a)?;
+            }
+            init_logging(&cfg);
+            let roles = Roles {
+                web: false,
+                worker: None,
+                scheduler: true,
+            };
+            roles::run(&cfg, roles, source(&cli), |_, bound| {
+                println!(
+                    "Rookery scheduler (health and metrics on {})",
+                    bound.map_or_else(|| cfg.admin_listen.to_string(), |a| a.to_string())
+                );
+            })
+            .await
+        }
+        Command::Streaming => Err(StartError::Other(
+            "the streaming role is not available in this version: the streaming API has not been \
+             built yet. Run `rookery web` (or `rookery serve`) for everything else."
+                .into(),
+        )),
         Command::Db { command } => {
             let cfg = resolve(&cli)?;
             init_logging(&cfg);
@@ -229,35 +391,45 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
             }
         }
-        Command::Admin {
-            command: AdminCommand::Accounts { command },
-        } => {
+        Command::Admin { command } => {
             let cfg = resolve(&cli)?;
             init_logging(&cfg);
             let store = app::open_store(&cfg, &SystemClock).await?;
             let services = app::services(&cfg, store);
             let out = match command {
-                AccountsCommand::Create {
-                    username,
-                    email,
-                    role,
-                } => crate::admin::create(&services, username, email, *role).await?,
-                AccountsCommand::List { limit } => crate::admin::list(&services, *limit).await?,
-                AccountsCommand::Show { username } => {
-                    crate::admin::show(&services, username).await?
-                }
-                AccountsCommand::ResetPassword { username } => {
-                    crate::admin::reset_password(&services, username).await?
-                }
-                AccountsCommand::SetRole { username, role } => {
-                    crate::admin::set_role(&services, username, *role).await?
-                }
-                AccountsCommand::Suspend { username, undo } => {
-                    crate::admin::suspend(&services, username, *undo).await?
+                AdminCommand::Accounts { command } => accounts(&services, command).await?,
+                AdminCommand::Jobs { command } => crate::admin::jobs(&services, command).await?,
+                AdminCommand::Queues { command } => {
+                    crate::admin::queues(&services, command).await?
                 }
             };
             print!("{out}");
             Ok(())
         }
     }
+}
+
+async fn accounts(
+    services: &rookery_service::Services,
+    command: &AccountsCommand,
+) -> Result<String, StartError> {
+    let out = match command {
+        AccountsCommand::Create {
+            username,
+            email,
+            role,
+        } => crate::admin::create(services, username, email, *role).await?,
+        AccountsCommand::List { limit } => crate::admin::list(services, *limit).await?,
+        AccountsCommand::Show { username } => crate::admin::show(services, username).await?,
+        AccountsCommand::ResetPassword { username } => {
+            crate::admin::reset_password(services, username).await?
+        }
+        AccountsCommand::SetRole { username, role } => {
+            crate::admin::set_role(services, username, *role).await?
+        }
+        AccountsCommand::Suspend { username, undo } => {
+            crate::admin::suspend(services, username, *undo).await?
+        }
+    };
+    Ok(out)
 }

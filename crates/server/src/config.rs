@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use rookery_jobs::{Queue, WorkerOptions, parse_queue_list};
 use rookery_model::Domain;
 use rookery_service::{Registrations, Settings};
 
@@ -37,6 +38,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub instance: InstanceConfig,
+    pub worker: WorkerConfig,
     pub log: LogConfig,
 }
 
@@ -46,6 +48,7 @@ pub struct ServerConfig {
     pub listen: String,
     pub domain: String,
     pub https: Option<bool>,
+    pub admin_listen: String,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +57,76 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:3000".into(),
             domain: "localhost:3000".into(),
             https: None,
+            admin_listen: "127.0.0.1:9100".into(),
+        }
+    }
+}
+
+/// `[worker] queues`: a table (`{ default = 4, push = 16 }`) or a list (`"default=4,push=16"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum QueueSpec {
+    List(String),
+    Table(BTreeMap<String, u64>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    pub node: Option<String>,
+    pub queues: Option<QueueSpec>,
+    pub lease_secs: u64,
+    pub shutdown_timeout_secs: u64,
+    pub poll_interval_ms: u64,
+    pub lag_threshold_secs: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            node: None,
+            queues: None,
+            lease_secs: 60,
+            shutdown_timeout_secs: 30,
+            poll_interval_ms: 500,
+            lag_threshold_secs: 300,
+        }
+    }
+}
+
+/// This machine's name: `/proc/sys/kernel/hostname`, `$HOSTNAME`, or `rookery`.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "rookery".into())
+}
+
+/// Queue concurrency from `[worker] queues` (every queue at its default when unset).
+pub fn queue_map(spec: Option<&QueueSpec>) -> Result<BTreeMap<Queue, usize>, ConfigError> {
+    let err = |reason: String| ConfigError::new("worker.queues", reason);
+    match spec {
+        None => Ok(Queue::ALL
+            .into_iter()
+            .map(|q| (q, q.default_concurrency()))
+            .collect()),
+        Some(QueueSpec::List(text)) => parse_queue_list(text).map_err(err),
+        Some(QueueSpec::Table(table)) => {
+            let mut out = BTreeMap::new();
+            for (name, n) in table {
+                let q = Queue::parse(name).ok_or_else(|| err(format!("unknown queue {name:?}")))?;
+                let n = usize::try_from(*n)
+                    .ok()
+                    .filter(|n| *n <= 10_000)
+                    .ok_or_else(|| err(format!("{name}: concurrency must be at most 10000")))?;
+                out.insert(q, n);
+            }
+            if out.is_empty() {
+                return Err(err("no queues given".into()));
+            }
+            Ok(out)
         }
     }
 }
@@ -241,11 +314,21 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
     Ok(())
 }
 
+/// What worker processes need.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub queues: BTreeMap<Queue, usize>,
+    pub options: WorkerOptions,
+    pub lag_threshold_ms: i64,
+}
+
 /// The configuration checked and resolved into what the process needs.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
+    pub admin_listen: SocketAddr,
+    pub worker: WorkerSettings,
     pub settings: Settings,
     pub db: rookery_store_sql::DbOptions,
     pub auto_migrate: bool,
@@ -269,6 +352,40 @@ impl Config {
                 ),
             )
         })?;
+        let admin_listen: SocketAddr = self.server.admin_listen.parse().map_err(|_| {
+            ConfigError::new(
+                "server.admin_listen",
+                format!(
+                    "{:?} is not an address:port such as 127.0.0.1:9100",
+                    self.server.admin_listen
+                ),
+            )
+        })?;
+        let w = &self.worker;
+        let node = w.node.clone().unwrap_or_else(hostname);
+        if node.trim().is_empty() {
+            return Err(ConfigError::new("worker.node", "must not be empty"));
+        }
+        for (option, value) in [
+            ("worker.lease_secs", w.lease_secs),
+            ("worker.poll_interval_ms", w.poll_interval_ms),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(option, "must be at least 1"));
+            }
+        }
+        let worker = WorkerSettings {
+            queues: queue_map(w.queues.as_ref())?,
+            options: WorkerOptions {
+                node,
+                lease: std::time::Duration::from_secs(w.lease_secs),
+                poll_interval: std::time::Duration::from_millis(w.poll_interval_ms),
+                shutdown_timeout: std::time::Duration::from_secs(w.shutdown_timeout_secs),
+                ..WorkerOptions::default()
+            },
+            lag_threshold_ms: i64::try_from(w.lag_threshold_secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX),
+        };
         let domain = Domain::parse(&self.server.domain).map_err(|e| {
             ConfigError::new("server.domain", format!("{:?} {e}", self.server.domain))
         })?;
@@ -349,6 +466,8 @@ impl Config {
         Ok(Resolved {
             data_dir,
             listen,
+            admin_listen,
+            worker,
             settings,
             db,
             auto_migrate,

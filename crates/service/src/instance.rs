@@ -27,18 +27,30 @@ pub struct NodeInfo {
     pub description: String,
 }
 
-/// Whether this process can serve: its database answers and the schema is current.
+/// Whether this process can serve: its database answers, the schema is current, and (for
+/// workers) its queues are not too far behind.
 #[derive(Debug, Clone)]
 pub struct ReadyReport {
     pub database: std::result::Result<(), String>,
     pub schema: std::result::Result<(), String>,
+    /// Only for processes that run queues.
+    pub queues: Option<std::result::Result<(), String>>,
 }
 
 impl ReadyReport {
     /// All checks passed.
     pub fn is_ready(&self) -> bool {
-        self.database.is_ok() && self.schema.is_ok()
+        self.database.is_ok()
+            && self.schema.is_ok()
+            && self.queues.as_ref().is_none_or(|q| q.is_ok())
     }
+}
+
+/// Readiness of a worker: the queues it runs must not lag more than `threshold_ms`.
+#[derive(Debug, Clone)]
+pub struct LagCheck {
+    pub queues: Vec<String>,
+    pub threshold_ms: i64,
 }
 
 const SUPPORTED_MIME_TYPES: &[&str] = &[
@@ -241,8 +253,8 @@ impl Services {
         })
     }
 
-    /// Checks the database and the schema version.
-    pub async fn ready(&self) -> ReadyReport {
+    /// Checks the database, the schema version and, when given, queue lag.
+    pub async fn ready(&self, lag: Option<&LagCheck>) -> ReadyReport {
         let database = self.store.ping().await.map_err(|e| e.to_string());
         let schema = match self.store.schema_status().await {
             Ok(s) if s.is_current() => Ok(()),
@@ -252,6 +264,43 @@ impl Services {
             )),
             Err(e) => Err(e.to_string()),
         };
-        ReadyReport { database, schema }
+        let queues = match lag {
+            None => None,
+            Some(check) => Some(self.check_lag(check).await),
+        };
+        ReadyReport {
+            database,
+            schema,
+            queues,
+        }
+    }
+
+    async fn check_lag(&self, check: &LagCheck) -> std::result::Result<(), String> {
+        let now = self.clock.now();
+        let stats = self
+            .store
+            .queue_stats(now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let behind: Vec<String> = stats
+            .iter()
+            .filter(|s| check.queues.contains(&s.queue))
+            .filter_map(|s| {
+                let age = now.as_millis() - s.oldest_due_at?.as_millis();
+                (age > check.threshold_ms).then(|| {
+                    format!(
+                        "{}: oldest due job waited {} s (threshold {} s)",
+                        s.queue,
+                        age / 1000,
+                        check.threshold_ms / 1000
+                    )
+                })
+            })
+            .collect();
+        if behind.is_empty() {
+            Ok(())
+        } else {
+            Err(behind.join("; "))
+        }
     }
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod error;
 mod instance;
+mod jobs;
 mod password;
 mod random;
 mod render;
@@ -21,7 +22,8 @@ use rookery_store::{InstanceStats, Store};
 
 pub use accounts::{CreatedAccount, NewLocalAccount};
 pub use error::ServiceError;
-pub use instance::{NodeInfo, ReadyReport, VERSION, mastodon_version};
+pub use instance::{LagCheck, NodeInfo, ReadyReport, VERSION, mastodon_version};
+pub use jobs::{JobView, PruneExpiredTokens, QueueView, periodic_jobs, register_jobs};
 pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 pub use random::SystemRandom;
 pub use settings::{Registrations, Settings, Urls};

@@ -15,17 +15,21 @@ pub(crate) async fn health() -> impl IntoResponse {
 
 /// `GET /ready` — the database answers and the schema is current; 503 with the reasons if not.
 pub(crate) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let report = state.services.ready().await;
+    let report = state.services.ready(state.lag.as_deref()).await;
     let check = |r: &Result<(), String>| match r {
         Ok(()) => json!("ok"),
         Err(e) => json!(e),
     };
+    let mut checks = json!({
+        "database": check(&report.database),
+        "schema": check(&report.schema),
+    });
+    if let Some(q) = &report.queues {
+        checks["queues"] = check(q);
+    }
     let body = json!({
         "status": if report.is_ready() { "ready" } else { "unavailable" },
-        "checks": {
-            "database": check(&report.database),
-            "schema": check(&report.schema),
-        }
+        "checks": checks,
     });
     let status = if report.is_ready() {
         StatusCode::OK

@@ -11,11 +11,15 @@ use axum::routing::get;
 
 use crate::{ApiError, AppState};
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn ops() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    ops()
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v1/instance/", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))

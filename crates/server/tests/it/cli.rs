@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use rookery_testkit::TempDir;
 use serde_json::Value;
 
-fn rookery(dir: &TempDir) -> Command {
+pub fn rookery(dir: &TempDir) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_rookery"));
     c.current_dir(dir.path());
     // Only what the test says: no configuration leaks in from the environment.
@@ -21,7 +21,7 @@ fn rookery(dir: &TempDir) -> Command {
 }
 
 /// Runs to completion; returns (exit code, stdout, stderr).
-fn run(cmd: &mut Command) -> (i32, String, String) {
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -82,7 +82,7 @@ fn serve(dir: &TempDir, args: &[&str]) -> Server {
     Server(child, format!("http://{addr}"))
 }
 
-fn get(url: &str, accept: &str) -> (u16, String) {
+pub fn get(url: &str, accept: &str) -> (u16, String) {
     // A blocking client keeps these tests free of an async runtime.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

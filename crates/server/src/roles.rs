@@ -1,0 +1,195 @@
+//! Process roles: `serve` (everything), `web`, `worker`, `scheduler`. Each serves `/health`,
+//! `/ready` and `/metrics` (web roles on their main port, the others on `admin_listen`), stops
+//! cleanly on SIGTERM/SIGINT, and workers re-read their queue concurrency on SIGHUP.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rookery_http::{AppState, Metrics, ops_router, web_router};
+use rookery_jobs::{JobMetrics, Limits, Queue, Registry, Scheduler, SchedulerOptions, Worker};
+use rookery_model::{Random, SystemClock};
+use rookery_service::{LagCheck, Services, periodic_jobs, register_jobs};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::app::{StartError, open_store, services};
+use crate::config::{self, ConfigError, Resolved};
+
+/// Which parts run in this process.
+#[derive(Debug, Clone)]
+pub struct Roles {
+    pub web: bool,
+    /// Queues to run, with their concurrency; `None`: no worker.
+    pub worker: Option<BTreeMap<Queue, usize>>,
+    pub scheduler: bool,
+}
+
+/// Where the configuration came from, to re-read it on SIGHUP.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+}
+
+async fn bind(addr: SocketAddr, option: &str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| ConfigError::new(option, format!("cannot listen on {addr}: {e}")).into())
+}
+
+/// Turns SIGINT/SIGTERM into `true` on the returned channel.
+fn shutdown_channel() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        crate::app::shutdown_signal().await;
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+async fn wait_for(mut rx: watch::Receiver<bool>) {
+    while !*rx.borrow() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Re-reads the configuration on SIGHUP and applies the worker's queue concurrency.
+fn reload_on_sighup(limits: Arc<Limits>, source: ConfigSource, mut stop: watch::Receiver<bool>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; concurrency reload is unavailable");
+            return;
+        };
+        loop {
+            tokio::select! {
+                got = hup.recv() => if got.is_none() { return },
+                _ = stop.changed() => return,
+            }
+            let reloaded = config::load(source.file.as_deref(), std::env::vars())
+                .and_then(|c| c.resolve(source.data_dir.as_deref()));
+            match reloaded {
+                Ok(cfg) => {
+                    limits.set_base(&cfg.worker.queues);
+                    let now: BTreeMap<&str, usize> = limits
+                        .queues()
+                        .into_iter()
+                        .map(|q| (q.as_str(), limits.get(q)))
+                        .collect();
+                    tracing::info!(concurrency = ?now, "reloaded queue concurrency (SIGHUP)");
+                }
+                Err(e) => tracing::error!(error = %e, "SIGHUP: configuration not reloaded"),
+            }
+        }
+    });
+}
+
+fn holder_id(node: &str, random: &dyn Random) -> String {
+    format!(
+        "{node}:{}:{:08x}",
+        std::process::id(),
+        random.next_u64() as u32
+    )
+}
+
+/// Runs the given roles until SIGTERM/SIGINT. `announce` is called with the web address once
+/// listening (for the start-up banner).
+pub async fn run(
+    cfg: &Resolved,
+    roles: Roles,
+    source: ConfigSource,
+    announce: impl FnOnce(&Services, Option<SocketAddr>),
+) -> Result<(), StartError> {
+    let store = open_store(cfg, &SystemClock).await?;
+    let services = services(cfg, store);
+    let mut metrics = Metrics::new();
+    let job_metrics = Arc::new(JobMetrics::new(metrics.registry_mut()));
+    let metrics = Arc::new(metrics);
+    let lag = roles.worker.as_ref().map(|queues| {
+        Arc::new(LagCheck {
+            queues: queues.keys().map(|q| q.as_str().to_owned()).collect(),
+            threshold_ms: cfg.worker.lag_threshold_ms,
+        })
+    });
+    let state = AppState {
+        services: services.clone(),
+        metrics,
+        lag,
+    };
+    let shutdown = shutdown_channel();
+    let mut tasks: JoinSet<Result<(), StartError>> = JoinSet::new();
+
+    // The HTTP side: the full web app, or just the operational endpoints.
+    let (router, addr, option) = if roles.web {
+        (web_router(state.clone()), cfg.listen, "server.listen")
+    } else {
+        (
+            ops_router(state.clone()),
+            cfg.admin_listen,
+            "server.admin_listen",
+        )
+    };
+    let listener = bind(addr, option).await?;
+    let bound = listener.local_addr().ok();
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(wait_for(stop))
+            .await
+            .map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
+    });
+
+    if let Some(queues) = roles.worker {
+        let mut registry = Registry::new();
+        register_jobs(&mut registry, &services);
+        let worker = Worker::new(
+            services.store.clone(),
+            Arc::new(registry),
+            services.clock.clone(),
+            services.random.clone(),
+            job_metrics.clone(),
+            queues,
+            cfg.worker.options.clone(),
+        );
+        reload_on_sighup(worker.limits(), source, shutdown.clone());
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            worker.run(stop).await;
+            Ok(())
+        });
+    }
+    if roles.scheduler {
+        let scheduler = Scheduler::new(
+            services.store.clone(),
+            services.clock.clone(),
+            services.ids.clone(),
+            job_metrics,
+            periodic_jobs(),
+            SchedulerOptions {
+                holder: holder_id(&cfg.worker.options.node, services.random.as_ref()),
+                ..SchedulerOptions::default()
+            },
+        );
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            scheduler.run(stop).await;
+            Ok(())
+        });
+    }
+    announce(&services, bound);
+    let mut result = Ok(());
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => result = Err(e),
+            Err(e) => result = Err(StartError::Other(format!("a task failed: {e}"))),
+        }
+    }
+    result
+}

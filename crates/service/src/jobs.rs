@@ -1,0 +1,251 @@
+//! The jobs Rookery runs and the periodic schedule; and the operator's view of the queues
+//! (`rookery admin jobs …`, later the admin API).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rookery_jobs::{JobError, JobSpec, Periodic, Queue, Registry};
+use rookery_model::{Id, Timestamp};
+use rookery_store::{Job, JobFilter, JobState, QueueStats};
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, ServiceError, Services};
+
+/// Deletes OAuth tokens and codes that expired or were revoked more than a day ago.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PruneExpiredTokens {}
+
+impl JobSpec for PruneExpiredTokens {
+    const KIND: &'static str = "prune_expired_tokens";
+    const QUEUE: Queue = Queue::Scheduler;
+}
+
+/// Keep expired tokens this long (so "token expired" can still be told apart from "unknown").
+const TOKEN_GRACE_MS: i64 = 24 * 3600 * 1000;
+
+/// Registers every job handler Rookery has.
+pub fn register_jobs(registry: &mut Registry, services: &Services) {
+    let s = services.clone();
+    registry.register(move |_job: PruneExpiredTokens, _ctx| {
+        let s = s.clone();
+        async move {
+            let before = s.clock.now().plus_millis(-TOKEN_GRACE_MS);
+            let mut tx = s
+                .store
+                .begin()
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            let n = tx
+                .prune_expired_tokens(before)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            tx.commit()
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            tracing::info!(deleted = n, "pruned expired OAuth tokens");
+            Ok(())
+        }
+    });
+}
+
+/// The periodic schedule.
+pub fn periodic_jobs() -> Vec<Periodic> {
+    vec![Periodic::new(
+        "prune_expired_tokens",
+        Duration::from_secs(3600),
+        || PruneExpiredTokens {},
+    )]
+}
+
+/// A job as operators see it (CLI, JSON).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JobView {
+    pub id: String,
+    pub queue: String,
+    pub kind: String,
+    pub state: &'static str,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: String,
+    pub locked_until: Option<String>,
+    pub locked_by: Option<String>,
+    pub unique_key: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The payload as JSON (or the raw text when it does not parse).
+    pub payload: serde_json::Value,
+}
+
+impl From<Job> for JobView {
+    fn from(j: Job) -> Self {
+        JobView {
+            id: j.id.to_string(),
+            queue: j.queue,
+            kind: j.kind,
+            state: j.state.as_str(),
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            run_at: j.run_at.to_rfc3339(),
+            locked_until: j.locked_until.map(Timestamp::to_rfc3339),
+            locked_by: j.locked_by,
+            unique_key: j.unique_key,
+            last_error: j.last_error,
+            created_at: j.created_at.to_rfc3339(),
+            updated_at: j.updated_at.to_rfc3339(),
+            payload: serde_json::from_str(&j.payload)
+                .unwrap_or(serde_json::Value::String(j.payload)),
+        }
+    }
+}
+
+/// A queue's counts as operators see them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QueueView {
+    pub queue: String,
+    pub due: i64,
+    pub scheduled: i64,
+    pub running: i64,
+    pub dead: i64,
+    /// Seconds the oldest due job has waited.
+    pub lag_seconds: f64,
+}
+
+fn queue_view(s: QueueStats, now: Timestamp) -> QueueView {
+    QueueView {
+        lag_seconds: s.oldest_due_at.map_or(0.0, |t| {
+            ((now.as_millis() - t.as_millis()).max(0) as f64) / 1000.0
+        }),
+        queue: s.queue,
+        due: s.due,
+        scheduled: s.scheduled,
+        running: s.running,
+        dead: s.dead,
+    }
+}
+
+impl Services {
+    /// Jobs, newest first; `state`/`queue` filter by name.
+    pub async fn list_jobs(
+        &self,
+        queue: Option<&str>,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<JobView>> {
+        let queue = match queue {
+            Some(q) => Some(
+                Queue::parse(q)
+                    .ok_or_else(|| ServiceError::invalid("queue", format!("{q:?} is not a queue")))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let state = match state {
+            Some(s) => Some(JobState::parse(s).ok_or_else(|| {
+                ServiceError::invalid("state", format!("{s:?} is not one of ready, running, dead"))
+            })?),
+            None => None,
+        };
+        let jobs = self
+            .store
+            .list_jobs(&JobFilter {
+                queue,
+                state,
+                max_id: None,
+                limit: limit.clamp(1, 1000),
+            })
+            .await?;
+        Ok(jobs.into_iter().map(JobView::from).collect())
+    }
+
+    /// One job.
+    pub async fn job(&self, id: Id) -> Result<JobView> {
+        self.store
+            .job(id)
+            .await?
+            .map(JobView::from)
+            .ok_or(ServiceError::NotFound("job"))
+    }
+
+    /// Makes a dead job run again.
+    pub async fn retry_job(&self, id: Id) -> Result<()> {
+        if self.store.revive_job(id, self.clock.now()).await? {
+            Ok(())
+        } else {
+            match self.store.job(id).await? {
+                None => Err(ServiceError::NotFound("job")),
+                Some(j) => Err(ServiceError::Conflict(format!(
+                    "job {id} is {}, only dead jobs can be retried",
+                    j.state.as_str()
+                ))),
+            }
+        }
+    }
+
+    /// Deletes a job that is not running.
+    pub async fn discard_job(&self, id: Id) -> Result<()> {
+        if self.store.discard_job(id).await? {
+            Ok(())
+        } else {
+            match self.store.job(id).await? {
+                None => Err(ServiceError::NotFound("job")),
+                Some(_) => Err(ServiceError::Conflict(format!(
+                    "job {id} is running; discard it once it has settled"
+                ))),
+            }
+        }
+    }
+
+    /// Counts for every queue (queues without jobs included, at zero).
+    pub async fn queue_stats(&self) -> Result<Vec<QueueView>> {
+        let now = self.clock.now();
+        let mut by_name: BTreeMap<String, QueueStats> = self
+            .store
+            .queue_stats(now)
+            .await?
+            .into_iter()
+            .map(|s| (s.queue.clone(), s))
+            .collect();
+        let mut out = Vec::new();
+        for q in Queue::ALL {
+            let s = by_name.remove(q.as_str()).unwrap_or(QueueStats {
+                queue: q.as_str().to_owned(),
+                ..QueueStats::default()
+            });
+            out.push(queue_view(s, now));
+        }
+        out.extend(by_name.into_values().map(|s| queue_view(s, now)));
+        Ok(out)
+    }
+
+    /// Sets (or with `None` clears) a node's concurrency for a queue; running workers on that
+    /// node pick it up within seconds.
+    pub async fn set_queue_concurrency(
+        &self,
+        queue: &str,
+        concurrency: Option<u32>,
+        node: &str,
+    ) -> Result<()> {
+        let q = Queue::parse(queue)
+            .ok_or_else(|| ServiceError::invalid("queue", format!("{queue:?} is not a queue")))?;
+        if node.trim().is_empty() {
+            return Err(ServiceError::invalid("node", "must not be empty"));
+        }
+        if concurrency.is_some_and(|n| n > 10_000) {
+            return Err(ServiceError::invalid(
+                "concurrency",
+                "must be at most 10000",
+            ));
+        }
+        self.store
+            .set_concurrency(node, q.as_str(), concurrency, self.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    /// A node's concurrency overrides.
+    pub async fn queue_overrides(&self, node: &str) -> Result<Vec<(String, u32)>> {
+        Ok(self.store.concurrency_overrides(node).await?)
+    }
+}
