@@ -111,7 +111,64 @@ impl Limits {
     }
 }
 
+/// Messages to the completer.
+enum Done {
+    /// This job finished; delete it.
+    Job(rookery_model::Id),
+    /// Delete everything sent so far, then answer.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Deletes finished jobs, many per statement when they finish faster than one delete takes
+/// (group commit: no added latency when idle, one transaction per batch under load). A job
+/// whose deletion is lost (crash, database down) keeps its lease and runs again after it
+/// expires: at-least-once, as everywhere.
+async fn complete_in_batches(
+    store: Arc<dyn Store>,
+    worker: String,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Done>,
+) {
+    let mut batch = Vec::new();
+    let mut acks = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(msg) = next {
+            match msg {
+                Done::Job(id) => batch.push(id),
+                Done::Flush(ack) => acks.push(ack),
+            }
+            next = if batch.len() < 512 {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if !batch.is_empty() {
+            let mut delay = Duration::from_millis(50);
+            for attempt in 0..5 {
+                match store.complete_jobs(&batch, &worker).await {
+                    Ok(_) => break,
+                    Err(e) if attempt < 4 => {
+                        tracing::warn!(error = %e, jobs = batch.len(), "cannot delete finished jobs; retrying");
+                        tokio::time::sleep(delay).await;
+                        delay *= 2;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, jobs = batch.len(), "cannot delete finished jobs; they run again when their lease expires")
+                    }
+                }
+            }
+            batch.clear();
+        }
+        for ack in acks.drain(..) {
+            let _ = ack.send(());
+        }
+    }
+}
+
 struct Shared {
+    /// Finished jobs on their way to deletion (see [`complete_in_batches`]).
+    done: tokio::sync::mpsc::UnboundedSender<Done>,
     store: Arc<dyn Store>,
     registry: Arc<Registry>,
     clock: Arc<dyn Clock>,
@@ -125,6 +182,7 @@ struct Shared {
 /// Runs jobs from a set of queues.
 pub struct Worker {
     shared: Arc<Shared>,
+    done: tokio::sync::mpsc::UnboundedReceiver<Done>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -156,8 +214,11 @@ impl Worker {
             std::process::id(),
             random.next_u64() as u32
         );
+        let (done_tx, done) = tokio::sync::mpsc::unbounded_channel();
         Worker {
+            done,
             shared: Arc::new(Shared {
+                done: done_tx,
                 store,
                 registry,
                 clock,
@@ -183,7 +244,12 @@ impl Worker {
     /// Runs until `shutdown` turns true; then stops claiming, lets in-flight jobs finish up to
     /// the shutdown timeout, and hands the rest back to the queue at once.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
-        let shared = self.shared;
+        let Worker { shared, done } = self;
+        let completer = tokio::spawn(complete_in_batches(
+            shared.store.clone(),
+            shared.id.clone(),
+            done,
+        ));
         tracing::info!(worker = %shared.id, queues = ?shared.limits.queues(), "worker started");
         let mut tasks = JoinSet::new();
         for queue in shared.limits.queues() {
@@ -194,6 +260,12 @@ impl Worker {
         background.spawn(refresh_overrides(shared.clone(), shutdown.clone()));
         background.spawn(publish_stats(shared.clone(), shutdown.clone()));
         while tasks.join_next().await.is_some() {}
+        // Finished jobs are deleted before anything is handed back.
+        let (ack, flushed) = tokio::sync::oneshot::channel();
+        if shared.done.send(Done::Flush(ack)).is_ok() {
+            let _ = flushed.await;
+        }
+        completer.abort();
         background.abort_all();
         // Whatever is still marked ours (jobs aborted at the deadline) goes back now.
         match shared
@@ -385,7 +457,10 @@ async fn execute(shared: Arc<Shared>, job: Job) {
     let settled = match outcome {
         Outcome::Done => {
             shared.metrics.succeeded.get_or_create(&labels).inc();
-            store.complete_job(job.id, &shared.id).await
+            match shared.done.send(Done::Job(job.id)) {
+                Ok(()) => Ok(true),
+                Err(_) => store.complete_job(job.id, &shared.id).await,
+            }
         }
         Outcome::Retry(error) if job.attempts < max_attempts => {
             shared.metrics.retried.get_or_create(&labels).inc();

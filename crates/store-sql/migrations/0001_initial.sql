@@ -276,5 +276,5 @@ CREATE TABLE jobs (
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL
 );
-CREATE INDEX jobs_ready ON jobs (queue, state, run_at);
+CREATE INDEX jobs_ready ON jobs (queue, state, run_at, id);
 CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key);

@@ -8,6 +8,9 @@ use rookery_store::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats, Resu
 use crate::SqlStore;
 use crate::db::{Conn, Fields, map_err, read, with_conn, write};
 
+/// Most ids in one `DELETE … IN (…)` (well under both engines' parameter limits).
+const COMPLETE_CHUNK: usize = 256;
+
 const JOB_COLUMNS: &str = "id, queue, kind, payload, state, attempts, max_attempts, run_at, \
     locked_until, locked_by, unique_key, last_error, created_at, updated_at";
 
@@ -102,16 +105,36 @@ pub(crate) async fn prune_expired_tokens(mut c: Conn<'_>, before: Timestamp) -> 
     Ok(total)
 }
 
-/// Claims due jobs. PostgreSQL skips rows other workers are claiming (`SKIP LOCKED`); SQLite
-/// has one writer, so the statement is already exclusive.
+/// Runs a statement with the given binds (all `i64` or text) and returns rows affected.
+macro_rules! exec {
+    ($c:expr, $sql:expr $(, $bind:expr)*) => {
+        with_conn!($c, |e, p| {
+            sqlx::query($sql)
+                $(.bind($bind))*
+                .persistent(p)
+                .execute(&mut *e)
+                .await
+                .map_err(map_err)
+                .map(|done| done.rows_affected())
+        })
+    };
+}
+
+/// Claims due jobs. First, jobs of this queue whose lease expired (their worker died) become
+/// ready again; then the oldest due jobs are taken. Both statements walk the
+/// `(queue, state, run_at, id)` index. PostgreSQL skips rows other workers are claiming
+/// (`SKIP LOCKED`); SQLite has one writer, so the statement is already exclusive.
 async fn claim(
-    c: Conn<'_>,
+    mut c: Conn<'_>,
     queue: &str,
     worker: &str,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<Job>> {
+    let expire = "UPDATE jobs SET state = 'ready', locked_by = NULL, locked_until = NULL, \
+        updated_at = $1 WHERE queue = $2 AND state = 'running' AND locked_until < $1";
+    exec!(c.reborrow(), expire, now.as_millis(), queue)?;
     let lock = match c {
         Conn::Sqlite(_) => "",
         Conn::Pg(..) => "FOR UPDATE SKIP LOCKED",
@@ -119,8 +142,7 @@ async fn claim(
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, \
          attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND \
-            ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)) \
+         WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND state = 'ready' AND run_at <= $3 \
             ORDER BY run_at, id LIMIT $5 {lock}) \
          RETURNING {JOB_COLUMNS}"
     ));
@@ -139,21 +161,6 @@ async fn claim(
         jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
     })
-}
-
-/// Runs a statement with the given binds (all `i64` or text) and returns rows affected.
-macro_rules! exec {
-    ($c:expr, $sql:expr $(, $bind:expr)*) => {
-        with_conn!($c, |e, p| {
-            sqlx::query($sql)
-                $(.bind($bind))*
-                .persistent(p)
-                .execute(&mut *e)
-                .await
-                .map_err(map_err)
-                .map(|done| done.rows_affected())
-        })
-    };
 }
 
 #[async_trait]
@@ -177,10 +184,29 @@ impl JobQueue for SqlStore {
         .await)
     }
 
-    async fn complete_job(&self, id: Id, worker: &str) -> Result<bool> {
-        let sql = "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND state = 'running'";
-        write!(&self.pools, |c| exec!(c, sql, id.as_i64(), worker)
-            .map(|n| n == 1))
+    async fn complete_jobs(&self, ids: &[Id], worker: &str) -> Result<u64> {
+        let mut total = 0;
+        for chunk in ids.chunks(COMPLETE_CHUNK) {
+            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "DELETE FROM jobs WHERE locked_by = $1 AND state = 'running' AND id IN ({})",
+                placeholders.join(", ")
+            );
+            total += write!(&self.pools, |c| {
+                with_conn!(c, |e, p| {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(worker);
+                    for id in chunk {
+                        q = q.bind(id.as_i64());
+                    }
+                    q.persistent(p)
+                        .execute(&mut *e)
+                        .await
+                        .map_err(map_err)
+                        .map(|done| done.rows_affected())
+                })
+            })?;
+        }
+        Ok(total)
     }
 
     async fn retry_job_later(

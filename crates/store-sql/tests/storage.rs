@@ -86,6 +86,7 @@ suite!(
     periods_are_claimed_once,
     concurrent_claims_never_share_a_job,
     prune_expired_tokens_runs,
+    completions_are_deleted_in_batches,
 );
 
 fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {

@@ -112,7 +112,13 @@ pub trait JobQueue: Send + Sync {
     ) -> Result<Vec<Job>>;
 
     /// Removes a finished job. `false` if `worker` no longer holds it.
-    async fn complete_job(&self, id: Id, worker: &str) -> Result<bool>;
+    async fn complete_job(&self, id: Id, worker: &str) -> Result<bool> {
+        Ok(self.complete_jobs(&[id], worker).await? == 1)
+    }
+
+    /// Removes finished jobs in one statement (group commit). Returns how many `worker` still
+    /// held.
+    async fn complete_jobs(&self, ids: &[Id], worker: &str) -> Result<u64>;
 
     /// Puts a failed job back for another attempt at `run_at`.
     async fn retry_job_later(

@@ -241,11 +241,18 @@ pub struct PgCluster {
     psql: PathBuf,
     dir: PathBuf,
     port: u16,
+    durable: bool,
 }
 
 impl PgCluster {
-    /// `initdb` and start a cluster on an ephemeral port.
+    /// `initdb` and start a cluster on an ephemeral port, with durability off (fast tests).
     pub fn start() -> Result<PgCluster, String> {
+        Self::start_with(false)
+    }
+
+    /// Like [`PgCluster::start`], with PostgreSQL's default durability (`fsync`,
+    /// `synchronous_commit`) when `durable`: for benchmarks.
+    pub fn start_with(durable: bool) -> Result<PgCluster, String> {
         let (initdb, pg_ctl, psql) = find_pg_bins()?;
         let dir = TempDir::new("rookery-pg")
             .map_err(|e| format!("cannot create a temp dir: {e}"))?
@@ -263,6 +270,7 @@ impl PgCluster {
             psql,
             port: free_port()?,
             dir,
+            durable,
         };
         let stop = format!(
             "{} {} -D {} -m immediate stop; rm -rf {}",
@@ -294,9 +302,13 @@ impl PgCluster {
     /// Starts the (stopped) server again on the same port.
     pub fn resume(&self) -> Result<(), String> {
         let log = self.dir.join("postgres.log");
+        let fast = if self.durable {
+            ""
+        } else {
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        };
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 {fast} -c max_connections=300",
             self.port,
             self.dir.display()
         );

@@ -403,3 +403,46 @@ pub async fn prune_expired_tokens_runs(ctx: Ctx) {
     assert_eq!(tx.prune_expired_tokens(at(0)).await.unwrap(), 0);
     tx.commit().await.unwrap();
 }
+
+pub async fn completions_are_deleted_in_batches(ctx: Ctx) {
+    let mut tx = ctx.store.begin().await.unwrap();
+    for _ in 0..300 {
+        tx.enqueue(&new_job(&ctx, "default", at(0), None))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut ids = Vec::new();
+    loop {
+        let got = ctx
+            .store
+            .claim_jobs("default", "w", at(1), at(60_000), 100)
+            .await
+            .unwrap();
+        if got.is_empty() {
+            break;
+        }
+        ids.extend(got.into_iter().map(|j| j.id));
+    }
+    assert_eq!(ids.len(), 300);
+    // Another worker's ids, and ids that do not exist, are left alone.
+    assert_eq!(
+        ctx.store
+            .complete_jobs(&ids[..10], "intruder")
+            .await
+            .unwrap(),
+        0
+    );
+    ids.push(Id::from_i64(1));
+    assert_eq!(ctx.store.complete_jobs(&ids, "w").await.unwrap(), 300);
+    assert!(
+        ctx.store
+            .list_jobs(&JobFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
