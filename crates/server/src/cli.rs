@@ -2,6 +2,15 @@
 
 use std::path::PathBuf;
 
+/// Prints a line to stdout, ignoring a closed pipe (`rookery serve | head -1` must not stop
+/// the server).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 use clap::{Parser, Subcommand};
 use rookery_model::{Role, SystemClock};
 
@@ -245,14 +254,17 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Config {
             command: ConfigCommand::Example,
         } => {
-            print!("{}", config::EXAMPLE);
+            {
+                use std::io::Write as _;
+                let _ = write!(std::io::stdout(), "{}", config::EXAMPLE);
+            }
             Ok(())
         }
         Command::Config {
             command: ConfigCommand::Check,
         } => {
             let cfg = resolve(&cli)?;
-            println!(
+            say!(
                 "configuration is valid\n  domain:   {}\n  listen:   {}\n  database: {}\n  data_dir: {}",
                 cfg.settings.domain,
                 cfg.listen,
@@ -275,14 +287,14 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             };
             let command = self_command(&cli);
             roles::run(&cfg, roles, source(&cli), |services, bound| {
-                println!(
+                say!(
                     "Rookery {} is running at {}/ (listening on {}, database {})",
                     rookery_service::VERSION,
                     services.urls.base(),
                     bound.map_or_else(|| cfg.listen.to_string(), |a| a.to_string()),
                     rookery_store_sql::redact_url(&cfg.db.url),
                 );
-                println!(
+                say!(
                     "Create the first admin account with:\n  {command} admin accounts create USERNAME --email YOU@EXAMPLE.COM --role owner"
                 );
             })
@@ -312,7 +324,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 scheduler: false,
             };
             roles::run(&cfg, roles, source(&cli), |_, bound| {
-                println!(
+                say!(
                     "Rookery worker on node {} (health and metrics on {})",
                     cfg.worker.options.node,
                     bound.map_or_else(|| cfg.admin_listen.to_string(), |a| a.to_string())
@@ -332,7 +344,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 scheduler: true,
             };
             roles::run(&cfg, roles, source(&cli), |_, bound| {
-                println!(
+                say!(
                     "Rookery scheduler (health and metrics on {})",
                     bound.map_or_else(|| cfg.admin_listen.to_string(), |a| a.to_string())
                 );
@@ -351,12 +363,12 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 DbCommand::Migrate => {
                     let applied = app::migrate(&cfg, &SystemClock).await?;
                     if applied.is_empty() {
-                        println!(
+                        say!(
                             "The database schema is up to date (version {}).",
                             rookery_store_sql::expected_version()
                         );
                     } else {
-                        println!(
+                        say!(
                             "Applied migrations {applied:?}; schema is at version {}.",
                             rookery_store_sql::expected_version()
                         );
@@ -375,7 +387,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                         .schema_status()
                         .await
                         .map_err(|e| StartError::Other(e.to_string()))?;
-                    println!(
+                    say!(
                         "database schema version {}, binary expects {}: {}",
                         s.applied,
                         s.expected,
@@ -403,7 +415,10 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                     crate::admin::queues(&services, command).await?
                 }
             };
-            print!("{out}");
+            {
+                use std::io::Write as _;
+                let _ = write!(std::io::stdout(), "{out}");
+            }
             Ok(())
         }
     }

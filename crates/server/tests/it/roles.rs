@@ -36,7 +36,10 @@ fn start(cmd: &mut Command) -> (Proc, String) {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let line = BufReader::new(stdout).lines().next().unwrap().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = lines.next().unwrap().unwrap();
+    // Keep reading so the process never writes to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let addr = line
         .rsplit(" on ")
         .next()
@@ -54,15 +57,20 @@ fn metric(base: &str, name: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
+fn wait_for(what: &str, limit: Duration, check: impl FnMut() -> bool) -> Duration {
+    try_wait_for(limit, check)
+        .unwrap_or_else(|| panic!("timed out after {limit:?} waiting for: {what}"))
+}
+
+fn try_wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
     let started = Instant::now();
     while started.elapsed() < limit {
         if check() {
-            return started.elapsed();
+            return Some(started.elapsed());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("timed out after {limit:?} waiting for: {what}");
+    None
 }
 
 fn with_db(cmd: &mut Command, db: &TestDb) {
@@ -291,27 +299,42 @@ fn serve_runs_web_worker_and_scheduler_in_one_process() {
         .enable_all()
         .build()
         .unwrap();
-    wait_for(
-        "prune job enqueued and run",
-        Duration::from_secs(20),
-        || {
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                let periods: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM periodic_runs WHERE name = 'prune_expired_tokens'",
-                )
-                .fetch_one(&mut c)
-                .await
-                .unwrap();
-                let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
-                    .fetch_one(&mut c)
+    let state = || {
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let periods: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM periodic_runs WHERE name = 'prune_expired_tokens'",
+            )
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+            let jobs: Vec<(String, i64, Option<String>)> =
+                sqlx::query_as("SELECT state, attempts, last_error FROM jobs")
+                    .fetch_all(&mut c)
                     .await
                     .unwrap();
-                periods == 1 && jobs == 0
-            })
-        },
-    );
+            (periods, jobs)
+        })
+    };
+    let done = try_wait_for(Duration::from_secs(30), || {
+        let (periods, jobs) = state();
+        periods == 1 && jobs.is_empty()
+    });
+    if done.is_none() {
+        let log = std::fs::read_to_string(dir.path().join(format!("{}.log", std::process::id())))
+            .unwrap_or_default();
+        let text = get(&format!("{base}/metrics"), "*/*").1;
+        let jobs_metrics: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("job") || l.contains("leader") || l.contains("queue"))
+            .collect();
+        panic!(
+            "prune job not enqueued and run within 30 s: {:?}\nserve's log:\n{log}\nmetrics:\n{}",
+            state(),
+            jobs_metrics.join("\n")
+        );
+    }
     let text = get(&format!("{base}/metrics"), "*/*").1;
     assert!(
         text.contains(
@@ -321,4 +344,43 @@ fn serve_runs_web_worker_and_scheduler_in_one_process() {
     );
     assert!(text.contains("rookery_scheduler_leader 1"), "{text}");
     drop(serve);
+}
+
+/// Regression: the start-up banner written to a closed pipe (`rookery serve | head -1`) used to
+/// panic and stop the server.
+#[test]
+fn serve_survives_a_closed_stdout() {
+    let dir = TempDir::new("rookery-roles").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = rookery(&dir)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // closed before the banner is written
+    let child = Proc(child);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for("serving", Duration::from_secs(10), || {
+        reqwest_ok(&format!("{base}/health"))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(reqwest_ok(&format!("{base}/health")), "the server stopped");
+    drop(child);
+}
+
+fn reqwest_ok(url: &str) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::get(url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
 }
