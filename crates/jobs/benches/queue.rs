@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rookery_jobs::{JobMetrics, JobSpec, Queue, Registry, Worker, WorkerOptions};
-use rookery_model::{Clock, IdGenerator, Random, SystemClock};
+use rookery_model::{Clock, IdGenerator, SystemClock};
 use rookery_store::{JobFilter, Store};
 use rookery_store_sql::{DbOptions, SqlStore};
 use rookery_testkit::{PgCluster, TempDir};
@@ -25,17 +25,6 @@ struct Noop {
 impl JobSpec for Noop {
     const KIND: &'static str = "bench.noop";
     const QUEUE: Queue = Queue::Default;
-}
-
-#[derive(Debug)]
-struct SysRandom;
-impl Random for SysRandom {
-    fn fill(&self, buf: &mut [u8]) {
-        let hex = rookery_testkit::random_hex(buf.len());
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
-        }
-    }
 }
 
 async fn open(opts: &DbOptions) -> Arc<dyn Store> {
@@ -55,7 +44,10 @@ async fn enqueue_many(store: &dyn Store, ids: &IdGenerator, n: u32) {
 
 async fn bench_engine(name: &str, opts: DbOptions, jobs: u32) {
     let store = open(&opts).await;
-    let ids = IdGenerator::new(Arc::new(SystemClock), Arc::new(SysRandom));
+    let ids = IdGenerator::new(
+        Arc::new(SystemClock),
+        Arc::new(rookery_service::SystemRandom),
+    );
 
     // Enqueue cost: a transaction of its own per job, and many jobs in one transaction.
     let n = 1000;
@@ -98,7 +90,7 @@ async fn drain(store: Arc<dyn Store>, concurrency: usize) {
         store.clone(),
         Arc::new(registry),
         Arc::new(SystemClock),
-        Arc::new(SysRandom),
+        Arc::new(rookery_service::SystemRandom),
         Arc::new(JobMetrics::unregistered()),
         BTreeMap::from([(Queue::Default, concurrency)]),
         WorkerOptions {

@@ -17,17 +17,6 @@ use rookery_model::SystemClock;
 use rookery_store::Store;
 use rookery_store_sql::{DbOptions, SqlStore};
 
-#[derive(Debug)]
-struct SysRandom;
-impl rookery_model::Random for SysRandom {
-    fn fill(&self, buf: &mut [u8]) {
-        let hex = rookery_testkit::random_hex(buf.len());
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -48,7 +37,7 @@ async fn main() {
         store,
         Arc::new(registry),
         Arc::new(SystemClock),
-        Arc::new(SysRandom),
+        Arc::new(rookery_service::SystemRandom),
         Arc::new(JobMetrics::unregistered()),
         BTreeMap::from([(Queue::Default, concurrency)]),
         WorkerOptions {

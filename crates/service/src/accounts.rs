@@ -31,22 +31,28 @@ pub struct CreatedAccount {
 }
 
 impl Services {
+    /// The password to set: the given one if it passes the rules, or a generated one (returned
+    /// a second time so it can be shown once).
+    fn choose_password(&self, given: Option<String>) -> Result<(String, Option<String>)> {
+        match given {
+            Some(p) => {
+                password::validate(&p)?;
+                Ok((p, None))
+            }
+            None => {
+                let p = password::generate(self.random.as_ref());
+                Ok((p.clone(), Some(p)))
+            }
+        }
+    }
+
     /// Creates a local account and its user, with a new RSA key pair.
     pub async fn create_local_account(&self, new: NewLocalAccount) -> Result<CreatedAccount> {
         let username = Username::parse(new.username.trim())
             .map_err(|e| ServiceError::invalid("username", e.to_string()))?;
         let email =
             Email::parse(&new.email).map_err(|e| ServiceError::invalid("email", e.to_string()))?;
-        let (plain, generated) = match new.password {
-            Some(p) => {
-                password::validate(&p)?;
-                (p, None)
-            }
-            None => {
-                let p = password::generate(self.random.as_ref());
-                (p.clone(), Some(p))
-            }
-        };
+        let (plain, generated) = self.choose_password(new.password)?;
         // Friendly errors before the expensive part; the unique indexes still decide races.
         if self
             .store
@@ -155,16 +161,7 @@ impl Services {
         new_password: Option<String>,
     ) -> Result<Option<String>> {
         let local = self.local_account(username).await?;
-        let (plain, generated) = match new_password {
-            Some(p) => {
-                password::validate(&p)?;
-                (p, None)
-            }
-            None => {
-                let p = password::generate(self.random.as_ref());
-                (p.clone(), Some(p))
-            }
-        };
+        let (plain, generated) = self.choose_password(new_password)?;
         let hash = password::hash(&plain, self.random.as_ref()).await?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(local.user.id, &hash, self.clock.now())

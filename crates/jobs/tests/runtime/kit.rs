@@ -7,27 +7,13 @@ use std::time::Duration;
 
 use rookery_jobs::{JobMetrics, JobSpec, Limits, Queue, Registry, Worker, WorkerOptions};
 use rookery_model::{Clock, Id, IdGenerator, SystemClock, Timestamp};
-use rookery_service_free::SysRandom;
+use rookery_service::SystemRandom as SysRandom;
 use rookery_store::Store;
 use rookery_store_sql::{DbOptions, SqlStore};
 use rookery_testkit::{Backend, TestDb};
 use tokio::sync::watch;
 
 pub const NODE: &str = "test-node";
-
-pub mod rookery_service_free {
-    //! The OS random source, without depending on the service crate.
-    #[derive(Debug)]
-    pub struct SysRandom;
-    impl rookery_model::Random for SysRandom {
-        fn fill(&self, buf: &mut [u8]) {
-            let hex = rookery_testkit::random_hex(buf.len());
-            for (i, b) in buf.iter_mut().enumerate() {
-                *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
-            }
-        }
-    }
-}
 
 pub struct Harness {
     pub db: Option<TestDb>,
