@@ -4,7 +4,9 @@
 //! Handlers are thin: they parse, call one use case on [`rookery_service::Services`], and
 //! render. Errors become responses only here ([`error::ApiError`]).
 
+pub mod auth;
 mod error;
+pub mod extract;
 mod metrics;
 mod routes;
 

@@ -15,9 +15,13 @@
 mod account;
 mod id;
 mod names;
+mod oauth;
+mod scopes;
 mod time;
 
 pub use account::{Account, ActorType, Role, User};
 pub use id::{Id, IdGenerator, Random};
 pub use names::{Domain, Email, NameError, Username};
+pub use oauth::{AccessToken, AuthorizationCode, OAuthApp};
+pub use scopes::{KNOWN_SCOPES, Scopes, UnknownScope};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

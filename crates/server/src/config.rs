@@ -39,7 +39,22 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub instance: InstanceConfig,
     pub worker: WorkerConfig,
+    pub oauth: OAuthConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OAuthConfig {
+    pub password_grant: bool,
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        OAuthConfig {
+            password_grant: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -452,6 +467,7 @@ impl Config {
         settings.registrations = registrations;
         settings.languages = i.languages.clone();
         settings.max_characters = i.max_characters;
+        settings.password_grant = self.oauth.password_grant;
 
         if self.log.format != "text" && self.log.format != "json" {
             return Err(ConfigError::new(

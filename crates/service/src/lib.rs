@@ -5,9 +5,11 @@
 //! id generator and the instance [`Settings`] — passed in by the binary, never global.
 
 mod accounts;
+pub mod crypto;
 mod error;
 mod instance;
 mod jobs;
+mod oauth;
 mod password;
 mod random;
 mod render;
@@ -24,6 +26,7 @@ pub use accounts::{CreatedAccount, NewLocalAccount};
 pub use error::ServiceError;
 pub use instance::{LagCheck, NodeInfo, ReadyReport, VERSION, mastodon_version};
 pub use jobs::{JobView, PruneExpiredTokens, QueueView, periodic_jobs, register_jobs};
+pub use oauth::{Authenticated, CreatedApp, IssuedToken, NewApp, OAuthError, OOB_REDIRECT};
 pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 pub use random::SystemRandom;
 pub use settings::{Registrations, Settings, Urls};
@@ -43,6 +46,8 @@ pub struct Services {
     pub urls: Arc<Urls>,
     /// Instance counts, reused for a few seconds (every app asks for the instance often).
     stats_cache: Arc<Mutex<Option<(Timestamp, InstanceStats)>>>,
+    /// The form-signing key, once read from the database.
+    secret: Arc<Mutex<Option<Vec<u8>>>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -72,6 +77,7 @@ impl Services {
             settings: Arc::new(settings),
             urls,
             stats_cache: Arc::new(Mutex::new(None)),
+            secret: Arc::new(Mutex::new(None)),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Settings {
     pub max_media_attachments: u32,
     /// Overrides the streaming base URL (default: `wss://domain` or `ws://domain`).
     pub streaming_url: Option<String>,
+    /// Whether `grant_type=password` is accepted at `/oauth/token`.
+    pub password_grant: bool,
 }
 
 impl Settings {
@@ -46,6 +48,7 @@ impl Settings {
             max_characters: 500,
             max_media_attachments: 4,
             streaming_url: None,
+            password_grant: true,
         }
     }
 }

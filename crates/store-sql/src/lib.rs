@@ -19,6 +19,7 @@ mod accounts;
 mod db;
 mod jobs;
 mod migrate;
+mod oauth;
 mod settings;
 
 use std::str::FromStr;
@@ -29,7 +30,7 @@ use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use rookery_model::{Account, Id, Role, Timestamp, User};
+use rookery_model::{AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Timestamp, User};
 use rookery_store::{
     Engine, InstanceStats, LocalAccount, NewJob, Page, PoolStats, Result, SchemaStatus, Store,
     StoreError, Transaction,
@@ -320,6 +321,45 @@ impl Store for SqlStore {
     async fn setting(&self, key: &str) -> Result<Option<String>> {
         read!(&self.pools, |c| settings::get(c, key).await)
     }
+
+    async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
+        read!(&self.pools, |c| oauth::app_by(
+            c,
+            "client_id",
+            oauth::AppKey::ClientId(client_id)
+        )
+        .await)
+    }
+
+    async fn oauth_app(&self, id: Id) -> Result<Option<OAuthApp>> {
+        read!(&self.pools, |c| oauth::app_by(
+            c,
+            "id",
+            oauth::AppKey::Id(id)
+        )
+        .await)
+    }
+
+    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
+        read!(&self.pools, |c| oauth::token_by(
+            c,
+            "token_hash",
+            token_hash
+        )
+        .await)
+    }
+
+    async fn access_token_by_refresh_hash(
+        &self,
+        refresh_hash: &str,
+    ) -> Result<Option<AccessToken>> {
+        read!(&self.pools, |c| oauth::token_by(
+            c,
+            "refresh_token_hash",
+            refresh_hash
+        )
+        .await)
+    }
 }
 
 /// A unit of work on either engine.
@@ -372,6 +412,34 @@ impl Transaction for SqlTx {
         now: Timestamp,
     ) -> Result<()> {
         accounts::set_suspended(self.conn(), account_id, at, now).await
+    }
+
+    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {
+        oauth::insert_app(self.conn(), app).await
+    }
+
+    async fn insert_authorization_code(&mut self, code: &AuthorizationCode) -> Result<()> {
+        oauth::insert_code(self.conn(), code).await
+    }
+
+    async fn use_authorization_code(
+        &mut self,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AuthorizationCode>> {
+        oauth::use_code(self.conn(), code_hash, now).await
+    }
+
+    async fn insert_access_token(&mut self, token: &AccessToken) -> Result<()> {
+        oauth::insert_token(self.conn(), token).await
+    }
+
+    async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool> {
+        oauth::revoke_token(self.conn(), id, now).await
+    }
+
+    async fn put_setting_once(&mut self, key: &str, value: &str, now: Timestamp) -> Result<String> {
+        settings::put_once(self.conn(), key, value, now).await
     }
 
     async fn put_setting(&mut self, key: &str, value: &str, now: Timestamp) -> Result<()> {

@@ -38,3 +38,27 @@ pub(crate) async fn put(
         Ok(())
     })
 }
+
+pub(crate) async fn put_once(
+    mut c: Conn<'_>,
+    key: &str,
+    value: &str,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let sql = "INSERT INTO instance_settings (key, value, updated_at) VALUES ($1, $2, $3) \
+        ON CONFLICT (key) DO NOTHING";
+    with_conn!(c.reborrow(), |e, p| {
+        sqlx::query(sql)
+            .bind(key)
+            .bind(value)
+            .bind(now.as_millis())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|_| ())
+    })?;
+    get(c, key)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("setting {key} vanished")))
+}

@@ -9,7 +9,7 @@ mod error;
 mod jobs;
 
 use async_trait::async_trait;
-use rookery_model::{Account, Id, Role, Timestamp, User};
+use rookery_model::{AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Timestamp, User};
 
 pub use error::StoreError;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
@@ -122,6 +122,19 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// An instance setting stored in the database (set by admins at run time).
     async fn setting(&self, key: &str) -> Result<Option<String>>;
+
+    /// An OAuth application by its public client id.
+    async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
+
+    /// An OAuth application by id.
+    async fn oauth_app(&self, id: Id) -> Result<Option<OAuthApp>>;
+
+    /// An access token by the digest of its secret.
+    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>>;
+
+    /// An access token by the digest of its refresh token.
+    async fn access_token_by_refresh_hash(&self, refresh_hash: &str)
+    -> Result<Option<AccessToken>>;
 }
 
 /// Writes (and the reads they depend on) that commit together or not at all.
@@ -159,6 +172,29 @@ pub trait Transaction: Send {
     /// Deletes OAuth tokens and authorization codes that expired or were revoked before `before`.
     /// Returns how many rows went.
     async fn prune_expired_tokens(&mut self, before: Timestamp) -> Result<u64>;
+
+    /// Registers an OAuth application.
+    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()>;
+
+    /// Stores an authorization code.
+    async fn insert_authorization_code(&mut self, code: &AuthorizationCode) -> Result<()>;
+
+    /// Marks the code with this digest used and returns it, if it was unused and unexpired at
+    /// `now` (codes work once).
+    async fn use_authorization_code(
+        &mut self,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AuthorizationCode>>;
+
+    /// Stores an access token.
+    async fn insert_access_token(&mut self, token: &AccessToken) -> Result<()>;
+
+    /// Revokes a token. `false` if it was already revoked or does not exist.
+    async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool>;
+
+    /// Stores an instance setting only if it is not set yet; returns the value in force.
+    async fn put_setting_once(&mut self, key: &str, value: &str, now: Timestamp) -> Result<String>;
 
     /// Stores an instance setting.
     async fn put_setting(&mut self, key: &str, value: &str, now: Timestamp) -> Result<()>;

@@ -1,13 +1,16 @@
 //! Route table. One module per endpoint group.
 
+mod accounts;
 mod actors;
+mod authorize;
 mod discovery;
 mod health;
 mod instance;
+mod oauth;
 mod static_files;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::{ApiError, AppState};
 
@@ -29,6 +32,23 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
         .route("/nodeinfo/2.0", get(discovery::nodeinfo))
         .route("/nodeinfo/2.0.json", get(discovery::nodeinfo))
+        .route("/api/v1/apps", post(oauth::create_app))
+        .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route(
+            "/oauth/authorize",
+            get(authorize::form).post(authorize::sign_in),
+        )
+        .route("/oauth/authorize/decision", post(authorize::decide))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            get(accounts::verify_credentials),
+        )
         .route("/users/{username}", get(actors::actor))
         .route("/@{username}", get(actors::profile_page))
         .route(

@@ -6,4 +6,5 @@
 mod api;
 mod cli;
 mod kit;
+mod oauth;
 mod roles;

@@ -1,0 +1,70 @@
+//! Bearer-token authentication and scope checks, with Mastodon's error texts.
+
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use rookery_service::Authenticated;
+use rookery_store::LocalAccount;
+
+use crate::{ApiError, AppState};
+
+/// The request's token, if it carried a valid one. As in Mastodon, an invalid token makes the
+/// request anonymous: endpoints that need a token answer 401, public ones still answer.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Option<Authenticated>);
+
+fn invalid_token() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "The access token is invalid")
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    if let Some(h) = parts.headers.get(AUTHORIZATION) {
+        let h = h.to_str().ok()?;
+        let (scheme, token) = h.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    let query = parts.uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(token) = bearer(parts) else {
+            return Ok(Auth(None));
+        };
+        Ok(Auth(state.services.authenticate(&token).await?))
+    }
+}
+
+impl Auth {
+    /// The token, which must grant `scope` (401 without a token, 403 without the scope).
+    pub fn scope(&self, scope: &str) -> Result<&Authenticated, ApiError> {
+        let a = self.0.as_ref().ok_or_else(invalid_token)?;
+        if a.token.scopes.allows(scope) {
+            Ok(a)
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "This action is outside the authorized scopes",
+            ))
+        }
+    }
+
+    /// The signed-in user behind a token granting `scope`.
+    pub fn user(&self, scope: &str) -> Result<&LocalAccount, ApiError> {
+        self.scope(scope)?.user.as_ref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This method requires an authenticated user",
+            )
+        })
+    }
+}
