@@ -6,12 +6,14 @@
 
 mod account;
 mod instance;
+mod status;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
 pub use instance::{
     InstanceV1, InstanceV2, Rule, V1Configuration, V1Stats, V1Urls, V2Configuration, V2Contact,
     V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,
 };
+pub use status::{Notification, Relationship, Status, StatusMention, StatusTag};
 
 use serde::Serialize;
 

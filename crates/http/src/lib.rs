@@ -8,6 +8,7 @@ pub mod auth;
 mod error;
 pub mod extract;
 mod metrics;
+pub mod paging;
 mod routes;
 
 use std::sync::Arc;

@@ -17,6 +17,7 @@ mod id;
 mod names;
 mod oauth;
 mod scopes;
+mod status;
 mod time;
 
 pub use account::{Account, ActorType, Role, User};
@@ -24,4 +25,5 @@ pub use id::{Id, IdGenerator, Random};
 pub use names::{Domain, Email, NameError, Username};
 pub use oauth::{AccessToken, AuthorizationCode, OAuthApp};
 pub use scopes::{KNOWN_SCOPES, Scopes, UnknownScope};
+pub use status::{Status, Visibility};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

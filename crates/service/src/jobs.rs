@@ -23,8 +23,25 @@ impl JobSpec for PruneExpiredTokens {
 /// Keep expired tokens this long (so "token expired" can still be told apart from "unknown").
 const TOKEN_GRACE_MS: i64 = 24 * 3600 * 1000;
 
+fn retry(e: ServiceError) -> JobError {
+    match e {
+        ServiceError::NotFound(_) | ServiceError::Invalid { .. } => JobError::Fatal(e.to_string()),
+        other => JobError::Retry(other.log_cause().unwrap_or("failed").to_owned()),
+    }
+}
+
 /// Registers every job handler Rookery has.
 pub fn register_jobs(registry: &mut Registry, services: &Services) {
+    let s = services.clone();
+    registry.register(move |job: crate::statuses::Fanout, _ctx| {
+        let s = s.clone();
+        async move { s.fanout(job.status_id).await.map_err(retry) }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::social::FollowEffects, _ctx| {
+        let s = s.clone();
+        async move { s.follow_effects(&job).await.map_err(retry) }
+    });
     let s = services.clone();
     registry.register(move |_job: PruneExpiredTokens, _ctx| {
         let s = s.clone();

@@ -7,6 +7,7 @@
 mod accounts;
 pub mod crypto;
 mod error;
+mod format;
 mod instance;
 mod jobs;
 mod oauth;
@@ -14,6 +15,8 @@ mod password;
 mod random;
 mod render;
 mod settings;
+mod social;
+mod statuses;
 mod webfinger;
 
 use std::sync::{Arc, Mutex};
@@ -30,6 +33,7 @@ pub use oauth::{Authenticated, CreatedApp, IssuedToken, NewApp, OAuthError, OOB_
 pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 pub use random::SystemRandom;
 pub use settings::{Registrations, Settings, Urls};
+pub use statuses::{Fanout, NewStatus};
 pub use webfinger::{Resource, ResourceError};
 
 /// Results of use cases.

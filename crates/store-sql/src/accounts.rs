@@ -5,7 +5,7 @@ use rookery_store::{InstanceStats, LocalAccount, Page, StoreError};
 
 use crate::db::{Conn, Fields, map_err, with_conn};
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, \
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, \
     a.inbox_url, a.shared_inbox_url, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
     a.discoverable, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
     a.suspended_at, a.created_at, a.updated_at";

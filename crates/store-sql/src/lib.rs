@@ -21,6 +21,7 @@ mod jobs;
 mod migrate;
 mod oauth;
 mod settings;
+mod statuses;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -30,10 +31,13 @@ use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use rookery_model::{AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Timestamp, User};
+use rookery_model::{
+    AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Status, Timestamp, User,
+};
 use rookery_store::{
-    Engine, InstanceStats, LocalAccount, NewJob, Page, PoolStats, Result, SchemaStatus, Store,
-    StoreError, Transaction,
+    AccountStatusesFilter, Engine, Follow, InstanceStats, LocalAccount, NewJob, Notification,
+    NotificationKind, Page, PoolStats, Relationship, Result, SchemaStatus, Store, StoreError,
+    TimelinePage, Transaction,
 };
 
 use crate::db::{Conn, Pools, map_err, read};
@@ -322,6 +326,78 @@ impl Store for SqlStore {
         read!(&self.pools, |c| settings::get(c, key).await)
     }
 
+    async fn accounts(&self, ids: &[Id]) -> Result<Vec<Account>> {
+        read!(&self.pools, |c| statuses::accounts_by_ids(c, ids).await)
+    }
+
+    async fn status(&self, id: Id) -> Result<Option<Status>> {
+        read!(&self.pools, |c| statuses::by_ids(c, &[id]).await).map(|mut v| v.pop())
+    }
+
+    async fn statuses(&self, ids: &[Id]) -> Result<Vec<Status>> {
+        read!(&self.pools, |c| statuses::by_ids(c, ids).await)
+    }
+
+    async fn replies(&self, status_id: Id) -> Result<Vec<Status>> {
+        read!(&self.pools, |c| statuses::replies(c, status_id).await)
+    }
+
+    async fn home_timeline(&self, account_id: Id, page: TimelinePage) -> Result<Vec<Status>> {
+        read!(&self.pools, |c| statuses::home(c, account_id, page).await)
+    }
+
+    async fn public_timeline(
+        &self,
+        local: Option<bool>,
+        page: TimelinePage,
+    ) -> Result<Vec<Status>> {
+        read!(&self.pools, |c| statuses::public(c, local, page).await)
+    }
+
+    async fn account_statuses(
+        &self,
+        account_id: Id,
+        filter: &AccountStatusesFilter,
+        page: TimelinePage,
+    ) -> Result<Vec<Status>> {
+        read!(&self.pools, |c| statuses::of_account(
+            c, account_id, filter, page
+        )
+        .await)
+    }
+
+    async fn mentions(&self, status_ids: &[Id]) -> Result<Vec<(Id, Id)>> {
+        read!(&self.pools, |c| statuses::mentions(c, status_ids).await)
+    }
+
+    async fn relationships(
+        &self,
+        account_id: Id,
+        targets: &[Id],
+    ) -> Result<Vec<(Id, Relationship)>> {
+        read!(&self.pools, |c| statuses::relationships(
+            c, account_id, targets
+        )
+        .await)
+    }
+
+    async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>> {
+        read!(&self.pools, |c| statuses::local_follower_ids(c, account_id)
+            .await)
+    }
+
+    async fn notifications(
+        &self,
+        account_id: Id,
+        kinds: &[NotificationKind],
+        page: TimelinePage,
+    ) -> Result<Vec<Notification>> {
+        read!(&self.pools, |c| statuses::notifications(
+            c, account_id, kinds, page
+        )
+        .await)
+    }
+
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
         read!(&self.pools, |c| oauth::app_by(
             c,
@@ -412,6 +488,65 @@ impl Transaction for SqlTx {
         now: Timestamp,
     ) -> Result<()> {
         accounts::set_suspended(self.conn(), account_id, at, now).await
+    }
+
+    async fn insert_status(&mut self, status: &Status) -> Result<()> {
+        statuses::insert(self.conn(), status).await
+    }
+
+    async fn insert_mentions(
+        &mut self,
+        status_id: Id,
+        mentions: &[(Id, Id)],
+        now: Timestamp,
+    ) -> Result<()> {
+        statuses::insert_mentions(self.conn(), status_id, mentions, now).await
+    }
+
+    async fn add_to_home_feeds(
+        &mut self,
+        status_id: Id,
+        reblog_of_id: Option<Id>,
+        account_ids: &[Id],
+    ) -> Result<u64> {
+        statuses::add_to_feeds(self.conn(), status_id, reblog_of_id, account_ids).await
+    }
+
+    async fn remove_author_from_home_feed(&mut self, account_id: Id, author_id: Id) -> Result<u64> {
+        statuses::unmerge(self.conn(), account_id, author_id).await
+    }
+
+    async fn delete_status(&mut self, id: Id) -> Result<bool> {
+        statuses::delete(self.conn(), id).await
+    }
+
+    async fn count_status(
+        &mut self,
+        account_id: Id,
+        delta: i64,
+        at: Option<Timestamp>,
+    ) -> Result<()> {
+        statuses::count_status(self.conn(), account_id, delta, at).await
+    }
+
+    async fn count_reply(&mut self, status_id: Id, delta: i64) -> Result<()> {
+        statuses::count_reply(self.conn(), status_id, delta).await
+    }
+
+    async fn insert_follow(&mut self, follow: &Follow) -> Result<bool> {
+        statuses::insert_follow(self.conn(), follow).await
+    }
+
+    async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool> {
+        statuses::delete_follow(self.conn(), account_id, target_account_id).await
+    }
+
+    async fn insert_notification(&mut self, n: &Notification) -> Result<bool> {
+        statuses::insert_notification(self.conn(), n).await
+    }
+
+    async fn delete_notifications(&mut self, account_id: Id, id: Option<Id>) -> Result<u64> {
+        statuses::delete_notifications(self.conn(), account_id, id).await
     }
 
     async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {

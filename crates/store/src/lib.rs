@@ -7,12 +7,18 @@
 
 mod error;
 mod jobs;
+mod timeline;
 
 use async_trait::async_trait;
-use rookery_model::{AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Timestamp, User};
+use rookery_model::{
+    AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Status, Timestamp, User,
+};
 
 pub use error::StoreError;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
+pub use timeline::{
+    AccountStatusesFilter, Follow, Notification, NotificationKind, Relationship, TimelinePage,
+};
 
 /// Results of storage calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -123,6 +129,54 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// An instance setting stored in the database (set by admins at run time).
     async fn setting(&self, key: &str) -> Result<Option<String>>;
 
+    /// Accounts by id (missing ids are skipped).
+    async fn accounts(&self, ids: &[Id]) -> Result<Vec<Account>>;
+
+    /// A status by id.
+    async fn status(&self, id: Id) -> Result<Option<Status>>;
+
+    /// Statuses by id (missing ids are skipped), in no particular order.
+    async fn statuses(&self, ids: &[Id]) -> Result<Vec<Status>>;
+
+    /// Direct replies to a status, oldest first.
+    async fn replies(&self, status_id: Id) -> Result<Vec<Status>>;
+
+    /// An account's home feed (materialised by fan-out), newest first.
+    async fn home_timeline(&self, account_id: Id, page: TimelinePage) -> Result<Vec<Status>>;
+
+    /// Public statuses (no reblogs), newest first; `local` picks local, remote or both.
+    async fn public_timeline(&self, local: Option<bool>, page: TimelinePage)
+    -> Result<Vec<Status>>;
+
+    /// An account's statuses, newest first.
+    async fn account_statuses(
+        &self,
+        account_id: Id,
+        filter: &AccountStatusesFilter,
+        page: TimelinePage,
+    ) -> Result<Vec<Status>>;
+
+    /// Accounts mentioned by each status: `(status_id, account_id)` pairs.
+    async fn mentions(&self, status_ids: &[Id]) -> Result<Vec<(Id, Id)>>;
+
+    /// How `account_id` stands to each of `targets`.
+    async fn relationships(
+        &self,
+        account_id: Id,
+        targets: &[Id],
+    ) -> Result<Vec<(Id, Relationship)>>;
+
+    /// Local accounts following `account_id` (for fan-out).
+    async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>>;
+
+    /// Notifications for an account, newest first; `kinds` empty means all.
+    async fn notifications(
+        &self,
+        account_id: Id,
+        kinds: &[NotificationKind],
+        page: TimelinePage,
+    ) -> Result<Vec<Notification>>;
+
     /// An OAuth application by its public client id.
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
 
@@ -172,6 +226,54 @@ pub trait Transaction: Send {
     /// Deletes OAuth tokens and authorization codes that expired or were revoked before `before`.
     /// Returns how many rows went.
     async fn prune_expired_tokens(&mut self, before: Timestamp) -> Result<u64>;
+
+    /// Inserts a status.
+    async fn insert_status(&mut self, status: &Status) -> Result<()>;
+
+    /// Records who a status mentions: `(mention id, account id)` pairs.
+    async fn insert_mentions(
+        &mut self,
+        status_id: Id,
+        mentions: &[(Id, Id)],
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// Puts a status into these accounts' home feeds (idempotent).
+    async fn add_to_home_feeds(
+        &mut self,
+        status_id: Id,
+        reblog_of_id: Option<Id>,
+        account_ids: &[Id],
+    ) -> Result<u64>;
+
+    /// Removes an author's statuses from an account's home feed (after an unfollow).
+    async fn remove_author_from_home_feed(&mut self, account_id: Id, author_id: Id) -> Result<u64>;
+
+    /// Deletes a status (its mentions, feed entries, favourites and reblogs go with it).
+    async fn delete_status(&mut self, id: Id) -> Result<bool>;
+
+    /// Adds `delta` to an account's status count and sets its last status time.
+    async fn count_status(
+        &mut self,
+        account_id: Id,
+        delta: i64,
+        at: Option<Timestamp>,
+    ) -> Result<()>;
+
+    /// Adds `delta` to a status's reply count.
+    async fn count_reply(&mut self, status_id: Id, delta: i64) -> Result<()>;
+
+    /// Creates a follow; `false` if it exists already. Counts are updated.
+    async fn insert_follow(&mut self, follow: &Follow) -> Result<bool>;
+
+    /// Removes a follow; `false` if there was none. Counts are updated.
+    async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool>;
+
+    /// Adds a notification; `false` if the same one exists.
+    async fn insert_notification(&mut self, n: &Notification) -> Result<bool>;
+
+    /// Deletes an account's notifications (`Some(id)`: just that one). Returns how many.
+    async fn delete_notifications(&mut self, account_id: Id, id: Option<Id>) -> Result<u64>;
 
     /// Registers an OAuth application.
     async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()>;

@@ -6,8 +6,10 @@ mod authorize;
 mod discovery;
 mod health;
 mod instance;
+mod notifications;
 mod oauth;
 mod static_files;
+mod statuses;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -48,6 +50,29 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/api/v1/accounts/verify_credentials",
             get(accounts::verify_credentials),
+        )
+        .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route(
+            "/api/v1/accounts/relationships",
+            get(accounts::relationships),
+        )
+        .route("/api/v1/accounts/{id}", get(accounts::show))
+        .route("/api/v1/accounts/{id}/statuses", get(statuses::of_account))
+        .route("/api/v1/accounts/{id}/follow", post(accounts::follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(accounts::unfollow))
+        .route("/api/v1/statuses", post(statuses::create))
+        .route(
+            "/api/v1/statuses/{id}",
+            get(statuses::show).delete(statuses::delete),
+        )
+        .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route("/api/v1/timelines/home", get(statuses::home))
+        .route("/api/v1/timelines/public", get(statuses::public))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            post(notifications::dismiss),
         )
         .route("/users/{username}", get(actors::actor))
         .route("/@{username}", get(actors::profile_page))

@@ -12,6 +12,7 @@ pub struct TestApp {
     pub services: Services,
     pub db: TestDb,
     _stop: oneshot::Sender<()>,
+    _worker_stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// Settings every test app gets, plus `extra` `ROOKERY_*` overrides.
@@ -46,6 +47,26 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
     tokio::spawn(app.run(async move {
         let _ = stopped.await;
     }));
+    // A worker for every queue, polling fast, so side effects land quickly.
+    let mut registry = rookery_jobs::Registry::new();
+    rookery_service::register_jobs(&mut registry, &services);
+    let worker = rookery_jobs::Worker::new(
+        services.store.clone(),
+        std::sync::Arc::new(registry),
+        services.clock.clone(),
+        services.random.clone(),
+        std::sync::Arc::new(rookery_jobs::JobMetrics::unregistered()),
+        rookery_jobs::Queue::ALL
+            .into_iter()
+            .map(|q| (q, 4))
+            .collect(),
+        rookery_jobs::WorkerOptions {
+            poll_interval: std::time::Duration::from_millis(10),
+            ..rookery_jobs::WorkerOptions::default()
+        },
+    );
+    let (worker_stop, worker_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(worker.run(worker_rx));
     TestApp {
         base: format!("http://{addr}"),
         client: reqwest::Client::builder()
@@ -55,6 +76,7 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         services,
         db,
         _stop: stop,
+        _worker_stop: worker_stop,
     }
 }
 
@@ -71,6 +93,91 @@ impl TestApp {
         let r = self.get(path).await;
         let status = r.status().as_u16();
         (status, r.json().await.unwrap())
+    }
+
+    /// A `read write follow push` token for a local user (created if missing), by password grant.
+    pub async fn token(&self, username: &str) -> String {
+        if self.services.local_account(username).await.is_err() {
+            self.create_account(username).await;
+        }
+        let app: serde_json::Value = self
+            .client
+            .post(self.url("/api/v1/apps"))
+            .form(&[
+                ("client_name", "it"),
+                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+                ("scopes", "read write follow push"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let t: serde_json::Value = self
+            .client
+            .post(self.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", app["client_id"].as_str().unwrap()),
+                ("client_secret", app["client_secret"].as_str().unwrap()),
+                ("username", &format!("{username}@example.com")),
+                ("password", "a good password"),
+                ("scope", "read write follow push"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        t["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// GET with a token; (status, JSON body, Link header).
+    pub async fn get_auth(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value, Option<String>) {
+        let mut r = self.client.get(if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            self.url(path)
+        });
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let link = r
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (
+            status,
+            r.json().await.unwrap_or(serde_json::Value::Null),
+            link,
+        )
+    }
+
+    /// POST a form with a token; (status, JSON body).
+    pub async fn post_auth(
+        &self,
+        path: &str,
+        token: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     pub async fn create_account(&self, username: &str) -> rookery_store::LocalAccount {
@@ -99,3 +206,29 @@ macro_rules! on_every_backend {
     };
 }
 pub(crate) use on_every_backend;
+
+/// Polls `check` every 20 ms until it holds; panics after 10 s.
+pub async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// Sends an oversized body; the server must refuse it with 413 before reading it whole. It may
+/// answer and close while the client is still writing, which the client sees as a broken pipe:
+/// both outcomes are a refusal.
+pub async fn assert_refused_as_too_large(request: reqwest::RequestBuilder) {
+    match request.send().await {
+        Ok(r) => assert_eq!(r.status(), 413),
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e:?}"),
+    }
+}

@@ -8,3 +8,4 @@ mod cli;
 mod kit;
 mod oauth;
 mod roles;
+mod social;

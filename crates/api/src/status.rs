@@ -1,0 +1,94 @@
+//! Status, Relationship and Notification entities.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::account::{Account, CustomEmoji};
+
+/// docs.joinmastodon.org/entities/Status
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Status {
+    pub id: String,
+    pub uri: String,
+    pub url: Option<String>,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub account: Account,
+    pub content: String,
+    pub visibility: String,
+    pub sensitive: bool,
+    pub spoiler_text: String,
+    pub media_attachments: Vec<Value>,
+    pub application: Option<Value>,
+    pub mentions: Vec<StatusMention>,
+    pub tags: Vec<StatusTag>,
+    pub emojis: Vec<CustomEmoji>,
+    pub reblogs_count: i64,
+    pub favourites_count: i64,
+    pub replies_count: i64,
+    pub in_reply_to_id: Option<String>,
+    pub in_reply_to_account_id: Option<String>,
+    pub reblog: Option<Box<Status>>,
+    pub poll: Option<Value>,
+    pub card: Option<Value>,
+    pub language: Option<String>,
+    /// Only in responses that return the source (delete, for redrafting).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    pub favourited: bool,
+    pub reblogged: bool,
+    pub muted: bool,
+    pub bookmarked: bool,
+    /// Only on the viewer's own statuses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    pub filtered: Vec<Value>,
+}
+
+/// A mentioned account, as listed on a status.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StatusMention {
+    pub id: String,
+    pub username: String,
+    pub url: String,
+    pub acct: String,
+}
+
+/// A hashtag, as listed on a status.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StatusTag {
+    pub name: String,
+    pub url: String,
+}
+
+/// docs.joinmastodon.org/entities/Relationship
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Relationship {
+    pub id: String,
+    pub following: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+    pub languages: Option<Vec<String>>,
+    pub followed_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    pub requested: bool,
+    pub requested_by: bool,
+    pub domain_blocking: bool,
+    pub endorsed: bool,
+    pub note: String,
+}
+
+/// docs.joinmastodon.org/entities/Notification
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Notification {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub group_key: String,
+    pub created_at: String,
+    pub account: Account,
+    pub status: Option<Status>,
+}

@@ -1,0 +1,136 @@
+//! Keyset pagination as Mastodon does it: `max_id`, `since_id`, `min_id`, `limit` in, RFC 8288
+//! `Link` headers (`rel="next"` with `max_id`, `rel="prev"` with `min_id`) out; and query
+//! strings read like forms (arrays as `types[]=`).
+
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use rookery_model::Id;
+use rookery_store::TimelinePage;
+
+use crate::extract::form_to_json;
+use crate::{ApiError, AppState};
+
+/// Query parameters parsed like a form body.
+#[derive(Debug)]
+pub struct LooseQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for LooseQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_json::from_value(form_to_json(q.as_bytes()))
+            .map(LooseQuery)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid query: {e}")))
+    }
+}
+
+/// The pagination parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageParams {
+    max_id: Option<String>,
+    since_id: Option<String>,
+    min_id: Option<String>,
+    limit: Option<String>,
+}
+
+fn id(name: &str, v: &Option<String>) -> Result<Option<Id>, ApiError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, format!("{name} is not a valid id"))
+        }),
+    }
+}
+
+impl PageParams {
+    /// Bounds for the store; `limit` defaults to `default` and is capped at `max`.
+    pub fn page(&self, default: u32, max: u32) -> Result<TimelinePage, ApiError> {
+        let limit = match self
+            .limit
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => default,
+            Some(l) => l
+                .parse::<u32>()
+                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "limit is not a number"))?
+                .clamp(1, max),
+        };
+        Ok(TimelinePage {
+            max_id: id("max_id", &self.max_id)?,
+            since_id: id("since_id", &self.since_id)?,
+            min_id: id("min_id", &self.min_id)?,
+            limit,
+        })
+    }
+}
+
+/// A page of results with its `Link` header.
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// (newest id, oldest id) of the page, if not empty.
+    pub bounds: Option<(String, String)>,
+    /// Absolute URL of the endpoint, without pagination parameters.
+    pub base: String,
+    /// The request's other parameters, to carry into the links.
+    pub query: Vec<(String, String)>,
+}
+
+impl<T> Paged<T> {
+    /// A page over `items`, whose ids `key` gives.
+    pub fn new(
+        items: Vec<T>,
+        key: impl Fn(&T) -> String,
+        base: String,
+        parts_query: Option<&str>,
+    ) -> Self {
+        let bounds = match (items.first(), items.last()) {
+            (Some(f), Some(l)) => Some((key(f), key(l))),
+            _ => None,
+        };
+        let query = url::form_urlencoded::parse(parts_query.unwrap_or("").as_bytes())
+            .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "min_id" | "since_id"))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Paged {
+            items,
+            bounds,
+            base,
+            query,
+        }
+    }
+
+    fn link(&self, key: &str, value: &str) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.query {
+            s.append_pair(k, v);
+        }
+        s.append_pair(key, value);
+        format!("{}?{}", self.base, s.finish())
+    }
+}
+
+impl<T: Serialize> IntoResponse for Paged<T> {
+    fn into_response(self) -> Response {
+        let link = self.bounds.as_ref().map(|(newest, oldest)| {
+            format!(
+                "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
+                self.link("max_id", oldest),
+                self.link("min_id", newest)
+            )
+        });
+        let mut response = Json(self.items).into_response();
+        if let Some(l) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            response.headers_mut().insert(header::LINK, l);
+        }
+        response
+    }
+}

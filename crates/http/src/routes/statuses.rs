@@ -1,0 +1,244 @@
+//! Statuses and timelines.
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use rookery_api as api;
+use rookery_model::Id;
+use rookery_service::NewStatus;
+
+use crate::auth::Auth;
+use crate::extract::{Body, loose};
+use crate::paging::{LooseQuery, PageParams, Paged};
+use crate::{ApiError, AppState};
+
+/// Ids in paths: anything that is not an id is simply not found.
+pub(crate) fn path_id(raw: &str) -> Result<Id, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreateStatus {
+    #[serde(default)]
+    status: Option<String>,
+    in_reply_to_id: Option<String>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    sensitive: Option<bool>,
+    spoiler_text: Option<String>,
+    visibility: Option<String>,
+    language: Option<String>,
+    #[serde(default, deserialize_with = "loose::string_list")]
+    media_ids: Vec<String>,
+    poll: Option<serde_json::Value>,
+    scheduled_at: Option<String>,
+}
+
+fn unprocessable(msg: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, msg)
+}
+
+/// `POST /api/v1/statuses` — post a status.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(form): Body<CreateStatus>,
+) -> Result<Json<api::Status>, ApiError> {
+    let user = auth.user("write:statuses")?;
+    if form.media_ids.iter().any(|m| !m.is_empty()) {
+        return Err(unprocessable(
+            "Validation failed: Media attachments are not supported yet",
+        ));
+    }
+    if form.poll.as_ref().is_some_and(|p| !p.is_null()) {
+        return Err(unprocessable(
+            "Validation failed: Polls are not supported yet",
+        ));
+    }
+    if form.scheduled_at.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(unprocessable(
+            "Validation failed: Scheduled statuses are not supported yet",
+        ));
+    }
+    let in_reply_to_id = match form.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => Some(path_id(raw)?),
+    };
+    let status = state
+        .services
+        .post_status(
+            user,
+            NewStatus {
+                text: form.status.unwrap_or_default(),
+                in_reply_to_id,
+                sensitive: form.sensitive.unwrap_or(false),
+                spoiler_text: form.spoiler_text.unwrap_or_default(),
+                visibility: form.visibility,
+                language: form.language,
+            },
+        )
+        .await?;
+    Ok(Json(status))
+}
+
+fn viewer(auth: &Auth) -> Result<Option<&rookery_model::Account>, ApiError> {
+    match &auth.0 {
+        None => Ok(None),
+        Some(_) => Ok(auth
+            .scope("read:statuses")?
+            .user
+            .as_ref()
+            .map(|u| &u.account)),
+    }
+}
+
+/// `GET /api/v1/statuses/{id}` — one status, if the viewer may see it.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::Status>, ApiError> {
+    let viewer = viewer(&auth)?;
+    Ok(Json(
+        state.services.get_status(viewer, path_id(&id)?).await?,
+    ))
+}
+
+/// `DELETE /api/v1/statuses/{id}` — delete one's own status (returned with `text`).
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::Status>, ApiError> {
+    let user = auth.user("write:statuses")?;
+    Ok(Json(
+        state.services.delete_status(user, path_id(&id)?).await?,
+    ))
+}
+
+/// `GET /api/v1/statuses/{id}/context` — ancestors and descendants.
+pub(crate) async fn context(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let viewer = viewer(&auth)?;
+    let (ancestors, descendants) = state.services.context(viewer, path_id(&id)?).await?;
+    Ok(Json(
+        json!({"ancestors": ancestors, "descendants": descendants}),
+    ))
+}
+
+fn endpoint(state: &AppState, uri: &OriginalUri) -> (String, Option<String>) {
+    (
+        format!("{}{}", state.services.urls.base(), uri.path()),
+        uri.query().map(str::to_owned),
+    )
+}
+
+/// `GET /api/v1/timelines/home` — the signed-in user's home feed.
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: OriginalUri,
+    LooseQuery(params): LooseQuery<PageParams>,
+) -> Result<Paged<api::Status>, ApiError> {
+    let user = auth.user("read:statuses")?;
+    let items = state
+        .services
+        .home_timeline(user, params.page(20, 40)?)
+        .await?;
+    let (base, query) = endpoint(&state, &uri);
+    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PublicParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    local: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    remote: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    only_media: Option<bool>,
+}
+
+/// `GET /api/v1/timelines/public` — public statuses (`local`, `remote`, `only_media`).
+pub(crate) async fn public(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: OriginalUri,
+    LooseQuery(params): LooseQuery<PublicParams>,
+) -> Result<Paged<api::Status>, ApiError> {
+    let viewer = viewer(&auth)?;
+    let page = params.page.page(20, 40)?;
+    let (base, query) = endpoint(&state, &uri);
+    if params.only_media == Some(true) {
+        return Ok(Paged::new(
+            Vec::new(),
+            |s: &api::Status| s.id.clone(),
+            base,
+            query.as_deref(),
+        ));
+    }
+    let local = match (params.local, params.remote) {
+        (Some(true), _) => Some(true),
+        (_, Some(true)) => Some(false),
+        _ => None,
+    };
+    let items = state.services.public_timeline(viewer, local, page).await?;
+    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AccountStatusesParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    exclude_replies: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    exclude_reblogs: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    pinned: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    only_media: Option<bool>,
+    tagged: Option<String>,
+}
+
+/// `GET /api/v1/accounts/{id}/statuses` — an account's statuses the viewer may see.
+pub(crate) async fn of_account(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    LooseQuery(params): LooseQuery<AccountStatusesParams>,
+) -> Result<Paged<api::Status>, ApiError> {
+    let viewer = viewer(&auth)?;
+    let id = path_id(&id)?;
+    let page = params.page.page(20, 40)?;
+    let (base, query) = endpoint(&state, &uri);
+    // Nothing is pinned, carries media or tags yet: those filters match nothing.
+    if params.pinned == Some(true) || params.only_media == Some(true) || params.tagged.is_some() {
+        state.services.get_account(id).await?;
+        return Ok(Paged::new(
+            Vec::new(),
+            |s: &api::Status| s.id.clone(),
+            base,
+            query.as_deref(),
+        ));
+    }
+    let items = state
+        .services
+        .account_statuses(
+            viewer,
+            id,
+            params.exclude_replies.unwrap_or(false),
+            params.exclude_reblogs.unwrap_or(false),
+            page,
+        )
+        .await?;
+    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+}

@@ -1,0 +1,304 @@
+//! Follows, relationships, account look-ups and notifications.
+
+use std::collections::HashMap;
+
+use rookery_api as api;
+use rookery_model::{Account, Id, Username, Visibility};
+use rookery_store::{
+    AccountStatusesFilter, Follow, LocalAccount, Notification, NotificationKind, Relationship,
+    TimelinePage,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, ServiceError, Services};
+
+/// What follows a follow or unfollow: merging or removing the target's statuses in the
+/// follower's home feed, and the `follow` notification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FollowEffects {
+    pub follower: Id,
+    pub target: Id,
+    /// `true` for a follow, `false` for an unfollow.
+    pub followed: bool,
+}
+
+impl rookery_jobs::JobSpec for FollowEffects {
+    const KIND: &'static str = "follow_effects";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Default;
+}
+
+fn relationship_entity(id: Id, r: Relationship) -> api::Relationship {
+    api::Relationship {
+        id: id.to_string(),
+        following: r.following,
+        showing_reblogs: r.following && r.showing_reblogs,
+        notifying: r.notifying,
+        languages: None,
+        followed_by: r.followed_by,
+        blocking: false,
+        blocked_by: false,
+        muting: false,
+        muting_notifications: false,
+        requested: r.requested,
+        requested_by: false,
+        domain_blocking: false,
+        endorsed: false,
+        note: String::new(),
+    }
+}
+
+impl Services {
+    /// An account that exists and is not suspended.
+    async fn live_account(&self, id: Id) -> Result<Account> {
+        match self.store.account(id).await? {
+            Some(a) if a.suspended_at.is_none() => Ok(a),
+            _ => Err(ServiceError::NotFound("account")),
+        }
+    }
+
+    /// `GET /api/v1/accounts/:id`.
+    pub async fn get_account(&self, id: Id) -> Result<api::Account> {
+        Ok(self.account_entity(&self.live_account(id).await?))
+    }
+
+    /// `GET /api/v1/accounts/lookup?acct=`: `user` or `user@our.domain`.
+    pub async fn lookup_account(&self, acct: &str) -> Result<api::Account> {
+        let acct = acct.trim().trim_start_matches('@');
+        let (user, domain) = match acct.split_once('@') {
+            Some((u, d)) => (u, Some(d)),
+            None => (acct, None),
+        };
+        if domain.is_some_and(|d| !d.eq_ignore_ascii_case(self.settings.domain.as_str())) {
+            return Err(ServiceError::NotFound("account"));
+        }
+        let user = Username::parse(user).map_err(|_| ServiceError::NotFound("account"))?;
+        match self.store.local_account_by_username(user.as_str()).await? {
+            Some(l) if l.account.suspended_at.is_none() => Ok(self.account_entity(&l.account)),
+            _ => Err(ServiceError::NotFound("account")),
+        }
+    }
+
+    /// `POST /api/v1/accounts/:id/follow`.
+    pub async fn follow(
+        &self,
+        user: &LocalAccount,
+        target_id: Id,
+        reblogs: Option<bool>,
+        notify: Option<bool>,
+    ) -> Result<api::Relationship> {
+        let target = self.live_account(target_id).await?;
+        if target.id == user.account.id {
+            return Err(ServiceError::invalid("account", "cannot follow itself"));
+        }
+        if !target.is_local() {
+            return Err(ServiceError::Conflict(
+                "Following accounts on other servers is not available yet".into(),
+            ));
+        }
+        if target.locked {
+            return Err(ServiceError::Conflict(
+                "Follow requests to locked accounts are not available yet".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let follow = Follow {
+            id: self.ids.next_id(),
+            account_id: user.account.id,
+            target_account_id: target.id,
+            show_reblogs: reblogs.unwrap_or(true),
+            notify: notify.unwrap_or(false),
+            created_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        if tx.insert_follow(&follow).await? {
+            rookery_jobs::enqueue(
+                tx.as_mut(),
+                &self.ids,
+                now,
+                &FollowEffects {
+                    follower: user.account.id,
+                    target: target.id,
+                    followed: true,
+                },
+            )
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        tx.commit().await?;
+        self.relationship(user, target.id).await
+    }
+
+    /// `POST /api/v1/accounts/:id/unfollow`.
+    pub async fn unfollow(&self, user: &LocalAccount, target_id: Id) -> Result<api::Relationship> {
+        let target = self
+            .store
+            .account(target_id)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))?;
+        let mut tx = self.store.begin().await?;
+        if tx.delete_follow(user.account.id, target.id).await? {
+            rookery_jobs::enqueue(
+                tx.as_mut(),
+                &self.ids,
+                self.clock.now(),
+                &FollowEffects {
+                    follower: user.account.id,
+                    target: target.id,
+                    followed: false,
+                },
+            )
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        tx.commit().await?;
+        self.relationship(user, target.id).await
+    }
+
+    async fn relationship(&self, user: &LocalAccount, target: Id) -> Result<api::Relationship> {
+        let mut rels = self.relationships(user, &[target]).await?;
+        rels.pop().ok_or(ServiceError::NotFound("account"))
+    }
+
+    /// `GET /api/v1/accounts/relationships`.
+    pub async fn relationships(
+        &self,
+        user: &LocalAccount,
+        ids: &[Id],
+    ) -> Result<Vec<api::Relationship>> {
+        let mut ids = ids.to_vec();
+        ids.truncate(100);
+        let rels = self.store.relationships(user.account.id, &ids).await?;
+        Ok(rels
+            .into_iter()
+            .map(|(id, r)| relationship_entity(id, r))
+            .collect())
+    }
+
+    /// The `follow_effects` job.
+    pub(crate) async fn follow_effects(&self, job: &FollowEffects) -> Result<()> {
+        let now = self.clock.now();
+        if !job.followed {
+            let mut tx = self.store.begin().await?;
+            tx.remove_author_from_home_feed(job.follower, job.target)
+                .await?;
+            return Ok(tx.commit().await?);
+        }
+        let still = self
+            .store
+            .relationships(job.follower, &[job.target])
+            .await?
+            .first()
+            .is_some_and(|(_, r)| r.following);
+        if !still {
+            return Ok(());
+        }
+        let recent = self
+            .store
+            .account_statuses(
+                job.target,
+                &AccountStatusesFilter {
+                    visibilities: vec![
+                        Visibility::Public,
+                        Visibility::Unlisted,
+                        Visibility::Private,
+                    ],
+                    exclude_replies: false,
+                    exclude_reblogs: false,
+                },
+                TimelinePage {
+                    limit: 40,
+                    ..TimelinePage::default()
+                },
+            )
+            .await?;
+        let mut tx = self.store.begin().await?;
+        for s in &recent {
+            tx.add_to_home_feeds(s.id, s.reblog_of_id, &[job.follower])
+                .await?;
+        }
+        tx.insert_notification(&Notification {
+            id: self.ids.next_id(),
+            account_id: job.target,
+            from_account_id: job.follower,
+            kind: NotificationKind::Follow,
+            status_id: None,
+            created_at: now,
+        })
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// `GET /api/v1/notifications`.
+    pub async fn notifications(
+        &self,
+        user: &LocalAccount,
+        types: &[String],
+        exclude_types: &[String],
+        page: TimelinePage,
+    ) -> Result<Vec<api::Notification>> {
+        let parse = |names: &[String]| -> Vec<NotificationKind> {
+            names
+                .iter()
+                .filter_map(|n| NotificationKind::parse(n))
+                .collect()
+        };
+        let mut kinds = parse(types);
+        if !types.is_empty() && kinds.is_empty() {
+            return Ok(Vec::new()); // only unknown types asked for
+        }
+        let excluded = parse(exclude_types);
+        if !excluded.is_empty() {
+            if kinds.is_empty() {
+                kinds = NotificationKind::ALL.to_vec();
+            }
+            kinds.retain(|k| !excluded.contains(k));
+            if kinds.is_empty() {
+                return Ok(Vec::new());
+            }
+        }
+        let list = self
+            .store
+            .notifications(user.account.id, &kinds, page)
+            .await?;
+        let mut account_ids: Vec<Id> = list.iter().map(|n| n.from_account_id).collect();
+        account_ids.sort();
+        account_ids.dedup();
+        let accounts: HashMap<Id, Account> = self
+            .store
+            .accounts(&account_ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let status_ids: Vec<Id> = list.iter().filter_map(|n| n.status_id).collect();
+        let statuses = self.store.statuses(&status_ids).await?;
+        let rendered = self.status_entities(Some(&user.account), &statuses).await?;
+        let by_id: HashMap<String, api::Status> =
+            rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
+        Ok(list
+            .into_iter()
+            .filter_map(|n| {
+                let from = accounts.get(&n.from_account_id)?;
+                let status = match n.status_id {
+                    Some(sid) => Some(by_id.get(&sid.to_string())?.clone()),
+                    None => None,
+                };
+                Some(api::Notification {
+                    id: n.id.to_string(),
+                    kind: n.kind.as_str().to_owned(),
+                    group_key: format!("ungrouped-{}", n.id),
+                    created_at: n.created_at.to_rfc3339(),
+                    account: self.account_entity(from),
+                    status,
+                })
+            })
+            .collect())
+    }
+
+    /// `POST /api/v1/notifications/clear` (`None`) or `/:id/dismiss`.
+    pub async fn dismiss_notifications(&self, user: &LocalAccount, id: Option<Id>) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        tx.delete_notifications(user.account.id, id).await?;
+        Ok(tx.commit().await?)
+    }
+}

@@ -1,0 +1,503 @@
+//! Posting, reading and deleting statuses; context; timelines; visibility rules.
+
+use std::collections::{HashMap, HashSet};
+
+use rookery_api as api;
+use rookery_model::{Account, Id, Status, Visibility};
+use rookery_store::{AccountStatusesFilter, LocalAccount, TimelinePage};
+use serde::{Deserialize, Serialize};
+
+use crate::format::{Token, render, tokenize};
+use crate::{Result, ServiceError, Services};
+
+/// What a client sends to post.
+#[derive(Debug, Clone, Default)]
+pub struct NewStatus {
+    pub text: String,
+    pub in_reply_to_id: Option<Id>,
+    pub sensitive: bool,
+    pub spoiler_text: String,
+    pub visibility: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Fan-out of a new status to followers' and mentioned accounts' home feeds, and mention
+/// notifications (the `default` queue).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fanout {
+    pub status_id: Id,
+}
+
+impl rookery_jobs::JobSpec for Fanout {
+    const KIND: &'static str = "fanout";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Default;
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("fanout:{}", self.status_id))
+    }
+}
+
+impl Services {
+    /// Whether `viewer` may see `status` (Mastodon's rules: public and unlisted to all, private
+    /// to followers and mentioned accounts, direct to mentioned accounts; always to the author).
+    pub async fn can_see(&self, viewer: Option<&Account>, status: &Status) -> Result<bool> {
+        if matches!(status.visibility, Visibility::Public | Visibility::Unlisted) {
+            return Ok(true);
+        }
+        let Some(viewer) = viewer else {
+            return Ok(false);
+        };
+        if viewer.id == status.account_id {
+            return Ok(true);
+        }
+        let mentioned = self
+            .store
+            .mentions(&[status.id])
+            .await?
+            .iter()
+            .any(|(_, a)| *a == viewer.id);
+        if mentioned {
+            return Ok(true);
+        }
+        if status.visibility == Visibility::Private {
+            let rel = self
+                .store
+                .relationships(viewer.id, &[status.account_id])
+                .await?;
+            return Ok(rel.first().is_some_and(|(_, r)| r.following));
+        }
+        Ok(false)
+    }
+
+    /// `POST /api/v1/statuses`.
+    pub async fn post_status(&self, author: &LocalAccount, new: NewStatus) -> Result<api::Status> {
+        let text = new.text.trim_end().to_owned();
+        if text.trim().is_empty() {
+            return Err(ServiceError::invalid("text", "can't be blank"));
+        }
+        let length = text.chars().count() + new.spoiler_text.chars().count();
+        let max = self.settings.max_characters as usize;
+        if length > max {
+            return Err(ServiceError::invalid(
+                "text",
+                format!("character limit of {max} exceeded"),
+            ));
+        }
+        let visibility = match new.visibility.as_deref().map(str::trim) {
+            None | Some("") => Visibility::Public,
+            Some(v) => Visibility::parse(v).ok_or_else(|| {
+                ServiceError::invalid("visibility", format!("{v:?} is not a valid visibility"))
+            })?,
+        };
+        let language = match new
+            .language
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            None => None,
+            Some(l)
+                if l.len() <= 10 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+            {
+                Some(l.to_ascii_lowercase())
+            }
+            Some(l) => {
+                return Err(ServiceError::invalid(
+                    "language",
+                    format!("{l:?} is not a language code"),
+                ));
+            }
+        };
+        let parent = match new.in_reply_to_id {
+            None => None,
+            Some(id) => {
+                let p = self
+                    .store
+                    .status(id)
+                    .await?
+                    .ok_or(ServiceError::NotFound("status"))?;
+                if !self.can_see(Some(&author.account), &p).await? {
+                    return Err(ServiceError::NotFound("status"));
+                }
+                Some(p)
+            }
+        };
+
+        // Mentions resolve to local accounts (remote ones once federation resolves them).
+        let tokens = tokenize(&text);
+        let mut mentioned: HashMap<String, Account> = HashMap::new();
+        for t in &tokens {
+            if let Token::Mention { user, domain } = t {
+                let ours = domain
+                    .as_deref()
+                    .is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
+                if ours
+                    && !mentioned.contains_key(&user.to_ascii_lowercase())
+                    && let Some(local) = self.store.local_account_by_username(user).await?
+                    && local.account.suspended_at.is_none()
+                {
+                    mentioned.insert(user.to_ascii_lowercase(), local.account);
+                }
+            }
+        }
+        let content = render(
+            &tokens,
+            |tag| format!("{}/tags/{}", self.urls.base(), tag.to_lowercase()),
+            |user, domain| {
+                let ours =
+                    domain.is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
+                mentioned
+                    .get(&user.to_ascii_lowercase())
+                    .filter(|_| ours)
+                    .map(|a| {
+                        (
+                            self.urls.profile(a.username.as_str()),
+                            a.username.to_string(),
+                        )
+                    })
+            },
+        );
+
+        let now = self.clock.now();
+        let status = Status {
+            id: self.ids.next_id(),
+            account_id: author.account.id,
+            uri: None,
+            url: None,
+            local: true,
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            reblog_of_id: None,
+            text,
+            content,
+            spoiler_text: new.spoiler_text.trim().to_owned(),
+            visibility,
+            sensitive: new.sensitive || !new.spoiler_text.trim().is_empty(),
+            language,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            edited_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let mention_rows: Vec<(Id, Id)> = mentioned
+            .values()
+            .map(|a| (self.ids.next_id(), a.id))
+            .collect();
+        let mut tx = self.store.begin().await?;
+        tx.insert_status(&status).await?;
+        tx.insert_mentions(status.id, &mention_rows, now).await?;
+        tx.count_status(author.account.id, 1, Some(now)).await?;
+        if let Some(p) = &parent {
+            tx.count_reply(p.id, 1).await?;
+        }
+        tx.add_to_home_feeds(status.id, None, &[author.account.id])
+            .await?;
+        rookery_jobs::enqueue(
+            tx.as_mut(),
+            &self.ids,
+            now,
+            &Fanout {
+                status_id: status.id,
+            },
+        )
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        tx.commit().await?;
+        self.forget_stats();
+        let mut out = self
+            .status_entities(Some(&author.account), &[status])
+            .await?;
+        out.pop()
+            .ok_or(ServiceError::Internal("rendering a new status".into()))
+    }
+
+    /// The `fanout` job: home feeds and mention notifications.
+    pub(crate) async fn fanout(&self, status_id: Id) -> Result<()> {
+        let Some(status) = self.store.status(status_id).await? else {
+            return Ok(()); // deleted meanwhile
+        };
+        let mentioned: Vec<Id> = self
+            .store
+            .mentions(&[status.id])
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        let mut recipients: HashSet<Id> = mentioned.iter().copied().collect();
+        if status.visibility != Visibility::Direct {
+            recipients.extend(self.store.local_follower_ids(status.account_id).await?);
+        }
+        recipients.remove(&status.account_id);
+        let recipients: Vec<Id> = recipients.into_iter().collect();
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.add_to_home_feeds(status.id, status.reblog_of_id, &recipients)
+            .await?;
+        for account_id in mentioned.iter().filter(|a| **a != status.account_id) {
+            tx.insert_notification(&rookery_store::Notification {
+                id: self.ids.next_id(),
+                account_id: *account_id,
+                from_account_id: status.account_id,
+                kind: rookery_store::NotificationKind::Mention,
+                status_id: Some(status.id),
+                created_at: now,
+            })
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Renders statuses for `viewer`, in the given order, in a handful of queries.
+    pub async fn status_entities(
+        &self,
+        _viewer: Option<&Account>,
+        statuses: &[Status],
+    ) -> Result<Vec<api::Status>> {
+        let ids: Vec<Id> = statuses.iter().map(|s| s.id).collect();
+        let mentions = self.store.mentions(&ids).await?;
+        let mut account_ids: Vec<Id> = statuses.iter().map(|s| s.account_id).collect();
+        account_ids.extend(mentions.iter().map(|(_, a)| *a));
+        account_ids.sort();
+        account_ids.dedup();
+        let accounts: HashMap<Id, Account> = self
+            .store
+            .accounts(&account_ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let mut out = Vec::with_capacity(statuses.len());
+        for s in statuses {
+            let Some(author) = accounts.get(&s.account_id) else {
+                continue;
+            };
+            let status_mentions = mentions
+                .iter()
+                .filter(|(sid, _)| *sid == s.id)
+                .filter_map(|(_, a)| accounts.get(a))
+                .map(|a| api::StatusMention {
+                    id: a.id.to_string(),
+                    username: a.username.to_string(),
+                    url: self.account_entity(a).url,
+                    acct: a.acct(),
+                })
+                .collect();
+            let mut tags: Vec<String> = tokenize(&s.text)
+                .into_iter()
+                .filter_map(|t| match t {
+                    Token::Tag(t) => Some(t.to_lowercase()),
+                    _ => None,
+                })
+                .collect();
+            tags.dedup();
+            let (uri, url) = if s.local {
+                let name = author.username.as_str();
+                (
+                    format!("{}/statuses/{}", self.urls.actor(name), s.id),
+                    Some(format!("{}/{}", self.urls.profile(name), s.id)),
+                )
+            } else {
+                (
+                    s.uri.clone().unwrap_or_default(),
+                    s.url.clone().or(s.uri.clone()),
+                )
+            };
+            out.push(api::Status {
+                id: s.id.to_string(),
+                uri,
+                url,
+                created_at: s.created_at.to_rfc3339(),
+                edited_at: s.edited_at.map(|t| t.to_rfc3339()),
+                account: self.account_entity(author),
+                content: s.content.clone(),
+                visibility: s.visibility.as_str().to_owned(),
+                sensitive: s.sensitive,
+                spoiler_text: s.spoiler_text.clone(),
+                media_attachments: Vec::new(),
+                application: None,
+                mentions: status_mentions,
+                tags: tags
+                    .into_iter()
+                    .map(|t| api::StatusTag {
+                        url: format!("{}/tags/{t}", self.urls.base()),
+                        name: t,
+                    })
+                    .collect(),
+                emojis: Vec::new(),
+                reblogs_count: s.reblogs_count,
+                favourites_count: s.favourites_count,
+                replies_count: s.replies_count,
+                in_reply_to_id: s.in_reply_to_id.map(|i| i.to_string()),
+                in_reply_to_account_id: s.in_reply_to_account_id.map(|i| i.to_string()),
+                reblog: None,
+                poll: None,
+                card: None,
+                language: s.language.clone(),
+                text: None,
+                favourited: false,
+                reblogged: false,
+                muted: false,
+                bookmarked: false,
+                pinned: _viewer.filter(|v| v.id == s.account_id).map(|_| false),
+                filtered: Vec::new(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A status `viewer` may see; `NotFound` otherwise (existence is never leaked).
+    pub async fn visible_status(&self, viewer: Option<&Account>, id: Id) -> Result<Status> {
+        let status = self
+            .store
+            .status(id)
+            .await?
+            .ok_or(ServiceError::NotFound("status"))?;
+        if !self.can_see(viewer, &status).await? {
+            return Err(ServiceError::NotFound("status"));
+        }
+        Ok(status)
+    }
+
+    /// `GET /api/v1/statuses/:id`.
+    pub async fn get_status(&self, viewer: Option<&Account>, id: Id) -> Result<api::Status> {
+        let status = self.visible_status(viewer, id).await?;
+        let mut out = self.status_entities(viewer, &[status]).await?;
+        out.pop().ok_or(ServiceError::NotFound("status"))
+    }
+
+    /// `DELETE /api/v1/statuses/:id`: the author's own status; returns it with `text` for
+    /// redrafting.
+    pub async fn delete_status(&self, author: &LocalAccount, id: Id) -> Result<api::Status> {
+        let status = self
+            .store
+            .status(id)
+            .await?
+            .ok_or(ServiceError::NotFound("status"))?;
+        if status.account_id != author.account.id {
+            return Err(ServiceError::NotFound("status"));
+        }
+        let mut entity = self
+            .status_entities(Some(&author.account), std::slice::from_ref(&status))
+            .await?
+            .pop()
+            .ok_or(ServiceError::NotFound("status"))?;
+        entity.text = Some(status.text.clone());
+        let mut tx = self.store.begin().await?;
+        if tx.delete_status(id).await? {
+            tx.count_status(author.account.id, -1, None).await?;
+            if let Some(parent) = status.in_reply_to_id {
+                tx.count_reply(parent, -1).await?;
+            }
+        }
+        tx.commit().await?;
+        self.forget_stats();
+        Ok(entity)
+    }
+
+    /// `GET /api/v1/statuses/:id/context`: visible ancestors (oldest first) and descendants.
+    pub async fn context(
+        &self,
+        viewer: Option<&Account>,
+        id: Id,
+    ) -> Result<(Vec<api::Status>, Vec<api::Status>)> {
+        let status = self.visible_status(viewer, id).await?;
+        let mut ancestors = Vec::new();
+        let mut next = status.in_reply_to_id;
+        while let Some(pid) = next {
+            if ancestors.len() >= 40 {
+                break;
+            }
+            let Some(p) = self.store.status(pid).await? else {
+                break;
+            };
+            next = p.in_reply_to_id;
+            if self.can_see(viewer, &p).await? {
+                ancestors.push(p);
+            }
+        }
+        ancestors.reverse();
+        let mut descendants = Vec::new();
+        let mut frontier = vec![status.id];
+        while let Some(pid) = frontier.pop() {
+            if descendants.len() >= 60 {
+                break;
+            }
+            for r in self.store.replies(pid).await?.into_iter().rev() {
+                frontier.push(r.id);
+                if self.can_see(viewer, &r).await? {
+                    descendants.push(r);
+                }
+            }
+        }
+        descendants.sort_by_key(|s| s.id);
+        Ok((
+            self.status_entities(viewer, &ancestors).await?,
+            self.status_entities(viewer, &descendants).await?,
+        ))
+    }
+
+    /// `GET /api/v1/timelines/home`.
+    pub async fn home_timeline(
+        &self,
+        user: &LocalAccount,
+        page: TimelinePage,
+    ) -> Result<Vec<api::Status>> {
+        let statuses = self.store.home_timeline(user.account.id, page).await?;
+        self.status_entities(Some(&user.account), &statuses).await
+    }
+
+    /// `GET /api/v1/timelines/public`.
+    pub async fn public_timeline(
+        &self,
+        viewer: Option<&Account>,
+        local: Option<bool>,
+        page: TimelinePage,
+    ) -> Result<Vec<api::Status>> {
+        let statuses = self.store.public_timeline(local, page).await?;
+        self.status_entities(viewer, &statuses).await
+    }
+
+    /// `GET /api/v1/accounts/:id/statuses`.
+    pub async fn account_statuses(
+        &self,
+        viewer: Option<&Account>,
+        account_id: Id,
+        exclude_replies: bool,
+        exclude_reblogs: bool,
+        page: TimelinePage,
+    ) -> Result<Vec<api::Status>> {
+        let account = self
+            .store
+            .account(account_id)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))?;
+        if account.suspended_at.is_some() {
+            return Ok(Vec::new());
+        }
+        let mut visibilities = vec![Visibility::Public, Visibility::Unlisted];
+        if let Some(v) = viewer {
+            let follows = v.id == account.id
+                || self
+                    .store
+                    .relationships(v.id, &[account.id])
+                    .await?
+                    .first()
+                    .is_some_and(|(_, r)| r.following);
+            if follows {
+                visibilities.push(Visibility::Private);
+            }
+        }
+        let filter = AccountStatusesFilter {
+            visibilities,
+            exclude_replies,
+            exclude_reblogs,
+        };
+        let statuses = self
+            .store
+            .account_statuses(account.id, &filter, page)
+            .await?;
+        self.status_entities(viewer, &statuses).await
+    }
+}

@@ -1,0 +1,96 @@
+//! Types for statuses, follows, timelines and notifications.
+
+use rookery_model::{Id, Timestamp, Visibility};
+
+/// Keyset bounds, as Mastodon's `max_id`, `since_id` and `min_id`:
+/// newest first below `max_id` and above `since_id`; with `min_id`, the oldest ones just above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimelinePage {
+    pub max_id: Option<Id>,
+    pub since_id: Option<Id>,
+    pub min_id: Option<Id>,
+    pub limit: u32,
+}
+
+/// Which statuses of an account to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStatusesFilter {
+    pub visibilities: Vec<Visibility>,
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+}
+
+/// A follow between two accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follow {
+    pub id: Id,
+    pub account_id: Id,
+    pub target_account_id: Id,
+    pub show_reblogs: bool,
+    pub notify: bool,
+    pub created_at: Timestamp,
+}
+
+/// How one account stands to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Relationship {
+    pub following: bool,
+    pub followed_by: bool,
+    pub requested: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+}
+
+/// Kinds of notification (Mastodon's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    Mention,
+    Status,
+    Reblog,
+    Follow,
+    FollowRequest,
+    Favourite,
+    Update,
+}
+
+impl NotificationKind {
+    /// All kinds.
+    pub const ALL: [NotificationKind; 7] = [
+        NotificationKind::Mention,
+        NotificationKind::Status,
+        NotificationKind::Reblog,
+        NotificationKind::Follow,
+        NotificationKind::FollowRequest,
+        NotificationKind::Favourite,
+        NotificationKind::Update,
+    ];
+
+    /// The API and stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+            NotificationKind::Status => "status",
+            NotificationKind::Reblog => "reblog",
+            NotificationKind::Follow => "follow",
+            NotificationKind::FollowRequest => "follow_request",
+            NotificationKind::Favourite => "favourite",
+            NotificationKind::Update => "update",
+        }
+    }
+
+    /// Reads a name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A notification for `account_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: Id,
+    pub account_id: Id,
+    pub from_account_id: Id,
+    pub kind: NotificationKind,
+    pub status_id: Option<Id>,
+    pub created_at: Timestamp,
+}
