@@ -22,12 +22,13 @@ pub async fn create(
     username: &str,
     email: &str,
     role: Role,
+    password: Option<String>,
 ) -> Result<String, StartError> {
     let created = services
         .create_local_account(NewLocalAccount {
             username: username.to_owned(),
             email: email.to_owned(),
-            password: None,
+            password,
             role,
             confirmed: true,
             approved: true,
@@ -107,15 +108,19 @@ pub async fn show(services: &Services, username: &str) -> Result<String, StartEr
 }
 
 /// `admin accounts reset-password`.
-pub async fn reset_password(services: &Services, username: &str) -> Result<String, StartError> {
+pub async fn reset_password(
+    services: &Services,
+    username: &str,
+    password: Option<String>,
+) -> Result<String, StartError> {
     let generated = services
-        .reset_password(username, None)
+        .reset_password(username, password)
         .await
         .map_err(fail)?;
-    Ok(format!(
-        "New password for {username}: {}\n",
-        generated.unwrap_or_default()
-    ))
+    Ok(match generated {
+        Some(p) => format!("New password for {username}: {p}\n"),
+        None => format!("Password for {username} changed.\n"),
+    })
 }
 
 /// `admin accounts set-role`.

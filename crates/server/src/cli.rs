@@ -181,6 +181,9 @@ pub enum AccountsCommand {
         /// user, moderator, admin or owner.
         #[arg(long, default_value = "user")]
         role: Role,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// List local accounts, newest first.
     List {
@@ -189,8 +192,12 @@ pub enum AccountsCommand {
     },
     /// Show one local account.
     Show { username: String },
-    /// Set a new generated password (printed once).
-    ResetPassword { username: String },
+    /// Set a new generated password (printed once), or one read from standard input.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Change an account's role: user, moderator, admin or owner.
     SetRole { username: String, role: Role },
     /// Suspend an account (or reinstate it with --undo).
@@ -199,6 +206,18 @@ pub enum AccountsCommand {
         #[arg(long)]
         undo: bool,
     },
+}
+
+/// The first line of standard input, for `--password-stdin`.
+fn read_password(enabled: bool) -> Result<Option<String>, StartError> {
+    if !enabled {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        StartError::Other(format!("cannot read the password from standard input: {e}"))
+    })?;
+    Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
 }
 
 fn parse_addr(option: &str, text: &str) -> Result<std::net::SocketAddr, StartError> {
@@ -433,11 +452,19 @@ async fn accounts(
             username,
             email,
             role,
-        } => crate::admin::create(services, username, email, *role).await?,
+            password_stdin,
+        } => {
+            let password = read_password(*password_stdin)?;
+            crate::admin::create(services, username, email, *role, password).await?
+        }
         AccountsCommand::List { limit } => crate::admin::list(services, *limit).await?,
         AccountsCommand::Show { username } => crate::admin::show(services, username).await?,
-        AccountsCommand::ResetPassword { username } => {
-            crate::admin::reset_password(services, username).await?
+        AccountsCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let password = read_password(*password_stdin)?;
+            crate::admin::reset_password(services, username, password).await?
         }
         AccountsCommand::SetRole { username, role } => {
             crate::admin::set_role(services, username, *role).await?

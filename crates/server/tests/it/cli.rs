@@ -82,6 +82,20 @@ fn serve(dir: &TempDir, args: &[&str]) -> Server {
     Server(child, format!("http://{addr}"))
 }
 
+/// Like [`get`], but a connection failure is status 0 instead of a panic.
+pub fn try_get(url: &str) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        match reqwest::Client::new().get(url).send().await {
+            Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+            Err(_) => (0, String::new()),
+        }
+    })
+}
+
 pub fn get(url: &str, accept: &str) -> (u16, String) {
     // A blocking client keeps these tests free of an async runtime.
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -1,0 +1,150 @@
+"""End-to-end flow with Mastodon.py against a running Rookery.
+
+Usage: mastodon_py_flow.py BASE_URL
+Expects local accounts alice and bob (e-mail USER@example.com, password "a good password").
+Prints one line per step; exits non-zero (with a traceback) on the first failure.
+"""
+
+import re
+import sys
+import urllib.parse
+
+import requests
+from mastodon import Mastodon
+
+BASE = sys.argv[1].rstrip("/")
+PASSWORD = "a good password"
+SCOPES = ["read", "write", "follow", "push"]
+
+
+def step(text):
+    print("ok:", text, flush=True)
+
+
+# 1. Discovery: the version parses and the instance answers.
+anon = Mastodon(api_base_url=BASE, version_check_mode="none")
+inst = anon.instance()
+assert inst["version"].startswith("4."), inst["version"]
+assert Mastodon(api_base_url=BASE).retrieve_mastodon_version().startswith("4.")
+step("instance " + inst["version"])
+
+# 2. Register an app; password grant for alice.
+client_id, client_secret = Mastodon.create_app(
+    "rookery-e2e", api_base_url=BASE, scopes=SCOPES, redirect_uris="urn:ietf:wg:oauth:2.0:oob"
+)
+alice = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
+alice.log_in("alice@example.com", PASSWORD, scopes=SCOPES, allow_http=True)
+me = alice.account_verify_credentials()
+assert me["username"] == "alice", me
+step("password grant, verify_credentials")
+
+# 3. Authorization code for bob, through the real sign-in and consent forms.
+bob = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
+url = bob.auth_request_url(scopes=SCOPES, redirect_uris="urn:ietf:wg:oauth:2.0:oob", allow_http=True)
+session = requests.Session()
+page = session.get(url)
+page.raise_for_status()
+
+
+def hidden(html, name):
+    m = re.search(r'name="%s" value="([^"]*)"' % re.escape(name), html)
+    assert m, (name, html)
+    return m.group(1).replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+
+
+fields = {k: hidden(page.text, k) for k in
+          ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+           "code_challenge_method", "csrf"]}
+fields.update({"login": "bob@example.com", "password": PASSWORD})
+consent = session.post(BASE + "/oauth/authorize", data=fields)
+consent.raise_for_status()
+decision = session.post(BASE + "/oauth/authorize/decision", data={
+    "ticket": hidden(consent.text, "ticket"), "csrf": hidden(consent.text, "csrf"), "decision": "approve",
+})
+decision.raise_for_status()
+code = re.search(r'id="code" value="([^"]+)"', decision.text).group(1)
+bob.log_in(code=code, redirect_uri="urn:ietf:wg:oauth:2.0:oob", scopes=SCOPES, allow_http=True)
+assert bob.account_verify_credentials()["username"] == "bob"
+step("authorization code through the sign-in form")
+
+# 4. Follow, post, reply; bob's home timeline fills through fan-out.
+alice_account = bob.account_lookup("alice")
+rel = bob.account_follow(alice_account["id"])
+assert rel["following"], rel
+assert bob.account_relationships([alice_account["id"]])[0]["following"]
+step("follow")
+
+posted = [alice.status_post("post %d from Mastodon.py" % i) for i in range(5)]
+reply = bob.status_post("@alice nice", in_reply_to_id=posted[-1]["id"])
+assert reply["in_reply_to_id"] == posted[-1]["id"], reply
+mention = alice.status_post("hello @bob", visibility="unlisted")
+private = alice.status_post("followers only", visibility="private")
+step("status_post, reply, visibilities")
+
+import time
+deadline = time.time() + 10
+while True:
+    home = bob.timeline_home(limit=2)
+    ids = [s["id"] for s in home]
+    if ids and ids[0] == private["id"]:
+        break
+    assert time.time() < deadline, ids
+    time.sleep(0.1)
+step("home timeline")
+
+# 5. Paginate with the library's own helpers (Link headers).
+seen = []
+page = bob.timeline_home(limit=2)
+while page and len(seen) < 20:
+    seen.extend(s["id"] for s in page)
+    page = bob.fetch_next(page)
+expected = [private["id"], mention["id"], reply["id"]] + [s["id"] for s in reversed(posted)]
+assert seen == expected, (seen, expected)
+newest_page = bob.timeline_home(limit=2, max_id=posted[2]["id"])
+assert [s["id"] for s in newest_page] == [posted[1]["id"], posted[0]["id"]]
+prev = bob.fetch_previous(newest_page)
+assert [s["id"] for s in prev] == [posted[3]["id"], posted[2]["id"]], [s["id"] for s in prev]
+step("fetch_next / fetch_previous")
+
+# 6. Statuses: get, context, account statuses, public timeline.
+assert bob.status(private["id"])["content"] == "<p>followers only</p>"
+ctx = alice.status_context(reply["id"])
+assert ctx["ancestors"][0]["id"] == posted[-1]["id"]
+assert posted[-1]["id"] in [s["id"] for s in anon.timeline_public(local=True, limit=40)]
+assert private["id"] not in [s["id"] for s in anon.account_statuses(alice_account["id"], limit=40)]
+assert private["id"] in [s["id"] for s in bob.account_statuses(alice_account["id"], limit=40)]
+step("status, context, account_statuses")
+
+# 7. Notifications: bob was mentioned, alice was followed and replied to.
+deadline = time.time() + 10
+while True:
+    notes = bob.notifications()
+    if any(n["type"] == "mention" for n in notes):
+        break
+    assert time.time() < deadline, notes
+    time.sleep(0.1)
+assert any(n["type"] == "follow" for n in alice.notifications())
+only_follows = alice.notifications(types=["follow"])
+assert all(n["type"] == "follow" for n in only_follows) and only_follows
+step("notifications")
+
+# 8. Delete returns the source for redrafting; the status is gone.
+deleted = alice.status_delete(posted[0]["id"])
+assert deleted["text"] == "post 0 from Mastodon.py", deleted
+try:
+    bob.status(posted[0]["id"])
+    raise AssertionError("deleted status still visible")
+except Exception as e:  # MastodonNotFoundError
+    assert "404" in str(e) or "not found" in str(e).lower(), e
+step("status_delete")
+
+# 9. Unfollow; revoke.
+assert not bob.account_unfollow(alice_account["id"])["following"]
+bob.revoke_access_token(allow_http=True)
+try:
+    bob.account_verify_credentials()
+    raise AssertionError("revoked token still works")
+except Exception as e:
+    assert "401" in str(e) or "invalid" in str(e).lower(), e
+step("unfollow, revoke")
+print("mastodon.py flow passed")
