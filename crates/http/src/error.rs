@@ -45,6 +45,9 @@ impl From<ServiceError> for ApiError {
                 format!("Validation failed: {e}"),
             ),
             ServiceError::NotFound(_) => ApiError::not_found(),
+            ServiceError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "This action is not allowed")
+            }
             ServiceError::Unavailable(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service temporarily unavailable",

@@ -14,6 +14,9 @@ pub enum ServiceError {
     /// The thing asked for does not exist (or may not be seen).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Not allowed for this user (Mastodon's 403 "This action is not allowed").
+    #[error("This action is not allowed")]
+    Forbidden,
     /// It already exists; the text is client-safe.
     #[error("{0}")]
     Conflict(String),

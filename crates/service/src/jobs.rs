@@ -38,6 +38,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.fanout(job.status_id).await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::interactions::Notify, _ctx| {
+        let s = s.clone();
+        async move { s.notify(&job).await.map_err(retry) }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::social::FollowEffects, _ctx| {
         let s = s.clone();
         async move { s.follow_effects(&job).await.map_err(retry) }

@@ -249,12 +249,47 @@ impl Services {
         Ok(())
     }
 
-    /// Renders statuses for `viewer`, in the given order, in a handful of queries.
+    /// Renders statuses for `viewer`, in the given order, in a handful of queries: reblogs wrap
+    /// their original, and the viewer's favourited/reblogged/bookmarked flags are set.
     pub async fn status_entities(
         &self,
-        _viewer: Option<&Account>,
+        viewer: Option<&Account>,
         statuses: &[Status],
     ) -> Result<Vec<api::Status>> {
+        let original_ids: Vec<Id> = statuses.iter().filter_map(|s| s.reblog_of_id).collect();
+        let originals: HashMap<Id, api::Status> = if original_ids.is_empty() {
+            HashMap::new()
+        } else {
+            let found = self.store.statuses(&original_ids).await?;
+            let rendered = Box::pin(self.status_entities(viewer, &found)).await?;
+            found.iter().map(|s| s.id).zip(rendered).collect()
+        };
+        let plain = self.render_plain(viewer, statuses).await?;
+        let mut out = Vec::with_capacity(plain.len());
+        for (entity, s) in plain.into_iter().zip(statuses) {
+            let Some(mut entity) = entity else {
+                continue; // author gone
+            };
+            if let Some(o) = s.reblog_of_id {
+                let Some(orig) = originals.get(&o) else {
+                    continue; // original gone or hidden
+                };
+                entity.favourited = orig.favourited;
+                entity.reblogged = orig.reblogged;
+                entity.bookmarked = orig.bookmarked;
+                entity.reblog = Some(Box::new(orig.clone()));
+            }
+            out.push(entity);
+        }
+        Ok(out)
+    }
+
+    /// One entity per status, `None` where the author is gone.
+    async fn render_plain(
+        &self,
+        viewer: Option<&Account>,
+        statuses: &[Status],
+    ) -> Result<Vec<Option<api::Status>>> {
         let ids: Vec<Id> = statuses.iter().map(|s| s.id).collect();
         let mentions = self.store.mentions(&ids).await?;
         let mut account_ids: Vec<Id> = statuses.iter().map(|s| s.account_id).collect();
@@ -268,9 +303,14 @@ impl Services {
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
+        let flags = match viewer {
+            Some(v) => self.store.viewer_flags(v.id, &ids).await?,
+            None => rookery_store::ViewerFlags::default(),
+        };
         let mut out = Vec::with_capacity(statuses.len());
         for s in statuses {
             let Some(author) = accounts.get(&s.account_id) else {
+                out.push(None);
                 continue;
             };
             let status_mentions = mentions
@@ -304,7 +344,7 @@ impl Services {
                     s.url.clone().or(s.uri.clone()),
                 )
             };
-            out.push(api::Status {
+            out.push(Some(api::Status {
                 id: s.id.to_string(),
                 uri,
                 url,
@@ -336,13 +376,13 @@ impl Services {
                 card: None,
                 language: s.language.clone(),
                 text: None,
-                favourited: false,
-                reblogged: false,
+                favourited: flags.favourited.contains(&s.id),
+                reblogged: flags.reblogged.contains(&s.id),
                 muted: false,
-                bookmarked: false,
-                pinned: _viewer.filter(|v| v.id == s.account_id).map(|_| false),
+                bookmarked: flags.bookmarked.contains(&s.id),
+                pinned: viewer.filter(|v| v.id == s.account_id).map(|_| false),
                 filtered: Vec::new(),
-            });
+            }));
         }
         Ok(out)
     }

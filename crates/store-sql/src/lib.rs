@@ -17,6 +17,7 @@
 
 mod accounts;
 mod db;
+mod interactions;
 mod jobs;
 mod migrate;
 mod oauth;
@@ -35,9 +36,9 @@ use rookery_model::{
     AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Status, Timestamp, User,
 };
 use rookery_store::{
-    AccountStatusesFilter, Engine, Follow, InstanceStats, LocalAccount, NewJob, Notification,
-    NotificationKind, Page, PoolStats, Relationship, Result, SchemaStatus, Store, StoreError,
-    TimelinePage, Transaction,
+    AccountStatusesFilter, Engine, Follow, InstanceStats, Interaction, LocalAccount, NewJob,
+    Notification, NotificationKind, Page, PoolStats, Relationship, Result, SchemaStatus, Store,
+    StoreError, TimelinePage, Transaction, ViewerFlags,
 };
 
 use crate::db::{Conn, Pools, map_err, read};
@@ -398,6 +399,44 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn viewer_flags(&self, account_id: Id, status_ids: &[Id]) -> Result<ViewerFlags> {
+        read!(&self.pools, |c| interactions::viewer_flags(
+            c, account_id, status_ids
+        )
+        .await)
+    }
+
+    async fn reblog_by(&self, account_id: Id, status_id: Id) -> Result<Option<Id>> {
+        read!(&self.pools, |c| interactions::reblog_by(
+            c, account_id, status_id
+        )
+        .await)
+    }
+
+    async fn interactions(
+        &self,
+        account_id: Id,
+        kind: Interaction,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Status)>> {
+        read!(&self.pools, |c| interactions::statuses(
+            c, account_id, kind, page
+        )
+        .await)
+    }
+
+    async fn interacting_accounts(
+        &self,
+        status_id: Id,
+        kind: Interaction,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>> {
+        read!(&self.pools, |c| interactions::accounts(
+            c, status_id, kind, page
+        )
+        .await)
+    }
+
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
         read!(&self.pools, |c| oauth::app_by(
             c,
@@ -510,6 +549,30 @@ impl Transaction for SqlTx {
         account_ids: &[Id],
     ) -> Result<u64> {
         statuses::add_to_feeds(self.conn(), status_id, reblog_of_id, account_ids).await
+    }
+
+    async fn insert_interaction(
+        &mut self,
+        kind: Interaction,
+        id: Id,
+        account_id: Id,
+        status_id: Id,
+        now: Timestamp,
+    ) -> Result<bool> {
+        interactions::insert(self.conn(), kind, id, account_id, status_id, now).await
+    }
+
+    async fn delete_interaction(
+        &mut self,
+        kind: Interaction,
+        account_id: Id,
+        status_id: Id,
+    ) -> Result<bool> {
+        interactions::delete(self.conn(), kind, account_id, status_id).await
+    }
+
+    async fn count_reblog(&mut self, status_id: Id, delta: i64) -> Result<()> {
+        interactions::count(self.conn(), "reblogs_count", status_id, delta).await
     }
 
     async fn remove_author_from_home_feed(&mut self, account_id: Id, author_id: Id) -> Result<u64> {

@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "job_runtime",
         sql: include_str!("../migrations/0002_job_runtime.sql"),
     },
+    Migration {
+        version: 3,
+        name: "bookmarks",
+        sql: include_str!("../migrations/0003_bookmarks.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -8,12 +8,12 @@ use rookery_store::{
 
 use crate::db::{Conn, Fields, map_err, with_conn};
 
-const STATUS_COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, \
+pub(crate) const STATUS_COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, \
     s.in_reply_to_account_id, s.reblog_of_id, s.source_text, s.content, s.spoiler_text, \
     s.visibility, s.sensitive, s.language, s.replies_count, s.reblogs_count, \
     s.favourites_count, s.edited_at, s.created_at, s.updated_at";
 
-fn status_from_row(r: &impl Fields) -> Result<Status> {
+pub(crate) fn status_from_row(r: &impl Fields) -> Result<Status> {
     let vis = r.text("visibility")?;
     let id = |c: &str| -> Result<Option<Id>> { Ok(r.opt_int(c)?.map(Id::from_i64)) };
     Ok(Status {

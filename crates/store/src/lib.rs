@@ -17,7 +17,8 @@ use rookery_model::{
 pub use error::StoreError;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use timeline::{
-    AccountStatusesFilter, Follow, Notification, NotificationKind, Relationship, TimelinePage,
+    AccountStatusesFilter, Follow, Interaction, Notification, NotificationKind, Relationship,
+    TimelinePage, ViewerFlags,
 };
 
 /// Results of storage calls.
@@ -177,6 +178,30 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<Notification>>;
 
+    /// Which of `status_ids` the account has favourited, reblogged and bookmarked.
+    async fn viewer_flags(&self, account_id: Id, status_ids: &[Id]) -> Result<ViewerFlags>;
+
+    /// The account's reblog of a status, if any.
+    async fn reblog_by(&self, account_id: Id, status_id: Id) -> Result<Option<Id>>;
+
+    /// Statuses the account favourited (`Interaction::Favourite`) or bookmarked, newest
+    /// interaction first; the page bounds apply to the interaction ids, returned alongside.
+    async fn interactions(
+        &self,
+        account_id: Id,
+        kind: Interaction,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Status)>>;
+
+    /// Accounts that favourited or reblogged a status, newest first; page bounds on the
+    /// interaction id, returned alongside.
+    async fn interacting_accounts(
+        &self,
+        status_id: Id,
+        kind: Interaction,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>>;
+
     /// An OAuth application by its public client id.
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
 
@@ -245,6 +270,28 @@ pub trait Transaction: Send {
         reblog_of_id: Option<Id>,
         account_ids: &[Id],
     ) -> Result<u64>;
+
+    /// Records a favourite or bookmark (`id` is the row's id); `false` if it exists. A
+    /// favourite adds to the status's count.
+    async fn insert_interaction(
+        &mut self,
+        kind: Interaction,
+        id: Id,
+        account_id: Id,
+        status_id: Id,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// Removes a favourite or bookmark; `false` if there was none.
+    async fn delete_interaction(
+        &mut self,
+        kind: Interaction,
+        account_id: Id,
+        status_id: Id,
+    ) -> Result<bool>;
+
+    /// Adds `delta` to a status's reblog count.
+    async fn count_reblog(&mut self, status_id: Id, delta: i64) -> Result<()>;
 
     /// Removes an author's statuses from an account's home feed (after an unfollow).
     async fn remove_author_from_home_feed(&mut self, account_id: Id, author_id: Id) -> Result<u64>;

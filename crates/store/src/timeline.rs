@@ -94,3 +94,20 @@ pub struct Notification {
     pub status_id: Option<Id>,
     pub created_at: Timestamp,
 }
+
+/// Per-viewer flags of statuses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewerFlags {
+    pub favourited: Vec<Id>,
+    pub reblogged: Vec<Id>,
+    pub bookmarked: Vec<Id>,
+}
+
+/// Interactions kept as rows of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interaction {
+    Favourite,
+    Bookmark,
+    /// Reblogs are statuses; listed by [`crate::Store::interacting_accounts`] only.
+    Reblog,
+}

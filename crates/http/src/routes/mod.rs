@@ -6,6 +6,7 @@ mod authorize;
 mod discovery;
 mod health;
 mod instance;
+mod interactions;
 mod notifications;
 mod oauth;
 mod static_files;
@@ -66,6 +67,37 @@ pub(crate) fn router() -> Router<AppState> {
             get(statuses::show).delete(statuses::delete),
         )
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route(
+            "/api/v1/statuses/{id}/favourite",
+            post(interactions::favourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            post(interactions::unfavourite),
+        )
+        .route("/api/v1/statuses/{id}/reblog", post(interactions::reblog))
+        .route(
+            "/api/v1/statuses/{id}/unreblog",
+            post(interactions::unreblog),
+        )
+        .route(
+            "/api/v1/statuses/{id}/bookmark",
+            post(interactions::bookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            post(interactions::unbookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/favourited_by",
+            get(interactions::favourited_by),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblogged_by",
+            get(interactions::reblogged_by),
+        )
+        .route("/api/v1/favourites", get(interactions::favourites))
+        .route("/api/v1/bookmarks", get(interactions::bookmarks))
         .route("/api/v1/timelines/home", get(statuses::home))
         .route("/api/v1/timelines/public", get(statuses::public))
         .route("/api/v1/notifications", get(notifications::list))

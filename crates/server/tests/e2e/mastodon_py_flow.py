@@ -128,7 +128,24 @@ only_follows = alice.notifications(types=["follow"])
 assert all(n["type"] == "follow" for n in only_follows) and only_follows
 step("notifications")
 
-# 8. Delete returns the source for redrafting; the status is gone.
+# 8. Favourite, boost, bookmark.
+fav = bob.status_favourite(posted[1]["id"])
+assert fav["favourited"] and fav["favourites_count"] == 1, fav
+assert [a["username"] for a in alice.status_favourited_by(posted[1]["id"])] == ["bob"]
+boost = bob.status_reblog(posted[1]["id"])
+assert boost["reblog"]["id"] == posted[1]["id"] and boost["reblogged"], boost
+assert bob.status_bookmark(posted[1]["id"])["bookmarked"]
+assert [s["id"] for s in bob.favourites()] == [posted[1]["id"]]
+assert [s["id"] for s in bob.bookmarks()] == [posted[1]["id"]]
+assert not bob.status_unreblog(posted[1]["id"])["reblogged"]
+assert not bob.status_unfavourite(posted[1]["id"])["favourited"]
+deadline = time.time() + 10
+while not any(n["type"] == "favourite" for n in alice.notifications()):
+    assert time.time() < deadline
+    time.sleep(0.1)
+step("favourite, reblog, bookmark")
+
+# 9. Delete returns the source for redrafting; the status is gone.
 deleted = alice.status_delete(posted[0]["id"])
 assert deleted["text"] == "post 0 from Mastodon.py", deleted
 try:
@@ -138,7 +155,7 @@ except Exception as e:  # MastodonNotFoundError
     assert "404" in str(e) or "not found" in str(e).lower(), e
 step("status_delete")
 
-# 9. Unfollow; revoke.
+# 10. Unfollow; revoke.
 assert not bob.account_unfollow(alice_account["id"])["following"]
 bob.revoke_access_token(allow_http=True)
 try:

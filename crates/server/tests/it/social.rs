@@ -13,6 +13,7 @@ on_every_backend!(
     mentions_and_follows_notify,
     replies_have_context,
     accounts_show_and_lookup,
+    favourites_reblogs_and_bookmarks,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -598,4 +599,171 @@ async fn accounts_show_and_lookup(backend: Backend) {
             "{id}"
         );
     }
+}
+
+async fn favourites_reblogs_and_bookmarks(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let bob_id = app
+        .services
+        .local_account("bob")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    app.post_auth(&format!("/api/v1/accounts/{bob_id}/follow"), &carol, &[])
+        .await;
+    let (_, s) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "boost me")])
+        .await;
+    let id = s["id"].as_str().unwrap().to_owned();
+
+    // Favourite: idempotent, counted once, listed, notified.
+    for _ in 0..2 {
+        let (status, f) = app
+            .post_auth(&format!("/api/v1/statuses/{id}/favourite"), &bob, &[])
+            .await;
+        assert_eq!(status, 200, "{f}");
+        assert_eq!(f["favourited"], true);
+        assert_eq!(f["favourites_count"], 1);
+    }
+    let (_, who, _) = app
+        .get_auth(&format!("/api/v1/statuses/{id}/favourited_by"), None)
+        .await;
+    assert_eq!(who[0]["username"], "bob");
+    let (_, favs, link) = app.get_auth("/api/v1/favourites", Some(&bob)).await;
+    assert_eq!(favs[0]["id"], id.as_str());
+    assert!(link.unwrap().contains("rel=\"next\""));
+    let (_, seen_by_alice, _) = app
+        .get_auth(&format!("/api/v1/statuses/{id}"), Some(&alice))
+        .await;
+    assert_eq!(seen_by_alice["favourited"], false);
+    eventually("favourite notification", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=favourite", Some(&alice))
+            .await;
+        n.as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    let (_, f) = app
+        .post_auth(&format!("/api/v1/statuses/{id}/unfavourite"), &bob, &[])
+        .await;
+    assert_eq!(f["favourited"], false);
+    assert_eq!(f["favourites_count"], 0);
+
+    // Reblog: a wrapper around the original; fanned out to the booster's followers.
+    let (status, r) = app
+        .post_auth(&format!("/api/v1/statuses/{id}/reblog"), &bob, &[])
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["reblog"]["id"], id.as_str());
+    assert_eq!(r["account"]["username"], "bob");
+    assert_eq!(r["reblogged"], true);
+    assert_eq!(r["reblog"]["reblogs_count"], 1);
+    let reblog_id = r["id"].as_str().unwrap().to_owned();
+    let (_, again) = app
+        .post_auth(&format!("/api/v1/statuses/{id}/reblog"), &bob, &[])
+        .await;
+    assert_eq!(again["id"], reblog_id.as_str(), "idempotent");
+    let (_, who, _) = app
+        .get_auth(&format!("/api/v1/statuses/{id}/reblogged_by"), None)
+        .await;
+    assert_eq!(who[0]["username"], "bob");
+    eventually("reblog in carol's home", || async {
+        let (_, h, _) = app.get_auth("/api/v1/timelines/home", Some(&carol)).await;
+        h.as_array()
+            .is_some_and(|a| a.first().is_some_and(|s| s["reblog"]["id"] == id.as_str()))
+    })
+    .await;
+    eventually("reblog notification", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=reblog", Some(&alice))
+            .await;
+        n.as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    // Reblogs are not in the public timeline; the original is.
+    let (_, public, _) = app.get_auth("/api/v1/timelines/public", None).await;
+    assert_eq!(public.as_array().unwrap().len(), 1);
+    let (_, un) = app
+        .post_auth(&format!("/api/v1/statuses/{id}/unreblog"), &bob, &[])
+        .await;
+    assert_eq!(un["id"], id.as_str());
+    assert_eq!(un["reblogged"], false);
+    assert_eq!(un["reblogs_count"], 0);
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/statuses/{reblog_id}"), None)
+            .await
+            .0,
+        404
+    );
+
+    // Bookmarks are private to their owner.
+    let (_, b) = app
+        .post_auth(&format!("/api/v1/statuses/{id}/bookmark"), &bob, &[])
+        .await;
+    assert_eq!(b["bookmarked"], true);
+    let (_, list, _) = app.get_auth("/api/v1/bookmarks", Some(&bob)).await;
+    assert_eq!(list[0]["id"], id.as_str());
+    let (_, list, _) = app.get_auth("/api/v1/bookmarks", Some(&carol)).await;
+    assert!(list.as_array().unwrap().is_empty());
+    let (_, b) = app
+        .post_auth(&format!("/api/v1/statuses/{id}/unbookmark"), &bob, &[])
+        .await;
+    assert_eq!(b["bookmarked"], false);
+
+    // Private and direct statuses cannot be boosted by others; unknown ids are 404.
+    let (_, p) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &alice,
+            &[("status", "mine"), ("visibility", "private")],
+        )
+        .await;
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &bob, &[])
+        .await;
+    let (status, body) = app
+        .post_auth(
+            &format!("/api/v1/statuses/{}/reblog", p["id"].as_str().unwrap()),
+            &bob,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "This action is not allowed");
+    let (status, _) = app
+        .post_auth(
+            &format!("/api/v1/statuses/{}/reblog", p["id"].as_str().unwrap()),
+            &carol,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 404, "carol cannot even see it");
+    assert_eq!(
+        app.post_auth("/api/v1/statuses/1/favourite", &bob, &[])
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        app.post_auth(
+            &format!("/api/v1/statuses/{id}/favourite"),
+            "bad-token",
+            &[]
+        )
+        .await
+        .0,
+        401
+    );
 }

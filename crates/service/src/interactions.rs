@@ -1,0 +1,256 @@
+//! Favourites, reblogs and bookmarks, and the notifications they cause.
+
+use rookery_api as api;
+use rookery_model::{Account, Id, Status, Visibility};
+use rookery_store::{Interaction, LocalAccount, Notification, NotificationKind, TimelinePage};
+use serde::{Deserialize, Serialize};
+
+use crate::statuses::Fanout;
+use crate::{Result, ServiceError, Services};
+
+/// Creates one notification (the `default` queue), so requests never write them inline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Notify {
+    pub account_id: Id,
+    pub from_account_id: Id,
+    pub kind: String,
+    pub status_id: Option<Id>,
+}
+
+impl rookery_jobs::JobSpec for Notify {
+    const KIND: &'static str = "notify";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Default;
+}
+
+fn enqueue_error(e: rookery_jobs::EnqueueError) -> ServiceError {
+    ServiceError::Internal(e.to_string())
+}
+
+impl Services {
+    /// The `notify` job: local recipients only, never oneself.
+    pub(crate) async fn notify(&self, job: &Notify) -> Result<()> {
+        if job.account_id == job.from_account_id {
+            return Ok(());
+        }
+        let kind = NotificationKind::parse(&job.kind).ok_or_else(|| {
+            ServiceError::invalid("kind", format!("{:?} is not a notification type", job.kind))
+        })?;
+        let Some(recipient) = self.store.account(job.account_id).await? else {
+            return Ok(());
+        };
+        if !recipient.is_local() {
+            return Ok(());
+        }
+        let mut tx = self.store.begin().await?;
+        tx.insert_notification(&Notification {
+            id: self.ids.next_id(),
+            account_id: job.account_id,
+            from_account_id: job.from_account_id,
+            kind,
+            status_id: job.status_id,
+            created_at: self.clock.now(),
+        })
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn rendered(&self, user: &LocalAccount, id: Id) -> Result<api::Status> {
+        self.get_status(Some(&user.account), id).await
+    }
+
+    /// `POST /api/v1/statuses/:id/favourite` (and `bookmark`): idempotent.
+    pub async fn interact(
+        &self,
+        user: &LocalAccount,
+        id: Id,
+        kind: Interaction,
+        on: bool,
+    ) -> Result<api::Status> {
+        let status = self.visible_status(Some(&user.account), id).await?;
+        // Favouriting a reblog favourites the original, as in Mastodon.
+        let target = status.reblog_of_id.unwrap_or(status.id);
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let changed = if on {
+            tx.insert_interaction(kind, self.ids.next_id(), user.account.id, target, now)
+                .await?
+        } else {
+            tx.delete_interaction(kind, user.account.id, target).await?
+        };
+        if changed && on && kind == Interaction::Favourite {
+            let author = self
+                .store
+                .status(target)
+                .await?
+                .map_or(status.account_id, |s| s.account_id);
+            rookery_jobs::enqueue(
+                tx.as_mut(),
+                &self.ids,
+                now,
+                &Notify {
+                    account_id: author,
+                    from_account_id: user.account.id,
+                    kind: "favourite".into(),
+                    status_id: Some(target),
+                },
+            )
+            .await
+            .map_err(enqueue_error)?;
+        }
+        tx.commit().await?;
+        self.rendered(user, target).await
+    }
+
+    /// `POST /api/v1/statuses/:id/reblog`: public and unlisted statuses (and one's own private
+    /// ones, to followers) may be reblogged; the reblog is returned, wrapping the original.
+    pub async fn reblog(
+        &self,
+        user: &LocalAccount,
+        id: Id,
+        visibility: Option<&str>,
+    ) -> Result<api::Status> {
+        let status = self.visible_status(Some(&user.account), id).await?;
+        let original = match status.reblog_of_id {
+            Some(o) => self.visible_status(Some(&user.account), o).await?,
+            None => status,
+        };
+        let own = original.account_id == user.account.id;
+        let allowed = match original.visibility {
+            Visibility::Public | Visibility::Unlisted => true,
+            Visibility::Private => own,
+            Visibility::Direct => false,
+        };
+        if !allowed {
+            return Err(ServiceError::Forbidden);
+        }
+        if let Some(existing) = self.store.reblog_by(user.account.id, original.id).await? {
+            return self.rendered(user, existing).await;
+        }
+        let visibility = match visibility.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Visibility::Public,
+            Some(v) => Visibility::parse(v)
+                .filter(|v| {
+                    matches!(
+                        v,
+                        Visibility::Public | Visibility::Unlisted | Visibility::Private
+                    )
+                })
+                .ok_or_else(|| {
+                    ServiceError::invalid("visibility", format!("{v:?} is not a valid visibility"))
+                })?,
+        };
+        // A reblog is never more visible than the original.
+        let visibility = visibility.max(original.visibility);
+        let now = self.clock.now();
+        let reblog = Status {
+            id: self.ids.next_id(),
+            account_id: user.account.id,
+            uri: None,
+            url: None,
+            local: true,
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            reblog_of_id: Some(original.id),
+            text: String::new(),
+            content: String::new(),
+            spoiler_text: String::new(),
+            visibility,
+            sensitive: false,
+            language: None,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            edited_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_status(&reblog).await?;
+        tx.count_reblog(original.id, 1).await?;
+        tx.add_to_home_feeds(reblog.id, Some(original.id), &[user.account.id])
+            .await?;
+        rookery_jobs::enqueue(
+            tx.as_mut(),
+            &self.ids,
+            now,
+            &Fanout {
+                status_id: reblog.id,
+            },
+        )
+        .await
+        .map_err(enqueue_error)?;
+        rookery_jobs::enqueue(
+            tx.as_mut(),
+            &self.ids,
+            now,
+            &Notify {
+                account_id: original.account_id,
+                from_account_id: user.account.id,
+                kind: "reblog".into(),
+                status_id: Some(original.id),
+            },
+        )
+        .await
+        .map_err(enqueue_error)?;
+        tx.commit().await?;
+        self.rendered(user, reblog.id).await
+    }
+
+    /// `POST /api/v1/statuses/:id/unreblog`: returns the original.
+    pub async fn unreblog(&self, user: &LocalAccount, id: Id) -> Result<api::Status> {
+        let status = self.visible_status(Some(&user.account), id).await?;
+        let original = status.reblog_of_id.unwrap_or(status.id);
+        if let Some(reblog) = self.store.reblog_by(user.account.id, original).await? {
+            let mut tx = self.store.begin().await?;
+            if tx.delete_status(reblog).await? {
+                tx.count_reblog(original, -1).await?;
+            }
+            tx.commit().await?;
+        }
+        self.rendered(user, original).await
+    }
+
+    /// `GET /api/v1/favourites` and `/api/v1/bookmarks`: with the interaction ids that page them.
+    pub async fn interacted(
+        &self,
+        user: &LocalAccount,
+        kind: Interaction,
+        page: TimelinePage,
+    ) -> Result<Vec<(String, api::Status)>> {
+        let rows = self.store.interactions(user.account.id, kind, page).await?;
+        let mut out = Vec::new();
+        for (iid, status) in rows {
+            if !self.can_see(Some(&user.account), &status).await? {
+                continue;
+            }
+            if let Some(e) = self
+                .status_entities(Some(&user.account), std::slice::from_ref(&status))
+                .await?
+                .pop()
+            {
+                out.push((iid.to_string(), e));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GET /api/v1/statuses/:id/favourited_by` and `/reblogged_by`.
+    pub async fn interacting(
+        &self,
+        viewer: Option<&Account>,
+        id: Id,
+        kind: Interaction,
+        page: TimelinePage,
+    ) -> Result<Vec<(String, api::Account)>> {
+        let status = self.visible_status(viewer, id).await?;
+        let rows = self
+            .store
+            .interacting_accounts(status.id, kind, page)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, a)| a.suspended_at.is_none())
+            .map(|(iid, a)| (iid.to_string(), self.account_entity(&a)))
+            .collect())
+    }
+}

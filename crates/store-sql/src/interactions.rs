@@ -1,0 +1,227 @@
+//! Favourites, bookmarks and reblogs as seen from an account.
+
+use rookery_model::{Account, Id, Status, Timestamp};
+use rookery_store::{Interaction, Result, TimelinePage, ViewerFlags};
+
+use crate::db::{Conn, Fields, map_err, with_conn};
+use crate::statuses::{placeholders, status_from_row};
+
+fn table(kind: Interaction) -> &'static str {
+    match kind {
+        Interaction::Favourite => "favourites",
+        Interaction::Bookmark => "bookmarks",
+        Interaction::Reblog => "statuses",
+    }
+}
+
+async fn ids_in(c: Conn<'_>, sql: String, account_id: Id, status_ids: &[Id]) -> Result<Vec<Id>> {
+    with_conn!(c, |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(account_id.as_i64());
+        for id in status_ids {
+            q = q.bind(id.as_i64());
+        }
+        let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok(Id::from_i64(r.int("sid")?)))
+            .collect()
+    })
+}
+
+pub(crate) async fn viewer_flags(
+    mut c: Conn<'_>,
+    account_id: Id,
+    status_ids: &[Id],
+) -> Result<ViewerFlags> {
+    if status_ids.is_empty() {
+        return Ok(ViewerFlags::default());
+    }
+    let list = placeholders(2, status_ids.len());
+    let fav = format!(
+        "SELECT status_id AS sid FROM favourites WHERE account_id = $1 AND status_id IN ({list})"
+    );
+    let bm = format!(
+        "SELECT status_id AS sid FROM bookmarks WHERE account_id = $1 AND status_id IN ({list})"
+    );
+    let rb = format!(
+        "SELECT reblog_of_id AS sid FROM statuses WHERE account_id = $1 AND reblog_of_id IN ({list})"
+    );
+    Ok(ViewerFlags {
+        favourited: ids_in(c.reborrow(), fav, account_id, status_ids).await?,
+        bookmarked: ids_in(c.reborrow(), bm, account_id, status_ids).await?,
+        reblogged: ids_in(c, rb, account_id, status_ids).await?,
+    })
+}
+
+pub(crate) async fn reblog_by(c: Conn<'_>, account_id: Id, status_id: Id) -> Result<Option<Id>> {
+    let sql = "SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2";
+    with_conn!(c, |e, p| {
+        let row = sqlx::query(sql)
+            .bind(account_id.as_i64())
+            .bind(status_id.as_i64())
+            .persistent(p)
+            .fetch_optional(&mut *e)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| Ok(Id::from_i64(r.int("id")?))).transpose()
+    })
+}
+
+fn bounds(page: TimelinePage) -> (i64, i64, bool) {
+    let upper = page.max_id.map_or(i64::MAX, Id::as_i64);
+    match page.min_id {
+        Some(min) => (min.as_i64(), upper, true),
+        None => (page.since_id.map_or(0, Id::as_i64), upper, false),
+    }
+}
+
+pub(crate) async fn statuses(
+    c: Conn<'_>,
+    account_id: Id,
+    kind: Interaction,
+    page: TimelinePage,
+) -> Result<Vec<(Id, Status)>> {
+    let (lower, upper, asc) = bounds(page);
+    let sql = format!(
+        "SELECT i.id AS interaction_id, {cols} FROM {t} i JOIN statuses s ON s.id = i.status_id \
+         WHERE i.account_id = $1 AND i.id > $2 AND i.id < $3 ORDER BY i.id {o} LIMIT $4",
+        cols = crate::statuses::STATUS_COLUMNS,
+        t = table(kind),
+        o = if asc { "ASC" } else { "DESC" }
+    );
+    let mut out = with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .bind(lower)
+            .bind(upper)
+            .bind(i64::from(page.limit))
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok((Id::from_i64(r.int("interaction_id")?), status_from_row(r)?)))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    if asc {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+pub(crate) async fn accounts(
+    c: Conn<'_>,
+    status_id: Id,
+    kind: Interaction,
+    page: TimelinePage,
+) -> Result<Vec<(Id, Account)>> {
+    let (lower, upper, asc) = bounds(page);
+    let (t, status_col) = match kind {
+        Interaction::Reblog => ("statuses", "reblog_of_id"),
+        other => (table(other), "status_id"),
+    };
+    let sql = format!(
+        "SELECT i.id AS interaction_id, {cols} FROM {t} i JOIN accounts a ON a.id = i.account_id \
+         WHERE i.{status_col} = $1 AND i.id > $2 AND i.id < $3 ORDER BY i.id {o} LIMIT $4",
+        cols = crate::accounts::ACCOUNT_COLUMNS,
+        o = if asc { "ASC" } else { "DESC" }
+    );
+    let mut out = with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(status_id.as_i64())
+            .bind(lower)
+            .bind(upper)
+            .bind(i64::from(page.limit))
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    Id::from_i64(r.int("interaction_id")?),
+                    crate::accounts::account_from_row(r)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    if asc {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+pub(crate) async fn insert(
+    mut c: Conn<'_>,
+    kind: Interaction,
+    id: Id,
+    account_id: Id,
+    status_id: Id,
+    now: Timestamp,
+) -> Result<bool> {
+    let sql = format!(
+        "INSERT INTO {} (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        table(kind)
+    );
+    let added = with_conn!(c.reborrow(), |e, p| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id.as_i64())
+            .bind(account_id.as_i64())
+            .bind(status_id.as_i64())
+            .bind(now.as_millis())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected() == 1)
+    })?;
+    if added && kind == Interaction::Favourite {
+        count(c, "favourites_count", status_id, 1).await?;
+    }
+    Ok(added)
+}
+
+pub(crate) async fn delete(
+    mut c: Conn<'_>,
+    kind: Interaction,
+    account_id: Id,
+    status_id: Id,
+) -> Result<bool> {
+    let sql = format!(
+        "DELETE FROM {} WHERE account_id = $1 AND status_id = $2",
+        table(kind)
+    );
+    let removed = with_conn!(c.reborrow(), |e, p| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .bind(status_id.as_i64())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected() == 1)
+    })?;
+    if removed && kind == Interaction::Favourite {
+        count(c, "favourites_count", status_id, -1).await?;
+    }
+    Ok(removed)
+}
+
+/// `column` is a fixed name, never input.
+pub(crate) async fn count(
+    c: Conn<'_>,
+    column: &'static str,
+    status_id: Id,
+    delta: i64,
+) -> Result<()> {
+    let sql = format!("UPDATE statuses SET {column} = {column} + $1 WHERE id = $2");
+    with_conn!(c, |e, p| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(delta)
+            .bind(status_id.as_i64())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|_| ())
+    })
+}
