@@ -445,34 +445,19 @@ impl Services {
         if bearer.is_empty() || bearer.len() > 512 {
             return Ok(None);
         }
-        let Some(token) = self.store.access_token_by_hash(&sha256_hex(bearer)).await? else {
+        let Some((token, app, user)) = self.store.token_with_owner(&sha256_hex(bearer)).await?
+        else {
             return Ok(None);
         };
         if !token.is_active(self.clock.now()) {
             return Ok(None);
         }
-        let Some(app) = self.store.oauth_app(token.app_id).await? else {
-            return Ok(None);
-        };
-        let user = match token.account_id {
-            None => None,
-            Some(id) => {
-                let Some(account) = self.store.account(id).await? else {
-                    return Ok(None);
-                };
-                let Some(local) = self
-                    .store
-                    .local_account_by_username(account.username.as_str())
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                if local.user.disabled || local.account.suspended_at.is_some() {
-                    return Ok(None);
-                }
-                Some(local)
+        if token.account_id.is_some() {
+            match &user {
+                Some(local) if !local.user.disabled && local.account.suspended_at.is_none() => {}
+                _ => return Ok(None),
             }
-        };
+        }
         Ok(Some(Authenticated { token, app, user }))
     }
 

@@ -10,7 +10,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_
     a.discoverable, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
     a.suspended_at, a.created_at, a.updated_at";
 
-const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_id, u.email AS u_email, \
+pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_id, u.email AS u_email, \
     u.password_hash AS u_password_hash, u.role AS u_role, u.confirmed_at AS u_confirmed_at, \
     u.approved AS u_approved, u.disabled AS u_disabled, u.locale AS u_locale, \
     u.created_at AS u_created_at, u.updated_at AS u_updated_at";
@@ -73,7 +73,7 @@ fn user_from_row(r: &impl Fields) -> Result<User, StoreError> {
     })
 }
 
-fn local_from_row(r: &impl Fields) -> Result<LocalAccount, StoreError> {
+pub(crate) fn local_from_row(r: &impl Fields) -> Result<LocalAccount, StoreError> {
     Ok(LocalAccount {
         account: account_from_row(r)?,
         user: user_from_row(r)?,

@@ -43,8 +43,8 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
-/// Runs `$body` (a `Result`) on a read connection of `$pools`: SQLite's reader pool, or a
-/// PostgreSQL transaction that is committed after the body.
+/// Runs `$body` (a `Result`) on a read connection of `$pools`: SQLite's reader pool, a direct
+/// PostgreSQL connection, or (behind pgBouncer) a PostgreSQL transaction committed after the body.
 macro_rules! read {
     ($pools:expr, |$c:ident| $body:expr) => {
         match $pools {
@@ -53,6 +53,17 @@ macro_rules! read {
                 let $c = $crate::db::Conn::Sqlite(&mut *pooled);
                 $body
             }
+            // Directly connected, a read needs no transaction of its own: one round trip per
+            // statement instead of three.
+            $crate::db::Pools::Postgres {
+                pool,
+                persistent: true,
+            } => {
+                let mut pooled = pool.acquire().await.map_err($crate::db::map_err)?;
+                let $c = $crate::db::Conn::Pg(&mut *pooled, true);
+                $body
+            }
+            // Behind pgBouncer every statement must be inside an explicit transaction.
             $crate::db::Pools::Postgres { pool, persistent } => {
                 let mut tx = pool.begin().await.map_err($crate::db::map_err)?;
                 let out = {
@@ -179,3 +190,24 @@ macro_rules! impl_fields {
 }
 impl_fields!(SqliteRow);
 impl_fields!(PgRow);
+
+/// Reads columns named `<prefix><column>` (for joins that alias one table's columns).
+pub(crate) struct Prefixed<'r, R>(pub &'r R, pub &'static str);
+
+impl<R: Fields> Fields for Prefixed<'_, R> {
+    fn int(&self, col: &str) -> Result<i64, StoreError> {
+        self.0.int(&format!("{}{col}", self.1))
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        self.0.opt_int(&format!("{}{col}", self.1))
+    }
+    fn text(&self, col: &str) -> Result<String, StoreError> {
+        self.0.text(&format!("{}{col}", self.1))
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        self.0.opt_text(&format!("{}{col}", self.1))
+    }
+    fn flag(&self, col: &str) -> Result<bool, StoreError> {
+        self.0.flag(&format!("{}{col}", self.1))
+    }
+}

@@ -14,21 +14,8 @@ fn table(kind: Interaction) -> &'static str {
     }
 }
 
-async fn ids_in(c: Conn<'_>, sql: String, account_id: Id, status_ids: &[Id]) -> Result<Vec<Id>> {
-    with_conn!(c, |e, p| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(account_id.as_i64());
-        for id in status_ids {
-            q = q.bind(id.as_i64());
-        }
-        let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
-        rows.iter()
-            .map(|r| Ok(Id::from_i64(r.int("sid")?)))
-            .collect()
-    })
-}
-
 pub(crate) async fn viewer_flags(
-    mut c: Conn<'_>,
+    c: Conn<'_>,
     account_id: Id,
     status_ids: &[Id],
 ) -> Result<ViewerFlags> {
@@ -36,20 +23,30 @@ pub(crate) async fn viewer_flags(
         return Ok(ViewerFlags::default());
     }
     let list = placeholders(2, status_ids.len());
-    let fav = format!(
-        "SELECT status_id AS sid FROM favourites WHERE account_id = $1 AND status_id IN ({list})"
+    let sql = format!(
+        "SELECT 'f' AS k, status_id AS sid FROM favourites WHERE account_id = $1 AND status_id IN ({list}) \
+         UNION ALL SELECT 'b' AS k, status_id AS sid FROM bookmarks WHERE account_id = $1 AND status_id IN ({list}) \
+         UNION ALL SELECT 'r' AS k, reblog_of_id AS sid FROM statuses WHERE account_id = $1 AND reblog_of_id IN ({list})"
     );
-    let bm = format!(
-        "SELECT status_id AS sid FROM bookmarks WHERE account_id = $1 AND status_id IN ({list})"
-    );
-    let rb = format!(
-        "SELECT reblog_of_id AS sid FROM statuses WHERE account_id = $1 AND reblog_of_id IN ({list})"
-    );
-    Ok(ViewerFlags {
-        favourited: ids_in(c.reborrow(), fav, account_id, status_ids).await?,
-        bookmarked: ids_in(c.reborrow(), bm, account_id, status_ids).await?,
-        reblogged: ids_in(c, rb, account_id, status_ids).await?,
-    })
+    let rows: Vec<(String, Id)> = with_conn!(c, |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(account_id.as_i64());
+        for id in status_ids {
+            q = q.bind(id.as_i64());
+        }
+        let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok((r.text("k")?, Id::from_i64(r.int("sid")?))))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let mut flags = ViewerFlags::default();
+    for (k, id) in rows {
+        match k.as_str() {
+            "f" => flags.favourited.push(id),
+            "b" => flags.bookmarked.push(id),
+            _ => flags.reblogged.push(id),
+        }
+    }
+    Ok(flags)
 }
 
 pub(crate) async fn reblog_by(c: Conn<'_>, account_id: Id, status_id: Id) -> Result<Option<Id>> {

@@ -455,6 +455,14 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn token_with_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessToken, OAuthApp, Option<LocalAccount>)>> {
+        read!(&self.pools, |c| oauth::token_with_owner(c, token_hash)
+            .await)
+    }
+
     async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
         read!(&self.pools, |c| oauth::token_by(
             c,

@@ -1,9 +1,9 @@
 //! OAuth applications, authorization codes and access tokens.
 
 use rookery_model::{AccessToken, AuthorizationCode, Id, OAuthApp, Scopes, Timestamp};
-use rookery_store::{Result, StoreError};
+use rookery_store::{LocalAccount, Result, StoreError};
 
-use crate::db::{Conn, Fields, map_err, with_conn};
+use crate::db::{Conn, Fields, Prefixed, map_err, with_conn};
 
 fn scopes(text: &str) -> Result<Scopes> {
     Scopes::parse(text).map_err(|e| StoreError::Corrupt(format!("stored scopes: {e}")))
@@ -209,5 +209,50 @@ pub(crate) async fn revoke_token(c: Conn<'_>, id: Id, now: Timestamp) -> Result<
             .await
             .map_err(map_err)
             .map(|d| d.rows_affected() == 1)
+    })
+}
+
+/// A token with its application and (for user tokens) its user, in one query: the lookup every
+/// authenticated request makes.
+pub(crate) async fn token_with_owner(
+    c: Conn<'_>,
+    token_hash: &str,
+) -> Result<Option<(AccessToken, OAuthApp, Option<LocalAccount>)>> {
+    let token_cols: String = TOKEN_COLUMNS
+        .split(", ")
+        .map(|col| format!("t.{col} AS t_{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let app_cols: String = APP_COLUMNS
+        .split(", ")
+        .map(|col| format!("app.{col} AS app_{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {token_cols}, {app_cols}, {}, {} FROM oauth_tokens t \
+         JOIN oauth_applications app ON app.id = t.application_id \
+         LEFT JOIN accounts a ON a.id = t.account_id \
+         LEFT JOIN users u ON u.account_id = a.id \
+         WHERE t.token_hash = $1",
+        crate::accounts::ACCOUNT_COLUMNS,
+        crate::accounts::USER_COLUMNS
+    );
+    with_conn!(c, |e, p| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(token_hash)
+            .persistent(p)
+            .fetch_optional(&mut *e)
+            .await
+            .map_err(map_err)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let token = token_from_row(&Prefixed(&r, "t_"))?;
+        let app = app_from_row(&Prefixed(&r, "app_"))?;
+        let user = match (r.opt_int("id")?, r.opt_int("u_id")?) {
+            (Some(_), Some(_)) => Some(crate::accounts::local_from_row(&r)?),
+            _ => None,
+        };
+        Ok(Some((token, app, user)))
     })
 }

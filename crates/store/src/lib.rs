@@ -208,6 +208,13 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// An OAuth application by id.
     async fn oauth_app(&self, id: Id) -> Result<Option<OAuthApp>>;
 
+    /// An access token with its application and (for user tokens) its local account, by the
+    /// digest of its secret: the one query an authenticated request makes.
+    async fn token_with_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessToken, OAuthApp, Option<LocalAccount>)>>;
+
     /// An access token by the digest of its secret.
     async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>>;
 
