@@ -58,13 +58,21 @@ impl Auth {
         }
     }
 
-    /// The signed-in user behind a token granting `scope`.
+    /// The signed-in user behind a token granting `scope`. A user whose sign-up still waits for
+    /// approval gets Mastodon's 403.
     pub fn user(&self, scope: &str) -> Result<&LocalAccount, ApiError> {
-        self.scope(scope)?.user.as_ref().ok_or_else(|| {
+        let user = self.scope(scope)?.user.as_ref().ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "This method requires an authenticated user",
             )
-        })
+        })?;
+        if !user.user.approved {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Your login is currently pending approval",
+            ));
+        }
+        Ok(user)
     }
 }

@@ -65,6 +65,8 @@ pub struct Account {
     /// Follow requests must be approved.
     pub locked: bool,
     pub discoverable: bool,
+    /// Profile metadata: up to four name/value pairs (plain text for local accounts).
+    pub fields: Vec<ProfileField>,
     pub followers_count: i64,
     pub following_count: i64,
     pub statuses_count: i64,
@@ -92,6 +94,13 @@ impl Account {
             Some(d) => format!("{}@{}", self.username, d),
         }
     }
+}
+
+/// A profile metadata field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileField {
+    pub name: String,
+    pub value: String,
 }
 
 /// What a user may do on this instance. Ordered: each role includes the ones before it.

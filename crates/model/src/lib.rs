@@ -20,7 +20,7 @@ mod scopes;
 mod status;
 mod time;
 
-pub use account::{Account, ActorType, Role, User};
+pub use account::{Account, ActorType, ProfileField, Role, User};
 pub use id::{Id, IdGenerator, Random};
 pub use names::{Domain, Email, NameError, Username};
 pub use oauth::{AccessToken, AuthorizationCode, OAuthApp};

@@ -66,6 +66,7 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
             private_key_pem: None,
             locked: false,
             discoverable: true,
+            fields: Vec::new(),
             followers_count: 1,
             following_count: 0,
             statuses_count: (statuses / AUTHORS) as i64,

@@ -94,6 +94,7 @@ impl Services {
             private_key_pem: Some(private_pem),
             locked: false,
             discoverable: true,
+            fields: Vec::new(),
             followers_count: 0,
             following_count: 0,
             statuses_count: 0,
@@ -211,5 +212,155 @@ impl Services {
             return Err(ServiceError::NotFound("account"));
         }
         Ok(render::local_actor(&local.account, &self.urls))
+    }
+}
+
+/// What `PATCH /api/v1/accounts/update_credentials` may change (`None`: leave as is).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub bot: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub fields: Option<Vec<(String, String)>>,
+}
+
+/// Usernames nobody may register (they look official).
+const RESERVED: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "support",
+    "help",
+    "mod",
+    "moderator",
+    "moderators",
+    "webmaster",
+    "postmaster",
+    "hostmaster",
+    "abuse",
+    "security",
+    "staff",
+    "owner",
+    "everyone",
+    "instance",
+    "system",
+];
+
+/// What signing up over the API takes.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub agreement: bool,
+    pub locale: Option<String>,
+    pub reason: Option<String>,
+}
+
+fn limit(field: &'static str, text: &str, max: usize) -> Result<()> {
+    if text.chars().count() > max {
+        return Err(ServiceError::invalid(
+            field,
+            format!("is too long (maximum is {max} characters)"),
+        ));
+    }
+    Ok(())
+}
+
+impl Services {
+    /// `PATCH /api/v1/accounts/update_credentials`.
+    pub async fn update_profile(
+        &self,
+        user: &LocalAccount,
+        update: ProfileUpdate,
+    ) -> Result<LocalAccount> {
+        let mut account = user.account.clone();
+        if let Some(name) = update.display_name {
+            limit("display_name", &name, 30)?;
+            account.display_name = name.trim().to_owned();
+        }
+        if let Some(note) = update.note {
+            limit("note", &note, 500)?;
+            account.note = note;
+        }
+        if let Some(locked) = update.locked {
+            account.locked = locked;
+        }
+        if let Some(bot) = update.bot {
+            account.actor_type = if bot {
+                ActorType::Service
+            } else {
+                ActorType::Person
+            };
+        }
+        if let Some(d) = update.discoverable {
+            account.discoverable = d;
+        }
+        if let Some(fields) = update.fields {
+            if fields.len() > 4 {
+                return Err(ServiceError::invalid(
+                    "fields",
+                    "has too many entries (maximum is 4)",
+                ));
+            }
+            let mut out = Vec::new();
+            for (name, value) in fields {
+                limit("fields", &name, 255)?;
+                limit("fields", &value, 255)?;
+                if !name.trim().is_empty() || !value.trim().is_empty() {
+                    out.push(rookery_model::ProfileField {
+                        name: name.trim().to_owned(),
+                        value: value.trim().to_owned(),
+                    });
+                }
+            }
+            account.fields = out;
+        }
+        account.updated_at = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.update_profile(&account).await?;
+        tx.commit().await?;
+        Ok(LocalAccount {
+            account,
+            user: user.user.clone(),
+        })
+    }
+
+    /// `POST /api/v1/accounts`: signs a person up, as the registration setting allows, and
+    /// returns a token for them. Without a mailer, the address counts as confirmed.
+    pub async fn register(
+        &self,
+        app: &rookery_model::OAuthApp,
+        r: Registration,
+    ) -> Result<crate::IssuedToken> {
+        let approval = match self.settings.registrations {
+            crate::Registrations::Closed => return Err(ServiceError::Forbidden),
+            crate::Registrations::Open => false,
+            crate::Registrations::Approval => true,
+        };
+        if !r.agreement {
+            return Err(ServiceError::invalid("agreement", "must be accepted"));
+        }
+        if RESERVED.contains(&r.username.trim().to_ascii_lowercase().as_str()) {
+            return Err(ServiceError::invalid("username", "is reserved"));
+        }
+        if approval && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            return Err(ServiceError::invalid("reason", "can't be blank"));
+        }
+        let created = self
+            .create_local_account(NewLocalAccount {
+                username: r.username,
+                email: r.email,
+                password: Some(r.password),
+                role: Role::User,
+                confirmed: true,
+                approved: !approval,
+            })
+            .await?;
+        self.issue_for_account(app, created.local.account.id)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 }

@@ -26,7 +26,7 @@ use rookery_model::Timestamp;
 use rookery_model::{Clock, IdGenerator, Random};
 use rookery_store::{InstanceStats, Store};
 
-pub use accounts::{CreatedAccount, NewLocalAccount};
+pub use accounts::{CreatedAccount, NewLocalAccount, ProfileUpdate, Registration};
 pub use error::ServiceError;
 pub use instance::{LagCheck, NodeInfo, ReadyReport, VERSION, mastodon_version};
 pub use interactions::Notify;

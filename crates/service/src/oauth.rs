@@ -317,6 +317,16 @@ impl Services {
         Ok(Some(local))
     }
 
+    /// A user token for a freshly registered account (the app's scopes).
+    pub(crate) async fn issue_for_account(
+        &self,
+        app: &OAuthApp,
+        account_id: Id,
+    ) -> std::result::Result<IssuedToken, OAuthError> {
+        self.issue(app, Some(account_id), app.scopes.clone(), true, None)
+            .await
+    }
+
     /// `grant_type=client_credentials`: a token for the app itself.
     pub async fn grant_client_credentials(
         &self,

@@ -32,6 +32,19 @@ pub(crate) fn text_to_html(text: &str) -> String {
         .collect()
 }
 
+/// A profile field value as HTML: escaped, links made clickable.
+fn field_html(value: &str) -> String {
+    let html = crate::format::render(
+        &crate::format::tokenize(value),
+        |t| format!("#{t}"),
+        |_, _| None,
+    );
+    html.strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .unwrap_or(&html)
+        .to_owned()
+}
+
 /// The profile text as HTML: local notes are stored as the source the user typed.
 fn note_html(account: &Account) -> String {
     if account.is_local() {
@@ -65,7 +78,19 @@ pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
         header: urls.missing_header(),
         header_static: urls.missing_header(),
         locked: account.locked,
-        fields: Vec::new(),
+        fields: account
+            .fields
+            .iter()
+            .map(|f| api::Field {
+                name: escape_html(&f.name),
+                value: if account.is_local() {
+                    field_html(&f.value)
+                } else {
+                    f.value.clone()
+                },
+                verified_at: None,
+            })
+            .collect(),
         emojis: Vec::new(),
         bot: account.is_bot(),
         group: account.actor_type == ActorType::Group,
@@ -112,7 +137,17 @@ pub(crate) fn local_actor(account: &Account, urls: &Urls) -> Actor {
             public_key_pem: account.public_key_pem.clone(),
         },
         tag: Vec::new(),
-        attachment: Vec::new(),
+        attachment: account
+            .fields
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "type": "PropertyValue",
+                    "name": f.name,
+                    "value": field_html(&f.value),
+                })
+            })
+            .collect(),
         endpoints: Endpoints {
             shared_inbox: urls.shared_inbox(),
         },

@@ -1,19 +1,51 @@
 //! Accounts and users.
 
-use rookery_model::{Account, ActorType, Domain, Email, Id, Role, Timestamp, User, Username};
+use rookery_model::{
+    Account, ActorType, Domain, Email, Id, ProfileField, Role, Timestamp, User, Username,
+};
 use rookery_store::{InstanceStats, LocalAccount, Page, StoreError};
 
 use crate::db::{Conn, Fields, map_err, with_conn};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, \
     a.inbox_url, a.shared_inbox_url, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
-    a.discoverable, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
+    a.discoverable, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
     a.suspended_at, a.created_at, a.updated_at";
 
 pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_id, u.email AS u_email, \
     u.password_hash AS u_password_hash, u.role AS u_role, u.confirmed_at AS u_confirmed_at, \
     u.approved AS u_approved, u.disabled AS u_disabled, u.locale AS u_locale, \
     u.created_at AS u_created_at, u.updated_at AS u_updated_at";
+
+/// Profile fields are stored as a JSON array of `{"name", "value"}` objects.
+pub(crate) fn fields_to_json(fields: &[ProfileField]) -> String {
+    let items: Vec<serde_json::Value> = fields
+        .iter()
+        .map(|f| serde_json::json!({"name": f.name, "value": f.value}))
+        .collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+fn fields_from_json(text: &str) -> Result<Vec<ProfileField>, StoreError> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("account fields: {e}")))?;
+    let items = value.as_array().cloned().unwrap_or_default();
+    Ok(items
+        .iter()
+        .map(|i| ProfileField {
+            name: i
+                .get("name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            value: i
+                .get("value")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+        })
+        .collect())
+}
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp::from_millis)
@@ -44,6 +76,7 @@ pub(crate) fn account_from_row(r: &impl Fields) -> Result<Account, StoreError> {
         private_key_pem: r.opt_text("private_key_pem")?,
         locked: r.flag("locked")?,
         discoverable: r.flag("discoverable")?,
+        fields: fields_from_json(&r.text("fields")?)?,
         followers_count: r.int("followers_count")?,
         following_count: r.int("following_count")?,
         statuses_count: r.int("statuses_count")?,
@@ -152,8 +185,8 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
     let sql = "INSERT INTO accounts (id, username, domain, display_name, note, uri, url, inbox_url, \
         shared_inbox_url, actor_type, public_key_pem, private_key_pem, locked, discoverable, \
         followers_count, following_count, statuses_count, last_status_at, suspended_at, created_at, \
-        updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-        $17, $18, $19, $20, $21)";
+        updated_at, fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+        $17, $18, $19, $20, $21, $22)";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(a.id.as_i64())
@@ -177,12 +210,40 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
             .bind(a.suspended_at.map(Timestamp::as_millis))
             .bind(a.created_at.as_millis())
             .bind(a.updated_at.as_millis())
+            .bind(fields_to_json(&a.fields))
             .persistent(p)
             .execute(&mut *e)
             .await
             .map_err(map_err)?;
         Ok(())
     })
+}
+
+/// The profile a user edits.
+pub(crate) async fn update_profile(c: Conn<'_>, a: &Account) -> Result<(), StoreError> {
+    let sql = "UPDATE accounts SET display_name = $1, note = $2, locked = $3, discoverable = $4, \
+        actor_type = $5, fields = $6, updated_at = $7 WHERE id = $8";
+    let n = with_conn!(c, |e, p| {
+        sqlx::query(sql)
+            .bind(&a.display_name)
+            .bind(&a.note)
+            .bind(a.locked)
+            .bind(a.discoverable)
+            .bind(a.actor_type.as_str())
+            .bind(fields_to_json(&a.fields))
+            .bind(a.updated_at.as_millis())
+            .bind(a.id.as_i64())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)?
+            .rows_affected()
+    });
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound(format!("account {}", a.id)))
+    }
 }
 
 pub(crate) async fn insert_user(c: Conn<'_>, u: &User) -> Result<(), StoreError> {

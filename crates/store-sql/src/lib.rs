@@ -520,6 +520,10 @@ impl Transaction for SqlTx {
         accounts::insert_user(self.conn(), user).await
     }
 
+    async fn update_profile(&mut self, account: &Account) -> Result<()> {
+        accounts::update_profile(self.conn(), account).await
+    }
+
     async fn set_password_hash(&mut self, user_id: Id, hash: &str, now: Timestamp) -> Result<()> {
         accounts::set_password_hash(self.conn(), user_id, hash, now).await
     }

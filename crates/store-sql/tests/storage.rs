@@ -105,6 +105,7 @@ fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
         private_key_pem: domain.is_none().then(|| "private".to_owned()),
         locked: false,
         discoverable: true,
+        fields: Vec::new(),
         followers_count: 0,
         following_count: 0,
         statuses_count: 0,

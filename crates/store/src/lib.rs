@@ -233,6 +233,10 @@ pub trait Transaction: Send {
     /// Inserts a user. [`StoreError::Conflict`] if the e-mail (any case) is taken.
     async fn insert_user(&mut self, user: &User) -> Result<()>;
 
+    /// Saves the profile fields of an account (display name, note, locked, discoverable,
+    /// actor type, metadata fields, updated_at).
+    async fn update_profile(&mut self, account: &Account) -> Result<()>;
+
     /// Replaces a user's password hash.
     async fn set_password_hash(&mut self, user_id: Id, hash: &str, now: Timestamp) -> Result<()>;
 

@@ -11,22 +11,26 @@ use crate::extract::{Body, loose};
 use crate::paging::LooseQuery;
 use crate::{ApiError, AppState};
 
-/// `GET /api/v1/accounts/verify_credentials` — the signed-in user's account, with `source` and
-/// `role` (Mastodon's CredentialAccount).
-pub(crate) async fn verify_credentials(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let user = auth.user("read:accounts")?;
+/// Mastodon's CredentialAccount: the account with `source` and `role`.
+fn credential(
+    state: &AppState,
+    user: &rookery_store::LocalAccount,
+) -> Result<serde_json::Value, ApiError> {
     let entity = state.services.account_entity(&user.account);
     let mut body = serde_json::to_value(entity)
         .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let fields: Vec<serde_json::Value> = user
+        .account
+        .fields
+        .iter()
+        .map(|f| json!({"name": f.name, "value": f.value, "verified_at": null}))
+        .collect();
     body["source"] = json!({
         "privacy": "public",
         "sensitive": false,
         "language": user.user.locale.clone().unwrap_or_default(),
         "note": user.account.note,
-        "fields": [],
+        "fields": fields,
         "follow_requests_count": 0,
         "hide_collections": false,
         "discoverable": user.account.discoverable,
@@ -40,7 +44,134 @@ pub(crate) async fn verify_credentials(
         "permissions": "0",
         "highlighted": role >= rookery_model::Role::Moderator,
     });
-    Ok(Json(body))
+    Ok(body)
+}
+
+/// `GET /api/v1/accounts/verify_credentials` — the signed-in user's account, with `source` and
+/// `role` (Mastodon's CredentialAccount).
+pub(crate) async fn verify_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = auth.user("read:accounts")?;
+    Ok(Json(credential(&state, user)?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct UpdateCredentials {
+    display_name: Option<String>,
+    note: Option<String>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    locked: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    bot: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    discoverable: Option<bool>,
+    fields_attributes: Option<serde_json::Value>,
+}
+
+/// `fields_attributes` as forms send it (`{"0": {"name", "value"}}`) or JSON (`[{…}]`).
+fn field_pairs(v: &serde_json::Value) -> Result<Vec<(String, String)>, ApiError> {
+    let items: Vec<&serde_json::Value> = match v {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        serde_json::Value::Object(o) => {
+            let mut keyed: Vec<(&String, &serde_json::Value)> = o.iter().collect();
+            keyed.sort_by_key(|(k, _)| k.parse::<u32>().unwrap_or(u32::MAX));
+            keyed.into_iter().map(|(_, v)| v).collect()
+        }
+        serde_json::Value::Null => Vec::new(),
+        _ => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "Validation failed: fields_attributes must be a list",
+            ));
+        }
+    };
+    items
+        .into_iter()
+        .map(|i| {
+            let get = |k: &str| i.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            if i.is_object() {
+                Ok((get("name"), get("value")))
+            } else {
+                Err(ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "Validation failed: each field needs a name and a value",
+                ))
+            }
+        })
+        .collect()
+}
+
+/// `PATCH /api/v1/accounts/update_credentials` — edit the profile.
+pub(crate) async fn update_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(form): Body<UpdateCredentials>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = auth.user("write:accounts")?;
+    let fields = match &form.fields_attributes {
+        None => None,
+        Some(v) => Some(field_pairs(v)?),
+    };
+    let updated = state
+        .services
+        .update_profile(
+            user,
+            rookery_service::ProfileUpdate {
+                display_name: form.display_name,
+                note: form.note,
+                locked: form.locked,
+                bot: form.bot,
+                discoverable: form.discoverable,
+                fields,
+            },
+        )
+        .await?;
+    Ok(Json(credential(&state, &updated)?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Register {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    agreement: Option<bool>,
+    locale: Option<String>,
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/accounts` — sign up (with an app token); returns the new user's token.
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(form): Body<Register>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let app = auth.scope("write:accounts")?.app.clone();
+    let issued = state
+        .services
+        .register(
+            &app,
+            rookery_service::Registration {
+                username: form.username,
+                email: form.email,
+                password: form.password,
+                agreement: form.agreement.unwrap_or(false),
+                locale: form.locale,
+                reason: form.reason,
+            },
+        )
+        .await?;
+    Ok(Json(json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "scope": issued.token.scopes.to_string(),
+        "created_at": issued.token.created_at.as_secs(),
+    })))
 }
 
 /// `GET /api/v1/accounts/{id}` — an account.

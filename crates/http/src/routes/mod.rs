@@ -52,6 +52,11 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/accounts/verify_credentials",
             get(accounts::verify_credentials),
         )
+        .route("/api/v1/accounts", post(accounts::register))
+        .route(
+            "/api/v1/accounts/update_credentials",
+            axum::routing::patch(accounts::update_credentials),
+        )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route(
             "/api/v1/accounts/relationships",

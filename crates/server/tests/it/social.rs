@@ -14,6 +14,7 @@ on_every_backend!(
     replies_have_context,
     accounts_show_and_lookup,
     favourites_reblogs_and_bookmarks,
+    profiles_are_edited,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -766,4 +767,103 @@ async fn favourites_reblogs_and_bookmarks(backend: Backend) {
         .0,
         401
     );
+}
+
+async fn profiles_are_edited(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let r = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .form(&[
+            ("display_name", "Alice <A>"),
+            ("note", "I post about #birds\nand https://birds.example"),
+            ("locked", "0"),
+            ("bot", "1"),
+            ("fields_attributes[0][name]", "Site"),
+            ("fields_attributes[0][value]", "https://alice.example"),
+            ("fields_attributes[1][name]", "Pronouns"),
+            ("fields_attributes[1][value]", "she/her"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["display_name"], "Alice <A>");
+    assert_eq!(me["bot"], true);
+    assert_eq!(
+        me["source"]["note"],
+        "I post about #birds\nand https://birds.example"
+    );
+    assert!(me["note"].as_str().unwrap().contains("<br />"));
+    assert_eq!(me["fields"][0]["name"], "Site");
+    assert!(
+        me["fields"][0]["value"]
+            .as_str()
+            .unwrap()
+            .contains("<a href=\"https://alice.example\"")
+    );
+    assert_eq!(me["source"]["fields"][1]["value"], "she/her");
+    // The actor carries the fields as PropertyValues.
+    let actor: Value = app
+        .client
+        .get(app.url("/users/alice"))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["type"], "Service");
+    assert_eq!(actor["attachment"][1]["type"], "PropertyValue");
+    assert_eq!(actor["attachment"][1]["name"], "Pronouns");
+    // JSON bodies with an array of fields (masto), and clearing them.
+    let r = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .json(&json!({"fields_attributes": [], "bot": false}))
+        .send()
+        .await
+        .unwrap();
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["fields"], json!([]));
+    assert_eq!(me["bot"], false);
+    assert_eq!(me["display_name"], "Alice <A>", "untouched");
+    for form in [
+        vec![("display_name", "x".repeat(31))],
+        vec![("note", "x".repeat(501))],
+        vec![("fields_attributes[0][name]", "x".repeat(256))],
+        vec![("locked", "perhaps".to_owned())],
+    ] {
+        let r = app
+            .client
+            .patch(app.url("/api/v1/accounts/update_credentials"))
+            .bearer_auth(&alice)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{form:?}");
+    }
+    let five: Vec<(String, String)> = (0..5)
+        .flat_map(|i| {
+            [
+                (format!("fields_attributes[{i}][name]"), format!("n{i}")),
+                (format!("fields_attributes[{i}][value]"), "v".into()),
+            ]
+        })
+        .collect();
+    let r = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .form(&five)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
 }
