@@ -19,7 +19,12 @@ pub struct NewStatus {
     pub spoiler_text: String,
     pub visibility: Option<String>,
     pub language: Option<String>,
+    /// The `Idempotency-Key` header: a retry with the same key returns the first status.
+    pub idempotency_key: Option<String>,
 }
+
+/// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
+const IDEMPOTENCY_TTL_MS: i64 = 3600 * 1000;
 
 /// Fan-out of a new status to followers' and mentioned accounts' home feeds, and mention
 /// notifications (the `default` queue).
@@ -70,6 +75,21 @@ impl Services {
 
     /// `POST /api/v1/statuses`.
     pub async fn post_status(&self, author: &LocalAccount, new: NewStatus) -> Result<api::Status> {
+        let key = new
+            .idempotency_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| k.chars().take(200).collect::<String>());
+        let since = self.clock.now().plus_millis(-IDEMPOTENCY_TTL_MS);
+        if let Some(k) = &key
+            && let Some(earlier) = self
+                .store
+                .idempotent_status(author.account.id, k, since)
+                .await?
+        {
+            return self.get_status(Some(&author.account), earlier).await;
+        }
         let text = new.text.trim_end().to_owned();
         if text.trim().is_empty() {
             return Err(ServiceError::invalid("text", "can't be blank"));
@@ -193,6 +213,24 @@ impl Services {
         }
         tx.add_to_home_feeds(status.id, None, &[author.account.id])
             .await?;
+        if let Some(k) = &key
+            && !tx
+                .record_idempotency(author.account.id, k, status.id, now, since)
+                .await?
+        {
+            // A concurrent retry with the same key got there first: return its status.
+            drop(tx);
+            if let Some(earlier) = self
+                .store
+                .idempotent_status(author.account.id, k, since)
+                .await?
+            {
+                return self.get_status(Some(&author.account), earlier).await;
+            }
+            return Err(ServiceError::Conflict(
+                "a request with this Idempotency-Key is in progress".into(),
+            ));
+        }
         rookery_jobs::enqueue(
             tx.as_mut(),
             &self.ids,

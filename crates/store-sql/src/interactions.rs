@@ -222,3 +222,60 @@ pub(crate) async fn count(
             .map(|_| ())
     })
 }
+
+pub(crate) async fn idempotent_status(
+    c: Conn<'_>,
+    account_id: Id,
+    key: &str,
+    since: Timestamp,
+) -> Result<Option<Id>> {
+    let sql = "SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND created_at >= $3";
+    with_conn!(c, |e, p| {
+        let row = sqlx::query(sql)
+            .bind(account_id.as_i64())
+            .bind(key)
+            .bind(since.as_millis())
+            .persistent(p)
+            .fetch_optional(&mut *e)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| Ok(Id::from_i64(r.int("status_id")?)))
+            .transpose()
+    })
+}
+
+pub(crate) async fn record_idempotency(
+    mut c: Conn<'_>,
+    account_id: Id,
+    key: &str,
+    status_id: Id,
+    now: Timestamp,
+    expired_before: Timestamp,
+) -> Result<bool> {
+    with_conn!(c.reborrow(), |e, p| {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND created_at < $3",
+        )
+        .bind(account_id.as_i64())
+        .bind(key)
+        .bind(expired_before.as_millis())
+        .persistent(p)
+        .execute(&mut *e)
+        .await
+        .map_err(map_err)
+        .map(|_| ())
+    })?;
+    let sql = "INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    with_conn!(c, |e, p| {
+        sqlx::query(sql)
+            .bind(account_id.as_i64())
+            .bind(key)
+            .bind(status_id.as_i64())
+            .bind(now.as_millis())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected() == 1)
+    })
+}

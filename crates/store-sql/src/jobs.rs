@@ -89,6 +89,7 @@ pub(crate) async fn prune_expired_tokens(mut c: Conn<'_>, before: Timestamp) -> 
         "DELETE FROM oauth_tokens WHERE (expires_at IS NOT NULL AND expires_at < $1) \
          OR (revoked_at IS NOT NULL AND revoked_at < $1)",
         "DELETE FROM oauth_authorizations WHERE expires_at < $1",
+        "DELETE FROM idempotency_keys WHERE created_at < $1",
     ];
     let mut total = 0;
     for sql in statements {

@@ -437,6 +437,18 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn idempotent_status(
+        &self,
+        account_id: Id,
+        key: &str,
+        since: Timestamp,
+    ) -> Result<Option<Id>> {
+        read!(&self.pools, |c| interactions::idempotent_status(
+            c, account_id, key, since
+        )
+        .await)
+    }
+
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
         read!(&self.pools, |c| oauth::app_by(
             c,
@@ -622,6 +634,25 @@ impl Transaction for SqlTx {
 
     async fn delete_notifications(&mut self, account_id: Id, id: Option<Id>) -> Result<u64> {
         statuses::delete_notifications(self.conn(), account_id, id).await
+    }
+
+    async fn record_idempotency(
+        &mut self,
+        account_id: Id,
+        key: &str,
+        status_id: Id,
+        now: Timestamp,
+        expired_before: Timestamp,
+    ) -> Result<bool> {
+        interactions::record_idempotency(
+            self.conn(),
+            account_id,
+            key,
+            status_id,
+            now,
+            expired_before,
+        )
+        .await
     }
 
     async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {

@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "bookmarks",
         sql: include_str!("../migrations/0003_bookmarks.sql"),
     },
+    Migration {
+        version: 4,
+        name: "idempotency",
+        sql: include_str!("../migrations/0004_idempotency.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -202,6 +202,15 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<(Id, Account)>>;
 
+    /// The status an earlier request with this `Idempotency-Key` created, if recorded after
+    /// `since`.
+    async fn idempotent_status(
+        &self,
+        account_id: Id,
+        key: &str,
+        since: Timestamp,
+    ) -> Result<Option<Id>>;
+
     /// An OAuth application by its public client id.
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
 
@@ -259,8 +268,8 @@ pub trait Transaction: Send {
     /// for this or a later period (so a period is never enqueued twice, whoever asks).
     async fn claim_period(&mut self, name: &str, period: i64, now: Timestamp) -> Result<bool>;
 
-    /// Deletes OAuth tokens and authorization codes that expired or were revoked before `before`.
-    /// Returns how many rows went.
+    /// Deletes OAuth tokens and authorization codes that expired or were revoked before `before`,
+    /// and `Idempotency-Key` records made before it. Returns how many rows went.
     async fn prune_expired_tokens(&mut self, before: Timestamp) -> Result<u64>;
 
     /// Inserts a status.
@@ -332,6 +341,17 @@ pub trait Transaction: Send {
 
     /// Deletes an account's notifications (`Some(id)`: just that one). Returns how many.
     async fn delete_notifications(&mut self, account_id: Id, id: Option<Id>) -> Result<u64>;
+
+    /// Records the status an `Idempotency-Key` created; `false` if the key was taken (a
+    /// concurrent retry won). Keys older than `expired_before` are dropped first.
+    async fn record_idempotency(
+        &mut self,
+        account_id: Id,
+        key: &str,
+        status_id: Id,
+        now: Timestamp,
+        expired_before: Timestamp,
+    ) -> Result<bool>;
 
     /// Registers an OAuth application.
     async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()>;

@@ -44,6 +44,7 @@ fn unprocessable(msg: &str) -> ApiError {
 pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Auth,
+    headers: axum::http::HeaderMap,
     Body(form): Body<CreateStatus>,
 ) -> Result<Json<api::Status>, ApiError> {
     let user = auth.user("write:statuses")?;
@@ -77,6 +78,10 @@ pub(crate) async fn create(
                 spoiler_text: form.spoiler_text.unwrap_or_default(),
                 visibility: form.visibility,
                 language: form.language,
+                idempotency_key: headers
+                    .get("idempotency-key")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
             },
         )
         .await?;

@@ -15,6 +15,7 @@ on_every_backend!(
     accounts_show_and_lookup,
     favourites_reblogs_and_bookmarks,
     profiles_are_edited,
+    idempotency_key_makes_retries_safe,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -866,4 +867,47 @@ async fn profiles_are_edited(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+}
+
+async fn idempotency_key_makes_retries_safe(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let post = |key: &'static str| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/statuses");
+        let token = alice.clone();
+        async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .form(&[("status", "only once")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let first = post("k1").await;
+    assert_eq!(post("k1").await, first);
+    // Concurrent retries all get the same status.
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        tasks.push(tokio::spawn(post("k2")));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_ne!(ids[0], first);
+    let (_, me, _) = app
+        .get_auth("/api/v1/accounts/verify_credentials", Some(&alice))
+        .await;
+    assert_eq!(me["statuses_count"], 2);
 }
