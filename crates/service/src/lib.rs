@@ -34,7 +34,7 @@ pub use jobs::{JobView, PruneExpiredTokens, QueueView, periodic_jobs, register_j
 pub use oauth::{Authenticated, CreatedApp, IssuedToken, NewApp, OAuthError, OOB_REDIRECT};
 pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 pub use random::SystemRandom;
-pub use rookery_store::Interaction;
+pub use rookery_store::{Interaction, Restriction};
 pub use settings::{Registrations, Settings, Urls};
 pub use statuses::{Fanout, NewStatus};
 pub use webfinger::{Resource, ResourceError};

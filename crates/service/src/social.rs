@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use rookery_api as api;
 use rookery_model::{Account, Id, Username, Visibility};
 use rookery_store::{
-    AccountStatusesFilter, Follow, LocalAccount, Notification, NotificationKind, Relationship,
-    TimelinePage,
+    AccountStatusesFilter, Follow, LocalAccount, NewRestriction, Notification, NotificationKind,
+    Relationship, Restriction, TimelinePage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -35,10 +35,10 @@ fn relationship_entity(id: Id, r: Relationship) -> api::Relationship {
         notifying: r.notifying,
         languages: None,
         followed_by: r.followed_by,
-        blocking: false,
-        blocked_by: false,
-        muting: false,
-        muting_notifications: false,
+        blocking: r.blocking,
+        blocked_by: r.blocked_by,
+        muting: r.muting,
+        muting_notifications: r.muting && r.muting_notifications,
         requested: r.requested,
         requested_by: false,
         domain_blocking: false,
@@ -94,6 +94,16 @@ impl Services {
             return Err(ServiceError::Conflict(
                 "Following accounts on other servers is not available yet".into(),
             ));
+        }
+        let rel = self
+            .store
+            .relationships(user.account.id, &[target.id])
+            .await?
+            .first()
+            .map(|(_, r)| *r)
+            .unwrap_or_default();
+        if rel.blocking || rel.blocked_by {
+            return Err(ServiceError::Forbidden);
         }
         if target.locked {
             return Err(ServiceError::Conflict(
@@ -228,6 +238,128 @@ impl Services {
         Ok(tx.commit().await?)
     }
 
+    /// `POST /api/v1/accounts/:id/block`: also ends follows both ways.
+    pub async fn block(&self, user: &LocalAccount, target_id: Id) -> Result<api::Relationship> {
+        let target = self.live_account(target_id).await?;
+        if target.id == user.account.id {
+            return Err(ServiceError::invalid("account", "cannot block itself"));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.restrict(&NewRestriction {
+            kind: Restriction::Block,
+            id: self.ids.next_id(),
+            account_id: user.account.id,
+            target_id: target.id,
+            hide_notifications: true,
+            expires_at: None,
+            created_at: now,
+        })
+        .await?;
+        for (follower, followed) in [(user.account.id, target.id), (target.id, user.account.id)] {
+            if tx.delete_follow(follower, followed).await? {
+                rookery_jobs::enqueue(
+                    tx.as_mut(),
+                    &self.ids,
+                    now,
+                    &FollowEffects {
+                        follower,
+                        target: followed,
+                        followed: false,
+                    },
+                )
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            }
+        }
+        tx.commit().await?;
+        self.relationship(user, target.id).await
+    }
+
+    /// `POST /api/v1/accounts/:id/mute` (`notifications` default true; `duration` in seconds,
+    /// 0 or none for ever).
+    pub async fn mute(
+        &self,
+        user: &LocalAccount,
+        target_id: Id,
+        notifications: Option<bool>,
+        duration_secs: Option<u64>,
+    ) -> Result<api::Relationship> {
+        let target = self.live_account(target_id).await?;
+        if target.id == user.account.id {
+            return Err(ServiceError::invalid("account", "cannot mute itself"));
+        }
+        let now = self.clock.now();
+        let expires = duration_secs
+            .filter(|d| *d > 0)
+            .map(|d| now.plus_millis(i64::try_from(d.saturating_mul(1000)).unwrap_or(i64::MAX)));
+        let mut tx = self.store.begin().await?;
+        tx.restrict(&NewRestriction {
+            kind: Restriction::Mute,
+            id: self.ids.next_id(),
+            account_id: user.account.id,
+            target_id: target.id,
+            hide_notifications: notifications.unwrap_or(true),
+            expires_at: expires,
+            created_at: now,
+        })
+        .await?;
+        tx.commit().await?;
+        self.relationship(user, target.id).await
+    }
+
+    /// `POST /api/v1/accounts/:id/unblock` and `/unmute`.
+    pub async fn unrestrict(
+        &self,
+        user: &LocalAccount,
+        target_id: Id,
+        kind: Restriction,
+    ) -> Result<api::Relationship> {
+        let target = self
+            .store
+            .account(target_id)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))?;
+        let mut tx = self.store.begin().await?;
+        tx.unrestrict(kind, user.account.id, target.id).await?;
+        tx.commit().await?;
+        self.relationship(user, target.id).await
+    }
+
+    /// `GET /api/v1/blocks` and `/api/v1/mutes`, with the row ids that page them.
+    pub async fn restricted(
+        &self,
+        user: &LocalAccount,
+        kind: Restriction,
+        page: TimelinePage,
+    ) -> Result<Vec<(String, api::Account)>> {
+        Ok(self
+            .store
+            .restricted_accounts(user.account.id, kind, page)
+            .await?
+            .into_iter()
+            .map(|(id, a)| (id.to_string(), self.account_entity(&a)))
+            .collect())
+    }
+
+    /// Ids (as API strings) of the accounts whose content `viewer` must not see.
+    pub(crate) async fn hidden_for(
+        &self,
+        viewer: Option<&Account>,
+        notifications_only: bool,
+    ) -> Result<std::collections::HashSet<String>> {
+        let Some(v) = viewer else {
+            return Ok(std::collections::HashSet::new());
+        };
+        Ok(self
+            .store
+            .hidden_accounts(v.id, self.clock.now(), notifications_only)
+            .await?
+            .into_iter()
+            .map(|id| id.to_string())
+            .collect())
+    }
+
     /// `GET /api/v1/notifications`.
     pub async fn notifications(
         &self,
@@ -256,10 +388,12 @@ impl Services {
                 return Ok(Vec::new());
             }
         }
-        let list = self
+        let hidden = self.hidden_for(Some(&user.account), true).await?;
+        let mut list = self
             .store
             .notifications(user.account.id, &kinds, page)
             .await?;
+        list.retain(|n| !hidden.contains(&n.from_account_id.to_string()));
         let mut account_ids: Vec<Id> = list.iter().map(|n| n.from_account_id).collect();
         account_ids.sort();
         account_ids.dedup();

@@ -435,6 +435,18 @@ impl Services {
         if !self.can_see(viewer, &status).await? {
             return Err(ServiceError::NotFound("status"));
         }
+        // An author who blocks the viewer is invisible to them.
+        if let Some(v) = viewer
+            && v.id != status.account_id
+            && self
+                .store
+                .relationships(v.id, &[status.account_id])
+                .await?
+                .first()
+                .is_some_and(|(_, r)| r.blocked_by)
+        {
+            return Err(ServiceError::NotFound("status"));
+        }
         Ok(status)
     }
 
@@ -516,6 +528,24 @@ impl Services {
         ))
     }
 
+    /// Drops statuses (and reblogs of statuses) by accounts the viewer must not see.
+    async fn without_hidden(
+        &self,
+        viewer: Option<&Account>,
+        mut list: Vec<api::Status>,
+    ) -> Result<Vec<api::Status>> {
+        let hidden = self.hidden_for(viewer, false).await?;
+        if !hidden.is_empty() {
+            list.retain(|s| {
+                !hidden.contains(&s.account.id)
+                    && s.reblog
+                        .as_ref()
+                        .is_none_or(|r| !hidden.contains(&r.account.id))
+            });
+        }
+        Ok(list)
+    }
+
     /// `GET /api/v1/timelines/home`.
     pub async fn home_timeline(
         &self,
@@ -523,7 +553,8 @@ impl Services {
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
         let statuses = self.store.home_timeline(user.account.id, page).await?;
-        self.status_entities(Some(&user.account), &statuses).await
+        let list = self.status_entities(Some(&user.account), &statuses).await?;
+        self.without_hidden(Some(&user.account), list).await
     }
 
     /// `GET /api/v1/timelines/public`.
@@ -534,7 +565,8 @@ impl Services {
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
         let statuses = self.store.public_timeline(local, page).await?;
-        self.status_entities(viewer, &statuses).await
+        let list = self.status_entities(viewer, &statuses).await?;
+        self.without_hidden(viewer, list).await
     }
 
     /// `GET /api/v1/accounts/:id/statuses`.
@@ -576,6 +608,7 @@ impl Services {
             .store
             .account_statuses(account.id, &filter, page)
             .await?;
-        self.status_entities(viewer, &statuses).await
+        let list = self.status_entities(viewer, &statuses).await?;
+        self.without_hidden(viewer, list).await
     }
 }

@@ -21,6 +21,7 @@ mod interactions;
 mod jobs;
 mod migrate;
 mod oauth;
+mod restrictions;
 mod settings;
 mod statuses;
 
@@ -37,8 +38,8 @@ use rookery_model::{
 };
 use rookery_store::{
     AccountStatusesFilter, Engine, Follow, InstanceStats, Interaction, LocalAccount, NewJob,
-    Notification, NotificationKind, Page, PoolStats, Relationship, Result, SchemaStatus, Store,
-    StoreError, TimelinePage, Transaction, ViewerFlags,
+    NewRestriction, Notification, NotificationKind, Page, PoolStats, Relationship, Restriction,
+    Result, SchemaStatus, Store, StoreError, TimelinePage, Transaction, ViewerFlags,
 };
 
 use crate::db::{Conn, Pools, map_err, read};
@@ -449,6 +450,33 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn hidden_accounts(
+        &self,
+        account_id: Id,
+        now: Timestamp,
+        notifications_only: bool,
+    ) -> Result<Vec<Id>> {
+        read!(&self.pools, |c| restrictions::hidden(
+            c,
+            account_id,
+            now,
+            notifications_only
+        )
+        .await)
+    }
+
+    async fn restricted_accounts(
+        &self,
+        account_id: Id,
+        kind: Restriction,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>> {
+        read!(&self.pools, |c| restrictions::listed(
+            c, account_id, kind, page
+        )
+        .await)
+    }
+
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
         read!(&self.pools, |c| oauth::app_by(
             c,
@@ -653,6 +681,19 @@ impl Transaction for SqlTx {
             expired_before,
         )
         .await
+    }
+
+    async fn restrict(&mut self, r: &NewRestriction) -> Result<bool> {
+        restrictions::restrict(self.conn(), r).await
+    }
+
+    async fn unrestrict(
+        &mut self,
+        kind: Restriction,
+        account_id: Id,
+        target_id: Id,
+    ) -> Result<bool> {
+        restrictions::unrestrict(self.conn(), kind, account_id, target_id).await
     }
 
     async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {

@@ -282,11 +282,45 @@ pub(crate) async fn relationships(
         "SELECT target_account_id FROM follow_requests WHERE account_id = $1 AND target_account_id IN ({list})"
     );
     let requested = id_pairs(
-        c,
+        c.reborrow(),
         &requested_sql,
         account_id.as_i64(),
         targets,
         ("target_account_id", None),
+    )
+    .await?;
+    let blocking_sql = format!(
+        "SELECT target_account_id FROM blocks WHERE account_id = $1 AND target_account_id IN ({list})"
+    );
+    let blocking = id_pairs(
+        c.reborrow(),
+        &blocking_sql,
+        account_id.as_i64(),
+        targets,
+        ("target_account_id", None),
+    )
+    .await?;
+    let blocked_by_sql = format!(
+        "SELECT account_id FROM blocks WHERE target_account_id = $1 AND account_id IN ({list})"
+    );
+    let blocked_by = id_pairs(
+        c.reborrow(),
+        &blocked_by_sql,
+        account_id.as_i64(),
+        targets,
+        ("account_id", None),
+    )
+    .await?;
+    let muting_sql = format!(
+        "SELECT target_account_id, CAST(CASE WHEN hide_notifications THEN 1 ELSE 0 END AS BIGINT) AS hide \
+         FROM mutes WHERE account_id = $1 AND target_account_id IN ({list})"
+    );
+    let muting = id_pairs(
+        c,
+        &muting_sql,
+        account_id.as_i64(),
+        targets,
+        ("target_account_id", Some("hide")),
     )
     .await?;
     Ok(targets
@@ -301,6 +335,10 @@ pub(crate) async fn relationships(
                     notifying: f.is_some_and(|(_, flags)| flags & 2 == 2),
                     followed_by: followed_by.iter().any(|(id, _)| *id == t.as_i64()),
                     requested: requested.iter().any(|(id, _)| *id == t.as_i64()),
+                    blocking: blocking.iter().any(|(id, _)| *id == t.as_i64()),
+                    blocked_by: blocked_by.iter().any(|(id, _)| *id == t.as_i64()),
+                    muting: muting.iter().any(|(id, _)| *id == t.as_i64()),
+                    muting_notifications: muting.iter().any(|(id, h)| *id == t.as_i64() && *h == 1),
                 },
             )
         })

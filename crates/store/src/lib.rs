@@ -17,8 +17,8 @@ use rookery_model::{
 pub use error::StoreError;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use timeline::{
-    AccountStatusesFilter, Follow, Interaction, Notification, NotificationKind, Relationship,
-    TimelinePage, ViewerFlags,
+    AccountStatusesFilter, Follow, Interaction, NewRestriction, Notification, NotificationKind,
+    Relationship, Restriction, TimelinePage, ViewerFlags,
 };
 
 /// Results of storage calls.
@@ -211,6 +211,24 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         since: Timestamp,
     ) -> Result<Option<Id>>;
 
+    /// Accounts whose statuses and notifications `account_id` must not see at `now`: those it
+    /// blocks or (unexpired) mutes, and those blocking it. With `notifications_only`, mutes
+    /// count only when they hide notifications.
+    async fn hidden_accounts(
+        &self,
+        account_id: Id,
+        now: Timestamp,
+        notifications_only: bool,
+    ) -> Result<Vec<Id>>;
+
+    /// Accounts the user blocks or mutes, newest first, with the row ids that page them.
+    async fn restricted_accounts(
+        &self,
+        account_id: Id,
+        kind: Restriction,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>>;
+
     /// An OAuth application by its public client id.
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
 
@@ -351,6 +369,18 @@ pub trait Transaction: Send {
         status_id: Id,
         now: Timestamp,
         expired_before: Timestamp,
+    ) -> Result<bool>;
+
+    /// Blocks or mutes (a repeated mute updates its options). `false` if a block existed
+    /// already.
+    async fn restrict(&mut self, r: &NewRestriction) -> Result<bool>;
+
+    /// Removes a block or mute; `false` if there was none.
+    async fn unrestrict(
+        &mut self,
+        kind: Restriction,
+        account_id: Id,
+        target_id: Id,
     ) -> Result<bool>;
 
     /// Registers an OAuth application.

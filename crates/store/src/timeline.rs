@@ -39,6 +39,17 @@ pub struct Relationship {
     pub requested: bool,
     pub showing_reblogs: bool,
     pub notifying: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+}
+
+/// Block or mute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restriction {
+    Block,
+    Mute,
 }
 
 /// Kinds of notification (Mastodon's names).
@@ -110,4 +121,18 @@ pub enum Interaction {
     Bookmark,
     /// Reblogs are statuses; listed by [`crate::Store::interacting_accounts`] only.
     Reblog,
+}
+
+/// A block or mute to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRestriction {
+    pub kind: Restriction,
+    pub id: Id,
+    pub account_id: Id,
+    pub target_id: Id,
+    /// Mutes: whether notifications from the account are hidden too.
+    pub hide_notifications: bool,
+    /// Mutes: when the mute ends (`None`: never).
+    pub expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
 }

@@ -246,3 +246,146 @@ pub(crate) async fn relationships(
     let ids: Vec<rookery_model::Id> = p.id.iter().filter_map(|i| i.parse().ok()).collect();
     Ok(Json(state.services.relationships(user, &ids).await?))
 }
+
+/// `POST /api/v1/accounts/{id}/block`.
+pub(crate) async fn block(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<rookery_api::Relationship>, ApiError> {
+    let user = auth.user("write:blocks")?;
+    Ok(Json(state.services.block(user, path_id(&id)?).await?))
+}
+
+/// `POST /api/v1/accounts/{id}/unblock`.
+pub(crate) async fn unblock(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<rookery_api::Relationship>, ApiError> {
+    let user = auth.user("write:blocks")?;
+    Ok(Json(
+        state
+            .services
+            .unrestrict(user, path_id(&id)?, rookery_service::Restriction::Block)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct MuteParams {
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    notifications: Option<bool>,
+    duration: Option<serde_json::Value>,
+}
+
+/// `POST /api/v1/accounts/{id}/mute` (`notifications`, `duration` in seconds).
+pub(crate) async fn mute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Body(p): Body<MuteParams>,
+) -> Result<Json<rookery_api::Relationship>, ApiError> {
+    let user = auth.user("write:mutes")?;
+    let duration = match &p.duration {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) if s.is_empty() => None,
+        Some(serde_json::Value::String(s)) => Some(s.parse::<u64>().map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "Validation failed: duration must be a number of seconds",
+            )
+        })?),
+        Some(_) => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "Validation failed: duration must be a number of seconds",
+            ));
+        }
+    };
+    Ok(Json(
+        state
+            .services
+            .mute(user, path_id(&id)?, p.notifications, duration)
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/accounts/{id}/unmute`.
+pub(crate) async fn unmute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<rookery_api::Relationship>, ApiError> {
+    let user = auth.user("write:mutes")?;
+    Ok(Json(
+        state
+            .services
+            .unrestrict(user, path_id(&id)?, rookery_service::Restriction::Mute)
+            .await?,
+    ))
+}
+
+async fn restricted(
+    state: &AppState,
+    auth: &Auth,
+    uri: &axum::extract::OriginalUri,
+    params: &crate::paging::PageParams,
+    kind: rookery_service::Restriction,
+    scope: &str,
+) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    let user = auth.user(scope)?;
+    let rows = state
+        .services
+        .restricted(user, kind, params.page(40, 80)?)
+        .await?;
+    let (keys, items): (Vec<String>, Vec<rookery_api::Account>) = rows.into_iter().unzip();
+    let mut page = crate::paging::Paged::new(
+        items,
+        |_| String::new(),
+        format!("{}{}", state.services.urls.base(), uri.path()),
+        uri.query(),
+    );
+    page.bounds = match (keys.first(), keys.last()) {
+        (Some(f), Some(l)) => Some((f.clone(), l.clone())),
+        _ => None,
+    };
+    Ok(page)
+}
+
+/// `GET /api/v1/blocks` — accounts the user blocks.
+pub(crate) async fn blocks(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: axum::extract::OriginalUri,
+    LooseQuery(p): LooseQuery<crate::paging::PageParams>,
+) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    restricted(
+        &state,
+        &auth,
+        &uri,
+        &p,
+        rookery_service::Restriction::Block,
+        "read:blocks",
+    )
+    .await
+}
+
+/// `GET /api/v1/mutes` — accounts the user mutes.
+pub(crate) async fn mutes(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: axum::extract::OriginalUri,
+    LooseQuery(p): LooseQuery<crate::paging::PageParams>,
+) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    restricted(
+        &state,
+        &auth,
+        &uri,
+        &p,
+        rookery_service::Restriction::Mute,
+        "read:mutes",
+    )
+    .await
+}

@@ -16,6 +16,7 @@ on_every_backend!(
     favourites_reblogs_and_bookmarks,
     profiles_are_edited,
     idempotency_key_makes_retries_safe,
+    blocks_and_mutes_hide_and_separate,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -910,4 +911,172 @@ async fn idempotency_key_makes_retries_safe(backend: Backend) {
         .get_auth("/api/v1/accounts/verify_credentials", Some(&alice))
         .await;
     assert_eq!(me["statuses_count"], 2);
+}
+
+async fn blocks_and_mutes_hide_and_separate(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let bob_id = app
+        .services
+        .local_account("bob")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &bob, &[])
+        .await;
+    app.post_auth(&format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[])
+        .await;
+    let (_, post) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "hello @bob")])
+        .await;
+    let home_ids = |token: String| {
+        let app = &app;
+        async move {
+            let (_, h, _) = app.get_auth("/api/v1/timelines/home", Some(&token)).await;
+            h.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    eventually("fan-out", || async {
+        home_ids(bob.clone()).await.len() == 1
+    })
+    .await;
+    eventually("mention", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=mention", Some(&bob))
+            .await;
+        n.as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+
+    // Mute: gone from bob's home and notifications, back after unmute.
+    let (status, rel) = app
+        .post_auth(&format!("/api/v1/accounts/{alice_id}/mute"), &bob, &[])
+        .await;
+    assert_eq!(status, 200, "{rel}");
+    assert_eq!(rel["muting"], true);
+    assert_eq!(rel["muting_notifications"], true);
+    assert!(home_ids(bob.clone()).await.is_empty());
+    let (_, n, _) = app.get_auth("/api/v1/notifications", Some(&bob)).await;
+    assert!(
+        n.as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["account"]["id"] != alice_id.as_str())
+    );
+    let (_, mutes, _) = app.get_auth("/api/v1/mutes", Some(&bob)).await;
+    assert_eq!(mutes[0]["id"], alice_id.as_str());
+    let (_, rel) = app
+        .post_auth(&format!("/api/v1/accounts/{alice_id}/unmute"), &bob, &[])
+        .await;
+    assert_eq!(rel["muting"], false);
+    assert_eq!(
+        home_ids(bob.clone()).await,
+        vec![post["id"].as_str().unwrap().to_owned()]
+    );
+    // A timed mute ends by itself.
+    app.post_auth(
+        &format!("/api/v1/accounts/{alice_id}/mute"),
+        &bob,
+        &[("duration", "1"), ("notifications", "false")],
+    )
+    .await;
+    assert!(home_ids(bob.clone()).await.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(home_ids(bob.clone()).await.len(), 1);
+    assert_eq!(
+        app.post_auth(
+            &format!("/api/v1/accounts/{alice_id}/mute"),
+            &bob,
+            &[("duration", "soon")]
+        )
+        .await
+        .0,
+        422
+    );
+
+    // Block: follows end both ways; each side stops seeing the other.
+    let (status, rel) = app
+        .post_auth(&format!("/api/v1/accounts/{alice_id}/block"), &bob, &[])
+        .await;
+    assert_eq!(status, 200, "{rel}");
+    assert_eq!(rel["blocking"], true);
+    assert_eq!(rel["following"], false);
+    assert_eq!(rel["followed_by"], false);
+    let (_, rels, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(rels[0]["blocked_by"], true);
+    assert_eq!(rels[0]["following"], false);
+    let (_, bob_post) = app
+        .post_auth("/api/v1/statuses", &bob, &[("status", "not for alice")])
+        .await;
+    let bob_post = bob_post["id"].as_str().unwrap();
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/statuses/{bob_post}"), Some(&alice))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/statuses/{bob_post}"), None)
+            .await
+            .0,
+        200
+    );
+    let (_, tl, _) = app.get_auth("/api/v1/timelines/public", Some(&bob)).await;
+    assert!(
+        tl.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["account"]["id"] != alice_id.as_str())
+    );
+    assert_eq!(
+        app.post_auth(&format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[])
+            .await
+            .0,
+        403
+    );
+    let (_, blocks, link) = app.get_auth("/api/v1/blocks", Some(&bob)).await;
+    assert_eq!(blocks[0]["id"], alice_id.as_str());
+    assert!(link.is_some());
+    let (_, rel) = app
+        .post_auth(&format!("/api/v1/accounts/{alice_id}/unblock"), &bob, &[])
+        .await;
+    assert_eq!(rel["blocking"], false);
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/statuses/{bob_post}"), Some(&alice))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.post_auth(&format!("/api/v1/accounts/{bob_id}/block"), &bob, &[])
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        app.post_auth("/api/v1/accounts/42/block", &bob, &[])
+            .await
+            .0,
+        404
+    );
 }

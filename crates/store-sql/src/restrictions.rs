@@ -1,0 +1,156 @@
+//! Blocks and mutes.
+
+use rookery_model::{Account, Id, Timestamp};
+use rookery_store::{NewRestriction, Restriction, Result, TimelinePage};
+
+use crate::db::{Conn, Fields, map_err, with_conn};
+
+fn table(kind: Restriction) -> &'static str {
+    match kind {
+        Restriction::Block => "blocks",
+        Restriction::Mute => "mutes",
+    }
+}
+
+pub(crate) async fn hidden(
+    c: Conn<'_>,
+    account_id: Id,
+    now: Timestamp,
+    notifications_only: bool,
+) -> Result<Vec<Id>> {
+    let mute_filter = if notifications_only {
+        "AND hide_notifications = TRUE"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT target_account_id AS aid FROM blocks WHERE account_id = $1 \
+         UNION SELECT account_id AS aid FROM blocks WHERE target_account_id = $1 \
+         UNION SELECT target_account_id AS aid FROM mutes WHERE account_id = $1 \
+            AND (expires_at IS NULL OR expires_at > $2) {mute_filter}"
+    );
+    with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .bind(now.as_millis())
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok(Id::from_i64(r.int("aid")?)))
+            .collect()
+    })
+}
+
+pub(crate) async fn listed(
+    c: Conn<'_>,
+    account_id: Id,
+    kind: Restriction,
+    page: TimelinePage,
+) -> Result<Vec<(Id, Account)>> {
+    let upper = page.max_id.map_or(i64::MAX, Id::as_i64);
+    let (lower, asc) = match page.min_id {
+        Some(m) => (m.as_i64(), true),
+        None => (page.since_id.map_or(0, Id::as_i64), false),
+    };
+    let sql = format!(
+        "SELECT r.id AS row_id, {cols} FROM {t} r JOIN accounts a ON a.id = r.target_account_id \
+         WHERE r.account_id = $1 AND r.id > $2 AND r.id < $3 ORDER BY r.id {o} LIMIT $4",
+        cols = crate::accounts::ACCOUNT_COLUMNS,
+        t = table(kind),
+        o = if asc { "ASC" } else { "DESC" }
+    );
+    let mut out = with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .bind(lower)
+            .bind(upper)
+            .bind(i64::from(page.limit))
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    Id::from_i64(r.int("row_id")?),
+                    crate::accounts::account_from_row(r)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    if asc {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+pub(crate) async fn restrict(c: Conn<'_>, r: &NewRestriction) -> Result<bool> {
+    let (id, account_id, target_id, hide, expires_at, now) = (
+        r.id,
+        r.account_id,
+        r.target_id,
+        r.hide_notifications,
+        r.expires_at,
+        r.created_at,
+    );
+    match r.kind {
+        Restriction::Block => with_conn!(c, |e, p| {
+            sqlx::query(
+                "INSERT INTO blocks (id, account_id, target_account_id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(id.as_i64())
+            .bind(account_id.as_i64())
+            .bind(target_id.as_i64())
+            .bind(now.as_millis())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected() == 1)
+        }),
+        Restriction::Mute => with_conn!(c, |e, p| {
+            sqlx::query(
+                "INSERT INTO mutes (id, account_id, target_account_id, hide_notifications, \
+                 expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (account_id, target_account_id) DO UPDATE SET \
+                 hide_notifications = excluded.hide_notifications, expires_at = excluded.expires_at",
+            )
+            .bind(id.as_i64())
+            .bind(account_id.as_i64())
+            .bind(target_id.as_i64())
+            .bind(hide)
+            .bind(expires_at.map(Timestamp::as_millis))
+            .bind(now.as_millis())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected() == 1)
+        }),
+    }
+}
+
+pub(crate) async fn unrestrict(
+    c: Conn<'_>,
+    kind: Restriction,
+    account_id: Id,
+    target_id: Id,
+) -> Result<bool> {
+    let sql = format!(
+        "DELETE FROM {} WHERE account_id = $1 AND target_account_id = $2",
+        table(kind)
+    );
+    with_conn!(c, |e, p| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .bind(target_id.as_i64())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected() == 1)
+    })
+}
