@@ -13,15 +13,7 @@ use crate::cli::rookery;
 fn python() -> PathBuf {
     let path = std::env::var_os("ROOKERY_E2E_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let dir = std::env::var_os("ROOKERY_E2E_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                        .join(".cache/rookery-e2e")
-                });
-            dir.join("venv/bin/python")
-        });
+        .unwrap_or_else(|| e2e_dir().join("venv/bin/python"));
     assert!(
         path.is_file(),
         "{} is missing: run scripts/setup-e2e (it installs Mastodon.py from PyPI into a venv; \
@@ -68,8 +60,36 @@ impl Drop for Server {
     }
 }
 
+fn e2e_dir() -> PathBuf {
+    std::env::var_os("ROOKERY_E2E_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/rookery-e2e")
+        })
+}
+
+fn node_modules() -> PathBuf {
+    let dir = e2e_dir().join("node/node_modules");
+    assert!(
+        dir.join("masto/package.json").is_file(),
+        "masto is missing in {}: run scripts/setup-e2e (it installs masto from npm; needs the \
+         Debian packages nodejs and npm), or use scripts/test",
+        dir.display()
+    );
+    dir
+}
+
+/// Which client library drives the flow.
+enum Client {
+    MastodonPy,
+    Masto,
+}
+
 fn run_flow(backend: Backend) {
-    let python = python();
+    run_client_flow(backend, Client::MastodonPy);
+}
+
+fn run_client_flow(backend: Backend, client: Client) {
     let db = TestDb::new(backend);
     let dir = TempDir::new("rookery-e2e").unwrap();
     // The domain must name the real port (clients use the OAuth URLs the server advertises),
@@ -129,17 +149,34 @@ fn run_flow(backend: Backend) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/mastodon_py_flow.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .arg(format!("http://127.0.0.1:{port}"))
-        .output()
-        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let (mut cmd, done) = match client {
+        Client::MastodonPy => {
+            let mut c = Command::new(python());
+            c.arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/e2e/mastodon_py_flow.py"
+            ))
+            .arg(&base);
+            (c, "mastodon.py flow passed")
+        }
+        Client::Masto => {
+            let mut c = Command::new("node");
+            c.arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/e2e/masto_flow.mjs"
+            ))
+            .arg(&base)
+            .arg(node_modules());
+            (c, "masto flow passed")
+        }
+    };
+    let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success() && stdout.contains("mastodon.py flow passed"),
-        "Mastodon.py flow failed on {backend:?}:\n{stdout}\n{stderr}"
+        out.status.success() && stdout.contains(done),
+        "client flow failed on {backend:?}:\n{stdout}\n{stderr}"
     );
     drop(server);
 }
@@ -157,4 +194,14 @@ fn mastodon_py_flow_on_postgres() {
 #[test]
 fn mastodon_py_flow_through_pgbouncer() {
     run_flow(Backend::PgBouncer);
+}
+
+#[test]
+fn masto_flow_on_sqlite() {
+    run_client_flow(Backend::Sqlite, Client::Masto);
+}
+
+#[test]
+fn masto_flow_on_postgres() {
+    run_client_flow(Backend::Postgres, Client::Masto);
 }

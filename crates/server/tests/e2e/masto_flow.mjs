@@ -1,0 +1,104 @@
+// End-to-end flow with masto (npm) against a running Rookery.
+// Usage: node masto_flow.mjs BASE_URL NODE_MODULES_DIR
+// Expects local accounts alice and bob (USER@example.com / "a good password").
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const { createOAuthAPIClient, createRestAPIClient } = await import(
+  pathToFileURL(join(process.argv[3], "masto", "dist", "index.js")).href
+);
+
+const base = process.argv[2];
+const step = (text) => console.log("ok:", text);
+const scopes = "read write follow push";
+
+const anon = createRestAPIClient({ url: base });
+const instance = await anon.v2.instance.fetch();
+assert.ok(instance.version.startsWith("4."), instance.version);
+assert.equal(instance.apiVersions.mastodon, 2);
+step("instance v2");
+
+// masto sends JSON for the app and multipart for the token.
+const app = await anon.v1.apps.create({
+  clientName: "masto-e2e",
+  redirectUris: "urn:ietf:wg:oauth:2.0:oob",
+  scopes,
+});
+const oauth = createOAuthAPIClient({ url: base });
+const login = async (user) => {
+  const token = await oauth.token.create({
+    grantType: "password",
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: "urn:ietf:wg:oauth:2.0:oob",
+    username: `${user}@example.com`,
+    password: "a good password",
+    scope: scopes,
+  });
+  return createRestAPIClient({ url: base, accessToken: token.accessToken });
+};
+const alice = await login("alice");
+const bob = await login("bob");
+assert.equal((await alice.v1.accounts.verifyCredentials()).username, "alice");
+step("apps.create (JSON), token.create (multipart), verifyCredentials");
+
+const aliceAccount = await bob.v1.accounts.lookup({ acct: "alice" });
+const rel = await bob.v1.accounts.$select(aliceAccount.id).follow();
+assert.equal(rel.following, true);
+step("lookup, follow");
+
+const posts = [];
+for (let i = 0; i < 5; i++) {
+  posts.push(await alice.v1.statuses.create({ status: `masto post ${i}`, visibility: "public" }));
+}
+const reply = await bob.v1.statuses.create({ status: "@alice hi", inReplyToId: posts[4].id });
+assert.equal(reply.inReplyToId, posts[4].id);
+step("statuses.create (JSON bodies)");
+
+// Wait for fan-out, then page through the home timeline with masto's paginator.
+const deadline = Date.now() + 10000;
+for (;;) {
+  const first = await bob.v1.timelines.home.list({ limit: 40 });
+  if (first.length === 6) break;
+  assert.ok(Date.now() < deadline, `home has ${first.length}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
+const seen = [];
+for await (const page of bob.v1.timelines.home.list({ limit: 2 })) {
+  seen.push(...page.map((s) => s.id));
+  if (seen.length > 20) break;
+}
+assert.deepEqual(seen, [reply.id, ...posts.map((s) => s.id).reverse()]);
+step("home timeline paginated by masto's async iterator (Link headers)");
+
+const fav = await bob.v1.statuses.$select(posts[1].id).favourite();
+assert.equal(fav.favourited, true);
+const boost = await bob.v1.statuses.$select(posts[1].id).reblog();
+assert.equal(boost.reblog.id, posts[1].id);
+const ctx = await alice.v1.statuses.$select(reply.id).context.fetch();
+assert.equal(ctx.ancestors[0].id, posts[4].id);
+step("favourite, reblog, context");
+
+for (;;) {
+  const notes = await alice.v1.notifications.list({ types: ["favourite", "reblog", "follow"] });
+  const types = new Set(notes.map((n) => n.type));
+  if (types.has("favourite") && types.has("reblog") && types.has("follow")) break;
+  assert.ok(Date.now() < deadline + 10000, [...types].join(","));
+  await new Promise((r) => setTimeout(r, 100));
+}
+step("notifications with types[]");
+
+const deleted = await alice.v1.statuses.$select(posts[0].id).remove();
+assert.equal(deleted.text, "masto post 0");
+await assert.rejects(bob.v1.statuses.$select(posts[0].id).fetch(), (e) => e.statusCode === 404);
+step("delete");
+
+const updated = await alice.v1.accounts.updateCredentials({
+  displayName: "Alice from masto",
+  fieldsAttributes: [{ name: "Site", value: "https://alice.example" }],
+});
+assert.equal(updated.displayName, "Alice from masto");
+assert.equal(updated.fields[0].name, "Site");
+step("updateCredentials (JSON)");
+console.log("masto flow passed");
