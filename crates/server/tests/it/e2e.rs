@@ -79,10 +79,11 @@ fn node_modules() -> PathBuf {
     dir
 }
 
-/// Which client library drives the flow.
+/// Which client drives the flow.
 enum Client {
     MastodonPy,
     Masto,
+    Toot,
 }
 
 fn run_flow(backend: Backend) {
@@ -160,6 +161,45 @@ fn run_client_flow(backend: Backend, client: Client) {
             .arg(&base);
             (c, "mastodon.py flow passed")
         }
+        Client::Toot => {
+            // toot keeps its login under $HOME/.config; give it a home of its own.
+            let home = dir.path().join("toot-home");
+            let toot = python().with_file_name("toot");
+            let run = |args: &[&str]| {
+                Command::new(&toot)
+                    .args(args)
+                    .env("HOME", &home)
+                    .env("XDG_CONFIG_HOME", home.join(".config"))
+                    .output()
+                    .unwrap()
+            };
+            let login = run(&[
+                "login_cli",
+                "--instance",
+                &base,
+                "--email",
+                "alice@example.com",
+                "--password",
+                "a good password",
+            ]);
+            assert!(
+                login.status.success(),
+                "toot login_cli: {}",
+                String::from_utf8_lossy(&login.stderr)
+            );
+            let post = run(&["post", "hello from toot"]);
+            assert!(
+                post.status.success(),
+                "toot post: {}",
+                String::from_utf8_lossy(&post.stderr)
+            );
+            assert!(String::from_utf8_lossy(&post.stdout).contains("Toot posted"));
+            let mut c = Command::new(&toot);
+            c.args(["timeline", "--once"])
+                .env("HOME", &home)
+                .env("XDG_CONFIG_HOME", home.join(".config"));
+            (c, "hello from toot")
+        }
         Client::Masto => {
             let mut c = Command::new("node");
             c.arg(concat!(
@@ -204,4 +244,9 @@ fn masto_flow_on_sqlite() {
 #[test]
 fn masto_flow_on_postgres() {
     run_client_flow(Backend::Postgres, Client::Masto);
+}
+
+#[test]
+fn toot_logs_in_posts_and_reads_the_timeline() {
+    run_client_flow(Backend::Sqlite, Client::Toot);
 }
