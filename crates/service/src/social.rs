@@ -105,11 +105,7 @@ impl Services {
         if rel.blocking || rel.blocked_by {
             return Err(ServiceError::Forbidden);
         }
-        if target.locked {
-            return Err(ServiceError::Conflict(
-                "Follow requests to locked accounts are not available yet".into(),
-            ));
-        }
+
         let now = self.clock.now();
         let follow = Follow {
             id: self.ids.next_id(),
@@ -120,6 +116,26 @@ impl Services {
             created_at: now,
         };
         let mut tx = self.store.begin().await?;
+        if target.locked {
+            // A locked account decides: a request, and a notification for it.
+            if !rel.following && tx.insert_follow_request(&follow).await? {
+                rookery_jobs::enqueue(
+                    tx.as_mut(),
+                    &self.ids,
+                    now,
+                    &crate::interactions::Notify {
+                        account_id: target.id,
+                        from_account_id: user.account.id,
+                        kind: "follow_request".into(),
+                        status_id: None,
+                    },
+                )
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            }
+            tx.commit().await?;
+            return self.relationship(user, target.id).await;
+        }
         if tx.insert_follow(&follow).await? {
             rookery_jobs::enqueue(
                 tx.as_mut(),
@@ -146,6 +162,8 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
         let mut tx = self.store.begin().await?;
+        // Unfollowing also withdraws a pending request.
+        tx.take_follow_request(user.account.id, target.id).await?;
         if tx.delete_follow(user.account.id, target.id).await? {
             rookery_jobs::enqueue(
                 tx.as_mut(),
@@ -358,6 +376,60 @@ impl Services {
             .into_iter()
             .map(|id| id.to_string())
             .collect())
+    }
+
+    /// `GET /api/v1/follow_requests`, with the request ids that page them.
+    pub async fn follow_requests(
+        &self,
+        user: &LocalAccount,
+        page: TimelinePage,
+    ) -> Result<Vec<(String, api::Account)>> {
+        Ok(self
+            .store
+            .follow_requests(user.account.id, page)
+            .await?
+            .into_iter()
+            .map(|(id, a)| (id.to_string(), self.account_entity(&a)))
+            .collect())
+    }
+
+    /// `POST /api/v1/follow_requests/:id/authorize` (`approve`) or `/reject`; returns the
+    /// relationship to the requester.
+    pub async fn answer_follow_request(
+        &self,
+        user: &LocalAccount,
+        requester: Id,
+        approve: bool,
+    ) -> Result<api::Relationship> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let request = tx
+            .take_follow_request(requester, user.account.id)
+            .await?
+            .ok_or(ServiceError::NotFound("follow request"))?;
+        if approve {
+            let follow = Follow {
+                id: self.ids.next_id(),
+                created_at: now,
+                ..request
+            };
+            if tx.insert_follow(&follow).await? {
+                rookery_jobs::enqueue(
+                    tx.as_mut(),
+                    &self.ids,
+                    now,
+                    &FollowEffects {
+                        follower: requester,
+                        target: user.account.id,
+                        followed: true,
+                    },
+                )
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            }
+        }
+        tx.commit().await?;
+        self.relationship(user, requester).await
     }
 
     /// `GET /api/v1/notifications`.

@@ -477,6 +477,17 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn follow_requests(
+        &self,
+        account_id: Id,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>> {
+        read!(&self.pools, |c| restrictions::follow_requests(
+            c, account_id, page
+        )
+        .await)
+    }
+
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
         read!(&self.pools, |c| oauth::app_by(
             c,
@@ -646,6 +657,18 @@ impl Transaction for SqlTx {
 
     async fn count_reply(&mut self, status_id: Id, delta: i64) -> Result<()> {
         statuses::count_reply(self.conn(), status_id, delta).await
+    }
+
+    async fn insert_follow_request(&mut self, request: &Follow) -> Result<bool> {
+        restrictions::insert_follow_request(self.conn(), request).await
+    }
+
+    async fn take_follow_request(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+    ) -> Result<Option<Follow>> {
+        restrictions::take_follow_request(self.conn(), account_id, target_account_id).await
     }
 
     async fn insert_follow(&mut self, follow: &Follow) -> Result<bool> {

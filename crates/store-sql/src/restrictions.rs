@@ -1,7 +1,7 @@
 //! Blocks and mutes.
 
 use rookery_model::{Account, Id, Timestamp};
-use rookery_store::{NewRestriction, Restriction, Result, TimelinePage};
+use rookery_store::{Follow, NewRestriction, Restriction, Result, TimelinePage};
 
 use crate::db::{Conn, Fields, map_err, with_conn};
 
@@ -153,4 +153,93 @@ pub(crate) async fn unrestrict(
             .map_err(map_err)
             .map(|d| d.rows_affected() == 1)
     })
+}
+
+pub(crate) async fn insert_follow_request(c: Conn<'_>, f: &Follow) -> Result<bool> {
+    let sql = "INSERT INTO follow_requests (id, account_id, target_account_id, show_reblogs, notify, created_at) \
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    with_conn!(c, |e, p| {
+        sqlx::query(sql)
+            .bind(f.id.as_i64())
+            .bind(f.account_id.as_i64())
+            .bind(f.target_account_id.as_i64())
+            .bind(f.show_reblogs)
+            .bind(f.notify)
+            .bind(f.created_at.as_millis())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected() == 1)
+    })
+}
+
+pub(crate) async fn take_follow_request(
+    c: Conn<'_>,
+    account_id: Id,
+    target: Id,
+) -> Result<Option<Follow>> {
+    let sql = "DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2 \
+        RETURNING id, account_id, target_account_id, show_reblogs, notify, created_at";
+    with_conn!(c, |e, p| {
+        let row = sqlx::query(sql)
+            .bind(account_id.as_i64())
+            .bind(target.as_i64())
+            .persistent(p)
+            .fetch_optional(&mut *e)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(Follow {
+                id: Id::from_i64(r.int("id")?),
+                account_id: Id::from_i64(r.int("account_id")?),
+                target_account_id: Id::from_i64(r.int("target_account_id")?),
+                show_reblogs: r.flag("show_reblogs")?,
+                notify: r.flag("notify")?,
+                created_at: Timestamp::from_millis(r.int("created_at")?),
+            })
+        })
+        .transpose()
+    })
+}
+
+pub(crate) async fn follow_requests(
+    c: Conn<'_>,
+    account_id: Id,
+    page: TimelinePage,
+) -> Result<Vec<(Id, Account)>> {
+    let upper = page.max_id.map_or(i64::MAX, Id::as_i64);
+    let (lower, asc) = match page.min_id {
+        Some(m) => (m.as_i64(), true),
+        None => (page.since_id.map_or(0, Id::as_i64), false),
+    };
+    let sql = format!(
+        "SELECT r.id AS row_id, {cols} FROM follow_requests r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.target_account_id = $1 AND r.id > $2 AND r.id < $3 ORDER BY r.id {o} LIMIT $4",
+        cols = crate::accounts::ACCOUNT_COLUMNS,
+        o = if asc { "ASC" } else { "DESC" }
+    );
+    let mut out = with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .bind(lower)
+            .bind(upper)
+            .bind(i64::from(page.limit))
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    Id::from_i64(r.int("row_id")?),
+                    crate::accounts::account_from_row(r)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    if asc {
+        out.reverse();
+    }
+    Ok(out)
 }

@@ -229,6 +229,14 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<(Id, Account)>>;
 
+    /// Accounts asking to follow `account_id`, newest first, with the request ids that page
+    /// them.
+    async fn follow_requests(
+        &self,
+        account_id: Id,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>>;
+
     /// An OAuth application by its public client id.
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
 
@@ -347,6 +355,16 @@ pub trait Transaction: Send {
 
     /// Adds `delta` to a status's reply count.
     async fn count_reply(&mut self, status_id: Id, delta: i64) -> Result<()>;
+
+    /// Records a follow request to a locked account; `false` if one exists.
+    async fn insert_follow_request(&mut self, request: &Follow) -> Result<bool>;
+
+    /// Removes a follow request and returns it, if there was one.
+    async fn take_follow_request(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+    ) -> Result<Option<Follow>>;
 
     /// Creates a follow; `false` if it exists already. Counts are updated.
     async fn insert_follow(&mut self, follow: &Follow) -> Result<bool>;

@@ -389,3 +389,59 @@ pub(crate) async fn mutes(
     )
     .await
 }
+
+/// `GET /api/v1/follow_requests` — accounts asking to follow the (locked) user.
+pub(crate) async fn follow_requests(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: axum::extract::OriginalUri,
+    LooseQuery(p): LooseQuery<crate::paging::PageParams>,
+) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    let user = auth.user("read:follows")?;
+    let rows = state
+        .services
+        .follow_requests(user, p.page(40, 80)?)
+        .await?;
+    let (keys, items): (Vec<String>, Vec<rookery_api::Account>) = rows.into_iter().unzip();
+    let mut page = crate::paging::Paged::new(
+        items,
+        |_| String::new(),
+        format!("{}{}", state.services.urls.base(), uri.path()),
+        uri.query(),
+    );
+    page.bounds = match (keys.first(), keys.last()) {
+        (Some(f), Some(l)) => Some((f.clone(), l.clone())),
+        _ => None,
+    };
+    Ok(page)
+}
+
+/// `POST /api/v1/follow_requests/{id}/authorize`.
+pub(crate) async fn authorize_follow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<rookery_api::Relationship>, ApiError> {
+    let user = auth.user("write:follows")?;
+    Ok(Json(
+        state
+            .services
+            .answer_follow_request(user, path_id(&id)?, true)
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/follow_requests/{id}/reject`.
+pub(crate) async fn reject_follow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<rookery_api::Relationship>, ApiError> {
+    let user = auth.user("write:follows")?;
+    Ok(Json(
+        state
+            .services
+            .answer_follow_request(user, path_id(&id)?, false)
+            .await?,
+    ))
+}

@@ -71,6 +71,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/mute", post(accounts::mute))
         .route("/api/v1/accounts/{id}/unmute", post(accounts::unmute))
         .route("/api/v1/blocks", get(accounts::blocks))
+        .route("/api/v1/follow_requests", get(accounts::follow_requests))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(accounts::authorize_follow),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            post(accounts::reject_follow),
+        )
         .route("/api/v1/mutes", get(accounts::mutes))
         .route("/api/v1/statuses", post(statuses::create))
         .route(

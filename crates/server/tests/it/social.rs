@@ -17,6 +17,7 @@ on_every_backend!(
     profiles_are_edited,
     idempotency_key_makes_retries_safe,
     blocks_and_mutes_hide_and_separate,
+    locked_accounts_approve_followers,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -1079,4 +1080,136 @@ async fn blocks_and_mutes_hide_and_separate(backend: Backend) {
             .0,
         404
     );
+}
+
+async fn locked_accounts_approve_followers(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let bob_id = app
+        .services
+        .local_account("bob")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let carol_id = app
+        .services
+        .local_account("carol")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let r = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .form(&[("locked", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.post_auth(
+        "/api/v1/statuses",
+        &alice,
+        &[("status", "followers only"), ("visibility", "private")],
+    )
+    .await;
+
+    let (_, rel) = app
+        .post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &bob, &[])
+        .await;
+    assert_eq!(rel["following"], false);
+    assert_eq!(rel["requested"], true);
+    app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &carol, &[])
+        .await;
+    eventually("follow_request notifications", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=follow_request", Some(&alice))
+            .await;
+        n.as_array().is_some_and(|a| a.len() == 2)
+    })
+    .await;
+    let (_, reqs, _) = app.get_auth("/api/v1/follow_requests", Some(&alice)).await;
+    let ids: Vec<&str> = reqs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![carol_id.as_str(), bob_id.as_str()]);
+    // Not following yet: the private post stays hidden.
+    let (_, listed, _) = app
+        .get_auth(&format!("/api/v1/accounts/{alice_id}/statuses"), Some(&bob))
+        .await;
+    assert!(listed.as_array().unwrap().is_empty());
+
+    let (status, rel) = app
+        .post_auth(
+            &format!("/api/v1/follow_requests/{bob_id}/authorize"),
+            &alice,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{rel}");
+    assert_eq!(rel["followed_by"], true);
+    let (_, rel) = app
+        .post_auth(
+            &format!("/api/v1/follow_requests/{carol_id}/reject"),
+            &alice,
+            &[],
+        )
+        .await;
+    assert_eq!(rel["followed_by"], false);
+    let (_, reqs, _) = app.get_auth("/api/v1/follow_requests", Some(&alice)).await;
+    assert!(reqs.as_array().unwrap().is_empty());
+    let (_, rels, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/relationships?id[]={alice_id}"),
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(rels[0]["following"], true);
+    assert_eq!(rels[0]["requested"], false);
+    let (_, listed, _) = app
+        .get_auth(&format!("/api/v1/accounts/{alice_id}/statuses"), Some(&bob))
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    eventually("merged into bob's home", || async {
+        let (_, h, _) = app.get_auth("/api/v1/timelines/home", Some(&bob)).await;
+        h.as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    // Answering a request that does not exist is a 404; a withdrawn request is gone.
+    assert_eq!(
+        app.post_auth(
+            &format!("/api/v1/follow_requests/{carol_id}/authorize"),
+            &alice,
+            &[]
+        )
+        .await
+        .0,
+        404
+    );
+    app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &carol, &[])
+        .await;
+    app.post_auth(
+        &format!("/api/v1/accounts/{alice_id}/unfollow"),
+        &carol,
+        &[],
+    )
+    .await;
+    let (_, reqs, _) = app.get_auth("/api/v1/follow_requests", Some(&alice)).await;
+    assert!(reqs.as_array().unwrap().is_empty());
 }
