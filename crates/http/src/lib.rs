@@ -9,6 +9,7 @@ mod error;
 pub mod extract;
 mod metrics;
 pub mod paging;
+pub mod ratelimit;
 mod routes;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// For processes that run queues: `/ready` also checks their lag.
     pub lag: Option<Arc<LagCheck>>,
+    /// Client API rate limits.
+    pub limiter: Arc<ratelimit::Limiter>,
 }
 
 /// `/health`, `/ready` and `/metrics` alone: the admin port of `worker` and `scheduler`
@@ -75,6 +78,10 @@ pub fn web_router(state: AppState) -> Router {
         .max_age(std::time::Duration::from_secs(86_400));
     routes::router()
         .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ))
         .layer(RequestBodyLimitLayer::new(DEFAULT_BODY_LIMIT))
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(

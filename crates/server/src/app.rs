@@ -101,6 +101,7 @@ impl App {
             services: services.clone(),
             metrics: Arc::new(Metrics::new()),
             lag: None,
+            limiter: Arc::new(rookery_http::ratelimit::Limiter::new(cfg.rate_limits)),
         };
         let router = web_router(state);
         let listener = TcpListener::bind(cfg.listen).await.map_err(|e| {
@@ -126,9 +127,13 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 

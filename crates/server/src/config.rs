@@ -40,7 +40,28 @@ pub struct Config {
     pub instance: InstanceConfig,
     pub worker: WorkerConfig,
     pub oauth: OAuthConfig,
+    pub rate_limits: RateLimitConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    pub per_token: u32,
+    pub per_address: u32,
+    pub window_secs: u64,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            enabled: true,
+            per_token: 300,
+            per_address: 7_500,
+            window_secs: 300,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -347,6 +368,7 @@ pub struct Resolved {
     pub settings: Settings,
     pub db: rookery_store_sql::DbOptions,
     pub auto_migrate: bool,
+    pub rate_limits: Option<rookery_http::ratelimit::RateLimits>,
     pub log: LogConfig,
 }
 
@@ -479,7 +501,20 @@ impl Config {
             .level
             .parse::<tracing_subscriber::filter::Targets>()
             .map_err(|e| ConfigError::new("log.level", format!("{:?}: {e}", self.log.level)))?;
+        let rl = &self.rate_limits;
+        if rl.enabled && (rl.per_token == 0 || rl.per_address == 0 || rl.window_secs == 0) {
+            return Err(ConfigError::new(
+                "rate_limits",
+                "per_token, per_address and window_secs must be at least 1 (or set enabled = false)",
+            ));
+        }
+        let rate_limits = rl.enabled.then(|| rookery_http::ratelimit::RateLimits {
+            per_token: rl.per_token,
+            per_address: rl.per_address,
+            window_ms: i64::try_from(rl.window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+        });
         Ok(Resolved {
+            rate_limits,
             data_dir,
             listen,
             admin_listen,

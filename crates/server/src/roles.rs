@@ -121,6 +121,7 @@ pub async fn run(
         services: services.clone(),
         metrics,
         lag,
+        limiter: Arc::new(rookery_http::ratelimit::Limiter::new(cfg.rate_limits)),
     };
     let shutdown = shutdown_channel();
     let mut tasks: JoinSet<Result<(), StartError>> = JoinSet::new();
@@ -139,10 +140,13 @@ pub async fn run(
     let bound = listener.local_addr().ok();
     let stop = shutdown.clone();
     tasks.spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(wait_for(stop))
-            .await
-            .map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(wait_for(stop))
+        .await
+        .map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
     });
 
     if let Some(queues) = roles.worker {

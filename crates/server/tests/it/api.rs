@@ -19,6 +19,7 @@ on_every_backend!(
     actor_is_served_by_content_negotiation,
     profile_page_escapes_user_text,
     unknown_routes_are_json_404,
+    rate_limits_answer_429_with_headers,
 );
 
 async fn instance_v1_has_mastodon_shape(backend: Backend) {
@@ -444,4 +445,48 @@ async fn unknown_routes_are_json_404(backend: Backend) {
     let (status, v) = app.get_json("/api/v1/nothing-here").await;
     assert_eq!(status, 404);
     assert_eq!(v["error"], "Record not found");
+}
+
+async fn rate_limits_answer_429_with_headers(backend: Backend) {
+    let app = spawn_with(
+        backend,
+        &[
+            ("ROOKERY_RATE_LIMITS__PER_TOKEN", "5"),
+            ("ROOKERY_RATE_LIMITS__PER_ADDRESS", "3"),
+        ],
+    )
+    .await;
+    // Registering the app is itself an anonymous API request: one of the address's three.
+    let token = app.token("alice").await;
+    for remaining in ["1", "0"] {
+        let r = app.get("/api/v1/instance").await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["x-ratelimit-limit"], "3");
+        assert_eq!(r.headers()["x-ratelimit-remaining"], remaining);
+        assert!(
+            r.headers()["x-ratelimit-reset"]
+                .to_str()
+                .unwrap()
+                .ends_with('Z')
+        );
+    }
+    let r = app.get("/api/v1/instance").await;
+    assert_eq!(r.status(), 429);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "Too many requests");
+    // Operational endpoints are not limited.
+    assert_eq!(app.get("/health").await.status(), 200);
+    // A token has its own, larger allowance.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = app
+            .client
+            .get(app.url("/api/v1/accounts/verify_credentials"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429]);
 }
