@@ -108,6 +108,18 @@ impl<T> Paged<T> {
         }
     }
 
+    /// A page over `(key, item)` rows, paged by the keys (row ids of favourites, blocks, …
+    /// rather than the items' own ids).
+    pub fn keyed(rows: Vec<(String, T)>, base: String, parts_query: Option<&str>) -> Self {
+        let (keys, items): (Vec<String>, Vec<T>) = rows.into_iter().unzip();
+        let mut page = Self::new(items, |_| String::new(), base, parts_query);
+        page.bounds = match (keys.first(), keys.last()) {
+            (Some(f), Some(l)) => Some((f.clone(), l.clone())),
+            _ => None,
+        };
+        page
+    }
+
     fn link(&self, key: &str, value: &str) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.query {

@@ -63,21 +63,13 @@ pub(crate) async fn reblog_by(c: Conn<'_>, account_id: Id, status_id: Id) -> Res
     })
 }
 
-fn bounds(page: TimelinePage) -> (i64, i64, bool) {
-    let upper = page.max_id.map_or(i64::MAX, Id::as_i64);
-    match page.min_id {
-        Some(min) => (min.as_i64(), upper, true),
-        None => (page.since_id.map_or(0, Id::as_i64), upper, false),
-    }
-}
-
 pub(crate) async fn statuses(
     c: Conn<'_>,
     account_id: Id,
     kind: Interaction,
     page: TimelinePage,
 ) -> Result<Vec<(Id, Status)>> {
-    let (lower, upper, asc) = bounds(page);
+    let (lower, upper, asc) = crate::statuses::bounds(page);
     let sql = format!(
         "SELECT i.id AS interaction_id, {cols} FROM {t} i JOIN statuses s ON s.id = i.status_id \
          WHERE i.account_id = $1 AND i.id > $2 AND i.id < $3 ORDER BY i.id {o} LIMIT $4",
@@ -111,40 +103,16 @@ pub(crate) async fn accounts(
     kind: Interaction,
     page: TimelinePage,
 ) -> Result<Vec<(Id, Account)>> {
-    let (lower, upper, asc) = bounds(page);
     let (t, status_col) = match kind {
         Interaction::Reblog => ("statuses", "reblog_of_id"),
         other => (table(other), "status_id"),
     };
     let sql = format!(
-        "SELECT i.id AS interaction_id, {cols} FROM {t} i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.{status_col} = $1 AND i.id > $2 AND i.id < $3 ORDER BY i.id {o} LIMIT $4",
-        cols = crate::accounts::ACCOUNT_COLUMNS,
-        o = if asc { "ASC" } else { "DESC" }
+        "SELECT i.id AS row_id, {} FROM {t} i JOIN accounts a ON a.id = i.account_id \
+         WHERE i.{status_col} = $1 AND i.id > $2 AND i.id < $3 ORDER BY i.id {{order}} LIMIT $4",
+        crate::accounts::ACCOUNT_COLUMNS
     );
-    let mut out = with_conn!(c, |e, p| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(status_id.as_i64())
-            .bind(lower)
-            .bind(upper)
-            .bind(i64::from(page.limit))
-            .persistent(p)
-            .fetch_all(&mut *e)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    Id::from_i64(r.int("interaction_id")?),
-                    crate::accounts::account_from_row(r)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    if asc {
-        out.reverse();
-    }
-    Ok(out)
+    crate::statuses::keyed_accounts(c, &sql, status_id, page).await
 }
 
 pub(crate) async fn insert(

@@ -49,41 +49,13 @@ pub(crate) async fn listed(
     kind: Restriction,
     page: TimelinePage,
 ) -> Result<Vec<(Id, Account)>> {
-    let upper = page.max_id.map_or(i64::MAX, Id::as_i64);
-    let (lower, asc) = match page.min_id {
-        Some(m) => (m.as_i64(), true),
-        None => (page.since_id.map_or(0, Id::as_i64), false),
-    };
     let sql = format!(
-        "SELECT r.id AS row_id, {cols} FROM {t} r JOIN accounts a ON a.id = r.target_account_id \
-         WHERE r.account_id = $1 AND r.id > $2 AND r.id < $3 ORDER BY r.id {o} LIMIT $4",
-        cols = crate::accounts::ACCOUNT_COLUMNS,
-        t = table(kind),
-        o = if asc { "ASC" } else { "DESC" }
+        "SELECT r.id AS row_id, {} FROM {} r JOIN accounts a ON a.id = r.target_account_id \
+         WHERE r.account_id = $1 AND r.id > $2 AND r.id < $3 ORDER BY r.id {{order}} LIMIT $4",
+        crate::accounts::ACCOUNT_COLUMNS,
+        table(kind)
     );
-    let mut out = with_conn!(c, |e, p| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(account_id.as_i64())
-            .bind(lower)
-            .bind(upper)
-            .bind(i64::from(page.limit))
-            .persistent(p)
-            .fetch_all(&mut *e)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    Id::from_i64(r.int("row_id")?),
-                    crate::accounts::account_from_row(r)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    if asc {
-        out.reverse();
-    }
-    Ok(out)
+    crate::statuses::keyed_accounts(c, &sql, account_id, page).await
 }
 
 pub(crate) async fn restrict(c: Conn<'_>, r: &NewRestriction) -> Result<bool> {
@@ -208,38 +180,10 @@ pub(crate) async fn follow_requests(
     account_id: Id,
     page: TimelinePage,
 ) -> Result<Vec<(Id, Account)>> {
-    let upper = page.max_id.map_or(i64::MAX, Id::as_i64);
-    let (lower, asc) = match page.min_id {
-        Some(m) => (m.as_i64(), true),
-        None => (page.since_id.map_or(0, Id::as_i64), false),
-    };
     let sql = format!(
-        "SELECT r.id AS row_id, {cols} FROM follow_requests r JOIN accounts a ON a.id = r.account_id \
-         WHERE r.target_account_id = $1 AND r.id > $2 AND r.id < $3 ORDER BY r.id {o} LIMIT $4",
-        cols = crate::accounts::ACCOUNT_COLUMNS,
-        o = if asc { "ASC" } else { "DESC" }
+        "SELECT r.id AS row_id, {} FROM follow_requests r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.target_account_id = $1 AND r.id > $2 AND r.id < $3 ORDER BY r.id {{order}} LIMIT $4",
+        crate::accounts::ACCOUNT_COLUMNS
     );
-    let mut out = with_conn!(c, |e, p| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(account_id.as_i64())
-            .bind(lower)
-            .bind(upper)
-            .bind(i64::from(page.limit))
-            .persistent(p)
-            .fetch_all(&mut *e)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    Id::from_i64(r.int("row_id")?),
-                    crate::accounts::account_from_row(r)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    if asc {
-        out.reverse();
-    }
-    Ok(out)
+    crate::statuses::keyed_accounts(c, &sql, account_id, page).await
 }

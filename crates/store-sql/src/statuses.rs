@@ -51,7 +51,7 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
 
 /// Keyset bounds: `(lower, upper, ascending)`. With `min_id` the page is read oldest first
 /// and reversed by the caller.
-fn bounds(page: TimelinePage) -> (i64, i64, bool) {
+pub(crate) fn bounds(page: TimelinePage) -> (i64, i64, bool) {
     let upper = page.max_id.map_or(i64::MAX, Id::as_i64);
     match page.min_id {
         Some(min) => (min.as_i64(), upper, true),
@@ -648,4 +648,40 @@ pub(crate) async fn unmerge(c: Conn<'_>, account_id: Id, author_id: Id) -> Resul
         account_id.as_i64(),
         author_id.as_i64()
     )
+}
+
+/// Accounts joined to rows of another table (favourites, blocks, follow requests, …), paged by
+/// that table's row id. `sql` selects `row_id` and the account columns, filters on `$1`
+/// (`key`), and ends with `AND <row id> > $2 AND <row id> < $3 ORDER BY <row id> {order} LIMIT $4`.
+pub(crate) async fn keyed_accounts(
+    c: Conn<'_>,
+    sql: &str,
+    key: Id,
+    page: TimelinePage,
+) -> Result<Vec<(Id, Account)>> {
+    let (lower, upper, asc) = bounds(page);
+    let sql = sql.replace("{order}", if asc { "ASC" } else { "DESC" });
+    let mut out = with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(key.as_i64())
+            .bind(lower)
+            .bind(upper)
+            .bind(i64::from(page.limit))
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    Id::from_i64(r.int("row_id")?),
+                    crate::accounts::account_from_row(r)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    if asc {
+        out.reverse();
+    }
+    Ok(out)
 }

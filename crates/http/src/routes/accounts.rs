@@ -340,18 +340,11 @@ async fn restricted(
         .services
         .restricted(user, kind, params.page(40, 80)?)
         .await?;
-    let (keys, items): (Vec<String>, Vec<rookery_api::Account>) = rows.into_iter().unzip();
-    let mut page = crate::paging::Paged::new(
-        items,
-        |_| String::new(),
+    Ok(crate::paging::Paged::keyed(
+        rows,
         format!("{}{}", state.services.urls.base(), uri.path()),
         uri.query(),
-    );
-    page.bounds = match (keys.first(), keys.last()) {
-        (Some(f), Some(l)) => Some((f.clone(), l.clone())),
-        _ => None,
-    };
-    Ok(page)
+    ))
 }
 
 /// `GET /api/v1/blocks` — accounts the user blocks.
@@ -402,18 +395,11 @@ pub(crate) async fn follow_requests(
         .services
         .follow_requests(user, p.page(40, 80)?)
         .await?;
-    let (keys, items): (Vec<String>, Vec<rookery_api::Account>) = rows.into_iter().unzip();
-    let mut page = crate::paging::Paged::new(
-        items,
-        |_| String::new(),
+    Ok(crate::paging::Paged::keyed(
+        rows,
         format!("{}{}", state.services.urls.base(), uri.path()),
         uri.query(),
-    );
-    page.bounds = match (keys.first(), keys.last()) {
-        (Some(f), Some(l)) => Some((f.clone(), l.clone())),
-        _ => None,
-    };
-    Ok(page)
+    ))
 }
 
 /// `POST /api/v1/follow_requests/{id}/authorize`.

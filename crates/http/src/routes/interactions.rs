@@ -130,18 +130,11 @@ pub(crate) async fn unreblog(
 }
 
 fn paged<T>(state: &AppState, uri: &OriginalUri, rows: Vec<(String, T)>) -> Paged<T> {
-    let (keys, items): (Vec<String>, Vec<T>) = rows.into_iter().unzip();
-    let mut page = Paged::new(
-        items,
-        |_| String::new(),
+    Paged::keyed(
+        rows,
         format!("{}{}", state.services.urls.base(), uri.path()),
         uri.query(),
-    );
-    page.bounds = match (keys.first(), keys.last()) {
-        (Some(f), Some(l)) => Some((f.clone(), l.clone())),
-        _ => None,
-    };
-    page
+    )
 }
 
 async fn listed(

@@ -6,7 +6,9 @@
 mod api;
 mod cli;
 mod e2e;
+mod interactions;
 mod kit;
 mod oauth;
+mod registration;
 mod roles;
 mod social;
