@@ -13,7 +13,9 @@ pub use instance::{
     InstanceV1, InstanceV2, Rule, V1Configuration, V1Stats, V1Urls, V2Configuration, V2Contact,
     V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,
 };
-pub use status::{Notification, Relationship, Status, StatusMention, StatusTag};
+pub use status::{
+    Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource, StatusTag,
+};
 
 use serde::Serialize;
 

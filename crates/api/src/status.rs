@@ -92,3 +92,24 @@ pub struct Notification {
     pub account: Account,
     pub status: Option<Status>,
 }
+
+/// docs.joinmastodon.org/entities/StatusEdit
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StatusEdit {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: String,
+    pub account: Account,
+    pub poll: Option<Value>,
+    pub media_attachments: Vec<Value>,
+    pub emojis: Vec<CustomEmoji>,
+}
+
+/// docs.joinmastodon.org/entities/StatusSource
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StatusSource {
+    pub id: String,
+    pub text: String,
+    pub spoiler_text: String,
+}

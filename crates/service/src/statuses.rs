@@ -73,6 +73,50 @@ impl Services {
         Ok(false)
     }
 
+    /// Formats a status's text: links, hashtags, and `@mentions` resolved to local accounts
+    /// (remote ones once federation resolves them). Returns the HTML and the mentioned accounts.
+    pub(crate) async fn format_text(
+        &self,
+        text: &str,
+    ) -> Result<(String, HashMap<String, Account>)> {
+        // Mentions resolve to local accounts (remote ones once federation resolves them).
+        let tokens = tokenize(text);
+        let mut mentioned: HashMap<String, Account> = HashMap::new();
+        for t in &tokens {
+            if let Token::Mention { user, domain } = t {
+                let ours = domain
+                    .as_deref()
+                    .is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
+                if ours
+                    && !mentioned.contains_key(&user.to_ascii_lowercase())
+                    && let Some(local) = self.store.local_account_by_username(user).await?
+                    && local.account.suspended_at.is_none()
+                {
+                    mentioned.insert(user.to_ascii_lowercase(), local.account);
+                }
+            }
+        }
+        let content = render(
+            &tokens,
+            |tag| format!("{}/tags/{}", self.urls.base(), tag.to_lowercase()),
+            |user, domain| {
+                let ours =
+                    domain.is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
+                mentioned
+                    .get(&user.to_ascii_lowercase())
+                    .filter(|_| ours)
+                    .map(|a| {
+                        (
+                            self.urls.profile(a.username.as_str()),
+                            a.username.to_string(),
+                        )
+                    })
+            },
+        );
+
+        Ok((content, mentioned))
+    }
+
     /// `POST /api/v1/statuses`.
     pub async fn post_status(&self, author: &LocalAccount, new: NewStatus) -> Result<api::Status> {
         let key = new
@@ -142,41 +186,7 @@ impl Services {
             }
         };
 
-        // Mentions resolve to local accounts (remote ones once federation resolves them).
-        let tokens = tokenize(&text);
-        let mut mentioned: HashMap<String, Account> = HashMap::new();
-        for t in &tokens {
-            if let Token::Mention { user, domain } = t {
-                let ours = domain
-                    .as_deref()
-                    .is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
-                if ours
-                    && !mentioned.contains_key(&user.to_ascii_lowercase())
-                    && let Some(local) = self.store.local_account_by_username(user).await?
-                    && local.account.suspended_at.is_none()
-                {
-                    mentioned.insert(user.to_ascii_lowercase(), local.account);
-                }
-            }
-        }
-        let content = render(
-            &tokens,
-            |tag| format!("{}/tags/{}", self.urls.base(), tag.to_lowercase()),
-            |user, domain| {
-                let ours =
-                    domain.is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
-                mentioned
-                    .get(&user.to_ascii_lowercase())
-                    .filter(|_| ours)
-                    .map(|a| {
-                        (
-                            self.urls.profile(a.username.as_str()),
-                            a.username.to_string(),
-                        )
-                    })
-            },
-        );
-
+        let (content, mentioned) = self.format_text(&text).await?;
         let now = self.clock.now();
         let status = Status {
             id: self.ids.next_id(),

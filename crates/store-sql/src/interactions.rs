@@ -247,3 +247,73 @@ pub(crate) async fn record_idempotency(
             .map(|d| d.rows_affected() == 1)
     })
 }
+
+pub(crate) async fn status_edits(
+    c: Conn<'_>,
+    status_id: Id,
+) -> Result<Vec<rookery_store::StatusEdit>> {
+    let sql = "SELECT id, status_id, source_text, content, spoiler_text, sensitive, created_at \
+        FROM status_edits WHERE status_id = $1 ORDER BY id";
+    with_conn!(c, |e, p| {
+        let rows = sqlx::query(sql)
+            .bind(status_id.as_i64())
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(rookery_store::StatusEdit {
+                    id: Id::from_i64(r.int("id")?),
+                    status_id: Id::from_i64(r.int("status_id")?),
+                    text: r.text("source_text")?,
+                    content: r.text("content")?,
+                    spoiler_text: r.text("spoiler_text")?,
+                    sensitive: r.flag("sensitive")?,
+                    created_at: Timestamp::from_millis(r.int("created_at")?),
+                })
+            })
+            .collect()
+    })
+}
+
+pub(crate) async fn insert_status_edit(c: Conn<'_>, e: &rookery_store::StatusEdit) -> Result<()> {
+    let sql = "INSERT INTO status_edits (id, status_id, source_text, content, spoiler_text, sensitive, created_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    with_conn!(c, |x, p| {
+        sqlx::query(sql)
+            .bind(e.id.as_i64())
+            .bind(e.status_id.as_i64())
+            .bind(&e.text)
+            .bind(&e.content)
+            .bind(&e.spoiler_text)
+            .bind(e.sensitive)
+            .bind(e.created_at.as_millis())
+            .persistent(p)
+            .execute(&mut *x)
+            .await
+            .map_err(map_err)
+            .map(|_| ())
+    })
+}
+
+pub(crate) async fn update_status_content(c: Conn<'_>, s: &Status) -> Result<()> {
+    let sql = "UPDATE statuses SET source_text = $1, content = $2, spoiler_text = $3, sensitive = $4, \
+        language = $5, edited_at = $6, updated_at = $7 WHERE id = $8";
+    with_conn!(c, |e, p| {
+        sqlx::query(sql)
+            .bind(&s.text)
+            .bind(&s.content)
+            .bind(&s.spoiler_text)
+            .bind(s.sensitive)
+            .bind(s.language.as_deref())
+            .bind(s.edited_at.map(Timestamp::as_millis))
+            .bind(s.updated_at.as_millis())
+            .bind(s.id.as_i64())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|_| ())
+    })
+}

@@ -488,6 +488,11 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn status_edits(&self, status_id: Id) -> Result<Vec<rookery_store::StatusEdit>> {
+        read!(&self.pools, |c| interactions::status_edits(c, status_id)
+            .await)
+    }
+
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
         read!(&self.pools, |c| oauth::app_by(
             c,
@@ -636,6 +641,14 @@ impl Transaction for SqlTx {
 
     async fn count_reblog(&mut self, status_id: Id, delta: i64) -> Result<()> {
         interactions::count(self.conn(), "reblogs_count", status_id, delta).await
+    }
+
+    async fn update_status_content(&mut self, status: &Status) -> Result<()> {
+        interactions::update_status_content(self.conn(), status).await
+    }
+
+    async fn insert_status_edit(&mut self, edit: &rookery_store::StatusEdit) -> Result<()> {
+        interactions::insert_status_edit(self.conn(), edit).await
     }
 
     async fn remove_author_from_home_feed(&mut self, account_id: Id, author_id: Id) -> Result<u64> {

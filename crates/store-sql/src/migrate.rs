@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "idempotency",
         sql: include_str!("../migrations/0004_idempotency.sql"),
     },
+    Migration {
+        version: 5,
+        name: "status_edits",
+        sql: include_str!("../migrations/0005_status_edits.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -18,7 +18,7 @@ pub use error::StoreError;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use timeline::{
     AccountStatusesFilter, Follow, Interaction, NewRestriction, Notification, NotificationKind,
-    Relationship, Restriction, TimelinePage, ViewerFlags,
+    Relationship, Restriction, StatusEdit, TimelinePage, ViewerFlags,
 };
 
 /// Results of storage calls.
@@ -237,6 +237,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<(Id, Account)>>;
 
+    /// The recorded versions of a status, oldest first (empty if never edited).
+    async fn status_edits(&self, status_id: Id) -> Result<Vec<StatusEdit>>;
+
     /// An OAuth application by its public client id.
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
 
@@ -341,6 +344,12 @@ pub trait Transaction: Send {
 
     /// Removes an author's statuses from an account's home feed (after an unfollow).
     async fn remove_author_from_home_feed(&mut self, account_id: Id, author_id: Id) -> Result<u64>;
+
+    /// Saves an edit: the status's text, content, spoiler, sensitivity, language and edited_at.
+    async fn update_status_content(&mut self, status: &Status) -> Result<()>;
+
+    /// Records a version of a status.
+    async fn insert_status_edit(&mut self, edit: &StatusEdit) -> Result<()>;
 
     /// Deletes a status (its mentions, feed entries, favourites and reblogs go with it).
     async fn delete_status(&mut self, id: Id) -> Result<bool>;

@@ -136,3 +136,15 @@ pub struct NewRestriction {
     pub expires_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
+
+/// One version of an edited status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEdit {
+    pub id: Id,
+    pub status_id: Id,
+    pub text: String,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: Timestamp,
+}

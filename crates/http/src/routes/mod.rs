@@ -84,9 +84,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/statuses", post(statuses::create))
         .route(
             "/api/v1/statuses/{id}",
-            get(statuses::show).delete(statuses::delete),
+            get(statuses::show)
+                .put(statuses::edit)
+                .delete(statuses::delete),
         )
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route("/api/v1/statuses/{id}/history", get(statuses::history))
+        .route("/api/v1/statuses/{id}/source", get(statuses::source))
         .route(
             "/api/v1/statuses/{id}/favourite",
             post(interactions::favourite),

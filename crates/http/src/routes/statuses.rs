@@ -247,3 +247,74 @@ pub(crate) async fn of_account(
         .await?;
     Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EditStatus {
+    #[serde(default)]
+    status: Option<String>,
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    sensitive: Option<bool>,
+    language: Option<String>,
+    #[serde(default, deserialize_with = "loose::string_list")]
+    media_ids: Vec<String>,
+    poll: Option<serde_json::Value>,
+}
+
+/// `PUT /api/v1/statuses/{id}` — edit one's own status.
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Body(form): Body<EditStatus>,
+) -> Result<Json<api::Status>, ApiError> {
+    let user = auth.user("write:statuses")?;
+    if form.media_ids.iter().any(|m| !m.is_empty()) {
+        return Err(unprocessable(
+            "Validation failed: Media attachments are not supported yet",
+        ));
+    }
+    if form.poll.as_ref().is_some_and(|p| !p.is_null()) {
+        return Err(unprocessable(
+            "Validation failed: Polls are not supported yet",
+        ));
+    }
+    let updated = state
+        .services
+        .edit_status(
+            user,
+            path_id(&id)?,
+            rookery_service::StatusUpdate {
+                text: form.status.unwrap_or_default(),
+                spoiler_text: form.spoiler_text,
+                sensitive: form.sensitive,
+                language: form.language,
+            },
+        )
+        .await?;
+    Ok(Json(updated))
+}
+
+/// `GET /api/v1/statuses/{id}/history` — every version, oldest first.
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<api::StatusEdit>>, ApiError> {
+    let viewer = viewer(&auth)?;
+    Ok(Json(
+        state.services.status_history(viewer, path_id(&id)?).await?,
+    ))
+}
+
+/// `GET /api/v1/statuses/{id}/source` — the text as typed, for editing.
+pub(crate) async fn source(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::StatusSource>, ApiError> {
+    let user = auth.user("read:statuses")?;
+    Ok(Json(
+        state.services.status_source(user, path_id(&id)?).await?,
+    ))
+}

@@ -13,6 +13,7 @@ on_every_backend!(
     mentions_and_follows_notify,
     replies_have_context,
     accounts_show_and_lookup,
+    statuses_are_edited_with_history,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -598,4 +599,81 @@ async fn accounts_show_and_lookup(backend: Backend) {
             "{id}"
         );
     }
+}
+
+async fn statuses_are_edited_with_history(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let (_, s) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "frist")])
+        .await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    let (_, h, _) = app
+        .get_auth(&format!("/api/v1/statuses/{id}/history"), None)
+        .await;
+    assert_eq!(h.as_array().unwrap().len(), 1);
+    let edit = |token: String, form: Vec<(&'static str, &'static str)>| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let r = app
+                .client
+                .put(app.url(&format!("/api/v1/statuses/{id}")))
+                .bearer_auth(token)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, e) = edit(
+        alice.clone(),
+        vec![("status", "first, with @bob"), ("spoiler_text", "typo")],
+    )
+    .await;
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(e["id"], id.as_str());
+    assert!(e["content"].as_str().unwrap().contains("first, with"));
+    assert!(e["edited_at"].is_string());
+    assert_eq!(e["spoiler_text"], "typo");
+    assert_eq!(e["sensitive"], true);
+    edit(alice.clone(), vec![("status", "first!")]).await;
+    let (_, h, _) = app
+        .get_auth(&format!("/api/v1/statuses/{id}/history"), None)
+        .await;
+    let versions: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions.len(), 3);
+    assert_eq!(versions[0], "<p>frist</p>");
+    assert_eq!(versions[2], "<p>first!</p>");
+    assert_eq!(h[0]["account"]["username"], "alice");
+    let (_, src, _) = app
+        .get_auth(&format!("/api/v1/statuses/{id}/source"), Some(&alice))
+        .await;
+    assert_eq!(src["text"], "first!");
+    assert_eq!(src["id"], id.as_str());
+    // Only the author edits or reads the source; blank edits are refused.
+    assert_eq!(edit(bob.clone(), vec![("status", "hijack")]).await.0, 404);
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/statuses/{id}/source"), Some(&bob))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(edit(alice.clone(), vec![("status", "  ")]).await.0, 422);
+    assert_eq!(
+        edit(alice.clone(), vec![("status", "x"), ("media_ids[]", "1")])
+            .await
+            .0,
+        422
+    );
+    let (_, now, _) = app.get_auth(&format!("/api/v1/statuses/{id}"), None).await;
+    assert_eq!(now["content"], "<p>first!</p>");
 }

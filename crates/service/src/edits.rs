@@ -1,0 +1,160 @@
+//! Editing statuses: `PUT /api/v1/statuses/:id`, its history and its source.
+
+use rookery_api as api;
+use rookery_model::{Account, Id, Visibility};
+use rookery_store::{LocalAccount, StatusEdit};
+
+use crate::{Result, ServiceError, Services};
+
+/// What an edit may change.
+#[derive(Debug, Clone, Default)]
+pub struct StatusUpdate {
+    pub text: String,
+    pub spoiler_text: Option<String>,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
+}
+
+impl Services {
+    /// `PUT /api/v1/statuses/:id`: the author edits text, spoiler, sensitivity or language.
+    /// The first edit records the original version too, so the history is complete.
+    pub async fn edit_status(
+        &self,
+        user: &LocalAccount,
+        id: Id,
+        update: StatusUpdate,
+    ) -> Result<api::Status> {
+        let mut status = self
+            .store
+            .status(id)
+            .await?
+            .ok_or(ServiceError::NotFound("status"))?;
+        if status.account_id != user.account.id || status.reblog_of_id.is_some() {
+            return Err(ServiceError::NotFound("status"));
+        }
+        let text = update.text.trim_end().to_owned();
+        if text.trim().is_empty() {
+            return Err(ServiceError::invalid("text", "can't be blank"));
+        }
+        let spoiler = update
+            .spoiler_text
+            .map_or(status.spoiler_text.clone(), |s| s.trim().to_owned());
+        let max = self.settings.max_characters as usize;
+        if text.chars().count() + spoiler.chars().count() > max {
+            return Err(ServiceError::invalid(
+                "text",
+                format!("character limit of {max} exceeded"),
+            ));
+        }
+        if let Some(l) = update
+            .language
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            if l.len() > 10 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(ServiceError::invalid(
+                    "language",
+                    format!("{l:?} is not a language code"),
+                ));
+            }
+            status.language = Some(l.to_ascii_lowercase());
+        }
+        let (content, _mentioned) = self.format_text(&text).await?;
+        let now = self.clock.now();
+        let first_edit = self.store.status_edits(id).await?.is_empty();
+        let mut tx = self.store.begin().await?;
+        if first_edit {
+            tx.insert_status_edit(&StatusEdit {
+                id: self.ids.next_id(),
+                status_id: id,
+                text: status.text.clone(),
+                content: status.content.clone(),
+                spoiler_text: status.spoiler_text.clone(),
+                sensitive: status.sensitive,
+                created_at: status.created_at,
+            })
+            .await?;
+        }
+        status.text = text;
+        status.content = content;
+        status.sensitive = update.sensitive.unwrap_or(status.sensitive) || !spoiler.is_empty();
+        status.spoiler_text = spoiler;
+        status.edited_at = Some(now);
+        status.updated_at = now;
+        tx.update_status_content(&status).await?;
+        tx.insert_status_edit(&StatusEdit {
+            id: self.ids.next_id(),
+            status_id: id,
+            text: status.text.clone(),
+            content: status.content.clone(),
+            spoiler_text: status.spoiler_text.clone(),
+            sensitive: status.sensitive,
+            created_at: now,
+        })
+        .await?;
+        tx.commit().await?;
+        self.get_status(Some(&user.account), id).await
+    }
+
+    /// `GET /api/v1/statuses/:id/history`: every version, oldest first (just the current one if
+    /// never edited).
+    pub async fn status_history(
+        &self,
+        viewer: Option<&Account>,
+        id: Id,
+    ) -> Result<Vec<api::StatusEdit>> {
+        let status = self.visible_status(viewer, id).await?;
+        let author = self
+            .store
+            .account(status.account_id)
+            .await?
+            .ok_or(ServiceError::NotFound("status"))?;
+        let account = self.account_entity(&author);
+        let mut edits = self.store.status_edits(id).await?;
+        if edits.is_empty() {
+            edits.push(StatusEdit {
+                id: status.id,
+                status_id: status.id,
+                text: status.text.clone(),
+                content: status.content.clone(),
+                spoiler_text: status.spoiler_text.clone(),
+                sensitive: status.sensitive,
+                created_at: status.created_at,
+            });
+        }
+        Ok(edits
+            .into_iter()
+            .map(|e| api::StatusEdit {
+                content: e.content,
+                spoiler_text: e.spoiler_text,
+                sensitive: e.sensitive,
+                created_at: e.created_at.to_rfc3339(),
+                account: account.clone(),
+                poll: None,
+                media_attachments: Vec::new(),
+                emojis: Vec::new(),
+            })
+            .collect())
+    }
+
+    /// `GET /api/v1/statuses/:id/source`: what the author typed (author only).
+    pub async fn status_source(&self, user: &LocalAccount, id: Id) -> Result<api::StatusSource> {
+        let status = self
+            .store
+            .status(id)
+            .await?
+            .ok_or(ServiceError::NotFound("status"))?;
+        if status.account_id != user.account.id && status.visibility != Visibility::Public {
+            return Err(ServiceError::NotFound("status"));
+        }
+        if status.account_id != user.account.id {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(api::StatusSource {
+            id: status.id.to_string(),
+            text: status.text,
+            spoiler_text: status.spoiler_text,
+        })
+    }
+}
