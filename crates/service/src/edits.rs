@@ -83,6 +83,7 @@ impl Services {
         status.edited_at = Some(now);
         status.updated_at = now;
         tx.update_status_content(&status).await?;
+        tx.tag_status(id, &self.tags_of(&status.text), now).await?;
         tx.insert_status_edit(&StatusEdit {
             id: self.ids.next_id(),
             status_id: id,

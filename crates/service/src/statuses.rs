@@ -117,6 +117,20 @@ impl Services {
         Ok((content, mentioned))
     }
 
+    /// The distinct hashtags of a text (any case), each with a fresh id for the tags table.
+    pub(crate) fn tags_of(&self, text: &str) -> Vec<(Id, String)> {
+        let mut tags: Vec<String> = tokenize(text)
+            .into_iter()
+            .filter_map(|t| match t {
+                Token::Tag(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        tags.sort_by_key(|t| t.to_lowercase());
+        tags.dedup_by_key(|t| t.to_lowercase());
+        tags.into_iter().map(|t| (self.ids.next_id(), t)).collect()
+    }
+
     /// `POST /api/v1/statuses`.
     pub async fn post_status(&self, author: &LocalAccount, new: NewStatus) -> Result<api::Status> {
         let key = new
@@ -217,6 +231,8 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.insert_status(&status).await?;
         tx.insert_mentions(status.id, &mention_rows, now).await?;
+        tx.tag_status(status.id, &self.tags_of(&status.text), now)
+            .await?;
         tx.count_status(author.account.id, 1, Some(now)).await?;
         if let Some(p) = &parent {
             tx.count_reply(p.id, 1).await?;
@@ -575,6 +591,26 @@ impl Services {
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
         let statuses = self.store.public_timeline(local, page).await?;
+        let list = self.status_entities(viewer, &statuses).await?;
+        self.without_hidden(viewer, list).await
+    }
+
+    /// `GET /api/v1/timelines/tag/:hashtag`.
+    pub async fn tag_timeline(
+        &self,
+        viewer: Option<&Account>,
+        tag: &str,
+        local: Option<bool>,
+        page: TimelinePage,
+    ) -> Result<Vec<api::Status>> {
+        let tag = tag.trim().trim_start_matches('#');
+        if tag.is_empty()
+            || tag.chars().count() > 100
+            || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
+            return Ok(Vec::new());
+        }
+        let statuses = self.store.tag_timeline(tag, local, page).await?;
         let list = self.status_entities(viewer, &statuses).await?;
         self.without_hidden(viewer, list).await
     }

@@ -317,3 +317,76 @@ pub(crate) async fn update_status_content(c: Conn<'_>, s: &Status) -> Result<()>
             .map(|_| ())
     })
 }
+
+pub(crate) async fn tag_status(
+    mut c: Conn<'_>,
+    status_id: Id,
+    tags: &[(Id, String)],
+    now: Timestamp,
+) -> Result<()> {
+    for (id, name) in tags {
+        with_conn!(c.reborrow(), |e, p| {
+            sqlx::query("INSERT INTO tags (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(id.as_i64())
+                .bind(name.as_str())
+                .bind(now.as_millis())
+                .persistent(p)
+                .execute(&mut *e)
+                .await
+                .map_err(map_err)
+                .map(|_| ())
+        })?;
+        with_conn!(c.reborrow(), |e, p| {
+            sqlx::query(
+                "INSERT INTO status_tags (status_id, tag_id) \
+                 SELECT $1, id FROM tags WHERE lower(name) = lower($2) ON CONFLICT DO NOTHING",
+            )
+            .bind(status_id.as_i64())
+            .bind(name.as_str())
+            .persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn tag_timeline(
+    c: Conn<'_>,
+    tag: &str,
+    local: Option<bool>,
+    page: TimelinePage,
+) -> Result<Vec<Status>> {
+    let (lower, upper, asc) = crate::statuses::bounds(page);
+    let local_clause = match local {
+        None => "",
+        Some(true) => "AND s.local = TRUE",
+        Some(false) => "AND s.local = FALSE",
+    };
+    let sql = format!(
+        "SELECT {cols} FROM status_tags st JOIN tags t ON t.id = st.tag_id \
+         JOIN statuses s ON s.id = st.status_id \
+         WHERE lower(t.name) = lower($1) AND s.visibility = 'public' AND s.reblog_of_id IS NULL \
+         {local_clause} AND s.id > $2 AND s.id < $3 ORDER BY s.id {o} LIMIT $4",
+        cols = crate::statuses::STATUS_COLUMNS,
+        o = if asc { "ASC" } else { "DESC" }
+    );
+    let mut out = with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(tag)
+            .bind(lower)
+            .bind(upper)
+            .bind(i64::from(page.limit))
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(status_from_row).collect::<Result<Vec<_>>>()
+    })?;
+    if asc {
+        out.reverse();
+    }
+    Ok(out)
+}

@@ -488,6 +488,18 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn tag_timeline(
+        &self,
+        tag: &str,
+        local: Option<bool>,
+        page: TimelinePage,
+    ) -> Result<Vec<Status>> {
+        read!(&self.pools, |c| interactions::tag_timeline(
+            c, tag, local, page
+        )
+        .await)
+    }
+
     async fn status_edits(&self, status_id: Id) -> Result<Vec<rookery_store::StatusEdit>> {
         read!(&self.pools, |c| interactions::status_edits(c, status_id)
             .await)
@@ -645,6 +657,15 @@ impl Transaction for SqlTx {
 
     async fn update_status_content(&mut self, status: &Status) -> Result<()> {
         interactions::update_status_content(self.conn(), status).await
+    }
+
+    async fn tag_status(
+        &mut self,
+        status_id: Id,
+        tags: &[(Id, String)],
+        now: Timestamp,
+    ) -> Result<()> {
+        interactions::tag_status(self.conn(), status_id, tags, now).await
     }
 
     async fn insert_status_edit(&mut self, edit: &rookery_store::StatusEdit) -> Result<()> {

@@ -237,6 +237,15 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<(Id, Account)>>;
 
+    /// Public statuses (no reblogs) carrying a hashtag (any case), newest first; `local` picks
+    /// local, remote or both.
+    async fn tag_timeline(
+        &self,
+        tag: &str,
+        local: Option<bool>,
+        page: TimelinePage,
+    ) -> Result<Vec<Status>>;
+
     /// The recorded versions of a status, oldest first (empty if never edited).
     async fn status_edits(&self, status_id: Id) -> Result<Vec<StatusEdit>>;
 
@@ -347,6 +356,15 @@ pub trait Transaction: Send {
 
     /// Saves an edit: the status's text, content, spoiler, sensitivity, language and edited_at.
     async fn update_status_content(&mut self, status: &Status) -> Result<()>;
+
+    /// Links a status to hashtags (created as needed; `(new tag id, name)` pairs — the id is
+    /// used only when the tag is new).
+    async fn tag_status(
+        &mut self,
+        status_id: Id,
+        tags: &[(Id, String)],
+        now: Timestamp,
+    ) -> Result<()>;
 
     /// Records a version of a status.
     async fn insert_status_edit(&mut self, edit: &StatusEdit) -> Result<()>;

@@ -124,6 +124,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/bookmarks", get(interactions::bookmarks))
         .route("/api/v1/timelines/home", get(statuses::home))
         .route("/api/v1/timelines/public", get(statuses::public))
+        .route("/api/v1/timelines/tag/{hashtag}", get(statuses::tag))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
         .route(

@@ -318,3 +318,34 @@ pub(crate) async fn source(
         state.services.status_source(user, path_id(&id)?).await?,
     ))
 }
+
+/// `GET /api/v1/timelines/tag/{hashtag}` — public statuses with a hashtag (`local`, `remote`).
+pub(crate) async fn tag(
+    State(state): State<AppState>,
+    auth: Auth,
+    uri: OriginalUri,
+    Path(hashtag): Path<String>,
+    LooseQuery(params): LooseQuery<PublicParams>,
+) -> Result<Paged<api::Status>, ApiError> {
+    let viewer = viewer(&auth)?;
+    let page = params.page.page(20, 40)?;
+    let (base, query) = endpoint(&state, &uri);
+    if params.only_media == Some(true) {
+        return Ok(Paged::new(
+            Vec::new(),
+            |s: &api::Status| s.id.clone(),
+            base,
+            query.as_deref(),
+        ));
+    }
+    let local = match (params.local, params.remote) {
+        (Some(true), _) => Some(true),
+        (_, Some(true)) => Some(false),
+        _ => None,
+    };
+    let items = state
+        .services
+        .tag_timeline(viewer, &hashtag, local, page)
+        .await?;
+    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+}

@@ -14,6 +14,7 @@ on_every_backend!(
     replies_have_context,
     accounts_show_and_lookup,
     statuses_are_edited_with_history,
+    hashtag_timelines,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -676,4 +677,64 @@ async fn statuses_are_edited_with_history(backend: Backend) {
     );
     let (_, now, _) = app.get_auth(&format!("/api/v1/statuses/{id}"), None).await;
     assert_eq!(now["content"], "<p>first!</p>");
+}
+
+async fn hashtag_timelines(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let (_, public) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &alice,
+            &[("status", "#Rust is great #rust")],
+        )
+        .await;
+    app.post_auth(
+        "/api/v1/statuses",
+        &alice,
+        &[("status", "#rust unlisted"), ("visibility", "unlisted")],
+    )
+    .await;
+    app.post_auth("/api/v1/statuses", &alice, &[("status", "#other")])
+        .await;
+    let (_, edited) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "no tag yet")])
+        .await;
+    let id = edited["id"].as_str().unwrap();
+    app.client
+        .put(app.url(&format!("/api/v1/statuses/{id}")))
+        .bearer_auth(&alice)
+        .form(&[("status", "now #RUST")])
+        .send()
+        .await
+        .unwrap();
+    for tag in ["rust", "RUST", "Rust"] {
+        let (status, tl, link) = app
+            .get_auth(&format!("/api/v1/timelines/tag/{tag}"), None)
+            .await;
+        assert_eq!(status, 200);
+        let ids: Vec<&str> = tl
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![id, public["id"].as_str().unwrap()], "{tag}");
+        assert!(link.unwrap().contains("/api/v1/timelines/tag/"));
+    }
+    let (_, tl, _) = app
+        .get_auth("/api/v1/timelines/tag/rust?local=true&limit=1", None)
+        .await;
+    assert_eq!(tl.as_array().unwrap().len(), 1);
+    let (_, tl, _) = app
+        .get_auth("/api/v1/timelines/tag/rust?remote=true", None)
+        .await;
+    assert!(tl.as_array().unwrap().is_empty());
+    for tag in ["nothing", "a'b", "%E2%80%AE", "x%20y"] {
+        let (status, tl, _) = app
+            .get_auth(&format!("/api/v1/timelines/tag/{tag}"), None)
+            .await;
+        assert_eq!(status, 200, "{tag}");
+        assert!(tl.as_array().unwrap().is_empty(), "{tag}");
+    }
 }
