@@ -71,6 +71,8 @@ pub struct Status {
     pub reblogs_count: i64,
     pub favourites_count: i64,
     pub edited_at: Option<Timestamp>,
+    /// When the author pinned it to their profile.
+    pub pinned_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

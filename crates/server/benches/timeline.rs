@@ -113,6 +113,7 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
             reblogs_count: 0,
             favourites_count: 0,
             edited_at: None,
+            pinned_at: None,
             created_at: at,
             updated_at: at,
         };

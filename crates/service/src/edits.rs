@@ -159,3 +159,53 @@ impl Services {
         })
     }
 }
+
+/// Most statuses an account may pin (Mastodon's limit).
+const MAX_PINNED: usize = 5;
+
+impl Services {
+    /// `POST /api/v1/statuses/:id/pin` and `/unpin`: one's own public, unlisted or private
+    /// statuses, at most five.
+    pub async fn pin(&self, user: &LocalAccount, id: Id, pin: bool) -> Result<api::Status> {
+        let status = self
+            .store
+            .status(id)
+            .await?
+            .ok_or(ServiceError::NotFound("status"))?;
+        if status.account_id != user.account.id {
+            return Err(ServiceError::NotFound("status"));
+        }
+        if pin && status.pinned_at.is_none() {
+            if status.reblog_of_id.is_some() || status.visibility == Visibility::Direct {
+                return Err(ServiceError::invalid("status", "cannot be pinned"));
+            }
+            if self.store.pinned_statuses(user.account.id).await?.len() >= MAX_PINNED {
+                return Err(ServiceError::invalid(
+                    "status",
+                    format!("cannot be pinned: at most {MAX_PINNED} posts may be pinned"),
+                ));
+            }
+        }
+        if pin != status.pinned_at.is_some() {
+            let mut tx = self.store.begin().await?;
+            tx.set_pinned(id, pin.then(|| self.clock.now())).await?;
+            tx.commit().await?;
+        }
+        self.get_status(Some(&user.account), id).await
+    }
+
+    /// `GET /api/v1/accounts/:id/statuses?pinned=true`.
+    pub async fn pinned_statuses(
+        &self,
+        viewer: Option<&Account>,
+        account_id: Id,
+    ) -> Result<Vec<api::Status>> {
+        let mut visible = Vec::new();
+        for s in self.store.pinned_statuses(account_id).await? {
+            if self.can_see(viewer, &s).await? {
+                visible.push(s);
+            }
+        }
+        self.status_entities(viewer, &visible).await
+    }
+}

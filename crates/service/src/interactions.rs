@@ -161,6 +161,7 @@ impl Services {
             reblogs_count: 0,
             favourites_count: 0,
             edited_at: None,
+            pinned_at: None,
             created_at: now,
             updated_at: now,
         };

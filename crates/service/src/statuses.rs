@@ -221,6 +221,7 @@ impl Services {
             reblogs_count: 0,
             favourites_count: 0,
             edited_at: None,
+            pinned_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -444,7 +445,9 @@ impl Services {
                 reblogged: flags.reblogged.contains(&s.id),
                 muted: false,
                 bookmarked: flags.bookmarked.contains(&s.id),
-                pinned: viewer.filter(|v| v.id == s.account_id).map(|_| false),
+                pinned: viewer
+                    .filter(|v| v.id == s.account_id)
+                    .map(|_| s.pinned_at.is_some()),
                 filtered: Vec::new(),
             }));
         }

@@ -500,6 +500,10 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn pinned_statuses(&self, account_id: Id) -> Result<Vec<Status>> {
+        read!(&self.pools, |c| statuses::pinned(c, account_id).await)
+    }
+
     async fn status_edits(&self, status_id: Id) -> Result<Vec<rookery_store::StatusEdit>> {
         read!(&self.pools, |c| interactions::status_edits(c, status_id)
             .await)
@@ -666,6 +670,10 @@ impl Transaction for SqlTx {
         now: Timestamp,
     ) -> Result<()> {
         interactions::tag_status(self.conn(), status_id, tags, now).await
+    }
+
+    async fn set_pinned(&mut self, status_id: Id, at: Option<Timestamp>) -> Result<()> {
+        statuses::set_pinned(self.conn(), status_id, at).await
     }
 
     async fn insert_status_edit(&mut self, edit: &rookery_store::StatusEdit) -> Result<()> {

@@ -11,7 +11,7 @@ use crate::db::{Conn, Fields, map_err, with_conn};
 pub(crate) const STATUS_COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, \
     s.in_reply_to_account_id, s.reblog_of_id, s.source_text, s.content, s.spoiler_text, \
     s.visibility, s.sensitive, s.language, s.replies_count, s.reblogs_count, \
-    s.favourites_count, s.edited_at, s.created_at, s.updated_at";
+    s.favourites_count, s.edited_at, s.pinned_at, s.created_at, s.updated_at";
 
 pub(crate) fn status_from_row(r: &impl Fields) -> Result<Status> {
     let vis = r.text("visibility")?;
@@ -36,6 +36,7 @@ pub(crate) fn status_from_row(r: &impl Fields) -> Result<Status> {
         reblogs_count: r.int("reblogs_count")?,
         favourites_count: r.int("favourites_count")?,
         edited_at: r.opt_int("edited_at")?.map(Timestamp::from_millis),
+        pinned_at: r.opt_int("pinned_at")?.map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(r.int("created_at")?),
         updated_at: Timestamp::from_millis(r.int("updated_at")?),
     })
@@ -684,4 +685,30 @@ pub(crate) async fn keyed_accounts(
         out.reverse();
     }
     Ok(out)
+}
+
+pub(crate) async fn pinned(c: Conn<'_>, account_id: Id) -> Result<Vec<Status>> {
+    let sql = format!(
+        "SELECT {STATUS_COLUMNS} FROM statuses s WHERE s.account_id = $1 AND s.pinned_at IS NOT NULL \
+         ORDER BY s.pinned_at DESC, s.id DESC LIMIT 100"
+    );
+    with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(status_from_row).collect()
+    })
+}
+
+pub(crate) async fn set_pinned(c: Conn<'_>, status_id: Id, at: Option<Timestamp>) -> Result<()> {
+    exec!(
+        c,
+        "UPDATE statuses SET pinned_at = $1 WHERE id = $2",
+        at.map(Timestamp::as_millis),
+        status_id.as_i64()
+    )
+    .map(|_| ())
 }

@@ -246,6 +246,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<Status>>;
 
+    /// An account's pinned statuses, most recently pinned first.
+    async fn pinned_statuses(&self, account_id: Id) -> Result<Vec<Status>>;
+
     /// The recorded versions of a status, oldest first (empty if never edited).
     async fn status_edits(&self, status_id: Id) -> Result<Vec<StatusEdit>>;
 
@@ -365,6 +368,9 @@ pub trait Transaction: Send {
         tags: &[(Id, String)],
         now: Timestamp,
     ) -> Result<()>;
+
+    /// Pins (`Some(time)`) or unpins a status.
+    async fn set_pinned(&mut self, status_id: Id, at: Option<Timestamp>) -> Result<()>;
 
     /// Records a version of a status.
     async fn insert_status_edit(&mut self, edit: &StatusEdit) -> Result<()>;

@@ -225,8 +225,12 @@ pub(crate) async fn of_account(
     let id = path_id(&id)?;
     let page = params.page.page(20, 40)?;
     let (base, query) = endpoint(&state, &uri);
-    // Nothing is pinned, carries media or tags yet: those filters match nothing.
-    if params.pinned == Some(true) || params.only_media == Some(true) || params.tagged.is_some() {
+    if params.pinned == Some(true) {
+        let items = state.services.pinned_statuses(viewer, id).await?;
+        return Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()));
+    }
+    // Nothing carries media yet, and `tagged` is not built: those filters match nothing.
+    if params.only_media == Some(true) || params.tagged.is_some() {
         state.services.get_account(id).await?;
         return Ok(Paged::new(
             Vec::new(),
@@ -348,4 +352,24 @@ pub(crate) async fn tag(
         .tag_timeline(viewer, &hashtag, local, page)
         .await?;
     Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+}
+
+/// `POST /api/v1/statuses/{id}/pin`.
+pub(crate) async fn pin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::Status>, ApiError> {
+    let user = auth.user("write:accounts")?;
+    Ok(Json(state.services.pin(user, path_id(&id)?, true).await?))
+}
+
+/// `POST /api/v1/statuses/{id}/unpin`.
+pub(crate) async fn unpin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::Status>, ApiError> {
+    let user = auth.user("write:accounts")?;
+    Ok(Json(state.services.pin(user, path_id(&id)?, false).await?))
 }

@@ -15,6 +15,7 @@ on_every_backend!(
     accounts_show_and_lookup,
     statuses_are_edited_with_history,
     hashtag_timelines,
+    pinned_statuses,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -737,4 +738,99 @@ async fn hashtag_timelines(backend: Backend) {
         assert_eq!(status, 200, "{tag}");
         assert!(tl.as_array().unwrap().is_empty(), "{tag}");
     }
+}
+
+async fn pinned_statuses(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let (_, s) = app
+            .post_auth(
+                "/api/v1/statuses",
+                &alice,
+                &[("status", &format!("pin me {i}"))],
+            )
+            .await;
+        assert_eq!(
+            s["pinned"], false,
+            "own statuses say whether they are pinned"
+        );
+        ids.push(s["id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids[..5] {
+        let (status, s) = app
+            .post_auth(&format!("/api/v1/statuses/{id}/pin"), &alice, &[])
+            .await;
+        assert_eq!(status, 200, "{s}");
+        assert_eq!(s["pinned"], true);
+    }
+    let (status, body) = app
+        .post_auth(&format!("/api/v1/statuses/{}/pin", ids[5]), &alice, &[])
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (_, pinned, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/{alice_id}/statuses?pinned=true"),
+            None,
+        )
+        .await;
+    assert_eq!(pinned.as_array().unwrap().len(), 5);
+    assert_eq!(
+        pinned[0]["id"],
+        ids[4].as_str(),
+        "most recently pinned first"
+    );
+    assert!(
+        pinned[0].get("pinned").is_none(),
+        "only the author sees `pinned`"
+    );
+    let (_, s) = app
+        .post_auth(&format!("/api/v1/statuses/{}/unpin", ids[0]), &alice, &[])
+        .await;
+    assert_eq!(s["pinned"], false);
+    assert_eq!(
+        app.post_auth(&format!("/api/v1/statuses/{}/pin", ids[5]), &alice, &[])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.post_auth(&format!("/api/v1/statuses/{}/pin", ids[5]), &bob, &[])
+            .await
+            .0,
+        404
+    );
+    let (_, d) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &alice,
+            &[("status", "secret @bob"), ("visibility", "direct")],
+        )
+        .await;
+    assert_eq!(
+        app.post_auth(&format!("/api/v1/statuses/{}/unpin", ids[1]), &alice, &[])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.post_auth(
+            &format!("/api/v1/statuses/{}/pin", d["id"].as_str().unwrap()),
+            &alice,
+            &[]
+        )
+        .await
+        .0,
+        422
+    );
 }
