@@ -78,6 +78,29 @@ impl Services {
         }
     }
 
+    /// `GET /api/v1/accounts/search?q=`: local accounts by username prefix or display name
+    /// (remote look-ups arrive with federation).
+    pub async fn search_accounts(&self, q: &str, limit: u32) -> Result<Vec<api::Account>> {
+        let q = q.trim().trim_start_matches('@');
+        let q = match q.split_once('@') {
+            Some((user, domain)) if domain.eq_ignore_ascii_case(self.settings.domain.as_str()) => {
+                user
+            }
+            Some(_) => return Ok(Vec::new()),
+            None => q,
+        };
+        if q.is_empty() || q.chars().count() > 100 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .search_accounts(q, limit.clamp(1, 80))
+            .await?
+            .iter()
+            .map(|a| self.account_entity(a))
+            .collect())
+    }
+
     /// `POST /api/v1/accounts/:id/follow`.
     pub async fn follow(
         &self,
@@ -232,6 +255,7 @@ impl Services {
                     ],
                     exclude_replies: false,
                     exclude_reblogs: false,
+                    tagged: None,
                 },
                 TimelinePage {
                     limit: 40,

@@ -625,6 +625,7 @@ impl Services {
         account_id: Id,
         exclude_replies: bool,
         exclude_reblogs: bool,
+        tagged: Option<String>,
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
         let account = self
@@ -652,6 +653,7 @@ impl Services {
             visibilities,
             exclude_replies,
             exclude_reblogs,
+            tagged: tagged.map(|t| t.trim().trim_start_matches('#').to_owned()),
         };
         let statuses = self
             .store

@@ -500,6 +500,11 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn search_accounts(&self, q: &str, limit: u32) -> Result<Vec<Account>> {
+        read!(&self.pools, |c| statuses::search_accounts(c, q, limit)
+            .await)
+    }
+
     async fn pinned_statuses(&self, account_id: Id) -> Result<Vec<Status>> {
         read!(&self.pools, |c| statuses::pinned(c, account_id).await)
     }

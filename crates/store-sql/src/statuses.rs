@@ -193,6 +193,35 @@ pub(crate) async fn of_account(
     if filter.exclude_reblogs {
         extra.push_str(" AND s.reblog_of_id IS NULL");
     }
+    if let Some(tag) = &filter.tagged {
+        let (lower, upper, asc) = bounds(page);
+        let sql = format!(
+            "SELECT {STATUS_COLUMNS} FROM statuses s WHERE s.account_id = $1 \
+             AND s.visibility IN ({}){extra} AND s.id > $2 AND s.id < $3 \
+             AND s.id IN (SELECT st.status_id FROM status_tags st JOIN tags t ON t.id = st.tag_id \
+                WHERE lower(t.name) = lower($5)) \
+             ORDER BY s.id {} LIMIT $4",
+            vis.join(", "),
+            if asc { "ASC" } else { "DESC" }
+        );
+        let mut rows = with_conn!(c, |e, p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(account_id.as_i64())
+                .bind(lower)
+                .bind(upper)
+                .bind(i64::from(page.limit))
+                .bind(tag.as_str())
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+            rows.iter().map(status_from_row).collect::<Result<Vec<_>>>()
+        })?;
+        if asc {
+            rows.reverse();
+        }
+        return Ok(rows);
+    }
     let sql = format!(
         "SELECT {STATUS_COLUMNS} FROM statuses s WHERE s.account_id = $1 \
          AND s.visibility IN ({}){extra} AND s.id > $2 AND s.id < $3 \
@@ -711,4 +740,33 @@ pub(crate) async fn set_pinned(c: Conn<'_>, status_id: Id, at: Option<Timestamp>
         status_id.as_i64()
     )
     .map(|_| ())
+}
+
+pub(crate) async fn search_accounts(c: Conn<'_>, q: &str, limit: u32) -> Result<Vec<Account>> {
+    let escaped: String = q
+        .chars()
+        .flat_map(|ch| match ch {
+            '%' | '_' | '\\' => vec!['\\', ch],
+            other => vec![other],
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM accounts a WHERE a.suspended_at IS NULL AND \
+         (lower(a.username) LIKE lower($1) || '%' ESCAPE '\\' \
+          OR lower(a.display_name) LIKE '%' || lower($1) || '%' ESCAPE '\\') \
+         ORDER BY CASE WHEN lower(a.username) = lower($2) THEN 0 ELSE 1 END, \
+            a.followers_count DESC, a.id LIMIT $3",
+        crate::accounts::ACCOUNT_COLUMNS
+    );
+    with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(escaped.as_str())
+            .bind(q)
+            .bind(i64::from(limit))
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(crate::accounts::account_from_row).collect()
+    })
 }

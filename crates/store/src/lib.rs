@@ -246,6 +246,10 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<Status>>;
 
+    /// Accounts whose username starts with, or display name contains, `q` (any case); exact
+    /// username matches first.
+    async fn search_accounts(&self, q: &str, limit: u32) -> Result<Vec<Account>>;
+
     /// An account's pinned statuses, most recently pinned first.
     async fn pinned_statuses(&self, account_id: Id) -> Result<Vec<Status>>;
 

@@ -18,6 +18,8 @@ pub struct AccountStatusesFilter {
     pub visibilities: Vec<Visibility>,
     pub exclude_replies: bool,
     pub exclude_reblogs: bool,
+    /// Only statuses with this hashtag (any case).
+    pub tagged: Option<String>,
 }
 
 /// A follow between two accounts.

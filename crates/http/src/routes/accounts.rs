@@ -431,3 +431,26 @@ pub(crate) async fn reject_follow(
             .await?,
     ))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchParams {
+    #[serde(default)]
+    q: String,
+    limit: Option<String>,
+}
+
+/// `GET /api/v1/accounts/search?q=` — local accounts by username or display name.
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    LooseQuery(p): LooseQuery<SearchParams>,
+) -> Result<Json<Vec<rookery_api::Account>>, ApiError> {
+    auth.user("read:accounts")?;
+    let limit = match p.limit.as_deref().filter(|l| !l.is_empty()) {
+        None => 40,
+        Some(l) => l
+            .parse()
+            .map_err(|_| ApiError::bad_request("limit is not a number"))?,
+    };
+    Ok(Json(state.services.search_accounts(&p.q, limit).await?))
+}

@@ -58,6 +58,7 @@ pub(crate) fn router() -> Router<AppState> {
             axum::routing::patch(accounts::update_credentials),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route("/api/v1/accounts/search", get(accounts::search))
         .route(
             "/api/v1/accounts/relationships",
             get(accounts::relationships),

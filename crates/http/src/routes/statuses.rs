@@ -229,8 +229,8 @@ pub(crate) async fn of_account(
         let items = state.services.pinned_statuses(viewer, id).await?;
         return Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()));
     }
-    // Nothing carries media yet, and `tagged` is not built: those filters match nothing.
-    if params.only_media == Some(true) || params.tagged.is_some() {
+    // Nothing carries media yet: that filter matches nothing.
+    if params.only_media == Some(true) {
         state.services.get_account(id).await?;
         return Ok(Paged::new(
             Vec::new(),
@@ -246,6 +246,7 @@ pub(crate) async fn of_account(
             id,
             params.exclude_replies.unwrap_or(false),
             params.exclude_reblogs.unwrap_or(false),
+            params.tagged.filter(|t| !t.trim().is_empty()),
             page,
         )
         .await?;

@@ -16,6 +16,7 @@ on_every_backend!(
     statuses_are_edited_with_history,
     hashtag_timelines,
     pinned_statuses,
+    account_search_and_tagged_statuses,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -833,4 +834,87 @@ async fn pinned_statuses(backend: Backend) {
         .0,
         422
     );
+}
+
+async fn account_search_and_tagged_statuses(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    app.create_account("alicia").await;
+    app.create_account("bob").await;
+    app.create_account("a_b").await;
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, found, _) = app
+        .get_auth("/api/v1/accounts/search?q=ali", Some(&alice))
+        .await;
+    assert_eq!(status, 200);
+    let mut got = names(&found);
+    got.sort();
+    assert_eq!(got, vec!["alice", "alicia"]);
+    let (_, exact, _) = app
+        .get_auth(
+            "/api/v1/accounts/search?q=%40alice%40rookery.test",
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(names(&exact)[0], "alice");
+    // LIKE wildcards in the query are literal.
+    let (_, lit, _) = app
+        .get_auth("/api/v1/accounts/search?q=a_", Some(&alice))
+        .await;
+    assert_eq!(names(&lit), vec!["a_b"]);
+    let (_, none, _) = app
+        .get_auth("/api/v1/accounts/search?q=%25", Some(&alice))
+        .await;
+    assert!(names(&none).is_empty());
+    let (_, remote, _) = app
+        .get_auth(
+            "/api/v1/accounts/search?q=alice%40elsewhere.example",
+            Some(&alice),
+        )
+        .await;
+    assert!(names(&remote).is_empty());
+    assert_eq!(
+        app.get_auth("/api/v1/accounts/search?q=ali", None).await.0,
+        401
+    );
+
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let (_, tagged) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "about #Birds")])
+        .await;
+    app.post_auth("/api/v1/statuses", &alice, &[("status", "about cats")])
+        .await;
+    let (_, list, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/{alice_id}/statuses?tagged=birds"),
+            None,
+        )
+        .await;
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![tagged["id"].as_str().unwrap()]);
+    let (_, list, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/{alice_id}/statuses?tagged=%27%20OR%201%3D1"),
+            None,
+        )
+        .await;
+    assert!(list.as_array().unwrap().is_empty());
 }
