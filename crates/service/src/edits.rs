@@ -6,6 +6,17 @@ use rookery_store::{LocalAccount, StatusEdit};
 
 use crate::{Result, ServiceError, Services};
 
+/// Tells those who interacted with a status that it was edited (the `default` queue).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EditNotices {
+    pub status_id: Id,
+}
+
+impl rookery_jobs::JobSpec for EditNotices {
+    const KIND: &'static str = "edit_notices";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Default;
+}
+
 /// What an edit may change.
 #[derive(Debug, Clone, Default)]
 pub struct StatusUpdate {
@@ -94,8 +105,52 @@ impl Services {
             created_at: now,
         })
         .await?;
+        rookery_jobs::enqueue(tx.as_mut(), &self.ids, now, &EditNotices { status_id: id })
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         tx.commit().await?;
         self.get_status(Some(&user.account), id).await
+    }
+
+    /// The `edit_notices` job: `update` notifications to local accounts that favourited or
+    /// boosted the edited status.
+    pub(crate) async fn edit_notices(&self, job: &EditNotices) -> Result<()> {
+        let Some(status) = self.store.status(job.status_id).await? else {
+            return Ok(());
+        };
+        let page = rookery_store::TimelinePage {
+            limit: 200,
+            ..Default::default()
+        };
+        let mut recipients = Vec::new();
+        for kind in [
+            rookery_store::Interaction::Favourite,
+            rookery_store::Interaction::Reblog,
+        ] {
+            for (_, a) in self
+                .store
+                .interacting_accounts(status.id, kind, page)
+                .await?
+            {
+                if a.is_local() && a.id != status.account_id && !recipients.contains(&a.id) {
+                    recipients.push(a.id);
+                }
+            }
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        for account_id in recipients {
+            tx.insert_notification(&rookery_store::Notification {
+                id: self.ids.next_id(),
+                account_id,
+                from_account_id: status.account_id,
+                kind: rookery_store::NotificationKind::Update,
+                status_id: Some(status.id),
+                created_at: now,
+            })
+            .await?;
+        }
+        Ok(tx.commit().await?)
     }
 
     /// `GET /api/v1/statuses/:id/history`: every version, oldest first (just the current one if

@@ -299,6 +299,23 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.add_to_home_feeds(status.id, status.reblog_of_id, &recipients)
             .await?;
+        // Followers who asked to hear about this account's posts.
+        if status.reblog_of_id.is_none() && status.visibility != Visibility::Direct {
+            for follower in self.store.notify_follower_ids(status.account_id).await? {
+                if mentioned.contains(&follower) {
+                    continue; // the mention says it already
+                }
+                tx.insert_notification(&rookery_store::Notification {
+                    id: self.ids.next_id(),
+                    account_id: follower,
+                    from_account_id: status.account_id,
+                    kind: rookery_store::NotificationKind::Status,
+                    status_id: Some(status.id),
+                    created_at: now,
+                })
+                .await?;
+            }
+        }
         for account_id in mentioned.iter().filter(|a| **a != status.account_id) {
             tx.insert_notification(&rookery_store::Notification {
                 id: self.ids.next_id(),

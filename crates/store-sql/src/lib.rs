@@ -383,6 +383,13 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn notify_follower_ids(&self, account_id: Id) -> Result<Vec<Id>> {
+        read!(&self.pools, |c| statuses::notify_follower_ids(
+            c, account_id
+        )
+        .await)
+    }
+
     async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>> {
         read!(&self.pools, |c| statuses::local_follower_ids(c, account_id)
             .await)

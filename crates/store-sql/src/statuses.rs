@@ -770,3 +770,15 @@ pub(crate) async fn search_accounts(c: Conn<'_>, q: &str, limit: u32) -> Result<
         rows.iter().map(crate::accounts::account_from_row).collect()
     })
 }
+
+pub(crate) async fn notify_follower_ids(c: Conn<'_>, account_id: Id) -> Result<Vec<Id>> {
+    let sql = "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
+        WHERE f.target_account_id = $1 AND f.notify = TRUE AND a.domain IS NULL";
+    Ok(
+        id_pairs(c, sql, account_id.as_i64(), &[], ("account_id", None))
+            .await?
+            .into_iter()
+            .map(|(a, _)| Id::from_i64(a))
+            .collect(),
+    )
+}

@@ -167,6 +167,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         targets: &[Id],
     ) -> Result<Vec<(Id, Relationship)>>;
 
+    /// Local accounts following `account_id` that asked to be notified of its posts.
+    async fn notify_follower_ids(&self, account_id: Id) -> Result<Vec<Id>>;
+
     /// Local accounts following `account_id` (for fan-out).
     async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>>;
 

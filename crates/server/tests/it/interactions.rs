@@ -12,6 +12,7 @@ on_every_backend!(
     idempotency_key_makes_retries_safe,
     blocks_and_mutes_hide_and_separate,
     locked_accounts_approve_followers,
+    status_and_update_notifications,
 );
 
 async fn favourites_reblogs_and_bookmarks(backend: Backend) {
@@ -621,4 +622,68 @@ async fn locked_accounts_approve_followers(backend: Backend) {
     .await;
     let (_, reqs, _) = app.get_auth("/api/v1/follow_requests", Some(&alice)).await;
     assert!(reqs.as_array().unwrap().is_empty());
+}
+
+async fn status_and_update_notifications(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let (_, rel) = app
+        .post_auth(
+            &format!("/api/v1/accounts/{alice_id}/follow"),
+            &bob,
+            &[("notify", "true")],
+        )
+        .await;
+    assert_eq!(rel["notifying"], true);
+    app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &carol, &[])
+        .await;
+    let (_, s) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "news")])
+        .await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    eventually("status notification for bob only", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=status", Some(&bob))
+            .await;
+        n.as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    let (_, n, _) = app
+        .get_auth("/api/v1/notifications?types[]=status", Some(&carol))
+        .await;
+    assert!(n.as_array().unwrap().is_empty());
+    // Carol boosts it; an edit tells her.
+    app.post_auth(&format!("/api/v1/statuses/{id}/reblog"), &carol, &[])
+        .await;
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/statuses/{id}")))
+        .bearer_auth(&alice)
+        .form(&[("status", "news, corrected")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    eventually("update notification for carol", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=update", Some(&carol))
+            .await;
+        n.as_array()
+            .is_some_and(|a| a.len() == 1 && a[0]["status"]["content"] == "<p>news, corrected</p>")
+    })
+    .await;
+    let (_, n, _) = app
+        .get_auth("/api/v1/notifications?types[]=update", Some(&bob))
+        .await;
+    assert!(n.as_array().unwrap().is_empty(), "bob did not interact");
 }
