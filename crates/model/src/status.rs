@@ -59,6 +59,8 @@ pub struct Status {
     pub in_reply_to_id: Option<Id>,
     pub in_reply_to_account_id: Option<Id>,
     pub reblog_of_id: Option<Id>,
+    /// The thread it belongs to (the id of the thread's first status).
+    pub conversation_id: Option<Id>,
     /// What the author typed (local statuses).
     pub text: String,
     /// Sanitised HTML.

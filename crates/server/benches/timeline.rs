@@ -103,6 +103,7 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
             in_reply_to_id: None,
             in_reply_to_account_id: None,
             reblog_of_id: None,
+            conversation_id: None,
             text: format!("status number {n}"),
             content: format!("<p>status number {n}</p>"),
             spoiler_text: String::new(),

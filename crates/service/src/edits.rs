@@ -132,7 +132,11 @@ impl Services {
                 .interacting_accounts(status.id, kind, page)
                 .await?
             {
-                if a.is_local() && a.id != status.account_id && !recipients.contains(&a.id) {
+                if a.is_local()
+                    && a.id != status.account_id
+                    && !recipients.contains(&a.id)
+                    && !self.thread_muted(a.id, Some(status.id)).await?
+                {
                     recipients.push(a.id);
                 }
             }
@@ -262,5 +266,49 @@ impl Services {
             }
         }
         self.status_entities(viewer, &visible).await
+    }
+}
+
+impl Services {
+    /// `POST /api/v1/statuses/:id/mute` and `/unmute`: no notifications from the thread. Only
+    /// for its participants (the author, or an account it mentions).
+    pub async fn mute_conversation(
+        &self,
+        user: &LocalAccount,
+        id: Id,
+        on: bool,
+    ) -> Result<api::Status> {
+        let status = self.visible_status(Some(&user.account), id).await?;
+        let mentioned = self
+            .store
+            .mentions(&[status.id])
+            .await?
+            .iter()
+            .any(|(_, a)| *a == user.account.id);
+        if status.account_id != user.account.id && !mentioned {
+            return Err(ServiceError::Forbidden);
+        }
+        let conversation = status.conversation_id.unwrap_or(status.id);
+        let mut tx = self.store.begin().await?;
+        tx.set_conversation_mute(user.account.id, conversation, on, self.clock.now())
+            .await?;
+        tx.commit().await?;
+        self.get_status(Some(&user.account), id).await
+    }
+
+    /// Whether `account_id` muted the thread of `status_id` (notifications about it are dropped).
+    pub(crate) async fn thread_muted(&self, account_id: Id, status_id: Option<Id>) -> Result<bool> {
+        let Some(sid) = status_id else {
+            return Ok(false);
+        };
+        let Some(status) = self.store.status(sid).await? else {
+            return Ok(false);
+        };
+        let conversation = status.conversation_id.unwrap_or(status.id);
+        Ok(!self
+            .store
+            .muted_conversations(account_id, &[conversation])
+            .await?
+            .is_empty())
     }
 }

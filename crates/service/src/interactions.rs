@@ -38,7 +38,7 @@ impl Services {
         let Some(recipient) = self.store.account(job.account_id).await? else {
             return Ok(());
         };
-        if !recipient.is_local() {
+        if !recipient.is_local() || self.thread_muted(job.account_id, job.status_id).await? {
             return Ok(());
         }
         let mut tx = self.store.begin().await?;
@@ -151,6 +151,7 @@ impl Services {
             in_reply_to_id: None,
             in_reply_to_account_id: None,
             reblog_of_id: Some(original.id),
+            conversation_id: None,
             text: String::new(),
             content: String::new(),
             spoiler_text: String::new(),

@@ -202,8 +202,9 @@ impl Services {
 
         let (content, mentioned) = self.format_text(&text).await?;
         let now = self.clock.now();
+        let id = self.ids.next_id();
         let status = Status {
-            id: self.ids.next_id(),
+            id,
             account_id: author.account.id,
             uri: None,
             url: None,
@@ -211,6 +212,10 @@ impl Services {
             in_reply_to_id: parent.as_ref().map(|p| p.id),
             in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
             reblog_of_id: None,
+            conversation_id: Some(match &parent {
+                Some(p) => p.conversation_id.unwrap_or(p.id),
+                None => id,
+            }),
             text,
             content,
             spoiler_text: new.spoiler_text.trim().to_owned(),
@@ -316,7 +321,22 @@ impl Services {
                 .await?;
             }
         }
-        for account_id in mentioned.iter().filter(|a| **a != status.account_id) {
+        let conversation = status.conversation_id.unwrap_or(status.id);
+        let mut muted_thread = Vec::new();
+        for a in &mentioned {
+            if !self
+                .store
+                .muted_conversations(*a, &[conversation])
+                .await?
+                .is_empty()
+            {
+                muted_thread.push(*a);
+            }
+        }
+        for account_id in mentioned
+            .iter()
+            .filter(|a| **a != status.account_id && !muted_thread.contains(a))
+        {
             tx.insert_notification(&rookery_store::Notification {
                 id: self.ids.next_id(),
                 account_id: *account_id,
@@ -389,6 +409,18 @@ impl Services {
             Some(v) => self.store.viewer_flags(v.id, &ids).await?,
             None => rookery_store::ViewerFlags::default(),
         };
+        let muted_threads: Vec<Id> = match viewer {
+            Some(v) => {
+                let mut conversations: Vec<Id> = statuses
+                    .iter()
+                    .map(|s| s.conversation_id.unwrap_or(s.id))
+                    .collect();
+                conversations.sort();
+                conversations.dedup();
+                self.store.muted_conversations(v.id, &conversations).await?
+            }
+            None => Vec::new(),
+        };
         let mut out = Vec::with_capacity(statuses.len());
         for s in statuses {
             let Some(author) = accounts.get(&s.account_id) else {
@@ -460,7 +492,7 @@ impl Services {
                 text: None,
                 favourited: flags.favourited.contains(&s.id),
                 reblogged: flags.reblogged.contains(&s.id),
-                muted: false,
+                muted: muted_threads.contains(&s.conversation_id.unwrap_or(s.id)),
                 bookmarked: flags.bookmarked.contains(&s.id),
                 pinned: viewer
                     .filter(|v| v.id == s.account_id)

@@ -512,6 +512,15 @@ impl Store for SqlStore {
             .await)
     }
 
+    async fn muted_conversations(&self, account_id: Id, conversations: &[Id]) -> Result<Vec<Id>> {
+        read!(&self.pools, |c| statuses::muted_conversations(
+            c,
+            account_id,
+            conversations
+        )
+        .await)
+    }
+
     async fn pinned_statuses(&self, account_id: Id) -> Result<Vec<Status>> {
         read!(&self.pools, |c| statuses::pinned(c, account_id).await)
     }
@@ -682,6 +691,16 @@ impl Transaction for SqlTx {
         now: Timestamp,
     ) -> Result<()> {
         interactions::tag_status(self.conn(), status_id, tags, now).await
+    }
+
+    async fn set_conversation_mute(
+        &mut self,
+        account_id: Id,
+        conversation_id: Id,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        statuses::set_conversation_mute(self.conn(), account_id, conversation_id, on, now).await
     }
 
     async fn set_pinned(&mut self, status_id: Id, at: Option<Timestamp>) -> Result<()> {

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "status_edits",
         sql: include_str!("../migrations/0005_status_edits.sql"),
     },
+    Migration {
+        version: 6,
+        name: "conversation_mutes",
+        sql: include_str!("../migrations/0006_conversation_mutes.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -9,7 +9,7 @@ use rookery_store::{
 use crate::db::{Conn, Fields, map_err, with_conn};
 
 pub(crate) const STATUS_COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, \
-    s.in_reply_to_account_id, s.reblog_of_id, s.source_text, s.content, s.spoiler_text, \
+    s.in_reply_to_account_id, s.reblog_of_id, s.conversation_id, s.source_text, s.content, s.spoiler_text, \
     s.visibility, s.sensitive, s.language, s.replies_count, s.reblogs_count, \
     s.favourites_count, s.edited_at, s.pinned_at, s.created_at, s.updated_at";
 
@@ -25,6 +25,7 @@ pub(crate) fn status_from_row(r: &impl Fields) -> Result<Status> {
         in_reply_to_id: id("in_reply_to_id")?,
         in_reply_to_account_id: id("in_reply_to_account_id")?,
         reblog_of_id: id("reblog_of_id")?,
+        conversation_id: id("conversation_id")?,
         text: r.text("source_text")?,
         content: r.text("content")?,
         spoiler_text: r.text("spoiler_text")?,
@@ -457,8 +458,8 @@ pub(crate) async fn insert(c: Conn<'_>, s: &Status) -> Result<()> {
     let sql = "INSERT INTO statuses (id, account_id, uri, url, local, in_reply_to_id, \
         in_reply_to_account_id, reblog_of_id, source_text, content, spoiler_text, visibility, \
         sensitive, language, replies_count, reblogs_count, favourites_count, edited_at, \
-        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-        $14, $15, $16, $17, $18, $19, $20)";
+        created_at, updated_at, conversation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+        $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(s.id.as_i64())
@@ -481,6 +482,7 @@ pub(crate) async fn insert(c: Conn<'_>, s: &Status) -> Result<()> {
             .bind(s.edited_at.map(Timestamp::as_millis))
             .bind(s.created_at.as_millis())
             .bind(s.updated_at.as_millis())
+            .bind(s.conversation_id.map(Id::as_i64))
             .persistent(p)
             .execute(&mut *e)
             .await
@@ -781,4 +783,56 @@ pub(crate) async fn notify_follower_ids(c: Conn<'_>, account_id: Id) -> Result<V
             .map(|(a, _)| Id::from_i64(a))
             .collect(),
     )
+}
+
+pub(crate) async fn muted_conversations(
+    c: Conn<'_>,
+    account_id: Id,
+    conversations: &[Id],
+) -> Result<Vec<Id>> {
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT conversation_id FROM conversation_mutes WHERE account_id = $1 AND conversation_id IN ({})",
+        placeholders(2, conversations.len())
+    );
+    Ok(id_pairs(
+        c,
+        &sql,
+        account_id.as_i64(),
+        conversations,
+        ("conversation_id", None),
+    )
+    .await?
+    .into_iter()
+    .map(|(a, _)| Id::from_i64(a))
+    .collect())
+}
+
+pub(crate) async fn set_conversation_mute(
+    c: Conn<'_>,
+    account_id: Id,
+    conversation: Id,
+    on: bool,
+    now: Timestamp,
+) -> Result<()> {
+    if on {
+        exec!(
+            c,
+            "INSERT INTO conversation_mutes (account_id, conversation_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            account_id.as_i64(),
+            conversation.as_i64(),
+            now.as_millis()
+        )
+        .map(|_| ())
+    } else {
+        exec!(
+            c,
+            "DELETE FROM conversation_mutes WHERE account_id = $1 AND conversation_id = $2",
+            account_id.as_i64(),
+            conversation.as_i64()
+        )
+        .map(|_| ())
+    }
 }

@@ -253,6 +253,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// username matches first.
     async fn search_accounts(&self, q: &str, limit: u32) -> Result<Vec<Account>>;
 
+    /// Which of `conversations` the account has muted.
+    async fn muted_conversations(&self, account_id: Id, conversations: &[Id]) -> Result<Vec<Id>>;
+
     /// An account's pinned statuses, most recently pinned first.
     async fn pinned_statuses(&self, account_id: Id) -> Result<Vec<Status>>;
 
@@ -373,6 +376,15 @@ pub trait Transaction: Send {
         &mut self,
         status_id: Id,
         tags: &[(Id, String)],
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// Mutes (`on`) or unmutes a conversation for an account.
+    async fn set_conversation_mute(
+        &mut self,
+        account_id: Id,
+        conversation_id: Id,
+        on: bool,
         now: Timestamp,
     ) -> Result<()>;
 

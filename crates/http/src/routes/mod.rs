@@ -92,6 +92,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         .route("/api/v1/statuses/{id}/history", get(statuses::history))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
+        .route("/api/v1/statuses/{id}/mute", post(statuses::mute))
+        .route("/api/v1/statuses/{id}/unmute", post(statuses::unmute))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
         .route("/api/v1/statuses/{id}/source", get(statuses::source))
         .route(

@@ -374,3 +374,33 @@ pub(crate) async fn unpin(
     let user = auth.user("write:accounts")?;
     Ok(Json(state.services.pin(user, path_id(&id)?, false).await?))
 }
+
+/// `POST /api/v1/statuses/{id}/mute` — no more notifications from this thread.
+pub(crate) async fn mute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::Status>, ApiError> {
+    let user = auth.user("write:mutes")?;
+    Ok(Json(
+        state
+            .services
+            .mute_conversation(user, path_id(&id)?, true)
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/statuses/{id}/unmute`.
+pub(crate) async fn unmute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::Status>, ApiError> {
+    let user = auth.user("write:mutes")?;
+    Ok(Json(
+        state
+            .services
+            .mute_conversation(user, path_id(&id)?, false)
+            .await?,
+    ))
+}

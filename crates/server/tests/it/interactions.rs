@@ -13,6 +13,7 @@ on_every_backend!(
     blocks_and_mutes_hide_and_separate,
     locked_accounts_approve_followers,
     status_and_update_notifications,
+    muted_conversations_stay_quiet,
 );
 
 async fn favourites_reblogs_and_bookmarks(backend: Backend) {
@@ -686,4 +687,61 @@ async fn status_and_update_notifications(backend: Backend) {
         .get_auth("/api/v1/notifications?types[]=update", Some(&bob))
         .await;
     assert!(n.as_array().unwrap().is_empty(), "bob did not interact");
+}
+
+async fn muted_conversations_stay_quiet(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let (_, root) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "thread @bob")])
+        .await;
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    eventually("bob notified of the first mention", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=mention", Some(&bob))
+            .await;
+        n.as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    let (status, body) = app
+        .post_auth(&format!("/api/v1/statuses/{root_id}/mute"), &carol, &[])
+        .await;
+    assert_eq!(status, 403, "carol is not in the thread: {body}");
+    let (status, m) = app
+        .post_auth(&format!("/api/v1/statuses/{root_id}/mute"), &bob, &[])
+        .await;
+    assert_eq!(status, 200, "{m}");
+    assert_eq!(m["muted"], true);
+    let (_, seen_by_alice, _) = app
+        .get_auth(&format!("/api/v1/statuses/{root_id}"), Some(&alice))
+        .await;
+    assert_eq!(seen_by_alice["muted"], false, "muting is per account");
+    // A reply in the thread mentions bob and carol: only carol hears of it.
+    app.post_auth(
+        "/api/v1/statuses",
+        &alice,
+        &[("status", "more @bob @carol"), ("in_reply_to_id", &root_id)],
+    )
+    .await;
+    eventually("carol notified", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=mention", Some(&carol))
+            .await;
+        n.as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    let (_, n, _) = app
+        .get_auth("/api/v1/notifications?types[]=mention", Some(&bob))
+        .await;
+    assert_eq!(
+        n.as_array().unwrap().len(),
+        1,
+        "only the mention from before the mute"
+    );
+    let (_, u) = app
+        .post_auth(&format!("/api/v1/statuses/{root_id}/unmute"), &bob, &[])
+        .await;
+    assert_eq!(u["muted"], false);
 }
