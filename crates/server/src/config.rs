@@ -201,6 +201,7 @@ pub struct InstanceConfig {
     pub registrations: String,
     pub languages: Vec<String>,
     pub max_characters: u32,
+    pub source_url: String,
 }
 
 impl Default for InstanceConfig {
@@ -213,6 +214,7 @@ impl Default for InstanceConfig {
             registrations: "open".into(),
             languages: vec!["en".into()],
             max_characters: 500,
+            source_url: String::new(),
         }
     }
 }
@@ -490,6 +492,13 @@ impl Config {
         settings.languages = i.languages.clone();
         settings.max_characters = i.max_characters;
         settings.password_grant = self.oauth.password_grant;
+        if !i.source_url.is_empty() && url::Url::parse(&i.source_url).is_err() {
+            return Err(ConfigError::new(
+                "instance.source_url",
+                format!("{:?} is not a URL", i.source_url),
+            ));
+        }
+        settings.source_url = i.source_url.clone();
 
         if self.log.format != "text" && self.log.format != "json" {
             return Err(ConfigError::new(

@@ -205,7 +205,7 @@ impl Services {
             domain: s.domain.to_string(),
             title: s.title.clone(),
             version: mastodon_version(),
-            source_url: "https://example.invalid/rookery".to_owned(),
+            source_url: s.source_url.clone(),
             description: s.description.clone(),
             usage: api::V2Usage {
                 users: api::V2UsageUsers {

@@ -31,6 +31,9 @@ pub struct Settings {
     pub streaming_url: Option<String>,
     /// Whether `grant_type=password` is accepted at `/oauth/token`.
     pub password_grant: bool,
+    /// Where the source code of the running server is published (the AGPL asks operators to
+    /// offer it); shown as `source_url` in the instance entity.
+    pub source_url: String,
 }
 
 impl Settings {
@@ -49,6 +52,7 @@ impl Settings {
             max_media_attachments: 4,
             streaming_url: None,
             password_grant: true,
+            source_url: String::new(),
         }
     }
 }
