@@ -1,10 +1,7 @@
 //! Statuses, mentions, home feeds, follows, relationships and notifications.
 
 use rookery_model::{Account, Id, Status, Timestamp, Visibility};
-use rookery_store::{
-    AccountStatusesFilter, Follow, Notification, NotificationKind, Relationship, Result,
-    StoreError, TimelinePage,
-};
+use rookery_store::{AccountStatusesFilter, Result, StoreError, TimelinePage};
 
 use crate::db::{Conn, Fields, map_err, with_conn};
 
@@ -233,7 +230,7 @@ pub(crate) async fn of_account(
 }
 
 /// Runs `sql` with `first` then `ids` bound, returning one or two integer columns per row.
-async fn id_pairs(
+pub(crate) async fn id_pairs(
     c: Conn<'_>,
     sql: &str,
     first: i64,
@@ -274,169 +271,6 @@ pub(crate) async fn mentions(c: Conn<'_>, status_ids: &[Id]) -> Result<Vec<(Id, 
             .map(|(s, a)| (Id::from_i64(s), Id::from_i64(a)))
             .collect(),
     )
-}
-
-pub(crate) async fn relationships(
-    mut c: Conn<'_>,
-    account_id: Id,
-    targets: &[Id],
-) -> Result<Vec<(Id, Relationship)>> {
-    if targets.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list = placeholders(2, targets.len());
-    let following_sql = format!(
-        "SELECT target_account_id, CAST(CASE WHEN show_reblogs THEN 1 ELSE 0 END + \
-         CASE WHEN notify THEN 2 ELSE 0 END AS BIGINT) AS flags FROM follows \
-         WHERE account_id = $1 AND target_account_id IN ({list})"
-    );
-    let following = id_pairs(
-        c.reborrow(),
-        &following_sql,
-        account_id.as_i64(),
-        targets,
-        ("target_account_id", Some("flags")),
-    )
-    .await?;
-    let followed_sql = format!(
-        "SELECT account_id FROM follows WHERE target_account_id = $1 AND account_id IN ({list})"
-    );
-    let followed_by = id_pairs(
-        c.reborrow(),
-        &followed_sql,
-        account_id.as_i64(),
-        targets,
-        ("account_id", None),
-    )
-    .await?;
-    let requested_sql = format!(
-        "SELECT target_account_id FROM follow_requests WHERE account_id = $1 AND target_account_id IN ({list})"
-    );
-    let requested = id_pairs(
-        c.reborrow(),
-        &requested_sql,
-        account_id.as_i64(),
-        targets,
-        ("target_account_id", None),
-    )
-    .await?;
-    let blocking_sql = format!(
-        "SELECT target_account_id FROM blocks WHERE account_id = $1 AND target_account_id IN ({list})"
-    );
-    let blocking = id_pairs(
-        c.reborrow(),
-        &blocking_sql,
-        account_id.as_i64(),
-        targets,
-        ("target_account_id", None),
-    )
-    .await?;
-    let blocked_by_sql = format!(
-        "SELECT account_id FROM blocks WHERE target_account_id = $1 AND account_id IN ({list})"
-    );
-    let blocked_by = id_pairs(
-        c.reborrow(),
-        &blocked_by_sql,
-        account_id.as_i64(),
-        targets,
-        ("account_id", None),
-    )
-    .await?;
-    let muting_sql = format!(
-        "SELECT target_account_id, CAST(CASE WHEN hide_notifications THEN 1 ELSE 0 END AS BIGINT) AS hide \
-         FROM mutes WHERE account_id = $1 AND target_account_id IN ({list})"
-    );
-    let muting = id_pairs(
-        c,
-        &muting_sql,
-        account_id.as_i64(),
-        targets,
-        ("target_account_id", Some("hide")),
-    )
-    .await?;
-    Ok(targets
-        .iter()
-        .map(|t| {
-            let f = following.iter().find(|(id, _)| *id == t.as_i64());
-            (
-                *t,
-                Relationship {
-                    following: f.is_some(),
-                    showing_reblogs: f.is_some_and(|(_, flags)| flags & 1 == 1),
-                    notifying: f.is_some_and(|(_, flags)| flags & 2 == 2),
-                    followed_by: followed_by.iter().any(|(id, _)| *id == t.as_i64()),
-                    requested: requested.iter().any(|(id, _)| *id == t.as_i64()),
-                    blocking: blocking.iter().any(|(id, _)| *id == t.as_i64()),
-                    blocked_by: blocked_by.iter().any(|(id, _)| *id == t.as_i64()),
-                    muting: muting.iter().any(|(id, _)| *id == t.as_i64()),
-                    muting_notifications: muting.iter().any(|(id, h)| *id == t.as_i64() && *h == 1),
-                },
-            )
-        })
-        .collect())
-}
-
-pub(crate) async fn local_follower_ids(c: Conn<'_>, account_id: Id) -> Result<Vec<Id>> {
-    let sql = "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
-        WHERE f.target_account_id = $1 AND a.domain IS NULL";
-    Ok(
-        id_pairs(c, sql, account_id.as_i64(), &[], ("account_id", None))
-            .await?
-            .into_iter()
-            .map(|(a, _)| Id::from_i64(a))
-            .collect(),
-    )
-}
-
-pub(crate) async fn notifications(
-    c: Conn<'_>,
-    account_id: Id,
-    kinds: &[NotificationKind],
-    page: TimelinePage,
-) -> Result<Vec<Notification>> {
-    let kind_clause = if kinds.is_empty() {
-        String::new()
-    } else {
-        // Fixed names from the enum, never input.
-        let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
-        format!("AND kind IN ({})", names.join(", "))
-    };
-    let (lower, upper, asc) = bounds(page);
-    let sql = format!(
-        "SELECT id, account_id, from_account_id, kind, status_id, created_at FROM notifications \
-         WHERE account_id = $1 {kind_clause} AND id > $2 AND id < $3 ORDER BY id {} LIMIT $4",
-        if asc { "ASC" } else { "DESC" }
-    );
-    let mut out = with_conn!(c, |e, p| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(account_id.as_i64())
-            .bind(lower)
-            .bind(upper)
-            .bind(i64::from(page.limit))
-            .persistent(p)
-            .fetch_all(&mut *e)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let kind = r.text("kind")?;
-                Ok(Notification {
-                    id: Id::from_i64(r.int("id")?),
-                    account_id: Id::from_i64(r.int("account_id")?),
-                    from_account_id: Id::from_i64(r.int("from_account_id")?),
-                    kind: NotificationKind::parse(&kind).ok_or_else(|| {
-                        StoreError::Corrupt(format!("notification kind {kind:?}"))
-                    })?,
-                    status_id: r.opt_int("status_id")?.map(Id::from_i64),
-                    created_at: Timestamp::from_millis(r.int("created_at")?),
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    if asc {
-        out.reverse();
-    }
-    Ok(out)
 }
 
 /// Runs a write with integer/text binds; returns rows affected.
@@ -581,107 +415,6 @@ pub(crate) async fn count_reply(c: Conn<'_>, status_id: Id, delta: i64) -> Resul
     .map(|_| ())
 }
 
-pub(crate) async fn insert_follow(mut c: Conn<'_>, f: &Follow) -> Result<bool> {
-    let sql = "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at) \
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-    let added = with_conn!(c.reborrow(), |e, p| {
-        sqlx::query(sql)
-            .bind(f.id.as_i64())
-            .bind(f.account_id.as_i64())
-            .bind(f.target_account_id.as_i64())
-            .bind(f.show_reblogs)
-            .bind(f.notify)
-            .bind(f.created_at.as_millis())
-            .persistent(p)
-            .execute(&mut *e)
-            .await
-            .map_err(map_err)
-            .map(|d| d.rows_affected() == 1)
-    })?;
-    if added {
-        follow_counts(c, f.account_id, f.target_account_id, 1).await?;
-    }
-    Ok(added)
-}
-
-async fn follow_counts(mut c: Conn<'_>, follower: Id, target: Id, delta: i64) -> Result<()> {
-    exec!(
-        c.reborrow(),
-        "UPDATE accounts SET following_count = following_count + $1 WHERE id = $2",
-        delta,
-        follower.as_i64()
-    )?;
-    exec!(
-        c,
-        "UPDATE accounts SET followers_count = followers_count + $1 WHERE id = $2",
-        delta,
-        target.as_i64()
-    )?;
-    Ok(())
-}
-
-pub(crate) async fn delete_follow(mut c: Conn<'_>, follower: Id, target: Id) -> Result<bool> {
-    let removed = exec!(
-        c.reborrow(),
-        "DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2",
-        follower.as_i64(),
-        target.as_i64()
-    )? == 1;
-    if removed {
-        follow_counts(c, follower, target, -1).await?;
-    }
-    Ok(removed)
-}
-
-pub(crate) async fn insert_notification(c: Conn<'_>, n: &Notification) -> Result<bool> {
-    let sql = "INSERT INTO notifications (id, account_id, from_account_id, kind, status_id, created_at) \
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-    with_conn!(c, |e, p| {
-        sqlx::query(sql)
-            .bind(n.id.as_i64())
-            .bind(n.account_id.as_i64())
-            .bind(n.from_account_id.as_i64())
-            .bind(n.kind.as_str())
-            .bind(n.status_id.map(Id::as_i64))
-            .bind(n.created_at.as_millis())
-            .persistent(p)
-            .execute(&mut *e)
-            .await
-            .map_err(map_err)
-            .map(|d| d.rows_affected() == 1)
-    })
-}
-
-pub(crate) async fn delete_notifications(
-    c: Conn<'_>,
-    account_id: Id,
-    id: Option<Id>,
-) -> Result<u64> {
-    match id {
-        Some(id) => exec!(
-            c,
-            "DELETE FROM notifications WHERE account_id = $1 AND id = $2",
-            account_id.as_i64(),
-            id.as_i64()
-        ),
-        None => exec!(
-            c,
-            "DELETE FROM notifications WHERE account_id = $1",
-            account_id.as_i64()
-        ),
-    }
-}
-
-pub(crate) async fn unmerge(c: Conn<'_>, account_id: Id, author_id: Id) -> Result<u64> {
-    exec!(
-        c,
-        "DELETE FROM home_feed WHERE account_id = $1 AND status_id IN \
-         (SELECT id FROM statuses WHERE account_id = $2)",
-        account_id.as_i64(),
-        author_id.as_i64()
-    )
-}
-
 /// Accounts joined to rows of another table (favourites, blocks, follow requests, …), paged by
 /// that table's row id. `sql` selects `row_id` and the account columns, filters on `$1`
 /// (`key`), and ends with `AND <row id> > $2 AND <row id> < $3 ORDER BY <row id> {order} LIMIT $4`.
@@ -771,18 +504,6 @@ pub(crate) async fn search_accounts(c: Conn<'_>, q: &str, limit: u32) -> Result<
             .map_err(map_err)?;
         rows.iter().map(crate::accounts::account_from_row).collect()
     })
-}
-
-pub(crate) async fn notify_follower_ids(c: Conn<'_>, account_id: Id) -> Result<Vec<Id>> {
-    let sql = "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
-        WHERE f.target_account_id = $1 AND f.notify = TRUE AND a.domain IS NULL";
-    Ok(
-        id_pairs(c, sql, account_id.as_i64(), &[], ("account_id", None))
-            .await?
-            .into_iter()
-            .map(|(a, _)| Id::from_i64(a))
-            .collect(),
-    )
 }
 
 pub(crate) async fn muted_conversations(

@@ -171,6 +171,17 @@ pub(crate) struct PublicParams {
     only_media: Option<bool>,
 }
 
+impl PublicParams {
+    /// `local=true` → only local, `remote=true` → only remote, else both.
+    fn locality(&self) -> Option<bool> {
+        match (self.local, self.remote) {
+            (Some(true), _) => Some(true),
+            (_, Some(true)) => Some(false),
+            _ => None,
+        }
+    }
+}
+
 /// `GET /api/v1/timelines/public` — public statuses (`local`, `remote`, `only_media`).
 pub(crate) async fn public(
     State(state): State<AppState>,
@@ -189,11 +200,7 @@ pub(crate) async fn public(
             query.as_deref(),
         ));
     }
-    let local = match (params.local, params.remote) {
-        (Some(true), _) => Some(true),
-        (_, Some(true)) => Some(false),
-        _ => None,
-    };
+    let local = params.locality();
     let items = state.services.public_timeline(viewer, local, page).await?;
     Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
 }
@@ -343,11 +350,7 @@ pub(crate) async fn tag(
             query.as_deref(),
         ));
     }
-    let local = match (params.local, params.remote) {
-        (Some(true), _) => Some(true),
-        (_, Some(true)) => Some(false),
-        _ => None,
-    };
+    let local = params.locality();
     let items = state
         .services
         .tag_timeline(viewer, &hashtag, local, page)

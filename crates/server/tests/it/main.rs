@@ -12,3 +12,4 @@ mod oauth;
 mod registration;
 mod roles;
 mod social;
+mod statuses;

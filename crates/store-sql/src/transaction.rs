@@ -1,0 +1,276 @@
+//! Units of work: the `Transaction` implementation over either engine.
+
+use async_trait::async_trait;
+
+use rookery_model::{
+    AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Status, Timestamp, User,
+};
+use rookery_store::{
+    Follow, Interaction, NewJob, NewRestriction, Notification, Restriction, Result, Transaction,
+};
+
+use crate::db::{Conn, map_err};
+use crate::{accounts, interactions, jobs, oauth, restrictions, settings, social, statuses};
+
+/// A unit of work on either engine.
+pub(crate) enum SqlTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>, bool),
+}
+
+impl SqlTx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            SqlTx::Sqlite(tx) => Conn::Sqlite(tx),
+            SqlTx::Pg(tx, persistent) => Conn::Pg(tx, *persistent),
+        }
+    }
+
+    /// Commits (`true`) or rolls back.
+    pub(crate) async fn finish(self, commit: bool) -> Result<()> {
+        match (self, commit) {
+            (SqlTx::Sqlite(tx), true) => tx.commit().await.map_err(map_err),
+            (SqlTx::Sqlite(tx), false) => tx.rollback().await.map_err(map_err),
+            (SqlTx::Pg(tx, _), true) => tx.commit().await.map_err(map_err),
+            (SqlTx::Pg(tx, _), false) => tx.rollback().await.map_err(map_err),
+        }
+    }
+}
+
+#[async_trait]
+impl Transaction for SqlTx {
+    async fn insert_account(&mut self, account: &Account) -> Result<()> {
+        accounts::insert_account(self.conn(), account).await
+    }
+
+    async fn insert_user(&mut self, user: &User) -> Result<()> {
+        accounts::insert_user(self.conn(), user).await
+    }
+
+    async fn update_profile(&mut self, account: &Account) -> Result<()> {
+        accounts::update_profile(self.conn(), account).await
+    }
+
+    async fn set_password_hash(&mut self, user_id: Id, hash: &str, now: Timestamp) -> Result<()> {
+        accounts::set_password_hash(self.conn(), user_id, hash, now).await
+    }
+
+    async fn set_role(&mut self, user_id: Id, role: Role, now: Timestamp) -> Result<()> {
+        accounts::set_role(self.conn(), user_id, role, now).await
+    }
+
+    async fn set_suspended(
+        &mut self,
+        account_id: Id,
+        at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<()> {
+        accounts::set_suspended(self.conn(), account_id, at, now).await
+    }
+
+    async fn insert_status(&mut self, status: &Status) -> Result<()> {
+        statuses::insert(self.conn(), status).await
+    }
+
+    async fn insert_mentions(
+        &mut self,
+        status_id: Id,
+        mentions: &[(Id, Id)],
+        now: Timestamp,
+    ) -> Result<()> {
+        statuses::insert_mentions(self.conn(), status_id, mentions, now).await
+    }
+
+    async fn add_to_home_feeds(
+        &mut self,
+        status_id: Id,
+        reblog_of_id: Option<Id>,
+        account_ids: &[Id],
+    ) -> Result<u64> {
+        statuses::add_to_feeds(self.conn(), status_id, reblog_of_id, account_ids).await
+    }
+
+    async fn insert_interaction(
+        &mut self,
+        kind: Interaction,
+        id: Id,
+        account_id: Id,
+        status_id: Id,
+        now: Timestamp,
+    ) -> Result<bool> {
+        interactions::insert(self.conn(), kind, id, account_id, status_id, now).await
+    }
+
+    async fn delete_interaction(
+        &mut self,
+        kind: Interaction,
+        account_id: Id,
+        status_id: Id,
+    ) -> Result<bool> {
+        interactions::delete(self.conn(), kind, account_id, status_id).await
+    }
+
+    async fn count_reblog(&mut self, status_id: Id, delta: i64) -> Result<()> {
+        interactions::count(self.conn(), "reblogs_count", status_id, delta).await
+    }
+
+    async fn update_status_content(&mut self, status: &Status) -> Result<()> {
+        interactions::update_status_content(self.conn(), status).await
+    }
+
+    async fn tag_status(
+        &mut self,
+        status_id: Id,
+        tags: &[(Id, String)],
+        now: Timestamp,
+    ) -> Result<()> {
+        interactions::tag_status(self.conn(), status_id, tags, now).await
+    }
+
+    async fn set_conversation_mute(
+        &mut self,
+        account_id: Id,
+        conversation_id: Id,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        statuses::set_conversation_mute(self.conn(), account_id, conversation_id, on, now).await
+    }
+
+    async fn set_pinned(&mut self, status_id: Id, at: Option<Timestamp>) -> Result<()> {
+        statuses::set_pinned(self.conn(), status_id, at).await
+    }
+
+    async fn insert_status_edit(&mut self, edit: &rookery_store::StatusEdit) -> Result<()> {
+        interactions::insert_status_edit(self.conn(), edit).await
+    }
+
+    async fn remove_author_from_home_feed(&mut self, account_id: Id, author_id: Id) -> Result<u64> {
+        social::unmerge(self.conn(), account_id, author_id).await
+    }
+
+    async fn delete_status(&mut self, id: Id) -> Result<bool> {
+        statuses::delete(self.conn(), id).await
+    }
+
+    async fn count_status(
+        &mut self,
+        account_id: Id,
+        delta: i64,
+        at: Option<Timestamp>,
+    ) -> Result<()> {
+        statuses::count_status(self.conn(), account_id, delta, at).await
+    }
+
+    async fn count_reply(&mut self, status_id: Id, delta: i64) -> Result<()> {
+        statuses::count_reply(self.conn(), status_id, delta).await
+    }
+
+    async fn insert_follow_request(&mut self, request: &Follow) -> Result<bool> {
+        restrictions::insert_follow_request(self.conn(), request).await
+    }
+
+    async fn take_follow_request(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+    ) -> Result<Option<Follow>> {
+        restrictions::take_follow_request(self.conn(), account_id, target_account_id).await
+    }
+
+    async fn insert_follow(&mut self, follow: &Follow) -> Result<bool> {
+        social::insert_follow(self.conn(), follow).await
+    }
+
+    async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool> {
+        social::delete_follow(self.conn(), account_id, target_account_id).await
+    }
+
+    async fn insert_notification(&mut self, n: &Notification) -> Result<bool> {
+        social::insert_notification(self.conn(), n).await
+    }
+
+    async fn delete_notifications(&mut self, account_id: Id, id: Option<Id>) -> Result<u64> {
+        social::delete_notifications(self.conn(), account_id, id).await
+    }
+
+    async fn record_idempotency(
+        &mut self,
+        account_id: Id,
+        key: &str,
+        status_id: Id,
+        now: Timestamp,
+        expired_before: Timestamp,
+    ) -> Result<bool> {
+        interactions::record_idempotency(
+            self.conn(),
+            account_id,
+            key,
+            status_id,
+            now,
+            expired_before,
+        )
+        .await
+    }
+
+    async fn restrict(&mut self, r: &NewRestriction) -> Result<bool> {
+        restrictions::restrict(self.conn(), r).await
+    }
+
+    async fn unrestrict(
+        &mut self,
+        kind: Restriction,
+        account_id: Id,
+        target_id: Id,
+    ) -> Result<bool> {
+        restrictions::unrestrict(self.conn(), kind, account_id, target_id).await
+    }
+
+    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {
+        oauth::insert_app(self.conn(), app).await
+    }
+
+    async fn insert_authorization_code(&mut self, code: &AuthorizationCode) -> Result<()> {
+        oauth::insert_code(self.conn(), code).await
+    }
+
+    async fn use_authorization_code(
+        &mut self,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AuthorizationCode>> {
+        oauth::use_code(self.conn(), code_hash, now).await
+    }
+
+    async fn insert_access_token(&mut self, token: &AccessToken) -> Result<()> {
+        oauth::insert_token(self.conn(), token).await
+    }
+
+    async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool> {
+        oauth::revoke_token(self.conn(), id, now).await
+    }
+
+    async fn put_setting_once(&mut self, key: &str, value: &str, now: Timestamp) -> Result<String> {
+        settings::put_once(self.conn(), key, value, now).await
+    }
+
+    async fn put_setting(&mut self, key: &str, value: &str, now: Timestamp) -> Result<()> {
+        settings::put(self.conn(), key, value, now).await
+    }
+
+    async fn enqueue(&mut self, job: &NewJob) -> Result<bool> {
+        jobs::enqueue(self.conn(), job).await
+    }
+
+    async fn claim_period(&mut self, name: &str, period: i64, now: Timestamp) -> Result<bool> {
+        jobs::claim_period(self.conn(), name, period, now).await
+    }
+
+    async fn prune_expired_tokens(&mut self, before: Timestamp) -> Result<u64> {
+        jobs::prune_expired_tokens(self.conn(), before).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.finish(true).await
+    }
+}
