@@ -68,7 +68,27 @@ fn e2e_dir() -> PathBuf {
         })
 }
 
+/// masto 8 needs a current Node.js (it runs on 20; Debian 12's packaged 18 is too old).
+fn check_node() {
+    let out = Command::new("node").arg("--version").output();
+    let version = match out {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+        Err(e) => panic!("node is not installed ({e}): install Node.js 20 or newer"),
+    };
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        major >= 20,
+        "Node.js {version} is too old for masto 8: install Node.js 20 or newer"
+    );
+}
+
 fn node_modules() -> PathBuf {
+    check_node();
     let dir = e2e_dir().join("node/node_modules");
     assert!(
         dir.join("masto/package.json").is_file(),
