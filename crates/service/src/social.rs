@@ -402,6 +402,11 @@ impl Services {
             .collect())
     }
 
+    /// How many accounts wait for the user's approval (`source.follow_requests_count`).
+    pub async fn follow_request_count(&self, user: &LocalAccount) -> Result<i64> {
+        Ok(self.store.follow_request_count(user.account.id).await?)
+    }
+
     /// `GET /api/v1/follow_requests`, with the request ids that page them.
     pub async fn follow_requests(
         &self,

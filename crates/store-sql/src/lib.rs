@@ -482,6 +482,13 @@ impl Store for SqlStore {
         .await)
     }
 
+    async fn follow_request_count(&self, account_id: Id) -> Result<i64> {
+        read!(&self.pools, |c| restrictions::follow_request_count(
+            c, account_id
+        )
+        .await)
+    }
+
     async fn follow_requests(
         &self,
         account_id: Id,

@@ -187,3 +187,16 @@ pub(crate) async fn follow_requests(
     );
     crate::statuses::keyed_accounts(c, &sql, account_id, page).await
 }
+
+pub(crate) async fn follow_request_count(c: Conn<'_>, account_id: Id) -> Result<i64> {
+    with_conn!(c, |e, p| {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM follow_requests WHERE target_account_id = $1")
+                .bind(account_id.as_i64())
+                .persistent(p)
+                .fetch_one(&mut *e)
+                .await
+                .map_err(map_err)?;
+        row.int("n")
+    })
+}

@@ -232,6 +232,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         page: TimelinePage,
     ) -> Result<Vec<(Id, Account)>>;
 
+    /// How many accounts ask to follow `account_id`.
+    async fn follow_request_count(&self, account_id: Id) -> Result<i64>;
+
     /// Accounts asking to follow `account_id`, newest first, with the request ids that page
     /// them.
     async fn follow_requests(

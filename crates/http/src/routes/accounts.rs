@@ -12,10 +12,11 @@ use crate::paging::LooseQuery;
 use crate::{ApiError, AppState};
 
 /// Mastodon's CredentialAccount: the account with `source` and `role`.
-fn credential(
+async fn credential(
     state: &AppState,
     user: &rookery_store::LocalAccount,
 ) -> Result<serde_json::Value, ApiError> {
+    let requests = state.services.follow_request_count(user).await?;
     let entity = state.services.account_entity(&user.account);
     let mut body = serde_json::to_value(entity)
         .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
@@ -31,7 +32,7 @@ fn credential(
         "language": user.user.locale.clone().unwrap_or_default(),
         "note": user.account.note,
         "fields": fields,
-        "follow_requests_count": 0,
+        "follow_requests_count": requests,
         "hide_collections": false,
         "discoverable": user.account.discoverable,
         "indexable": user.account.discoverable,
@@ -54,7 +55,7 @@ pub(crate) async fn verify_credentials(
     auth: Auth,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = auth.user("read:accounts")?;
-    Ok(Json(credential(&state, user)?))
+    Ok(Json(credential(&state, user).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,7 +129,7 @@ pub(crate) async fn update_credentials(
             },
         )
         .await?;
-    Ok(Json(credential(&state, &updated)?))
+    Ok(Json(credential(&state, &updated).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -552,6 +552,10 @@ async fn locked_accounts_approve_followers(backend: Backend) {
         n.as_array().is_some_and(|a| a.len() == 2)
     })
     .await;
+    let (_, me, _) = app
+        .get_auth("/api/v1/accounts/verify_credentials", Some(&alice))
+        .await;
+    assert_eq!(me["source"]["follow_requests_count"], 2);
     let (_, reqs, _) = app.get_auth("/api/v1/follow_requests", Some(&alice)).await;
     let ids: Vec<&str> = reqs
         .as_array()
