@@ -467,6 +467,7 @@ impl Services {
         user: &LocalAccount,
         types: &[String],
         exclude_types: &[String],
+        from_account: Option<Id>,
         page: TimelinePage,
     ) -> Result<Vec<api::Notification>> {
         let parse = |names: &[String]| -> Vec<NotificationKind> {
@@ -492,7 +493,7 @@ impl Services {
         let hidden = self.hidden_for(Some(&user.account), true).await?;
         let mut list = self
             .store
-            .notifications(user.account.id, &kinds, page)
+            .notifications(user.account.id, &kinds, from_account, page)
             .await?;
         list.retain(|n| !hidden.contains(&n.from_account_id.to_string()));
         let mut account_ids: Vec<Id> = list.iter().map(|n| n.from_account_id).collect();
@@ -527,6 +528,37 @@ impl Services {
                     status,
                 })
             })
+            .collect())
+    }
+
+    /// `GET /api/v1/notifications/:id`.
+    pub async fn notification(&self, user: &LocalAccount, id: Id) -> Result<api::Notification> {
+        let page = TimelinePage {
+            max_id: Some(Id::from_i64(id.as_i64().saturating_add(1))),
+            limit: 1,
+            ..TimelinePage::default()
+        };
+        self.notifications(user, &[], &[], None, page)
+            .await?
+            .into_iter()
+            .find(|n| n.id == id.to_string())
+            .ok_or(ServiceError::NotFound("notification"))
+    }
+
+    /// `GET /api/v1/accounts/:id/followers` (`followers`) and `/following`.
+    pub async fn follow_list(
+        &self,
+        account_id: Id,
+        followers: bool,
+        page: TimelinePage,
+    ) -> Result<Vec<(String, api::Account)>> {
+        self.live_account(account_id).await?;
+        Ok(self
+            .store
+            .follow_list(account_id, followers, page)
+            .await?
+            .into_iter()
+            .map(|(id, a)| (id.to_string(), self.account_entity(&a)))
             .collect())
     }
 

@@ -397,10 +397,27 @@ impl Store for SqlStore {
         &self,
         account_id: Id,
         kinds: &[NotificationKind],
+        from_account: Option<Id>,
         page: TimelinePage,
     ) -> Result<Vec<Notification>> {
         read!(&self.pools, |c| social::notifications(
-            c, account_id, kinds, page
+            c,
+            account_id,
+            kinds,
+            from_account,
+            page
+        )
+        .await)
+    }
+
+    async fn follow_list(
+        &self,
+        account_id: Id,
+        followers: bool,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>> {
+        read!(&self.pools, |c| social::follow_list(
+            c, account_id, followers, page
         )
         .await)
     }

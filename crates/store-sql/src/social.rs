@@ -139,6 +139,7 @@ pub(crate) async fn notifications(
     c: Conn<'_>,
     account_id: Id,
     kinds: &[NotificationKind],
+    from_account: Option<Id>,
     page: TimelinePage,
 ) -> Result<Vec<Notification>> {
     let kind_clause = if kinds.is_empty() {
@@ -151,7 +152,8 @@ pub(crate) async fn notifications(
     let (lower, upper, asc) = bounds(page);
     let sql = format!(
         "SELECT id, account_id, from_account_id, kind, status_id, created_at FROM notifications \
-         WHERE account_id = $1 {kind_clause} AND id > $2 AND id < $3 ORDER BY id {} LIMIT $4",
+         WHERE account_id = $1 {kind_clause} AND id > $2 AND id < $3 \
+         AND ($5 = 0 OR from_account_id = $5) ORDER BY id {} LIMIT $4",
         if asc { "ASC" } else { "DESC" }
     );
     let mut out = with_conn!(c, |e, p| {
@@ -160,6 +162,7 @@ pub(crate) async fn notifications(
             .bind(lower)
             .bind(upper)
             .bind(i64::from(page.limit))
+            .bind(from_account.map_or(0, Id::as_i64))
             .persistent(p)
             .fetch_all(&mut *e)
             .await
@@ -297,4 +300,24 @@ pub(crate) async fn unmerge(c: Conn<'_>, account_id: Id, author_id: Id) -> Resul
         account_id.as_i64(),
         author_id.as_i64()
     )
+}
+
+pub(crate) async fn follow_list(
+    c: Conn<'_>,
+    account_id: Id,
+    followers: bool,
+    page: TimelinePage,
+) -> Result<Vec<(Id, rookery_model::Account)>> {
+    let (join_col, key_col) = if followers {
+        ("account_id", "target_account_id")
+    } else {
+        ("target_account_id", "account_id")
+    };
+    let sql = format!(
+        "SELECT f.id AS row_id, {} FROM follows f JOIN accounts a ON a.id = f.{join_col} \
+         WHERE f.{key_col} = $1 AND a.suspended_at IS NULL AND f.id > $2 AND f.id < $3 \
+         ORDER BY f.id {{order}} LIMIT $4",
+        crate::accounts::ACCOUNT_COLUMNS
+    );
+    crate::statuses::keyed_accounts(c, &sql, account_id, page).await
 }

@@ -178,6 +178,7 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         &self,
         account_id: Id,
         kinds: &[NotificationKind],
+        from_account: Option<Id>,
         page: TimelinePage,
     ) -> Result<Vec<Notification>>;
 
@@ -229,6 +230,15 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         &self,
         account_id: Id,
         kind: Restriction,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, Account)>>;
+
+    /// An account's followers (`followers`) or the accounts it follows, newest follow first,
+    /// with the follow ids that page them.
+    async fn follow_list(
+        &self,
+        account_id: Id,
+        followers: bool,
         page: TimelinePage,
     ) -> Result<Vec<(Id, Account)>>;
 

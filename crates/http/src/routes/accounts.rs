@@ -455,3 +455,41 @@ pub(crate) async fn search(
     };
     Ok(Json(state.services.search_accounts(&p.q, limit).await?))
 }
+
+async fn follow_list(
+    state: &AppState,
+    uri: &axum::extract::OriginalUri,
+    id: &str,
+    params: &crate::paging::PageParams,
+    followers: bool,
+) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    let rows = state
+        .services
+        .follow_list(path_id(id)?, followers, params.page(40, 80)?)
+        .await?;
+    Ok(crate::paging::Paged::keyed(
+        rows,
+        format!("{}{}", state.services.urls.base(), uri.path()),
+        uri.query(),
+    ))
+}
+
+/// `GET /api/v1/accounts/{id}/followers`.
+pub(crate) async fn followers(
+    State(state): State<AppState>,
+    uri: axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    LooseQuery(p): LooseQuery<crate::paging::PageParams>,
+) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    follow_list(&state, &uri, &id, &p, true).await
+}
+
+/// `GET /api/v1/accounts/{id}/following`.
+pub(crate) async fn following(
+    State(state): State<AppState>,
+    uri: axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    LooseQuery(p): LooseQuery<crate::paging::PageParams>,
+) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    follow_list(&state, &uri, &id, &p, false).await
+}

@@ -65,6 +65,8 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/api/v1/accounts/{id}", get(accounts::show))
         .route("/api/v1/accounts/{id}/statuses", get(statuses::of_account))
+        .route("/api/v1/accounts/{id}/followers", get(accounts::followers))
+        .route("/api/v1/accounts/{id}/following", get(accounts::following))
         .route("/api/v1/accounts/{id}/follow", post(accounts::follow))
         .route("/api/v1/accounts/{id}/unfollow", post(accounts::unfollow))
         .route("/api/v1/accounts/{id}/block", post(accounts::block))
@@ -132,6 +134,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/timelines/tag/{hashtag}", get(statuses::tag))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route("/api/v1/notifications/{id}", get(notifications::show))
         .route(
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss),

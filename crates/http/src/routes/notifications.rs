@@ -21,6 +21,7 @@ pub(crate) struct Params {
     types: Vec<String>,
     #[serde(default, deserialize_with = "loose::string_list")]
     exclude_types: Vec<String>,
+    account_id: Option<String>,
 }
 
 /// `GET /api/v1/notifications` — newest first; `types[]`, `exclude_types[]`.
@@ -33,7 +34,16 @@ pub(crate) async fn list(
     let user = auth.user("read:notifications")?;
     let items = state
         .services
-        .notifications(user, &p.types, &p.exclude_types, p.page.page(40, 80)?)
+        .notifications(
+            user,
+            &p.types,
+            &p.exclude_types,
+            match p.account_id.as_deref().filter(|a| !a.is_empty()) {
+                None => None,
+                Some(a) => Some(path_id(a)?),
+            },
+            p.page.page(40, 80)?,
+        )
         .await?;
     let base = format!("{}{}", state.services.urls.base(), uri.path());
     Ok(Paged::new(items, |n| n.id.clone(), base, uri.query()))
@@ -61,4 +71,16 @@ pub(crate) async fn dismiss(
         .dismiss_notifications(user, Some(path_id(&id)?))
         .await?;
     Ok(Json(json!({})))
+}
+
+/// `GET /api/v1/notifications/{id}` — one notification.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<api::Notification>, ApiError> {
+    let user = auth.user("read:notifications")?;
+    Ok(Json(
+        state.services.notification(user, path_id(&id)?).await?,
+    ))
 }

@@ -13,6 +13,7 @@ on_every_backend!(
     mentions_and_follows_notify,
     replies_have_context,
     accounts_show_and_lookup,
+    follower_lists_and_single_notifications,
 );
 
 async fn post_read_and_delete_a_status(backend: Backend) {
@@ -598,4 +599,91 @@ async fn accounts_show_and_lookup(backend: Backend) {
             "{id}"
         );
     }
+}
+
+async fn follower_lists_and_single_notifications(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    let bob_id = app
+        .services
+        .local_account("bob")
+        .await
+        .unwrap()
+        .account
+        .id
+        .to_string();
+    app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &bob, &[])
+        .await;
+    app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &carol, &[])
+        .await;
+    let (status, followers, link) = app
+        .get_auth(&format!("/api/v1/accounts/{alice_id}/followers"), None)
+        .await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = followers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["carol", "bob"], "newest follow first");
+    assert!(link.unwrap().contains("/followers?max_id="));
+    let (_, page, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/{alice_id}/followers?limit=1"),
+            None,
+        )
+        .await;
+    assert_eq!(page.as_array().unwrap().len(), 1);
+    let (_, following, _) = app
+        .get_auth(&format!("/api/v1/accounts/{bob_id}/following"), None)
+        .await;
+    assert_eq!(following[0]["username"], "alice");
+    assert_eq!(
+        app.get_auth("/api/v1/accounts/999/followers", None).await.0,
+        404
+    );
+
+    eventually("two follow notifications", || async {
+        let (_, n, _) = app.get_auth("/api/v1/notifications", Some(&alice)).await;
+        n.as_array().is_some_and(|a| a.len() == 2)
+    })
+    .await;
+    let (_, from_bob, _) = app
+        .get_auth(
+            &format!("/api/v1/notifications?account_id={bob_id}"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(from_bob.as_array().unwrap().len(), 1);
+    assert_eq!(from_bob[0]["account"]["username"], "bob");
+    let nid = from_bob[0]["id"].as_str().unwrap();
+    let (status, one, _) = app
+        .get_auth(&format!("/api/v1/notifications/{nid}"), Some(&alice))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(one["id"], nid);
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/notifications/{nid}"), Some(&bob))
+            .await
+            .0,
+        404,
+        "not bob's"
+    );
+    assert_eq!(
+        app.get_auth("/api/v1/notifications/123", Some(&alice))
+            .await
+            .0,
+        404
+    );
 }
