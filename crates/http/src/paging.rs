@@ -3,7 +3,7 @@
 //! strings read like forms (arrays as `types[]=`).
 
 use axum::Json;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -85,34 +85,30 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
-    /// A page over `items`, whose ids `key` gives.
-    pub fn new(
-        items: Vec<T>,
-        key: impl Fn(&T) -> String,
-        base: String,
-        parts_query: Option<&str>,
-    ) -> Self {
+    /// A page over `items`, whose ids `key` gives, answering the request `uri` on the instance
+    /// at `base` (links carry the request's other parameters).
+    pub fn new(items: Vec<T>, key: impl Fn(&T) -> String, base: &str, uri: &OriginalUri) -> Self {
         let bounds = match (items.first(), items.last()) {
             (Some(f), Some(l)) => Some((key(f), key(l))),
             _ => None,
         };
-        let query = url::form_urlencoded::parse(parts_query.unwrap_or("").as_bytes())
+        let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "min_id" | "since_id"))
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         Paged {
             items,
             bounds,
-            base,
+            base: format!("{base}{}", uri.path()),
             query,
         }
     }
 
     /// A page over `(key, item)` rows, paged by the keys (row ids of favourites, blocks, …
     /// rather than the items' own ids).
-    pub fn keyed(rows: Vec<(String, T)>, base: String, parts_query: Option<&str>) -> Self {
+    pub fn keyed(rows: Vec<(String, T)>, base: &str, uri: &OriginalUri) -> Self {
         let (keys, items): (Vec<String>, Vec<T>) = rows.into_iter().unzip();
-        let mut page = Self::new(items, |_| String::new(), base, parts_query);
+        let mut page = Self::new(items, |_| String::new(), base, uri);
         page.bounds = match (keys.first(), keys.last()) {
             (Some(f), Some(l)) => Some((f.clone(), l.clone())),
             _ => None,

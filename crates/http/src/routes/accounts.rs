@@ -343,8 +343,8 @@ async fn restricted(
         .await?;
     Ok(crate::paging::Paged::keyed(
         rows,
-        format!("{}{}", state.services.urls.base(), uri.path()),
-        uri.query(),
+        state.services.urls.base(),
+        uri,
     ))
 }
 
@@ -398,8 +398,8 @@ pub(crate) async fn follow_requests(
         .await?;
     Ok(crate::paging::Paged::keyed(
         rows,
-        format!("{}{}", state.services.urls.base(), uri.path()),
-        uri.query(),
+        state.services.urls.base(),
+        &uri,
     ))
 }
 
@@ -469,8 +469,8 @@ async fn follow_list(
         .await?;
     Ok(crate::paging::Paged::keyed(
         rows,
-        format!("{}{}", state.services.urls.base(), uri.path()),
-        uri.query(),
+        state.services.urls.base(),
+        uri,
     ))
 }
 

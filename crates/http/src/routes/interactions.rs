@@ -130,11 +130,7 @@ pub(crate) async fn unreblog(
 }
 
 fn paged<T>(state: &AppState, uri: &OriginalUri, rows: Vec<(String, T)>) -> Paged<T> {
-    Paged::keyed(
-        rows,
-        format!("{}{}", state.services.urls.base(), uri.path()),
-        uri.query(),
-    )
+    Paged::keyed(rows, state.services.urls.base(), uri)
 }
 
 async fn listed(

@@ -45,8 +45,12 @@ pub(crate) async fn list(
             p.page.page(40, 80)?,
         )
         .await?;
-    let base = format!("{}{}", state.services.urls.base(), uri.path());
-    Ok(Paged::new(items, |n| n.id.clone(), base, uri.query()))
+    Ok(Paged::new(
+        items,
+        |n| n.id.clone(),
+        state.services.urls.base(),
+        &uri,
+    ))
 }
 
 /// `POST /api/v1/notifications/clear` — delete all of the user's notifications.

@@ -136,13 +136,6 @@ pub(crate) async fn context(
     ))
 }
 
-fn endpoint(state: &AppState, uri: &OriginalUri) -> (String, Option<String>) {
-    (
-        format!("{}{}", state.services.urls.base(), uri.path()),
-        uri.query().map(str::to_owned),
-    )
-}
-
 /// `GET /api/v1/timelines/home` — the signed-in user's home feed.
 pub(crate) async fn home(
     State(state): State<AppState>,
@@ -155,8 +148,12 @@ pub(crate) async fn home(
         .services
         .home_timeline(user, params.page(20, 40)?)
         .await?;
-    let (base, query) = endpoint(&state, &uri);
-    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+    Ok(Paged::new(
+        items,
+        |s| s.id.clone(),
+        state.services.urls.base(),
+        &uri,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,18 +188,22 @@ pub(crate) async fn public(
 ) -> Result<Paged<api::Status>, ApiError> {
     let viewer = viewer(&auth)?;
     let page = params.page.page(20, 40)?;
-    let (base, query) = endpoint(&state, &uri);
     if params.only_media == Some(true) {
         return Ok(Paged::new(
             Vec::new(),
             |s: &api::Status| s.id.clone(),
-            base,
-            query.as_deref(),
+            state.services.urls.base(),
+            &uri,
         ));
     }
     let local = params.locality();
     let items = state.services.public_timeline(viewer, local, page).await?;
-    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+    Ok(Paged::new(
+        items,
+        |s| s.id.clone(),
+        state.services.urls.base(),
+        &uri,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -231,10 +232,14 @@ pub(crate) async fn of_account(
     let viewer = viewer(&auth)?;
     let id = path_id(&id)?;
     let page = params.page.page(20, 40)?;
-    let (base, query) = endpoint(&state, &uri);
     if params.pinned == Some(true) {
         let items = state.services.pinned_statuses(viewer, id).await?;
-        return Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()));
+        return Ok(Paged::new(
+            items,
+            |s| s.id.clone(),
+            state.services.urls.base(),
+            &uri,
+        ));
     }
     // Nothing carries media yet: that filter matches nothing.
     if params.only_media == Some(true) {
@@ -242,8 +247,8 @@ pub(crate) async fn of_account(
         return Ok(Paged::new(
             Vec::new(),
             |s: &api::Status| s.id.clone(),
-            base,
-            query.as_deref(),
+            state.services.urls.base(),
+            &uri,
         ));
     }
     let items = state
@@ -257,7 +262,12 @@ pub(crate) async fn of_account(
             page,
         )
         .await?;
-    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+    Ok(Paged::new(
+        items,
+        |s| s.id.clone(),
+        state.services.urls.base(),
+        &uri,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -341,13 +351,12 @@ pub(crate) async fn tag(
 ) -> Result<Paged<api::Status>, ApiError> {
     let viewer = viewer(&auth)?;
     let page = params.page.page(20, 40)?;
-    let (base, query) = endpoint(&state, &uri);
     if params.only_media == Some(true) {
         return Ok(Paged::new(
             Vec::new(),
             |s: &api::Status| s.id.clone(),
-            base,
-            query.as_deref(),
+            state.services.urls.base(),
+            &uri,
         ));
     }
     let local = params.locality();
@@ -355,7 +364,12 @@ pub(crate) async fn tag(
         .services
         .tag_timeline(viewer, &hashtag, local, page)
         .await?;
-    Ok(Paged::new(items, |s| s.id.clone(), base, query.as_deref()))
+    Ok(Paged::new(
+        items,
+        |s| s.id.clone(),
+        state.services.urls.base(),
+        &uri,
+    ))
 }
 
 /// `POST /api/v1/statuses/{id}/pin`.
