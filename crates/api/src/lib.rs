@@ -14,7 +14,8 @@ pub use instance::{
     V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,
 };
 pub use status::{
-    Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource, StatusTag,
+    Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,
+    StatusTag,
 };
 
 use serde::Serialize;

@@ -93,6 +93,16 @@ pub struct Notification {
     pub status: Option<Status>,
 }
 
+/// docs.joinmastodon.org/entities/Conversation
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Conversation {
+    pub id: String,
+    pub unread: bool,
+    /// Participants other than the viewer.
+    pub accounts: Vec<Account>,
+    pub last_status: Option<Status>,
+}
+
 /// docs.joinmastodon.org/entities/StatusEdit
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StatusEdit {

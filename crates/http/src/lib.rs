@@ -11,6 +11,7 @@ mod metrics;
 pub mod paging;
 pub mod ratelimit;
 mod routes;
+pub mod streaming;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use rookery_service::{LagCheck, Services};
 
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use streaming::{Streaming, StreamingLimits};
 
 /// Largest request body accepted by default (media uploads will raise it per route).
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -36,6 +38,8 @@ pub struct AppState {
     pub lag: Option<Arc<LagCheck>>,
     /// Client API rate limits.
     pub limiter: Arc<ratelimit::Limiter>,
+    /// The streaming API's limits, connections and metrics.
+    pub streaming: Arc<Streaming>,
 }
 
 /// `/health`, `/ready` and `/metrics` alone: the admin port of `worker` and `scheduler`
@@ -50,8 +54,33 @@ pub fn ops_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The routes of the `web` role.
+/// The routes of the `web` role: everything but the streaming API.
 pub fn web_router(state: AppState) -> Router {
+    finish(limited(routes::router(), &state), state)
+}
+
+/// The routes of a `streaming` process: the streaming API and the operational endpoints.
+pub fn streaming_router(state: AppState) -> Router {
+    finish(routes::ops().merge(streaming::routes()), state)
+}
+
+/// Everything one process serves in `serve`: the web routes and the streaming API.
+pub fn full_router(state: AppState) -> Router {
+    finish(
+        limited(routes::router(), &state).merge(streaming::routes()),
+        state,
+    )
+}
+
+/// Client API rate limits (not for long-lived streaming connections).
+fn limited(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        ratelimit::limit,
+    ))
+}
+
+fn finish(router: Router<AppState>, state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_methods([
@@ -76,12 +105,8 @@ pub fn web_router(state: AppState) -> Router {
             HeaderName::from_static("x-request-id"),
         ])
         .max_age(std::time::Duration::from_secs(86_400));
-    routes::router()
+    router
         .fallback(routes::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ratelimit::limit,
-        ))
         .layer(RequestBodyLimitLayer::new(DEFAULT_BODY_LIMIT))
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(

@@ -37,6 +37,14 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
     pool: Family<PoolLabels, Gauge>,
+    bus_connected: Gauge,
+    bus_counts: Family<BusLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BusLabels {
+    backend: &'static str,
+    what: &'static str,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -81,11 +89,26 @@ impl Metrics {
             "Database connections by state (in_use, idle)",
             pool.clone(),
         );
+        let bus_connected = Gauge::default();
+        let bus_counts = Family::<BusLabels, Gauge>::default();
+        registry.register(
+            "event_bus_connected",
+            "1 when the event bus reaches other processes (always 1 in-process)",
+            bus_connected.clone(),
+        );
+        registry.register(
+            "event_bus_events",
+            "Event bus counters since start, by backend: published, publish_failures, received, \
+             reconnects, channels (subscribed now)",
+            bus_counts.clone(),
+        );
         Metrics {
             registry,
             requests,
             durations,
             pool,
+            bus_connected,
+            bus_counts,
         }
     }
 
@@ -102,6 +125,26 @@ impl Metrics {
         self.pool
             .get_or_create(&PoolLabels { state: "idle" })
             .set(i64::from(idle));
+    }
+
+    /// Sets the event bus gauges (read at scrape time).
+    pub fn set_bus(&self, s: &rookery_events::BusStatus) {
+        self.bus_connected.set(i64::from(s.connected));
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        for (what, n) in [
+            ("published", clamp(s.published)),
+            ("publish_failures", clamp(s.publish_failures)),
+            ("received", clamp(s.received)),
+            ("reconnects", clamp(s.reconnects)),
+            ("channels", i64::try_from(s.channels).unwrap_or(i64::MAX)),
+        ] {
+            self.bus_counts
+                .get_or_create(&BusLabels {
+                    backend: s.backend,
+                    what,
+                })
+                .set(n);
+        }
     }
 
     /// The Prometheus text exposition.

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use rookery_http::{AppState, Metrics, web_router};
+use rookery_events::{EventBus, InProcessBus};
+use rookery_http::{AppState, Metrics, Streaming, full_router};
 use rookery_model::{Clock, SystemClock};
 use rookery_service::{Services, SystemRandom};
 use rookery_store::Store;
@@ -74,8 +75,29 @@ pub async fn migrate(cfg: &Resolved, clock: &dyn Clock) -> Result<Vec<i64>, Star
         })
 }
 
-/// The use cases over a store, with the real clock and randomness.
-pub fn services(cfg: &Resolved, store: SqlStore) -> Services {
+/// The event bus: Redis when `redis.url` is set (checked to answer now), else in-process.
+pub async fn event_bus(cfg: &Resolved) -> Result<Arc<dyn EventBus>, StartError> {
+    match &cfg.bus.redis {
+        None => Ok(Arc::new(InProcessBus::new(cfg.bus.buffer))),
+        Some(options) => {
+            let bus = rookery_redis::RedisBus::connect(options.clone())
+                .await
+                .map_err(|e| {
+                    ConfigError::new(
+                        "redis.url",
+                        format!(
+                            "cannot use {}: {e}",
+                            rookery_store_sql::redact_url(&options.url)
+                        ),
+                    )
+                })?;
+            Ok(Arc::new(bus))
+        }
+    }
+}
+
+/// The use cases over a store, with the real clock and randomness, publishing on `events`.
+pub fn services(cfg: &Resolved, store: SqlStore, events: Arc<dyn EventBus>) -> Services {
     let store: Arc<dyn Store> = Arc::new(store);
     Services::new(
         store,
@@ -83,27 +105,44 @@ pub fn services(cfg: &Resolved, store: SqlStore) -> Services {
         Arc::new(SystemRandom),
         cfg.settings.clone(),
     )
+    .with_events(events)
 }
 
-/// A bound, ready-to-run web server (the `web` role alone; tests boot it directly).
+/// The HTTP state of a process: its services, metrics (with the streaming metrics
+/// registered) and limits.
+pub fn app_state(
+    cfg: &Resolved,
+    services: Services,
+    mut metrics: Metrics,
+    lag: Option<Arc<rookery_service::LagCheck>>,
+) -> AppState {
+    let streaming = Arc::new(Streaming::new(cfg.bus.limits, metrics.registry_mut()));
+    AppState {
+        services,
+        metrics: Arc::new(metrics),
+        lag,
+        limiter: Arc::new(rookery_http::ratelimit::Limiter::new(cfg.rate_limits)),
+        streaming,
+    }
+}
+
+/// A bound, ready-to-run web server with the streaming API (tests boot it directly).
 pub struct App {
     pub listener: TcpListener,
     pub router: axum::Router,
     pub services: Services,
+    pub streaming: Arc<Streaming>,
 }
 
 impl App {
     /// Opens the store, builds the services and binds the listener.
     pub async fn build(cfg: &Resolved) -> Result<App, StartError> {
         let store = open_store(cfg, &SystemClock).await?;
-        let services = services(cfg, store);
-        let state = AppState {
-            services: services.clone(),
-            metrics: Arc::new(Metrics::new()),
-            lag: None,
-            limiter: Arc::new(rookery_http::ratelimit::Limiter::new(cfg.rate_limits)),
-        };
-        let router = web_router(state);
+        let events = event_bus(cfg).await?;
+        let services = services(cfg, store, events);
+        let state = app_state(cfg, services.clone(), Metrics::new(), None);
+        let streaming = state.streaming.clone();
+        let router = full_router(state);
         let listener = TcpListener::bind(cfg.listen).await.map_err(|e| {
             ConfigError::new(
                 "server.listen",
@@ -114,6 +153,7 @@ impl App {
             listener,
             router,
             services,
+            streaming,
         })
     }
 
@@ -127,6 +167,11 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let streaming = self.streaming.clone();
+        let shutdown = async move {
+            shutdown.await;
+            streaming.close_all();
+        };
         axum::serve(
             self.listener,
             self.router

@@ -64,8 +64,13 @@ pub enum Command {
         #[arg(long)]
         admin_listen: Option<String>,
     },
-    /// Run the streaming API role (not available yet).
-    Streaming,
+    /// Run the streaming API role: WebSocket and server-sent events, fed by the event bus
+    /// (set `redis.url` so it hears what other processes publish).
+    Streaming {
+        /// Address to listen on (overrides `server.listen`).
+        #[arg(long)]
+        listen: Option<String>,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -301,6 +306,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             let everything = matches!(cli.command, Command::Serve { .. });
             let roles = Roles {
                 web: true,
+                streaming: everything,
                 worker: everything.then(|| cfg.worker.queues.clone()),
                 scheduler: everything,
             };
@@ -339,6 +345,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             init_logging(&cfg);
             let roles = Roles {
                 web: false,
+                streaming: false,
                 worker: Some(queues),
                 scheduler: false,
             };
@@ -359,6 +366,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             init_logging(&cfg);
             let roles = Roles {
                 web: false,
+                streaming: false,
                 worker: None,
                 scheduler: true,
             };
@@ -370,11 +378,28 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             })
             .await
         }
-        Command::Streaming => Err(StartError::Other(
-            "the streaming role is not available in this version: the streaming API has not been \
-             built yet. Run `rookery web` (or `rookery serve`) for everything else."
-                .into(),
-        )),
+        Command::Streaming { listen } => {
+            let mut cfg = resolve(&cli)?;
+            if let Some(l) = listen {
+                cfg.listen = parse_addr("--listen", l)?;
+            }
+            init_logging(&cfg);
+            let roles = Roles {
+                web: false,
+                streaming: true,
+                worker: None,
+                scheduler: false,
+            };
+            roles::run(&cfg, roles, source(&cli), |services, bound| {
+                say!(
+                    "Rookery streaming API for {}, event bus {} (listening on {})",
+                    services.urls.base(),
+                    services.events.status().backend,
+                    bound.map_or_else(|| cfg.listen.to_string(), |a| a.to_string()),
+                );
+            })
+            .await
+        }
         Command::Db { command } => {
             let cfg = resolve(&cli)?;
             init_logging(&cfg);
@@ -426,7 +451,12 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             let cfg = resolve(&cli)?;
             init_logging(&cfg);
             let store = app::open_store(&cfg, &SystemClock).await?;
-            let services = app::services(&cfg, store);
+            // Administrative commands publish no streaming events worth a Redis connection.
+            let services = app::services(
+                &cfg,
+                store,
+                std::sync::Arc::new(rookery_events::InProcessBus::default()),
+            );
             let out = match command {
                 AdminCommand::Accounts { command } => accounts(&services, command).await?,
                 AdminCommand::Jobs { command } => crate::admin::jobs(&services, command).await?,

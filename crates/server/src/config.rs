@@ -12,6 +12,9 @@ use rookery_jobs::{Queue, WorkerOptions, parse_queue_list};
 use rookery_model::Domain;
 use rookery_service::{Registrations, Settings};
 
+mod bus;
+pub use bus::{BusSettings, RedisConfig, StreamingConfig};
+
 /// A configuration problem: which option, and why. Displayed as one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{option}: {reason}")]
@@ -42,6 +45,8 @@ pub struct Config {
     pub oauth: OAuthConfig,
     pub rate_limits: RateLimitConfig,
     pub log: LogConfig,
+    pub redis: RedisConfig,
+    pub streaming: StreamingConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -372,6 +377,7 @@ pub struct Resolved {
     pub auto_migrate: bool,
     pub rate_limits: Option<rookery_http::ratelimit::RateLimits>,
     pub log: LogConfig,
+    pub bus: BusSettings,
 }
 
 impl Config {
@@ -522,7 +528,9 @@ impl Config {
             per_address: rl.per_address,
             window_ms: i64::try_from(rl.window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
         });
+        let bus = bus::resolve(&self.redis, &self.streaming)?;
         Ok(Resolved {
+            bus,
             rate_limits,
             data_dir,
             listen,

@@ -1,4 +1,4 @@
-//! Process roles: `serve` (everything), `web`, `worker`, `scheduler`. Each serves `/health`,
+//! Process roles: `serve` (everything), `web`, `streaming`, `worker`, `scheduler`. Each serves `/health`,
 //! `/ready` and `/metrics` (web roles on their main port, the others on `admin_listen`), stops
 //! cleanly on SIGTERM/SIGINT, and workers re-read their queue concurrency on SIGHUP.
 
@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rookery_http::{AppState, Metrics, ops_router, web_router};
+use rookery_http::{Metrics, full_router, ops_router, streaming_router, web_router};
 use rookery_jobs::{JobMetrics, Limits, Queue, Registry, Scheduler, SchedulerOptions, Worker};
 use rookery_model::{Random, SystemClock};
 use rookery_service::{LagCheck, Services, periodic_jobs, register_jobs};
@@ -15,13 +15,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::app::{StartError, open_store, services};
+use crate::app::{StartError, app_state, event_bus, open_store, services};
 use crate::config::{self, ConfigError, Resolved};
 
 /// Which parts run in this process.
 #[derive(Debug, Clone)]
 pub struct Roles {
     pub web: bool,
+    /// The streaming API (with `web` too in `serve`).
+    pub streaming: bool,
     /// Queues to run, with their concurrency; `None`: no worker.
     pub worker: Option<BTreeMap<Queue, usize>>,
     pub scheduler: bool,
@@ -107,28 +109,34 @@ pub async fn run(
     announce: impl FnOnce(&Services, Option<SocketAddr>),
 ) -> Result<(), StartError> {
     let store = open_store(cfg, &SystemClock).await?;
-    let services = services(cfg, store);
+    let events = event_bus(cfg).await?;
+    let alone = roles.web && roles.streaming && roles.worker.is_some();
+    if cfg.bus.redis.is_none() && !alone {
+        tracing::warn!(
+            "redis.url is not set: streaming events stay inside this process; processes started \
+             separately (web, streaming, worker) need Redis to hear each other"
+        );
+    }
+    let services = services(cfg, store, events);
     let mut metrics = Metrics::new();
     let job_metrics = Arc::new(JobMetrics::new(metrics.registry_mut()));
-    let metrics = Arc::new(metrics);
     let lag = roles.worker.as_ref().map(|queues| {
         Arc::new(LagCheck {
             queues: queues.keys().map(|q| q.as_str().to_owned()).collect(),
             threshold_ms: cfg.worker.lag_threshold_ms,
         })
     });
-    let state = AppState {
-        services: services.clone(),
-        metrics,
-        lag,
-        limiter: Arc::new(rookery_http::ratelimit::Limiter::new(cfg.rate_limits)),
-    };
+    let state = app_state(cfg, services.clone(), metrics, lag);
     let shutdown = shutdown_channel();
     let mut tasks: JoinSet<Result<(), StartError>> = JoinSet::new();
 
     // The HTTP side: the full web app, or just the operational endpoints.
-    let (router, addr, option) = if roles.web {
+    let (router, addr, option) = if roles.web && roles.streaming {
+        (full_router(state.clone()), cfg.listen, "server.listen")
+    } else if roles.web {
         (web_router(state.clone()), cfg.listen, "server.listen")
+    } else if roles.streaming {
+        (streaming_router(state.clone()), cfg.listen, "server.listen")
     } else {
         (
             ops_router(state.clone()),
@@ -138,6 +146,13 @@ pub async fn run(
     };
     let listener = bind(addr, option).await?;
     let bound = listener.local_addr().ok();
+    // Long-lived streaming connections end on shutdown, so the server can finish.
+    let streaming = state.streaming.clone();
+    let closing = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for(closing).await;
+        streaming.close_all();
+    });
     let stop = shutdown.clone();
     tasks.spawn(async move {
         axum::serve(

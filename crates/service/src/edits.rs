@@ -142,9 +142,9 @@ impl Services {
             }
         }
         let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        for account_id in recipients {
-            tx.insert_notification(&rookery_store::Notification {
+        let notifications: Vec<rookery_store::Notification> = recipients
+            .into_iter()
+            .map(|account_id| rookery_store::Notification {
                 id: self.ids.next_id(),
                 account_id,
                 from_account_id: status.account_id,
@@ -152,9 +152,30 @@ impl Services {
                 status_id: Some(status.id),
                 created_at: now,
             })
-            .await?;
+            .collect();
+        let mut tx = self.store.begin().await?;
+        for n in &notifications {
+            tx.insert_notification(n).await?;
         }
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        let mentioned: Vec<Id> = self
+            .store
+            .mentions(&[status.id])
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        let feed = self.feed_recipients(&status, &mentioned).await?;
+        if let Err(e) = self
+            .publish_status(&status, rookery_events::names::STATUS_UPDATE, &feed)
+            .await
+        {
+            tracing::warn!(status = %status.id, error = %e, "streaming status.update not published");
+        }
+        if let Err(e) = self.publish_notifications(notifications).await {
+            tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
+        }
+        Ok(())
     }
 
     /// `GET /api/v1/statuses/:id/history`: every version, oldest first (just the current one if

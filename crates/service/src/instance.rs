@@ -35,6 +35,8 @@ pub struct ReadyReport {
     pub schema: std::result::Result<(), String>,
     /// Only for processes that run queues.
     pub queues: Option<std::result::Result<(), String>>,
+    /// Only when events cross processes (Redis): whether the bus is connected.
+    pub event_bus: Option<std::result::Result<(), String>>,
 }
 
 impl ReadyReport {
@@ -43,6 +45,7 @@ impl ReadyReport {
         self.database.is_ok()
             && self.schema.is_ok()
             && self.queues.as_ref().is_none_or(|q| q.is_ok())
+            && self.event_bus.as_ref().is_none_or(|q| q.is_ok())
     }
 }
 
@@ -268,10 +271,21 @@ impl Services {
             None => None,
             Some(check) => Some(self.check_lag(check).await),
         };
+        let bus = self.events.status();
+        let event_bus = (bus.backend != "in-process").then(|| {
+            if bus.connected {
+                Ok(())
+            } else {
+                Err(bus
+                    .problem
+                    .unwrap_or_else(|| "the event bus is not connected".into()))
+            }
+        });
         ReadyReport {
             database,
             schema,
             queues,
+            event_bus,
         }
     }
 

@@ -41,17 +41,21 @@ impl Services {
         if !recipient.is_local() || self.thread_muted(job.account_id, job.status_id).await? {
             return Ok(());
         }
-        let mut tx = self.store.begin().await?;
-        tx.insert_notification(&Notification {
+        let notification = Notification {
             id: self.ids.next_id(),
             account_id: job.account_id,
             from_account_id: job.from_account_id,
             kind,
             status_id: job.status_id,
             created_at: self.clock.now(),
-        })
-        .await?;
-        Ok(tx.commit().await?)
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_notification(&notification).await?;
+        tx.commit().await?;
+        if let Err(e) = self.publish_notifications(vec![notification]).await {
+            tracing::warn!(error = %e, "streaming notification not published");
+        }
+        Ok(())
     }
 
     async fn rendered(&self, user: &LocalAccount, id: Id) -> Result<api::Status> {
@@ -203,9 +207,18 @@ impl Services {
         let status = self.visible_status(Some(&user.account), id).await?;
         let original = status.reblog_of_id.unwrap_or(status.id);
         if let Some(reblog) = self.store.reblog_by(user.account.id, original).await? {
+            let notice = match self.store.status(reblog).await? {
+                Some(r) => Some(self.removal_notice(&r).await?),
+                None => None,
+            };
             let mut tx = self.store.begin().await?;
             if tx.delete_status(reblog).await? {
                 tx.count_reblog(original, -1).await?;
+                if let Some(notice) = &notice {
+                    rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), notice)
+                        .await
+                        .map_err(enqueue_error)?;
+                }
             }
             tx.commit().await?;
         }

@@ -53,6 +53,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.follow_effects(&job).await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::streams::StatusRemoved, _ctx| {
+        let s = s.clone();
+        async move { s.status_removed(&job).await.map_err(retry) }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneExpiredTokens, _ctx| {
         let s = s.clone();
         async move {

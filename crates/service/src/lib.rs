@@ -19,10 +19,12 @@ mod render;
 mod settings;
 mod social;
 mod statuses;
+mod streams;
 mod webfinger;
 
 use std::sync::{Arc, Mutex};
 
+use rookery_events::{EventBus, InProcessBus};
 use rookery_model::Timestamp;
 use rookery_model::{Clock, IdGenerator, Random};
 use rookery_store::{InstanceStats, Store};
@@ -39,6 +41,7 @@ pub use random::SystemRandom;
 pub use rookery_store::{Interaction, Restriction};
 pub use settings::{Registrations, Settings, Urls};
 pub use statuses::{Fanout, NewStatus};
+pub use streams::StatusRemoved;
 pub use webfinger::{Resource, ResourceError};
 
 /// Results of use cases.
@@ -53,6 +56,8 @@ pub struct Services {
     pub ids: IdGenerator,
     pub settings: Arc<Settings>,
     pub urls: Arc<Urls>,
+    /// Where streaming events go (in-process unless the binary wires another bus).
+    pub events: Arc<dyn EventBus>,
     /// Instance counts, reused for a few seconds (every app asks for the instance often).
     stats_cache: Arc<Mutex<Option<(Timestamp, InstanceStats)>>>,
     /// The form-signing key, once read from the database.
@@ -85,8 +90,17 @@ impl Services {
             ids,
             settings: Arc::new(settings),
             urls,
+            events: Arc::new(InProcessBus::default()),
             stats_cache: Arc::new(Mutex::new(None)),
             secret: Arc::new(Mutex::new(None)),
         }
+    }
+}
+
+impl Services {
+    /// The same use cases publishing streaming events on `events`.
+    pub fn with_events(mut self, events: Arc<dyn EventBus>) -> Self {
+        self.events = events;
+        self
     }
 }

@@ -268,16 +268,20 @@ impl Services {
             tx.add_to_home_feeds(s.id, s.reblog_of_id, &[job.follower])
                 .await?;
         }
-        tx.insert_notification(&Notification {
+        let notification = Notification {
             id: self.ids.next_id(),
             account_id: job.target,
             from_account_id: job.follower,
             kind: NotificationKind::Follow,
             status_id: None,
             created_at: now,
-        })
-        .await?;
-        Ok(tx.commit().await?)
+        };
+        tx.insert_notification(&notification).await?;
+        tx.commit().await?;
+        if let Err(e) = self.publish_notifications(vec![notification]).await {
+            tracing::warn!(error = %e, "streaming notification not published");
+        }
+        Ok(())
     }
 
     /// `POST /api/v1/accounts/:id/block`: also ends follows both ways.
@@ -315,6 +319,7 @@ impl Services {
             }
         }
         tx.commit().await?;
+        self.publish_relationship_change(user.account.id, target.id);
         self.relationship(user, target.id).await
     }
 
@@ -347,6 +352,7 @@ impl Services {
         })
         .await?;
         tx.commit().await?;
+        self.publish_relationship_change(user.account.id, target.id);
         self.relationship(user, target.id).await
     }
 
@@ -365,6 +371,7 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.unrestrict(kind, user.account.id, target.id).await?;
         tx.commit().await?;
+        self.publish_relationship_change(user.account.id, target.id);
         self.relationship(user, target.id).await
     }
 
@@ -496,6 +503,16 @@ impl Services {
             .notifications(user.account.id, &kinds, from_account, page)
             .await?;
         list.retain(|n| !hidden.contains(&n.from_account_id.to_string()));
+        self.notification_entities(&user.account, list).await
+    }
+
+    /// Renders notifications of `recipient` (statuses as they see them), dropping those whose
+    /// sender or status is gone.
+    pub(crate) async fn notification_entities(
+        &self,
+        recipient: &Account,
+        list: Vec<Notification>,
+    ) -> Result<Vec<api::Notification>> {
         let mut account_ids: Vec<Id> = list.iter().map(|n| n.from_account_id).collect();
         account_ids.sort();
         account_ids.dedup();
@@ -508,7 +525,7 @@ impl Services {
             .collect();
         let status_ids: Vec<Id> = list.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.store.statuses(&status_ids).await?;
-        let rendered = self.status_entities(Some(&user.account), &statuses).await?;
+        let rendered = self.status_entities(Some(recipient), &statuses).await?;
         let by_id: HashMap<String, api::Status> =
             rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
         Ok(list

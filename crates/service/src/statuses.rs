@@ -1,6 +1,6 @@
 //! Posting, reading and deleting statuses; context; timelines; visibility rules.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rookery_api as api;
 use rookery_model::{Account, Id, Status, Visibility};
@@ -294,13 +294,9 @@ impl Services {
             .into_iter()
             .map(|(_, a)| a)
             .collect();
-        let mut recipients: HashSet<Id> = mentioned.iter().copied().collect();
-        if status.visibility != Visibility::Direct {
-            recipients.extend(self.store.local_follower_ids(status.account_id).await?);
-        }
-        recipients.remove(&status.account_id);
-        let recipients: Vec<Id> = recipients.into_iter().collect();
+        let recipients = self.feed_recipients(&status, &mentioned).await?;
         let now = self.clock.now();
+        let mut notifications = Vec::new();
         let mut tx = self.store.begin().await?;
         tx.add_to_home_feeds(status.id, status.reblog_of_id, &recipients)
             .await?;
@@ -310,15 +306,14 @@ impl Services {
                 if mentioned.contains(&follower) {
                     continue; // the mention says it already
                 }
-                tx.insert_notification(&rookery_store::Notification {
+                notifications.push(rookery_store::Notification {
                     id: self.ids.next_id(),
                     account_id: follower,
                     from_account_id: status.account_id,
                     kind: rookery_store::NotificationKind::Status,
                     status_id: Some(status.id),
                     created_at: now,
-                })
-                .await?;
+                });
             }
         }
         let conversation = status.conversation_id.unwrap_or(status.id);
@@ -337,17 +332,29 @@ impl Services {
             .iter()
             .filter(|a| **a != status.account_id && !muted_thread.contains(a))
         {
-            tx.insert_notification(&rookery_store::Notification {
+            notifications.push(rookery_store::Notification {
                 id: self.ids.next_id(),
                 account_id: *account_id,
                 from_account_id: status.account_id,
                 kind: rookery_store::NotificationKind::Mention,
                 status_id: Some(status.id),
                 created_at: now,
-            })
-            .await?;
+            });
+        }
+        for n in &notifications {
+            tx.insert_notification(n).await?;
         }
         tx.commit().await?;
+        // Committed: now tell connected clients. A failure here must not redo the fan-out.
+        if let Err(e) = self
+            .publish_status(&status, rookery_events::names::UPDATE, &recipients)
+            .await
+        {
+            tracing::warn!(status = %status.id, error = %e, "streaming update not published");
+        }
+        if let Err(e) = self.publish_notifications(notifications).await {
+            tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
+        }
         Ok(())
     }
 
@@ -552,8 +559,12 @@ impl Services {
             .pop()
             .ok_or(ServiceError::NotFound("status"))?;
         entity.text = Some(status.text.clone());
+        let notice = self.removal_notice(&status).await?;
         let mut tx = self.store.begin().await?;
         if tx.delete_status(id).await? {
+            rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &notice)
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
             tx.count_status(author.account.id, -1, None).await?;
             if let Some(parent) = status.in_reply_to_id {
                 tx.count_reply(parent, -1).await?;

@@ -14,9 +14,11 @@
 #![allow(clippy::expect_used, clippy::panic)] // test support: failing loudly is the point
 
 mod dir;
+mod redis;
 mod servers;
 
 pub use dir::TempDir;
+pub use redis::{RedisMode, RedisServer, TestCerts};
 pub use servers::{PgBouncer, PgCluster, PgServer, pgbouncer, postgres};
 
 /// The engines a storage test runs on.

@@ -95,7 +95,7 @@ const PG_PACKAGE_HINT: &str = "PostgreSQL server binaries (initdb, pg_ctl, psql)
     on PATH or in /usr/lib/postgresql/*/bin: install the Debian package `postgresql` \
     (apt-get install postgresql), or set TEST_DATABASE_URL to a PostgreSQL superuser URL";
 
-fn on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|d| d.join(name))
@@ -169,14 +169,14 @@ fn hand_to_service_user(dir: &Path) -> Result<(), String> {
     }
 }
 
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind a port: {e}"))?;
     l.local_addr()
         .map(|a| a.port())
         .map_err(|e| format!("cannot read the bound port: {e}"))
 }
 
-fn wait_for_port(port: u16, what: &str, log: &Path) -> Result<(), String> {
+pub(crate) fn wait_for_port(port: u16, what: &str, log: &Path) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -192,7 +192,7 @@ fn wait_for_port(port: u16, what: &str, log: &Path) -> Result<(), String> {
 
 /// Starts a process that waits for this test process to end, then runs `cleanup` (a shell
 /// script). It survives us by design: that is how servers die with a killed test run.
-fn watchdog(cleanup: &str) -> Result<(), String> {
+pub(crate) fn watchdog(cleanup: &str) -> Result<(), String> {
     let script = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {cleanup}",
         pid = std::process::id()

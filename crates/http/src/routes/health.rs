@@ -27,6 +27,9 @@ pub(crate) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     if let Some(q) = &report.queues {
         checks["queues"] = check(q);
     }
+    if let Some(b) = &report.event_bus {
+        checks["event_bus"] = check(b);
+    }
     let body = json!({
         "status": if report.is_ready() { "ready" } else { "unavailable" },
         "checks": checks,
@@ -43,6 +46,7 @@ pub(crate) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let pool = state.services.store.pool_stats();
     state.metrics.set_pool(pool.in_use, pool.idle);
+    state.metrics.set_bus(&state.services.events.status());
     (
         [(
             header::CONTENT_TYPE,

@@ -11,7 +11,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub services: Services,
     pub db: TestDb,
-    _stop: oneshot::Sender<()>,
+    /// Dropping it (or sending) shuts the web server down.
+    pub stop: Option<oneshot::Sender<()>>,
     _worker_stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -75,7 +76,7 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
             .unwrap(),
         services,
         db,
-        _stop: stop,
+        stop: Some(stop),
         _worker_stop: worker_stop,
     }
 }

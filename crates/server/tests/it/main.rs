@@ -13,3 +13,5 @@ mod registration;
 mod roles;
 mod social;
 mod statuses;
+mod streaming;
+mod streaming_bus;

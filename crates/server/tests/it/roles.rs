@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::cli::{get, rookery, run};
 
-struct Proc(Child);
+pub struct Proc(pub Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -29,7 +29,7 @@ impl Proc {
 }
 
 /// Starts a role; returns the process and the address from its banner ("… on ADDR)").
-fn start(cmd: &mut Command) -> (Proc, String) {
+pub fn start(cmd: &mut Command) -> (Proc, String) {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -73,7 +73,7 @@ fn try_wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Dura
     None
 }
 
-fn with_db(cmd: &mut Command, db: &TestDb) {
+pub fn with_db(cmd: &mut Command, db: &TestDb) {
     cmd.env("ROOKERY_DATABASE__URL", &db.url)
         .env("ROOKERY_DATABASE__AUTO_MIGRATE", "true")
         .env("ROOKERY_DATABASE__PGBOUNCER", db.pgbouncer.to_string());
@@ -83,15 +83,44 @@ fn with_db(cmd: &mut Command, db: &TestDb) {
 }
 
 #[test]
-fn streaming_role_refuses_clearly() {
+fn streaming_role_names_redis_problems_in_one_line() {
     let dir = TempDir::new("rookery-roles").unwrap();
-    let (code, _, err) = run(rookery(&dir).arg("streaming"));
-    assert_eq!(code, 2);
-    assert!(
-        err.starts_with("error: the streaming role is not available"),
-        "{err}"
-    );
-    assert_eq!(err.trim().lines().count(), 1);
+    for (env, expect) in [
+        (
+            vec![("ROOKERY_REDIS__URL", "redis://127.0.0.1:1")],
+            "error: redis.url: cannot use redis://127.0.0.1:1",
+        ),
+        (
+            vec![("ROOKERY_REDIS__URL", "http://127.0.0.1:6379")],
+            "error: redis.url:",
+        ),
+        (
+            vec![
+                ("ROOKERY_REDIS__URL", "rediss://127.0.0.1:6379"),
+                ("ROOKERY_REDIS__CA_FILE", "/nowhere/ca.pem"),
+            ],
+            "error: redis.url:",
+        ),
+        (
+            vec![("ROOKERY_REDIS__CA_FILE", "/nowhere/ca.pem")],
+            "error: redis.url: certificates are set but no URL",
+        ),
+        (
+            vec![("ROOKERY_STREAMING__BUFFER", "0")],
+            "error: streaming.buffer:",
+        ),
+    ] {
+        let mut cmd = rookery(&dir);
+        cmd.arg("streaming");
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let (code, _, err) = run(&mut cmd);
+        assert_eq!(code, 2, "{env:?}: {err}");
+        assert!(err.starts_with(expect), "{env:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"));
+    }
 }
 
 #[test]
