@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const { createOAuthAPIClient, createRestAPIClient } = await import(
+const { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } = await import(
   pathToFileURL(join(process.argv[3], "masto", "dist", "index.js")).href
 );
 
@@ -36,10 +36,10 @@ const login = async (user) => {
     password: "a good password",
     scope: scopes,
   });
-  return createRestAPIClient({ url: base, accessToken: token.accessToken });
+  return [createRestAPIClient({ url: base, accessToken: token.accessToken }), token.accessToken];
 };
-const alice = await login("alice");
-const bob = await login("bob");
+const [alice, aliceToken] = await login("alice");
+const [bob] = await login("bob");
 assert.equal((await alice.v1.accounts.verifyCredentials()).username, "alice");
 step("apps.create (JSON), token.create (multipart), verifyCredentials");
 
@@ -101,4 +101,63 @@ const updated = await alice.v1.accounts.updateCredentials({
 assert.equal(updated.displayName, "Alice from masto");
 assert.equal(updated.fields[0].name, "Site");
 step("updateCredentials (JSON)");
+// masto's WebSocket client uses Promise.withResolvers (Node.js 22+); supply it on Node.js 20.
+Promise.withResolvers ??= function () {
+  let resolve, reject;
+  const promise = new Promise((a, b) => {
+    resolve = a;
+    reject = b;
+  });
+  return { promise, resolve, reject };
+};
+
+// Streaming over WebSocket (the token travels as the subprotocol): alice's user stream hears a
+// mention, its notification and the deletion.
+const { default: WebSocket } = await import(
+  pathToFileURL(join(process.argv[3], "ws", "wrapper.mjs")).href
+);
+// Node.js 20 has no global WebSocket, which masto also reads (readyState constants).
+globalThis.WebSocket ??= WebSocket;
+const streaming = createStreamingAPIClient({
+  streamingApiUrl: instance.configuration.urls.streaming,
+  accessToken: aliceToken,
+  implementation: WebSocket,
+  retry: false,
+});
+const sub = streaming.user.subscribe();
+const events = [];
+const reading = (async () => {
+  for await (const e of sub) {
+    events.push(e);
+  }
+})();
+const waitFor = async (what, pred) => {
+  const until = Date.now() + 10000;
+  for (;;) {
+    const found = events.find(pred);
+    if (found) return found;
+    assert.ok(Date.now() < until, `${what}: ${JSON.stringify(events.map((e) => e.event))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+// The subscription is sent once the socket opens: post until the stream hears one.
+let live;
+for (let i = 0; ; i++) {
+  live = await bob.v1.statuses.create({ status: `@alice streaming ${i}` });
+  const until = Date.now() + 1000;
+  while (Date.now() < until && !events.some((e) => e.event === "update" && e.payload.id === live.id)) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (events.some((e) => e.event === "update" && e.payload.id === live.id)) break;
+  assert.ok(i < 10, "no update on the WebSocket");
+}
+const note = await waitFor("notification", (e) => e.event === "notification" && e.payload.status?.id === live.id);
+assert.equal(note.payload.type, "mention");
+assert.deepEqual(note.stream, ["user"]);
+await bob.v1.statuses.$select(live.id).remove();
+await waitFor("delete", (e) => e.event === "delete" && e.payload === live.id);
+sub.unsubscribe();
+streaming.close();
+await Promise.race([reading, new Promise((r) => setTimeout(r, 1000))]);
+step("WebSocket streaming: update, notification, delete");
 console.log("masto flow passed");

@@ -155,7 +155,58 @@ except Exception as e:  # MastodonNotFoundError
     assert "404" in str(e) or "not found" in str(e).lower(), e
 step("status_delete")
 
-# 10. Unfollow; revoke.
+# 10. Streaming (server-sent events): bob's user stream hears a mention, its notification,
+# an edit and the deletion.
+from mastodon import StreamListener
+
+
+class Collect(StreamListener):
+    def __init__(self):
+        self.events = []
+
+    def on_update(self, status):
+        self.events.append(("update", status))
+
+    def on_notification(self, notification):
+        self.events.append(("notification", notification))
+
+    def on_status_update(self, status):
+        self.events.append(("status.update", status))
+
+    def on_delete(self, status_id):
+        self.events.append(("delete", str(status_id)))
+
+
+def wait_event(listener, kind, match, what):
+    deadline = time.time() + 10
+    while True:
+        for k, v in listener.events:
+            if k == kind and match(v):
+                return v
+        assert time.time() < deadline, (what, listener.events)
+        time.sleep(0.05)
+
+
+assert bob.stream_healthy()
+listener = Collect()
+handle = bob.stream_user(listener, run_async=True, reconnect_async=False)
+deadline = time.time() + 10
+while not handle.is_receiving():
+    assert time.time() < deadline, "stream did not start"
+    time.sleep(0.05)
+live = alice.status_post("streaming to @bob")
+wait_event(listener, "update", lambda s: s["id"] == live["id"], "update")
+note = wait_event(listener, "notification", lambda n: n["status"]["id"] == live["id"], "notification")
+assert note["type"] == "mention" and note["account"]["username"] == "alice", note
+alice.status_update(live["id"], "streaming to @bob, edited")
+edited = wait_event(listener, "status.update", lambda s: s["id"] == live["id"], "status.update")
+assert "edited" in edited["content"], edited
+alice.status_delete(live["id"])
+wait_event(listener, "delete", lambda i: i == str(live["id"]), "delete")
+handle.close()
+step("stream_user: update, notification, status.update, delete")
+
+# 11. Unfollow; revoke.
 assert not bob.account_unfollow(alice_account["id"])["following"]
 bob.revoke_access_token(allow_http=True)
 try:
