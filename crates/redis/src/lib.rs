@@ -75,6 +75,10 @@ impl RedisBus {
             _ => drop(probe),
         }
         let stats = Arc::new(Stats::default());
+        // Redis just answered: count as connected until a task finds otherwise, so /ready
+        // does not flap while the tasks open their connections.
+        stats.publisher_up.store(true, Ordering::Relaxed);
+        stats.subscriber_up.store(true, Ordering::Relaxed);
         let (interest_tx, interest_rx) = mpsc::unbounded_channel();
         let hub = Hub::new(options.buffer, Some(interest_tx));
         let (queue, queue_rx) = mpsc::channel(PUBLISH_QUEUE);
@@ -150,6 +154,7 @@ async fn connect_forever(
     target: &Target,
     stats: &Stats,
     role: &str,
+    up: &AtomicBool,
     mut gone: impl FnMut() -> bool,
 ) -> Option<Conn> {
     let mut attempt = 0;
@@ -165,6 +170,7 @@ async fn connect_forever(
                     tracing::warn!(role, "{msg}; retrying");
                 }
                 stats.set_problem(Some(msg));
+                up.store(false, Ordering::Relaxed);
             }
         }
         tokio::time::sleep(backoff(attempt)).await;
@@ -177,7 +183,10 @@ async fn publisher(target: Target, mut queue: mpsc::Receiver<(String, String)>, 
     let mut carry: Vec<(String, String)> = Vec::new();
     loop {
         let Some(mut conn) =
-            connect_forever(&target, &stats, "publisher", || queue.is_closed()).await
+            connect_forever(&target, &stats, "publisher", &stats.publisher_up, || {
+                queue.is_closed()
+            })
+            .await
         else {
             return;
         };
@@ -268,7 +277,11 @@ async fn subscriber(
     // The hub lives as long as the bus; when only this task holds it, the bus is gone.
     let alone = |hub: &Arc<Hub>| Arc::strong_count(hub) <= 1;
     loop {
-        let Some(mut conn) = connect_forever(&target, &stats, "subscriber", || alone(&hub)).await
+        let Some(mut conn) =
+            connect_forever(&target, &stats, "subscriber", &stats.subscriber_up, || {
+                alone(&hub)
+            })
+            .await
         else {
             return;
         };

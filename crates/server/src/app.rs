@@ -172,13 +172,7 @@ impl App {
             shutdown.await;
             streaming.close_all();
         };
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        crate::serve::serve(self.listener, self.router, shutdown).await
     }
 }
 

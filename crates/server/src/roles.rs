@@ -155,13 +155,9 @@ pub async fn run(
     });
     let stop = shutdown.clone();
     tasks.spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(wait_for(stop))
-        .await
-        .map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
+        crate::serve::serve(listener, router, wait_for(stop))
+            .await
+            .map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
     });
 
     if let Some(queues) = roles.worker {

@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::mpsc;
+
 use tokio::sync::watch;
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Interval, MissedTickBehavior};
 
 use super::conn::{Connection, Next};
 use super::spec::{Spec, StreamError};
@@ -73,17 +73,25 @@ async fn open(state: AppState, parts: Parts, name: &str) -> Response {
         .map(|u| u.account.id);
     let mut conn = Connection::new(state, "sse", account, slot);
     conn.subscribe(spec);
-    let (tx, rx) = mpsc::channel::<Bytes>(streaming.limits.buffer);
-    tokio::spawn(drive(
-        conn,
-        tx,
-        streaming.limits.heartbeat,
-        streaming.closing(),
+    let mut heartbeat = tokio::time::interval(streaming.limits.heartbeat);
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    heartbeat.reset();
+    // The body pulls events itself: hyper polls it only when the socket can take more, so a
+    // client that stops reading stops pulling, falls behind its channel buffers and is cut
+    // off when it next reads. No task or queue per connection (idle streams stay small).
+    let body = Body::from_stream(futures_util::stream::unfold(
+        Some(Sse {
+            conn,
+            heartbeat,
+            closing: streaming.closing(),
+            started: false,
+        }),
+        |state| async move {
+            let mut s = state?;
+            let chunk = s.next_chunk().await?;
+            Some((Ok::<Bytes, Infallible>(chunk), Some(s)))
+        },
     ));
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        let chunk = rx.recv().await?;
-        Some((Ok::<Bytes, Infallible>(chunk), rx))
-    }));
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -98,53 +106,43 @@ async fn open(state: AppState, parts: Parts, name: &str) -> Response {
     resp
 }
 
-/// Feeds one client's queue from its subscriptions until the client leaves, falls too far
-/// behind (its queue is full), or the process shuts down.
-async fn drive(
-    mut conn: Connection,
-    tx: mpsc::Sender<Bytes>,
-    heartbeat: std::time::Duration,
-    mut closing: watch::Receiver<bool>,
-) {
-    let mut heartbeat = tokio::time::interval(heartbeat);
-    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    heartbeat.reset();
-    if tx.try_send(Bytes::from_static(b":)\n\n")).is_err() {
-        return;
-    }
-    loop {
-        if *closing.borrow() {
-            conn.disconnected("shutdown");
-            return;
+struct Sse {
+    conn: Connection,
+    heartbeat: Interval,
+    closing: watch::Receiver<bool>,
+    started: bool,
+}
+
+impl Sse {
+    /// The next bytes to send; `None` ends the response.
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        if !self.started {
+            self.started = true;
+            return Some(Bytes::from_static(b":)\n\n"));
         }
-        tokio::select! {
-            _ = tx.closed() => return,
-            _ = closing.changed() => continue,
-            _ = heartbeat.tick() => match tx.try_send(Bytes::from_static(b":thump\n\n")) {
-                Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => {}
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
-            },
-            next = conn.next() => match next {
-                Next::Event { event, .. } => {
-                    let chunk = Bytes::from(format_event(&event.event, event.payload.as_deref()));
-                    match tx.try_send(chunk) {
-                        Ok(()) => conn.delivered(),
-                        Err(mpsc::error::TrySendError::Full(_)) => {
-                            conn.overflowed();
-                            return;
-                        }
-                        Err(mpsc::error::TrySendError::Closed(_)) => return,
+        loop {
+            if *self.closing.borrow() {
+                self.conn.disconnected("shutdown");
+                return None;
+            }
+            tokio::select! {
+                _ = self.closing.changed() => continue,
+                _ = self.heartbeat.tick() => return Some(Bytes::from_static(b":thump\n\n")),
+                next = self.conn.next() => return match next {
+                    Next::Event { event, .. } => {
+                        self.conn.delivered();
+                        Some(Bytes::from(format_event(&event.event, event.payload.as_deref())))
                     }
-                }
-                Next::Overflow => {
-                    conn.disconnected("overflow");
-                    return;
-                }
-                Next::Closed => {
-                    conn.disconnected("bus_closed");
-                    return;
-                }
-            },
+                    Next::Overflow => {
+                        self.conn.disconnected("overflow");
+                        None
+                    }
+                    Next::Closed => {
+                        self.conn.disconnected("bus_closed");
+                        None
+                    }
+                },
+            }
         }
     }
 }

@@ -57,9 +57,13 @@ pub(crate) async fn upgrade(state: AppState, parts: Parts, upgrade: WebSocketUpg
         None => None,
     };
     let limits = streaming.limits;
+    // Small buffers: idle connections are the common case (the library's defaults reserve
+    // 128 kB per connection for reading).
     let mut upgrade = upgrade
         .max_message_size(limits.max_message_bytes)
-        .max_frame_size(limits.max_message_bytes);
+        .max_frame_size(limits.max_message_bytes)
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
     // A client that sent its token as the subprotocol expects it echoed back.
     if let Some(p) = protocol_token(&parts.headers) {
         upgrade = upgrade.protocols([p]);

@@ -241,6 +241,10 @@ fn config_example_is_complete_and_accepted() {
         "pgbouncer",
         "[instance]",
         "registrations",
+        "[redis]",
+        "ca_file",
+        "[streaming]",
+        "connections_per_token",
         "[log]",
     ] {
         assert!(example.contains(option), "{option}");

@@ -295,7 +295,37 @@ async fn websocket_multiplexes_streams(backend: Backend) {
     assert_eq!(e["stream"], serde_json::json!(["user"]));
 }
 
+async fn direct_stream_gets_conversations(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let mut direct = Sse::open(&app.base, "/api/v1/streaming/direct", Some(&alice)).await;
+    let mut public = Sse::open(&app.base, "/api/v1/streaming/public", None).await;
+    let secret = post(
+        &app,
+        &bob,
+        &[("status", "@alice just us"), ("visibility", "direct")],
+    )
+    .await;
+    let c: Value = serde_json::from_str(&direct.expect("conversation").await).unwrap();
+    assert_eq!(c["last_status"]["id"], secret["id"]);
+    assert_eq!(c["last_status"]["visibility"], "direct");
+    assert_eq!(c["unread"], true);
+    let others: Vec<&str> = c["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(others, ["bob"]);
+    // Direct posts never reach public streams: the next public event is a public post.
+    let open = post(&app, &bob, &[("status", "for all")]).await;
+    let v: Value = serde_json::from_str(&public.expect("update").await).unwrap();
+    assert_eq!(v["id"], open["id"]);
+}
+
 on_every_backend!(
+    direct_stream_gets_conversations,
     user_stream_gets_updates_notifications_edits_and_deletes,
     mutes_and_blocks_filter_public_streams_until_lifted,
     websocket_multiplexes_streams,
@@ -303,9 +333,13 @@ on_every_backend!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_clear_errors() {
+    // A client that goes away is noticed at the next write: heartbeats every second here.
     let app = spawn_with(
         Backend::Sqlite,
-        &[("ROOKERY_STREAMING__CONNECTIONS_PER_TOKEN", "2")],
+        &[
+            ("ROOKERY_STREAMING__CONNECTIONS_PER_TOKEN", "2"),
+            ("ROOKERY_STREAMING__HEARTBEAT_SECS", "1"),
+        ],
     )
     .await;
     let alice = app.token("alice").await;
@@ -540,4 +574,27 @@ async fn shutdown_closes_streams_cleanly() {
     }
     assert_eq!(code, Some(1001));
     assert_eq!(sse.next().await, None, "the event stream ends");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_streams_get_heartbeats() {
+    let app = spawn_with(
+        Backend::Sqlite,
+        &[("ROOKERY_STREAMING__HEARTBEAT_SECS", "1")],
+    )
+    .await;
+    let mut r = reqwest::get(app.url("/api/v1/streaming/public"))
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let mut text = String::new();
+    while !text.contains(":thump\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), r.chunk())
+            .await
+            .expect("no heartbeat")
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.starts_with(":)\n\n"), "{text:?}");
 }
