@@ -177,6 +177,8 @@ struct Shared {
     id: String,
     metrics: Arc<JobMetrics>,
     limits: Arc<Limits>,
+    /// Rung when a transaction in this process commits jobs on the queue.
+    arrived: Arc<BTreeMap<Queue, Arc<tokio::sync::Notify>>>,
 }
 
 /// Runs jobs from a set of queues.
@@ -215,6 +217,20 @@ impl Worker {
             random.next_u64() as u32
         );
         let (done_tx, done) = tokio::sync::mpsc::unbounded_channel();
+        let arrived: Arc<BTreeMap<Queue, Arc<tokio::sync::Notify>>> = Arc::new(
+            Queue::ALL
+                .into_iter()
+                .map(|q| (q, Arc::new(tokio::sync::Notify::new())))
+                .collect(),
+        );
+        // Jobs enqueued by this process start at once; other processes' jobs are found by
+        // polling.
+        let ring = arrived.clone();
+        store.on_jobs_committed(Arc::new(move |queue: &str| {
+            if let Some(n) = Queue::parse(queue).and_then(|q| ring.get(&q)) {
+                n.notify_one();
+            }
+        }));
         Worker {
             done,
             shared: Arc::new(Shared {
@@ -227,6 +243,7 @@ impl Worker {
                 metrics,
                 limits: Arc::new(Limits::with_base(queues)),
                 opts,
+                arrived,
             }),
         }
     }
@@ -292,6 +309,14 @@ async fn wait_or_stop(d: Duration, shutdown: &mut watch::Receiver<bool>) -> bool
     }
 }
 
+/// Resolves when this process commits jobs on `queue` (never, if it is not known).
+async fn arrived(shared: &Shared, queue: Queue) {
+    match shared.arrived.get(&queue) {
+        Some(n) => n.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn queue_loop(shared: Arc<Shared>, queue: Queue, mut shutdown: watch::Receiver<bool>) {
     let mut running: JoinSet<()> = JoinSet::new();
     let mut error_backoff = Duration::from_millis(100);
@@ -337,6 +362,7 @@ async fn queue_loop(shared: Arc<Shared>, queue: Queue, mut shutdown: watch::Rece
                 tokio::select! {
                     () = tokio::time::sleep(shared.opts.poll_interval) => {},
                     () = changed => {},
+                    () = arrived(&shared, queue) => {},
                     _ = shutdown.changed() => {},
                 }
             }

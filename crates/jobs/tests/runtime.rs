@@ -76,7 +76,56 @@ on_every_backend!(
     concurrency_changes_while_running,
     the_scheduler_survives_its_leader,
     a_killed_worker_loses_nothing,
+    jobs_committed_in_this_process_start_without_waiting_for_a_poll,
 );
+
+async fn jobs_committed_in_this_process_start_without_waiting_for_a_poll(backend: Backend) {
+    let h = Harness::new(backend).await;
+    let (tx_done, mut done) = tokio::sync::mpsc::unbounded_channel();
+    let mut registry = Registry::new();
+    registry.register(move |job: Count, _ctx| {
+        let tx_done = tx_done.clone();
+        async move {
+            let _ = tx_done.send(job.n);
+            Ok(())
+        }
+    });
+    // A poll interval far longer than the test may take: only the wake-up can start the jobs.
+    let opts = rookery_jobs::WorkerOptions {
+        poll_interval: Duration::from_secs(60),
+        ..kit::fast_options()
+    };
+    let running = h.start_worker_with(registry, BTreeMap::from([(Queue::Default, 2)]), opts);
+    // Let the worker find the queue empty and go to sleep.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for n in 0..3 {
+        let started = std::time::Instant::now();
+        let mut tx = h.store.begin().await.unwrap();
+        rookery_jobs::enqueue(tx.as_mut(), &h.ids, h.now(), &Count { n })
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(10), done.recv())
+            .await
+            .expect("the job did not start without a poll")
+            .unwrap();
+        assert_eq!(got, n);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A rolled-back enqueue wakes nobody and runs nothing.
+    let mut tx = h.store.begin().await.unwrap();
+    rookery_jobs::enqueue(tx.as_mut(), &h.ids, h.now(), &Count { n: 99 })
+        .await
+        .unwrap();
+    drop(tx);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), done.recv())
+            .await
+            .is_err()
+    );
+    running.stop().await;
+}
 
 async fn enqueued_jobs_run_once_and_disappear(backend: Backend) {
     let h = Harness::new(backend).await;

@@ -92,9 +92,9 @@ macro_rules! write {
     ($pools:expr, |$c:ident| $body:expr) => {{
         let mut tx = match $pools {
             $crate::db::Pools::Sqlite { writer, .. } => {
-                $crate::SqlTx::Sqlite(writer.begin().await.map_err($crate::db::map_err)?)
+                $crate::SqlTx::sqlite(writer.begin().await.map_err($crate::db::map_err)?)
             }
-            $crate::db::Pools::Postgres { pool, persistent } => $crate::SqlTx::Pg(
+            $crate::db::Pools::Postgres { pool, persistent } => $crate::SqlTx::pg(
                 pool.begin().await.map_err($crate::db::map_err)?,
                 *persistent,
             ),

@@ -162,6 +162,7 @@ fn pg_options(url: &str) -> Result<PgConnectOptions> {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pools: Pools,
+    hooks: transaction::Hooks,
 }
 
 impl SqlStore {
@@ -208,7 +209,10 @@ impl SqlStore {
             }
             None => return Err(unsupported(&opts.url)),
         };
-        Ok(SqlStore { pools })
+        Ok(SqlStore {
+            pools,
+            hooks: Default::default(),
+        })
     }
 
     /// Applies every missing migration, returning the versions applied. PostgreSQL uses
@@ -251,6 +255,10 @@ impl SqlStore {
 
 #[async_trait]
 impl Store for SqlStore {
+    fn on_jobs_committed(&self, hook: std::sync::Arc<dyn Fn(&str) + Send + Sync>) {
+        self.hooks.add(hook);
+    }
+
     fn engine(&self) -> Engine {
         match self.pools {
             Pools::Sqlite { .. } => Engine::Sqlite,
@@ -295,12 +303,12 @@ impl Store for SqlStore {
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let tx = match &self.pools {
-            Pools::Sqlite { writer, .. } => SqlTx::Sqlite(writer.begin().await.map_err(map_err)?),
+            Pools::Sqlite { writer, .. } => SqlTx::sqlite(writer.begin().await.map_err(map_err)?),
             Pools::Postgres { pool, persistent } => {
-                SqlTx::Pg(pool.begin().await.map_err(map_err)?, *persistent)
+                SqlTx::pg(pool.begin().await.map_err(map_err)?, *persistent)
             }
         };
-        Ok(Box::new(tx))
+        Ok(Box::new(tx.with_hooks(self.hooks.clone())))
     }
 
     async fn account(&self, id: Id) -> Result<Option<Account>> {

@@ -12,28 +12,99 @@ use rookery_store::{
 use crate::db::{Conn, map_err};
 use crate::{accounts, interactions, jobs, oauth, restrictions, settings, social, statuses};
 
-/// A unit of work on either engine.
-pub(crate) enum SqlTx {
+/// Called with a queue's name after a transaction that enqueued jobs on it committed.
+pub type JobsCommitted = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The callbacks registered with a store (workers in this process waiting for jobs).
+#[derive(Clone, Default)]
+pub(crate) struct Hooks(std::sync::Arc<std::sync::RwLock<Vec<JobsCommitted>>>);
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hooks")
+    }
+}
+
+impl Hooks {
+    pub(crate) fn add(&self, hook: JobsCommitted) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(hook);
+    }
+
+    fn call(&self, queue: &str) {
+        let hooks = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for hook in hooks.iter() {
+            hook(queue);
+        }
+    }
+}
+
+enum Inner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Pg(sqlx::Transaction<'static, sqlx::Postgres>, bool),
 }
 
+/// A unit of work on either engine.
+pub(crate) struct SqlTx {
+    inner: Inner,
+    /// Set for transactions handed out by `Store::begin`: who to tell about new jobs.
+    hooks: Option<Hooks>,
+    /// Queues this transaction enqueued jobs on.
+    queues: Vec<String>,
+}
+
 impl SqlTx {
-    pub(crate) fn conn(&mut self) -> Conn<'_> {
-        match self {
-            SqlTx::Sqlite(tx) => Conn::Sqlite(tx),
-            SqlTx::Pg(tx, persistent) => Conn::Pg(tx, *persistent),
+    pub(crate) fn sqlite(tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Self {
+        SqlTx {
+            inner: Inner::Sqlite(tx),
+            hooks: None,
+            queues: Vec::new(),
         }
     }
 
-    /// Commits (`true`) or rolls back.
-    pub(crate) async fn finish(self, commit: bool) -> Result<()> {
-        match (self, commit) {
-            (SqlTx::Sqlite(tx), true) => tx.commit().await.map_err(map_err),
-            (SqlTx::Sqlite(tx), false) => tx.rollback().await.map_err(map_err),
-            (SqlTx::Pg(tx, _), true) => tx.commit().await.map_err(map_err),
-            (SqlTx::Pg(tx, _), false) => tx.rollback().await.map_err(map_err),
+    pub(crate) fn pg(tx: sqlx::Transaction<'static, sqlx::Postgres>, persistent: bool) -> Self {
+        SqlTx {
+            inner: Inner::Pg(tx, persistent),
+            hooks: None,
+            queues: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = Some(hooks);
+        self
+    }
+
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            Inner::Sqlite(tx) => Conn::Sqlite(tx),
+            Inner::Pg(tx, persistent) => Conn::Pg(tx, *persistent),
+        }
+    }
+
+    /// Commits (`true`) or rolls back. After a commit that enqueued jobs, wakes this process's
+    /// workers for those queues (others find the jobs when they next poll).
+    pub(crate) async fn finish(self, commit: bool) -> Result<()> {
+        match (self.inner, commit) {
+            (Inner::Sqlite(tx), true) => tx.commit().await.map_err(map_err)?,
+            (Inner::Sqlite(tx), false) => tx.rollback().await.map_err(map_err)?,
+            (Inner::Pg(tx, _), true) => tx.commit().await.map_err(map_err)?,
+            (Inner::Pg(tx, _), false) => tx.rollback().await.map_err(map_err)?,
+        }
+        if commit
+            && !self.queues.is_empty()
+            && let Some(hooks) = &self.hooks
+        {
+            for q in &self.queues {
+                hooks.call(q);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -259,7 +330,11 @@ impl Transaction for SqlTx {
     }
 
     async fn enqueue(&mut self, job: &NewJob) -> Result<bool> {
-        jobs::enqueue(self.conn(), job).await
+        let added = jobs::enqueue(self.conn(), job).await?;
+        if added && !self.queues.contains(&job.queue) {
+            self.queues.push(job.queue.clone());
+        }
+        Ok(added)
     }
 
     async fn claim_period(&mut self, name: &str, period: i64, now: Timestamp) -> Result<bool> {

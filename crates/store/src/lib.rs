@@ -103,6 +103,13 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// Connection-pool occupancy.
     fn pool_stats(&self) -> PoolStats;
 
+    /// Registers `hook`, called with a queue's name after a transaction from [`Store::begin`]
+    /// that enqueued jobs on that queue has committed (so workers in this process can start
+    /// at once instead of at their next poll). Stores without the notion ignore it.
+    fn on_jobs_committed(&self, hook: std::sync::Arc<dyn Fn(&str) + Send + Sync>) {
+        let _ = hook;
+    }
+
     /// A round trip to the database.
     async fn ping(&self) -> Result<()>;
 

@@ -308,7 +308,7 @@ impl PgCluster {
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         };
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 {fast} -c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 {fast} -c max_connections=500",
             self.port,
             self.dir.display()
         );

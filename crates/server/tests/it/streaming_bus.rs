@@ -26,7 +26,9 @@ fn command(dir: &TempDir, db: &TestDb, redis: &RedisServer) -> std::process::Com
     cmd.env("ROOKERY_REDIS__URL", redis.url())
         .env("ROOKERY_SERVER__DOMAIN", "rookery.test")
         .env("ROOKERY_RATE_LIMITS__ENABLED", "false")
-        .env("ROOKERY_WORKER__POLL_INTERVAL_MS", "20");
+        .env("ROOKERY_WORKER__POLL_INTERVAL_MS", "20")
+        // Five processes per test, tests in parallel: keep within the test cluster's limit.
+        .env("ROOKERY_DATABASE__MAX_CONNECTIONS", "4");
     if let Some(c) = &redis.certs {
         cmd.env("ROOKERY_REDIS__CA_FILE", &c.ca);
     }
@@ -60,7 +62,8 @@ fn boot(db: &TestDb, redis: &RedisServer) -> Cluster {
             "--password-stdin",
         ])
         .stdin(Stdio::piped())
-        .stdout(Stdio::null());
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         use std::io::Write;
         child
@@ -69,7 +72,12 @@ fn boot(db: &TestDb, redis: &RedisServer) -> Cluster {
             .unwrap()
             .write_all(b"a good password\n")
             .unwrap();
-        assert!(child.wait().unwrap().success());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "admin accounts create: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Cluster {
         _procs: procs,
