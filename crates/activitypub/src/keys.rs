@@ -49,6 +49,21 @@ impl KeyPair {
         Ok(encode_pem("PRIVATE KEY", der.as_ref()))
     }
 
+    /// An RSASSA-PKCS1-v1_5 SHA-256 signature of `message` (HTTP signatures).
+    pub fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let mut out = vec![0u8; self.inner.public_modulus_len()];
+        self.inner
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &rng,
+                message,
+                &mut out,
+            )
+            .map_err(|_| KeyError::Invalid)?;
+        Ok(out)
+    }
+
     /// The public key as SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), the form
     /// `publicKeyPem` carries in ActivityPub.
     pub fn public_key_pem(&self) -> String {
@@ -63,6 +78,56 @@ impl KeyPair {
 pub fn parse_public_key_pem(pem: &str) -> Result<PublicEncryptingKey, KeyError> {
     let der = decode_pem(pem, "PUBLIC KEY")?;
     PublicEncryptingKey::from_der(&der).map_err(|_| KeyError::Invalid)
+}
+
+/// The DER of an SPKI public key PEM.
+pub fn public_key_der(pem: &str) -> Result<Vec<u8>, KeyError> {
+    decode_pem(pem, "PUBLIC KEY")
+}
+
+/// One DER element at the start of `der`: (tag, contents, rest).
+fn der_element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &rest[..len], &rest[len..]))
+}
+
+/// The PKCS#1 `RSAPublicKey` inside an SPKI `SubjectPublicKeyInfo` (checking it is RSA).
+pub fn rsa_public_key_from_spki(spki: &[u8]) -> Option<Vec<u8>> {
+    /// rsaEncryption, 1.2.840.113549.1.1.1
+    const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    let (0x30, body, _) = der_element(spki)? else {
+        return None;
+    };
+    let (0x30, alg, rest) = der_element(body)? else {
+        return None;
+    };
+    let (0x06, oid, _) = der_element(alg)? else {
+        return None;
+    };
+    if oid != RSA_OID {
+        return None;
+    }
+    let (0x03, bits, _) = der_element(rest)? else {
+        return None;
+    };
+    let (&unused, key) = bits.split_first()?;
+    (unused == 0 && !key.is_empty()).then(|| key.to_vec())
 }
 
 fn encode_pem(label: &str, der: &[u8]) -> String {

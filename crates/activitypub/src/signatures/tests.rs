@@ -1,0 +1,303 @@
+use super::*;
+
+struct Req {
+    method: &'static str,
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+impl SignedRequest for Req {
+    fn method(&self) -> &str {
+        self.method
+    }
+    fn path_and_query(&self) -> &str {
+        &self.path
+    }
+    fn header_values(&self, name: &str) -> Vec<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+fn post(body: &[u8]) -> Req {
+    Req {
+        method: "POST",
+        path: "/users/alice/inbox".into(),
+        headers: vec![
+            ("Host".into(), "rookery.example".into()),
+            ("Date".into(), "Sun, 22 Nov 2026 03:00:00 GMT".into()),
+            ("Digest".into(), digest_header(body)),
+            ("Content-Type".into(), "application/activity+json".into()),
+        ],
+    }
+}
+
+const POST_HEADERS: &[&str] = &["(request-target)", "host", "date", "digest"];
+
+fn keys() -> &'static (KeyPair, KeyPair) {
+    static KEYS: std::sync::OnceLock<(KeyPair, KeyPair)> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| (KeyPair::generate().unwrap(), KeyPair::generate().unwrap()))
+}
+
+#[test]
+fn the_signing_string_is_mastodons() {
+    let req = post(b"{}");
+    let sig = SignatureHeader::parse(
+        r#"keyId="https://a.example/users/bob#main-key",headers="(request-target) host date digest",signature="AAAA""#,
+    )
+    .unwrap();
+    assert_eq!(
+        signing_string(&req, &sig).unwrap(),
+        format!(
+            "(request-target): post /users/alice/inbox\nhost: rookery.example\n\
+             date: Sun, 22 Nov 2026 03:00:00 GMT\ndigest: {}",
+            digest_header(b"{}")
+        )
+    );
+}
+
+#[test]
+fn signed_requests_verify_and_tampering_is_caught() {
+    let (key, other) = keys();
+    let body = br#"{"type":"Create"}"#;
+    let mut req = post(body);
+    let header = sign(
+        &req,
+        key,
+        "https://rookery.example/users/alice#main-key",
+        POST_HEADERS,
+    )
+    .unwrap();
+    let sig = SignatureHeader::parse(&header).unwrap();
+    assert_eq!(sig.key_id, "https://rookery.example/users/alice#main-key");
+    assert_eq!(sig.headers, POST_HEADERS);
+    verify(&req, &sig, &key.public_key_pem()).unwrap();
+    verify_digest(&req.header_values("digest")[0], body).unwrap();
+    // Another key, another path, another date, another body: refused.
+    assert_eq!(
+        verify(&req, &sig, &other.public_key_pem()),
+        Err(SignatureError::Mismatch)
+    );
+    req.path = "/inbox".into();
+    assert_eq!(
+        verify(&req, &sig, &key.public_key_pem()),
+        Err(SignatureError::Mismatch)
+    );
+    let mut req = post(body);
+    req.headers[1].1 = "Sun, 22 Nov 2026 03:00:01 GMT".into();
+    assert_eq!(
+        verify(&req, &sig, &key.public_key_pem()),
+        Err(SignatureError::Mismatch)
+    );
+    assert_eq!(
+        verify_digest(&post(body).header_values("digest")[0], b"{}"),
+        Err(SignatureError::Digest)
+    );
+    // A signed header the request lacks.
+    let mut req = post(body);
+    req.headers.retain(|(k, _)| k != "Digest");
+    assert_eq!(
+        verify(&req, &sig, &key.public_key_pem()),
+        Err(SignatureError::MissingHeader("digest".into()))
+    );
+}
+
+#[test]
+fn hs2019_is_rsa_sha256_and_other_algorithms_are_refused() {
+    let (key, _) = keys();
+    let req = Req {
+        method: "GET",
+        path: "/users/alice".into(),
+        headers: vec![
+            ("host".into(), "rookery.example".into()),
+            ("date".into(), "Sun, 22 Nov 2026 03:00:00 GMT".into()),
+        ],
+    };
+    let header = sign(
+        &req,
+        key,
+        "https://gts.example/users/x/main-key",
+        &["(request-target)", "host", "date"],
+    )
+    .unwrap();
+    let mut sig = SignatureHeader::parse(&header).unwrap();
+    sig.algorithm = Some("hs2019".into());
+    verify(&req, &sig, &key.public_key_pem()).unwrap();
+    sig.algorithm = None;
+    verify(&req, &sig, &key.public_key_pem()).unwrap();
+    sig.algorithm = Some("ed25519".into());
+    assert_eq!(
+        verify(&req, &sig, &key.public_key_pem()),
+        Err(SignatureError::Algorithm("ed25519".into()))
+    );
+    sig.algorithm = None;
+    assert_eq!(verify(&req, &sig, "not a key"), Err(SignatureError::Key));
+}
+
+#[test]
+fn header_variants_parse() {
+    let sig = SignatureHeader::parse(
+        r#"Signature signature="AQID", headers="(request-target)  Host DATE" ,keyId="k",algorithm="hs2019",extra="x""#,
+    )
+    .unwrap();
+    assert_eq!(sig.key_id, "k");
+    assert_eq!(sig.headers, ["(request-target)", "host", "date"]);
+    assert_eq!(sig.signature, vec![1, 2, 3]);
+    assert_eq!(sig.algorithm.as_deref(), Some("hs2019"));
+    // Without headers=, only the date is signed (the draft's default).
+    let sig = SignatureHeader::parse(r#"keyId="k",signature="AQID""#).unwrap();
+    assert_eq!(sig.headers, ["date"]);
+    let sig = SignatureHeader::parse(
+        r#"keyId="k",created=1700000000,expires=1700000300,headers="(created) (expires)",signature="AQID""#,
+    )
+    .unwrap();
+    assert_eq!(
+        (sig.created, sig.expires),
+        (Some(1_700_000_000), Some(1_700_000_300))
+    );
+}
+
+#[test]
+fn malformed_headers_are_refused_with_reasons() {
+    for bad in [
+        "",
+        "garbage",
+        r#"keyId="k""#,
+        r#"signature="AQID""#,
+        r#"keyId="",signature="AQID""#,
+        r#"keyId="k",signature="not base64!""#,
+        r#"keyId="k,signature="AQID"#,
+        r#"keyId="k" signature="AQID""#,
+        r#"keyId="k",headers="",signature="AQID""#,
+    ] {
+        assert!(
+            matches!(
+                SignatureHeader::parse(bad),
+                Err(SignatureError::Malformed(_))
+            ),
+            "{bad:?}"
+        );
+    }
+    let long = format!(r#"keyId="{}",signature="AQID""#, "k".repeat(10_000));
+    assert!(SignatureHeader::parse(&long).is_err());
+    let many = format!(
+        r#"keyId="k",headers="{}",signature="AQID""#,
+        "date ".repeat(40)
+    );
+    assert!(SignatureHeader::parse(&many).is_err());
+}
+
+#[test]
+fn digests_must_be_present_and_match() {
+    let body = b"hello";
+    verify_digest(&digest_header(body), body).unwrap();
+    verify_digest(&digest_header(body).replace("SHA-256", "sha-256"), body).unwrap();
+    let sha512 = format!(
+        "SHA-512={}",
+        STANDARD.encode(digest::digest(&digest::SHA512, body).as_ref())
+    );
+    verify_digest(&sha512, body).unwrap();
+    verify_digest(&format!("MD5=abc, {}", digest_header(body)), body).unwrap();
+    assert_eq!(
+        verify_digest("MD5=abc", body),
+        Err(SignatureError::NoDigest)
+    );
+    assert_eq!(verify_digest("", body), Err(SignatureError::NoDigest));
+    assert_eq!(
+        verify_digest("SHA-256=!!!", body),
+        Err(SignatureError::Digest)
+    );
+    assert_eq!(
+        verify_digest(
+            &format!("{}, {}", digest_header(body), digest_header(b"x")),
+            body
+        ),
+        Err(SignatureError::Digest)
+    );
+}
+
+#[test]
+fn http_dates_parse_format_and_bound_skew() {
+    assert_eq!(
+        parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+        Some(784_111_777)
+    );
+    assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+    for t in [0, 951_782_400, 1_700_000_000, 1_795_000_000, 4_102_444_800] {
+        assert_eq!(parse_http_date(&http_date(t)), Some(t), "{}", http_date(t));
+    }
+    for bad in [
+        "",
+        "yesterday",
+        "Sun, 06 Nov 1994 08:49:37",
+        "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 32 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 25:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 GMT extra",
+    ] {
+        assert_eq!(parse_http_date(bad), None, "{bad:?}");
+    }
+    let now = 1_795_000_000;
+    check_date(&http_date(now - 3600), now, 12 * 3600).unwrap();
+    assert_eq!(
+        check_date(&http_date(now + 13 * 3600), now, 12 * 3600),
+        Err(SignatureError::Skew(13 * 3600))
+    );
+    assert_eq!(check_date("nope", now, 60), Err(SignatureError::Date));
+}
+
+/// draft-cavage-http-signatures-12, Appendix C: its RSA-1024 test key and request.
+const DRAFT_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDCFENGw33yGihy92pDjZQhl0C3
+6rPJj+CvfSC8+q28hxA161QFNUd13wuCTUcq0Qd2qsBe/2hFyc2DCJJg0h1L78+6
+Z4UMR7EOcpfdUE9Hf3m/hs+FUR45uBJeDK1HSFHD8bHKD6kv8FPGfJTotc+2xjJw
+oYi+1hqp1fIekaxsyQIDAQAB
+-----END PUBLIC KEY-----
+";
+
+fn draft_request() -> Req {
+    Req {
+        method: "POST",
+        path: "/foo?param=value&pet=dog".into(),
+        headers: vec![
+            ("Host".into(), "example.com".into()),
+            ("Date".into(), "Sun, 05 Jan 2014 21:31:40 GMT".into()),
+            ("Content-Type".into(), "application/json".into()),
+            (
+                "Digest".into(),
+                "SHA-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=".into(),
+            ),
+            ("Content-Length".into(), "18".into()),
+        ],
+    }
+}
+
+#[test]
+fn the_drafts_test_vectors_verify() {
+    let req = draft_request();
+    verify_digest(&req.header_values("digest")[0], br#"{"hello": "world"}"#).unwrap();
+    // C.1 Default Test: only the date is signed.
+    let default = SignatureHeader::parse(
+        r#"keyId="Test",algorithm="rsa-sha256",signature="SjWJWbWN7i0wzBvtPl8rbASWz5xQW6mcJmn+ibttBqtifLN7Sazz6m79cNfwwb8DMJ5cou1s7uEGKKCs+FLEEaDV5lp7q25WqS+lavg7T8hc0GppauB6hbgEKTwblDHYGEtbGmtdHgVCk9SuS13F0hZ8FD0k/5OxEPXe5WozsbM=""#,
+    )
+    .unwrap();
+    verify(&req, &default, DRAFT_PUBLIC_KEY).unwrap();
+    // C.2 Basic Test: (request-target) host date.
+    let basic = SignatureHeader::parse(
+        r#"keyId="Test",algorithm="rsa-sha256",headers="(request-target) host date",signature="qdx+H7PHHDZgy4y/Ahn9Tny9V3GP6YgBPyUXMmoxWtLbHpUnXS2mg2+SbrQDMCJypxBLSPQR2aAjn7ndmw2iicw3HMbe8VfEdKFYRqzic+efkb3nndiv/x1xSHDJWeSWkx3ButlYSuBskLu6kd9Fswtemr3lgdDEmn04swr2Os0=""#,
+    )
+    .unwrap();
+    verify(&req, &basic, DRAFT_PUBLIC_KEY).unwrap();
+    // Either signature on a changed request fails.
+    let mut changed = draft_request();
+    changed.path = "/foo?param=value&pet=cat".into();
+    assert_eq!(
+        verify(&changed, &basic, DRAFT_PUBLIC_KEY),
+        Err(SignatureError::Mismatch)
+    );
+    verify(&changed, &default, DRAFT_PUBLIC_KEY).unwrap(); // the path is not covered
+}
