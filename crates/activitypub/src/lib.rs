@@ -12,6 +12,7 @@
 pub mod actor;
 pub mod keys;
 pub mod signatures;
+pub mod vocab;
 
 /// `Content-Type` of ActivityPub documents Rookery serves.
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
