@@ -90,6 +90,9 @@ pub struct ServerConfig {
     pub domain: String,
     pub https: Option<bool>,
     pub admin_listen: String,
+    /// PEM certificate chain and private key: serve HTTPS directly (no reverse proxy).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -99,6 +102,8 @@ impl Default for ServerConfig {
             domain: "localhost:3000".into(),
             https: None,
             admin_listen: "127.0.0.1:9100".into(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -378,6 +383,8 @@ pub struct Resolved {
     pub rate_limits: Option<rookery_http::ratelimit::RateLimits>,
     pub log: LogConfig,
     pub bus: BusSettings,
+    /// Certificate and key files when this process terminates TLS itself.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Config {
@@ -434,7 +441,29 @@ impl Config {
         let domain = Domain::parse(&self.server.domain).map_err(|e| {
             ConfigError::new("server.domain", format!("{:?} {e}", self.server.domain))
         })?;
+        let tls = match (&self.server.tls_cert, &self.server.tls_key) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => {
+                crate::tls::load(cert, key).map_err(|e| ConfigError::new("server.tls_cert", e))?;
+                Some((cert.clone(), key.clone()))
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "server.tls_key",
+                    "tls_cert is set but tls_key is not",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "server.tls_cert",
+                    "tls_key is set but tls_cert is not",
+                ));
+            }
+        };
         let https = self.server.https.unwrap_or_else(|| {
+            if tls.is_some() {
+                return true;
+            }
             let host = domain.host();
             !(host == "localhost" || host.ends_with(".localhost") || host.starts_with("127."))
         });
@@ -530,6 +559,7 @@ impl Config {
         });
         let bus = bus::resolve(&self.redis, &self.streaming)?;
         Ok(Resolved {
+            tls,
             bus,
             rate_limits,
             data_dir,

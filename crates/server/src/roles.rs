@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 
 use crate::app::{StartError, app_state, event_bus, open_store, services};
 use crate::config::{self, ConfigError, Resolved};
+use crate::tls::Tls;
 
 /// Which parts run in this process.
 #[derive(Debug, Clone)]
@@ -92,6 +93,31 @@ fn reload_on_sighup(limits: Arc<Limits>, source: ConfigSource, mut stop: watch::
     });
 }
 
+/// Re-reads the TLS certificate and key on SIGHUP (certificate renewal without a restart).
+fn reload_tls_on_sighup(tls: Arc<Tls>, mut stop: watch::Receiver<bool>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; certificate reload is unavailable");
+            return;
+        };
+        loop {
+            tokio::select! {
+                got = hup.recv() => if got.is_none() { return },
+                _ = stop.changed() => return,
+            }
+            match tls.reload() {
+                Ok(()) => tracing::info!("reloaded the TLS certificate (SIGHUP)"),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "SIGHUP: TLS certificate not reloaded; the previous one stays in use"
+                ),
+            }
+        }
+    });
+}
+
 fn holder_id(node: &str, random: &dyn Random) -> String {
     format!(
         "{node}:{}:{:08x}",
@@ -153,9 +179,21 @@ pub async fn run(
         wait_for(closing).await;
         streaming.close_all();
     });
+    // The public port terminates TLS itself when certificates are configured.
+    let tls = match (&cfg.tls, roles.web || roles.streaming) {
+        (Some((cert, key)), true) => {
+            let tls = Arc::new(
+                Tls::new(cert.clone(), key.clone())
+                    .map_err(|e| ConfigError::new("server.tls_cert", e))?,
+            );
+            reload_tls_on_sighup(tls.clone(), shutdown.clone());
+            Some(tls)
+        }
+        _ => None,
+    };
     let stop = shutdown.clone();
     tasks.spawn(async move {
-        crate::serve::serve(listener, router, wait_for(stop))
+        crate::serve::serve_with(listener, router, tls, wait_for(stop))
             .await
             .map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
     });

@@ -1,10 +1,12 @@
-//! The HTTP/1.1 accept loop (instead of `axum::serve`), for one setting axum does not expose:
-//! hyper does not read from a connection while a response is being streamed
-//! (`half_close`). With it, an idle streaming connection holds no 16 kB read buffer — the
-//! difference between 10,000 idle streams fitting in 200 MB or not. A client that goes away
-//! mid-stream is noticed at the next write (streams send a heartbeat every few seconds).
+//! The HTTP/1.1 accept loop (instead of `axum::serve`), for what axum does not expose:
+//! - hyper does not read from a connection while a response is being streamed
+//!   (`half_close`). With it, an idle streaming connection holds no 16 kB read buffer — the
+//!   difference between 10,000 idle streams fitting in 200 MB or not. A client that goes away
+//!   mid-stream is noticed at the next write (streams send a heartbeat every few seconds).
+//! - optional TLS termination ([`crate::tls`]), with certificates reloaded on SIGHUP.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -15,8 +17,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+use crate::tls::Tls;
+
 /// How long in-flight connections may take to finish after shutdown begins.
 const DRAIN: Duration = Duration::from_secs(30);
+/// How long a client may take to finish the TLS handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Serves `router` on `listener` until `shutdown` resolves, then stops accepting, asks every
 /// connection to finish (keep-alive connections close after their current response) and waits
@@ -24,6 +30,16 @@ const DRAIN: Duration = Duration::from_secs(30);
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, router, None, shutdown).await
+}
+
+/// Like [`serve`], terminating TLS with `tls` when given.
+pub async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<Arc<Tls>>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -46,25 +62,17 @@ pub async fn serve(
         let router = router.clone();
         let mut stop = stop_rx.clone();
         let done = done_tx.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service =
-                router.map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                    req
-                });
-            let service = TowerToHyperService::new(service);
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .half_close(true)
-                .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.as_mut().await;
+            match tls {
+                None => connection(stream, peer, router, &mut stop).await,
+                Some(tls) => {
+                    let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
+                    match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => connection(stream, peer, router, &mut stop).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
                 }
             }
             drop(done);
@@ -76,4 +84,34 @@ pub async fn serve(
     // Every connection task holds a `done` sender; all dropped = all finished.
     let _ = tokio::time::timeout(DRAIN, async { while done_rx.changed().await.is_ok() {} }).await;
     Ok(())
+}
+
+/// Serves one connection (plain or TLS) until it ends, or shutdown asks it to finish.
+async fn connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    router: Router,
+    stop: &mut watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = router.map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+        req
+    });
+    let service = TowerToHyperService::new(service);
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .half_close(true)
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.as_mut().await;
+        }
+    }
 }

@@ -15,3 +15,4 @@ mod social;
 mod statuses;
 mod streaming;
 mod streaming_bus;
+mod tls;

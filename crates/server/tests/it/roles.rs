@@ -19,7 +19,7 @@ impl Drop for Proc {
 }
 
 impl Proc {
-    fn signal(&self, sig: &str) {
+    pub fn signal(&self, sig: &str) {
         let status = Command::new("kill")
             .args([sig, &self.0.id().to_string()])
             .status()
