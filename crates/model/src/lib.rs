@@ -13,6 +13,7 @@
 //! ```
 
 mod account;
+mod domain_block;
 mod id;
 mod names;
 mod oauth;
@@ -21,6 +22,7 @@ mod status;
 mod time;
 
 pub use account::{Account, ActorType, ProfileField, Role, User};
+pub use domain_block::{BlockSeverity, DomainBlock, domain_and_parents};
 pub use id::{Id, IdGenerator, Random};
 pub use names::{Domain, Email, NameError, Username};
 pub use oauth::{AccessToken, AuthorizationCode, OAuthApp};

@@ -7,7 +7,7 @@ use rookery_service::{NewLocalAccount, Services};
 use rookery_store::{LocalAccount, Page};
 
 use crate::app::StartError;
-use crate::cli::{JobsCommand, QueuesCommand};
+use crate::cli::{DomainsCommand, JobsCommand, QueuesCommand};
 
 fn fail(e: rookery_service::ServiceError) -> StartError {
     StartError::Other(match e {
@@ -289,6 +289,72 @@ pub async fn queues(services: &Services, command: &QueuesCommand) -> Result<Stri
             let mut out = String::new();
             for (q, n) in list {
                 let _ = writeln!(out, "{q:<10} {n}");
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `admin domains …`.
+pub async fn domains(services: &Services, command: &DomainsCommand) -> Result<String, StartError> {
+    match command {
+        DomainsCommand::Block {
+            domain,
+            severity,
+            reject_media,
+            reject_reports,
+            comment,
+            public_comment,
+        } => {
+            let b = services
+                .block_domain(rookery_service::NewDomainBlock {
+                    domain: domain.clone(),
+                    severity: severity.clone(),
+                    reject_media: *reject_media,
+                    reject_reports: *reject_reports,
+                    private_comment: comment.clone(),
+                    public_comment: public_comment.clone(),
+                })
+                .await
+                .map_err(fail)?;
+            Ok(format!(
+                "Blocked {} ({}{}{}).\n",
+                b.domain,
+                b.severity,
+                if b.reject_media { ", reject media" } else { "" },
+                if b.reject_reports {
+                    ", reject reports"
+                } else {
+                    ""
+                },
+            ))
+        }
+        DomainsCommand::Unblock { domain } => {
+            if services.unblock_domain(domain).await.map_err(fail)? {
+                Ok(format!("Unblocked {domain}.\n"))
+            } else {
+                Err(StartError::Other(format!("{domain} is not blocked")))
+            }
+        }
+        DomainsCommand::List { json: as_json } => {
+            let blocks = services.domain_blocks().await.map_err(fail)?;
+            if *as_json {
+                return json(&blocks);
+            }
+            let mut out = format!(
+                "{:<40} {:<8} {:<6} {:<7} {}\n",
+                "DOMAIN", "SEVERITY", "MEDIA", "REPORTS", "COMMENT"
+            );
+            for b in &blocks {
+                let _ = writeln!(
+                    out,
+                    "{:<40} {:<8} {:<6} {:<7} {}",
+                    b.domain,
+                    b.severity,
+                    if b.reject_media { "reject" } else { "" },
+                    if b.reject_reports { "reject" } else { "" },
+                    b.private_comment
+                );
             }
             Ok(out)
         }

@@ -121,6 +121,41 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: QueuesCommand,
     },
+    /// Instance-wide blocks of other servers.
+    Domains {
+        #[command(subcommand)]
+        command: DomainsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainsCommand {
+    /// Block a domain and its subdomains (or change its block).
+    Block {
+        domain: String,
+        /// suspend (nothing in or out), silence (hidden from public timelines), or noop.
+        #[arg(long, default_value = "suspend")]
+        severity: String,
+        /// Do not fetch or store media from it.
+        #[arg(long)]
+        reject_media: bool,
+        /// Ignore reports from it.
+        #[arg(long)]
+        reject_reports: bool,
+        /// A note for moderators.
+        #[arg(long, default_value = "")]
+        comment: String,
+        /// A note that may be shown publicly.
+        #[arg(long, default_value = "")]
+        public_comment: String,
+    },
+    /// Lift the block of a domain.
+    Unblock { domain: String },
+    /// List blocks.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +497,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 AdminCommand::Jobs { command } => crate::admin::jobs(&services, command).await?,
                 AdminCommand::Queues { command } => {
                     crate::admin::queues(&services, command).await?
+                }
+                AdminCommand::Domains { command } => {
+                    crate::admin::domains(&services, command).await?
                 }
             };
             {

@@ -6,6 +6,7 @@
 
 mod accounts;
 pub mod crypto;
+mod domains;
 mod edits;
 mod error;
 mod format;
@@ -30,6 +31,7 @@ use rookery_model::{Clock, IdGenerator, Random};
 use rookery_store::{InstanceStats, Store};
 
 pub use accounts::{CreatedAccount, NewLocalAccount, ProfileUpdate, Registration};
+pub use domains::{DomainBlockView, NewDomainBlock};
 pub use edits::StatusUpdate;
 pub use error::ServiceError;
 pub use instance::{LagCheck, NodeInfo, ReadyReport, VERSION, mastodon_version};

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod db;
+mod domain_blocks;
 mod interactions;
 mod jobs;
 mod migrate;
@@ -330,6 +331,17 @@ impl Store for SqlStore {
 
     async fn instance_stats(&self, now: Timestamp) -> Result<InstanceStats> {
         read!(&self.pools, |c| accounts::instance_stats(c, now).await)
+    }
+
+    async fn domain_blocks(&self) -> Result<Vec<rookery_model::DomainBlock>> {
+        read!(&self.pools, |c| domain_blocks::list(c).await)
+    }
+
+    async fn domain_blocks_matching(
+        &self,
+        domains: &[String],
+    ) -> Result<Vec<rookery_model::DomainBlock>> {
+        read!(&self.pools, |c| domain_blocks::matching(c, domains).await)
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "conversation_mutes",
         sql: include_str!("../migrations/0006_conversation_mutes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "domain_blocks",
+        sql: include_str!("../migrations/0007_domain_blocks.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -345,6 +345,14 @@ impl Transaction for SqlTx {
         jobs::prune_expired_tokens(self.conn(), before).await
     }
 
+    async fn put_domain_block(&mut self, block: &rookery_model::DomainBlock) -> Result<()> {
+        crate::domain_blocks::put(self.conn(), block).await
+    }
+
+    async fn delete_domain_block(&mut self, domain: &str) -> Result<bool> {
+        crate::domain_blocks::delete(self.conn(), domain).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         self.finish(true).await
     }

@@ -13,6 +13,9 @@ use rookery_testkit::{Backend, TestDb};
 #[path = "storage/jobs.rs"]
 mod jobs;
 use jobs::*;
+#[path = "storage/domains.rs"]
+mod domains;
+use domains::*;
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -87,6 +90,7 @@ suite!(
     concurrent_claims_never_share_a_job,
     prune_expired_tokens_runs,
     completions_are_deleted_in_batches,
+    domain_blocks_upsert_match_parents_and_delete,
 );
 
 fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {

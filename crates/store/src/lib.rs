@@ -137,6 +137,15 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// An instance setting stored in the database (set by admins at run time).
     async fn setting(&self, key: &str) -> Result<Option<String>>;
 
+    /// Every domain block, by domain.
+    async fn domain_blocks(&self) -> Result<Vec<rookery_model::DomainBlock>>;
+
+    /// The blocks of any of `domains` (callers pass a domain and its parents).
+    async fn domain_blocks_matching(
+        &self,
+        domains: &[String],
+    ) -> Result<Vec<rookery_model::DomainBlock>>;
+
     /// Accounts by id (missing ids are skipped).
     async fn accounts(&self, ids: &[Id]) -> Result<Vec<Account>>;
 
@@ -498,6 +507,12 @@ pub trait Transaction: Send {
 
     /// Stores an instance setting.
     async fn put_setting(&mut self, key: &str, value: &str, now: Timestamp) -> Result<()>;
+
+    /// Adds or replaces a domain block (its creation time is kept on replace).
+    async fn put_domain_block(&mut self, block: &rookery_model::DomainBlock) -> Result<()>;
+
+    /// Removes a domain block; whether there was one.
+    async fn delete_domain_block(&mut self, domain: &str) -> Result<bool>;
 
     /// Makes every write in this unit durable.
     async fn commit(self: Box<Self>) -> Result<()>;

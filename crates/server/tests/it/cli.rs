@@ -227,6 +227,73 @@ fn admin_accounts_commands() {
 }
 
 #[test]
+fn admin_domains_commands() {
+    let dir = TempDir::new("rookery-cli").unwrap();
+    let domains = |args: &[&str]| run(rookery(&dir).arg("admin").arg("domains").args(args));
+    let (code, out, err) = domains(&[
+        "block",
+        "Spam.Example",
+        "--reject-media",
+        "--comment",
+        "wave of spam",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "Blocked spam.example (suspend, reject media).");
+    let (code, _, err) = domains(&["block", "loud.example", "--severity", "silence"]);
+    assert_eq!(code, 0, "{err}");
+    // Changing a block keeps one row.
+    let (code, _, _) = domains(&[
+        "block",
+        "loud.example",
+        "--severity",
+        "noop",
+        "--reject-reports",
+    ]);
+    assert_eq!(code, 0);
+    let (code, out, _) = domains(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["domain"], "loud.example");
+    assert_eq!(list[0]["severity"], "noop");
+    assert_eq!(list[0]["reject_reports"], true);
+    assert_eq!(list[1]["private_comment"], "wave of spam");
+    let (_, out, _) = domains(&["list"]);
+    assert!(
+        out.contains("spam.example") && out.contains("suspend"),
+        "{out}"
+    );
+    // Refusals: own domain (localhost:3000 by default) and its parents, bad names, severities.
+    for (args, expect) in [
+        (vec!["block", "localhost"], "own domain"),
+        (vec!["block", "not a domain"], "domain"),
+        (vec!["block", "x.example:8080"], "without a port"),
+        (
+            vec!["block", "x.example", "--severity", "annihilate"],
+            "not one of",
+        ),
+        (vec!["unblock", "never.example"], "is not blocked"),
+    ] {
+        let (code, _, err) = domains(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1);
+    }
+    let (code, out, _) = domains(&["unblock", "spam.example"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "Unblocked spam.example.");
+    let (_, out, _) = domains(&["list", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn config_example_is_complete_and_accepted() {
     let dir = TempDir::new("rookery-cli").unwrap();
     let (code, example, _) = run(rookery(&dir).args(["config", "example"]));

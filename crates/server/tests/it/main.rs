@@ -6,6 +6,7 @@
 mod api;
 mod cli;
 mod e2e;
+mod federation;
 mod interactions;
 mod kit;
 mod oauth;
