@@ -158,6 +158,22 @@ impl SignatureHeader {
     pub fn covers(&self, name: &str) -> bool {
         self.headers.iter().any(|h| h == name)
     }
+
+    /// Refuses a signature that leaves out what the receiver insists on: the request target
+    /// and the date always (so it cannot be replayed elsewhere or later), the digest when the
+    /// request has a body (so the body cannot be swapped).
+    pub fn ensure_covers(&self, has_body: bool) -> Result<(), SignatureError> {
+        if !self.covers("(request-target)") {
+            return Err(SignatureError::NotCovered("(request-target)"));
+        }
+        if !self.covers("date") && !self.covers("(created)") {
+            return Err(SignatureError::NotCovered("date"));
+        }
+        if has_body && !self.covers("digest") {
+            return Err(SignatureError::NotCovered("digest"));
+        }
+        Ok(())
+    }
 }
 
 /// What of a request a signature is computed over.

@@ -301,3 +301,37 @@ fn the_drafts_test_vectors_verify() {
     );
     verify(&changed, &default, DRAFT_PUBLIC_KEY).unwrap(); // the path is not covered
 }
+
+#[test]
+fn receivers_insist_on_target_date_and_digest() {
+    let parse = |headers: &str| {
+        SignatureHeader::parse(&format!(
+            r#"keyId="k",headers="{headers}",signature="AQID""#
+        ))
+        .unwrap()
+    };
+    parse("(request-target) host date digest")
+        .ensure_covers(true)
+        .unwrap();
+    parse("(request-target) host date")
+        .ensure_covers(false)
+        .unwrap();
+    parse("(request-target) host (created)")
+        .ensure_covers(false)
+        .unwrap();
+    assert_eq!(
+        parse("(request-target) host date").ensure_covers(true),
+        Err(SignatureError::NotCovered("digest"))
+    );
+    assert_eq!(
+        parse("host date digest").ensure_covers(true),
+        Err(SignatureError::NotCovered("(request-target)"))
+    );
+    assert_eq!(
+        parse("(request-target) host").ensure_covers(false),
+        Err(SignatureError::NotCovered("date"))
+    );
+    // The draft's default (no headers= at all) covers only the date: not enough for an inbox.
+    let bare = SignatureHeader::parse(r#"keyId="k",signature="AQID""#).unwrap();
+    assert!(bare.ensure_covers(false).is_err());
+}
