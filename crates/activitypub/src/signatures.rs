@@ -159,14 +159,18 @@ impl SignatureHeader {
         self.headers.iter().any(|h| h == name)
     }
 
-    /// Refuses a signature that leaves out what the receiver insists on: the request target
-    /// and the date always (so it cannot be replayed elsewhere or later), the digest when the
-    /// request has a body (so the body cannot be swapped).
+    /// Refuses a signature that leaves out what the receiver insists on: the request target,
+    /// the host and the date always (so it cannot be replayed at another path, to another
+    /// server, or later — the caller checks the signed `Date` with [`check_date`]), the digest
+    /// when the request has a body (so the body cannot be swapped).
     pub fn ensure_covers(&self, has_body: bool) -> Result<(), SignatureError> {
         if !self.covers("(request-target)") {
             return Err(SignatureError::NotCovered("(request-target)"));
         }
-        if !self.covers("date") && !self.covers("(created)") {
+        if !self.covers("host") {
+            return Err(SignatureError::NotCovered("host"));
+        }
+        if !self.covers("date") {
             return Err(SignatureError::NotCovered("date"));
         }
         if has_body && !self.covers("digest") {

@@ -90,13 +90,29 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
                 return is_forbidden(IpAddr::V4(v4));
             }
             let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
+            };
+            // Addresses that carry an IPv4 address: judge that one.
+            if s[0] == 0x0064 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+                return is_forbidden(embedded(s[6], s[7])); // NAT64 well-known prefix
+            }
+            if s[0] == 0x2002 {
+                return is_forbidden(embedded(s[1], s[2])); // 6to4
+            }
+            if s[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_loopback() && !v6.is_unspecified() {
+                return true; // IPv4-compatible (deprecated): never a real peer
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link local
+                || (s[0] & 0xffc0) == 0xfec0 // site local (deprecated)
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-                || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64 (embeds IPv4)
+                || (s[0] == 0x0064 && s[1] == 0xff9b) // local-use NAT64 (64:ff9b:1::/48)
         }
     }
 }
@@ -362,7 +378,12 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::1",
             "2001:db8::1",
+            "::127.0.0.1",
+            "2002:7f00:1::",
+            "2002:a00:1::1",
+            "fec0::1",
         ] {
             assert!(is_forbidden(ip.parse().unwrap()), "{ip}");
         }
@@ -371,6 +392,8 @@ mod tests {
             "93.184.216.34",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+            "64:ff9b::808:808", // DNS64 answer for a public IPv4 peer
+            "2002:808:808::1",
         ] {
             assert!(!is_forbidden(ip.parse().unwrap()), "{ip}");
         }

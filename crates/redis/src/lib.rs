@@ -35,6 +35,8 @@ const PIPELINE: usize = 256;
 /// The subscriber pings this often and reconnects after three silent periods.
 const PING_EVERY: Duration = Duration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// A pipelined batch of PUBLISHes that takes longer than this means the connection is gone.
+const BATCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default)]
 struct Stats {
@@ -110,7 +112,14 @@ impl EventBus for RedisBus {
         match self.queue.try_send((name, event.encode())) {
             Ok(()) => {}
             Err(_) => {
-                self.stats.failures.fetch_add(1, Ordering::Relaxed);
+                let n = self.stats.failures.fetch_add(1, Ordering::Relaxed);
+                // Say so in the log now and then, not once per event.
+                if n.is_multiple_of(1000) {
+                    tracing::warn!(
+                        dropped = n + 1,
+                        "event bus: Redis publishing is behind or down; events are being dropped"
+                    );
+                }
             }
         }
     }
@@ -180,6 +189,7 @@ async fn connect_forever(
 
 async fn publisher(target: Target, mut queue: mpsc::Receiver<(String, String)>, stats: Arc<Stats>) {
     let mut first = true;
+    let mut refusals = 0u32;
     let mut carry: Vec<(String, String)> = Vec::new();
     loop {
         let Some(mut conn) =
@@ -217,7 +227,9 @@ async fn publisher(target: Target, mut queue: mpsc::Receiver<(String, String)>, 
                     &[b"PUBLISH", channel.as_bytes(), payload.as_bytes()],
                 );
             }
-            let written = async {
+            // A half-open connection (a failover that never sent a reset) must not stall
+            // publishing silently: a batch that takes this long means the connection is gone.
+            let written = tokio::time::timeout(BATCH_TIMEOUT, async {
                 conn.writer.write_all(&out).await?;
                 conn.writer.flush().await?;
                 for _ in 0..batch.len() {
@@ -226,10 +238,12 @@ async fn publisher(target: Target, mut queue: mpsc::Receiver<(String, String)>, 
                     }
                 }
                 Ok::<(), RedisError>(())
-            }
-            .await;
+            })
+            .await
+            .unwrap_or_else(|_| Err(RedisError::Io("no answer to PUBLISH in time".into())));
             match written {
                 Ok(()) => {
+                    refusals = 0;
                     stats
                         .published
                         .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -241,7 +255,10 @@ async fn publisher(target: Target, mut queue: mpsc::Receiver<(String, String)>, 
                         .failures
                         .fetch_add(batch.len() as u64, Ordering::Relaxed);
                     tracing::warn!(error = %e, "Redis refused PUBLISH; reconnecting");
+                    stats.set_problem(Some(format!("Redis refused PUBLISH: {e}")));
                     stats.publisher_up.store(false, Ordering::Relaxed);
+                    refusals += 1;
+                    tokio::time::sleep(backoff(refusals)).await;
                     break;
                 }
                 Err(e) => {

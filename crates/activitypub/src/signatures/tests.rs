@@ -316,9 +316,15 @@ fn receivers_insist_on_target_date_and_digest() {
     parse("(request-target) host date")
         .ensure_covers(false)
         .unwrap();
-    parse("(request-target) host (created)")
-        .ensure_covers(false)
-        .unwrap();
+    // `(created)` alone is not enough: nothing would bound its age.
+    assert_eq!(
+        parse("(request-target) host (created)").ensure_covers(false),
+        Err(SignatureError::NotCovered("date"))
+    );
+    assert_eq!(
+        parse("(request-target) date digest").ensure_covers(true),
+        Err(SignatureError::NotCovered("host"))
+    );
     assert_eq!(
         parse("(request-target) host date").ensure_covers(true),
         Err(SignatureError::NotCovered("digest"))

@@ -16,6 +16,8 @@ use crate::AppState;
 
 /// Blocks and mutes are re-read at least this often (mutes expire).
 const VIEWER_TTL: Duration = Duration::from_secs(60);
+/// After a failed re-read, wait this long before the next attempt.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
 /// The key of the internal subscription to the user's own channel, which carries
 /// "your blocks or mutes changed" even when the user streams only public timelines.
@@ -204,8 +206,11 @@ impl Connection {
                 v.loaded = Some(Instant::now());
             }
             (Err(e), _) | (_, Err(e)) => {
-                // Keep the last lists; try again on the next event.
+                // Keep the last lists; try again a little later, not on every event.
                 tracing::warn!(error = %e, "streaming: cannot read blocks and mutes");
+                if let Some(t) = v.loaded {
+                    v.loaded = Some(t + RETRY_AFTER_FAILURE.min(t.elapsed()));
+                }
             }
         }
     }
@@ -225,6 +230,11 @@ impl Connection {
         let Some(v) = &self.viewer else {
             return true;
         };
+        if v.loaded.is_none() {
+            // Blocks and mutes could not be read yet: fail closed rather than show what the
+            // user asked not to see.
+            return false;
+        }
         let hidden = if e.event == names::NOTIFICATION {
             &v.hidden_notifications
         } else {

@@ -15,11 +15,12 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use super::conn::{Connection, Next};
-use super::spec::{Spec, StreamError};
+use super::spec::Spec;
 use super::{
     authenticate, authorize, error_response, protocol_token, query_param, token_of, too_many,
 };
 use crate::AppState;
+use rookery_service::Authenticated;
 
 /// A write that takes longer than this means the client stopped reading: disconnect it.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -72,13 +73,13 @@ pub(crate) async fn upgrade(state: AppState, parts: Parts, upgrade: WebSocketUpg
         .as_ref()
         .and_then(|a| a.user.as_ref())
         .map(|u| u.account.id);
-    let authenticated = auth.as_ref().and_then(|a| a.user.as_ref()).is_some();
+
     upgrade.on_upgrade(move |socket| async move {
         let mut conn = Connection::new(state, "websocket", account, slot);
         if let Some(spec) = initial {
             conn.subscribe(spec);
         }
-        run(socket, conn, authenticated, limits).await;
+        run(socket, conn, auth, limits).await;
     })
 }
 
@@ -133,7 +134,7 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut queue: mpsc::Re
 fn handle(
     conn: &mut Connection,
     text: &str,
-    authenticated: bool,
+    auth: Option<&Authenticated>,
     limits: super::StreamingLimits,
 ) -> Option<Message> {
     let msg: ClientMessage = match serde_json::from_str(text) {
@@ -156,8 +157,8 @@ fn handle(
         conn.unsubscribe(&spec);
         return None;
     }
-    if spec.required_scope().is_some() && !authenticated {
-        let e = StreamError::NO_TOKEN;
+    // The same rules as opening the stream by URL: a user, and a token that may read it.
+    if let Err(e) = authorize(&spec, auth) {
         return Some(error_message(e.status.as_u16(), e.message));
     }
     if conn.subscribed() >= limits.subscriptions_per_connection {
@@ -186,7 +187,7 @@ fn queue(conn: &Connection, out: &mpsc::Sender<Message>, msg: Message) -> bool {
 async fn run(
     socket: WebSocket,
     mut conn: Connection,
-    authenticated: bool,
+    auth: Option<Authenticated>,
     limits: super::StreamingLimits,
 ) {
     let (sink, mut incoming) = socket.split();
@@ -198,7 +199,7 @@ async fn run(
     heartbeat.reset();
     // Ends the connection with a close frame (sent after what is already queued).
     let finish = |conn: &Connection,
-                  out: mpsc::Sender<Message>,
+                  out: &mpsc::Sender<Message>,
                   code: u16,
                   reason: &'static str,
                   why: &'static str| {
@@ -209,7 +210,7 @@ async fn run(
         if *closing.borrow() {
             finish(
                 &conn,
-                out,
+                &out,
                 close_code::AWAY,
                 "server shutting down",
                 "shutdown",
@@ -221,7 +222,7 @@ async fn run(
             msg = incoming.next() => match msg {
                 None | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(reply) = handle(&mut conn, text.as_str(), authenticated, limits)
+                    if let Some(reply) = handle(&mut conn, text.as_str(), auth.as_ref(), limits)
                         && !queue(&conn, &out, reply)
                     {
                         writer.abort();
@@ -238,7 +239,7 @@ async fn run(
                 Some(Err(e)) => {
                     let text = e.to_string();
                     if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
-                        finish(&conn, out, close_code::SIZE, "message too big", "message_too_big");
+                        finish(&conn, &out, close_code::SIZE, "message too big", "message_too_big");
                     }
                     break;
                 }
@@ -259,11 +260,11 @@ async fn run(
                     conn.delivered();
                 }
                 Next::Overflow => {
-                    finish(&conn, out, close_code::POLICY, "too slow: events overflowed", "overflow");
+                    finish(&conn, &out, close_code::POLICY, "too slow: events overflowed", "overflow");
                     break;
                 }
                 Next::Closed => {
-                    finish(&conn, out, close_code::ERROR, "event bus closed", "bus_closed");
+                    finish(&conn, &out, close_code::ERROR, "event bus closed", "bus_closed");
                     break;
                 }
             },
@@ -274,6 +275,8 @@ async fn run(
             }
         }
     }
-    // Let the writer send what is queued (a close frame included), within its timeout.
+    // Let the writer send what is queued (a close frame included), within its timeout; it
+    // ends when the queue's last sender is gone.
+    drop(out);
     let _ = writer.await;
 }

@@ -646,3 +646,87 @@ async fn oversized_frame_close_code(app: &TestApp) -> u16 {
     assert_eq!(reply[0], 0x88, "a close frame: {reply:?}");
     u16::from_be_bytes([reply[2], reply[3]])
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_scopes_and_token_slots() {
+    let app = spawn_with(
+        Backend::Sqlite,
+        &[("ROOKERY_STREAMING__CONNECTIONS_PER_TOKEN", "1")],
+    )
+    .await;
+    let alice = app.token("alice").await;
+    let ws_url = |token: &str| {
+        format!(
+            "{}/api/v1/streaming?access_token={token}",
+            app.base.replace("http", "ws")
+        )
+    };
+    // A token that may not read: subscribing to the user stream is refused like opening it.
+    let (_, appv) = app
+        .post_auth(
+            "/api/v1/apps",
+            &alice,
+            &[
+                ("client_name", "w"),
+                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+                ("scopes", "write"),
+            ],
+        )
+        .await;
+    let t: Value = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", appv["client_id"].as_str().unwrap()),
+            ("client_secret", appv["client_secret"].as_str().unwrap()),
+            ("username", "alice@example.com"),
+            ("password", "a good password"),
+            ("scope", "write"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(t["access_token"].as_str().unwrap()))
+        .await
+        .unwrap();
+    for stream in ["user", "user:notification", "direct"] {
+        ws_send(
+            &mut ws,
+            serde_json::json!({"type": "subscribe", "stream": stream}),
+        )
+        .await;
+        let reply = ws_next(&mut ws).await;
+        assert_eq!(reply["status"], 401, "{stream}: {reply}");
+        assert_eq!(
+            reply["error"],
+            "Access token does not have the required scopes"
+        );
+    }
+    drop(ws);
+
+    // One connection per token here: a second is refused, and closing the first frees it.
+    let (mut first, _) = tokio_tungstenite::connect_async(ws_url(&alice))
+        .await
+        .unwrap();
+    match tokio_tungstenite::connect_async(ws_url(&alice)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 429),
+        other => panic!("expected 429, got {other:?}"),
+    }
+    first.close(None).await.unwrap();
+    crate::kit::eventually("a closed WebSocket frees its token's place", || async {
+        tokio_tungstenite::connect_async(ws_url(&alice))
+            .await
+            .is_ok()
+    })
+    .await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("rookery_streaming_clients{transport=\"websocket\"} 0")
+            || metrics.contains("rookery_streaming_clients{transport=\"websocket\"} 1"),
+        "{metrics}"
+    );
+}
