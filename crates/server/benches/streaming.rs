@@ -191,6 +191,7 @@ async fn run() {
             .env("ROOKERY_SERVER__LISTEN", format!("127.0.0.1:{port}"))
             .env("ROOKERY_RATE_LIMITS__ENABLED", "false")
             .env("ROOKERY_STREAMING__CONNECTIONS_PER_TOKEN", "1000000")
+            .env("ROOKERY_STREAMING__ANONYMOUS_PER_ADDRESS", "1000000")
             .env("ROOKERY_LOG__LEVEL", "error");
         if let Ok(ms) = std::env::var("BENCH_POLL_MS") {
             c.env("ROOKERY_WORKER__POLL_INTERVAL_MS", ms);

@@ -42,6 +42,8 @@ pub struct StreamingLimits {
     pub max_message_bytes: usize,
     /// Streams one WebSocket connection may subscribe to.
     pub subscriptions_per_connection: usize,
+    /// Open streaming connections without a token from one client address.
+    pub anonymous_per_address: usize,
     /// Messages waiting to be written to one client; a client that lets more pile up is
     /// disconnected.
     pub buffer: usize,
@@ -54,6 +56,7 @@ impl Default for StreamingLimits {
             heartbeat: Duration::from_secs(15),
             max_message_bytes: 16 * 1024,
             subscriptions_per_connection: 64,
+            anonymous_per_address: 64,
             buffer: rookery_events::DEFAULT_CAPACITY,
         }
     }
@@ -63,7 +66,7 @@ impl Default for StreamingLimits {
 pub struct Streaming {
     pub limits: StreamingLimits,
     pub metrics: StreamingMetrics,
-    per_token: Mutex<HashMap<Id, usize>>,
+    per_token: Mutex<HashMap<Holder, usize>>,
     closing: watch::Sender<bool>,
 }
 
@@ -99,14 +102,19 @@ impl Streaming {
         self.closing.subscribe()
     }
 
-    /// Counts a connection against its token's limit; `None` when the limit is reached.
-    fn admit(self: &std::sync::Arc<Self>, token: Id) -> Option<TokenSlot> {
+    /// Counts a connection against its holder's limit (its token's, or for connections
+    /// without a token their address's); `None` when the limit is reached.
+    fn admit(self: &std::sync::Arc<Self>, token: Holder) -> Option<TokenSlot> {
+        let limit = match token {
+            Holder::Token(_) => self.limits.connections_per_token,
+            Holder::Address(_) => self.limits.anonymous_per_address,
+        };
         let mut map = self
             .per_token
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let n = map.entry(token).or_insert(0);
-        if *n >= self.limits.connections_per_token {
+        if *n >= limit {
             return None;
         }
         *n += 1;
@@ -116,7 +124,7 @@ impl Streaming {
         })
     }
 
-    fn release(&self, token: Id) {
+    fn release(&self, token: Holder) {
         let mut map = self
             .per_token
             .lock()
@@ -133,7 +141,37 @@ impl Streaming {
 /// A token's place among its connections; freed on drop.
 struct TokenSlot {
     streaming: std::sync::Arc<Streaming>,
-    token: Id,
+    token: Holder,
+}
+
+/// The holder already has as many streaming connections as allowed (answered with 429).
+pub(crate) struct LimitReached;
+
+/// Whom a streaming connection counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Holder {
+    Token(Id),
+    Address(std::net::IpAddr),
+}
+
+/// Admits a connection: by token when it has one, else by client address (connections
+/// without a peer address — in-process tests — are not limited).
+fn admit(
+    streaming: &std::sync::Arc<Streaming>,
+    auth: Option<&Authenticated>,
+    parts: &Parts,
+) -> Result<Option<TokenSlot>, LimitReached> {
+    let holder = match auth {
+        Some(a) => Holder::Token(a.token.id),
+        None => match parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        {
+            Some(info) => Holder::Address(info.0.ip()),
+            None => return Ok(None),
+        },
+    };
+    streaming.admit(holder).map(Some).ok_or(LimitReached)
 }
 
 impl Drop for TokenSlot {
@@ -255,7 +293,7 @@ fn too_many() -> Response {
     (
         StatusCode::TOO_MANY_REQUESTS,
         axum::Json(serde_json::json!({
-            "error": "Too many streaming connections for this access token"
+            "error": "Too many streaming connections for this access token or address"
         })),
     )
         .into_response()

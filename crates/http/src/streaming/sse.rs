@@ -14,7 +14,7 @@ use tokio::time::{Interval, MissedTickBehavior};
 
 use super::conn::{Connection, Next};
 use super::spec::{Spec, StreamError};
-use super::{authenticate, authorize, error_response, query_param, token_of, too_many};
+use super::{authenticate, authorize, error_response, query_param, token_of};
 use crate::AppState;
 
 /// `GET /api/v1/streaming/user/notification` and friends: the path names the stream.
@@ -60,12 +60,9 @@ async fn open(state: AppState, parts: Parts, name: &str) -> Response {
         return error_response(&e);
     }
     let streaming = state.streaming.clone();
-    let slot = match &auth {
-        Some(a) => match streaming.admit(a.token.id) {
-            Some(slot) => Some(slot),
-            None => return too_many(),
-        },
-        None => None,
+    let slot = match super::admit(&streaming, auth.as_ref(), &parts) {
+        Ok(slot) => slot,
+        Err(super::LimitReached) => return super::too_many(),
     };
     let account = auth
         .as_ref()

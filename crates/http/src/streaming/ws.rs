@@ -16,9 +16,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::conn::{Connection, Next};
 use super::spec::Spec;
-use super::{
-    authenticate, authorize, error_response, protocol_token, query_param, token_of, too_many,
-};
+use super::{authenticate, authorize, error_response, protocol_token, query_param, token_of};
 use crate::AppState;
 use rookery_service::Authenticated;
 
@@ -50,12 +48,9 @@ pub(crate) async fn upgrade(state: AppState, parts: Parts, upgrade: WebSocketUpg
         None => None,
     };
     let streaming = state.streaming.clone();
-    let slot = match &auth {
-        Some(a) => match streaming.admit(a.token.id) {
-            Some(slot) => Some(slot),
-            None => return too_many(),
-        },
-        None => None,
+    let slot = match super::admit(&streaming, auth.as_ref(), &parts) {
+        Ok(slot) => slot,
+        Err(super::LimitReached) => return super::too_many(),
     };
     let limits = streaming.limits;
     // Small buffers: idle connections are the common case (the library's defaults reserve

@@ -47,6 +47,8 @@ pub struct StreamingConfig {
     /// Largest WebSocket message accepted from a client.
     pub max_message_bytes: usize,
     pub subscriptions_per_connection: usize,
+    /// Open streaming connections without a token from one client address.
+    pub anonymous_per_address: usize,
 }
 
 impl Default for StreamingConfig {
@@ -58,6 +60,7 @@ impl Default for StreamingConfig {
             heartbeat_secs: d.heartbeat.as_secs(),
             max_message_bytes: d.max_message_bytes,
             subscriptions_per_connection: d.subscriptions_per_connection,
+            anonymous_per_address: d.anonymous_per_address,
         }
     }
 }
@@ -88,6 +91,11 @@ pub(super) fn resolve(
             s.subscriptions_per_connection,
             10_000,
         ),
+        (
+            "streaming.anonymous_per_address",
+            s.anonymous_per_address,
+            1_000_000,
+        ),
     ] {
         if value == 0 || value > max {
             return Err(ConfigError::new(
@@ -107,6 +115,7 @@ pub(super) fn resolve(
         heartbeat: std::time::Duration::from_secs(s.heartbeat_secs),
         max_message_bytes: s.max_message_bytes,
         subscriptions_per_connection: s.subscriptions_per_connection,
+        anonymous_per_address: s.anonymous_per_address,
         buffer: s.buffer,
     };
     let redis = match &redis.url {

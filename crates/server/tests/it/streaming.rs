@@ -730,3 +730,34 @@ async fn websocket_scopes_and_token_slots() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_connections_are_capped_per_address() {
+    let app = spawn_with(
+        Backend::Sqlite,
+        &[
+            ("ROOKERY_STREAMING__ANONYMOUS_PER_ADDRESS", "2"),
+            ("ROOKERY_STREAMING__HEARTBEAT_SECS", "1"),
+        ],
+    )
+    .await;
+    let a = Sse::open(&app.base, "/api/v1/streaming/public", None).await;
+    let _b = Sse::open(&app.base, "/api/v1/streaming/public/local", None).await;
+    let (status, body) = app.get_json("/api/v1/streaming/public").await;
+    assert_eq!(status, 429, "{body}");
+    let ws = format!("{}/api/v1/streaming", app.base.replace("http", "ws"));
+    match tokio_tungstenite::connect_async(&ws).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 429),
+        other => panic!("expected 429, got {other:?}"),
+    }
+    // A user with a token is not counted against the address.
+    let alice = app.token("alice").await;
+    let _c = Sse::open(&app.base, "/api/v1/streaming/public", Some(&alice)).await;
+    drop(a);
+    crate::kit::eventually("a closed anonymous stream frees its place", || async {
+        reqwest::get(app.url("/api/v1/streaming/public"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+}
