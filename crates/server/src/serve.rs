@@ -62,21 +62,27 @@ pub async fn serve_with(
         let router = router.clone();
         let mut stop = stop_rx.clone();
         let done = done_tx.clone();
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            match tls {
-                None => connection(stream, peer, router, &mut stop).await,
-                Some(tls) => {
+        // Separate tasks for plain and TLS connections: a task's memory is sized for its
+        // largest path, and idle plain connections must not carry a TLS session's worth.
+        match tls.clone() {
+            None => {
+                tokio::spawn(async move {
+                    connection(stream, peer, router, &mut stop).await;
+                    drop(done);
+                });
+            }
+            Some(tls) => {
+                tokio::spawn(async move {
                     let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
                     match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => connection(stream, peer, router, &mut stop).await,
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
-                }
+                    drop(done);
+                });
             }
-            drop(done);
-        });
+        }
     }
     drop(listener);
     let _ = stop_tx.send(true);
