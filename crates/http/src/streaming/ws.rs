@@ -74,7 +74,7 @@ pub(crate) async fn upgrade(state: AppState, parts: Parts, upgrade: WebSocketUpg
         if let Some(spec) = initial {
             conn.subscribe(spec);
         }
-        run(socket, conn, auth, limits).await;
+        run(socket, conn, auth.map(Box::new), limits).await;
     })
 }
 
@@ -182,7 +182,8 @@ fn queue(conn: &Connection, out: &mpsc::Sender<Message>, msg: Message) -> bool {
 async fn run(
     socket: WebSocket,
     mut conn: Connection,
-    auth: Option<Authenticated>,
+    // Boxed: it is large and idle connections keep it for their whole life.
+    auth: Option<Box<Authenticated>>,
     limits: super::StreamingLimits,
 ) {
     let (sink, mut incoming) = socket.split();
@@ -217,7 +218,7 @@ async fn run(
             msg = incoming.next() => match msg {
                 None | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(reply) = handle(&mut conn, text.as_str(), auth.as_ref(), limits)
+                    if let Some(reply) = handle(&mut conn, text.as_str(), auth.as_deref(), limits)
                         && !queue(&conn, &out, reply)
                     {
                         writer.abort();
