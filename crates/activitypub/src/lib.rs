@@ -11,6 +11,7 @@
 
 pub mod actor;
 pub mod keys;
+pub mod outgoing;
 pub mod signatures;
 pub mod vocab;
 

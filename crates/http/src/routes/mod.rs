@@ -9,6 +9,7 @@ mod instance;
 mod interactions;
 mod notifications;
 mod oauth;
+mod objects;
 mod static_files;
 mod statuses;
 
@@ -141,6 +142,19 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/users/{username}", get(actors::actor))
         .route("/@{username}", get(actors::profile_page))
+        .route("/@{username}/{id}", get(objects::status_page))
+        .route("/users/{username}/statuses/{id}", get(objects::status))
+        .route(
+            "/users/{username}/statuses/{id}/activity",
+            get(objects::status_activity),
+        )
+        .route("/users/{username}/outbox", get(objects::outbox))
+        .route("/users/{username}/followers", get(objects::followers))
+        .route("/users/{username}/following", get(objects::following))
+        .route(
+            "/users/{username}/collections/featured",
+            get(objects::featured),
+        )
         .route(
             "/avatars/original/missing.png",
             get(static_files::missing_image),
