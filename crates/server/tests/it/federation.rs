@@ -57,7 +57,6 @@ async fn the_nearest_domain_block_applies(backend: Backend) {
     assert!(s.block_domain(b).await.is_err());
 }
 
-
 async fn ap_get(app: &crate::kit::TestApp, path: &str) -> (u16, serde_json::Value) {
     let r = app
         .client
