@@ -172,7 +172,10 @@ impl App {
             shutdown.await;
             streaming.close_all();
         };
-        crate::serve::serve(self.listener, self.router, shutdown).await
+        let streams = self.streaming.clone();
+        let served = crate::serve::serve(self.listener, self.router, shutdown).await;
+        streams.wait_closed(std::time::Duration::from_secs(5)).await;
+        served
     }
 }
 

@@ -192,10 +192,13 @@ pub async fn run(
         _ => None,
     };
     let stop = shutdown.clone();
+    let streams = state.streaming.clone();
     tasks.spawn(async move {
-        crate::serve::serve_with(listener, router, tls, wait_for(stop))
-            .await
-            .map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
+        let served = crate::serve::serve_with(listener, router, tls, wait_for(stop)).await;
+        // Upgraded WebSockets live outside the server's drain: give them time to send their
+        // `1001 going away` before the process exits.
+        streams.wait_closed(std::time::Duration::from_secs(5)).await;
+        served.map_err(|e| StartError::Other(format!("HTTP server error: {e}")))
     });
 
     if let Some(queues) = roles.worker {

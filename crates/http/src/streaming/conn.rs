@@ -74,6 +74,7 @@ impl Connection {
         slot: Option<TokenSlot>,
     ) -> Self {
         let streaming = state.streaming.clone();
+        streaming.opened();
         streaming
             .metrics
             .clients
@@ -325,5 +326,6 @@ impl Drop for Connection {
                 transport: self.transport,
             })
             .dec();
+        self.streaming.finished();
     }
 }

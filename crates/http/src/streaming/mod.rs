@@ -68,6 +68,8 @@ pub struct Streaming {
     pub metrics: StreamingMetrics,
     per_token: Mutex<HashMap<Holder, usize>>,
     closing: watch::Sender<bool>,
+    /// Open connections (to let them finish their goodbyes on shutdown).
+    open: watch::Sender<usize>,
 }
 
 impl std::fmt::Debug for Streaming {
@@ -89,6 +91,7 @@ impl Streaming {
             metrics: StreamingMetrics::new(registry),
             per_token: Mutex::new(HashMap::new()),
             closing: watch::channel(false).0,
+            open: watch::channel(0).0,
         }
     }
 
@@ -96,6 +99,21 @@ impl Streaming {
     /// close frame, event streams end.
     pub fn close_all(&self) {
         self.closing.send_replace(true);
+    }
+
+    /// After [`Streaming::close_all`]: waits until every connection has finished (WebSocket
+    /// close frames written), at most `limit`.
+    pub async fn wait_closed(&self, limit: std::time::Duration) {
+        let mut open = self.open.subscribe();
+        let _ = tokio::time::timeout(limit, open.wait_for(|n| *n == 0)).await;
+    }
+
+    pub(crate) fn opened(&self) {
+        self.open.send_modify(|n| *n += 1);
+    }
+
+    pub(crate) fn finished(&self) {
+        self.open.send_modify(|n| *n = n.saturating_sub(1));
     }
 
     pub(crate) fn closing(&self) -> watch::Receiver<bool> {

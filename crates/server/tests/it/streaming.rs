@@ -761,3 +761,31 @@ async fn anonymous_connections_are_capped_per_address() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_websockets_with_1001_before_the_process_exits() {
+    let dir = rookery_testkit::TempDir::new("rookery-stream-term").unwrap();
+    let mut cmd = crate::cli::rookery(&dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    let (mut proc, base) = crate::roles::start(&mut cmd);
+    let url = format!(
+        "{}/api/v1/streaming?stream=public",
+        base.replace("http", "ws")
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut sse = Sse::open(&base, "/api/v1/streaming/public/local", None).await;
+    proc.signal("-TERM");
+    let mut code = None;
+    while let Ok(Some(msg)) = tokio::time::timeout(WAIT, ws.next()).await {
+        if let Ok(Message::Close(Some(f))) = msg {
+            code = Some(u16::from(f.code));
+            break;
+        }
+    }
+    assert_eq!(code, Some(1001));
+    assert_eq!(sse.next().await, None, "the event stream ends");
+    let status = tokio::task::spawn_blocking(move || proc.0.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
