@@ -165,17 +165,23 @@ pub enum Interest {
 pub struct Hub {
     channels: Mutex<HashMap<String, broadcast::Sender<Arc<Event>>>>,
     capacity: usize,
-    interest: Option<mpsc::UnboundedSender<Interest>>,
+    interest: Option<mpsc::Sender<Interest>>,
+    /// Set when an interest change could not be queued: the upstream subscription must be
+    /// rebuilt from [`Hub::channels`].
+    resync: std::sync::atomic::AtomicBool,
 }
 
 impl Hub {
     /// A hub whose per-channel buffers hold `capacity` events; `interest` hears when channels
     /// gain their first or lose their last subscriber.
-    pub fn new(capacity: usize, interest: Option<mpsc::UnboundedSender<Interest>>) -> Arc<Self> {
+    /// The interest queue is bounded (a client churning subscriptions while the upstream is
+    /// away must not grow memory); when it overflows, [`Hub::take_resync`] says so.
+    pub fn new(capacity: usize, interest: Option<mpsc::Sender<Interest>>) -> Arc<Self> {
         Arc::new(Hub {
             channels: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
             interest,
+            resync: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -191,9 +197,7 @@ impl Hub {
             None => {
                 let (tx, rx) = broadcast::channel(self.capacity);
                 channels.insert(channel.to_owned(), tx);
-                if let Some(i) = &self.interest {
-                    let _ = i.send(Interest::Subscribe(channel.to_owned()));
-                }
+                self.tell(Interest::Subscribe(channel.to_owned()));
                 rx
             }
         };
@@ -202,6 +206,22 @@ impl Hub {
             hub: self.clone(),
             channel: channel.to_owned(),
         }
+    }
+
+    fn tell(&self, change: Interest) {
+        if let Some(i) = &self.interest
+            && i.try_send(change).is_err()
+        {
+            self.resync
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Whether interest changes were lost since the last call (the upstream subscription must
+    /// then be rebuilt from [`Hub::channels`]).
+    pub fn take_resync(&self) -> bool {
+        self.resync
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Hands `event` to this process's subscribers of `channel`; returns how many there were.
@@ -225,9 +245,7 @@ impl Hub {
             .is_some_and(|tx| tx.receiver_count() == 0)
         {
             channels.remove(channel);
-            if let Some(i) = &self.interest {
-                let _ = i.send(Interest::Unsubscribe(channel.to_owned()));
-            }
+            self.tell(Interest::Unsubscribe(channel.to_owned()));
         }
     }
 }

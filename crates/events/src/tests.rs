@@ -37,7 +37,7 @@ async fn a_slow_subscriber_is_told_it_lagged_and_others_are_unaffected() {
 
 #[tokio::test]
 async fn interest_is_announced_on_first_subscriber_and_withdrawn_after_last() {
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, mut rx) = mpsc::channel(16);
     let hub = Hub::new(4, Some(tx));
     let a = hub.subscribe("x");
     let b = hub.subscribe("x");
@@ -98,4 +98,15 @@ fn channel_names_fold_hashtags_and_separate_scopes() {
     );
     assert!(Event::new(names::RELATIONSHIPS, None).is_internal());
     assert!(!Event::new(names::UPDATE, None).is_internal());
+}
+
+#[test]
+fn a_full_interest_queue_asks_for_a_resync_instead_of_growing() {
+    let (tx, _rx) = mpsc::channel(2);
+    let hub = Hub::new(4, Some(tx));
+    let subs: Vec<_> = (0..5).map(|i| hub.subscribe(&format!("tag:{i}"))).collect();
+    assert!(hub.take_resync(), "three changes did not fit");
+    assert!(!hub.take_resync(), "taken once");
+    assert_eq!(hub.channels().len(), 5);
+    drop(subs);
 }

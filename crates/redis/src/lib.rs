@@ -28,6 +28,9 @@ use conn::{Conn, Target};
 pub use conn::{RedisError, RedisOptions};
 use resp::Value;
 
+/// Subscribe/unsubscribe changes waiting for the subscriber; beyond this, it resubscribes
+/// from scratch.
+const INTEREST_QUEUE: usize = 4096;
 /// Events waiting to be published; beyond this they are dropped (and counted).
 const PUBLISH_QUEUE: usize = 8192;
 /// Most `PUBLISH` commands written before reading their replies.
@@ -81,7 +84,7 @@ impl RedisBus {
         // does not flap while the tasks open their connections.
         stats.publisher_up.store(true, Ordering::Relaxed);
         stats.subscriber_up.store(true, Ordering::Relaxed);
-        let (interest_tx, interest_rx) = mpsc::unbounded_channel();
+        let (interest_tx, interest_rx) = mpsc::channel(INTEREST_QUEUE);
         let hub = Hub::new(options.buffer, Some(interest_tx));
         let (queue, queue_rx) = mpsc::channel(PUBLISH_QUEUE);
         tokio::spawn(publisher(target.clone(), queue_rx, stats.clone()));
@@ -287,7 +290,7 @@ async fn subscriber(
     target: Target,
     prefix: String,
     hub: Arc<Hub>,
-    mut interest: mpsc::UnboundedReceiver<Interest>,
+    mut interest: mpsc::Receiver<Interest>,
     stats: Arc<Stats>,
 ) {
     let mut first = true;
@@ -304,6 +307,7 @@ async fn subscriber(
         };
         // Changes queued while disconnected are covered by subscribing to what is wanted now.
         while interest.try_recv().is_ok() {}
+        let _ = hub.take_resync();
         let wanted: Vec<String> = hub.channels();
         let resubscribed = async {
             // SUBSCRIBE needs at least one channel; a private one keeps the connection in
@@ -352,7 +356,7 @@ async fn listen(
     conn: &mut Conn,
     prefix: &str,
     hub: &Arc<Hub>,
-    interest: &mut mpsc::UnboundedReceiver<Interest>,
+    interest: &mut mpsc::Receiver<Interest>,
     stats: &Stats,
 ) -> Option<RedisError> {
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -374,6 +378,10 @@ async fn listen(
             _ = ping.tick() => {
                 if Arc::strong_count(hub) <= 1 {
                     return None;
+                }
+                if hub.take_resync() {
+                    // Interest changes were lost: rebuild the subscription from scratch.
+                    return Some(RedisError::Io("resubscribing after lost interest changes".into()));
                 }
                 silent += 1;
                 if silent > 3 {
