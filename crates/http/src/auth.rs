@@ -19,7 +19,8 @@ fn invalid_token() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "The access token is invalid")
 }
 
-fn bearer(parts: &Parts) -> Option<String> {
+/// The bearer token of a request: `Authorization: Bearer …`, else `?access_token=`.
+pub(crate) fn bearer(parts: &Parts) -> Option<String> {
     if let Some(h) = parts.headers.get(AUTHORIZATION) {
         let h = h.to_str().ok()?;
         let (scheme, token) = h.split_once(' ')?;

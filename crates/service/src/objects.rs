@@ -50,11 +50,7 @@ impl Services {
 
     fn status_id(&self, author: &Account, status: &Status) -> String {
         if status.local {
-            format!(
-                "{}/statuses/{}",
-                self.urls.actor(author.username.as_str()),
-                status.id
-            )
+            self.urls.status(author.username.as_str(), status.id)
         } else {
             status.uri.clone().unwrap_or_default()
         }
@@ -68,20 +64,12 @@ impl Services {
         mentioned: &[String],
     ) -> (Vec<String>, Vec<String>) {
         let followers = self.urls.actor_path(author.username.as_str(), "followers");
-        let mut cc: Vec<String> = Vec::new();
-        let to = match visibility {
-            Visibility::Public => {
-                cc.push(followers);
-                vec![PUBLIC.to_owned()]
-            }
-            Visibility::Unlisted => {
-                cc.push(PUBLIC.to_owned());
-                vec![followers]
-            }
-            Visibility::Private => vec![followers],
-            Visibility::Direct => Vec::new(),
+        let (mut to, mut cc) = match visibility {
+            Visibility::Public => (vec![PUBLIC.to_owned()], vec![followers]),
+            Visibility::Unlisted => (vec![followers], vec![PUBLIC.to_owned()]),
+            Visibility::Private => (vec![followers], Vec::new()),
+            Visibility::Direct => (Vec::new(), Vec::new()),
         };
-        let (mut to, mut cc) = (to, cc);
         if visibility == Visibility::Direct {
             to.extend(mentioned.iter().cloned());
         } else {
@@ -149,11 +137,7 @@ impl Services {
             in_reply_to,
             published: status.created_at.to_rfc3339(),
             updated: status.edited_at.map(|t| t.to_rfc3339()),
-            url: format!(
-                "{}/{}",
-                self.urls.profile(author.username.as_str()),
-                status.id
-            ),
+            url: self.urls.status_page(author.username.as_str(), status.id),
             attributed_to: self.actor_id(author),
             to,
             cc,

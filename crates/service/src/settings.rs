@@ -101,6 +101,16 @@ impl Urls {
         format!("{}#main-key", self.actor(username))
     }
 
+    /// The ActivityPub id of a local status.
+    pub fn status(&self, username: &str, id: impl std::fmt::Display) -> String {
+        format!("{}/statuses/{id}", self.actor(username))
+    }
+
+    /// The HTML page of a local status.
+    pub fn status_page(&self, username: &str, id: impl std::fmt::Display) -> String {
+        format!("{}/{id}", self.profile(username))
+    }
+
     /// The HTML profile page of a local account.
     pub fn profile(&self, username: &str) -> String {
         format!("{}/@{username}", self.base)

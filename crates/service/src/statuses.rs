@@ -456,8 +456,8 @@ impl Services {
             let (uri, url) = if s.local {
                 let name = author.username.as_str();
                 (
-                    format!("{}/statuses/{}", self.urls.actor(name), s.id),
-                    Some(format!("{}/{}", self.urls.profile(name), s.id)),
+                    self.urls.status(name, s.id),
+                    Some(self.urls.status_page(name, s.id)),
                 )
             } else {
                 (

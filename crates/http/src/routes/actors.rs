@@ -1,20 +1,11 @@
 //! Actors: the ActivityPub document and the HTML profile at the same place.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use rookery_activitypub::{ACTIVITY_JSON, wants_activity_json};
-
+use super::{activity_json, escape_html, wants_json};
 use crate::{ApiError, AppState};
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// `GET /users/{username}` — the actor as ActivityPub JSON when asked for it
 /// (`application/activity+json`, `application/ld+json`), otherwise a redirect to the profile
@@ -24,20 +15,9 @@ pub(crate) async fn actor(
     Path(username): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
     let actor = state.services.local_actor(&username).await?;
-    if wants_activity_json(accept) {
-        Ok((
-            [
-                (header::CONTENT_TYPE, ACTIVITY_JSON),
-                (header::VARY, "Accept"),
-            ],
-            Json(actor),
-        )
-            .into_response())
+    if wants_json(&headers) {
+        Ok(activity_json(actor))
     } else {
         Ok(Redirect::to(&actor.url).into_response())
     }
@@ -51,19 +31,8 @@ pub(crate) async fn profile_page(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let actor = state.services.local_actor(&username).await?;
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if wants_activity_json(accept) {
-        return Ok((
-            [
-                (header::CONTENT_TYPE, ACTIVITY_JSON),
-                (header::VARY, "Accept"),
-            ],
-            Json(actor),
-        )
-            .into_response());
+    if wants_json(&headers) {
+        return Ok(activity_json(actor));
     }
     let domain = &state.services.settings.domain;
     let name = if actor.name.is_empty() {
@@ -78,9 +47,9 @@ pub(crate) async fn profile_page(
          <link rel=\"alternate\" type=\"application/activity+json\" href=\"{id}\">\
          </head><body><main><h1>{title}</h1><p>@{user}@{domain}</p>\
          <div class=\"note\">{summary}</div></main></body></html>\n",
-        title = escape(&name),
-        user = escape(&actor.preferred_username),
-        id = escape(&actor.id),
+        title = escape_html(&name),
+        user = escape_html(&actor.preferred_username),
+        id = escape_html(&actor.id),
         summary = actor.summary, // already sanitised HTML
     );
     Ok(([(header::VARY, "Accept")], Html(page)).into_response())

@@ -14,20 +14,13 @@ use rookery_model::{Id, OAuthApp, Scopes};
 use rookery_service::crypto::{random_token, sign, verify};
 use rookery_service::{OOB_REDIRECT, Services};
 
+use super::escape_html;
 use crate::extract::Body;
 use crate::{ApiError, AppState};
 
 /// Forms and tickets are valid this long.
 const FORM_TTL_MS: i64 = 30 * 60 * 1000;
 const CSRF_COOKIE: &str = "rookery_csrf";
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -38,7 +31,7 @@ fn page(title: &str, body: &str) -> String {
          padding:0 1rem}}label,input,button{{display:block;width:100%;margin:.4rem 0}}\
          input,button{{padding:.5rem;font-size:1rem}}.error{{color:#b00}}</style></head>\
          <body><main><h1>{t}</h1>{body}</main></body></html>\n",
-        t = escape(title)
+        t = escape_html(title)
     )
 }
 
@@ -47,7 +40,7 @@ fn error_page(status: StatusCode, message: &str) -> Response {
         status,
         Html(page(
             "Authorization failed",
-            &format!("<p class=\"error\">{}</p>", escape(message)),
+            &format!("<p class=\"error\">{}</p>", escape_html(message)),
         )),
     )
         .into_response()
@@ -131,8 +124,8 @@ async fn check(services: &Services, r: &Request) -> Result<Checked, Response> {
 fn hidden(name: &str, value: &str) -> String {
     format!(
         "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        escape(name),
-        escape(value)
+        escape_html(name),
+        escape_html(value)
     )
 }
 
@@ -204,7 +197,7 @@ async fn sign_in_form(
 ) -> Result<String, ApiError> {
     let csrf = csrf_token(&state.services, nonce).await?;
     let error = error.map_or(String::new(), |e| {
-        format!("<p class=\"error\">{}</p>", escape(e))
+        format!("<p class=\"error\">{}</p>", escape_html(e))
     });
     Ok(page(
         &format!("Sign in to {}", state.services.settings.title),
@@ -216,7 +209,7 @@ async fn sign_in_form(
              <label for=\"password\">Password</label>\
              <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
              <button type=\"submit\">Sign in</button></form>",
-            app = escape(&app.name),
+            app = escape_html(&app.name),
             fields = request_fields(r),
             csrf = hidden("csrf", &csrf),
         ),
@@ -314,7 +307,7 @@ pub(crate) async fn sign_in(
     let scopes: String = checked
         .scopes
         .iter()
-        .map(|s| format!("<li><code>{}</code></li>", escape(s)))
+        .map(|s| format!("<li><code>{}</code></li>", escape_html(s)))
         .collect();
     let html = page(
         "Authorize access",
@@ -323,8 +316,8 @@ pub(crate) async fn sign_in(
              <ul>{scopes}</ul><form method=\"post\" action=\"/oauth/authorize/decision\">{t}{c}\
              <button type=\"submit\" name=\"decision\" value=\"approve\">Authorize</button>\
              <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
-            user = escape(user.account.username.as_str()),
-            app = escape(&checked.app.name),
+            user = escape_html(user.account.username.as_str()),
+            app = escape_html(&checked.app.name),
             t = hidden("ticket", &signed),
             c = hidden("csrf", &csrf),
         ),
@@ -415,7 +408,7 @@ pub(crate) async fn decide(
             &format!(
                 "<p>Copy this code and paste it into the application:</p>\
                  <p><input readonly id=\"code\" value=\"{}\"></p>",
-                escape(&code)
+                escape_html(&code)
             ),
         );
         return Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response());

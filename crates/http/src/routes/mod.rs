@@ -169,3 +169,38 @@ pub(crate) fn router() -> Router<AppState> {
 pub(crate) async fn not_found() -> ApiError {
     ApiError::not_found()
 }
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(crate) fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Whether the request asks for ActivityPub JSON.
+pub(crate) fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    rookery_activitypub::wants_activity_json(
+        headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    )
+}
+
+/// An ActivityPub document, varying by `Accept`.
+pub(crate) fn activity_json<T: serde::Serialize>(body: T) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                rookery_activitypub::ACTIVITY_JSON,
+            ),
+            (axum::http::header::VARY, "Accept"),
+        ],
+        axum::Json(body),
+    )
+        .into_response()
+}

@@ -2,36 +2,15 @@
 //! `/activity`, `/outbox`, `/followers`, `/following`, `/collections/featured`), and the HTML
 //! page of a post for browsers.
 
-use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use rookery_activitypub::{ACTIVITY_JSON, wants_activity_json};
 use rookery_model::Id;
 use rookery_service::CollectionPage;
 
 use super::statuses::path_id;
+use super::{activity_json, escape_html, wants_json};
 use crate::{ApiError, AppState};
-
-fn activity_json<T: serde::Serialize>(body: T) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, ACTIVITY_JSON),
-            (header::VARY, "Accept"),
-        ],
-        Json(body),
-    )
-        .into_response()
-}
-
-fn wants_json(headers: &HeaderMap) -> bool {
-    wants_activity_json(
-        headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    )
-}
 
 /// `?page=true|1`, `max_id`, `min_id` (anything unparsable is ignored).
 fn collection_page(query: Option<String>) -> CollectionPage {
@@ -119,13 +98,6 @@ pub(crate) async fn featured(
     Ok(activity_json(state.services.ap_featured(&username).await?))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// `GET /@{username}/{id}`: the post's HTML page (ActivityPub clients get the `Note`).
 pub(crate) async fn status_page(
     State(state): State<AppState>,
@@ -144,15 +116,15 @@ pub(crate) async fn status_page(
          </head><body><main><article><p><a href=\"{author}\">@{user}@{domain}</a> \
          <time datetime=\"{published}\">{published}</time></p>{warning}\
          <div class=\"content\">{content}</div></article></main></body></html>\n",
-        user = escape(&username.to_ascii_lowercase()),
-        domain = escape(state.services.settings.domain.as_str()),
-        id = escape(&note.id),
-        author = escape(&note.attributed_to),
-        published = escape(&note.published),
+        user = escape_html(&username.to_ascii_lowercase()),
+        domain = escape_html(state.services.settings.domain.as_str()),
+        id = escape_html(&note.id),
+        author = escape_html(&note.attributed_to),
+        published = escape_html(&note.published),
         warning = note
             .summary
             .as_deref()
-            .map(|s| format!("<p class=\"spoiler\">{}</p>", escape(s)))
+            .map(|s| format!("<p class=\"spoiler\">{}</p>", escape_html(s)))
             .unwrap_or_default(),
         content = note.content, // already sanitised HTML
     );

@@ -230,20 +230,10 @@ async fn root(State(state): State<AppState>, req: Request) -> Response {
     }
 }
 
-/// The request's access token: `access_token` query parameter, `Authorization: Bearer`, or
+/// The request's access token: `Authorization: Bearer`, `access_token` query parameter, or
 /// (WebSocket, as masto.js sends it) `Sec-WebSocket-Protocol`.
 fn token_of(parts: &Parts) -> Option<String> {
-    if let Some(t) = query_param(parts, "access_token") {
-        return Some(t);
-    }
-    if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
-        let h = h.to_str().ok()?;
-        let (scheme, token) = h.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
-    }
-    protocol_token(&parts.headers)
+    crate::auth::bearer(parts).or_else(|| protocol_token(&parts.headers))
 }
 
 fn protocol_token(headers: &HeaderMap) -> Option<String> {
