@@ -86,6 +86,22 @@ macro_rules! read {
 }
 pub(crate) use read;
 
+/// Runs a statement with the given binds on `$c` and returns the rows it affected.
+macro_rules! exec {
+    ($c:expr, $sql:expr $(, $bind:expr)*) => {
+        $crate::db::with_conn!($c, |e, p| {
+            sqlx::query($sql)
+                $(.bind($bind))*
+                .persistent(p)
+                .execute(&mut *e)
+                .await
+                .map_err($crate::db::map_err)
+                .map(|done| done.rows_affected())
+        })
+    };
+}
+pub(crate) use exec;
+
 /// Runs `$body` (a `Result`) in a write transaction on `$pools` (SQLite's single writer, or a
 /// PostgreSQL transaction), committing if it succeeds and rolling back if not.
 macro_rules! write {

@@ -3,7 +3,7 @@
 use rookery_model::{BlockSeverity, Domain, DomainBlock, Timestamp};
 use rookery_store::{Result, StoreError};
 
-use crate::db::{Conn, Fields, map_err, with_conn};
+use crate::db::{Conn, Fields, exec, map_err, with_conn};
 use crate::statuses::placeholders;
 
 const COLUMNS: &str = "domain, severity, reject_media, reject_reports, private_comment, \
@@ -87,13 +87,5 @@ pub(crate) async fn put(c: Conn<'_>, b: &DomainBlock) -> Result<()> {
 
 /// Removes the block of `domain`; whether there was one.
 pub(crate) async fn delete(c: Conn<'_>, domain: &str) -> Result<bool> {
-    with_conn!(c, |e, p| {
-        sqlx::query("DELETE FROM domain_blocks WHERE domain = $1")
-            .bind(domain)
-            .persistent(p)
-            .execute(&mut *e)
-            .await
-            .map_err(map_err)
-            .map(|d| d.rows_affected() == 1)
-    })
+    exec!(c, "DELETE FROM domain_blocks WHERE domain = $1", domain).map(|n| n == 1)
 }

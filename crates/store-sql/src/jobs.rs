@@ -6,7 +6,7 @@ use rookery_model::{Id, Timestamp};
 use rookery_store::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats, Result, StoreError};
 
 use crate::SqlStore;
-use crate::db::{Conn, Fields, map_err, read, with_conn, write};
+use crate::db::{Conn, Fields, exec, map_err, read, with_conn, write};
 
 /// Most ids in one `DELETE … IN (…)` (well under both engines' parameter limits).
 const COMPLETE_CHUNK: usize = 256;
@@ -104,21 +104,6 @@ pub(crate) async fn prune_expired_tokens(mut c: Conn<'_>, before: Timestamp) -> 
         });
     }
     Ok(total)
-}
-
-/// Runs a statement with the given binds (all `i64` or text) and returns rows affected.
-macro_rules! exec {
-    ($c:expr, $sql:expr $(, $bind:expr)*) => {
-        with_conn!($c, |e, p| {
-            sqlx::query($sql)
-                $(.bind($bind))*
-                .persistent(p)
-                .execute(&mut *e)
-                .await
-                .map_err(map_err)
-                .map(|done| done.rows_affected())
-        })
-    };
 }
 
 /// Claims due jobs. First, jobs of this queue whose lease expired (their worker died) become

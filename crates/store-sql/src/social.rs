@@ -5,23 +5,8 @@ use rookery_store::{
     Follow, Notification, NotificationKind, Relationship, Result, StoreError, TimelinePage,
 };
 
-use crate::db::{Conn, Fields, map_err, with_conn};
+use crate::db::{Conn, Fields, exec, map_err, with_conn};
 use crate::statuses::{bounds, id_pairs, placeholders};
-
-/// Runs a write with integer/text binds; returns rows affected.
-macro_rules! exec {
-    ($c:expr, $sql:expr $(, $bind:expr)*) => {
-        with_conn!($c, |e, p| {
-            sqlx::query($sql)
-                $(.bind($bind))*
-                .persistent(p)
-                .execute(&mut *e)
-                .await
-                .map_err(map_err)
-                .map(|done| done.rows_affected())
-        })
-    };
-}
 
 pub(crate) async fn relationships(
     mut c: Conn<'_>,

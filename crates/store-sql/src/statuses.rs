@@ -3,7 +3,7 @@
 use rookery_model::{Account, Id, Status, Timestamp, Visibility};
 use rookery_store::{AccountStatusesFilter, Result, StoreError, TimelinePage};
 
-use crate::db::{Conn, Fields, map_err, with_conn};
+use crate::db::{Conn, Fields, exec, map_err, with_conn};
 
 pub(crate) const STATUS_COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, \
     s.in_reply_to_account_id, s.reblog_of_id, s.conversation_id, s.source_text, s.content, s.spoiler_text, \
@@ -271,21 +271,6 @@ pub(crate) async fn mentions(c: Conn<'_>, status_ids: &[Id]) -> Result<Vec<(Id, 
             .map(|(s, a)| (Id::from_i64(s), Id::from_i64(a)))
             .collect(),
     )
-}
-
-/// Runs a write with integer/text binds; returns rows affected.
-macro_rules! exec {
-    ($c:expr, $sql:expr $(, $bind:expr)*) => {
-        with_conn!($c, |e, p| {
-            sqlx::query($sql)
-                $(.bind($bind))*
-                .persistent(p)
-                .execute(&mut *e)
-                .await
-                .map_err(map_err)
-                .map(|done| done.rows_affected())
-        })
-    };
 }
 
 pub(crate) async fn insert(c: Conn<'_>, s: &Status) -> Result<()> {

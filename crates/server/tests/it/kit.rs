@@ -98,6 +98,12 @@ impl TestApp {
 
     /// A `read write follow push` token for a local user (created if missing), by password grant.
     pub async fn token(&self, username: &str) -> String {
+        self.token_with_scopes(username, "read write follow push")
+            .await
+    }
+
+    /// A token with exactly `scopes` for a local user (created if missing), by password grant.
+    pub async fn token_with_scopes(&self, username: &str, scopes: &str) -> String {
         if self.services.local_account(username).await.is_err() {
             self.create_account(username).await;
         }
@@ -107,7 +113,7 @@ impl TestApp {
             .form(&[
                 ("client_name", "it"),
                 ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
-                ("scopes", "read write follow push"),
+                ("scopes", scopes),
             ])
             .send()
             .await
@@ -124,7 +130,7 @@ impl TestApp {
                 ("client_secret", app["client_secret"].as_str().unwrap()),
                 ("username", &format!("{username}@example.com")),
                 ("password", "a good password"),
-                ("scope", "read write follow push"),
+                ("scope", scopes),
             ])
             .send()
             .await

@@ -386,35 +386,7 @@ async fn bad_requests_get_clear_errors() {
     let long = format!("/api/v1/streaming?stream={}", "x".repeat(10_000));
     assert_eq!(app.get_json(&long).await.0, 404);
     // A token with only write access cannot read the user stream.
-    let (_, appv) = app
-        .post_auth(
-            "/api/v1/apps",
-            &alice,
-            &[
-                ("client_name", "w"),
-                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
-                ("scopes", "write"),
-            ],
-        )
-        .await;
-    let t: Value = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", appv["client_id"].as_str().unwrap()),
-            ("client_secret", appv["client_secret"].as_str().unwrap()),
-            ("username", "alice@example.com"),
-            ("password", "a good password"),
-            ("scope", "write"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let write_only = t["access_token"].as_str().unwrap();
+    let write_only = &app.token_with_scopes("alice", "write").await;
     let (status, body) = app
         .get_json(&format!("/api/v1/streaming/user?access_token={write_only}"))
         .await;
@@ -662,35 +634,8 @@ async fn websocket_scopes_and_token_slots() {
         )
     };
     // A token that may not read: subscribing to the user stream is refused like opening it.
-    let (_, appv) = app
-        .post_auth(
-            "/api/v1/apps",
-            &alice,
-            &[
-                ("client_name", "w"),
-                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
-                ("scopes", "write"),
-            ],
-        )
-        .await;
-    let t: Value = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", appv["client_id"].as_str().unwrap()),
-            ("client_secret", appv["client_secret"].as_str().unwrap()),
-            ("username", "alice@example.com"),
-            ("password", "a good password"),
-            ("scope", "write"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(t["access_token"].as_str().unwrap()))
+    let write_only = app.token_with_scopes("alice", "write").await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(&write_only))
         .await
         .unwrap();
     for stream in ["user", "user:notification", "direct"] {
