@@ -58,6 +58,11 @@ pub struct Account {
     pub url: Option<String>,
     pub inbox_url: Option<String>,
     pub shared_inbox_url: Option<String>,
+    /// A remote actor's followers collection (addressing of followers-only posts).
+    pub followers_url: Option<String>,
+    /// A remote actor's avatar and header images, as published.
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
     pub actor_type: ActorType,
     pub public_key_pem: String,
     /// Only local accounts have one.
@@ -72,6 +77,8 @@ pub struct Account {
     pub statuses_count: i64,
     pub last_status_at: Option<Timestamp>,
     pub suspended_at: Option<Timestamp>,
+    /// When a remote actor's document was last fetched (`None` for local accounts).
+    pub fetched_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

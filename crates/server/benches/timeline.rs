@@ -61,6 +61,9 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
             url: None,
             inbox_url: None,
             shared_inbox_url: None,
+            followers_url: None,
+            avatar_remote_url: None,
+            header_remote_url: None,
             actor_type: ActorType::Person,
             public_key_pem: key.clone(),
             private_key_pem: None,
@@ -72,6 +75,7 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
             statuses_count: (statuses / AUTHORS) as i64,
             last_status_at: None,
             suspended_at: None,
+            fetched_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -82,6 +86,7 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
             target_account_id: a.id,
             show_reblogs: true,
             notify: false,
+            uri: None,
             created_at: now,
         })
         .await

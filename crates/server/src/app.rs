@@ -96,16 +96,24 @@ pub async fn event_bus(cfg: &Resolved) -> Result<Arc<dyn EventBus>, StartError> 
     }
 }
 
-/// The use cases over a store, with the real clock and randomness, publishing on `events`.
-pub fn services(cfg: &Resolved, store: SqlStore, events: Arc<dyn EventBus>) -> Services {
+/// The use cases over a store, with the real clock and randomness, publishing on `events` and
+/// federating through the SSRF-safe HTTP client.
+pub fn services(
+    cfg: &Resolved,
+    store: SqlStore,
+    events: Arc<dyn EventBus>,
+) -> Result<Services, StartError> {
     let store: Arc<dyn Store> = Arc::new(store);
-    Services::new(
+    let transport = crate::federation::FetchTransport::new(&cfg.transport)
+        .map_err(|e| ConfigError::new("federation", e.to_string()))?;
+    Ok(Services::new(
         store,
         Arc::new(SystemClock),
         Arc::new(SystemRandom),
         cfg.settings.clone(),
     )
     .with_events(events)
+    .with_transport(Arc::new(transport)))
 }
 
 /// The HTTP state of a process: its services, metrics (with the streaming metrics
@@ -139,7 +147,7 @@ impl App {
     pub async fn build(cfg: &Resolved) -> Result<App, StartError> {
         let store = open_store(cfg, &SystemClock).await?;
         let events = event_bus(cfg).await?;
-        let services = services(cfg, store, events);
+        let services = services(cfg, store, events)?;
         let state = app_state(cfg, services.clone(), Metrics::new(), None);
         let streaming = state.streaming.clone();
         let router = full_router(state);

@@ -491,7 +491,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 &cfg,
                 store,
                 std::sync::Arc::new(rookery_events::InProcessBus::default()),
-            );
+            )?;
             let out = match command {
                 AdminCommand::Accounts { command } => accounts(&services, command).await?,
                 AdminCommand::Jobs { command } => crate::admin::jobs(&services, command).await?,

@@ -13,7 +13,9 @@ use rookery_model::Domain;
 use rookery_service::{Registrations, Settings};
 
 mod bus;
+mod federation;
 pub use bus::{BusSettings, RedisConfig, StreamingConfig};
+pub use federation::{FederationConfig, TransportSettings};
 
 /// A configuration problem: which option, and why. Displayed as one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +49,7 @@ pub struct Config {
     pub log: LogConfig,
     pub redis: RedisConfig,
     pub streaming: StreamingConfig,
+    pub federation: FederationConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -383,6 +386,8 @@ pub struct Resolved {
     pub rate_limits: Option<rookery_http::ratelimit::RateLimits>,
     pub log: LogConfig,
     pub bus: BusSettings,
+    /// The outgoing HTTP client of federation.
+    pub transport: TransportSettings,
     /// Certificate and key files when this process terminates TLS itself.
     pub tls: Option<(PathBuf, PathBuf)>,
 }
@@ -558,9 +563,16 @@ impl Config {
             window_ms: i64::try_from(rl.window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
         });
         let bus = bus::resolve(&self.redis, &self.streaming)?;
+        let mut transport = federation::resolve(&self.federation, &mut settings.federation)?;
+        transport.fetch.user_agent = format!(
+            "Rookery/{} (+{}/)",
+            rookery_service::VERSION,
+            rookery_service::Urls::new(&settings).base()
+        );
         Ok(Resolved {
             tls,
             bus,
+            transport,
             rate_limits,
             data_dir,
             listen,

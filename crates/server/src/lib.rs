@@ -7,6 +7,7 @@ pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod federation;
 pub mod roles;
 pub mod serve;
 pub mod tls;

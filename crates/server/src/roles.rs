@@ -143,7 +143,7 @@ pub async fn run(
              separately (web, streaming, worker) need Redis to hear each other"
         );
     }
-    let services = services(cfg, store, events);
+    let services = services(cfg, store, events)?;
     let mut metrics = Metrics::new();
     let job_metrics = Arc::new(JobMetrics::new(metrics.registry_mut()));
     let lag = roles.worker.as_ref().map(|queues| {

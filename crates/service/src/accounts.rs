@@ -89,6 +89,9 @@ impl Services {
             url: None,
             inbox_url: None,
             shared_inbox_url: None,
+            followers_url: None,
+            avatar_remote_url: None,
+            header_remote_url: None,
             actor_type: ActorType::Person,
             public_key_pem: keys.public_key_pem(),
             private_key_pem: Some(private_pem),
@@ -100,6 +103,7 @@ impl Services {
             statuses_count: 0,
             last_status_at: None,
             suspended_at: None,
+            fetched_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -322,6 +326,9 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.update_profile(&account).await?;
         tx.commit().await?;
+        if let Err(e) = self.federate_profile(&account).await {
+            tracing::warn!(account = %account.id, error = %e, "profile update not federated");
+        }
         Ok(LocalAccount {
             account,
             user: user.user.clone(),

@@ -118,6 +118,7 @@ impl Services {
         let Some(status) = self.store.status(job.status_id).await? else {
             return Ok(());
         };
+        self.federate_edit(&status).await?;
         let page = rookery_store::TimelinePage {
             limit: 200,
             ..Default::default()

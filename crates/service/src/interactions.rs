@@ -81,12 +81,25 @@ impl Services {
         } else {
             tx.delete_interaction(kind, user.account.id, target).await?
         };
+        let target_status = self.store.status(target).await?;
+        if changed
+            && kind == Interaction::Favourite
+            && let Some(t) = target_status.as_ref().filter(|t| !t.local)
+            && let Some(author) = self.store.account(t.account_id).await?
+        {
+            // Favourites of remote posts are sent to their author's server.
+            let like = self.like_activity(&user.account, t).await?;
+            let activity = if on {
+                like
+            } else {
+                self.undo_activity(&user.account, like)
+            };
+            let inbox = author.inbox_url.clone().into_iter().collect();
+            self.enqueue_federate(tx.as_mut(), &user.account, &activity, false, inbox)
+                .await?;
+        }
         if changed && on && kind == Interaction::Favourite {
-            let author = self
-                .store
-                .status(target)
-                .await?
-                .map_or(status.account_id, |s| s.account_id);
+            let author = target_status.map_or(status.account_id, |s| s.account_id);
             rookery_jobs::enqueue(
                 tx.as_mut(),
                 &self.ids,
@@ -207,11 +220,16 @@ impl Services {
         let status = self.visible_status(Some(&user.account), id).await?;
         let original = status.reblog_of_id.unwrap_or(status.id);
         if let Some(reblog) = self.store.reblog_by(user.account.id, original).await? {
-            let notice = match self.store.status(reblog).await? {
-                Some(r) => Some(self.removal_notice(&r).await?),
+            let reblog_status = self.store.status(reblog).await?;
+            let notice = match &reblog_status {
+                Some(r) => Some(self.removal_notice(r).await?),
                 None => None,
             };
             let mut tx = self.store.begin().await?;
+            if let Some(r) = &reblog_status {
+                self.enqueue_status_removal(tx.as_mut(), &user.account, r)
+                    .await?;
+            }
             if tx.delete_status(reblog).await? {
                 tx.count_reblog(original, -1).await?;
                 if let Some(notice) = &notice {

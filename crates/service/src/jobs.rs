@@ -58,6 +58,21 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.status_removed(&job).await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::federation::Ingress, _ctx| {
+        let s = s.clone();
+        async move { s.process_ingress(&job).await.map_err(retry) }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::federation::Federate, _ctx| {
+        let s = s.clone();
+        async move { s.process_federate(&job).await.map_err(retry) }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::federation::Deliver, _ctx| {
+        let s = s.clone();
+        async move { s.process_deliver(&job).await }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneExpiredTokens, _ctx| {
         let s = s.clone();
         async move {

@@ -9,6 +9,7 @@ pub mod crypto;
 mod domains;
 mod edits;
 mod error;
+pub mod federation;
 mod format;
 mod instance;
 mod interactions;
@@ -18,6 +19,7 @@ mod objects;
 mod password;
 mod random;
 mod render;
+mod search;
 mod settings;
 mod social;
 mod statuses;
@@ -43,7 +45,8 @@ pub use objects::CollectionPage;
 pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 pub use random::SystemRandom;
 pub use rookery_store::{Interaction, Restriction};
-pub use settings::{Registrations, Settings, Urls};
+pub use search::SearchResults;
+pub use settings::{FederationSettings, Registrations, Settings, Urls};
 pub use statuses::{Fanout, NewStatus};
 pub use streams::StatusRemoved;
 pub use webfinger::{Resource, ResourceError};
@@ -66,6 +69,8 @@ pub struct Services {
     stats_cache: Arc<Mutex<Option<(Timestamp, InstanceStats)>>>,
     /// The form-signing key, once read from the database.
     secret: Arc<Mutex<Option<Vec<u8>>>>,
+    /// Federation: the HTTP client, key caches, counters.
+    pub(crate) federation: Arc<federation::FederationState>,
 }
 
 impl std::fmt::Debug for Services {
@@ -97,6 +102,9 @@ impl Services {
             events: Arc::new(InProcessBus::default()),
             stats_cache: Arc::new(Mutex::new(None)),
             secret: Arc::new(Mutex::new(None)),
+            federation: Arc::new(federation::FederationState::new(Arc::new(
+                federation::NoTransport,
+            ))),
         }
     }
 }
@@ -106,5 +114,16 @@ impl Services {
     pub fn with_events(mut self, events: Arc<dyn EventBus>) -> Self {
         self.events = events;
         self
+    }
+
+    /// The same use cases talking to other servers through `transport`.
+    pub fn with_transport(mut self, transport: Arc<dyn federation::Transport>) -> Self {
+        self.federation = Arc::new(federation::FederationState::new(transport));
+        self
+    }
+
+    /// Federation counters, for metrics.
+    pub fn federation_counters(&self) -> Arc<federation::FederationCounters> {
+        self.federation.counters.clone()
     }
 }

@@ -81,7 +81,7 @@ impl Services {
     }
 
     /// Builds the `Note` of a local status (any visibility; callers decide who may see it).
-    async fn note(&self, author: &Account, status: &Status) -> Result<Note> {
+    pub(crate) async fn note(&self, author: &Account, status: &Status) -> Result<Note> {
         let mentions = self.store.mentions(&[status.id]).await?;
         let mentioned_ids: Vec<Id> = mentions.iter().map(|(_, a)| *a).collect();
         let accounts: HashMap<Id, Account> = self
@@ -174,7 +174,11 @@ impl Services {
         Ok(note)
     }
 
-    async fn activity_of(&self, author: &Account, status: &Status) -> Result<Option<Activity>> {
+    pub(crate) async fn activity_of(
+        &self,
+        author: &Account,
+        status: &Status,
+    ) -> Result<Option<Activity>> {
         let actor = self.actor_id(author);
         if let Some(original) = status.reblog_of_id {
             let Some(o) = self.store.status(original).await? else {

@@ -56,6 +56,15 @@ fn note_html(account: &Account) -> String {
 
 /// The Mastodon Account entity.
 pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
+    // Remote images are linked where their server publishes them (until media caching).
+    let avatar = account
+        .avatar_remote_url
+        .clone()
+        .unwrap_or_else(|| urls.missing_avatar());
+    let header = account
+        .header_remote_url
+        .clone()
+        .unwrap_or_else(|| urls.missing_header());
     let (url, uri) = if account.is_local() {
         (
             urls.profile(account.username.as_str()),
@@ -73,10 +82,10 @@ pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
         uri,
         display_name: account.display_name.clone(),
         note: note_html(account),
-        avatar: urls.missing_avatar(),
-        avatar_static: urls.missing_avatar(),
-        header: urls.missing_header(),
-        header_static: urls.missing_header(),
+        avatar: avatar.clone(),
+        avatar_static: avatar,
+        header: header.clone(),
+        header_static: header,
         locked: account.locked,
         fields: account
             .fields

@@ -34,6 +34,43 @@ pub struct Settings {
     /// Where the source code of the running server is published (the AGPL asks operators to
     /// offer it); shown as `source_url` in the instance entity.
     pub source_url: String,
+    /// How this instance talks to others.
+    pub federation: FederationSettings,
+}
+
+/// Federation behaviour (the `[federation]` configuration section).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederationSettings {
+    /// Look up WebFinger and actors over plain `http://` when `https://` fails (test setups
+    /// only: real servers are reached over HTTPS).
+    pub allow_http: bool,
+    /// Every GET of an ActivityPub document must carry a valid HTTP signature (Mastodon's
+    /// "secure mode").
+    pub authorized_fetch: bool,
+    /// How far a signed request's `Date` may be from our clock.
+    pub max_clock_skew_secs: i64,
+    /// Largest inbox body accepted.
+    pub inbox_max_bytes: usize,
+    /// Remote actors are fetched again when their copy is older than this.
+    pub actor_refresh_secs: i64,
+    /// A host whose deliveries have failed for this long is marked unavailable…
+    pub unavailable_after_secs: i64,
+    /// …and skipped for this long (or until a request from it arrives).
+    pub unavailable_for_secs: i64,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        FederationSettings {
+            allow_http: false,
+            authorized_fetch: false,
+            max_clock_skew_secs: 12 * 3600,
+            inbox_max_bytes: 1024 * 1024,
+            actor_refresh_secs: 24 * 3600,
+            unavailable_after_secs: 12 * 3600,
+            unavailable_for_secs: 24 * 3600,
+        }
+    }
 }
 
 impl Settings {
@@ -53,6 +90,7 @@ impl Settings {
             streaming_url: None,
             password_grant: true,
             source_url: String::new(),
+            federation: FederationSettings::default(),
         }
     }
 }
@@ -119,6 +157,16 @@ impl Urls {
     /// An actor's collection or endpoint (`inbox`, `outbox`, `followers`, …).
     pub fn actor_path(&self, username: &str, path: &str) -> String {
         format!("{}/{path}", self.actor(username))
+    }
+
+    /// The instance actor (signs fetches made on behalf of the whole server).
+    pub fn instance_actor(&self) -> String {
+        format!("{}/actor", self.base)
+    }
+
+    /// The ActivityPub id of a local follow (or follow request).
+    pub fn follow(&self, id: impl std::fmt::Display) -> String {
+        format!("{}/follows/{id}", self.base)
     }
 
     /// The shared inbox.

@@ -61,15 +61,23 @@ impl Services {
         Ok(self.account_entity(&self.live_account(id).await?))
     }
 
-    /// `GET /api/v1/accounts/lookup?acct=`: `user` or `user@our.domain`.
+    /// `GET /api/v1/accounts/lookup?acct=`: `user`, `user@our.domain`, or a remote
+    /// `user@domain` (found through WebFinger when not known yet).
     pub async fn lookup_account(&self, acct: &str) -> Result<api::Account> {
         let acct = acct.trim().trim_start_matches('@');
         let (user, domain) = match acct.split_once('@') {
             Some((u, d)) => (u, Some(d)),
             None => (acct, None),
         };
-        if domain.is_some_and(|d| !d.eq_ignore_ascii_case(self.settings.domain.as_str())) {
-            return Err(ServiceError::NotFound("account"));
+        if let Some(d) = domain.filter(|d| !d.eq_ignore_ascii_case(self.settings.domain.as_str())) {
+            return match self.resolve_acct(user, d).await {
+                Ok(a) if a.suspended_at.is_none() => Ok(self.account_entity(&a)),
+                Ok(_) => Err(ServiceError::NotFound("account")),
+                Err(e) => {
+                    tracing::debug!(acct, error = %e, "remote account not resolved");
+                    Err(ServiceError::NotFound("account"))
+                }
+            };
         }
         let user = Username::parse(user).map_err(|_| ServiceError::NotFound("account"))?;
         match self.store.local_account_by_username(user.as_str()).await? {
@@ -78,15 +86,31 @@ impl Services {
         }
     }
 
-    /// `GET /api/v1/accounts/search?q=`: local accounts by username prefix or display name
-    /// (remote look-ups arrive with federation).
-    pub async fn search_accounts(&self, q: &str, limit: u32) -> Result<Vec<api::Account>> {
+    /// `GET /api/v1/accounts/search?q=`: accounts by username prefix or display name; with
+    /// `resolve`, a full `user@domain` handle is looked up on its server when not known.
+    pub async fn search_accounts(
+        &self,
+        q: &str,
+        limit: u32,
+        resolve: bool,
+    ) -> Result<Vec<api::Account>> {
         let q = q.trim().trim_start_matches('@');
         let q = match q.split_once('@') {
             Some((user, domain)) if domain.eq_ignore_ascii_case(self.settings.domain.as_str()) => {
                 user
             }
-            Some(_) => return Ok(Vec::new()),
+            Some((user, domain)) => {
+                let found = if resolve {
+                    self.resolve_acct(user, domain).await.ok()
+                } else {
+                    self.store.remote_account(user, domain).await?
+                };
+                return Ok(found
+                    .filter(|a| a.suspended_at.is_none())
+                    .map(|a| self.account_entity(&a))
+                    .into_iter()
+                    .collect());
+            }
             None => q,
         };
         if q.is_empty() || q.chars().count() > 100 {
@@ -113,11 +137,6 @@ impl Services {
         if target.id == user.account.id {
             return Err(ServiceError::invalid("account", "cannot follow itself"));
         }
-        if !target.is_local() {
-            return Err(ServiceError::Conflict(
-                "Following accounts on other servers is not available yet".into(),
-            ));
-        }
         let rel = self
             .store
             .relationships(user.account.id, &[target.id])
@@ -130,15 +149,29 @@ impl Services {
         }
 
         let now = self.clock.now();
+        let id = self.ids.next_id();
         let follow = Follow {
-            id: self.ids.next_id(),
+            id,
             account_id: user.account.id,
             target_account_id: target.id,
             show_reblogs: reblogs.unwrap_or(true),
             notify: notify.unwrap_or(false),
+            uri: Some(self.urls.follow(id)),
             created_at: now,
         };
         let mut tx = self.store.begin().await?;
+        if !target.is_local() {
+            // The other server decides: a request until its Accept arrives.
+            if !rel.following && !rel.requested && tx.insert_follow_request(&follow).await? {
+                let uri = self.urls.follow(id);
+                let activity = self.follow_activity(&user.account, &target, &uri);
+                let inbox = target.inbox_url.clone().into_iter().collect();
+                self.enqueue_federate(tx.as_mut(), &user.account, &activity, false, inbox)
+                    .await?;
+            }
+            tx.commit().await?;
+            return self.relationship(user, target.id).await;
+        }
         if target.locked {
             // A locked account decides: a request, and a notification for it.
             if !rel.following && tx.insert_follow_request(&follow).await? {
@@ -184,7 +217,19 @@ impl Services {
             .account(target_id)
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
+        let existing = self
+            .store
+            .follow_between(user.account.id, target.id)
+            .await?;
         let mut tx = self.store.begin().await?;
+        if let Some(f) = existing.filter(|_| !target.is_local()) {
+            let uri = f.uri.clone().unwrap_or_else(|| self.urls.follow(f.id));
+            let follow = self.follow_activity(&user.account, &target, &uri);
+            let undo = self.undo_activity(&user.account, follow);
+            let inbox = target.inbox_url.clone().into_iter().collect();
+            self.enqueue_federate(tx.as_mut(), &user.account, &undo, false, inbox)
+                .await?;
+        }
         // Unfollowing also withdraws a pending request.
         tx.take_follow_request(user.account.id, target.id).await?;
         if tx.delete_follow(user.account.id, target.id).await? {
@@ -268,6 +313,14 @@ impl Services {
             tx.add_to_home_feeds(s.id, s.reblog_of_id, &[job.follower])
                 .await?;
         }
+        let target_is_local = self
+            .store
+            .account(job.target)
+            .await?
+            .is_some_and(|a| a.is_local());
+        if !target_is_local {
+            return Ok(tx.commit().await?);
+        }
         let notification = Notification {
             id: self.ids.next_id(),
             account_id: job.target,
@@ -302,6 +355,14 @@ impl Services {
             created_at: now,
         })
         .await?;
+        if !target.is_local() {
+            let activity = self.block_activity(&user.account, &target);
+            let inbox = target.inbox_url.clone().into_iter().collect();
+            self.enqueue_federate(tx.as_mut(), &user.account, &activity, false, inbox)
+                .await?;
+        }
+        tx.take_follow_request(user.account.id, target.id).await?;
+        tx.take_follow_request(target.id, user.account.id).await?;
         for (follower, followed) in [(user.account.id, target.id), (target.id, user.account.id)] {
             if tx.delete_follow(follower, followed).await? {
                 rookery_jobs::enqueue(
@@ -369,7 +430,16 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
         let mut tx = self.store.begin().await?;
-        tx.unrestrict(kind, user.account.id, target.id).await?;
+        if tx.unrestrict(kind, user.account.id, target.id).await?
+            && kind == Restriction::Block
+            && !target.is_local()
+        {
+            let block = self.block_activity(&user.account, &target);
+            let undo = self.undo_activity(&user.account, block);
+            let inbox = target.inbox_url.clone().into_iter().collect();
+            self.enqueue_federate(tx.as_mut(), &user.account, &undo, false, inbox)
+                .await?;
+        }
         tx.commit().await?;
         self.publish_relationship_change(user.account.id, target.id);
         self.relationship(user, target.id).await
@@ -443,6 +513,19 @@ impl Services {
             .take_follow_request(requester, user.account.id)
             .await?
             .ok_or(ServiceError::NotFound("follow request"))?;
+        if let Some(requester_account) = self.store.account(requester).await?
+            && !requester_account.is_local()
+        {
+            let uri = request.uri.clone().unwrap_or_default();
+            self.enqueue_answer(
+                tx.as_mut(),
+                &user.account,
+                &requester_account,
+                &uri,
+                approve,
+            )
+            .await?;
+        }
         if approve {
             let follow = Follow {
                 id: self.ids.next_id(),

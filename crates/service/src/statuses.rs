@@ -81,18 +81,38 @@ impl Services {
     ) -> Result<(String, HashMap<String, Account>)> {
         // Mentions resolve to local accounts (remote ones once federation resolves them).
         let tokens = tokenize(text);
+        // Keyed by `user` for local accounts and `user@domain` for remote ones (lower case).
         let mut mentioned: HashMap<String, Account> = HashMap::new();
+        let key = |user: &str, domain: Option<&str>| match domain
+            .filter(|d| !d.eq_ignore_ascii_case(self.settings.domain.as_str()))
+        {
+            None => user.to_ascii_lowercase(),
+            Some(d) => format!("{user}@{d}").to_ascii_lowercase(),
+        };
         for t in &tokens {
             if let Token::Mention { user, domain } = t {
-                let ours = domain
-                    .as_deref()
-                    .is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
-                if ours
-                    && !mentioned.contains_key(&user.to_ascii_lowercase())
-                    && let Some(local) = self.store.local_account_by_username(user).await?
-                    && local.account.suspended_at.is_none()
-                {
-                    mentioned.insert(user.to_ascii_lowercase(), local.account);
+                let k = key(user, domain.as_deref());
+                if mentioned.contains_key(&k) || mentioned.len() >= 50 {
+                    continue;
+                }
+                let found = if k.contains('@') {
+                    // Remote: known, else asked for through WebFinger.
+                    let d = domain.as_deref().unwrap_or_default();
+                    match self.resolve_acct(user, d).await {
+                        Ok(a) => Some(a),
+                        Err(e) => {
+                            tracing::debug!(mention = %k, error = %e, "mention not resolved");
+                            None
+                        }
+                    }
+                } else {
+                    self.store
+                        .local_account_by_username(user)
+                        .await?
+                        .map(|l| l.account)
+                };
+                if let Some(a) = found.filter(|a| a.suspended_at.is_none()) {
+                    mentioned.insert(k, a);
                 }
             }
         }
@@ -100,17 +120,14 @@ impl Services {
             &tokens,
             |tag| format!("{}/tags/{}", self.urls.base(), tag.to_lowercase()),
             |user, domain| {
-                let ours =
-                    domain.is_none_or(|d| d.eq_ignore_ascii_case(self.settings.domain.as_str()));
-                mentioned
-                    .get(&user.to_ascii_lowercase())
-                    .filter(|_| ours)
-                    .map(|a| {
-                        (
-                            self.urls.profile(a.username.as_str()),
-                            a.username.to_string(),
-                        )
-                    })
+                mentioned.get(&key(user, domain)).map(|a| {
+                    let url = if a.is_local() {
+                        self.urls.profile(a.username.as_str())
+                    } else {
+                        a.url.clone().or_else(|| a.uri.clone()).unwrap_or_default()
+                    };
+                    (url, a.username.to_string())
+                })
             },
         );
 
@@ -355,7 +372,7 @@ impl Services {
         if let Err(e) = self.publish_notifications(notifications).await {
             tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
         }
-        Ok(())
+        self.federate_new_status(&status).await
     }
 
     /// Renders statuses for `viewer`, in the given order, in a handful of queries: reblogs wrap
@@ -561,6 +578,8 @@ impl Services {
         entity.text = Some(status.text.clone());
         let notice = self.removal_notice(&status).await?;
         let mut tx = self.store.begin().await?;
+        self.enqueue_status_removal(tx.as_mut(), &author.account, &status)
+            .await?;
         if tx.delete_status(id).await? {
             rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &notice)
                 .await

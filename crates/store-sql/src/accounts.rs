@@ -8,7 +8,8 @@ use rookery_store::{InstanceStats, LocalAccount, Page, StoreError};
 use crate::db::{Conn, Fields, map_err, with_conn};
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, \
-    a.inbox_url, a.shared_inbox_url, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
+    a.inbox_url, a.shared_inbox_url, a.followers_url, a.avatar_remote_url, a.header_remote_url, \
+    a.fetched_at, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
     a.discoverable, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
     a.suspended_at, a.created_at, a.updated_at";
 
@@ -70,6 +71,10 @@ pub(crate) fn account_from_row(r: &impl Fields) -> Result<Account, StoreError> {
         url: r.opt_text("url")?,
         inbox_url: r.opt_text("inbox_url")?,
         shared_inbox_url: r.opt_text("shared_inbox_url")?,
+        followers_url: r.opt_text("followers_url")?,
+        avatar_remote_url: r.opt_text("avatar_remote_url")?,
+        header_remote_url: r.opt_text("header_remote_url")?,
+        fetched_at: ts(r.opt_int("fetched_at")?),
         actor_type: ActorType::parse(&actor_type)
             .ok_or_else(|| StoreError::Corrupt(format!("actor type {actor_type:?}")))?,
         public_key_pem: r.text("public_key_pem")?,
@@ -185,8 +190,9 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
     let sql = "INSERT INTO accounts (id, username, domain, display_name, note, uri, url, inbox_url, \
         shared_inbox_url, actor_type, public_key_pem, private_key_pem, locked, discoverable, \
         followers_count, following_count, statuses_count, last_status_at, suspended_at, created_at, \
-        updated_at, fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-        $17, $18, $19, $20, $21, $22)";
+        updated_at, fields, followers_url, avatar_remote_url, header_remote_url, fetched_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(a.id.as_i64())
@@ -211,6 +217,10 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
             .bind(a.created_at.as_millis())
             .bind(a.updated_at.as_millis())
             .bind(fields_to_json(&a.fields))
+            .bind(a.followers_url.as_deref())
+            .bind(a.avatar_remote_url.as_deref())
+            .bind(a.header_remote_url.as_deref())
+            .bind(a.fetched_at.map(Timestamp::as_millis))
             .persistent(p)
             .execute(&mut *e)
             .await

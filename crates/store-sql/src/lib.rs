@@ -18,6 +18,7 @@
 mod accounts;
 mod db;
 mod domain_blocks;
+mod federation;
 mod interactions;
 mod jobs;
 mod migrate;
@@ -331,6 +332,54 @@ impl Store for SqlStore {
 
     async fn instance_stats(&self, now: Timestamp) -> Result<InstanceStats> {
         read!(&self.pools, |c| accounts::instance_stats(c, now).await)
+    }
+
+    async fn account_by_uri(&self, uri: &str) -> Result<Option<Account>> {
+        read!(&self.pools, |c| federation::account_by_uri(c, uri).await)
+    }
+
+    async fn remote_account(&self, username: &str, domain: &str) -> Result<Option<Account>> {
+        read!(&self.pools, |c| federation::remote_account(
+            c, username, domain
+        )
+        .await)
+    }
+
+    async fn status_by_uri(&self, uri: &str) -> Result<Option<Status>> {
+        read!(&self.pools, |c| federation::status_by_uri(c, uri).await)
+    }
+
+    async fn follow_by_uri(
+        &self,
+        uri: &str,
+        requests: bool,
+    ) -> Result<Option<rookery_store::Follow>> {
+        read!(&self.pools, |c| federation::follow_by_uri(c, uri, requests)
+            .await)
+    }
+
+    async fn follow_between(
+        &self,
+        account_id: Id,
+        target: Id,
+    ) -> Result<Option<rookery_store::Follow>> {
+        read!(&self.pools, |c| federation::follow_between(
+            c, account_id, target
+        )
+        .await)
+    }
+
+    async fn follower_inboxes(&self, account_id: Id) -> Result<Vec<String>> {
+        read!(&self.pools, |c| federation::follower_inboxes(c, account_id)
+            .await)
+    }
+
+    async fn delivery_host(&self, host: &str) -> Result<Option<rookery_store::DeliveryHost>> {
+        read!(&self.pools, |c| federation::delivery_host(c, host).await)
+    }
+
+    async fn delivery_hosts(&self) -> Result<Vec<rookery_store::DeliveryHost>> {
+        read!(&self.pools, |c| federation::delivery_hosts(c).await)
     }
 
     async fn domain_blocks(&self) -> Result<Vec<rookery_model::DomainBlock>> {

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "domain_blocks",
         sql: include_str!("../migrations/0007_domain_blocks.sql"),
     },
+    Migration {
+        version: 8,
+        name: "federation",
+        sql: include_str!("../migrations/0008_federation.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

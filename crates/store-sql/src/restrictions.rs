@@ -128,8 +128,8 @@ pub(crate) async fn unrestrict(
 }
 
 pub(crate) async fn insert_follow_request(c: Conn<'_>, f: &Follow) -> Result<bool> {
-    let sql = "INSERT INTO follow_requests (id, account_id, target_account_id, show_reblogs, notify, created_at) \
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    let sql = "INSERT INTO follow_requests (id, account_id, target_account_id, show_reblogs, notify, created_at, uri) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(f.id.as_i64())
@@ -138,11 +138,24 @@ pub(crate) async fn insert_follow_request(c: Conn<'_>, f: &Follow) -> Result<boo
             .bind(f.show_reblogs)
             .bind(f.notify)
             .bind(f.created_at.as_millis())
+            .bind(f.uri.as_deref())
             .persistent(p)
             .execute(&mut *e)
             .await
             .map_err(map_err)
             .map(|d| d.rows_affected() == 1)
+    })
+}
+
+pub(crate) fn follow_from_row(r: &impl crate::db::Fields) -> Result<Follow> {
+    Ok(Follow {
+        id: Id::from_i64(r.int("id")?),
+        account_id: Id::from_i64(r.int("account_id")?),
+        target_account_id: Id::from_i64(r.int("target_account_id")?),
+        show_reblogs: r.flag("show_reblogs")?,
+        notify: r.flag("notify")?,
+        uri: r.opt_text("uri")?,
+        created_at: Timestamp::from_millis(r.int("created_at")?),
     })
 }
 
@@ -152,7 +165,7 @@ pub(crate) async fn take_follow_request(
     target: Id,
 ) -> Result<Option<Follow>> {
     let sql = "DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2 \
-        RETURNING id, account_id, target_account_id, show_reblogs, notify, created_at";
+        RETURNING id, account_id, target_account_id, show_reblogs, notify, uri, created_at";
     with_conn!(c, |e, p| {
         let row = sqlx::query(sql)
             .bind(account_id.as_i64())
@@ -161,17 +174,7 @@ pub(crate) async fn take_follow_request(
             .fetch_optional(&mut *e)
             .await
             .map_err(map_err)?;
-        row.map(|r| {
-            Ok(Follow {
-                id: Id::from_i64(r.int("id")?),
-                account_id: Id::from_i64(r.int("account_id")?),
-                target_account_id: Id::from_i64(r.int("target_account_id")?),
-                show_reblogs: r.flag("show_reblogs")?,
-                notify: r.flag("notify")?,
-                created_at: Timestamp::from_millis(r.int("created_at")?),
-            })
-        })
-        .transpose()
+        row.as_ref().map(follow_from_row).transpose()
     })
 }
 

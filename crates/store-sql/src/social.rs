@@ -175,8 +175,8 @@ pub(crate) async fn notifications(
 }
 
 pub(crate) async fn insert_follow(mut c: Conn<'_>, f: &Follow) -> Result<bool> {
-    let sql = "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at) \
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    let sql = "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at, uri) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
     let added = with_conn!(c.reborrow(), |e, p| {
         sqlx::query(sql)
             .bind(f.id.as_i64())
@@ -185,6 +185,7 @@ pub(crate) async fn insert_follow(mut c: Conn<'_>, f: &Follow) -> Result<bool> {
             .bind(f.show_reblogs)
             .bind(f.notify)
             .bind(f.created_at.as_millis())
+            .bind(f.uri.as_deref())
             .persistent(p)
             .execute(&mut *e)
             .await

@@ -118,6 +118,35 @@ impl Transaction for SqlTx {
         accounts::insert_user(self.conn(), user).await
     }
 
+    async fn update_remote_account(&mut self, account: &Account) -> Result<()> {
+        crate::federation::update_remote_account(self.conn(), account).await
+    }
+
+    async fn delete_remote_account(&mut self, id: Id) -> Result<bool> {
+        crate::federation::delete_remote_account(self.conn(), id).await
+    }
+
+    async fn delivery_succeeded(&mut self, host: &str, now: Timestamp) -> Result<()> {
+        crate::federation::delivery_succeeded(self.conn(), host, now).await
+    }
+
+    async fn delivery_failed(
+        &mut self,
+        host: &str,
+        now: Timestamp,
+        unavailable_after_ms: i64,
+        skip_for_ms: i64,
+    ) -> Result<Option<rookery_store::DeliveryHost>> {
+        crate::federation::delivery_failed(
+            self.conn(),
+            host,
+            now,
+            unavailable_after_ms,
+            skip_for_ms,
+        )
+        .await
+    }
+
     async fn update_profile(&mut self, account: &Account) -> Result<()> {
         accounts::update_profile(self.conn(), account).await
     }

@@ -104,6 +104,9 @@ fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
         url: None,
         inbox_url: None,
         shared_inbox_url: None,
+        followers_url: None,
+        avatar_remote_url: None,
+        header_remote_url: None,
         actor_type: ActorType::Person,
         public_key_pem: "-----BEGIN PUBLIC KEY-----".into(),
         private_key_pem: domain.is_none().then(|| "private".to_owned()),
@@ -115,6 +118,7 @@ fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
         statuses_count: 0,
         last_status_at: None,
         suspended_at: None,
+        fetched_at: None,
         created_at: Timestamp::from_millis(T0),
         updated_at: Timestamp::from_millis(T0),
     }

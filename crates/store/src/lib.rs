@@ -6,6 +6,7 @@
 //! about SQL, so the service and HTTP layers cannot either.
 
 mod error;
+mod federation;
 mod jobs;
 mod timeline;
 
@@ -15,6 +16,7 @@ use rookery_model::{
 };
 
 pub use error::StoreError;
+pub use federation::DeliveryHost;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use timeline::{
     AccountStatusesFilter, Follow, Interaction, NewRestriction, Notification, NotificationKind,
@@ -145,6 +147,30 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         &self,
         domains: &[String],
     ) -> Result<Vec<rookery_model::DomainBlock>>;
+
+    /// An account (local accounts have none) by its ActivityPub id.
+    async fn account_by_uri(&self, uri: &str) -> Result<Option<Account>>;
+
+    /// A remote account by username and domain (any case).
+    async fn remote_account(&self, username: &str, domain: &str) -> Result<Option<Account>>;
+
+    /// A remote status (or reblog) by its ActivityPub id.
+    async fn status_by_uri(&self, uri: &str) -> Result<Option<Status>>;
+
+    /// The follow (`requests = false`) or follow request recorded with this activity id.
+    async fn follow_by_uri(&self, uri: &str, requests: bool) -> Result<Option<Follow>>;
+
+    /// The follow, else the pending follow request, from `account_id` to `target`.
+    async fn follow_between(&self, account_id: Id, target: Id) -> Result<Option<Follow>>;
+
+    /// Distinct inboxes of an account's remote followers (shared inboxes where known).
+    async fn follower_inboxes(&self, account_id: Id) -> Result<Vec<String>>;
+
+    /// How deliveries to a host have been going, if any were tried.
+    async fn delivery_host(&self, host: &str) -> Result<Option<DeliveryHost>>;
+
+    /// Every host deliveries were tried to.
+    async fn delivery_hosts(&self) -> Result<Vec<DeliveryHost>>;
 
     /// Accounts by id (missing ids are skipped).
     async fn accounts(&self, ids: &[Id]) -> Result<Vec<Account>>;
@@ -513,6 +539,26 @@ pub trait Transaction: Send {
 
     /// Removes a domain block; whether there was one.
     async fn delete_domain_block(&mut self, domain: &str) -> Result<bool>;
+
+    /// Saves what a remote actor's document says (username, profile, inboxes, key, images,
+    /// fetched_at, updated_at). [`StoreError::NotFound`] unless it is a known remote account.
+    async fn update_remote_account(&mut self, account: &Account) -> Result<()>;
+
+    /// Deletes a remote account and everything it made; `false` if there was none.
+    async fn delete_remote_account(&mut self, id: Id) -> Result<bool>;
+
+    /// Records a successful delivery to `host` (it is available again).
+    async fn delivery_succeeded(&mut self, host: &str, now: Timestamp) -> Result<()>;
+
+    /// Records a failed delivery to `host`. Once failures have lasted `unavailable_after_ms`
+    /// without a success, the host is marked unavailable for `skip_for_ms`. Returns the record.
+    async fn delivery_failed(
+        &mut self,
+        host: &str,
+        now: Timestamp,
+        unavailable_after_ms: i64,
+        skip_for_ms: i64,
+    ) -> Result<Option<DeliveryHost>>;
 
     /// Makes every write in this unit durable.
     async fn commit(self: Box<Self>) -> Result<()>;

@@ -30,6 +30,8 @@ pub struct Follow {
     pub target_account_id: Id,
     pub show_reblogs: bool,
     pub notify: bool,
+    /// The ActivityPub id of the `Follow` activity (ours, or the remote one we received).
+    pub uri: Option<String>,
     pub created_at: Timestamp,
 }
 

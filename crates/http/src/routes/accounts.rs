@@ -438,9 +438,12 @@ pub(crate) struct SearchParams {
     #[serde(default)]
     q: String,
     limit: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::loose::opt_bool")]
+    resolve: Option<bool>,
 }
 
-/// `GET /api/v1/accounts/search?q=` — local accounts by username or display name.
+/// `GET /api/v1/accounts/search?q=` — accounts by username or display name; `resolve=true`
+/// looks a full handle up on its server.
 pub(crate) async fn search(
     State(state): State<AppState>,
     auth: Auth,
@@ -453,7 +456,10 @@ pub(crate) async fn search(
             .parse()
             .map_err(|_| ApiError::bad_request("limit is not a number"))?,
     };
-    Ok(Json(state.services.search_accounts(&p.q, limit).await?))
+    let resolve = p.resolve.unwrap_or(false);
+    Ok(Json(
+        state.services.search_accounts(&p.q, limit, resolve).await?,
+    ))
 }
 
 async fn follow_list(

@@ -4,6 +4,7 @@ mod accounts;
 mod actors;
 mod authorize;
 mod discovery;
+mod federation;
 mod health;
 mod instance;
 mod interactions;
@@ -140,6 +141,11 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss),
         )
+        .route("/inbox", post(federation::shared_inbox))
+        .route("/actor", get(federation::instance_actor))
+        .route("/actor/inbox", post(federation::shared_inbox))
+        .route("/users/{username}/inbox", post(federation::user_inbox))
+        .route("/api/v2/search", get(federation::search))
         .route("/users/{username}", get(actors::actor))
         .route("/@{username}", get(actors::profile_page))
         .route("/@{username}/{id}", get(objects::status_page))

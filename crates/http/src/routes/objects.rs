@@ -33,7 +33,9 @@ pub(crate) async fn status(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
     headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
+    super::federation::check_fetch(&state, &uri, &headers).await?;
     let note = state.services.ap_note(&username, path_id(&id)?).await?;
     if wants_json(&headers) {
         Ok(activity_json(note))
@@ -46,7 +48,10 @@ pub(crate) async fn status(
 pub(crate) async fn status_activity(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
+    super::federation::check_fetch(&state, &uri, &headers).await?;
     let activity = state.services.ap_create(&username, path_id(&id)?).await?;
     Ok(activity_json(activity))
 }
@@ -56,7 +61,10 @@ pub(crate) async fn outbox(
     State(state): State<AppState>,
     Path(username): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
+    super::federation::check_fetch(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_outbox(&username, collection_page(query))
@@ -69,7 +77,10 @@ pub(crate) async fn followers(
     State(state): State<AppState>,
     Path(username): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
+    super::federation::check_fetch(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_follows(&username, true, collection_page(query))
@@ -82,7 +93,10 @@ pub(crate) async fn following(
     State(state): State<AppState>,
     Path(username): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
+    super::federation::check_fetch(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_follows(&username, false, collection_page(query))
@@ -94,7 +108,10 @@ pub(crate) async fn following(
 pub(crate) async fn featured(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
+    super::federation::check_fetch(&state, &uri, &headers).await?;
     Ok(activity_json(state.services.ap_featured(&username).await?))
 }
 
@@ -103,7 +120,9 @@ pub(crate) async fn status_page(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
     headers: HeaderMap,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
+    super::federation::check_fetch(&state, &uri, &headers).await?;
     let note = state.services.ap_note(&username, path_id(&id)?).await?;
     if wants_json(&headers) {
         return Ok(activity_json(note));

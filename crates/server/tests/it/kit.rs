@@ -203,6 +203,53 @@ impl TestApp {
     }
 }
 
+/// An instance whose domain is its own address (`127.0.0.1:port`), plain HTTP, allowed to talk
+/// to other instances on loopback: two of these federate with each other.
+pub async fn spawn_federating(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut env: Vec<(&str, &str)> = vec![
+        ("ROOKERY_SERVER__LISTEN", &addr),
+        ("ROOKERY_SERVER__DOMAIN", &addr),
+        ("ROOKERY_SERVER__HTTPS", "false"),
+        ("ROOKERY_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("ROOKERY_FEDERATION__ALLOW_HTTP", "true"),
+        ("ROOKERY_RATE_LIMITS__ENABLED", "false"),
+    ];
+    env.extend_from_slice(extra);
+    spawn_with(backend, &env).await
+}
+
+impl TestApp {
+    /// The instance's domain (`host:port` for [`spawn_federating`] instances).
+    pub fn domain(&self) -> String {
+        self.services.settings.domain.to_string()
+    }
+
+    /// PATCH a form with a token; (status, JSON body).
+    pub async fn patch_auth(
+        &self,
+        path: &str,
+        token: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
 /// One `#[tokio::test]` per database engine for each listed test function
 /// (`async fn name(backend: Backend)`).
 macro_rules! on_every_backend {

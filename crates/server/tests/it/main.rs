@@ -17,3 +17,4 @@ mod statuses;
 mod streaming;
 mod streaming_bus;
 mod tls;
+mod two_instances;

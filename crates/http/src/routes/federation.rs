@@ -1,0 +1,178 @@
+//! Server-to-server endpoints: inboxes, the instance actor, and the signature check that
+//! authorized-fetch mode puts in front of ActivityPub documents; plus `/api/v2/search`, where
+//! clients ask for remote accounts and posts.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{OriginalUri, Path, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rookery_service::federation::{InboundRequest, InboxError, RequestParts};
+use serde::Deserialize;
+
+use super::activity_json;
+use crate::auth::Auth;
+use crate::paging::LooseQuery;
+use crate::{ApiError, AppState};
+
+/// The request's method, path and headers, as signatures see them.
+fn request_parts(method: &Method, path_and_query: &str, headers: &HeaderMap) -> RequestParts {
+    RequestParts {
+        method: method.as_str().to_owned(),
+        path_and_query: path_and_query.to_owned(),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+    }
+}
+
+fn error(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+async fn receive(state: AppState, username: Option<String>, req: Request) -> Response {
+    let limit = state.services.settings.federation.inbox_max_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        );
+    }
+    let path = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map(|u| u.0.clone())
+        .unwrap_or_else(|| req.uri().clone());
+    let path_and_query = path
+        .path_and_query()
+        .map_or_else(|| path.path().to_owned(), |p| p.as_str().to_owned());
+    let parts = request_parts(req.method(), &path_and_query, req.headers());
+    let body = match axum::body::to_bytes(req.into_body(), limit).await {
+        Ok(b) => b.to_vec(),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than {limit} bytes"),
+            );
+        }
+    };
+    match state
+        .services
+        .receive(username.as_deref(), InboundRequest { parts, body })
+        .await
+    {
+        Ok(_) => (StatusCode::ACCEPTED, Body::empty()).into_response(),
+        Err(e) => {
+            let status = match &e {
+                InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                InboxError::Invalid(_) => StatusCode::BAD_REQUEST,
+                InboxError::NoInbox => StatusCode::NOT_FOUND,
+                InboxError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                InboxError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                tracing::warn!(error = %e, "inbox request not checked");
+                return error(status, "try again later".into());
+            }
+            tracing::debug!(error = %e, status = status.as_u16(), "inbox request refused");
+            error(status, e.to_string())
+        }
+    }
+}
+
+/// `POST /inbox` (and the instance actor's inbox).
+pub(crate) async fn shared_inbox(State(state): State<AppState>, req: Request) -> Response {
+    receive(state, None, req).await
+}
+
+/// `POST /users/{username}/inbox`.
+pub(crate) async fn user_inbox(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    req: Request,
+) -> Response {
+    receive(state, Some(username), req).await
+}
+
+/// `GET /actor`: the instance actor (always fetchable unsigned: peers fetch it to check our
+/// own signed fetches).
+pub(crate) async fn instance_actor(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(activity_json(state.services.instance_actor().await?))
+}
+
+/// In authorized-fetch mode, an ActivityPub document is served only to signed requests.
+pub(crate) async fn check_fetch(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    if !state.services.settings.federation.authorized_fetch || !super::wants_json(headers) {
+        return Ok(());
+    }
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    let parts = request_parts(&Method::GET, &path, headers);
+    match state.services.verify_signature(&parts, false).await {
+        Ok(_) => Ok(()),
+        Err(InboxError::Unavailable(m)) => {
+            tracing::warn!(error = %m, "fetch signature not checked");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "try again later",
+            ))
+        }
+        Err(e) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            format!("Request not signed: {e}"),
+        )),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::loose::opt_bool")]
+    resolve: Option<bool>,
+    limit: Option<String>,
+}
+
+/// `GET /api/v2/search`.
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    LooseQuery(p): LooseQuery<SearchParams>,
+) -> Result<Json<rookery_service::SearchResults>, ApiError> {
+    let viewer = match &auth.0 {
+        None => None,
+        Some(_) => auth.scope("read:search")?.user.as_ref().map(|u| &u.account),
+    };
+    let limit = match p.limit.as_deref().filter(|l| !l.is_empty()) {
+        None => 20,
+        Some(l) => l
+            .parse::<u32>()
+            .map_err(|_| ApiError::bad_request("limit is not a number"))?
+            .clamp(1, 40),
+    };
+    let kind = p.kind.as_deref().filter(|k| !k.is_empty());
+    if let Some(k) = kind
+        && !matches!(k, "accounts" | "statuses" | "hashtags")
+    {
+        return Err(ApiError::bad_request(format!("{k:?} is not a search type")));
+    }
+    Ok(Json(
+        state
+            .services
+            .search(viewer, &p.q, kind, p.resolve.unwrap_or(false), limit)
+            .await?,
+    ))
+}

@@ -1,0 +1,103 @@
+//! The HTTP client federation uses: the SSRF-safe fetcher, with a limit on requests in flight
+//! to any one host so a slow server holds at most a few of this process's delivery slots.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rookery_fetch::{FetchError, Fetcher};
+use rookery_service::federation::{HttpResponse, Transport, TransportError, host_of};
+use tokio::sync::Semaphore;
+
+use crate::config::TransportSettings;
+
+/// [`Transport`] over [`Fetcher`].
+pub struct FetchTransport {
+    fetcher: Fetcher,
+    per_host: usize,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl std::fmt::Debug for FetchTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchTransport")
+            .field("per_host", &self.per_host)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FetchTransport {
+    /// A client for `settings` (an unreadable CA file is an error).
+    pub fn new(settings: &TransportSettings) -> Result<Self, FetchError> {
+        Ok(FetchTransport {
+            fetcher: Fetcher::new(settings.fetch.clone())?,
+            per_host: settings.per_host_concurrency,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn slot(&self, url: &str) -> Option<Arc<Semaphore>> {
+        let host = host_of(url)?;
+        let mut hosts = self.hosts.lock().ok()?;
+        if hosts.len() > 10_000 {
+            // Forget idle hosts now and then; a busy one keeps its semaphore through its Arc.
+            hosts.retain(|_, s| Arc::strong_count(s) > 1);
+        }
+        Some(
+            hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone(),
+        )
+    }
+}
+
+fn convert(r: Result<rookery_fetch::Response, FetchError>) -> Result<HttpResponse, TransportError> {
+    match r {
+        Ok(r) => Ok(HttpResponse {
+            status: r.status,
+            url: r.url,
+            content_type: r.content_type,
+            body: r.body,
+        }),
+        Err(FetchError::Refused(m)) => Err(TransportError::Refused(m)),
+        Err(FetchError::TooLarge(_)) => Err(TransportError::TooLarge),
+        Err(e) => Err(TransportError::Failed(e.to_string())),
+    }
+}
+
+fn pairs(headers: &[(String, String)]) -> Vec<(&str, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect()
+}
+
+#[async_trait]
+impl Transport for FetchTransport {
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<HttpResponse, TransportError> {
+        convert(self.fetcher.get(url, &pairs(headers)).await)
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<HttpResponse, TransportError> {
+        let slot = self.slot(url);
+        let _permit = match &slot {
+            Some(s) => Some(
+                s.acquire()
+                    .await
+                    .map_err(|_| TransportError::Failed("shutting down".into()))?,
+            ),
+            None => None,
+        };
+        convert(self.fetcher.post(url, &pairs(headers), body).await)
+    }
+}

@@ -1,0 +1,504 @@
+//! Remote accounts: WebFinger, actor documents, keys, refreshes; and the instance actor that
+//! signs fetches made for the server as a whole.
+
+use std::sync::Arc;
+
+use rookery_activitypub::actor::{Actor, Endpoints, PublicKey, actor_context};
+use rookery_activitypub::keys::KeyPair;
+use rookery_activitypub::vocab::{Attachment, RemoteActor};
+use rookery_model::{
+    Account, ActorType, BlockSeverity, Domain, Id, ProfileField, Timestamp, Username,
+};
+use serde::Deserialize;
+
+use super::signing::Signer;
+use super::{FederationCounters, TransportError, host_of, sanitize_html};
+use crate::{Result, ServiceError, Services};
+
+/// Why a remote account or object could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("not found")]
+    NotFound,
+    /// The server says it is gone for good (410).
+    #[error("gone")]
+    Gone,
+    /// The domain is suspended here.
+    #[error("the domain is blocked")]
+    Blocked,
+    /// The address is not allowed (private, loopback, …).
+    #[error("{0}")]
+    Refused(String),
+    /// The document is not what it claims to be.
+    #[error("invalid document: {0}")]
+    Invalid(String),
+    /// Network trouble or a server error: worth trying again.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<ServiceError> for ResolveError {
+    fn from(e: ServiceError) -> Self {
+        ResolveError::Failed(e.log_cause().unwrap_or("internal error").to_owned())
+    }
+}
+
+impl From<rookery_store::StoreError> for ResolveError {
+    fn from(e: rookery_store::StoreError) -> Self {
+        ResolveError::Failed(e.to_string())
+    }
+}
+
+/// Longest remote display name and profile note kept.
+const MAX_NAME: usize = 200;
+const MAX_NOTE: usize = 20_000;
+const SETTING_INSTANCE_KEY: &str = "instance_actor_private_key";
+
+/// A WebFinger answer: only the links matter.
+#[derive(Debug, Deserialize)]
+struct Jrd {
+    #[serde(default)]
+    links: Vec<JrdLink>,
+}
+
+#[derive(Debug, Deserialize)]
+struct JrdLink {
+    #[serde(default)]
+    rel: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    href: Option<String>,
+}
+
+/// A remote username is kept as published, within reason.
+fn remote_username(raw: &str) -> Option<Username> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 100
+        && !raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '@' | '/' | '<' | '>'));
+    ok.then(|| Username::from_trusted(raw.to_owned()))
+}
+
+fn first_image(list: &rookery_activitypub::vocab::Many<Attachment>) -> Option<String> {
+    list.iter()
+        .find_map(|a| a.url.clone())
+        .filter(|u| host_of(u).is_some())
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+impl Services {
+    /// The key the instance actor signs with (made on first use, kept in the database).
+    pub(crate) async fn instance_signer(&self) -> Result<Signer> {
+        let cached = self
+            .federation
+            .instance_key
+            .lock()
+            .ok()
+            .and_then(|k| k.clone());
+        let key = match cached {
+            Some(k) => k,
+            None => {
+                let pem = match self.store.setting(SETTING_INSTANCE_KEY).await? {
+                    Some(p) => p,
+                    None => {
+                        let fresh = KeyPair::generate()
+                            .and_then(|k| k.private_key_pem())
+                            .map_err(|e| ServiceError::Internal(format!("instance key: {e}")))?;
+                        let mut tx = self.store.begin().await?;
+                        let kept = tx
+                            .put_setting_once(SETTING_INSTANCE_KEY, &fresh, self.clock.now())
+                            .await?;
+                        tx.commit().await?;
+                        kept
+                    }
+                };
+                let key = Arc::new(
+                    KeyPair::from_private_pem(&pem)
+                        .map_err(|e| ServiceError::Internal(format!("instance key: {e}")))?,
+                );
+                if let Ok(mut slot) = self.federation.instance_key.lock() {
+                    *slot = Some(key.clone());
+                }
+                key
+            }
+        };
+        Ok(Signer {
+            key,
+            key_id: format!("{}#main-key", self.urls.instance_actor()),
+        })
+    }
+
+    /// `GET /actor`: the instance actor (an `Application`), whose key signs fetches.
+    pub async fn instance_actor(&self) -> Result<Actor> {
+        let signer = self.instance_signer().await?;
+        let id = self.urls.instance_actor();
+        let domain = self.settings.domain.to_string();
+        Ok(Actor {
+            context: actor_context(),
+            id: id.clone(),
+            kind: "Application".into(),
+            following: format!("{id}/following"),
+            followers: format!("{id}/followers"),
+            inbox: format!("{id}/inbox"),
+            outbox: format!("{id}/outbox"),
+            featured: format!("{id}/collections/featured"),
+            featured_tags: format!("{id}/collections/tags"),
+            preferred_username: domain.clone(),
+            name: domain,
+            summary: String::new(),
+            url: format!("{}/about", self.urls.base()),
+            manually_approves_followers: true,
+            discoverable: false,
+            indexable: false,
+            published: Timestamp::from_millis(0).to_rfc3339(),
+            memorial: false,
+            public_key: PublicKey {
+                id: signer.key_id.clone(),
+                owner: id,
+                public_key_pem: signer.key.public_key_pem(),
+            },
+            tag: Vec::new(),
+            attachment: Vec::new(),
+            endpoints: Endpoints {
+                shared_inbox: self.urls.shared_inbox(),
+            },
+            icon: None,
+            image: None,
+        })
+    }
+
+    /// Refuses hosts that are suspended here.
+    pub(crate) async fn check_host(&self, url: &str) -> std::result::Result<String, ResolveError> {
+        let host =
+            host_of(url).ok_or_else(|| ResolveError::Invalid(format!("not a URL: {url}")))?;
+        if host == self.settings.domain.as_str() {
+            return Err(ResolveError::Invalid("a local URL".into()));
+        }
+        if self
+            .domain_block_for(&host)
+            .await?
+            .is_some_and(|b| b.severity == BlockSeverity::Suspend)
+        {
+            return Err(ResolveError::Blocked);
+        }
+        Ok(host)
+    }
+
+    /// A signed `GET` of an ActivityPub document. Returns the URL it came from and the body.
+    pub(crate) async fn fetch_document(
+        &self,
+        url: &str,
+    ) -> std::result::Result<(String, Vec<u8>), ResolveError> {
+        self.check_host(url).await?;
+        let signer = self.instance_signer().await?;
+        let headers = self.signed_headers("GET", url, None, &signer)?;
+        let counters = &self.federation.counters;
+        let resp = match self.federation.transport.get(url, &headers).await {
+            Ok(r) => r,
+            Err(e) => {
+                FederationCounters::bump(&counters.fetch_failures);
+                return Err(match e {
+                    TransportError::Refused(m) => ResolveError::Refused(m),
+                    TransportError::TooLarge => ResolveError::Invalid("too large".into()),
+                    TransportError::Failed(m) => ResolveError::Failed(m),
+                });
+            }
+        };
+        match resp.status {
+            200..=299 => {
+                FederationCounters::bump(&counters.fetches);
+                Ok((resp.url, resp.body))
+            }
+            404 => Err(ResolveError::NotFound),
+            410 => Err(ResolveError::Gone),
+            s => {
+                FederationCounters::bump(&counters.fetch_failures);
+                Err(ResolveError::Failed(format!("{url} answered {s}")))
+            }
+        }
+    }
+
+    /// The account of the actor with ActivityPub id `uri`: local accounts from their URL;
+    /// remote ones from the database, fetched when unknown, stale, or `force`d (key rotation).
+    /// A stale copy is kept when the refresh fails.
+    pub(crate) async fn resolve_actor(
+        &self,
+        uri: &str,
+        force: bool,
+    ) -> std::result::Result<Account, ResolveError> {
+        if let Some(name) = self.local_username_of(uri) {
+            return match self.store.local_account_by_username(&name).await? {
+                Some(l) => Ok(l.account),
+                None => Err(ResolveError::NotFound),
+            };
+        }
+        let known = self.store.account_by_uri(uri).await?;
+        let now = self.clock.now();
+        let fresh_until = |a: &Account| {
+            a.fetched_at.map_or(0, Timestamp::as_millis)
+                + self.settings.federation.actor_refresh_secs * 1000
+        };
+        if let Some(a) = &known
+            && !force
+            && fresh_until(a) > now.as_millis()
+        {
+            return Ok(a.clone());
+        }
+        match self.fetch_actor(uri, known.clone()).await {
+            Ok(a) => Ok(a),
+            Err(e @ (ResolveError::Gone | ResolveError::NotFound | ResolveError::Invalid(_))) => {
+                Err(e)
+            }
+            Err(e) => match known {
+                Some(a) if !force => {
+                    tracing::debug!(uri, error = %e, "actor refresh failed; using the stored copy");
+                    Ok(a)
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// Fetches and stores an actor document. Its `id` must be the URL it was fetched from.
+    async fn fetch_actor(
+        &self,
+        uri: &str,
+        known: Option<Account>,
+    ) -> std::result::Result<Account, ResolveError> {
+        let (_, body) = self.fetch_document(uri).await?;
+        let actor = RemoteActor::parse(&body).map_err(|e| ResolveError::Invalid(e.to_string()))?;
+        if actor.id != uri {
+            return Err(ResolveError::Invalid(format!(
+                "the document at {uri} says it is {}",
+                actor.id
+            )));
+        }
+        self.store_actor(&actor, known).await
+    }
+
+    /// Saves what an actor document says (inserting or updating the account).
+    pub(crate) async fn store_actor(
+        &self,
+        actor: &RemoteActor,
+        known: Option<Account>,
+    ) -> std::result::Result<Account, ResolveError> {
+        let host = self.check_host(&actor.id).await?;
+        let domain =
+            Domain::parse(&host).map_err(|e| ResolveError::Invalid(format!("domain: {e}")))?;
+        let username = actor
+            .preferred_username
+            .as_deref()
+            .and_then(remote_username)
+            .ok_or_else(|| ResolveError::Invalid("preferredUsername".into()))?;
+        for url in [
+            Some(actor.inbox.as_str()),
+            actor
+                .endpoints
+                .as_ref()
+                .and_then(|e| e.shared_inbox.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if host_of(url).is_none() {
+                return Err(ResolveError::Invalid(format!("inbox {url:?}")));
+            }
+        }
+        let key = actor
+            .key(&format!("{}#main-key", actor.id))
+            .map(|k| k.public_key_pem.clone())
+            .unwrap_or_default();
+        let now = self.clock.now();
+        let fields = actor
+            .attachment
+            .iter()
+            .filter(|a| a.kind == "PropertyValue")
+            .take(16)
+            .map(|a| ProfileField {
+                name: truncate(a.name.as_deref().unwrap_or_default(), 255),
+                value: sanitize_html(&truncate(a.value.as_deref().unwrap_or_default(), 2048)),
+            })
+            .collect();
+        let mut account = Account {
+            id: known.as_ref().map_or_else(|| self.ids.next_id(), |a| a.id),
+            username,
+            domain: Some(domain),
+            display_name: truncate(actor.name.as_deref().unwrap_or_default(), MAX_NAME),
+            note: sanitize_html(&truncate(
+                actor.summary.as_deref().unwrap_or_default(),
+                MAX_NOTE,
+            )),
+            uri: Some(actor.id.clone()),
+            url: actor.url.clone().filter(|u| host_of(u).is_some()),
+            inbox_url: Some(actor.inbox.clone()),
+            shared_inbox_url: actor
+                .endpoints
+                .as_ref()
+                .and_then(|e| e.shared_inbox.clone()),
+            followers_url: actor.followers.clone(),
+            avatar_remote_url: first_image(&actor.icon),
+            header_remote_url: first_image(&actor.image),
+            actor_type: ActorType::parse(&actor.kind).unwrap_or(ActorType::Person),
+            public_key_pem: key,
+            private_key_pem: None,
+            locked: actor.manually_approves_followers.unwrap_or(false),
+            discoverable: actor.discoverable.unwrap_or(false),
+            fields,
+            followers_count: 0,
+            following_count: 0,
+            statuses_count: 0,
+            last_status_at: None,
+            suspended_at: None,
+            fetched_at: Some(now),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        match &known {
+            Some(k) => {
+                account.followers_count = k.followers_count;
+                account.following_count = k.following_count;
+                account.statuses_count = k.statuses_count;
+                account.last_status_at = k.last_status_at;
+                account.suspended_at = k.suspended_at;
+                account.created_at = k.created_at;
+                tx.update_remote_account(&account).await?;
+            }
+            None => match tx.insert_account(&account).await {
+                Ok(()) => {}
+                Err(rookery_store::StoreError::Conflict(_)) => {
+                    // Inserted meanwhile by another request, or the handle moved to a new id.
+                    drop(tx);
+                    return match self.store.account_by_uri(&actor.id).await? {
+                        Some(a) => Ok(a),
+                        None => Err(ResolveError::Invalid(format!(
+                            "{}@{} is taken by another actor",
+                            account.username, host
+                        ))),
+                    };
+                }
+                Err(e) => return Err(e.into()),
+            },
+        }
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// `user@domain`: a known remote account, else found through WebFinger.
+    pub async fn resolve_acct(
+        &self,
+        user: &str,
+        domain: &str,
+    ) -> std::result::Result<Account, ResolveError> {
+        if domain.eq_ignore_ascii_case(self.settings.domain.as_str()) {
+            return match self.store.local_account_by_username(user).await? {
+                Some(l) => Ok(l.account),
+                None => Err(ResolveError::NotFound),
+            };
+        }
+        if let Some(a) = self.store.remote_account(user, domain).await? {
+            let stale = a.fetched_at.map_or(0, Timestamp::as_millis)
+                + self.settings.federation.actor_refresh_secs * 1000
+                < self.clock.now().as_millis();
+            if !stale {
+                return Ok(a);
+            }
+            if let Some(uri) = &a.uri {
+                return self.resolve_actor(uri, false).await;
+            }
+        }
+        let uri = self.webfinger_actor(user, domain).await?;
+        self.resolve_actor(&uri, false).await
+    }
+
+    /// Asks `domain` for the actor id of `user@domain`.
+    async fn webfinger_actor(
+        &self,
+        user: &str,
+        domain: &str,
+    ) -> std::result::Result<String, ResolveError> {
+        let valid = !user.is_empty()
+            && user.len() <= 100
+            && user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let domain = Domain::parse(domain).map_err(|_| ResolveError::NotFound)?;
+        if !valid {
+            return Err(ResolveError::NotFound);
+        }
+        let mut schemes = vec!["https"];
+        if self.settings.federation.allow_http {
+            schemes.push("http");
+        }
+        let mut last = ResolveError::NotFound;
+        for scheme in schemes {
+            let url =
+                format!("{scheme}://{domain}/.well-known/webfinger?resource=acct:{user}@{domain}");
+            self.check_host(&url).await?;
+            let headers = vec![(
+                "accept".to_owned(),
+                "application/jrd+json, application/json".to_owned(),
+            )];
+            match self.federation.transport.get(&url, &headers).await {
+                Ok(r) if (200..300).contains(&r.status) => {
+                    FederationCounters::bump(&self.federation.counters.fetches);
+                    let jrd: Jrd = serde_json::from_slice(&r.body)
+                        .map_err(|e| ResolveError::Invalid(format!("WebFinger: {e}")))?;
+                    return jrd
+                        .links
+                        .iter()
+                        .find(|l| {
+                            l.rel == "self"
+                                && l.kind.as_deref().is_some_and(|t| {
+                                    t.starts_with("application/activity+json")
+                                        || t.starts_with("application/ld+json")
+                                })
+                        })
+                        .and_then(|l| l.href.clone())
+                        .filter(|h| host_of(h).is_some())
+                        .ok_or(ResolveError::NotFound);
+                }
+                Ok(r) if r.status == 404 || r.status == 410 => return Err(ResolveError::NotFound),
+                Ok(r) => last = ResolveError::Failed(format!("WebFinger answered {}", r.status)),
+                Err(TransportError::Refused(m)) => return Err(ResolveError::Refused(m)),
+                Err(e) => last = ResolveError::Failed(e.to_string()),
+            }
+        }
+        FederationCounters::bump(&self.federation.counters.fetch_failures);
+        Err(last)
+    }
+
+    /// The username in a local actor URL (`https://our.domain/users/alice`).
+    pub(crate) fn local_username_of(&self, uri: &str) -> Option<String> {
+        let rest = uri
+            .strip_prefix(self.urls.base())?
+            .strip_prefix("/users/")?;
+        let name = rest.split(['#', '?']).next()?;
+        Username::parse(name).ok().map(|u| u.to_string())
+    }
+
+    /// The id of a local status from its ActivityPub id or page URL.
+    pub(crate) fn local_status_id_of(&self, uri: &str) -> Option<Id> {
+        let rest = uri.strip_prefix(self.urls.base())?;
+        let tail = rest
+            .strip_prefix("/users/")
+            .and_then(|r| r.split_once("/statuses/"))
+            .map(|(_, t)| t)
+            .or_else(|| {
+                rest.strip_prefix("/@")
+                    .and_then(|r| r.split_once('/'))
+                    .map(|(_, t)| t)
+            })?;
+        tail.split(['/', '#', '?']).next()?.parse().ok()
+    }
+}
+
+/// Used by ingress to tell the actor's host.
+pub(crate) fn same_host(a: &str, b: &str) -> bool {
+    matches!((host_of(a), host_of(b)), (Some(x), Some(y)) if x == y)
+}

@@ -1,0 +1,493 @@
+//! Sending: the activities our users' actions produce, fanned out to inboxes (`federate`) and
+//! delivered one signed POST per inbox (`deliver`), with retries, per-host availability and
+//! metrics.
+
+use std::collections::BTreeSet;
+
+use rookery_activitypub::{AS_CONTEXT, PUBLIC};
+use rookery_jobs::JobError;
+use rookery_model::{Account, BlockSeverity, Id, Status, Visibility};
+use rookery_store::Transaction;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{FederationCounters, TransportError, host_of};
+use crate::{Result, ServiceError, Services};
+
+/// Fans an activity out: to the sender's followers' servers and/or the given inboxes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Federate {
+    pub sender: Id,
+    pub activity_id: String,
+    /// The activity (JSON).
+    pub activity: String,
+    /// Also every server where the sender has followers.
+    pub followers: bool,
+    pub inboxes: Vec<String>,
+}
+
+impl rookery_jobs::JobSpec for Federate {
+    const KIND: &'static str = "federate";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Push;
+    fn unique_key(&self) -> Option<String> {
+        Some(format!(
+            "federate:{}",
+            crate::crypto::sha256_hex(&self.activity_id)
+        ))
+    }
+}
+
+/// One signed POST of an activity to one inbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deliver {
+    pub sender: Id,
+    pub inbox: String,
+    pub activity_id: String,
+    pub activity: String,
+}
+
+impl rookery_jobs::JobSpec for Deliver {
+    const KIND: &'static str = "deliver";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Push;
+    /// 14 attempts, 30 s doubling to 4 h: about a day of retries.
+    fn policy() -> rookery_jobs::RetryPolicy {
+        rookery_jobs::RetryPolicy {
+            max_attempts: 14,
+            base_delay_ms: 30_000,
+            max_delay_ms: 4 * 3600 * 1000,
+            timeout: std::time::Duration::from_secs(60),
+        }
+    }
+    fn unique_key(&self) -> Option<String> {
+        Some(format!(
+            "deliver:{}",
+            crate::crypto::sha256_hex(&format!("{} {}", self.activity_id, self.inbox))
+        ))
+    }
+}
+
+fn enqueue_err(e: rookery_jobs::EnqueueError) -> ServiceError {
+    ServiceError::Internal(e.to_string())
+}
+
+fn retry(e: impl std::fmt::Display) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+/// Where to send to reach `account`: its server's shared inbox when it has one.
+fn inbox_of(account: &Account) -> Option<String> {
+    account
+        .shared_inbox_url
+        .clone()
+        .or_else(|| account.inbox_url.clone())
+}
+
+impl Services {
+    fn actor_url(&self, account: &Account) -> String {
+        match (&account.uri, account.is_local()) {
+            (_, true) => self.urls.actor(account.username.as_str()),
+            (Some(u), false) => u.clone(),
+            (None, false) => String::new(),
+        }
+    }
+
+    /// Queues `activity` from local `sender` inside `tx`.
+    pub(crate) async fn enqueue_federate(
+        &self,
+        tx: &mut dyn Transaction,
+        sender: &Account,
+        activity: &Value,
+        followers: bool,
+        inboxes: Vec<String>,
+    ) -> Result<()> {
+        if !sender.is_local() {
+            return Ok(());
+        }
+        let activity_id = activity
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ServiceError::Internal("an activity without id".into()))?
+            .to_owned();
+        let job = Federate {
+            sender: sender.id,
+            activity_id,
+            activity: activity.to_string(),
+            followers,
+            inboxes,
+        };
+        rookery_jobs::enqueue(tx, &self.ids, self.clock.now(), &job)
+            .await
+            .map_err(enqueue_err)?;
+        Ok(())
+    }
+
+    /// The `federate` job: one `deliver` job per distinct inbox.
+    pub(crate) async fn process_federate(&self, job: &Federate) -> Result<()> {
+        let mut inboxes: BTreeSet<String> = job.inboxes.iter().cloned().collect();
+        if job.followers {
+            inboxes.extend(self.store.follower_inboxes(job.sender).await?);
+        }
+        let ours = self.settings.domain.as_str();
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        for inbox in inboxes {
+            match host_of(&inbox) {
+                Some(h) if h != ours => {}
+                _ => continue,
+            }
+            let deliver = Deliver {
+                sender: job.sender,
+                inbox,
+                activity_id: job.activity_id.clone(),
+                activity: job.activity.clone(),
+            };
+            rookery_jobs::enqueue(tx.as_mut(), &self.ids, now, &deliver)
+                .await
+                .map_err(enqueue_err)?;
+        }
+        Ok(tx.commit().await?)
+    }
+
+    /// The `deliver` job.
+    pub(crate) async fn process_deliver(&self, job: &Deliver) -> std::result::Result<(), JobError> {
+        let counters = self.federation.counters.clone();
+        let Some(host) = host_of(&job.inbox) else {
+            return Err(JobError::Fatal(format!("not an inbox URL: {}", job.inbox)));
+        };
+        let now = self.clock.now();
+        if self
+            .domain_block_for(&host)
+            .await
+            .map_err(retry)?
+            .is_some_and(|b| b.severity == BlockSeverity::Suspend)
+        {
+            return Ok(());
+        }
+        if self
+            .store
+            .delivery_host(&host)
+            .await
+            .map_err(retry)?
+            .is_some_and(|h| h.unavailable_at(now))
+        {
+            FederationCounters::bump(&counters.delivery_skipped);
+            return Ok(());
+        }
+        let Some(sender) = self.store.account(job.sender).await.map_err(retry)? else {
+            return Ok(()); // the account is gone
+        };
+        let signer = self.signer_for(&sender).map_err(retry)?;
+        let body = job.activity.as_bytes().to_vec();
+        let headers = self
+            .signed_headers("POST", &job.inbox, Some(&body), &signer)
+            .map_err(|e| JobError::Fatal(e.to_string()))?;
+        let outcome = self
+            .federation
+            .transport
+            .post(&job.inbox, &headers, body)
+            .await;
+        let failure = match outcome {
+            Ok(r) if (200..300).contains(&r.status) => {
+                FederationCounters::bump(&counters.delivered);
+                self.host_reached(&host).await.map_err(retry)?;
+                return Ok(());
+            }
+            Ok(r) if (400..500).contains(&r.status) && !matches!(r.status, 408 | 429) => {
+                // The server is up and said no: retrying would not change its mind.
+                FederationCounters::bump(&counters.delivery_refused);
+                self.host_reached(&host).await.map_err(retry)?;
+                tracing::info!(inbox = %job.inbox, status = r.status, "delivery refused");
+                return Ok(());
+            }
+            Ok(r) => format!("{} answered {}", job.inbox, r.status),
+            Err(TransportError::Refused(m)) => {
+                FederationCounters::bump(&counters.delivery_refused);
+                return Err(JobError::Fatal(m));
+            }
+            Err(e) => format!("{}: {e}", job.inbox),
+        };
+        FederationCounters::bump(&counters.delivery_failed);
+        if let Ok(mut healthy) = self.federation.healthy_hosts.lock() {
+            healthy.remove(&host);
+        }
+        let fed = &self.settings.federation;
+        let mut tx = self.store.begin().await.map_err(retry)?;
+        let record = tx
+            .delivery_failed(
+                &host,
+                now,
+                fed.unavailable_after_secs * 1000,
+                fed.unavailable_for_secs * 1000,
+            )
+            .await
+            .map_err(retry)?;
+        tx.commit().await.map_err(retry)?;
+        if record.is_some_and(|h| h.unavailable_at(now)) {
+            tracing::warn!(host, "deliveries keep failing; host marked unavailable");
+        }
+        Err(JobError::Retry(failure))
+    }
+
+    /// Records that `host` answered (once per process while it stays healthy).
+    async fn host_reached(&self, host: &str) -> Result<()> {
+        let known = self
+            .federation
+            .healthy_hosts
+            .lock()
+            .is_ok_and(|h| h.contains(host));
+        if known {
+            return Ok(());
+        }
+        let mut tx = self.store.begin().await?;
+        tx.delivery_succeeded(host, self.clock.now()).await?;
+        tx.commit().await?;
+        if let Ok(mut h) = self.federation.healthy_hosts.lock() {
+            h.insert(host.to_owned());
+        }
+        Ok(())
+    }
+
+    // ---- the activities -------------------------------------------------------------------
+
+    /// `Follow` from local `follower` to remote `target`, with id `uri`.
+    pub(crate) fn follow_activity(&self, follower: &Account, target: &Account, uri: &str) -> Value {
+        json!({
+            "@context": AS_CONTEXT,
+            "id": uri,
+            "type": "Follow",
+            "actor": self.actor_url(follower),
+            "object": self.actor_url(target),
+        })
+    }
+
+    /// `Undo` of `inner` by local `actor`.
+    pub(crate) fn undo_activity(&self, actor: &Account, inner: Value) -> Value {
+        let inner_id = inner.get("id").and_then(Value::as_str).unwrap_or_default();
+        json!({
+            "@context": AS_CONTEXT,
+            "id": format!("{inner_id}/undo/{}", self.ids.next_id()),
+            "type": "Undo",
+            "actor": self.actor_url(actor),
+            "object": inner,
+        })
+    }
+
+    /// Queues an `Accept` (or `Reject`) of `follower`'s `Follow` (id `follow_uri`) of `target`.
+    pub(crate) async fn enqueue_answer(
+        &self,
+        tx: &mut dyn Transaction,
+        target: &Account,
+        follower: &Account,
+        follow_uri: &str,
+        accept: bool,
+    ) -> Result<()> {
+        if follower.is_local() {
+            return Ok(());
+        }
+        let kind = if accept { "Accept" } else { "Reject" };
+        let activity = json!({
+            "@context": AS_CONTEXT,
+            "id": format!("{}#{}/{}", self.actor_url(target), kind.to_ascii_lowercase(), self.ids.next_id()),
+            "type": kind,
+            "actor": self.actor_url(target),
+            "object": {
+                "id": follow_uri,
+                "type": "Follow",
+                "actor": self.actor_url(follower),
+                "object": self.actor_url(target),
+            },
+        });
+        let inbox = follower.inbox_url.clone().into_iter().collect();
+        self.enqueue_federate(tx, target, &activity, false, inbox)
+            .await
+    }
+
+    /// `Like` of a status by local `actor` (stable id, so `Undo` can name it).
+    pub(crate) async fn like_activity(&self, actor: &Account, status: &Status) -> Result<Value> {
+        let author = self
+            .store
+            .account(status.account_id)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))?;
+        let object = self.status_uri(&author, status);
+        Ok(json!({
+            "@context": AS_CONTEXT,
+            "id": format!("{}#likes/{}", self.actor_url(actor), status.id),
+            "type": "Like",
+            "actor": self.actor_url(actor),
+            "object": object,
+        }))
+    }
+
+    /// `Block` of `target` by local `actor`.
+    pub(crate) fn block_activity(&self, actor: &Account, target: &Account) -> Value {
+        json!({
+            "@context": AS_CONTEXT,
+            "id": format!("{}#blocks/{}", self.actor_url(actor), target.id),
+            "type": "Block",
+            "actor": self.actor_url(actor),
+            "object": self.actor_url(target),
+        })
+    }
+
+    /// The ActivityPub id of any status.
+    pub(crate) fn status_uri(&self, author: &Account, status: &Status) -> String {
+        if status.local {
+            self.urls.status(author.username.as_str(), status.id)
+        } else {
+            status.uri.clone().unwrap_or_default()
+        }
+    }
+
+    /// Inboxes of remote accounts (shared where known), by id.
+    pub(crate) async fn inboxes_of(&self, ids: &[Id]) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .accounts(ids)
+            .await?
+            .iter()
+            .filter(|a| !a.is_local())
+            .filter_map(inbox_of)
+            .collect())
+    }
+
+    /// Who a local status goes to besides followers: mentioned remote accounts, the remote
+    /// author of the post it replies to or boosts.
+    async fn extra_inboxes(&self, status: &Status) -> Result<Vec<String>> {
+        let mut ids: Vec<Id> = self
+            .store
+            .mentions(&[status.id])
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        ids.extend(status.in_reply_to_account_id);
+        if let Some(original) = status.reblog_of_id
+            && let Some(o) = self.store.status(original).await?
+        {
+            ids.push(o.account_id);
+        }
+        self.inboxes_of(&ids).await
+    }
+
+    /// After a local status or reblog is stored: its `Create` or `Announce` to every server
+    /// that should have it.
+    pub(crate) async fn federate_new_status(&self, status: &Status) -> Result<()> {
+        if !status.local {
+            return Ok(());
+        }
+        let Some(author) = self.store.account(status.account_id).await? else {
+            return Ok(());
+        };
+        let Some(activity) = self.activity_of(&author, status).await? else {
+            return Ok(());
+        };
+        let mut activity = serde_json::to_value(activity)
+            .map_err(|e| ServiceError::Internal(format!("rendering an activity: {e}")))?;
+        activity["@context"] = rookery_activitypub::outgoing::note_context();
+        let inboxes = self.extra_inboxes(status).await?;
+        let mut tx = self.store.begin().await?;
+        self.enqueue_federate(
+            tx.as_mut(),
+            &author,
+            &activity,
+            status.visibility != Visibility::Direct,
+            inboxes,
+        )
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// After a local status is edited: `Update` with the new note.
+    pub(crate) async fn federate_edit(&self, status: &Status) -> Result<()> {
+        if !status.local || status.reblog_of_id.is_some() {
+            return Ok(());
+        }
+        let Some(author) = self.store.account(status.account_id).await? else {
+            return Ok(());
+        };
+        let note = self.note(&author, status).await?;
+        let activity = json!({
+            "@context": rookery_activitypub::outgoing::note_context(),
+            "id": format!("{}#updates/{}", note.id, status.edited_at.map_or(0, |t| t.as_millis())),
+            "type": "Update",
+            "actor": self.actor_url(&author),
+            "published": status.edited_at.unwrap_or(status.updated_at).to_rfc3339(),
+            "to": note.to,
+            "cc": note.cc,
+            "object": note,
+        });
+        let inboxes = self.extra_inboxes(status).await?;
+        let mut tx = self.store.begin().await?;
+        self.enqueue_federate(
+            tx.as_mut(),
+            &author,
+            &activity,
+            status.visibility != Visibility::Direct,
+            inboxes,
+        )
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// The `Delete` (or, for a reblog, `Undo` of the `Announce`) of a local status about to be
+    /// deleted, queued in `tx`. Call before the status is gone (it reads mentions).
+    pub(crate) async fn enqueue_status_removal(
+        &self,
+        tx: &mut dyn Transaction,
+        author: &Account,
+        status: &Status,
+    ) -> Result<()> {
+        if !status.local {
+            return Ok(());
+        }
+        let inboxes = self.extra_inboxes(status).await?;
+        let activity = if status.reblog_of_id.is_some() {
+            match self.activity_of(author, status).await? {
+                Some(announce) => {
+                    let inner = serde_json::to_value(announce)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    self.undo_activity(author, inner)
+                }
+                None => return Ok(()),
+            }
+        } else {
+            let uri = self.status_uri(author, status);
+            json!({
+                "@context": AS_CONTEXT,
+                "id": format!("{uri}#delete"),
+                "type": "Delete",
+                "actor": self.actor_url(author),
+                "to": [PUBLIC],
+                "object": { "id": uri, "type": "Tombstone" },
+            })
+        };
+        self.enqueue_federate(
+            tx,
+            author,
+            &activity,
+            status.visibility != Visibility::Direct,
+            inboxes,
+        )
+        .await
+    }
+
+    /// After a local profile changes: `Update` of the actor to every follower's server.
+    pub(crate) async fn federate_profile(&self, account: &Account) -> Result<()> {
+        let actor = crate::render::local_actor(account, &self.urls);
+        let actor =
+            serde_json::to_value(actor).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let activity = json!({
+            "@context": AS_CONTEXT,
+            "id": format!("{}#updates/{}", self.actor_url(account), account.updated_at.as_millis()),
+            "type": "Update",
+            "actor": self.actor_url(account),
+            "to": [PUBLIC],
+            "object": actor,
+        });
+        let mut tx = self.store.begin().await?;
+        self.enqueue_federate(tx.as_mut(), account, &activity, true, Vec::new())
+            .await?;
+        Ok(tx.commit().await?)
+    }
+}

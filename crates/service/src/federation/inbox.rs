@@ -1,0 +1,249 @@
+//! Receiving: an inbox POST is checked (size, signature, digest, date, domain, authorship) and
+//! queued for the `ingress` queue; nothing else happens while the sender waits.
+
+use rookery_activitypub::signatures::{self, SignatureHeader};
+use rookery_activitypub::vocab::Activity;
+use rookery_model::{Account, BlockSeverity};
+
+use super::actors::ResolveError;
+use super::ingress::Ingress;
+use super::signing::RequestParts;
+use super::{FederationCounters, host_of};
+use crate::Services;
+
+/// A request to an inbox (or a signed GET), as the HTTP layer hands it over.
+#[derive(Debug, Clone)]
+pub struct InboundRequest {
+    pub parts: RequestParts,
+    pub body: Vec<u8>,
+}
+
+/// Why an inbox refused a request (each maps to an HTTP status).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InboxError {
+    /// 401: missing or bad signature, digest or date.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 400: not an activity we can read.
+    #[error("{0}")]
+    Invalid(String),
+    /// 404: no such inbox.
+    #[error("no such inbox")]
+    NoInbox,
+    /// 413: the body is over the limit.
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// 503: we could not check (the signer's server or our database is unreachable).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// What became of an accepted request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// Queued for processing.
+    Queued,
+    /// Valid, but dropped (a blocked domain, a repeat, a deleted actor we never knew).
+    Dropped,
+}
+
+fn unauthorized(e: impl std::fmt::Display) -> InboxError {
+    InboxError::Unauthorized(e.to_string())
+}
+
+/// The actor id a `keyId` belongs to (`…/users/x#main-key`, `…/users/x/main-key`).
+fn actor_of_key(key_id: &str) -> String {
+    let base = key_id.split('#').next().unwrap_or(key_id);
+    base.strip_suffix("/main-key")
+        .or_else(|| base.strip_suffix("/publickey"))
+        .unwrap_or(base)
+        .to_owned()
+}
+
+impl Services {
+    /// Checks the signature on a request and returns the signing account. `has_body` requires a
+    /// `Digest` to be covered (and the caller to have checked it).
+    pub async fn verify_signature(
+        &self,
+        parts: &RequestParts,
+        has_body: bool,
+    ) -> Result<Account, InboxError> {
+        let header = parts
+            .header("signature")
+            .or_else(|| parts.header("authorization"))
+            .ok_or_else(|| InboxError::Unauthorized("the request is not signed".into()))?;
+        let sig = SignatureHeader::parse(header).map_err(unauthorized)?;
+        sig.ensure_covers(has_body).map_err(unauthorized)?;
+        let date = parts
+            .header("date")
+            .ok_or_else(|| unauthorized(signatures::SignatureError::Date))?;
+        signatures::check_date(
+            date,
+            self.clock.now().as_millis() / 1000,
+            self.settings.federation.max_clock_skew_secs,
+        )
+        .map_err(unauthorized)?;
+        let actor_uri = actor_of_key(&sig.key_id);
+        if host_of(&actor_uri).is_none() {
+            return Err(InboxError::Unauthorized(format!(
+                "keyId {:?} is not a URL",
+                sig.key_id
+            )));
+        }
+        let account = match self.resolve_actor(&actor_uri, false).await {
+            Ok(a) => a,
+            Err(ResolveError::Failed(m)) => return Err(InboxError::Unavailable(m)),
+            Err(e) => return Err(InboxError::Unauthorized(format!("signer {actor_uri}: {e}"))),
+        };
+        if account.is_local() {
+            return Err(InboxError::Unauthorized("signed with a local key".into()));
+        }
+        if signatures::verify(parts, &sig, &account.public_key_pem).is_ok() {
+            return Ok(account);
+        }
+        // Maybe the key changed: fetch the actor once more before refusing.
+        let refreshed = match self.resolve_actor(&actor_uri, true).await {
+            Ok(a) => a,
+            Err(e) => return Err(InboxError::Unauthorized(format!("signer {actor_uri}: {e}"))),
+        };
+        signatures::verify(parts, &sig, &refreshed.public_key_pem).map_err(unauthorized)?;
+        Ok(refreshed)
+    }
+
+    /// `POST /inbox` and `POST /users/:name/inbox`. `username` names a personal inbox.
+    pub async fn receive(
+        &self,
+        username: Option<&str>,
+        req: InboundRequest,
+    ) -> Result<Accepted, InboxError> {
+        let counters = self.federation.counters.clone();
+        let out = self.receive_inner(username, req).await;
+        match &out {
+            Ok(Accepted::Queued) => FederationCounters::bump(&counters.inbox_accepted),
+            Ok(Accepted::Dropped) => FederationCounters::bump(&counters.inbox_dropped),
+            Err(InboxError::Unauthorized(_)) => {
+                FederationCounters::bump(&counters.inbox_unauthorized)
+            }
+            Err(_) => FederationCounters::bump(&counters.inbox_invalid),
+        }
+        out
+    }
+
+    async fn receive_inner(
+        &self,
+        username: Option<&str>,
+        req: InboundRequest,
+    ) -> Result<Accepted, InboxError> {
+        let limit = self.settings.federation.inbox_max_bytes;
+        if req.body.len() > limit {
+            return Err(InboxError::TooLarge(limit));
+        }
+        if let Some(name) = username {
+            match self.store.local_account_by_username(name).await {
+                Ok(Some(l)) if l.account.suspended_at.is_none() => {}
+                Ok(_) => return Err(InboxError::NoInbox),
+                Err(e) => return Err(InboxError::Unavailable(e.to_string())),
+            }
+        }
+        // Cheap checks first: the signature header and the digest, before any JSON or fetch.
+        let header = req
+            .parts
+            .header("signature")
+            .or_else(|| req.parts.header("authorization"))
+            .ok_or_else(|| InboxError::Unauthorized("the request is not signed".into()))?;
+        let sig = SignatureHeader::parse(header).map_err(unauthorized)?;
+        sig.ensure_covers(true).map_err(unauthorized)?;
+        let digest = req
+            .parts
+            .header("digest")
+            .ok_or_else(|| InboxError::Unauthorized("the Digest header is missing".into()))?;
+        signatures::verify_digest(digest, &req.body).map_err(unauthorized)?;
+        let activity =
+            Activity::parse(&req.body).map_err(|e| InboxError::Invalid(e.to_string()))?;
+        let key_actor = actor_of_key(&sig.key_id);
+        if let Some(host) = host_of(&key_actor) {
+            match self.domain_block_for(&host).await {
+                Ok(Some(b)) if b.severity == BlockSeverity::Suspend => {
+                    return Ok(Accepted::Dropped);
+                }
+                Ok(_) => {}
+                Err(e) => return Err(InboxError::Unavailable(e.to_string())),
+            }
+        }
+        // An actor deleting itself cannot be checked once it is gone, and we never knew it.
+        let self_delete = activity.kind == "Delete"
+            && activity.object.as_ref().and_then(|o| o.id()) == Some(activity.actor.as_str());
+        let signer = match self.verify_signature(&req.parts, true).await {
+            Ok(a) => a,
+            Err(InboxError::Unauthorized(_)) if self_delete => {
+                match self.store.account_by_uri(&activity.actor).await {
+                    Ok(None) => return Ok(Accepted::Dropped),
+                    Ok(Some(_)) => {
+                        return Err(InboxError::Unauthorized(
+                            "the signature could not be checked".into(),
+                        ));
+                    }
+                    Err(e) => return Err(InboxError::Unavailable(e.to_string())),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let signer_uri = signer.uri.clone().unwrap_or_default();
+        activity
+            .check_authorship(&signer_uri)
+            .map_err(|e| InboxError::Unauthorized(e.to_string()))?;
+        let body = String::from_utf8(req.body)
+            .map_err(|_| InboxError::Invalid("the body is not UTF-8".into()))?;
+        let job = Ingress {
+            signer: signer.id,
+            activity: body,
+            activity_id: activity.id.clone(),
+        };
+        let mut tx = self
+            .store
+            .begin()
+            .await
+            .map_err(|e| InboxError::Unavailable(e.to_string()))?;
+        let queued = rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &job)
+            .await
+            .map_err(|e| InboxError::Unavailable(e.to_string()))?;
+        // The sender reached us: if we had given up on its server, try it again.
+        if let Some(host) = host_of(&signer_uri)
+            && let Ok(Some(h)) = self.store.delivery_host(&host).await
+            && h.failures > 0
+        {
+            tx.delivery_succeeded(&host, self.clock.now())
+                .await
+                .map_err(|e| InboxError::Unavailable(e.to_string()))?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| InboxError::Unavailable(e.to_string()))?;
+        Ok(if queued {
+            Accepted::Queued
+        } else {
+            Accepted::Dropped
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::actor_of_key;
+
+    #[test]
+    fn key_ids_name_their_actor() {
+        assert_eq!(
+            actor_of_key("https://m.example/users/a#main-key"),
+            "https://m.example/users/a"
+        );
+        assert_eq!(
+            actor_of_key("https://g.example/users/a/main-key"),
+            "https://g.example/users/a"
+        );
+        assert_eq!(
+            actor_of_key("https://p.example/users/a"),
+            "https://p.example/users/a"
+        );
+    }
+}

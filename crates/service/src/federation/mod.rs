@@ -1,0 +1,217 @@
+//! Federation: how Rookery talks ActivityPub with other servers.
+//!
+//! - [`Transport`] is the HTTP client, injected by the binary (it lives outside this crate so
+//!   the use cases stay free of HTTP libraries; the real one refuses private addresses).
+//! - `signing`: HTTP signatures on what we send, checks on what we receive.
+//! - `actors`: remote accounts — WebFinger, actor documents, keys, refreshes.
+//! - `inbox`: verifying an inbox POST and queueing it (`ingress` queue).
+//! - `ingress`: what each received activity does.
+//! - `delivery`: building our activities and delivering them (`push` queue).
+
+mod actors;
+mod delivery;
+mod inbox;
+mod ingress;
+mod sanitize;
+mod signing;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rookery_activitypub::keys::KeyPair;
+use rookery_model::Id;
+
+pub use actors::ResolveError;
+pub use delivery::{Deliver, Federate};
+pub use inbox::{Accepted, InboundRequest, InboxError};
+pub use ingress::Ingress;
+pub use sanitize::sanitize_html;
+pub use signing::RequestParts;
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// The URL after redirects.
+    pub url: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a request went nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The address is private, loopback, link-local… and not allowed by configuration.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The response was larger than the limit.
+    #[error("response too large")]
+    TooLarge,
+    /// Connection, TLS, timeout, malformed URL.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The HTTP client federation uses.
+#[async_trait]
+pub trait Transport: Send + Sync + 'static {
+    /// `GET url` with `headers`.
+    async fn get(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<HttpResponse, TransportError>;
+
+    /// `POST url` with `headers` and `body`.
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<HttpResponse, TransportError>;
+}
+
+/// The transport when none is configured (unit tests, tools): every request fails.
+#[derive(Debug, Default)]
+pub struct NoTransport;
+
+#[async_trait]
+impl Transport for NoTransport {
+    async fn get(&self, _: &str, _: &[(String, String)]) -> Result<HttpResponse, TransportError> {
+        Err(TransportError::Failed(
+            "federation has no HTTP client".into(),
+        ))
+    }
+    async fn post(
+        &self,
+        _: &str,
+        _: &[(String, String)],
+        _: Vec<u8>,
+    ) -> Result<HttpResponse, TransportError> {
+        Err(TransportError::Failed(
+            "federation has no HTTP client".into(),
+        ))
+    }
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct FederationCounters {
+    /// Inbox POSTs accepted (queued).
+    pub inbox_accepted: AtomicU64,
+    /// Inbox POSTs refused for their signature.
+    pub inbox_unauthorized: AtomicU64,
+    /// Inbox POSTs refused as malformed.
+    pub inbox_invalid: AtomicU64,
+    /// Inbox POSTs dropped (blocked domain, irrelevant).
+    pub inbox_dropped: AtomicU64,
+    /// Deliveries answered 2xx.
+    pub delivered: AtomicU64,
+    /// Deliveries that failed and will be retried.
+    pub delivery_failed: AtomicU64,
+    /// Deliveries given up (refused by the peer, or the address is not allowed).
+    pub delivery_refused: AtomicU64,
+    /// Deliveries skipped because the host is marked unavailable.
+    pub delivery_skipped: AtomicU64,
+    /// Remote documents fetched (actors, objects, WebFinger).
+    pub fetches: AtomicU64,
+    /// Fetches that failed.
+    pub fetch_failures: AtomicU64,
+}
+
+impl FederationCounters {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `(name, value)` pairs, for exporting.
+    pub fn snapshot(&self) -> Vec<(&'static str, &'static str, u64)> {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        vec![
+            ("inbox", "accepted", get(&self.inbox_accepted)),
+            ("inbox", "unauthorized", get(&self.inbox_unauthorized)),
+            ("inbox", "invalid", get(&self.inbox_invalid)),
+            ("inbox", "dropped", get(&self.inbox_dropped)),
+            ("delivery", "delivered", get(&self.delivered)),
+            ("delivery", "failed", get(&self.delivery_failed)),
+            ("delivery", "refused", get(&self.delivery_refused)),
+            (
+                "delivery",
+                "skipped_unavailable",
+                get(&self.delivery_skipped),
+            ),
+            ("fetch", "ok", get(&self.fetches)),
+            ("fetch", "failed", get(&self.fetch_failures)),
+        ]
+    }
+}
+
+/// Federation state shared by every clone of `Services`.
+pub(crate) struct FederationState {
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) counters: Arc<FederationCounters>,
+    /// Parsed private keys of local accounts (parsing a PEM costs more than signing).
+    pub(crate) keys: Mutex<HashMap<Id, Arc<KeyPair>>>,
+    /// The instance actor's key, once loaded.
+    pub(crate) instance_key: Mutex<Option<Arc<KeyPair>>>,
+    /// Hosts this process delivered to successfully since their last failure (so a success
+    /// is written once, not per delivery).
+    pub(crate) healthy_hosts: Mutex<std::collections::HashSet<String>>,
+}
+
+impl FederationState {
+    pub(crate) fn new(transport: Arc<dyn Transport>) -> Self {
+        FederationState {
+            transport,
+            counters: Arc::new(FederationCounters::default()),
+            keys: Mutex::new(HashMap::new()),
+            instance_key: Mutex::new(None),
+            healthy_hosts: Mutex::new(std::collections::HashSet::new()),
+        }
+    }
+}
+
+/// The host (with port, if any) of a URL, lower-cased; `None` for anything that is not an
+/// absolute http(s) URL.
+pub fn host_of(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(authority.to_ascii_lowercase())
+}
+
+/// ActivityStreams' public collection, in the forms servers use.
+pub(crate) fn is_public(uri: &str) -> bool {
+    matches!(
+        uri,
+        "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            host_of("https://A.example/users/x").as_deref(),
+            Some("a.example")
+        );
+        assert_eq!(
+            host_of("http://127.0.0.1:8080/inbox").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(host_of("https://a.example").as_deref(), Some("a.example"));
+        assert_eq!(host_of("https://u@evil/x"), None);
+        assert_eq!(host_of("ftp://a/x"), None);
+        assert_eq!(host_of("https:///x"), None);
+    }
+}

@@ -1,0 +1,116 @@
+//! `GET /api/v2/search`: accounts by handle or name, and (with `resolve`) accounts and posts
+//! by URL from their servers.
+
+use rookery_activitypub::vocab::{ACTOR_TYPES, Object, RemoteActor};
+use rookery_api as api;
+use rookery_model::Account;
+
+use crate::{Result, Services};
+
+/// What `/api/v2/search` found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchResults {
+    pub accounts: Vec<api::Account>,
+    pub statuses: Vec<api::Status>,
+    pub hashtags: Vec<serde_json::Value>,
+}
+
+impl Services {
+    /// Searches for `q`; `kind` limits to `accounts`, `statuses` or `hashtags`.
+    pub async fn search(
+        &self,
+        viewer: Option<&Account>,
+        q: &str,
+        kind: Option<&str>,
+        resolve: bool,
+        limit: u32,
+    ) -> Result<SearchResults> {
+        let q = q.trim();
+        let mut out = SearchResults::default();
+        if q.is_empty() || q.len() > 2048 {
+            return Ok(out);
+        }
+        let want = |k: &str| kind.is_none_or(|x| x == k);
+        if q.starts_with("https://") || q.starts_with("http://") {
+            if let Some(id) = self.local_status_id_of(q)
+                && want("statuses")
+                && let Ok(s) = self.get_status(viewer, id).await
+            {
+                out.statuses.push(s);
+                return Ok(out);
+            }
+            if let Some(name) = self.local_username_of(q)
+                && want("accounts")
+                && let Ok(a) = self.lookup_account(&name).await
+            {
+                out.accounts.push(a);
+                return Ok(out);
+            }
+            if resolve && viewer.is_some() {
+                self.resolve_url(viewer, q, &mut out).await;
+            }
+            return Ok(out);
+        }
+        if want("accounts") {
+            out.accounts = self
+                .search_accounts(q, limit, resolve && viewer.is_some())
+                .await?;
+        }
+        Ok(out)
+    }
+
+    /// Fetches what a URL points at: an actor (stored as an account) or a post (stored as a
+    /// status). Failures just find nothing.
+    async fn resolve_url(&self, viewer: Option<&Account>, url: &str, out: &mut SearchResults) {
+        if let Ok(Some(s)) = self.store.status_by_uri(url).await
+            && let Ok(mut list) = self.status_entities(viewer, &[s]).await
+        {
+            out.statuses.append(&mut list);
+            return;
+        }
+        if let Ok(Some(a)) = self.store.account_by_uri(url).await {
+            out.accounts.push(self.account_entity(&a));
+            return;
+        }
+        let Ok((_, body)) = self.fetch_document(url).await else {
+            return;
+        };
+        let kind = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        if ACTOR_TYPES.contains(&kind.as_str()) {
+            if let Ok(actor) = RemoteActor::parse(&body)
+                && actor.id == url
+                && let Ok(a) = self.resolve_actor(&actor.id, false).await
+            {
+                out.accounts.push(self.account_entity(&a));
+            }
+            return;
+        }
+        let Ok(object) = serde_json::from_slice::<Object>(&body) else {
+            return;
+        };
+        let Some(id) = object.id.clone() else { return };
+        // Trust only what the origin says: fetch by id when the URL was another page.
+        let object = if id == url {
+            object
+        } else {
+            match self.fetch_object(&id).await {
+                Ok(o) => o,
+                Err(_) => return,
+            }
+        };
+        let Some(author_uri) = object.author().map(str::to_owned) else {
+            return;
+        };
+        let Ok(author) = self.resolve_actor(&author_uri, false).await else {
+            return;
+        };
+        if let Ok(Some(s)) = self.store_remote_status(&author, &object, true).await
+            && let Ok(mut list) = self.status_entities(viewer, &[s]).await
+        {
+            out.statuses.append(&mut list);
+        }
+    }
+}
