@@ -39,6 +39,13 @@ pub struct Metrics {
     pool: Family<PoolLabels, Gauge>,
     bus_connected: Gauge,
     bus_counts: Family<BusLabels, Gauge>,
+    federation: Family<FederationLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FederationLabels {
+    what: &'static str,
+    outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -102,6 +109,13 @@ impl Metrics {
              reconnects, channels (subscribed now)",
             bus_counts.clone(),
         );
+        let federation = Family::<FederationLabels, Counter>::default();
+        registry.register(
+            "federation",
+            "Federation since start: inbox requests (accepted, unauthorized, invalid, dropped), \
+             deliveries (delivered, failed, refused, skipped_unavailable) and fetches (ok, failed)",
+            federation.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -109,6 +123,7 @@ impl Metrics {
             pool,
             bus_connected,
             bus_counts,
+            federation,
         }
     }
 
@@ -144,6 +159,16 @@ impl Metrics {
                     what,
                 })
                 .set(n);
+        }
+    }
+
+    /// Copies the federation counters (read at scrape time).
+    pub fn set_federation(&self, c: &rookery_service::federation::FederationCounters) {
+        for (what, outcome, n) in c.snapshot() {
+            self.federation
+                .get_or_create(&FederationLabels { what, outcome })
+                .inner()
+                .store(n, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

@@ -28,6 +28,7 @@ pub struct JobMetrics {
     pub(crate) started: Family<KindLabels, Counter>,
     pub(crate) succeeded: Family<KindLabels, Counter>,
     pub(crate) retried: Family<KindLabels, Counter>,
+    pub(crate) deferred: Family<KindLabels, Counter>,
     pub(crate) dead: Family<KindLabels, Counter>,
     pub(crate) duration: Family<KindLabels, Histogram>,
     pub(crate) depth: Family<QueueLabels, Gauge>,
@@ -53,6 +54,7 @@ impl JobMetrics {
             started: Family::default(),
             succeeded: Family::default(),
             retried: Family::default(),
+            deferred: Family::default(),
             dead: Family::default(),
             duration: Family::new_with_constructor(duration_histogram as fn() -> Histogram),
             depth: Family::default(),
@@ -74,6 +76,11 @@ impl JobMetrics {
             "jobs_failed",
             "Job attempts that failed and will be retried",
             m.retried.clone(),
+        );
+        registry.register(
+            "jobs_deferred",
+            "Jobs put back without using an attempt (a per-host limit was reached)",
+            m.deferred.clone(),
         );
         registry.register(
             "jobs_dead",

@@ -18,6 +18,13 @@ pub enum JobError {
     /// Will never succeed (the thing is gone, the input is invalid): the job goes dead at once.
     #[error("{0}")]
     Fatal(String),
+    /// Not now, through no fault of the job (a per-host limit is reached): run it again after
+    /// the delay without counting this as an attempt.
+    #[error("deferred: {reason}")]
+    Defer {
+        reason: String,
+        after: std::time::Duration,
+    },
 }
 
 /// What a handler knows about the job it runs.

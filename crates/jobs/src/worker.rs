@@ -410,6 +410,7 @@ enum Outcome {
     Done,
     Retry(String),
     Fatal(String),
+    Defer(String, Duration),
 }
 
 fn panic_text(e: tokio::task::JoinError) -> String {
@@ -469,6 +470,9 @@ async fn execute(shared: Arc<Shared>, job: Job) {
                 }
                 Ok(Ok(Err(RunError::Handler(JobError::Retry(e))))) => Outcome::Retry(e),
                 Ok(Ok(Err(RunError::Handler(JobError::Fatal(e))))) => Outcome::Fatal(e),
+                Ok(Ok(Err(RunError::Handler(JobError::Defer { reason, after })))) => {
+                    Outcome::Defer(reason, after)
+                }
             };
             (outcome, job.max_attempts, Some(entry.policy))
         }
@@ -487,6 +491,19 @@ async fn execute(shared: Arc<Shared>, job: Job) {
                 Ok(()) => Ok(true),
                 Err(_) => store.complete_job(job.id, &shared.id).await,
             }
+        }
+        Outcome::Defer(reason, after) => {
+            shared.metrics.deferred.get_or_create(&labels).inc();
+            tracing::debug!(job = %job.id, kind = %job.kind, reason = %reason, "job deferred");
+            store
+                .defer_job(
+                    job.id,
+                    &shared.id,
+                    &reason,
+                    now.plus_millis(millis(after)),
+                    now,
+                )
+                .await
         }
         Outcome::Retry(error) if job.attempts < max_attempts => {
             shared.metrics.retried.get_or_create(&labels).inc();

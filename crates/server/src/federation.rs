@@ -1,5 +1,6 @@
-//! The HTTP client federation uses: the SSRF-safe fetcher, with a limit on requests in flight
-//! to any one host so a slow server holds at most a few of this process's delivery slots.
+//! The HTTP client federation uses: the SSRF-safe fetcher, with a limit on POSTs in flight to
+//! any one host: past it, a delivery is put back in the queue for a moment (not waited for), so
+//! a slow server holds at most a few of this process's delivery slots.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -89,12 +90,10 @@ impl Transport for FetchTransport {
         headers: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<HttpResponse, TransportError> {
-        let slot = self.slot(url);
-        let _permit = match &slot {
+        let _permit = match self.slot(url) {
             Some(s) => Some(
-                s.acquire()
-                    .await
-                    .map_err(|_| TransportError::Failed("shutting down".into()))?,
+                s.try_acquire_owned()
+                    .map_err(|_| TransportError::Busy(host_of(url).unwrap_or_default()))?,
             ),
             None => None,
         };

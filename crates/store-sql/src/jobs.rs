@@ -218,6 +218,30 @@ impl JobQueue for SqlStore {
         .map(|n| n == 1))
     }
 
+    async fn defer_job(
+        &self,
+        id: Id,
+        worker: &str,
+        reason: &str,
+        run_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let sql = "UPDATE jobs SET state = 'ready', run_at = $1, last_error = $2, \
+            attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+            locked_by = NULL, locked_until = NULL, updated_at = $3 \
+            WHERE id = $4 AND locked_by = $5 AND state = 'running'";
+        write!(&self.pools, |c| exec!(
+            c,
+            sql,
+            run_at.as_millis(),
+            reason,
+            now.as_millis(),
+            id.as_i64(),
+            worker
+        )
+        .map(|n| n == 1))
+    }
+
     async fn bury_job(&self, id: Id, worker: &str, error: &str, now: Timestamp) -> Result<bool> {
         let sql = "UPDATE jobs SET state = 'dead', last_error = $1, locked_by = NULL, \
             locked_until = NULL, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND state = 'running'";

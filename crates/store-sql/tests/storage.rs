@@ -16,6 +16,9 @@ use jobs::*;
 #[path = "storage/domains.rs"]
 mod domains;
 use domains::*;
+#[path = "storage/federation.rs"]
+mod federation;
+use federation::*;
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -91,9 +94,12 @@ suite!(
     prune_expired_tokens_runs,
     completions_are_deleted_in_batches,
     domain_blocks_upsert_match_parents_and_delete,
+    defer_gives_the_attempt_back,
+    remote_accounts_follows_and_inboxes,
+    delivery_hosts_fail_recover_and_go_unavailable,
 );
 
-fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
+pub fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
     Account {
         id: ctx.id(),
         username: Username::from_trusted(username.to_owned()),

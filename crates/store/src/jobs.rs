@@ -130,6 +130,17 @@ pub trait JobQueue: Send + Sync {
         now: Timestamp,
     ) -> Result<bool>;
 
+    /// Puts a job back to run at `run_at` without counting the attempt it just made (it was
+    /// not its fault: a limit elsewhere was reached).
+    async fn defer_job(
+        &self,
+        id: Id,
+        worker: &str,
+        reason: &str,
+        run_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool>;
+
     /// Marks a job dead with its last error.
     async fn bury_job(&self, id: Id, worker: &str, error: &str, now: Timestamp) -> Result<bool>;
 

@@ -47,6 +47,9 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
     let pool = state.services.store.pool_stats();
     state.metrics.set_pool(pool.in_use, pool.idle);
     state.metrics.set_bus(&state.services.events.status());
+    state
+        .metrics
+        .set_federation(&state.services.federation_counters());
     (
         [(
             header::CONTENT_TYPE,

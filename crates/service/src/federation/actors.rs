@@ -206,6 +206,7 @@ impl Services {
                     TransportError::Refused(m) => ResolveError::Refused(m),
                     TransportError::TooLarge => ResolveError::Invalid("too large".into()),
                     TransportError::Failed(m) => ResolveError::Failed(m),
+                    TransportError::Busy(h) => ResolveError::Failed(format!("{h} is busy")),
                 });
             }
         };

@@ -52,6 +52,9 @@ pub enum TransportError {
     /// Connection, TLS, timeout, malformed URL.
     #[error("{0}")]
     Failed(String),
+    /// This process already has as many requests in flight to the host as it allows.
+    #[error("too many requests in flight to {0}")]
+    Busy(String),
 }
 
 /// The HTTP client federation uses.

@@ -131,6 +131,51 @@ pub async fn claims_take_due_jobs_in_order_with_a_lease(ctx: Ctx) {
     assert!(ids.contains(&later.id) && ids.contains(&second.id));
 }
 
+pub async fn defer_gives_the_attempt_back(ctx: Ctx) {
+    let job = new_job(&ctx, "push", at(0), None);
+    put(&ctx, &job).await;
+    let claimed = ctx
+        .store
+        .claim_jobs("push", "w", at(0), at(100), 1)
+        .await
+        .unwrap();
+    assert_eq!(claimed[0].attempts, 1);
+    // Only the holder can defer it.
+    assert!(
+        !ctx.store
+            .defer_job(job.id, "other", "busy", at(2000), at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        ctx.store
+            .defer_job(job.id, "w", "host busy", at(2000), at(1))
+            .await
+            .unwrap()
+    );
+    let j = ctx.store.job(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (j.state, j.run_at, j.attempts, j.last_error.as_deref()),
+        (JobState::Ready, at(2000), 0, Some("host busy"))
+    );
+    assert!(j.locked_by.is_none());
+    assert!(
+        ctx.store
+            .claim_jobs("push", "w", at(1999), at(3000), 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ctx.store
+            .claim_jobs("push", "w", at(2000), at(3000), 1)
+            .await
+            .unwrap()[0]
+            .attempts,
+        1
+    );
+}
+
 pub async fn retry_bury_revive_discard(ctx: Ctx) {
     let job = new_job(&ctx, "default", at(0), None);
     put(&ctx, &job).await;
