@@ -68,6 +68,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.process_federate(&job).await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::federation::RefreshActor, _ctx| {
+        let s = s.clone();
+        async move { s.refresh_actor(&job).await.map_err(retry) }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::federation::Deliver, _ctx| {
         let s = s.clone();
         async move { s.process_deliver(&job).await }

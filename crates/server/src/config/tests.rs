@@ -32,6 +32,65 @@ fn the_example_is_valid_and_matches_the_defaults() {
     assert_eq!(from_example.listen, defaults.listen);
     assert_eq!(from_example.db.url, defaults.db.url);
     assert_eq!(from_example.settings.title, defaults.settings.title);
+    assert_eq!(
+        from_example.settings.federation,
+        defaults.settings.federation
+    );
+    assert_eq!(
+        from_example.transport.per_host_concurrency,
+        defaults.transport.per_host_concurrency
+    );
+}
+
+#[test]
+fn federation_options_are_checked() {
+    let r = load(
+        None,
+        env(&[
+            ("ROOKERY_FEDERATION__AUTHORIZED_FETCH", "true"),
+            ("ROOKERY_FEDERATION__ALLOWED_ADDRESSES", "[\"10.0.0.7\"]"),
+            ("ROOKERY_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true"),
+        ]),
+    )
+    .unwrap()
+    .resolve(None)
+    .unwrap();
+    assert!(r.settings.federation.authorized_fetch);
+    assert!(r.transport.fetch.allow_private_addresses);
+    assert!(r.transport.fetch.user_agent.starts_with("Rookery/"));
+    for (key, value, option) in [
+        (
+            "ROOKERY_FEDERATION__INBOX_MAX_BYTES",
+            "10485760",
+            "federation.inbox_max_bytes",
+        ),
+        (
+            "ROOKERY_FEDERATION__MAX_CLOCK_SKEW_SECS",
+            "0",
+            "federation.max_clock_skew_secs",
+        ),
+        (
+            "ROOKERY_FEDERATION__ALLOWED_ADDRESSES",
+            "[\"not-an-ip\"]",
+            "federation.allowed_addresses",
+        ),
+        (
+            "ROOKERY_FEDERATION__EXTRA_CA_FILE",
+            "/nonexistent/ca.pem",
+            "federation.extra_ca_file",
+        ),
+        (
+            "ROOKERY_FEDERATION__PER_HOST_CONCURRENCY",
+            "0",
+            "federation",
+        ),
+    ] {
+        let e = load(None, env(&[(key, value)]))
+            .and_then(|c| c.resolve(None))
+            .err()
+            .unwrap_or_else(|| panic!("{key}={value} was accepted"));
+        assert_eq!(e.option, option, "{key}={value}: {e}");
+    }
 }
 
 #[test]

@@ -49,6 +49,31 @@ impl From<rookery_store::StoreError> for ResolveError {
     }
 }
 
+/// Fetches a remote actor again (the `pull` queue), when its stored copy went stale.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RefreshActor {
+    pub uri: String,
+}
+
+impl rookery_jobs::JobSpec for RefreshActor {
+    const KIND: &'static str = "refresh_actor";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Pull;
+    fn policy() -> rookery_jobs::RetryPolicy {
+        rookery_jobs::RetryPolicy {
+            max_attempts: 3,
+            base_delay_ms: 60_000,
+            max_delay_ms: 3600 * 1000,
+            timeout: std::time::Duration::from_secs(60),
+        }
+    }
+    fn unique_key(&self) -> Option<String> {
+        Some(format!(
+            "refresh_actor:{}",
+            crate::crypto::sha256_hex(&self.uri)
+        ))
+    }
+}
+
 /// Longest remote display name and profile note kept.
 const MAX_NAME: usize = 200;
 const MAX_NOTE: usize = 20_000;
@@ -262,6 +287,56 @@ impl Services {
                 }
                 _ => Err(e),
             },
+        }
+    }
+
+    /// The account behind a signature's key: the stored copy when there is one (a stale copy is
+    /// refreshed in the background, so the sender does not wait), else fetched now.
+    pub(crate) async fn actor_for_signature(
+        &self,
+        uri: &str,
+    ) -> std::result::Result<Account, ResolveError> {
+        if self.local_username_of(uri).is_some() {
+            return self.resolve_actor(uri, false).await;
+        }
+        let Some(known) = self.store.account_by_uri(uri).await? else {
+            return self.resolve_actor(uri, false).await;
+        };
+        let stale = known.fetched_at.map_or(0, Timestamp::as_millis)
+            + self.settings.federation.actor_refresh_secs * 1000
+            < self.clock.now().as_millis();
+        if stale {
+            let mut tx = self.store.begin().await?;
+            rookery_jobs::enqueue(
+                tx.as_mut(),
+                &self.ids,
+                self.clock.now(),
+                &RefreshActor {
+                    uri: uri.to_owned(),
+                },
+            )
+            .await
+            .map_err(|e| ResolveError::Failed(e.to_string()))?;
+            tx.commit().await?;
+        }
+        Ok(known)
+    }
+
+    /// The `refresh_actor` job.
+    pub(crate) async fn refresh_actor(&self, job: &RefreshActor) -> Result<()> {
+        match self.resolve_actor(&job.uri, true).await {
+            Ok(_) | Err(ResolveError::NotFound | ResolveError::Blocked) => Ok(()),
+            Err(ResolveError::Gone) => {
+                // The actor is gone for good: so is its account here.
+                if let Some(a) = self.store.account_by_uri(&job.uri).await? {
+                    let mut tx = self.store.begin().await?;
+                    tx.delete_remote_account(a.id).await?;
+                    tx.commit().await?;
+                }
+                Ok(())
+            }
+            Err(ResolveError::Invalid(m)) => Err(ServiceError::invalid("actor", m)),
+            Err(e) => Err(ServiceError::Unavailable(e.to_string())),
         }
     }
 

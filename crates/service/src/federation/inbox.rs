@@ -90,7 +90,7 @@ impl Services {
                 sig.key_id
             )));
         }
-        let account = match self.resolve_actor(&actor_uri, false).await {
+        let account = match self.actor_for_signature(&actor_uri).await {
             Ok(a) => a,
             Err(ResolveError::Failed(m)) => return Err(InboxError::Unavailable(m)),
             Err(e) => return Err(InboxError::Unauthorized(format!("signer {actor_uri}: {e}"))),

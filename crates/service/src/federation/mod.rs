@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use rookery_activitypub::keys::KeyPair;
 use rookery_model::Id;
 
-pub use actors::ResolveError;
+pub use actors::{RefreshActor, ResolveError};
 pub use delivery::{Deliver, Federate};
 pub use inbox::{Accepted, InboundRequest, InboxError};
 pub use ingress::Ingress;
