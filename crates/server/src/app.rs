@@ -140,6 +140,8 @@ pub struct App {
     pub router: axum::Router,
     pub services: Services,
     pub streaming: Arc<Streaming>,
+    /// Set when the configuration names a certificate: the listener answers HTTPS.
+    pub tls: Option<Arc<crate::tls::Tls>>,
 }
 
 impl App {
@@ -157,11 +159,19 @@ impl App {
                 format!("cannot listen on {}: {e}", cfg.listen),
             )
         })?;
+        let tls = match &cfg.tls {
+            Some((cert, key)) => Some(Arc::new(
+                crate::tls::Tls::new(cert.clone(), key.clone())
+                    .map_err(|e| ConfigError::new("server.tls_cert", e))?,
+            )),
+            None => None,
+        };
         Ok(App {
             listener,
             router,
             services,
             streaming,
+            tls,
         })
     }
 
@@ -181,7 +191,7 @@ impl App {
             streaming.close_all();
         };
         let streams = self.streaming.clone();
-        let served = crate::serve::serve(self.listener, self.router, shutdown).await;
+        let served = crate::serve::serve_with(self.listener, self.router, self.tls, shutdown).await;
         streams.wait_closed(std::time::Duration::from_secs(5)).await;
         served
     }

@@ -68,12 +68,22 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
     );
     let (worker_stop, worker_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(worker.run(worker_rx));
+    // An instance with a certificate answers HTTPS; the client trusts the test CA it was given.
+    let setting = |key: &str| extra.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    let scheme = if setting("ROOKERY_SERVER__TLS_CERT").is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(ca) = setting("ROOKERY_FEDERATION__EXTRA_CA_FILE") {
+        for cert in reqwest::Certificate::from_pem_bundle(&std::fs::read(ca).unwrap()).unwrap() {
+            client = client.add_root_certificate(cert);
+        }
+    }
     TestApp {
-        base: format!("http://{addr}"),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        base: format!("{scheme}://{addr}"),
+        client: client.build().unwrap(),
         services,
         db,
         stop: Some(stop),

@@ -289,3 +289,62 @@ async fn two_instances_talk(backend: rookery_testkit::Backend) {
 }
 
 on_every_backend!(two_instances_talk);
+
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+}
+
+/// The same over HTTPS only (as GoToSocial insists): each instance terminates TLS with a
+/// certificate from its own test CA and trusts the other's through `federation.extra_ca_file`;
+/// plain-HTTP WebFinger is not allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_over_https() {
+    let dir = rookery_testkit::TempDir::new("rookery-fed-tls").unwrap();
+    let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&dir_a).unwrap();
+    std::fs::create_dir_all(&dir_b).unwrap();
+    let certs_a = rookery_testkit::TestCerts::generate(&dir_a).unwrap();
+    let certs_b = rookery_testkit::TestCerts::generate(&dir_b).unwrap();
+    let bundle = dir.path().join("cas.pem");
+    let mut pem = std::fs::read(&certs_a.ca).unwrap();
+    pem.extend(std::fs::read(&certs_b.ca).unwrap());
+    std::fs::write(&bundle, pem).unwrap();
+    let bundle = bundle.to_str().unwrap().to_owned();
+    let tls_env = |c: &rookery_testkit::TestCerts| {
+        vec![
+            ("ROOKERY_SERVER__HTTPS".to_owned(), "true".to_owned()),
+            ("ROOKERY_FEDERATION__ALLOW_HTTP".into(), "false".into()),
+            ("ROOKERY_FEDERATION__EXTRA_CA_FILE".into(), bundle.clone()),
+            (
+                "ROOKERY_SERVER__TLS_CERT".into(),
+                c.server_cert.to_str().unwrap().to_owned(),
+            ),
+            (
+                "ROOKERY_SERVER__TLS_KEY".into(),
+                c.server_key.to_str().unwrap().to_owned(),
+            ),
+        ]
+    };
+    let (env_a, env_b) = (tls_env(&certs_a), tls_env(&certs_b));
+    let backend = rookery_testkit::Backend::Sqlite;
+    let a = spawn_federating(backend, &pairs(&env_a)).await;
+    let b = spawn_federating(backend, &pairs(&env_b)).await;
+    assert!(a.base.starts_with("https://"));
+    let db = b.domain();
+    let alice = a.token("alice").await;
+    let bob = b.token("bob").await;
+    let bob_on_a = lookup(&a, &alice, &format!("bob@{db}")).await;
+    assert_eq!(bob_on_a["url"], format!("https://{db}/@bob"));
+    let bob_id = bob_on_a["id"].as_str().unwrap().to_owned();
+    a.post_auth(&format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[])
+        .await;
+    eventually("alice follows bob over https", || async {
+        relationship(&a, &alice, &bob_id).await["following"] == true
+    })
+    .await;
+    post(&b, &bob, &[("status", "over TLS")]).await;
+    eventually("the post arrives over https", || async {
+        find(&home(&a, &alice).await, "over TLS").is_some()
+    })
+    .await;
+}
