@@ -140,6 +140,48 @@ async fn two_instances_talk(backend: rookery_testkit::Backend) {
     assert_eq!(on_a["visibility"], "public");
     let remote_id = on_a["id"].as_str().unwrap().to_owned();
 
+    // Search: a handle and, with resolve, a post by someone nobody here follows, by its URL.
+    let dave = b.token("dave").await;
+    let thoughts = post(&b, &dave, &[("status", "dave's own thoughts")]).await;
+    let (s, found, _) = a
+        .get_auth(
+            &format!("/api/v2/search?q=@dave@{db}&resolve=true&type=accounts"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        found["accounts"][0]["acct"],
+        format!("dave@{db}"),
+        "{found}"
+    );
+    let (s, found, _) = a
+        .get_auth(
+            &format!(
+                "/api/v2/search?q={}&resolve=true",
+                thoughts["uri"].as_str().unwrap()
+            ),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        found["statuses"][0]["account"]["acct"],
+        format!("dave@{db}"),
+        "{found}"
+    );
+    assert!(
+        found["statuses"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("own thoughts")
+    );
+    // Without resolve, or without a user, nothing is fetched.
+    let (_, none, _) = a
+        .get_auth(&format!("/api/v2/search?q=@erin@{db}"), Some(&alice))
+        .await;
+    assert_eq!(none["accounts"].as_array().map(Vec::len), Some(0));
+
     // alice replies, favourites and boosts: bob hears of each.
     let reply = post(
         &a,
