@@ -43,6 +43,9 @@ impl rookery_jobs::JobSpec for Ingress {
     }
 }
 
+/// Most `tag` entries (mentions, hashtags, emoji) of one post looked at.
+const MAX_TAGS: usize = 100;
+
 /// Object types stored as statuses.
 const POST_TYPES: &[&str] = &[
     "Note", "Question", "Article", "Page", "Event", "Video", "Audio", "Image",
@@ -85,6 +88,9 @@ impl Services {
         let Some(signer) = self.store.account(job.signer).await? else {
             return Ok(()); // deleted meanwhile
         };
+        if signer.suspended_at.is_some() {
+            return Ok(()); // suspended here: nothing it sends is taken in
+        }
         let activity = Activity::parse(job.activity.as_bytes())
             .map_err(|e| ServiceError::invalid("activity", e.to_string()))?;
         self.process_activity(&signer, &activity).await
@@ -442,7 +448,8 @@ impl Services {
         };
         let mut mentioned: Vec<Account> = Vec::new();
         let mut tags: Vec<(Id, String)> = Vec::new();
-        for tag in object.tag.iter() {
+        // Enough for any real post; a hostile one cannot make us look up thousands of accounts.
+        for tag in object.tag.iter().take(MAX_TAGS) {
             match tag {
                 Tag::Mention { href, .. } => {
                     let found = match self.local_target(Some(href)).await? {
