@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod e2e;
 mod federation;
+mod inbox;
 mod interactions;
 mod kit;
 mod oauth;

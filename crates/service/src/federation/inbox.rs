@@ -74,6 +74,14 @@ impl Services {
             .ok_or_else(|| InboxError::Unauthorized("the request is not signed".into()))?;
         let sig = SignatureHeader::parse(header).map_err(unauthorized)?;
         sig.ensure_covers(has_body).map_err(unauthorized)?;
+        // A request signed for another server must not be replayable here.
+        let host = parts.header("host").unwrap_or_default();
+        if !self.is_our_host(host) {
+            return Err(InboxError::Unauthorized(format!(
+                "the request was signed for {host:?}, not {}",
+                self.settings.domain
+            )));
+        }
         let date = parts
             .header("date")
             .ok_or_else(|| unauthorized(signatures::SignatureError::Date))?;
@@ -108,6 +116,14 @@ impl Services {
         };
         signatures::verify(parts, &sig, &refreshed.public_key_pem).map_err(unauthorized)?;
         Ok(refreshed)
+    }
+
+    /// Whether a `Host` header names this instance (any case; the default port may be given).
+    fn is_our_host(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let ours = self.settings.domain.as_str();
+        let default_port = if self.settings.https { ":443" } else { ":80" };
+        host == ours || host.strip_suffix(default_port) == Some(ours)
     }
 
     /// `POST /inbox` and `POST /users/:name/inbox`. `username` names a personal inbox.
