@@ -60,7 +60,17 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
     let s = services.clone();
     registry.register(move |job: crate::federation::Ingress, _ctx| {
         let s = s.clone();
-        async move { s.process_ingress(&job).await.map_err(retry) }
+        async move {
+            match s.process_ingress(&job).await {
+                // An activity that can never be applied is dropped, not kept as a dead job
+                // (a peer could otherwise fill the jobs table with them).
+                Err(e @ (ServiceError::NotFound(_) | ServiceError::Invalid { .. })) => {
+                    tracing::info!(activity = %job.activity_id, error = %e, "activity dropped");
+                    Ok(())
+                }
+                other => other.map_err(retry),
+            }
+        }
     });
     let s = services.clone();
     registry.register(move |job: crate::federation::Federate, _ctx| {

@@ -41,7 +41,7 @@ impl Services {
             }
             if let Some(name) = self.local_username_of(q)
                 && want("accounts")
-                && let Ok(a) = self.lookup_account(&name).await
+                && let Ok(a) = self.lookup_account(&name, false).await
             {
                 out.accounts.push(a);
                 return Ok(out);
@@ -62,10 +62,12 @@ impl Services {
     /// Fetches what a URL points at: an actor (stored as an account) or a post (stored as a
     /// status). Failures just find nothing.
     async fn resolve_url(&self, viewer: Option<&Account>, url: &str, out: &mut SearchResults) {
-        if let Ok(Some(s)) = self.store.status_by_uri(url).await
-            && let Ok(mut list) = self.status_entities(viewer, &[s]).await
-        {
-            out.statuses.append(&mut list);
+        if let Ok(Some(s)) = self.store.status_by_uri(url).await {
+            // Only what the viewer may see (a followers-only post stored for someone else
+            // is not found).
+            if let Ok(entity) = self.get_status(viewer, s.id).await {
+                out.statuses.push(entity);
+            }
             return;
         }
         if let Ok(Some(a)) = self.store.account_by_uri(url).await {
@@ -108,9 +110,9 @@ impl Services {
             return;
         };
         if let Ok(Some(s)) = self.store_remote_status(&author, &object, true).await
-            && let Ok(mut list) = self.status_entities(viewer, &[s]).await
+            && let Ok(entity) = self.get_status(viewer, s.id).await
         {
-            out.statuses.append(&mut list);
+            out.statuses.push(entity);
         }
     }
 }

@@ -62,15 +62,23 @@ impl Services {
     }
 
     /// `GET /api/v1/accounts/lookup?acct=`: `user`, `user@our.domain`, or a remote
-    /// `user@domain` (found through WebFinger when not known yet).
-    pub async fn lookup_account(&self, acct: &str) -> Result<api::Account> {
+    /// `user@domain` — with `resolve`, found through WebFinger when not known yet.
+    pub async fn lookup_account(&self, acct: &str, resolve: bool) -> Result<api::Account> {
         let acct = acct.trim().trim_start_matches('@');
         let (user, domain) = match acct.split_once('@') {
             Some((u, d)) => (u, Some(d)),
             None => (acct, None),
         };
         if let Some(d) = domain.filter(|d| !d.eq_ignore_ascii_case(self.settings.domain.as_str())) {
-            return match self.resolve_acct(user, d).await {
+            let found = if resolve {
+                self.resolve_acct(user, d).await
+            } else {
+                match self.store.remote_account(user, d).await? {
+                    Some(a) => Ok(a),
+                    None => Err(crate::federation::ResolveError::NotFound),
+                }
+            };
+            return match found {
                 Ok(a) if a.suspended_at.is_none() => Ok(self.account_entity(&a)),
                 Ok(_) => Err(ServiceError::NotFound("account")),
                 Err(e) => {

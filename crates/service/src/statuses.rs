@@ -361,6 +361,8 @@ impl Services {
         for n in &notifications {
             tx.insert_notification(n).await?;
         }
+        // Other servers' copies go out with the same commit (never twice, never not at all).
+        self.enqueue_new_status(tx.as_mut(), &status).await?;
         tx.commit().await?;
         // Committed: now tell connected clients. A failure here must not redo the fan-out.
         if let Err(e) = self
@@ -372,7 +374,7 @@ impl Services {
         if let Err(e) = self.publish_notifications(notifications).await {
             tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
         }
-        self.federate_new_status(&status).await
+        Ok(())
     }
 
     /// Renders statuses for `viewer`, in the given order, in a handful of queries: reblogs wrap

@@ -189,12 +189,15 @@ pub(crate) struct LookupParams {
     acct: String,
 }
 
-/// `GET /api/v1/accounts/lookup?acct=` — an account by its handle.
+/// `GET /api/v1/accounts/lookup?acct=` — an account by its handle. Signed-in users may look up
+/// remote accounts not seen yet (WebFinger); anonymous callers only find known ones.
 pub(crate) async fn lookup(
     State(state): State<AppState>,
+    auth: Auth,
     LooseQuery(p): LooseQuery<LookupParams>,
 ) -> Result<Json<rookery_api::Account>, ApiError> {
-    Ok(Json(state.services.lookup_account(&p.acct).await?))
+    let resolve = auth.0.as_ref().is_some_and(|a| a.user.is_some());
+    Ok(Json(state.services.lookup_account(&p.acct, resolve).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]

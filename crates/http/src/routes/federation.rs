@@ -106,13 +106,27 @@ pub(crate) async fn instance_actor(State(state): State<AppState>) -> Result<Resp
     Ok(activity_json(state.services.instance_actor().await?))
 }
 
-/// In authorized-fetch mode, an ActivityPub document is served only to signed requests.
+/// In authorized-fetch mode, an ActivityPub document is served only to signed requests. For
+/// URLs that also serve HTML: only when the request asks for ActivityPub.
 pub(crate) async fn check_fetch(
     state: &AppState,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
-    if !state.services.settings.federation.authorized_fetch || !super::wants_json(headers) {
+    if !super::wants_json(headers) {
+        return Ok(());
+    }
+    check_signed(state, uri, headers).await
+}
+
+/// In authorized-fetch mode, a URL that serves only ActivityPub needs a signature whatever the
+/// request asks for.
+pub(crate) async fn check_signed(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    if !state.services.settings.federation.authorized_fetch {
         return Ok(());
     }
     let path = uri

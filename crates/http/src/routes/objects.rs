@@ -51,7 +51,7 @@ pub(crate) async fn status_activity(
     headers: HeaderMap,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
+    super::federation::check_signed(&state, &uri, &headers).await?;
     let activity = state.services.ap_create(&username, path_id(&id)?).await?;
     Ok(activity_json(activity))
 }
@@ -64,7 +64,7 @@ pub(crate) async fn outbox(
     headers: HeaderMap,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
+    super::federation::check_signed(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_outbox(&username, collection_page(query))
@@ -80,7 +80,7 @@ pub(crate) async fn followers(
     headers: HeaderMap,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
+    super::federation::check_signed(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_follows(&username, true, collection_page(query))
@@ -96,7 +96,7 @@ pub(crate) async fn following(
     headers: HeaderMap,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
+    super::federation::check_signed(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_follows(&username, false, collection_page(query))
@@ -111,7 +111,7 @@ pub(crate) async fn featured(
     headers: HeaderMap,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
+    super::federation::check_signed(&state, &uri, &headers).await?;
     Ok(activity_json(state.services.ap_featured(&username).await?))
 }
 

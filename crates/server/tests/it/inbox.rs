@@ -565,6 +565,21 @@ async fn an_activity_not_by_its_signer_is_refused(backend: Backend) {
             "did not sign",
         );
     }
+    // mallory's own Delete, under an id on another server (taking the id of someone else's
+    // future activity, so that theirs would be dropped as a repeat).
+    let squat = to_bytes(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "http://elsewhere.example/users/bob/statuses/1#delete",
+        "type": "Delete",
+        "actor": mallory,
+        "object": format!("{mallory}/statuses/1"),
+    }));
+    assert_refused(
+        "an activity id on another server",
+        signed_post(&p.a, "/inbox", &squat, &p.mallory).await,
+        400,
+        "not on its actor's server",
+    );
     assert_nothing_queued(&p.a).await;
 }
 
@@ -705,6 +720,16 @@ async fn authorized_fetch_requires_a_signature(backend: Backend) {
     ] {
         let (s, body) = get(path.clone(), accept.to_vec()).await;
         assert_eq!(s, 401, "{path}: {body}");
+    }
+
+    // ActivityPub-only URLs need the signature even when the request does not ask for JSON.
+    for path in [
+        "/users/alice/outbox",
+        "/users/alice/followers",
+        "/users/alice/collections/featured",
+    ] {
+        let (s, body) = get(path.to_owned(), Vec::new()).await;
+        assert_eq!(s, 401, "{path} without Accept: {body}");
     }
 
     // Signed by mallory@B: served.

@@ -181,6 +181,46 @@ async fn two_instances_talk(backend: rookery_testkit::Backend) {
         .get_auth(&format!("/api/v2/search?q=@erin@{db}"), Some(&alice))
         .await;
     assert_eq!(none["accounts"].as_array().map(Vec::len), Some(0));
+    b.create_account("frank").await;
+    let (s, _, _) = a
+        .get_auth(&format!("/api/v1/accounts/lookup?acct=frank@{db}"), None)
+        .await;
+    assert_eq!(s, 404, "anonymous look-ups find known accounts only");
+    assert_eq!(
+        lookup(&a, &alice, &format!("frank@{db}")).await["acct"],
+        format!("frank@{db}")
+    );
+    let (s, _, _) = a
+        .get_auth(&format!("/api/v1/accounts/lookup?acct=frank@{db}"), None)
+        .await;
+    assert_eq!(s, 200, "known now");
+    // A followers-only post stored here for alice is not found by someone else searching it.
+    let secret = post(
+        &b,
+        &carol,
+        &[("status", "for followers"), ("visibility", "private")],
+    )
+    .await;
+    eventually("carol's private post arrives", || async {
+        find(&home(&a, &alice).await, "for followers").is_some()
+    })
+    .await;
+    let zed = a.token("zed").await;
+    let q = format!(
+        "/api/v2/search?q={}&resolve=true",
+        secret["uri"].as_str().unwrap()
+    );
+    let (_, as_zed, _) = a.get_auth(&q, Some(&zed)).await;
+    assert_eq!(
+        as_zed["statuses"].as_array().map(Vec::len),
+        Some(0),
+        "{as_zed}"
+    );
+    let (_, as_alice, _) = a.get_auth(&q, Some(&alice)).await;
+    assert_eq!(
+        as_alice["statuses"][0]["visibility"], "private",
+        "{as_alice}"
+    );
 
     // alice replies, favourites and boosts: bob hears of each.
     let reply = post(

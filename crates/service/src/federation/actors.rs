@@ -237,6 +237,27 @@ impl Services {
         };
         match resp.status {
             200..=299 => {
+                // Only what the origin serves as ActivityPub counts: not an uploaded file on the
+                // same host, not a document somewhere a redirect led.
+                let media_type = resp
+                    .content_type
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if !(media_type.starts_with("application/activity+json")
+                    || media_type.starts_with("application/ld+json"))
+                {
+                    FederationCounters::bump(&counters.fetch_failures);
+                    return Err(ResolveError::Invalid(format!(
+                        "{url} is served as {media_type:?}, not as ActivityPub"
+                    )));
+                }
+                if host_of(&resp.url) != host_of(url) {
+                    FederationCounters::bump(&counters.fetch_failures);
+                    return Err(ResolveError::Invalid(format!(
+                        "{url} redirected to another host"
+                    )));
+                }
                 FederationCounters::bump(&counters.fetches);
                 Ok((resp.url, resp.body))
             }

@@ -238,21 +238,25 @@ impl Services {
         Err(JobError::Retry(failure))
     }
 
-    /// Records that `host` answered (once per process while it stays healthy).
+    /// Records that `host` answered (at most once a minute per process while it stays
+    /// healthy).
     async fn host_reached(&self, host: &str) -> Result<()> {
-        let known = self
-            .federation
-            .healthy_hosts
-            .lock()
-            .is_ok_and(|h| h.contains(host));
-        if known {
+        let now = self.clock.now();
+        let recent = self.federation.healthy_hosts.lock().is_ok_and(|h| {
+            h.get(host)
+                .is_some_and(|t| t.as_millis() + 60_000 > now.as_millis())
+        });
+        if recent {
             return Ok(());
         }
         let mut tx = self.store.begin().await?;
-        tx.delivery_succeeded(host, self.clock.now()).await?;
+        tx.delivery_succeeded(host, now).await?;
         tx.commit().await?;
         if let Ok(mut h) = self.federation.healthy_hosts.lock() {
-            h.insert(host.to_owned());
+            if h.len() > 10_000 {
+                h.clear();
+            }
+            h.insert(host.to_owned(), now);
         }
         Ok(())
     }
@@ -380,9 +384,13 @@ impl Services {
         self.inboxes_of(&ids).await
     }
 
-    /// After a local status or reblog is stored: its `Create` or `Announce` to every server
-    /// that should have it.
-    pub(crate) async fn federate_new_status(&self, status: &Status) -> Result<()> {
+    /// Queues, in `tx`, the `Create` or `Announce` of a newly stored local status or reblog to
+    /// every server that should have it.
+    pub(crate) async fn enqueue_new_status(
+        &self,
+        tx: &mut dyn Transaction,
+        status: &Status,
+    ) -> Result<()> {
         if !status.local {
             return Ok(());
         }
@@ -396,16 +404,14 @@ impl Services {
             .map_err(|e| ServiceError::Internal(format!("rendering an activity: {e}")))?;
         activity["@context"] = rookery_activitypub::outgoing::note_context();
         let inboxes = self.extra_inboxes(status).await?;
-        let mut tx = self.store.begin().await?;
         self.enqueue_federate(
-            tx.as_mut(),
+            tx,
             &author,
             &activity,
             status.visibility != Visibility::Direct,
             inboxes,
         )
-        .await?;
-        Ok(tx.commit().await?)
+        .await
     }
 
     /// After a local status is edited: `Update` with the new note.

@@ -208,6 +208,13 @@ impl Services {
         activity
             .check_authorship(&signer_uri)
             .map_err(|e| InboxError::Unauthorized(e.to_string()))?;
+        // An activity's id lives on its actor's server: nobody can take the id of someone
+        // else's (future) Delete, Create or Announce.
+        if !super::actors::same_host(&activity.id, &signer_uri) {
+            return Err(InboxError::Invalid(
+                "the activity's id is not on its actor's server".into(),
+            ));
+        }
         let body = String::from_utf8(req.body)
             .map_err(|_| InboxError::Invalid("the body is not UTF-8".into()))?;
         let job = Ingress {

@@ -263,6 +263,14 @@ impl Services {
                 {
                     return self.end_follow(actor.id, f.target_account_id).await;
                 }
+                if let Some(f) = self.store.follow_by_uri(uri, true).await?
+                    && f.account_id == actor.id
+                {
+                    let mut tx = self.store.begin().await?;
+                    tx.take_follow_request(actor.id, f.target_account_id)
+                        .await?;
+                    return Ok(tx.commit().await?);
+                }
                 if let Some(s) = self.store.status_by_uri(uri).await?
                     && s.account_id == actor.id
                     && s.reblog_of_id.is_some()
@@ -635,6 +643,15 @@ impl Services {
         {
             return Ok(()); // an older or repeated edit
         }
+        let content = sanitize_html(object.html(None).unwrap_or_default());
+        let spoiler = object
+            .summary
+            .as_deref()
+            .map(strip_tags)
+            .unwrap_or_default();
+        if content == status.content && spoiler == status.spoiler_text {
+            return Ok(()); // not an edit (a poll's new tallies, a repeat)
+        }
         let now = self.clock.now();
         let first_edit = self.store.status_edits(status.id).await?.is_empty();
         let mut tx = self.store.begin().await?;
@@ -650,12 +667,8 @@ impl Services {
             })
             .await?;
         }
-        status.content = sanitize_html(object.html(None).unwrap_or_default());
-        status.spoiler_text = object
-            .summary
-            .as_deref()
-            .map(strip_tags)
-            .unwrap_or_default();
+        status.content = content;
+        status.spoiler_text = spoiler;
         status.sensitive = object.sensitive.unwrap_or(false) || !status.spoiler_text.is_empty();
         if let Some(l) = object.language() {
             status.language = Some(l.chars().take(10).collect());

@@ -159,9 +159,10 @@ pub(crate) struct FederationState {
     pub(crate) keys: Mutex<HashMap<Id, Arc<KeyPair>>>,
     /// The instance actor's key, once loaded.
     pub(crate) instance_key: Mutex<Option<Arc<KeyPair>>>,
-    /// Hosts this process delivered to successfully since their last failure (so a success
-    /// is written once, not per delivery).
-    pub(crate) healthy_hosts: Mutex<std::collections::HashSet<String>>,
+    /// Hosts this process delivered to successfully, and when it last wrote that down (a
+    /// success is written at most once a minute per host, not per delivery; other processes'
+    /// failures are corrected within that minute).
+    pub(crate) healthy_hosts: Mutex<HashMap<String, rookery_model::Timestamp>>,
 }
 
 impl FederationState {
@@ -171,7 +172,7 @@ impl FederationState {
             counters: Arc::new(FederationCounters::default()),
             keys: Mutex::new(HashMap::new()),
             instance_key: Mutex::new(None),
-            healthy_hosts: Mutex::new(std::collections::HashSet::new()),
+            healthy_hosts: Mutex::new(HashMap::new()),
         }
     }
 }

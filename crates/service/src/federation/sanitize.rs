@@ -139,8 +139,16 @@ fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// Sanitises remote HTML.
+/// Longest remote HTML looked at (longer input is cut, at a character boundary).
+pub const MAX_HTML: usize = 200_000;
+
+/// Sanitises remote HTML, in time linear in its length.
 pub fn sanitize_html(input: &str) -> String {
+    let mut cut = input.len().min(MAX_HTML);
+    while !input.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let input = &input[..cut];
     let bytes = input.as_bytes();
     let mut out = String::with_capacity(input.len());
     let mut i = 0;
@@ -165,13 +173,21 @@ pub fn sanitize_html(input: &str) -> String {
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '!');
-        let Some(end) = tag_end(bytes, lt).filter(|_| starts_tag) else {
+        if !starts_tag {
             // A lone `<`: text.
             if skip_until.is_none() {
                 out.push_str("&lt;");
             }
             i = lt + 1;
             continue;
+        }
+        let Some(end) = tag_end(bytes, lt) else {
+            // A tag that never ends: the rest is text. (Scanning on from the next `<` would
+            // make hostile input like "<a<a<a…" cost quadratic time.)
+            if skip_until.is_none() {
+                out.push_str(&input[lt..].replace('<', "&lt;").replace('>', "&gt;"));
+            }
+            break;
         };
         let inner = input[lt + 1..end - 1].trim();
         i = end;
@@ -280,6 +296,18 @@ mod tests {
                 assert!(!lower.contains(bad), "{hostile} → {out}");
             }
         }
+    }
+
+    #[test]
+    fn hostile_input_takes_linear_time() {
+        // Each of these took minutes when unterminated tags were rescanned from every `<`.
+        for unit in ["<a", "<a \"", "<p title='", "<!--", "</a"] {
+            let input = unit.repeat(400_000 / unit.len());
+            let out = s(&input);
+            assert!(!out.contains("<a") && !out.contains("<p"), "{unit}");
+        }
+        let long = "x".repeat(super::MAX_HTML + 10);
+        assert_eq!(s(&long).len(), super::MAX_HTML);
     }
 
     #[test]
