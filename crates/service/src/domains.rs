@@ -49,6 +49,10 @@ impl From<DomainBlock> for DomainBlockView {
 /// Longest comment kept.
 const MAX_COMMENT: usize = 1000;
 
+/// How long a process keeps its copy of the domain blocks (changes made by another process,
+/// such as `rookery admin domains block`, take effect within this time).
+pub const BLOCKS_TTL_MS: i64 = 30_000;
+
 impl Services {
     /// Blocks a domain (and its subdomains), or changes an existing block.
     pub async fn block_domain(&self, new: NewDomainBlock) -> Result<DomainBlockView> {
@@ -105,6 +109,7 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.put_domain_block(&block).await?;
         tx.commit().await?;
+        self.forget_domain_blocks();
         Ok(block.into())
     }
 
@@ -114,6 +119,7 @@ impl Services {
         let mut tx = self.store.begin().await?;
         let removed = tx.delete_domain_block(&domain).await?;
         tx.commit().await?;
+        self.forget_domain_blocks();
         Ok(removed)
     }
 
@@ -128,13 +134,39 @@ impl Services {
             .collect())
     }
 
-    /// The block that applies to `host` (its own, or the nearest parent's).
+    /// The block that applies to `host` (its own, or the nearest parent's). Blocks are read
+    /// from the database at most every [`BLOCKS_TTL_MS`] (every inbox request and delivery asks),
+    /// and at once after a change made through this process.
     pub async fn domain_block_for(&self, host: &str) -> Result<Option<DomainBlock>> {
+        let now = self.clock.now();
+        let cached = self
+            .federation
+            .domain_blocks
+            .lock()
+            .ok()
+            .and_then(|c| c.clone())
+            .filter(|(at, _)| at.as_millis() + BLOCKS_TTL_MS > now.as_millis())
+            .map(|(_, list)| list);
+        let blocks = match cached {
+            Some(list) => list,
+            None => {
+                let list = std::sync::Arc::new(self.store.domain_blocks().await?);
+                if let Ok(mut c) = self.federation.domain_blocks.lock() {
+                    *c = Some((now, list.clone()));
+                }
+                list
+            }
+        };
         let candidates = domain_and_parents(host);
-        let found = self.store.domain_blocks_matching(&candidates).await?;
         Ok(candidates
             .iter()
-            .find_map(|c| found.iter().find(|b| b.domain.as_str() == c))
+            .find_map(|c| blocks.iter().find(|b| b.domain.as_str() == c))
             .cloned())
+    }
+
+    fn forget_domain_blocks(&self) {
+        if let Ok(mut c) = self.federation.domain_blocks.lock() {
+            *c = None;
+        }
     }
 }

@@ -206,12 +206,12 @@ impl Services {
             }
             Err(TransportError::Busy(h)) => {
                 // Another few deliveries to this host are in flight: let other hosts' jobs use
-                // this slot and come back in 1–3 s, without using up an attempt.
+                // this slot and come back in 0.25–0.75 s, without using up an attempt.
                 let mut spread = [0u8; 1];
                 self.random.fill(&mut spread);
                 return Err(JobError::Defer {
                     reason: format!("{h} busy"),
-                    after: std::time::Duration::from_millis(1000 + u64::from(spread[0]) * 8),
+                    after: std::time::Duration::from_millis(250 + u64::from(spread[0]) * 2),
                 });
             }
             Err(e) => format!("{}: {e}", job.inbox),

@@ -230,14 +230,27 @@ impl Services {
         let queued = rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &job)
             .await
             .map_err(|e| InboxError::Unavailable(e.to_string()))?;
-        // The sender reached us: if we had given up on its server, try it again.
-        if let Some(host) = host_of(&signer_uri)
-            && let Ok(Some(h)) = self.store.delivery_host(&host).await
-            && h.failures > 0
-        {
-            tx.delivery_succeeded(&host, self.clock.now())
-                .await
-                .map_err(|e| InboxError::Unavailable(e.to_string()))?;
+        // The sender reached us: if we had given up on its server, try it again. (Hosts known
+        // to be fine are not looked up again for a minute.)
+        let now = self.clock.now();
+        if let Some(host) = host_of(&signer_uri) {
+            let known_fine = self.federation.healthy_hosts.lock().is_ok_and(|h| {
+                h.get(&host)
+                    .is_some_and(|t| t.as_millis() + 60_000 > now.as_millis())
+            });
+            if !known_fine {
+                match self.store.delivery_host(&host).await {
+                    Ok(Some(h)) if h.failures > 0 => tx
+                        .delivery_succeeded(&host, now)
+                        .await
+                        .map_err(|e| InboxError::Unavailable(e.to_string()))?,
+                    Ok(_) => {}
+                    Err(e) => return Err(InboxError::Unavailable(e.to_string())),
+                }
+                if let Ok(mut h) = self.federation.healthy_hosts.lock() {
+                    h.insert(host, now);
+                }
+            }
         }
         tx.commit()
             .await

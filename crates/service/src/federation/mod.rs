@@ -163,6 +163,14 @@ pub(crate) struct FederationState {
     /// success is written at most once a minute per host, not per delivery; other processes'
     /// failures are corrected within that minute).
     pub(crate) healthy_hosts: Mutex<HashMap<String, rookery_model::Timestamp>>,
+    /// The domain blocks, and when they were read.
+    #[allow(clippy::type_complexity)]
+    pub(crate) domain_blocks: Mutex<
+        Option<(
+            rookery_model::Timestamp,
+            Arc<Vec<rookery_model::DomainBlock>>,
+        )>,
+    >,
 }
 
 impl FederationState {
@@ -173,6 +181,7 @@ impl FederationState {
             keys: Mutex::new(HashMap::new()),
             instance_key: Mutex::new(None),
             healthy_hosts: Mutex::new(HashMap::new()),
+            domain_blocks: Mutex::new(None),
         }
     }
 }
