@@ -74,6 +74,16 @@ impl Services {
         // Favouriting a reblog favourites the original, as in Mastodon.
         let target = status.reblog_of_id.unwrap_or(status.id);
         let now = self.clock.now();
+        // Read first: a transaction waiting for a second connection can starve the pool.
+        let target_status = self.store.status(target).await?;
+        let remote_author = match target_status.as_ref().filter(|t| !t.local) {
+            Some(t) if kind == Interaction::Favourite => self.store.account(t.account_id).await?,
+            _ => None,
+        };
+        let like = match (&target_status, &remote_author) {
+            (Some(t), Some(_)) => Some(self.like_activity(&user.account, t).await?),
+            _ => None,
+        };
         let mut tx = self.store.begin().await?;
         let changed = if on {
             tx.insert_interaction(kind, self.ids.next_id(), user.account.id, target, now)
@@ -81,14 +91,8 @@ impl Services {
         } else {
             tx.delete_interaction(kind, user.account.id, target).await?
         };
-        let target_status = self.store.status(target).await?;
-        if changed
-            && kind == Interaction::Favourite
-            && let Some(t) = target_status.as_ref().filter(|t| !t.local)
-            && let Some(author) = self.store.account(t.account_id).await?
-        {
+        if changed && let (Some(like), Some(author)) = (like, &remote_author) {
             // Favourites of remote posts are sent to their author's server.
-            let like = self.like_activity(&user.account, t).await?;
             let activity = if on {
                 like
             } else {
@@ -225,10 +229,13 @@ impl Services {
                 Some(r) => Some(self.removal_notice(r).await?),
                 None => None,
             };
+            let outgoing = match &reblog_status {
+                Some(r) => self.removal_outgoing(&user.account, r).await?,
+                None => None,
+            };
             let mut tx = self.store.begin().await?;
-            if let Some(r) = &reblog_status {
-                self.enqueue_status_removal(tx.as_mut(), &user.account, r)
-                    .await?;
+            if let Some(out) = outgoing {
+                out.enqueue(self, tx.as_mut()).await?;
             }
             if tx.delete_status(reblog).await? {
                 tx.count_reblog(original, -1).await?;

@@ -316,16 +316,16 @@ impl Services {
                 },
             )
             .await?;
-        let mut tx = self.store.begin().await?;
-        for s in &recent {
-            tx.add_to_home_feeds(s.id, s.reblog_of_id, &[job.follower])
-                .await?;
-        }
         let target_is_local = self
             .store
             .account(job.target)
             .await?
             .is_some_and(|a| a.is_local());
+        let mut tx = self.store.begin().await?;
+        for s in &recent {
+            tx.add_to_home_feeds(s.id, s.reblog_of_id, &[job.follower])
+                .await?;
+        }
         if !target_is_local {
             return Ok(tx.commit().await?);
         }
@@ -516,12 +516,13 @@ impl Services {
         approve: bool,
     ) -> Result<api::Relationship> {
         let now = self.clock.now();
+        let requester_account = self.store.account(requester).await?;
         let mut tx = self.store.begin().await?;
         let request = tx
             .take_follow_request(requester, user.account.id)
             .await?
             .ok_or(ServiceError::NotFound("follow request"))?;
-        if let Some(requester_account) = self.store.account(requester).await?
+        if let Some(requester_account) = requester_account
             && !requester_account.is_local()
         {
             let uri = request.uri.clone().unwrap_or_default();

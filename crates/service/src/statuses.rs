@@ -312,27 +312,9 @@ impl Services {
             .map(|(_, a)| a)
             .collect();
         let recipients = self.feed_recipients(&status, &mentioned).await?;
+        let outgoing = self.new_status_outgoing(&status).await?;
         let now = self.clock.now();
         let mut notifications = Vec::new();
-        let mut tx = self.store.begin().await?;
-        tx.add_to_home_feeds(status.id, status.reblog_of_id, &recipients)
-            .await?;
-        // Followers who asked to hear about this account's posts.
-        if status.reblog_of_id.is_none() && status.visibility != Visibility::Direct {
-            for follower in self.store.notify_follower_ids(status.account_id).await? {
-                if mentioned.contains(&follower) {
-                    continue; // the mention says it already
-                }
-                notifications.push(rookery_store::Notification {
-                    id: self.ids.next_id(),
-                    account_id: follower,
-                    from_account_id: status.account_id,
-                    kind: rookery_store::NotificationKind::Status,
-                    status_id: Some(status.id),
-                    created_at: now,
-                });
-            }
-        }
         let conversation = status.conversation_id.unwrap_or(status.id);
         let mut muted_thread = Vec::new();
         for a in &mentioned {
@@ -344,6 +326,31 @@ impl Services {
             {
                 muted_thread.push(*a);
             }
+        }
+        // Everything read before the transaction: holding it while waiting for a second
+        // connection could starve a PostgreSQL pool under load.
+        let notify_followers =
+            if status.reblog_of_id.is_none() && status.visibility != Visibility::Direct {
+                self.store.notify_follower_ids(status.account_id).await?
+            } else {
+                Vec::new()
+            };
+        let mut tx = self.store.begin().await?;
+        tx.add_to_home_feeds(status.id, status.reblog_of_id, &recipients)
+            .await?;
+        // Followers who asked to hear about this account's posts.
+        for follower in notify_followers {
+            if mentioned.contains(&follower) {
+                continue; // the mention says it already
+            }
+            notifications.push(rookery_store::Notification {
+                id: self.ids.next_id(),
+                account_id: follower,
+                from_account_id: status.account_id,
+                kind: rookery_store::NotificationKind::Status,
+                status_id: Some(status.id),
+                created_at: now,
+            });
         }
         for account_id in mentioned
             .iter()
@@ -362,7 +369,9 @@ impl Services {
             tx.insert_notification(n).await?;
         }
         // Other servers' copies go out with the same commit (never twice, never not at all).
-        self.enqueue_new_status(tx.as_mut(), &status).await?;
+        if let Some(out) = outgoing {
+            out.enqueue(self, tx.as_mut()).await?;
+        }
         tx.commit().await?;
         // Committed: now tell connected clients. A failure here must not redo the fan-out.
         if let Err(e) = self
@@ -579,9 +588,11 @@ impl Services {
             .ok_or(ServiceError::NotFound("status"))?;
         entity.text = Some(status.text.clone());
         let notice = self.removal_notice(&status).await?;
+        let outgoing = self.removal_outgoing(&author.account, &status).await?;
         let mut tx = self.store.begin().await?;
-        self.enqueue_status_removal(tx.as_mut(), &author.account, &status)
-            .await?;
+        if let Some(out) = outgoing {
+            out.enqueue(self, tx.as_mut()).await?;
+        }
         if tx.delete_status(id).await? {
             rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &notice)
                 .await

@@ -66,6 +66,31 @@ impl rookery_jobs::JobSpec for Deliver {
     }
 }
 
+/// An activity ready to be queued: built from reads done beforehand, so queueing it inside a
+/// transaction needs no other connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub sender: Account,
+    pub activity: Value,
+    /// Also to every server where the sender has followers.
+    pub followers: bool,
+    pub inboxes: Vec<String>,
+}
+
+impl Outgoing {
+    /// Queues it in `tx`.
+    pub(crate) async fn enqueue(self, s: &Services, tx: &mut dyn Transaction) -> Result<()> {
+        s.enqueue_federate(
+            tx,
+            &self.sender,
+            &self.activity,
+            self.followers,
+            self.inboxes,
+        )
+        .await
+    }
+}
+
 fn enqueue_err(e: rookery_jobs::EnqueueError) -> ServiceError {
     ServiceError::Internal(e.to_string())
 }
@@ -384,34 +409,28 @@ impl Services {
         self.inboxes_of(&ids).await
     }
 
-    /// Queues, in `tx`, the `Create` or `Announce` of a newly stored local status or reblog to
-    /// every server that should have it.
-    pub(crate) async fn enqueue_new_status(
-        &self,
-        tx: &mut dyn Transaction,
-        status: &Status,
-    ) -> Result<()> {
+    /// The `Create` or `Announce` of a newly stored local status or reblog, for every server
+    /// that should have it. Reads only: call it before opening the transaction that queues it
+    /// (a transaction waiting for a second connection can starve a PostgreSQL pool).
+    pub(crate) async fn new_status_outgoing(&self, status: &Status) -> Result<Option<Outgoing>> {
         if !status.local {
-            return Ok(());
+            return Ok(None);
         }
         let Some(author) = self.store.account(status.account_id).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let Some(activity) = self.activity_of(&author, status).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let mut activity = serde_json::to_value(activity)
             .map_err(|e| ServiceError::Internal(format!("rendering an activity: {e}")))?;
         activity["@context"] = rookery_activitypub::outgoing::note_context();
-        let inboxes = self.extra_inboxes(status).await?;
-        self.enqueue_federate(
-            tx,
-            &author,
-            &activity,
-            status.visibility != Visibility::Direct,
-            inboxes,
-        )
-        .await
+        Ok(Some(Outgoing {
+            inboxes: self.extra_inboxes(status).await?,
+            followers: status.visibility != Visibility::Direct,
+            sender: author,
+            activity,
+        }))
     }
 
     /// After a local status is edited: `Update` with the new note.
@@ -447,15 +466,15 @@ impl Services {
     }
 
     /// The `Delete` (or, for a reblog, `Undo` of the `Announce`) of a local status about to be
-    /// deleted, queued in `tx`. Call before the status is gone (it reads mentions).
-    pub(crate) async fn enqueue_status_removal(
+    /// deleted. Reads only (mentions, the original): call it before the status is gone and
+    /// before opening the transaction that queues it.
+    pub(crate) async fn removal_outgoing(
         &self,
-        tx: &mut dyn Transaction,
         author: &Account,
         status: &Status,
-    ) -> Result<()> {
+    ) -> Result<Option<Outgoing>> {
         if !status.local {
-            return Ok(());
+            return Ok(None);
         }
         let inboxes = self.extra_inboxes(status).await?;
         let activity = if status.reblog_of_id.is_some() {
@@ -465,7 +484,7 @@ impl Services {
                         .map_err(|e| ServiceError::Internal(e.to_string()))?;
                     self.undo_activity(author, inner)
                 }
-                None => return Ok(()),
+                None => return Ok(None),
             }
         } else {
             let uri = self.status_uri(author, status);
@@ -478,14 +497,12 @@ impl Services {
                 "object": { "id": uri, "type": "Tombstone" },
             })
         };
-        self.enqueue_federate(
-            tx,
-            author,
-            &activity,
-            status.visibility != Visibility::Direct,
+        Ok(Some(Outgoing {
+            sender: author.clone(),
+            activity,
+            followers: status.visibility != Visibility::Direct,
             inboxes,
-        )
-        .await
+        }))
     }
 
     /// After a local profile changes: `Update` of the actor to every follower's server.

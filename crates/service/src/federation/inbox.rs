@@ -222,17 +222,10 @@ impl Services {
             activity: body,
             activity_id: activity.id.clone(),
         };
-        let mut tx = self
-            .store
-            .begin()
-            .await
-            .map_err(|e| InboxError::Unavailable(e.to_string()))?;
-        let queued = rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &job)
-            .await
-            .map_err(|e| InboxError::Unavailable(e.to_string()))?;
         // The sender reached us: if we had given up on its server, try it again. (Hosts known
-        // to be fine are not looked up again for a minute.)
+        // to be fine are not looked up again for a minute.) Read before the transaction.
         let now = self.clock.now();
+        let mut recovered = None;
         if let Some(host) = host_of(&signer_uri) {
             let known_fine = self.federation.healthy_hosts.lock().is_ok_and(|h| {
                 h.get(&host)
@@ -240,10 +233,7 @@ impl Services {
             });
             if !known_fine {
                 match self.store.delivery_host(&host).await {
-                    Ok(Some(h)) if h.failures > 0 => tx
-                        .delivery_succeeded(&host, now)
-                        .await
-                        .map_err(|e| InboxError::Unavailable(e.to_string()))?,
+                    Ok(Some(h)) if h.failures > 0 => recovered = Some(host.clone()),
                     Ok(_) => {}
                     Err(e) => return Err(InboxError::Unavailable(e.to_string())),
                 }
@@ -251,6 +241,19 @@ impl Services {
                     h.insert(host, now);
                 }
             }
+        }
+        let mut tx = self
+            .store
+            .begin()
+            .await
+            .map_err(|e| InboxError::Unavailable(e.to_string()))?;
+        let queued = rookery_jobs::enqueue(tx.as_mut(), &self.ids, now, &job)
+            .await
+            .map_err(|e| InboxError::Unavailable(e.to_string()))?;
+        if let Some(host) = recovered {
+            tx.delivery_succeeded(&host, now)
+                .await
+                .map_err(|e| InboxError::Unavailable(e.to_string()))?;
         }
         tx.commit()
             .await
