@@ -99,6 +99,30 @@ fn retry(e: impl std::fmt::Display) -> JobError {
     JobError::Retry(e.to_string())
 }
 
+/// The inboxes of other hosts, ordered so that consecutive ones are on different hosts where
+/// possible (workers take jobs in order; runs of one host would just hit its per-host limit and
+/// be deferred).
+fn interleave_hosts(inboxes: BTreeSet<String>, ours: &str) -> Vec<String> {
+    let mut by_host: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for inbox in inboxes {
+        if let Some(h) = host_of(&inbox).filter(|h| h != ours) {
+            by_host.entry(h).or_default().push(inbox);
+        }
+    }
+    let mut queues: Vec<std::vec::IntoIter<String>> =
+        by_host.into_values().map(Vec::into_iter).collect();
+    let mut out = Vec::new();
+    loop {
+        let before = out.len();
+        for q in &mut queues {
+            out.extend(q.next());
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
 /// Where to send to reach `account`: its server's shared inbox when it has one.
 fn inbox_of(account: &Account) -> Option<String> {
     account
@@ -155,11 +179,7 @@ impl Services {
         let ours = self.settings.domain.as_str();
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        for inbox in inboxes {
-            match host_of(&inbox) {
-                Some(h) if h != ours => {}
-                _ => continue,
-            }
+        for inbox in interleave_hosts(inboxes, ours) {
             let deliver = Deliver {
                 sender: job.sender,
                 inbox,
@@ -522,5 +542,38 @@ impl Services {
         self.enqueue_federate(tx.as_mut(), account, &activity, true, Vec::new())
             .await?;
         Ok(tx.commit().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interleave_hosts;
+
+    #[test]
+    fn inboxes_alternate_between_hosts() {
+        let inboxes = [
+            "https://a.example/u/1/inbox",
+            "https://a.example/u/2/inbox",
+            "https://a.example/u/3/inbox",
+            "https://b.example/inbox",
+            "https://c.example:8443/u/1/inbox",
+            "https://c.example:8443/u/2/inbox",
+            "https://ours.example/users/x/inbox",
+            "not a url",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        assert_eq!(
+            interleave_hosts(inboxes, "ours.example"),
+            vec![
+                "https://a.example/u/1/inbox",
+                "https://b.example/inbox",
+                "https://c.example:8443/u/1/inbox",
+                "https://a.example/u/2/inbox",
+                "https://c.example:8443/u/2/inbox",
+                "https://a.example/u/3/inbox",
+            ]
+        );
     }
 }
