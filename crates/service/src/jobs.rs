@@ -20,6 +20,19 @@ impl JobSpec for PruneExpiredTokens {
     const QUEUE: Queue = Queue::Scheduler;
 }
 
+/// Deletes dead jobs after [`DEAD_JOB_RETENTION_MS`], so operators see them for a week and their
+/// unique keys (a delivery, an actor refresh) are free again after that.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PruneDeadJobs {}
+
+impl JobSpec for PruneDeadJobs {
+    const KIND: &'static str = "prune_dead_jobs";
+    const QUEUE: Queue = Queue::Scheduler;
+}
+
+/// How long dead jobs are kept for inspection (`rookery admin jobs list --state dead`).
+pub const DEAD_JOB_RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
+
 /// Keep expired tokens this long (so "token expired" can still be told apart from "unknown").
 const TOKEN_GRACE_MS: i64 = 24 * 3600 * 1000;
 
@@ -88,6 +101,22 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.process_deliver(&job).await }
     });
     let s = services.clone();
+    registry.register(move |_job: PruneDeadJobs, _ctx| {
+        let s = s.clone();
+        async move {
+            let before = s.clock.now().plus_millis(-DEAD_JOB_RETENTION_MS);
+            let n = s
+                .store
+                .prune_dead_jobs(before)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            if n > 0 {
+                tracing::info!(deleted = n, "pruned dead jobs older than a week");
+            }
+            Ok(())
+        }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneExpiredTokens, _ctx| {
         let s = s.clone();
         async move {
@@ -112,11 +141,14 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
 
 /// The periodic schedule.
 pub fn periodic_jobs() -> Vec<Periodic> {
-    vec![Periodic::new(
-        "prune_expired_tokens",
-        Duration::from_secs(3600),
-        || PruneExpiredTokens {},
-    )]
+    vec![
+        Periodic::new("prune_expired_tokens", Duration::from_secs(3600), || {
+            PruneExpiredTokens {}
+        }),
+        Periodic::new("prune_dead_jobs", Duration::from_secs(3600), || {
+            PruneDeadJobs {}
+        }),
+    ]
 }
 
 /// A job as operators see it (CLI, JSON).

@@ -39,7 +39,10 @@ pub use edits::StatusUpdate;
 pub use error::ServiceError;
 pub use instance::{LagCheck, NodeInfo, ReadyReport, VERSION, mastodon_version};
 pub use interactions::Notify;
-pub use jobs::{JobView, PruneExpiredTokens, QueueView, periodic_jobs, register_jobs};
+pub use jobs::{
+    DEAD_JOB_RETENTION_MS, JobView, PruneDeadJobs, PruneExpiredTokens, QueueView, periodic_jobs,
+    register_jobs,
+};
 pub use oauth::{Authenticated, CreatedApp, IssuedToken, NewApp, OAuthError, OOB_REDIRECT};
 pub use objects::CollectionPage;
 pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};

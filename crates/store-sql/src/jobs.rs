@@ -352,6 +352,11 @@ impl JobQueue for SqlStore {
         write!(&self.pools, |c| exec!(c, sql, id.as_i64()).map(|n| n == 1))
     }
 
+    async fn prune_dead_jobs(&self, before: Timestamp) -> Result<u64> {
+        let sql = "DELETE FROM jobs WHERE state = 'dead' AND updated_at < $1";
+        write!(&self.pools, |c| exec!(c, sql, before.as_millis()))
+    }
+
     async fn set_concurrency(
         &self,
         node: &str,

@@ -95,6 +95,7 @@ suite!(
     completions_are_deleted_in_batches,
     domain_blocks_upsert_match_parents_and_delete,
     defer_gives_the_attempt_back,
+    old_dead_jobs_are_pruned,
     remote_accounts_follows_and_inboxes,
     delivery_hosts_fail_recover_and_go_unavailable,
 );

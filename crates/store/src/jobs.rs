@@ -166,6 +166,10 @@ pub trait JobQueue: Send + Sync {
     /// Deletes a job that is not running. `false` if there is none (or it is running).
     async fn discard_job(&self, id: Id) -> Result<bool>;
 
+    /// Deletes dead jobs last updated before `before` (their unique keys become free again).
+    /// Returns how many went.
+    async fn prune_dead_jobs(&self, before: Timestamp) -> Result<u64>;
+
     /// Sets (`Some`) or clears (`None`) a node's concurrency override for a queue.
     async fn set_concurrency(
         &self,

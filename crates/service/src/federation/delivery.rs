@@ -361,7 +361,8 @@ impl Services {
             .await
     }
 
-    /// `Like` of a status by local `actor` (stable id, so `Undo` can name it).
+    /// `Like` of a status by local `actor`. Each gets a fresh id (peers undo a like by its
+    /// actor and object, and an id used again could be taken for a repeat).
     pub(crate) async fn like_activity(&self, actor: &Account, status: &Status) -> Result<Value> {
         let author = self
             .store
@@ -371,7 +372,7 @@ impl Services {
         let object = self.status_uri(&author, status);
         Ok(json!({
             "@context": AS_CONTEXT,
-            "id": format!("{}#likes/{}", self.actor_url(actor), status.id),
+            "id": format!("{}#likes/{}", self.actor_url(actor), self.ids.next_id()),
             "type": "Like",
             "actor": self.actor_url(actor),
             "object": object,
@@ -382,7 +383,7 @@ impl Services {
     pub(crate) fn block_activity(&self, actor: &Account, target: &Account) -> Value {
         json!({
             "@context": AS_CONTEXT,
-            "id": format!("{}#blocks/{}", self.actor_url(actor), target.id),
+            "id": format!("{}#blocks/{}", self.actor_url(actor), self.ids.next_id()),
             "type": "Block",
             "actor": self.actor_url(actor),
             "object": self.actor_url(target),

@@ -176,6 +176,36 @@ pub async fn defer_gives_the_attempt_back(ctx: Ctx) {
     );
 }
 
+pub async fn old_dead_jobs_are_pruned(ctx: Ctx) {
+    let old = new_job(&ctx, "push", at(0), Some("deliver:x"));
+    let recent = new_job(&ctx, "push", at(0), Some("deliver:y"));
+    let alive = new_job(&ctx, "push", at(0), None);
+    for j in [&old, &recent, &alive] {
+        put(&ctx, j).await;
+    }
+    let claimed = ctx
+        .store
+        .claim_jobs("push", "w", at(0), at(100), 2)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    ctx.store
+        .bury_job(old.id, "w", "gone", at(10))
+        .await
+        .unwrap();
+    ctx.store
+        .bury_job(recent.id, "w", "gone", at(500))
+        .await
+        .unwrap();
+    assert_eq!(ctx.store.prune_dead_jobs(at(100)).await.unwrap(), 1);
+    assert!(ctx.store.job(old.id).await.unwrap().is_none());
+    assert!(ctx.store.job(recent.id).await.unwrap().is_some());
+    assert!(ctx.store.job(alive.id).await.unwrap().is_some());
+    // Its unique key is free again.
+    assert!(put(&ctx, &new_job(&ctx, "push", at(0), Some("deliver:x"))).await);
+    assert!(!put(&ctx, &new_job(&ctx, "push", at(0), Some("deliver:y"))).await);
+}
+
 pub async fn retry_bury_revive_discard(ctx: Ctx) {
     let job = new_job(&ctx, "default", at(0), None);
     put(&ctx, &job).await;
