@@ -80,6 +80,20 @@ pub(crate) async fn follow_by_uri(
     })
 }
 
+pub(crate) async fn has_local_followers(c: Conn<'_>, account_id: Id) -> Result<bool> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id \
+        WHERE f.target_account_id = $1 AND a.domain IS NULL) AS found";
+    with_conn!(c, |e, p| {
+        let row = sqlx::query(sql)
+            .bind(account_id.as_i64())
+            .persistent(p)
+            .fetch_one(&mut *e)
+            .await
+            .map_err(map_err)?;
+        row.flag("found")
+    })
+}
+
 /// The follow, else the follow request, from `account_id` to `target`.
 pub(crate) async fn follow_between(
     mut c: Conn<'_>,

@@ -358,6 +358,13 @@ impl Store for SqlStore {
             .await)
     }
 
+    async fn has_local_followers(&self, account_id: Id) -> Result<bool> {
+        read!(&self.pools, |c| federation::has_local_followers(
+            c, account_id
+        )
+        .await)
+    }
+
     async fn follow_between(
         &self,
         account_id: Id,

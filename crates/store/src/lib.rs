@@ -160,6 +160,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// The follow (`requests = false`) or follow request recorded with this activity id.
     async fn follow_by_uri(&self, uri: &str, requests: bool) -> Result<Option<Follow>>;
 
+    /// Whether any local account follows `account_id` (one indexed look-up, however many).
+    async fn has_local_followers(&self, account_id: Id) -> Result<bool>;
+
     /// The follow, else the pending follow request, from `account_id` to `target`.
     async fn follow_between(&self, account_id: Id, target: Id) -> Result<Option<Follow>>;
 

@@ -501,7 +501,7 @@ impl Services {
         let relevant = force
             || parent.as_ref().is_some_and(|p| p.local)
             || mentioned.iter().any(Account::is_local)
-            || !self.store.local_follower_ids(author.id).await?.is_empty();
+            || self.store.has_local_followers(author.id).await?;
         if !relevant {
             return Ok(None);
         }
@@ -748,7 +748,7 @@ impl Services {
             Some(s) => s,
             None => {
                 // Someone followed here boosted a post we do not have: fetch it from its origin.
-                if self.store.local_follower_ids(actor.id).await?.is_empty() {
+                if !self.store.has_local_followers(actor.id).await? {
                     return Ok(());
                 }
                 let object = self.fetch_object(object_id).await?;
@@ -772,7 +772,7 @@ impl Services {
         {
             return Ok(());
         }
-        if !original.local && self.store.local_follower_ids(actor.id).await?.is_empty() {
+        if !original.local && !self.store.has_local_followers(actor.id).await? {
             return Ok(());
         }
         let now = self.clock.now();

@@ -48,7 +48,13 @@ pub async fn remote_accounts_follows_and_inboxes(ctx: Ctx) {
     }
     let pending = follow(&ctx, &local, &r3, "https://a.example/follows/9");
     assert!(tx.insert_follow_request(&pending).await.unwrap());
+    let reads = follow(&ctx, &local, &r2, "https://a.example/follows/10");
+    assert!(tx.insert_follow(&reads).await.unwrap());
     tx.commit().await.unwrap();
+    // Only local followers count: r2 has one; `local` has three remote ones; r3 only a request.
+    assert!(ctx.store.has_local_followers(r2.id).await.unwrap());
+    assert!(!ctx.store.has_local_followers(local.id).await.unwrap());
+    assert!(!ctx.store.has_local_followers(r3.id).await.unwrap());
 
     let s = &ctx.store;
     assert_eq!(
