@@ -14,9 +14,8 @@ pub(crate) async fn actor(
     State(state): State<AppState>,
     Path(username): Path<String>,
     headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedIfActivityPub,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
     let actor = state.services.local_actor(&username).await?;
     if wants_json(&headers) {
         Ok(activity_json(actor))
@@ -31,9 +30,8 @@ pub(crate) async fn profile_page(
     State(state): State<AppState>,
     Path(username): Path<String>,
     headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedIfActivityPub,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
     let actor = state.services.local_actor(&username).await?;
     if wants_json(&headers) {
         return Ok(activity_json(actor));

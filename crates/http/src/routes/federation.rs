@@ -4,7 +4,8 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Path, Request, State};
+use axum::extract::{FromRequestParts, OriginalUri, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rookery_service::federation::{InboundRequest, InboxError, RequestParts};
@@ -106,34 +107,48 @@ pub(crate) async fn instance_actor(State(state): State<AppState>) -> Result<Resp
     Ok(activity_json(state.services.instance_actor().await?))
 }
 
-/// In authorized-fetch mode, an ActivityPub document is served only to signed requests. For
-/// URLs that also serve HTML: only when the request asks for ActivityPub.
-pub(crate) async fn check_fetch(
-    state: &AppState,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
-    if !super::wants_json(headers) {
-        return Ok(());
+/// In authorized-fetch mode, a URL that serves only ActivityPub needs a valid HTTP signature,
+/// whatever the request asks for. As an extractor, the check runs before the handler.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignedFetch;
+
+/// In authorized-fetch mode, a URL that serves ActivityPub or HTML needs a valid signature when
+/// the request asks for ActivityPub.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignedIfActivityPub;
+
+impl FromRequestParts<AppState> for SignedFetch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        check_signature(state, parts).await.map(|()| SignedFetch)
     }
-    check_signed(state, uri, headers).await
 }
 
-/// In authorized-fetch mode, a URL that serves only ActivityPub needs a signature whatever the
-/// request asks for.
-pub(crate) async fn check_signed(
-    state: &AppState,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
+impl FromRequestParts<AppState> for SignedIfActivityPub {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if super::wants_json(&parts.headers) {
+            check_signature(state, parts).await?;
+        }
+        Ok(SignedIfActivityPub)
+    }
+}
+
+async fn check_signature(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
     if !state.services.settings.federation.authorized_fetch {
         return Ok(());
     }
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |u| &u.0);
     let path = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
-    let parts = request_parts(&Method::GET, &path, headers);
-    match state.services.verify_signature(&parts, false).await {
+    let signed = request_parts(&Method::GET, &path, &parts.headers);
+    match state.services.verify_signature(&signed, false).await {
         Ok(_) => Ok(()),
         Err(InboxError::Unavailable(m)) => {
             tracing::warn!(error = %m, "fetch signature not checked");

@@ -33,9 +33,8 @@ pub(crate) async fn status(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
     headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedIfActivityPub,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
     let note = state.services.ap_note(&username, path_id(&id)?).await?;
     if wants_json(&headers) {
         Ok(activity_json(note))
@@ -48,10 +47,8 @@ pub(crate) async fn status(
 pub(crate) async fn status_activity(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedFetch,
 ) -> Result<Response, ApiError> {
-    super::federation::check_signed(&state, &uri, &headers).await?;
     let activity = state.services.ap_create(&username, path_id(&id)?).await?;
     Ok(activity_json(activity))
 }
@@ -61,10 +58,8 @@ pub(crate) async fn outbox(
     State(state): State<AppState>,
     Path(username): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedFetch,
 ) -> Result<Response, ApiError> {
-    super::federation::check_signed(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_outbox(&username, collection_page(query))
@@ -77,10 +72,8 @@ pub(crate) async fn followers(
     State(state): State<AppState>,
     Path(username): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedFetch,
 ) -> Result<Response, ApiError> {
-    super::federation::check_signed(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_follows(&username, true, collection_page(query))
@@ -93,10 +86,8 @@ pub(crate) async fn following(
     State(state): State<AppState>,
     Path(username): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedFetch,
 ) -> Result<Response, ApiError> {
-    super::federation::check_signed(&state, &uri, &headers).await?;
     let body = state
         .services
         .ap_follows(&username, false, collection_page(query))
@@ -108,10 +99,8 @@ pub(crate) async fn following(
 pub(crate) async fn featured(
     State(state): State<AppState>,
     Path(username): Path<String>,
-    headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedFetch,
 ) -> Result<Response, ApiError> {
-    super::federation::check_signed(&state, &uri, &headers).await?;
     Ok(activity_json(state.services.ap_featured(&username).await?))
 }
 
@@ -120,9 +109,8 @@ pub(crate) async fn status_page(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
     headers: HeaderMap,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    _signed: super::federation::SignedIfActivityPub,
 ) -> Result<Response, ApiError> {
-    super::federation::check_fetch(&state, &uri, &headers).await?;
     let note = state.services.ap_note(&username, path_id(&id)?).await?;
     if wants_json(&headers) {
         return Ok(activity_json(note));
