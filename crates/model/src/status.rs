@@ -79,6 +79,43 @@ pub struct Status {
     pub updated_at: Timestamp,
 }
 
+impl Status {
+    /// A reblog of `original` by `account_id`, made at `now` (local; callers set `uri`, `url`
+    /// and `local` for a remote one).
+    pub fn reblog(
+        id: Id,
+        account_id: Id,
+        original: &Status,
+        visibility: Visibility,
+        now: Timestamp,
+    ) -> Status {
+        Status {
+            id,
+            account_id,
+            uri: None,
+            url: None,
+            local: true,
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            reblog_of_id: Some(original.id),
+            conversation_id: None,
+            text: String::new(),
+            content: String::new(),
+            spoiler_text: String::new(),
+            visibility,
+            sensitive: false,
+            language: None,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            edited_at: None,
+            pinned_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

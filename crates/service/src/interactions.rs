@@ -27,6 +27,27 @@ fn enqueue_error(e: rookery_jobs::EnqueueError) -> ServiceError {
 }
 
 impl Services {
+    /// Queues, in `tx`, a notification of `kind` for `account_id` about `from_account_id`.
+    pub(crate) async fn enqueue_notify(
+        &self,
+        tx: &mut dyn rookery_store::Transaction,
+        account_id: Id,
+        from_account_id: Id,
+        kind: &str,
+        status_id: Option<Id>,
+    ) -> Result<()> {
+        let job = Notify {
+            account_id,
+            from_account_id,
+            kind: kind.to_owned(),
+            status_id,
+        };
+        rookery_jobs::enqueue(tx, &self.ids, self.clock.now(), &job)
+            .await
+            .map_err(enqueue_error)?;
+        Ok(())
+    }
+
     /// The `notify` job: local recipients only, never oneself.
     pub(crate) async fn notify(&self, job: &Notify) -> Result<()> {
         if job.account_id == job.from_account_id {
@@ -104,19 +125,14 @@ impl Services {
         }
         if changed && on && kind == Interaction::Favourite {
             let author = target_status.map_or(status.account_id, |s| s.account_id);
-            rookery_jobs::enqueue(
+            self.enqueue_notify(
                 tx.as_mut(),
-                &self.ids,
-                now,
-                &Notify {
-                    account_id: author,
-                    from_account_id: user.account.id,
-                    kind: "favourite".into(),
-                    status_id: Some(target),
-                },
+                author,
+                user.account.id,
+                "favourite",
+                Some(target),
             )
-            .await
-            .map_err(enqueue_error)?;
+            .await?;
         }
         tx.commit().await?;
         self.rendered(user, target).await
@@ -163,30 +179,13 @@ impl Services {
         // A reblog is never more visible than the original.
         let visibility = visibility.max(original.visibility);
         let now = self.clock.now();
-        let reblog = Status {
-            id: self.ids.next_id(),
-            account_id: user.account.id,
-            uri: None,
-            url: None,
-            local: true,
-            in_reply_to_id: None,
-            in_reply_to_account_id: None,
-            reblog_of_id: Some(original.id),
-            conversation_id: None,
-            text: String::new(),
-            content: String::new(),
-            spoiler_text: String::new(),
+        let reblog = Status::reblog(
+            self.ids.next_id(),
+            user.account.id,
+            &original,
             visibility,
-            sensitive: false,
-            language: None,
-            replies_count: 0,
-            reblogs_count: 0,
-            favourites_count: 0,
-            edited_at: None,
-            pinned_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+            now,
+        );
         let mut tx = self.store.begin().await?;
         tx.insert_status(&reblog).await?;
         tx.count_reblog(original.id, 1).await?;
@@ -202,19 +201,14 @@ impl Services {
         )
         .await
         .map_err(enqueue_error)?;
-        rookery_jobs::enqueue(
+        self.enqueue_notify(
             tx.as_mut(),
-            &self.ids,
-            now,
-            &Notify {
-                account_id: original.account_id,
-                from_account_id: user.account.id,
-                kind: "reblog".into(),
-                status_id: Some(original.id),
-            },
+            original.account_id,
+            user.account.id,
+            "reblog",
+            Some(original.id),
         )
-        .await
-        .map_err(enqueue_error)?;
+        .await?;
         tx.commit().await?;
         self.rendered(user, reblog.id).await
     }

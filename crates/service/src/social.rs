@@ -48,6 +48,29 @@ fn relationship_entity(id: Id, r: Relationship) -> api::Relationship {
 }
 
 impl Services {
+    /// Queues, in `tx`, what follows a follow (`followed`) or unfollow of `target` by `follower`.
+    pub(crate) async fn enqueue_follow_effects(
+        &self,
+        tx: &mut dyn rookery_store::Transaction,
+        follower: Id,
+        target: Id,
+        followed: bool,
+    ) -> Result<()> {
+        rookery_jobs::enqueue(
+            tx,
+            &self.ids,
+            self.clock.now(),
+            &FollowEffects {
+                follower,
+                target,
+                followed,
+            },
+        )
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(())
+    }
+
     /// An account that exists and is not suspended.
     async fn live_account(&self, id: Id) -> Result<Account> {
         match self.store.account(id).await? {
@@ -183,36 +206,21 @@ impl Services {
         if target.locked {
             // A locked account decides: a request, and a notification for it.
             if !rel.following && tx.insert_follow_request(&follow).await? {
-                rookery_jobs::enqueue(
+                self.enqueue_notify(
                     tx.as_mut(),
-                    &self.ids,
-                    now,
-                    &crate::interactions::Notify {
-                        account_id: target.id,
-                        from_account_id: user.account.id,
-                        kind: "follow_request".into(),
-                        status_id: None,
-                    },
+                    target.id,
+                    user.account.id,
+                    "follow_request",
+                    None,
                 )
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                .await?;
             }
             tx.commit().await?;
             return self.relationship(user, target.id).await;
         }
         if tx.insert_follow(&follow).await? {
-            rookery_jobs::enqueue(
-                tx.as_mut(),
-                &self.ids,
-                now,
-                &FollowEffects {
-                    follower: user.account.id,
-                    target: target.id,
-                    followed: true,
-                },
-            )
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            self.enqueue_follow_effects(tx.as_mut(), user.account.id, target.id, true)
+                .await?;
         }
         tx.commit().await?;
         self.relationship(user, target.id).await
@@ -241,18 +249,8 @@ impl Services {
         // Unfollowing also withdraws a pending request.
         tx.take_follow_request(user.account.id, target.id).await?;
         if tx.delete_follow(user.account.id, target.id).await? {
-            rookery_jobs::enqueue(
-                tx.as_mut(),
-                &self.ids,
-                self.clock.now(),
-                &FollowEffects {
-                    follower: user.account.id,
-                    target: target.id,
-                    followed: false,
-                },
-            )
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            self.enqueue_follow_effects(tx.as_mut(), user.account.id, target.id, false)
+                .await?;
         }
         tx.commit().await?;
         self.relationship(user, target.id).await
@@ -373,18 +371,8 @@ impl Services {
         tx.take_follow_request(target.id, user.account.id).await?;
         for (follower, followed) in [(user.account.id, target.id), (target.id, user.account.id)] {
             if tx.delete_follow(follower, followed).await? {
-                rookery_jobs::enqueue(
-                    tx.as_mut(),
-                    &self.ids,
-                    now,
-                    &FollowEffects {
-                        follower,
-                        target: followed,
-                        followed: false,
-                    },
-                )
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                self.enqueue_follow_effects(tx.as_mut(), follower, followed, false)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -542,18 +530,8 @@ impl Services {
                 ..request
             };
             if tx.insert_follow(&follow).await? {
-                rookery_jobs::enqueue(
-                    tx.as_mut(),
-                    &self.ids,
-                    now,
-                    &FollowEffects {
-                        follower: requester,
-                        target: user.account.id,
-                        followed: true,
-                    },
-                )
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                self.enqueue_follow_effects(tx.as_mut(), requester, user.account.id, true)
+                    .await?;
             }
         }
         tx.commit().await?;

@@ -12,6 +12,7 @@ mod actors;
 mod delivery;
 mod inbox;
 mod ingress;
+mod posts;
 mod sanitize;
 mod signing;
 
