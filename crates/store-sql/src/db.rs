@@ -102,6 +102,23 @@ macro_rules! exec {
 }
 pub(crate) use exec;
 
+/// Runs a query with the given binds on `$c` and maps the one row it may return with `$map`
+/// (a row-reading function generic over [`Fields`], such as `account_from_row`).
+macro_rules! fetch_optional {
+    ($c:expr, $sql:expr, $map:expr $(, $bind:expr)*) => {
+        $crate::db::with_conn!($c, |e, p| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(String::from($sql)))
+                $(.bind($bind))*
+                .persistent(p)
+                .fetch_optional(&mut *e)
+                .await
+                .map_err($crate::db::map_err)?;
+            row.as_ref().map($map).transpose()
+        })
+    };
+}
+pub(crate) use fetch_optional;
+
 /// Runs `$body` (a `Result`) in a write transaction on `$pools` (SQLite's single writer, or a
 /// PostgreSQL transaction), committing if it succeeds and rolling back if not.
 macro_rules! write {

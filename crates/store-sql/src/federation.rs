@@ -5,21 +5,13 @@ use rookery_model::{Account, Id, Status, Timestamp};
 use rookery_store::{DeliveryHost, Follow, Result};
 
 use crate::accounts::{ACCOUNT_COLUMNS, account_from_row};
-use crate::db::{Conn, Fields, exec, map_err, with_conn};
-use crate::restrictions::follow_from_row;
+use crate::db::{Conn, Fields, exec, fetch_optional, map_err, with_conn};
+use crate::restrictions::{FOLLOW_COLUMNS, follow_from_row};
 use crate::statuses::{STATUS_COLUMNS, status_from_row};
 
 pub(crate) async fn account_by_uri(c: Conn<'_>, uri: &str) -> Result<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.uri = $1");
-    with_conn!(c, |e, p| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(uri)
-            .persistent(p)
-            .fetch_optional(&mut *e)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(account_from_row).transpose()
-    })
+    fetch_optional!(c, sql, account_from_row, uri)
 }
 
 pub(crate) async fn remote_account(
@@ -31,29 +23,12 @@ pub(crate) async fn remote_account(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts a \
          WHERE lower(a.username) = lower($1) AND lower(a.domain) = lower($2)"
     );
-    with_conn!(c, |e, p| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(username)
-            .bind(domain)
-            .persistent(p)
-            .fetch_optional(&mut *e)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(account_from_row).transpose()
-    })
+    fetch_optional!(c, sql, account_from_row, username, domain)
 }
 
 pub(crate) async fn status_by_uri(c: Conn<'_>, uri: &str) -> Result<Option<Status>> {
     let sql = format!("SELECT {STATUS_COLUMNS} FROM statuses s WHERE s.uri = $1");
-    with_conn!(c, |e, p| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(uri)
-            .persistent(p)
-            .fetch_optional(&mut *e)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(status_from_row).transpose()
-    })
+    fetch_optional!(c, sql, status_from_row, uri)
 }
 
 /// The follow (`requests = false`) or follow request with this activity id.
@@ -62,22 +37,13 @@ pub(crate) async fn follow_by_uri(
     uri: &str,
     requests: bool,
 ) -> Result<Option<Follow>> {
-    let sql = if requests {
-        "SELECT id, account_id, target_account_id, show_reblogs, notify, uri, created_at \
-         FROM follow_requests WHERE uri = $1"
+    let table = if requests {
+        "follow_requests"
     } else {
-        "SELECT id, account_id, target_account_id, show_reblogs, notify, uri, created_at \
-         FROM follows WHERE uri = $1"
+        "follows"
     };
-    with_conn!(c, |e, p| {
-        let row = sqlx::query(sql)
-            .bind(uri)
-            .persistent(p)
-            .fetch_optional(&mut *e)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(follow_from_row).transpose()
-    })
+    let sql = format!("SELECT {FOLLOW_COLUMNS} FROM {table} WHERE uri = $1");
+    fetch_optional!(c, sql, follow_from_row, uri)
 }
 
 pub(crate) async fn has_local_followers(c: Conn<'_>, account_id: Id) -> Result<bool> {
@@ -102,19 +68,15 @@ pub(crate) async fn follow_between(
 ) -> Result<Option<Follow>> {
     for table in ["follows", "follow_requests"] {
         let sql = format!(
-            "SELECT id, account_id, target_account_id, show_reblogs, notify, uri, created_at \
-             FROM {table} WHERE account_id = $1 AND target_account_id = $2"
+            "SELECT {FOLLOW_COLUMNS} FROM {table} WHERE account_id = $1 AND target_account_id = $2"
         );
-        let found = with_conn!(c.reborrow(), |e, p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(account_id.as_i64())
-                .bind(target.as_i64())
-                .persistent(p)
-                .fetch_optional(&mut *e)
-                .await
-                .map_err(map_err)?;
-            row.as_ref().map(follow_from_row).transpose()
-        })?;
+        let found = fetch_optional!(
+            c.reborrow(),
+            sql.as_str(),
+            follow_from_row,
+            account_id.as_i64(),
+            target.as_i64()
+        )?;
         if found.is_some() {
             return Ok(found);
         }
@@ -216,15 +178,7 @@ fn host_from_row(r: &impl Fields) -> Result<DeliveryHost> {
 
 pub(crate) async fn delivery_host(c: Conn<'_>, host: &str) -> Result<Option<DeliveryHost>> {
     let sql = format!("SELECT {HOST_COLUMNS} FROM delivery_hosts WHERE host = $1");
-    with_conn!(c, |e, p| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(host)
-            .persistent(p)
-            .fetch_optional(&mut *e)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(host_from_row).transpose()
-    })
+    fetch_optional!(c, sql, host_from_row, host)
 }
 
 pub(crate) async fn delivery_hosts(c: Conn<'_>) -> Result<Vec<DeliveryHost>> {

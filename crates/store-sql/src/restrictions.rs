@@ -147,6 +147,10 @@ pub(crate) async fn insert_follow_request(c: Conn<'_>, f: &Follow) -> Result<boo
     })
 }
 
+/// The columns [`follow_from_row`] reads.
+pub(crate) const FOLLOW_COLUMNS: &str =
+    "id, account_id, target_account_id, show_reblogs, notify, uri, created_at";
+
 pub(crate) fn follow_from_row(r: &impl crate::db::Fields) -> Result<Follow> {
     Ok(Follow {
         id: Id::from_i64(r.int("id")?),
