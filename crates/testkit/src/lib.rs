@@ -15,10 +15,14 @@
 
 mod dir;
 mod redis;
+#[cfg(feature = "s3")]
+mod s3;
 mod servers;
 
 pub use dir::TempDir;
 pub use redis::{RedisMode, RedisServer, TestCerts};
+#[cfg(feature = "s3")]
+pub use s3::{S3Server, TestCdn};
 pub use servers::{PgBouncer, PgCluster, PgServer, pgbouncer, postgres};
 
 /// The engines a storage test runs on.

@@ -1,0 +1,454 @@
+//! Video and audio through ffmpeg/ffprobe subprocesses: bounded in time, threads, concurrency
+//! and output size; metadata stripped; H.264/AAC MP4 and MP3 out.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::sync::Semaphore;
+
+use crate::error::MediaError;
+use crate::probe::{self, Probe};
+use crate::process::{self, RunLimits, RunStats};
+use crate::sniff::{SNIFF_LEN, sniff};
+
+/// A `Vec<OsString>` of arguments from strings, `String`s and `OsString`s.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$(::std::ffi::OsString::from($a)),*] };
+}
+
+/// How ffmpeg is run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FfmpegOptions {
+    /// The ffmpeg binary; a bare name is looked up in `PATH`. Default `ffmpeg`.
+    pub ffmpeg: PathBuf,
+    /// The ffprobe binary. Default `ffprobe`.
+    pub ffprobe: PathBuf,
+    /// Decoder and encoder threads per ffmpeg run (filters always get one). Default 1.
+    pub threads: u32,
+    /// Time limit for one transcode or frame extraction, not counting the wait for a turn
+    /// (see `max_concurrent`). Default 10 minutes.
+    pub timeout: Duration,
+    /// Time limit for one ffprobe run. Default 30 s.
+    pub probe_timeout: Duration,
+    /// ffmpeg runs at once per [`Ffmpeg`] (and its clones); others wait their turn. Default 1.
+    pub max_concurrent: usize,
+    /// ffprobe runs at once; separate so probes do not queue behind long transcodes. Default 4.
+    pub max_concurrent_probes: usize,
+    /// Videos are scaled down to fit this width (never up). Default 1920.
+    pub max_width: u32,
+    /// Videos are scaled down to fit this height (never up). Default 1080.
+    pub max_height: u32,
+    /// Longer inputs are refused by [`Ffmpeg::probe`], and outputs are cut here. Default 3600.
+    pub max_duration_secs: f64,
+    /// Inputs whose frames have more pixels are refused by [`Ffmpeg::probe`]. Default
+    /// 33,177,600 (7680×4320).
+    pub max_input_pixels: u64,
+    /// Frame rates above this are reduced to it. Default 60.
+    pub max_frame_rate: u32,
+    /// x264 constant rate factor (lower is better and bigger). Default 23.
+    pub crf: u8,
+    /// x264 preset. Default `veryfast`.
+    pub preset: String,
+    /// AAC bit rate in video, kbit/s. Default 128.
+    pub video_audio_kbps: u32,
+    /// MP3 bit rate for audio, kbit/s. Default 192.
+    pub audio_kbps: u32,
+    /// Extracted frames fit within this many pixels on each side. Default 1280.
+    pub frame_max_side: u32,
+    /// Bytes of stderr kept from each run (the end is what explains a failure). Default 16 KiB.
+    pub stderr_tail_bytes: usize,
+}
+
+impl Default for FfmpegOptions {
+    fn default() -> Self {
+        Self {
+            ffmpeg: PathBuf::from("ffmpeg"),
+            ffprobe: PathBuf::from("ffprobe"),
+            threads: 1,
+            timeout: Duration::from_secs(600),
+            probe_timeout: Duration::from_secs(30),
+            max_concurrent: 1,
+            max_concurrent_probes: 4,
+            max_width: 1920,
+            max_height: 1080,
+            max_duration_secs: 3600.0,
+            max_input_pixels: 7680 * 4320,
+            max_frame_rate: 60,
+            crf: 23,
+            preset: "veryfast".into(),
+            video_audio_kbps: 128,
+            audio_kbps: 192,
+            frame_max_side: 1280,
+            stderr_tail_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// ffprobe's JSON for one file is a few KiB; more means something is wrong.
+const MAX_PROBE_OUTPUT: usize = 1024 * 1024;
+
+/// Runs ffmpeg and ffprobe. Cheap to clone; clones share the concurrency limits.
+#[derive(Debug, Clone)]
+pub struct Ffmpeg {
+    opts: Arc<FfmpegOptions>,
+    runs: Arc<Semaphore>,
+    probes: Arc<Semaphore>,
+}
+
+impl Ffmpeg {
+    /// Builds the runner. Nothing is spawned until a method is called; see
+    /// [`Ffmpeg::available`] for a start-up check.
+    #[must_use]
+    pub fn new(opts: FfmpegOptions) -> Self {
+        let permits = |n: usize| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)));
+        Self {
+            runs: permits(opts.max_concurrent),
+            probes: permits(opts.max_concurrent_probes),
+            opts: Arc::new(opts),
+        }
+    }
+
+    /// The options in force.
+    #[must_use]
+    pub fn options(&self) -> &FfmpegOptions {
+        &self.opts
+    }
+
+    /// ffmpeg's version line, e.g. `ffmpeg version 5.1.6-0+deb12u1 ...`.
+    ///
+    /// # Errors
+    /// [`MediaError::NotInstalled`] when ffmpeg cannot be started; others when it fails.
+    pub async fn version(&self) -> Result<String, MediaError> {
+        let out = self
+            .run_small(&self.opts.ffmpeg, vec!["-version".into()])
+            .await?;
+        let text = String::from_utf8_lossy(&out);
+        Ok(text.lines().next().unwrap_or_default().trim().to_owned())
+    }
+
+    /// Whether both ffmpeg and ffprobe can be run.
+    pub async fn available(&self) -> bool {
+        self.version().await.is_ok()
+            && self
+                .run_small(&self.opts.ffprobe, vec!["-version".into()])
+                .await
+                .is_ok()
+    }
+
+    async fn run_small(&self, program: &Path, args: Vec<OsString>) -> Result<Vec<u8>, MediaError> {
+        let limits = RunLimits {
+            timeout: self.opts.probe_timeout,
+            max_stdout: MAX_PROBE_OUTPUT,
+            stderr_tail: self.opts.stderr_tail_bytes,
+        };
+        Ok(process::run(program, &args, &limits).await?.stdout)
+    }
+
+    /// Reads a file's streams and duration with ffprobe.
+    ///
+    /// # Errors
+    /// [`MediaError::Unsupported`] when the first bytes are not a video, audio or GIF format
+    /// we accept (ffmpeg is not run), [`MediaError::Io`] when the file cannot be read,
+    /// [`MediaError::Invalid`] when ffprobe cannot read it or it has neither audio nor video,
+    /// [`MediaError::TooLarge`] past `max_duration_secs` or `max_input_pixels`, and the
+    /// subprocess errors ([`MediaError::Timeout`], [`MediaError::NotInstalled`]).
+    pub async fn probe(&self, input: &Path) -> Result<Probe, MediaError> {
+        let demuxer = demuxer_for(input).await?;
+        let args = args![
+            "-v",
+            "error",
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            demuxer,
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-i",
+            file_url(input),
+        ];
+        let out = {
+            let _permit = self
+                .probes
+                .acquire()
+                .await
+                .map_err(|_| MediaError::Failed("ffprobe runner closed".into()))?;
+            self.run_small(&self.opts.ffprobe, args).await
+        };
+        let out = match out {
+            Err(MediaError::Failed(why)) => return Err(MediaError::Invalid(why)),
+            other => other?,
+        };
+        let probe = probe::parse(&out)?;
+        if !probe.has_video && !probe.has_audio {
+            return Err(MediaError::Invalid("no audio or video stream".into()));
+        }
+        if let Some(d) = probe.duration_secs
+            && d > self.opts.max_duration_secs
+        {
+            return Err(MediaError::TooLarge(format!(
+                "duration {d:.0} s; the limit is {:.0} s",
+                self.opts.max_duration_secs
+            )));
+        }
+        if let (Some(w), Some(h)) = (probe.width, probe.height) {
+            let pixels = u64::from(w) * u64::from(h);
+            if pixels > self.opts.max_input_pixels {
+                return Err(MediaError::TooLarge(format!(
+                    "video is {w}×{h} pixels; the limit is {} pixels",
+                    self.opts.max_input_pixels
+                )));
+            }
+        }
+        Ok(probe)
+    }
+
+    /// Converts a video (or an animated GIF, with `gifv`) to H.264/AAC MP4 with the index at
+    /// the front, scaled down to fit `max_width`×`max_height` with even sides, at most
+    /// `max_frame_rate` fps, metadata stripped. `gifv` (and inputs without audio) get no
+    /// audio track.
+    ///
+    /// # Errors
+    /// [`MediaError::Unsupported`] or [`MediaError::Io`] for the input as in [`Ffmpeg::probe`],
+    /// [`MediaError::Timeout`], [`MediaError::Failed`] (with ffmpeg's last stderr lines),
+    /// [`MediaError::NotInstalled`]. A partial output file is removed.
+    pub async fn transcode_video(
+        &self,
+        input: &Path,
+        output: &Path,
+        gifv: bool,
+    ) -> Result<RunStats, MediaError> {
+        let o = &self.opts;
+        let threads = o.threads.max(1).to_string();
+        let mut args = self.input_args(input).await?;
+        args.extend(args!["-map", "0:v:0"]);
+        if !gifv {
+            args.extend(args!["-map", "0:a:0?"]);
+        }
+        args.extend(args![
+            "-map_metadata",
+            "-1",
+            "-map_chapters",
+            "-1",
+            "-sn",
+            "-dn",
+            "-vf",
+            format!(
+                "{},format=yuv420p",
+                even_fit_filter(o.max_width, o.max_height)
+            ),
+            "-fpsmax",
+            o.max_frame_rate.max(1).to_string(),
+            "-c:v",
+            "libx264",
+            "-preset",
+            &o.preset,
+            "-crf",
+            o.crf.to_string(),
+            "-threads",
+            &threads,
+        ]);
+        if gifv {
+            args.extend(args!["-an"]);
+        } else {
+            args.extend(args![
+                "-c:a",
+                "aac",
+                "-b:a",
+                format!("{}k", o.video_audio_kbps)
+            ]);
+        }
+        args.extend(args![
+            "-t",
+            o.max_duration_secs.to_string(),
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            file_url(output),
+        ]);
+        self.run_ffmpeg(args, output).await
+    }
+
+    /// Converts audio to MP3 (libmp3lame at `audio_kbps`), dropping any video or cover art and
+    /// all metadata (no ID3 tag is written).
+    ///
+    /// # Errors
+    /// As [`Ffmpeg::transcode_video`].
+    pub async fn transcode_audio(
+        &self,
+        input: &Path,
+        output: &Path,
+    ) -> Result<RunStats, MediaError> {
+        let o = &self.opts;
+        let mut args = self.input_args(input).await?;
+        args.extend(args![
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-sn",
+            "-dn",
+            "-map_metadata",
+            "-1",
+            "-map_chapters",
+            "-1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            format!("{}k", o.audio_kbps),
+            "-threads",
+            o.threads.max(1).to_string(),
+            "-id3v2_version",
+            "0",
+            "-write_id3v1",
+            "0",
+            "-t",
+            o.max_duration_secs.to_string(),
+            "-f",
+            "mp3",
+            file_url(output),
+        ]);
+        self.run_ffmpeg(args, output).await
+    }
+
+    /// Writes the first video frame as a PNG fitting within `frame_max_side` on each side, for
+    /// [`crate::preview_from_frame`].
+    ///
+    /// # Errors
+    /// As [`Ffmpeg::transcode_video`].
+    pub async fn extract_frame(
+        &self,
+        input: &Path,
+        output_png: &Path,
+    ) -> Result<RunStats, MediaError> {
+        let side = self.opts.frame_max_side.max(1);
+        let mut args = self.input_args(input).await?;
+        args.extend(args![
+            "-map",
+            "0:v:0",
+            "-map_metadata",
+            "-1",
+            "-frames:v",
+            "1",
+            "-vf",
+            format!(
+                "scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease"
+            ),
+            "-c:v",
+            "png",
+            "-threads",
+            self.opts.threads.max(1).to_string(),
+            "-update",
+            "1",
+            "-f",
+            "image2",
+            file_url(output_png),
+        ]);
+        self.run_ffmpeg(args, output_png).await
+    }
+
+    /// Global options and the input: quiet, no stdin, overwrite, one filter thread, decoder
+    /// threads, local files only, the demuxer that matches the sniffed type.
+    async fn input_args(&self, input: &Path) -> Result<Vec<OsString>, MediaError> {
+        let demuxer = demuxer_for(input).await?;
+        Ok(args![
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-filter_threads",
+            "1",
+            "-filter_complex_threads",
+            "1",
+            "-threads",
+            self.opts.threads.max(1).to_string(),
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            demuxer,
+            "-i",
+            file_url(input),
+        ])
+    }
+
+    async fn run_ffmpeg(&self, args: Vec<OsString>, output: &Path) -> Result<RunStats, MediaError> {
+        let _permit = self
+            .runs
+            .acquire()
+            .await
+            .map_err(|_| MediaError::Failed("ffmpeg runner closed".into()))?;
+        let limits = RunLimits {
+            timeout: self.opts.timeout,
+            max_stdout: 0,
+            stderr_tail: self.opts.stderr_tail_bytes,
+        };
+        match process::run(&self.opts.ffmpeg, &args, &limits).await {
+            Ok(out) => Ok(out.stats),
+            Err(e) => {
+                let _ = tokio::fs::remove_file(output).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The ffmpeg demuxer for a file, chosen from its first bytes by [`sniff`].
+///
+/// Naming the demuxer keeps ffmpeg from guessing one itself: its guesses include playlist and
+/// concatenation formats that open other files, the classic way to make a media server read
+/// local files.
+async fn demuxer_for(input: &Path) -> Result<&'static str, MediaError> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    tokio::fs::File::open(input)
+        .await?
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+        .await?;
+    let sniffed = sniff(&head).ok_or(MediaError::Unsupported)?;
+    Ok(match sniffed.mime {
+        "video/mp4" | "video/quicktime" | "audio/mp4" => "mov",
+        "video/webm" | "video/x-matroska" => "matroska",
+        "audio/ogg" => "ogg",
+        "audio/mpeg" => "mp3",
+        "audio/wav" => "wav",
+        "audio/flac" => "flac",
+        "image/gif" => "gif",
+        _ => return Err(MediaError::Unsupported),
+    })
+}
+
+/// `file:` in front, so a path is never taken for another protocol (`concat:`, `http:`) or an
+/// option (`-x`).
+fn file_url(path: &Path) -> OsString {
+    let mut s = OsString::from("file:");
+    s.push(path.as_os_str());
+    s
+}
+
+/// A scale filter fitting within `max_w`×`max_h`, keeping the aspect ratio, never enlarging,
+/// with even sides (yuv420p needs them) of at least 2.
+fn even_fit_filter(max_w: u32, max_h: u32) -> String {
+    let (max_w, max_h) = (max_w.max(2), max_h.max(2));
+    let s = format!("min(1,min({max_w}/iw,{max_h}/ih))");
+    format!("scale=w='max(2,trunc(iw*{s}/2)*2)':h='max(2,trunc(ih*{s}/2)*2)'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_urls_and_filters() {
+        assert_eq!(file_url(Path::new("-x.mp4")), OsString::from("file:-x.mp4"));
+        assert_eq!(
+            even_fit_filter(1920, 1080),
+            "scale=w='max(2,trunc(iw*min(1,min(1920/iw,1080/ih))/2)*2)':\
+             h='max(2,trunc(ih*min(1,min(1920/iw,1080/ih))/2)*2)'"
+        );
+    }
+}
