@@ -16,7 +16,9 @@ pub fn note_context() -> Value {
             "conversation": "ostatus:conversation",
             "sensitive": "as:sensitive",
             "toot": "http://joinmastodon.org/ns#",
-            "Hashtag": "as:Hashtag"
+            "Hashtag": "as:Hashtag",
+            "blurhash": "toot:blurhash",
+            "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
         }
     ])
 }

@@ -6,6 +6,7 @@
 
 mod account;
 mod instance;
+mod media;
 mod status;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
@@ -13,6 +14,7 @@ pub use instance::{
     InstanceV1, InstanceV2, Rule, V1Configuration, V1Stats, V1Urls, V2Configuration, V2Contact,
     V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,
 };
+pub use media::MediaAttachment;
 pub use status::{
     Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,
     StatusTag,

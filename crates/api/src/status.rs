@@ -18,7 +18,7 @@ pub struct Status {
     pub visibility: String,
     pub sensitive: bool,
     pub spoiler_text: String,
-    pub media_attachments: Vec<Value>,
+    pub media_attachments: Vec<crate::MediaAttachment>,
     pub application: Option<Value>,
     pub mentions: Vec<StatusMention>,
     pub tags: Vec<StatusTag>,
@@ -112,7 +112,7 @@ pub struct StatusEdit {
     pub created_at: String,
     pub account: Account,
     pub poll: Option<Value>,
-    pub media_attachments: Vec<Value>,
+    pub media_attachments: Vec<crate::MediaAttachment>,
     pub emojis: Vec<CustomEmoji>,
 }
 

@@ -90,6 +90,94 @@ fn unprocessable(msg: impl Into<String>) -> ApiError {
     ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, msg)
 }
 
+/// A request body of type `T` together with the files of a multipart body (field name and
+/// bytes, in order); other encodings carry no files.
+#[derive(Debug)]
+pub struct WithFiles<T> {
+    pub form: T,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Reads any body encoding into a JSON object; with `keep_files`, multipart file fields are
+/// returned too (else skipped).
+async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    keep_files: bool,
+) -> Result<(Value, Vec<(String, Vec<u8>)>), ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let query = req.uri().query().map(str::to_owned);
+    let mut files = Vec::new();
+    let mut value = if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| unprocessable(format!("Invalid multipart body: {e}")))?;
+        let mut root = Map::new();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(&e.body_text(), e.status()))?
+        {
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            if field.file_name().is_some() {
+                if keep_files && files.len() < 8 {
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|e| multipart_error(&e.body_text(), e.status()))?;
+                    files.push((name, bytes.to_vec()));
+                }
+                continue; // files are read by the endpoints that take them
+            }
+            let text = field
+                .text()
+                .await
+                .map_err(|e| unprocessable(format!("Invalid multipart field {name}: {e}")))?;
+            insert(&mut root, &name, Value::String(text));
+        }
+        Value::Object(root)
+    } else {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+        if content_type.starts_with("application/json") {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                Value::Object(Map::new())
+            } else {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| unprocessable(format!("Invalid JSON body: {e}")))?
+            }
+        } else {
+            form_to_json(&bytes)
+        }
+    };
+    if !value.is_object() {
+        return Err(unprocessable("The request body must be an object"));
+    }
+    merge_query(&mut value, query.as_deref());
+    Ok((value, files))
+}
+
+/// A broken or oversized multipart body: 413 when too large, else 422.
+fn multipart_error(text: &str, status: axum::http::StatusCode) -> ApiError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "The request body is too large")
+    } else {
+        unprocessable(format!("Invalid multipart body: {text}"))
+    }
+}
+
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|e| unprocessable(format!("Validation failed: {e}")))
+}
+
 impl<S, T> FromRequest<S> for Body<T>
 where
     S: Send + Sync,
@@ -98,58 +186,24 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let query = req.uri().query().map(str::to_owned);
-        let mut value = if content_type.starts_with("multipart/form-data") {
-            let mut multipart = Multipart::from_request(req, state)
-                .await
-                .map_err(|e| unprocessable(format!("Invalid multipart body: {e}")))?;
-            let mut root = Map::new();
-            while let Some(field) = multipart
-                .next_field()
-                .await
-                .map_err(|e| unprocessable(format!("Invalid multipart body: {e}")))?
-            {
-                let Some(name) = field.name().map(str::to_owned) else {
-                    continue;
-                };
-                if field.file_name().is_some() {
-                    continue; // files are read by the endpoints that take them
-                }
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| unprocessable(format!("Invalid multipart field {name}: {e}")))?;
-                insert(&mut root, &name, Value::String(text));
-            }
-            Value::Object(root)
-        } else {
-            let bytes = axum::body::Bytes::from_request(req, state)
-                .await
-                .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-            if content_type.starts_with("application/json") {
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    Value::Object(Map::new())
-                } else {
-                    serde_json::from_slice(&bytes)
-                        .map_err(|e| unprocessable(format!("Invalid JSON body: {e}")))?
-                }
-            } else {
-                form_to_json(&bytes)
-            }
-        };
-        if !value.is_object() {
-            return Err(unprocessable("The request body must be an object"));
-        }
-        merge_query(&mut value, query.as_deref());
-        serde_json::from_value(value)
-            .map(Body)
-            .map_err(|e| unprocessable(format!("Validation failed: {e}")))
+        let (value, _) = read_body(req, state, false).await?;
+        typed(value).map(Body)
+    }
+}
+
+impl<S, T> FromRequest<S> for WithFiles<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (value, files) = read_body(req, state, true).await?;
+        Ok(WithFiles {
+            form: typed(value)?,
+            files,
+        })
     }
 }
 

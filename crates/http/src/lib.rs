@@ -56,7 +56,27 @@ pub fn ops_router(state: AppState) -> Router {
 
 /// The routes of the `web` role: everything but the streaming API.
 pub fn web_router(state: AppState) -> Router {
-    finish(limited(routes::router(), &state), state)
+    finish(web_routes(&state), state)
+}
+
+/// The client API and ActivityPub routes (each group with its body limit), plus local media
+/// files when media is on this machine's disk.
+fn web_routes(state: &AppState) -> Router<AppState> {
+    let media = &state.services.settings.media;
+    // Multipart framing and the text fields around the file.
+    let upload_limit = usize::try_from(media.video_max_bytes.max(media.image_max_bytes))
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
+    let mut router = limited(
+        routes::router()
+            .layer(RequestBodyLimitLayer::new(DEFAULT_BODY_LIMIT))
+            .merge(routes::upload_routes(upload_limit)),
+        state,
+    );
+    if let Some(root) = state.services.local_media_root() {
+        router = router.merge(routes::local_files(root));
+    }
+    router
 }
 
 /// The routes of a `streaming` process: the streaming API and the operational endpoints.
@@ -66,10 +86,7 @@ pub fn streaming_router(state: AppState) -> Router {
 
 /// Everything one process serves in `serve`: the web routes and the streaming API.
 pub fn full_router(state: AppState) -> Router {
-    finish(
-        limited(routes::router(), &state).merge(streaming::routes()),
-        state,
-    )
+    finish(web_routes(&state).merge(streaming::routes()), state)
 }
 
 /// Client API rate limits (not for long-lived streaming connections).
@@ -107,7 +124,6 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
         .max_age(std::time::Duration::from_secs(86_400));
     router
         .fallback(routes::not_found)
-        .layer(RequestBodyLimitLayer::new(DEFAULT_BODY_LIMIT))
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -40,6 +40,27 @@ pub struct Metrics {
     bus_connected: Gauge,
     bus_counts: Family<BusLabels, Gauge>,
     federation: Family<FederationLabels, Counter>,
+    media_jobs: Family<MediaJobLabels, Counter>,
+    media_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+    media_bytes: Family<CategoryLabels, Gauge>,
+    media_cache: Family<CacheLabels, Counter>,
+    ffmpeg_peak_rss: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MediaJobLabels {
+    kind: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CategoryLabels {
+    category: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    event: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -116,7 +137,44 @@ impl Metrics {
              deliveries (delivered, failed, refused, skipped_unavailable) and fetches (ok, failed)",
             federation.clone(),
         );
+        let media_jobs = Family::<MediaJobLabels, Counter>::default();
+        registry.register(
+            "media_jobs",
+            "Media processing jobs run by this process, by kind (image, gifv, video, audio) and \
+             outcome (processed, failed, retried)",
+            media_jobs.clone(),
+        );
+        let media_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "media_processing_seconds",
+            "Time this process spent processing media",
+            media_seconds.clone(),
+        );
+        let media_bytes = Family::<CategoryLabels, Gauge>::default();
+        registry.register(
+            "media_stored_bytes",
+            "Bytes of media in storage by category, as last counted (hourly by the scheduler, \
+             or by `rookery admin media usage`)",
+            media_bytes.clone(),
+        );
+        let media_cache = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "media_cache",
+            "Remote media cache events in this process: hit, miss (a copy was fetched), eviction",
+            media_cache.clone(),
+        );
+        let ffmpeg_peak_rss = Gauge::default();
+        registry.register(
+            "media_ffmpeg_peak_rss_bytes",
+            "Peak resident memory of the last ffmpeg run in this process",
+            ffmpeg_peak_rss.clone(),
+        );
         Metrics {
+            media_jobs,
+            media_seconds,
+            media_bytes,
+            media_cache,
+            ffmpeg_peak_rss,
             registry,
             requests,
             durations,
@@ -170,6 +228,37 @@ impl Metrics {
                 .inner()
                 .store(n, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// Copies the media counters (read at scrape time).
+    pub fn set_media(&self, c: &rookery_service::media::MediaCounters) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for (kind, outcome, n) in c.jobs() {
+            self.media_jobs
+                .get_or_create(&MediaJobLabels { kind, outcome })
+                .inner()
+                .store(n, Relaxed);
+        }
+        let seconds = c.processing_ms.load(Relaxed) as f64 / 1000.0;
+        self.media_seconds.inner().store(seconds.to_bits(), Relaxed);
+        for u in c.usage() {
+            let category = rookery_service::media::usage_category(&u);
+            self.media_bytes
+                .get_or_create(&CategoryLabels { category })
+                .set(u.bytes);
+        }
+        for (event, counter) in [
+            ("hit", &c.cache_hits),
+            ("miss", &c.cache_misses),
+            ("eviction", &c.cache_evictions),
+        ] {
+            self.media_cache
+                .get_or_create(&CacheLabels { event })
+                .inner()
+                .store(counter.load(Relaxed), Relaxed);
+        }
+        self.ffmpeg_peak_rss
+            .set(i64::try_from(c.ffmpeg_peak_rss.load(Relaxed)).unwrap_or(i64::MAX));
     }
 
     /// The Prometheus text exposition.

@@ -63,6 +63,10 @@ pub struct Account {
     /// A remote actor's avatar and header images, as published.
     pub avatar_remote_url: Option<String>,
     pub header_remote_url: Option<String>,
+    /// Storage keys of the account's avatar and header files (local uploads, or cached copies
+    /// of the remote images); read-only here, set through the media use cases.
+    pub avatar_key: Option<String>,
+    pub header_key: Option<String>,
     pub actor_type: ActorType,
     pub public_key_pem: String,
     /// Only local accounts have one.

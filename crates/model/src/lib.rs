@@ -15,6 +15,7 @@
 mod account;
 mod domain_block;
 mod id;
+mod media;
 mod names;
 mod oauth;
 mod scopes;
@@ -24,6 +25,9 @@ mod time;
 pub use account::{Account, ActorType, ProfileField, Role, User};
 pub use domain_block::{BlockSeverity, DomainBlock, domain_and_parents};
 pub use id::{Id, IdGenerator, Random};
+pub use media::{
+    CustomEmoji, MediaAttachment, MediaKind, MediaMeta, MediaPurpose, MediaState, MediaUsage,
+};
 pub use names::{Domain, Email, NameError, Username};
 pub use oauth::{AccessToken, AuthorizationCode, OAuthApp};
 pub use scopes::{KNOWN_SCOPES, Scopes, UnknownScope};

@@ -64,6 +64,8 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
             followers_url: None,
             avatar_remote_url: None,
             header_remote_url: None,
+            avatar_key: None,
+            header_key: None,
             actor_type: ActorType::Person,
             public_key_pem: key.clone(),
             private_key_pem: None,

@@ -360,3 +360,106 @@ pub async fn domains(services: &Services, command: &DomainsCommand) -> Result<St
         }
     }
 }
+
+/// `admin media …`.
+pub async fn media(
+    services: &Services,
+    command: &crate::cli::MediaCommand,
+) -> Result<String, StartError> {
+    use rookery_service::media::usage_category;
+    let categories = [
+        "local_uploads",
+        "local_avatars_headers",
+        "local_emoji",
+        "remote_attachments",
+        "remote_avatars_headers",
+        "remote_emoji",
+    ];
+    let table = |usage: &[rookery_model::MediaUsage]| {
+        categories
+            .iter()
+            .map(|c| {
+                let (files, bytes) = usage
+                    .iter()
+                    .filter(|u| usage_category(u) == *c)
+                    .fold((0i64, 0i64), |(f, b), u| (f + u.files, b + u.bytes));
+                (*c, files, bytes)
+            })
+            .collect::<Vec<_>>()
+    };
+    let cap = services.settings.media.cache_max_bytes;
+    match command {
+        crate::cli::MediaCommand::Usage { json } => {
+            let usage = services.media_usage().await.map_err(fail)?;
+            let rows = table(&usage);
+            if *json {
+                let v: serde_json::Map<String, serde_json::Value> = rows
+                    .iter()
+                    .map(|(c, f, b)| ((*c).to_owned(), serde_json::json!({"files": f, "bytes": b})))
+                    .collect();
+                return Ok(format!(
+                    "{}\n",
+                    serde_json::json!({"categories": v, "remote_cache_cap_bytes": cap})
+                ));
+            }
+            let mut out = String::new();
+            let _ = writeln!(out, "{:<24} {:>10} {:>16}", "CATEGORY", "FILES", "BYTES");
+            for (c, f, b) in &rows {
+                let _ = writeln!(out, "{c:<24} {f:>10} {:>16}", human(*b));
+            }
+            let remote: i64 = rows
+                .iter()
+                .filter(|(c, _, _)| c.starts_with("remote"))
+                .map(|(_, _, b)| b)
+                .sum();
+            let _ = writeln!(
+                out,
+                "remote cache: {} of {} cap",
+                human(remote),
+                human(i64::try_from(cap).unwrap_or(i64::MAX))
+            );
+            Ok(out)
+        }
+        crate::cli::MediaCommand::Prune { json } => {
+            let r = services.prune_media().await.map_err(fail)?;
+            if *json {
+                return Ok(format!(
+                    "{}\n",
+                    serde_json::json!({
+                        "expired": r.expired,
+                        "evicted": r.evicted,
+                        "deleted": r.deleted,
+                        "bytes_freed": r.bytes_freed,
+                        "cache_bytes": r.cache_bytes,
+                        "cache_cap_bytes": cap,
+                    })
+                ));
+            }
+            Ok(format!(
+                "Dropped {} cached copies past the age limit and {} to get under the cap, deleted {} unused uploads; freed {}. Remote cache now {} (cap {}).\n",
+                r.expired,
+                r.evicted,
+                r.deleted,
+                human(i64::try_from(r.bytes_freed).unwrap_or(i64::MAX)),
+                human(i64::try_from(r.cache_bytes).unwrap_or(i64::MAX)),
+                human(i64::try_from(cap).unwrap_or(i64::MAX)),
+            ))
+        }
+    }
+}
+
+/// Bytes for people: `1.5 GiB`.
+fn human(bytes: i64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < units.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", units[unit])
+    }
+}

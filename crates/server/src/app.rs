@@ -104,16 +104,20 @@ pub fn services(
     events: Arc<dyn EventBus>,
 ) -> Result<Services, StartError> {
     let store: Arc<dyn Store> = Arc::new(store);
-    let transport = crate::federation::FetchTransport::new(&cfg.transport)
+    let transport = crate::federation::FetchTransport::new(&cfg.transport, &cfg.settings.media)
         .map_err(|e| ConfigError::new("federation", e.to_string()))?;
+    let (media, media_url) = crate::media::runtime(&cfg.media)?;
+    let mut settings = cfg.settings.clone();
+    settings.media_base_url = Some(media_url);
     Ok(Services::new(
         store,
         Arc::new(SystemClock),
         Arc::new(SystemRandom),
-        cfg.settings.clone(),
+        settings,
     )
     .with_events(events)
-    .with_transport(Arc::new(transport)))
+    .with_transport(Arc::new(transport))
+    .with_media(media))
 }
 
 /// The HTTP state of a process: its services, metrics (with the streaming metrics

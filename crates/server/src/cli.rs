@@ -126,6 +126,26 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: DomainsCommand,
     },
+    /// Media storage: how much is used, and applying the cache limits.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Bytes stored by category: local uploads, remote attachments, avatars/headers, emoji.
+    Usage {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply the remote cache's age limit and size cap now (least recently used copies go
+    /// first), and delete expired unattached uploads.
+    Prune {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -501,6 +521,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 AdminCommand::Domains { command } => {
                     crate::admin::domains(&services, command).await?
                 }
+                AdminCommand::Media { command } => crate::admin::media(&services, command).await?,
             };
             {
                 use std::io::Write as _;

@@ -14,8 +14,10 @@ use rookery_service::{Registrations, Settings};
 
 mod bus;
 mod federation;
+mod media;
 pub use bus::{BusSettings, RedisConfig, StreamingConfig};
 pub use federation::{FederationConfig, TransportSettings};
+pub use media::{MediaBackend, MediaConfig, S3MediaConfig, StorageSettings};
 
 /// A configuration problem: which option, and why. Displayed as one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +52,7 @@ pub struct Config {
     pub redis: RedisConfig,
     pub streaming: StreamingConfig,
     pub federation: FederationConfig,
+    pub media: MediaConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -390,6 +393,8 @@ pub struct Resolved {
     pub transport: TransportSettings,
     /// Certificate and key files when this process terminates TLS itself.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Media storage and ffmpeg.
+    pub media: MediaBackend,
 }
 
 impl Config {
@@ -569,7 +574,10 @@ impl Config {
             rookery_service::VERSION,
             rookery_service::Urls::new(&settings).base()
         );
+        let base_url = rookery_service::Urls::new(&settings).base().to_owned();
+        let media = media::resolve(&self.media, &data_dir, &base_url, &mut settings.media)?;
         Ok(Resolved {
+            media,
             tls,
             bus,
             transport,

@@ -15,6 +15,8 @@ use crate::config::TransportSettings;
 /// [`Transport`] over [`Fetcher`].
 pub struct FetchTransport {
     fetcher: Fetcher,
+    /// For media files: larger bodies, more time.
+    media: Fetcher,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
@@ -29,9 +31,19 @@ impl std::fmt::Debug for FetchTransport {
 
 impl FetchTransport {
     /// A client for `settings` (an unreadable CA file is an error).
-    pub fn new(settings: &TransportSettings) -> Result<Self, FetchError> {
+    pub fn new(
+        settings: &TransportSettings,
+        media: &rookery_service::media::MediaSettings,
+    ) -> Result<Self, FetchError> {
+        let mut media_options = settings.fetch.clone();
+        media_options.max_body = usize::try_from(media.remote_max_bytes).unwrap_or(usize::MAX);
+        media_options.timeout = settings
+            .fetch
+            .timeout
+            .max(std::time::Duration::from_secs(60));
         Ok(FetchTransport {
             fetcher: Fetcher::new(settings.fetch.clone())?,
+            media: Fetcher::new(media_options)?,
             per_host: settings.per_host_concurrency,
             hosts: Mutex::new(HashMap::new()),
         })
@@ -82,6 +94,14 @@ impl Transport for FetchTransport {
         headers: &[(String, String)],
     ) -> Result<HttpResponse, TransportError> {
         convert(self.fetcher.get(url, &pairs(headers)).await)
+    }
+
+    async fn get_media(&self, url: &str, max_bytes: u64) -> Result<HttpResponse, TransportError> {
+        let r = convert(self.media.get(url, &[]).await)?;
+        if r.body.len() as u64 > max_bytes {
+            return Err(TransportError::TooLarge);
+        }
+        Ok(r)
     }
 
     async fn post(

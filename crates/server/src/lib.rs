@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod federation;
+pub mod media;
 pub mod roles;
 pub mod serve;
 pub mod tls;

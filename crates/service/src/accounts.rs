@@ -92,6 +92,8 @@ impl Services {
             followers_url: None,
             avatar_remote_url: None,
             header_remote_url: None,
+            avatar_key: None,
+            header_key: None,
             actor_type: ActorType::Person,
             public_key_pem: keys.public_key_pem(),
             private_key_pem: Some(private_pem),
@@ -228,6 +230,9 @@ pub struct ProfileUpdate {
     pub bot: Option<bool>,
     pub discoverable: Option<bool>,
     pub fields: Option<Vec<(String, String)>>,
+    /// A new avatar / header image (the raw upload); processed in the `media` queue.
+    pub avatar: Option<Vec<u8>>,
+    pub header: Option<Vec<u8>>,
 }
 
 /// Usernames nobody may register (they look official).
@@ -321,6 +326,19 @@ impl Services {
                 }
             }
             account.fields = out;
+        }
+        // Images first: a refused file refuses the whole update, like Mastodon.
+        for (purpose, bytes) in [
+            (rookery_model::MediaPurpose::Avatar, update.avatar),
+            (rookery_model::MediaPurpose::Header, update.header),
+        ] {
+            if let Some(bytes) = bytes {
+                self.upload_account_image(&account, purpose, bytes).await?;
+            }
+        }
+        if let Some(fresh) = self.store.account(account.id).await? {
+            account.avatar_key = fresh.avatar_key;
+            account.header_key = fresh.header_key;
         }
         account.updated_at = self.clock.now();
         let mut tx = self.store.begin().await?;

@@ -101,6 +101,36 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.process_deliver(&job).await }
     });
     let s = services.clone();
+    registry.register(move |job: crate::media::ProcessMedia, _ctx| {
+        let s = s.clone();
+        async move { s.process_media(&job).await }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::media::FetchRemoteMedia, _ctx| {
+        let s = s.clone();
+        async move { s.fetch_remote_media(&job).await }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::media::CacheAccountImage, _ctx| {
+        let s = s.clone();
+        async move { s.cache_account_image(&job).await }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::media::CacheEmoji, _ctx| {
+        let s = s.clone();
+        async move { s.cache_emoji(&job).await }
+    });
+    let s = services.clone();
+    registry.register(move |_job: crate::media::PruneMediaCache, _ctx| {
+        let s = s.clone();
+        async move { s.prune_media_job().await }
+    });
+    let s = services.clone();
+    registry.register(move |_job: crate::media::ExpireUnattachedMedia, _ctx| {
+        let s = s.clone();
+        async move { s.expire_unattached_job().await }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneDeadJobs, _ctx| {
         let s = s.clone();
         async move {
@@ -147,6 +177,12 @@ pub fn periodic_jobs() -> Vec<Periodic> {
         }),
         Periodic::new("prune_dead_jobs", Duration::from_secs(3600), || {
             PruneDeadJobs {}
+        }),
+        Periodic::new("prune_media_cache", Duration::from_secs(3600), || {
+            crate::media::PruneMediaCache {}
+        }),
+        Periodic::new("expire_unattached_media", Duration::from_secs(3600), || {
+            crate::media::ExpireUnattachedMedia {}
         }),
     ]
 }

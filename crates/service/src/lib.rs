@@ -14,6 +14,7 @@ mod format;
 mod instance;
 mod interactions;
 mod jobs;
+pub mod media;
 mod oauth;
 mod objects;
 mod password;
@@ -74,6 +75,8 @@ pub struct Services {
     secret: Arc<Mutex<Option<Vec<u8>>>>,
     /// Federation: the HTTP client, key caches, counters.
     pub(crate) federation: Arc<federation::FederationState>,
+    /// Media storage and processing (`None`: this process cannot store files).
+    pub(crate) media: Option<Arc<media::MediaRuntime>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -108,6 +111,7 @@ impl Services {
             federation: Arc::new(federation::FederationState::new(Arc::new(
                 federation::NoTransport,
             ))),
+            media: None,
         }
     }
 }
@@ -122,6 +126,12 @@ impl Services {
     /// The same use cases talking to other servers through `transport`.
     pub fn with_transport(mut self, transport: Arc<dyn federation::Transport>) -> Self {
         self.federation = Arc::new(federation::FederationState::new(transport));
+        self
+    }
+
+    /// The same use cases storing and processing media with `runtime`.
+    pub fn with_media(mut self, runtime: media::MediaRuntime) -> Self {
+        self.media = Some(Arc::new(runtime));
         self
     }
 

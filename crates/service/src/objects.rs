@@ -145,7 +145,13 @@ impl Services {
             conversation: None,
             content: status.content.clone(),
             content_map,
-            attachment: Vec::new(),
+            attachment: self
+                .store
+                .status_media(&[status.id])
+                .await?
+                .iter()
+                .filter_map(|m| self.attachment_document(m))
+                .collect(),
             tag,
         })
     }

@@ -56,15 +56,8 @@ fn note_html(account: &Account) -> String {
 
 /// The Mastodon Account entity.
 pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
-    // Remote images are linked where their server publishes them (until media caching).
-    let avatar = account
-        .avatar_remote_url
-        .clone()
-        .unwrap_or_else(|| urls.missing_avatar());
-    let header = account
-        .header_remote_url
-        .clone()
-        .unwrap_or_else(|| urls.missing_header());
+    let avatar = urls.account_image(account, rookery_model::MediaPurpose::Avatar);
+    let header = urls.account_image(account, rookery_model::MediaPurpose::Header);
     let (url, uri) = if account.is_local() {
         (
             urls.profile(account.username.as_str()),
@@ -118,6 +111,15 @@ pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
     }
 }
 
+/// An avatar or header as an ActivityPub `Image`.
+fn actor_image(key: &str, urls: &Urls) -> rookery_activitypub::actor::Image {
+    rookery_activitypub::actor::Image {
+        kind: "Image".into(),
+        media_type: crate::media::mime_of_key(key).into(),
+        url: urls.media(key),
+    }
+}
+
 /// The ActivityPub actor document of a local account.
 pub(crate) fn local_actor(account: &Account, urls: &Urls) -> Actor {
     let name = account.username.as_str();
@@ -160,8 +162,8 @@ pub(crate) fn local_actor(account: &Account, urls: &Urls) -> Actor {
         endpoints: Endpoints {
             shared_inbox: urls.shared_inbox(),
         },
-        icon: None,
-        image: None,
+        icon: account.avatar_key.as_deref().map(|k| actor_image(k, urls)),
+        image: account.header_key.as_deref().map(|k| actor_image(k, urls)),
         id,
     }
 }

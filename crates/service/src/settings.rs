@@ -36,6 +36,11 @@ pub struct Settings {
     pub source_url: String,
     /// How this instance talks to others.
     pub federation: FederationSettings,
+    /// Uploads, processing limits and the remote media cache.
+    pub media: crate::media::MediaSettings,
+    /// Where stored media files are fetched from (`{url}/{key}`): the storage's public URL.
+    /// Default: `/system` on this server (local storage).
+    pub media_base_url: Option<String>,
 }
 
 /// Federation behaviour (the `[federation]` configuration section).
@@ -91,6 +96,8 @@ impl Settings {
             password_grant: true,
             source_url: String::new(),
             federation: FederationSettings::default(),
+            media: crate::media::MediaSettings::default(),
+            media_base_url: None,
         }
     }
 }
@@ -100,6 +107,9 @@ impl Settings {
 pub struct Urls {
     base: String,
     streaming: String,
+    media: String,
+    /// Remote images not cached here are shown through `/media_proxy` (which caches them).
+    proxy_remote_media: bool,
 }
 
 impl Urls {
@@ -116,6 +126,13 @@ impl Urls {
                 .streaming_url
                 .clone()
                 .unwrap_or_else(|| format!("{ws}://{}", settings.domain)),
+            media: settings
+                .media_base_url
+                .clone()
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("{http}://{}/system", settings.domain)),
+            proxy_remote_media: settings.media.remote_policy
+                != crate::media::RemoteMediaPolicy::Never,
         }
     }
 
@@ -172,6 +189,35 @@ impl Urls {
     /// The shared inbox.
     pub fn shared_inbox(&self) -> String {
         format!("{}/inbox", self.base)
+    }
+
+    /// The URL of a stored media file.
+    pub fn media(&self, key: &str) -> String {
+        format!("{}/{key}", self.media)
+    }
+
+    /// An account's avatar or header as clients load it: the stored (or cached) file, else a
+    /// remote image through our proxy (or directly when caching is off), else the default.
+    pub fn account_image(
+        &self,
+        account: &rookery_model::Account,
+        purpose: rookery_model::MediaPurpose,
+    ) -> String {
+        let (key, remote, name) = match purpose {
+            rookery_model::MediaPurpose::Header => {
+                (&account.header_key, &account.header_remote_url, "header")
+            }
+            _ => (&account.avatar_key, &account.avatar_remote_url, "avatar"),
+        };
+        match (key, remote) {
+            (Some(k), _) => self.media(k),
+            (None, Some(_)) if self.proxy_remote_media => {
+                format!("{}/media_proxy/accounts/{}/{name}", self.base, account.id)
+            }
+            (None, Some(url)) => url.clone(),
+            (None, None) if name == "header" => self.missing_header(),
+            (None, None) => self.missing_avatar(),
+        }
     }
 
     /// The avatar shown when an account has none.

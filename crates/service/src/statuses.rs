@@ -19,6 +19,8 @@ pub struct NewStatus {
     pub spoiler_text: String,
     pub visibility: Option<String>,
     pub language: Option<String>,
+    /// Attachments uploaded beforehand (`POST /api/v2/media`).
+    pub media_ids: Vec<Id>,
     /// The `Idempotency-Key` header: a retry with the same key returns the first status.
     pub idempotency_key: Option<String>,
 }
@@ -166,7 +168,10 @@ impl Services {
             return self.get_status(Some(&author.account), earlier).await;
         }
         let text = new.text.trim_end().to_owned();
-        if text.trim().is_empty() {
+        let media_ids = self
+            .media_for_status(&author.account, &new.media_ids)
+            .await?;
+        if text.trim().is_empty() && media_ids.is_empty() {
             return Err(ServiceError::invalid("text", "can't be blank"));
         }
         let length = text.chars().count() + new.spoiler_text.chars().count();
@@ -253,6 +258,18 @@ impl Services {
             .collect();
         let mut tx = self.store.begin().await?;
         tx.insert_status(&status).await?;
+        if !media_ids.is_empty()
+            && tx
+                .attach_media(status.id, author.account.id, &media_ids)
+                .await?
+                != media_ids.len() as u64
+        {
+            // Attached to another status meanwhile.
+            return Err(ServiceError::invalid(
+                "media_ids",
+                "is attached to another status",
+            ));
+        }
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &self.tags_of(&status.text), now)
             .await?;
@@ -456,8 +473,21 @@ impl Services {
             }
             None => Vec::new(),
         };
+        let emoji_texts: Vec<(Option<String>, String)> = statuses
+            .iter()
+            .map(|s| {
+                let domain = accounts
+                    .get(&s.account_id)
+                    .and_then(|a| a.domain.as_ref().map(ToString::to_string));
+                (domain, format!("{} {}", s.spoiler_text, s.content))
+            })
+            .collect();
+        let mut emojis = self.emojis_in(&emoji_texts).await?.into_iter();
+        let media = self.store.status_media(&ids).await?;
+        self.touch_cached(&media.iter().collect::<Vec<_>>()).await;
         let mut out = Vec::with_capacity(statuses.len());
         for s in statuses {
+            let status_emojis = emojis.next().unwrap_or_default();
             let Some(author) = accounts.get(&s.account_id) else {
                 out.push(None);
                 continue;
@@ -504,7 +534,11 @@ impl Services {
                 visibility: s.visibility.as_str().to_owned(),
                 sensitive: s.sensitive,
                 spoiler_text: s.spoiler_text.clone(),
-                media_attachments: Vec::new(),
+                media_attachments: media
+                    .iter()
+                    .filter(|m| m.status_id == Some(s.id))
+                    .map(|m| self.attachment_entity(m))
+                    .collect(),
                 application: None,
                 mentions: status_mentions,
                 tags: tags
@@ -514,7 +548,7 @@ impl Services {
                         name: t,
                     })
                     .collect(),
-                emojis: Vec::new(),
+                emojis: status_emojis,
                 reblogs_count: s.reblogs_count,
                 favourites_count: s.favourites_count,
                 replies_count: s.replies_count,

@@ -11,7 +11,9 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_
     a.inbox_url, a.shared_inbox_url, a.followers_url, a.avatar_remote_url, a.header_remote_url, \
     a.fetched_at, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
     a.discoverable, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
-    a.suspended_at, a.created_at, a.updated_at";
+    a.suspended_at, a.created_at, a.updated_at, \
+    (SELECT m.file_key FROM media_attachments m WHERE m.id = a.avatar_media_id) AS avatar_key, \
+    (SELECT m.file_key FROM media_attachments m WHERE m.id = a.header_media_id) AS header_key";
 
 pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_id, u.email AS u_email, \
     u.password_hash AS u_password_hash, u.role AS u_role, u.confirmed_at AS u_confirmed_at, \
@@ -74,6 +76,8 @@ pub(crate) fn account_from_row(r: &impl Fields) -> Result<Account, StoreError> {
         followers_url: r.opt_text("followers_url")?,
         avatar_remote_url: r.opt_text("avatar_remote_url")?,
         header_remote_url: r.opt_text("header_remote_url")?,
+        avatar_key: r.opt_text("avatar_key")?,
+        header_key: r.opt_text("header_key")?,
         fetched_at: ts(r.opt_int("fetched_at")?),
         actor_type: ActorType::parse(&actor_type)
             .ok_or_else(|| StoreError::Corrupt(format!("actor type {actor_type:?}")))?,

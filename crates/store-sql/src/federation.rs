@@ -106,6 +106,8 @@ pub(crate) async fn update_remote_account(c: Conn<'_>, a: &Account) -> Result<()
     let sql = "UPDATE accounts SET username = $1, display_name = $2, note = $3, url = $4, \
         inbox_url = $5, shared_inbox_url = $6, followers_url = $7, actor_type = $8, \
         public_key_pem = $9, locked = $10, discoverable = $11, fields = $12, \
+        avatar_media_id = CASE WHEN avatar_remote_url = $13 THEN avatar_media_id END, \
+        header_media_id = CASE WHEN header_remote_url = $14 THEN header_media_id END, \
         avatar_remote_url = $13, header_remote_url = $14, fetched_at = $15, updated_at = $16 \
         WHERE id = $17 AND domain IS NOT NULL";
     let n = with_conn!(c, |e, p| {

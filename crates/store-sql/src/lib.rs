@@ -18,9 +18,11 @@
 mod accounts;
 mod db;
 mod domain_blocks;
+mod emoji;
 mod federation;
 mod interactions;
 mod jobs;
+mod media;
 mod migrate;
 mod oauth;
 mod restrictions;
@@ -414,6 +416,84 @@ impl Store for SqlStore {
 
     async fn statuses(&self, ids: &[Id]) -> Result<Vec<Status>> {
         read!(&self.pools, |c| statuses::by_ids(c, ids).await)
+    }
+
+    async fn media(&self, id: Id) -> Result<Option<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::by_id(c, id).await)
+    }
+
+    async fn media_by_ids(&self, ids: &[Id]) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::by_ids(c, ids).await)
+    }
+
+    async fn status_media(&self, status_ids: &[Id]) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::of_statuses(c, status_ids).await)
+    }
+
+    async fn remote_media_by_url(
+        &self,
+        account_id: Id,
+        purpose: rookery_model::MediaPurpose,
+        url: &str,
+    ) -> Result<Option<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::remote_by_url(
+            c, account_id, purpose, url
+        )
+        .await)
+    }
+
+    async fn media_usage(&self) -> Result<Vec<rookery_model::MediaUsage>> {
+        read!(&self.pools, |c| media::usage(c).await)
+    }
+
+    async fn cached_remote_media(&self, limit: u32) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::cached_lru(c, limit).await)
+    }
+
+    async fn stale_remote_media(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::stale_cached(c, before, limit).await)
+    }
+
+    async fn unattached_media(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::unattached(c, before, limit).await)
+    }
+
+    async fn account_media(
+        &self,
+        account_id: Id,
+        limit: u32,
+    ) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::of_account(c, account_id, limit)
+            .await)
+    }
+
+    async fn orphaned_account_media(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::orphaned_account_media(c, limit)
+            .await)
+    }
+
+    async fn custom_emojis(
+        &self,
+        domain: Option<&str>,
+        shortcodes: &[String],
+    ) -> Result<Vec<rookery_model::CustomEmoji>> {
+        read!(&self.pools, |c| emoji::by_shortcodes(c, domain, shortcodes)
+            .await)
+    }
+
+    async fn custom_emoji(&self, id: Id) -> Result<Option<rookery_model::CustomEmoji>> {
+        read!(&self.pools, |c| emoji::by_id(c, id).await)
     }
 
     async fn replies(&self, status_id: Id) -> Result<Vec<Status>> {

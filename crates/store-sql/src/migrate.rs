@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "federation",
         sql: include_str!("../migrations/0008_federation.sql"),
     },
+    Migration {
+        version: 9,
+        name: "media",
+        sql: include_str!("../migrations/0009_media.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

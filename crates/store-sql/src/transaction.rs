@@ -147,6 +147,47 @@ impl Transaction for SqlTx {
         .await
     }
 
+    async fn insert_media(&mut self, media: &rookery_model::MediaAttachment) -> Result<()> {
+        crate::media::insert(self.conn(), media).await
+    }
+
+    async fn update_media(&mut self, media: &rookery_model::MediaAttachment) -> Result<()> {
+        crate::media::update(self.conn(), media).await
+    }
+
+    async fn attach_media(&mut self, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64> {
+        crate::media::attach(self.conn(), status_id, account_id, ids).await
+    }
+
+    async fn delete_media(&mut self, id: Id) -> Result<bool> {
+        crate::media::delete(self.conn(), id).await
+    }
+
+    async fn touch_media(&mut self, ids: &[Id], now: Timestamp) -> Result<()> {
+        crate::media::touch(self.conn(), ids, now).await
+    }
+
+    async fn set_account_image(
+        &mut self,
+        account_id: Id,
+        purpose: rookery_model::MediaPurpose,
+        media_id: Option<Id>,
+        now: Timestamp,
+    ) -> Result<()> {
+        crate::media::set_account_image(self.conn(), account_id, purpose, media_id, now).await
+    }
+
+    async fn upsert_custom_emoji(
+        &mut self,
+        emoji: &rookery_model::CustomEmoji,
+    ) -> Result<rookery_model::CustomEmoji> {
+        crate::emoji::upsert(self.conn(), emoji).await
+    }
+
+    async fn set_emoji_media(&mut self, image_remote_url: &str, media_id: Id) -> Result<()> {
+        crate::emoji::set_media(self.conn(), image_remote_url, media_id).await
+    }
+
     async fn update_profile(&mut self, account: &Account) -> Result<()> {
         accounts::update_profile(self.conn(), account).await
     }

@@ -19,6 +19,9 @@ use domains::*;
 #[path = "storage/federation.rs"]
 mod federation;
 use federation::*;
+#[path = "storage/media.rs"]
+mod media;
+use media::*;
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -97,6 +100,8 @@ suite!(
     defer_gives_the_attempt_back,
     old_dead_jobs_are_pruned,
     remote_accounts_follows_and_inboxes,
+    uploads_are_processed_attached_and_counted,
+    account_images_and_the_remote_cache,
     delivery_hosts_fail_recover_and_go_unavailable,
 );
 
@@ -114,6 +119,8 @@ pub fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
         followers_url: None,
         avatar_remote_url: None,
         header_remote_url: None,
+        avatar_key: None,
+        header_key: None,
         actor_type: ActorType::Person,
         public_key_pem: "-----BEGIN PUBLIC KEY-----".into(),
         private_key_pem: domain.is_none().then(|| "private".to_owned()),

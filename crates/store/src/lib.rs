@@ -12,7 +12,8 @@ mod timeline;
 
 use async_trait::async_trait;
 use rookery_model::{
-    AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Status, Timestamp, User,
+    AccessToken, Account, AuthorizationCode, CustomEmoji, Id, MediaAttachment, MediaPurpose,
+    MediaUsage, OAuthApp, Role, Status, Timestamp, User,
 };
 
 pub use error::StoreError;
@@ -320,6 +321,57 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// The recorded versions of a status, oldest first (empty if never edited).
     async fn status_edits(&self, status_id: Id) -> Result<Vec<StatusEdit>>;
 
+    /// A media file by id.
+    async fn media(&self, id: Id) -> Result<Option<MediaAttachment>>;
+
+    /// Media files by id (missing ids are skipped), by id.
+    async fn media_by_ids(&self, ids: &[Id]) -> Result<Vec<MediaAttachment>>;
+
+    /// The attachments of these statuses, each status's in the order they were attached.
+    async fn status_media(&self, status_ids: &[Id]) -> Result<Vec<MediaAttachment>>;
+
+    /// The media row a remote URL is known by for this account and purpose, if any.
+    async fn remote_media_by_url(
+        &self,
+        account_id: Id,
+        purpose: MediaPurpose,
+        url: &str,
+    ) -> Result<Option<MediaAttachment>>;
+
+    /// Storage used, by purpose and by local/remote.
+    async fn media_usage(&self) -> Result<Vec<MediaUsage>>;
+
+    /// Cached remote files (with a stored file), least recently used first.
+    async fn cached_remote_media(&self, limit: u32) -> Result<Vec<MediaAttachment>>;
+
+    /// Cached remote files fetched before `before`.
+    async fn stale_remote_media(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<MediaAttachment>>;
+
+    /// Attachments without a status: local uploads never attached, made before `before`, and
+    /// copies of remote attachments whose status is gone.
+    async fn unattached_media(&self, before: Timestamp, limit: u32)
+    -> Result<Vec<MediaAttachment>>;
+
+    /// Media rows of an account (any purpose), oldest first.
+    async fn account_media(&self, account_id: Id, limit: u32) -> Result<Vec<MediaAttachment>>;
+
+    /// Avatars, headers and emoji images nothing points at any more.
+    async fn orphaned_account_media(&self, limit: u32) -> Result<Vec<MediaAttachment>>;
+
+    /// Custom emoji of `domain` (`None`: this instance's) with these shortcodes (exact case).
+    async fn custom_emojis(
+        &self,
+        domain: Option<&str>,
+        shortcodes: &[String],
+    ) -> Result<Vec<CustomEmoji>>;
+
+    /// A custom emoji by id.
+    async fn custom_emoji(&self, id: Id) -> Result<Option<CustomEmoji>>;
+
     /// An OAuth application by its public client id.
     async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
 
@@ -562,6 +614,38 @@ pub trait Transaction: Send {
         unavailable_after_ms: i64,
         skip_for_ms: i64,
     ) -> Result<Option<DeliveryHost>>;
+
+    /// Inserts a media row.
+    async fn insert_media(&mut self, media: &MediaAttachment) -> Result<()>;
+
+    /// Saves a media row (everything but its id, owner and creation time).
+    /// [`StoreError::NotFound`] if there is none.
+    async fn update_media(&mut self, media: &MediaAttachment) -> Result<()>;
+
+    /// Attaches the account's unattached attachments `ids` to a status; returns how many were.
+    async fn attach_media(&mut self, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64>;
+
+    /// Deletes a media row; `false` if there was none.
+    async fn delete_media(&mut self, id: Id) -> Result<bool>;
+
+    /// Marks cached files used at `now` (the cache keeps recently used files longest).
+    async fn touch_media(&mut self, ids: &[Id], now: Timestamp) -> Result<()>;
+
+    /// Points an account's avatar or header at a media row (`None`: back to the default).
+    async fn set_account_image(
+        &mut self,
+        account_id: Id,
+        purpose: MediaPurpose,
+        media_id: Option<Id>,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// Records a custom emoji (by shortcode and domain); an existing one keeps its id and,
+    /// when its image URL changed, forgets its cached image. Returns the emoji as stored.
+    async fn upsert_custom_emoji(&mut self, emoji: &CustomEmoji) -> Result<CustomEmoji>;
+
+    /// Points the emoji using the image at `image_remote_url` at a stored copy.
+    async fn set_emoji_media(&mut self, image_remote_url: &str, media_id: Id) -> Result<()>;
 
     /// Makes every write in this unit durable.
     async fn commit(self: Box<Self>) -> Result<()>;

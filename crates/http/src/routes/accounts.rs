@@ -108,9 +108,18 @@ fn field_pairs(v: &serde_json::Value) -> Result<Vec<(String, String)>, ApiError>
 pub(crate) async fn update_credentials(
     State(state): State<AppState>,
     auth: Auth,
-    Body(form): Body<UpdateCredentials>,
+    crate::extract::WithFiles { form, files }: crate::extract::WithFiles<UpdateCredentials>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = auth.user("write:accounts")?;
+    let mut avatar = None;
+    let mut header = None;
+    for (name, bytes) in files {
+        match name.as_str() {
+            "avatar" => avatar = Some(bytes),
+            "header" => header = Some(bytes),
+            _ => {}
+        }
+    }
     let fields = match &form.fields_attributes {
         None => None,
         Some(v) => Some(field_pairs(v)?),
@@ -126,6 +135,8 @@ pub(crate) async fn update_credentials(
                 bot: form.bot,
                 discoverable: form.discoverable,
                 fields,
+                avatar,
+                header,
             },
         )
         .await?;

@@ -50,6 +50,9 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
     state
         .metrics
         .set_federation(&state.services.federation_counters());
+    if let Some(media) = state.services.media_counters() {
+        state.metrics.set_media(&media);
+    }
     (
         [(
             header::CONTENT_TYPE,

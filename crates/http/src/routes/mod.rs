@@ -8,6 +8,7 @@ mod federation;
 mod health;
 mod instance;
 mod interactions;
+mod media;
 mod notifications;
 mod oauth;
 mod objects;
@@ -55,10 +56,6 @@ pub(crate) fn router() -> Router<AppState> {
             get(accounts::verify_credentials),
         )
         .route("/api/v1/accounts", post(accounts::register))
-        .route(
-            "/api/v1/accounts/update_credentials",
-            axum::routing::patch(accounts::update_credentials),
-        )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route("/api/v1/accounts/search", get(accounts::search))
         .route(
@@ -161,6 +158,12 @@ pub(crate) fn router() -> Router<AppState> {
             "/users/{username}/collections/featured",
             get(objects::featured),
         )
+        .route("/api/v1/media/{id}", get(media::show).put(media::update))
+        .route("/media_proxy/{id}/{variant}", get(media::proxy))
+        .route(
+            "/media_proxy/accounts/{id}/{which}",
+            get(media::account_proxy),
+        )
         .route(
             "/avatars/original/missing.png",
             get(static_files::missing_image),
@@ -169,6 +172,26 @@ pub(crate) fn router() -> Router<AppState> {
             "/headers/original/missing.png",
             get(static_files::missing_image),
         )
+}
+
+/// The routes that take files, with their own (larger) body limit.
+pub(crate) fn upload_routes(limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/media", post(media::create_v1))
+        .route("/api/v2/media", post(media::create_v2))
+        .route(
+            "/api/v1/accounts/update_credentials",
+            axum::routing::patch(accounts::update_credentials),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+}
+
+/// Media files kept on the local disk, under `/system/`.
+pub(crate) fn local_files(root: std::path::PathBuf) -> Router<AppState> {
+    Router::new()
+        .nest_service("/system", tower_http::services::ServeDir::new(root))
+        .layer(axum::middleware::from_fn(media::guard_files))
 }
 
 /// Anything unrouted: Mastodon's 404.

@@ -48,10 +48,13 @@ pub(crate) async fn create(
     Body(form): Body<CreateStatus>,
 ) -> Result<Json<api::Status>, ApiError> {
     let user = auth.user("write:statuses")?;
-    if form.media_ids.iter().any(|m| !m.is_empty()) {
-        return Err(unprocessable(
-            "Validation failed: Media attachments are not supported yet",
-        ));
+    let mut media_ids = Vec::new();
+    for raw in form.media_ids.iter().filter(|m| !m.is_empty()) {
+        media_ids.push(raw.parse::<Id>().map_err(|_| {
+            unprocessable(&format!(
+                "Validation failed: Media ids {raw:?} is not a known attachment"
+            ))
+        })?);
     }
     if form.poll.as_ref().is_some_and(|p| !p.is_null()) {
         return Err(unprocessable(
@@ -78,6 +81,7 @@ pub(crate) async fn create(
                 spoiler_text: form.spoiler_text.unwrap_or_default(),
                 visibility: form.visibility,
                 language: form.language,
+                media_ids,
                 idempotency_key: headers
                     .get("idempotency-key")
                     .and_then(|v| v.to_str().ok())
@@ -291,10 +295,13 @@ pub(crate) async fn edit(
     Body(form): Body<EditStatus>,
 ) -> Result<Json<api::Status>, ApiError> {
     let user = auth.user("write:statuses")?;
-    if form.media_ids.iter().any(|m| !m.is_empty()) {
-        return Err(unprocessable(
-            "Validation failed: Media attachments are not supported yet",
-        ));
+    let mut media_ids = Vec::new();
+    for raw in form.media_ids.iter().filter(|m| !m.is_empty()) {
+        media_ids.push(raw.parse::<Id>().map_err(|_| {
+            unprocessable(&format!(
+                "Validation failed: Media ids {raw:?} is not a known attachment"
+            ))
+        })?);
     }
     if form.poll.as_ref().is_some_and(|p| !p.is_null()) {
         return Err(unprocessable(

@@ -212,6 +212,8 @@ pub(crate) async fn bench_delivery(a: &Instance, client: &Handle) -> DeliveryRes
             followers_url: Some(format!("{uri}/followers")),
             avatar_remote_url: None,
             header_remote_url: None,
+            avatar_key: None,
+            header_key: None,
             actor_type: ActorType::Person,
             public_key_pem: any_key.clone(),
             private_key_pem: None,

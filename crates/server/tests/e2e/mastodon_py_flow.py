@@ -1,18 +1,25 @@
 """End-to-end flow with Mastodon.py against a running Rookery.
 
-Usage: mastodon_py_flow.py BASE_URL
+Usage: mastodon_py_flow.py BASE_URL [IMAGE [MEDIA_URL]]
 Expects local accounts alice and bob (e-mail USER@example.com, password "a good password").
+IMAGE is a JPEG to upload (default: one made with ffmpeg); MEDIA_URL, if given, is where the
+server's media files must be (`BASE_URL/system` for local storage, a CDN for S3).
 Prints one line per step; exits non-zero (with a traceback) on the first failure.
 """
 
+import os
 import re
+import subprocess
 import sys
+import tempfile
 import urllib.parse
 
 import requests
 from mastodon import Mastodon
 
 BASE = sys.argv[1].rstrip("/")
+IMAGE = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+MEDIA_URL = sys.argv[3].rstrip("/") if len(sys.argv) > 3 and sys.argv[3] else None
 PASSWORD = "a good password"
 SCOPES = ["read", "write", "follow", "push"]
 
@@ -206,7 +213,36 @@ wait_event(listener, "delete", lambda i: i == str(live["id"]), "delete")
 handle.close()
 step("stream_user: update, notification, status.update, delete")
 
-# 11. Unfollow; revoke.
+# 11. Media: a real JPEG through /api/v2/media (processed in the media queue), posted in a
+# status; the file is fetched from where the server says it is.
+if IMAGE is None:
+    IMAGE = os.path.join(tempfile.mkdtemp(prefix="rookery-e2e-"), "card.jpg")
+    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                    "-i", "testsrc=size=320x240", "-frames:v", "1", IMAGE], check=True)
+DESCRIPTION = "A test card, uploaded by Mastodon.py"
+media = alice.media_post(IMAGE, mime_type="image/jpeg", description=DESCRIPTION, synchronous=True)
+assert media["type"] == "image" and media["url"], media
+assert media["description"] == DESCRIPTION, media
+assert media["meta"]["original"]["width"] == 320 and media["meta"]["original"]["height"] == 240, media
+with_media = alice.status_post("a picture from Mastodon.py", media_ids=[media])
+attachments = with_media["media_attachments"]
+assert len(attachments) == 1, attachments
+attachment = attachments[0]
+assert attachment["id"] == media["id"], (attachment, media)
+assert attachment["type"] == "image", attachment
+assert attachment["description"] == DESCRIPTION, attachment
+assert attachment["url"] == media["url"], (attachment, media)
+for url in (attachment["url"], attachment["preview_url"]):
+    if MEDIA_URL is not None:
+        assert url.startswith(MEDIA_URL + "/"), (url, MEDIA_URL)
+    response = requests.get(url, timeout=30)
+    response.raise_for_status()
+    assert response.content[:3] == b"\xff\xd8\xff", (url, response.content[:16])
+    assert response.headers["content-type"] == "image/jpeg", (url, response.headers)
+assert bob.status(with_media["id"])["media_attachments"][0]["url"] == attachment["url"]
+step("media_post, status_post with media_ids, the file fetched")
+
+# 12. Unfollow; revoke.
 assert not bob.account_unfollow(alice_account["id"])["following"]
 bob.revoke_access_token(allow_http=True)
 try:

@@ -1,12 +1,13 @@
 //! End-to-end flows driven by real client libraries against the real binary, on SQLite and
-//! PostgreSQL. The libraries are installed by `scripts/setup-e2e` (run by `scripts/test`).
+//! PostgreSQL, with media on the local disk or in an S3 bucket (s3s-fs behind a test CDN). The
+//! libraries and s3s-fs are installed by `scripts/setup-e2e` (run by `scripts/test`).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rookery_testkit::{Backend, TempDir, TestDb};
+use rookery_testkit::{Backend, S3Server, TempDir, TestCdn, TestDb};
 
 use crate::cli::rookery;
 
@@ -25,7 +26,7 @@ fn python() -> PathBuf {
 
 struct Server(std::process::Child);
 
-fn with_env(cmd: &mut Command, db: &TestDb, port: u16) {
+fn with_env(cmd: &mut Command, db: &TestDb, port: u16, media: &[(String, String)]) {
     cmd.env("ROOKERY_SERVER__DOMAIN", format!("127.0.0.1:{port}"))
         .env("ROOKERY_DATABASE__URL", &db.url)
         .env("ROOKERY_DATABASE__AUTO_MIGRATE", "true")
@@ -33,6 +34,64 @@ fn with_env(cmd: &mut Command, db: &TestDb, port: u16) {
         .env("ROOKERY_WORKER__POLL_INTERVAL_MS", "20");
     if let Some(m) = &db.migration_url {
         cmd.env("ROOKERY_DATABASE__MIGRATION_URL", m);
+    }
+    cmd.envs(media.iter().map(|(k, v)| (k, v)));
+}
+
+/// Where the server keeps media files.
+enum Media {
+    /// The default: a directory in the data directory, served under `/system/`.
+    Local,
+    /// An s3s-fs bucket (path-style), files fetched through a CDN in front of it.
+    S3,
+}
+
+/// A bucket and its CDN, and the `ROOKERY_MEDIA__*` settings that use them.
+struct Bucket {
+    s3: S3Server,
+    cdn: TestCdn,
+}
+
+impl Bucket {
+    fn start() -> Bucket {
+        let s3 = S3Server::start().unwrap();
+        let cdn = s3.start_cdn().unwrap();
+        Bucket { s3, cdn }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let s3 = &self.s3;
+        [
+            ("BACKEND", "s3".to_owned()),
+            ("S3__ENDPOINT", s3.endpoint()),
+            ("S3__ADDRESSING", "path".to_owned()),
+            ("S3__REGION", s3.region().to_owned()),
+            ("S3__BUCKET", s3.bucket().to_owned()),
+            ("S3__ACCESS_KEY_ID", s3.access_key().to_owned()),
+            ("S3__SECRET_ACCESS_KEY", s3.secret_key().to_owned()),
+            ("S3__PUBLIC_URL", self.cdn.url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("ROOKERY_MEDIA__{k}"), v))
+        .collect()
+    }
+
+    /// The object keys in the bucket (files under s3s-fs's bucket directory).
+    fn keys(&self) -> Vec<String> {
+        fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else {
+                    out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+        let root = self.s3.data_dir().join(self.s3.bucket());
+        let mut keys = Vec::new();
+        walk(&root, &root, &mut keys);
+        keys
     }
 }
 
@@ -111,8 +170,17 @@ fn run_flow(backend: Backend) {
 }
 
 fn run_client_flow(backend: Backend, client: Client) {
+    run_client_flow_with(backend, client, Media::Local);
+}
+
+fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
     let db = TestDb::new(backend);
     let dir = TempDir::new("rookery-e2e").unwrap();
+    let bucket = match media {
+        Media::Local => None,
+        Media::S3 => Some(Bucket::start()),
+    };
+    let media_env = bucket.as_ref().map(Bucket::env).unwrap_or_default();
     // The domain must name the real port (clients use the OAuth URLs the server advertises),
     // so the port is chosen first; if another process takes it meanwhile, try another.
     let mut attempt = 0;
@@ -124,7 +192,7 @@ fn run_client_flow(backend: Backend, client: Client) {
             .unwrap()
             .port();
         let mut serve = rookery(&dir);
-        with_env(&mut serve, &db, port);
+        with_env(&mut serve, &db, port, &media_env);
         let mut server = Server(
             serve
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -138,7 +206,7 @@ fn run_client_flow(backend: Backend, client: Client) {
         }
         assert!(attempt < 5, "could not start serve on a free port");
     };
-    let env = |cmd: &mut Command| with_env(cmd, &db, port);
+    let env = |cmd: &mut Command| with_env(cmd, &db, port, &media_env);
     for user in ["alice", "bob"] {
         let mut admin = rookery(&dir);
         env(&mut admin);
@@ -173,12 +241,22 @@ fn run_client_flow(backend: Backend, client: Client) {
     let base = format!("http://127.0.0.1:{port}");
     let (mut cmd, done) = match client {
         Client::MastodonPy => {
+            // A real JPEG to upload, and where the server must say its files are: plain HTTP
+            // (a domain on 127.0.0.1 means no HTTPS), so the script can fetch them.
+            let image = dir.path().join("card.jpg");
+            std::fs::write(&image, crate::media::make_jpeg(320, 240)).unwrap();
+            let media_url = match &bucket {
+                None => format!("{base}/system"),
+                Some(b) => b.cdn.url(),
+            };
             let mut c = Command::new(python());
             c.arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/e2e/mastodon_py_flow.py"
             ))
-            .arg(&base);
+            .arg(&base)
+            .arg(&image)
+            .arg(&media_url);
             (c, "mastodon.py flow passed")
         }
         Client::Toot => {
@@ -239,6 +317,18 @@ fn run_client_flow(backend: Backend, client: Client) {
         "client flow failed on {backend:?}:\n{stdout}\n{stderr}"
     );
     drop(server);
+    if let Some(bucket) = &bucket {
+        // The bucket holds the processed files, and no raw upload is left behind.
+        let keys = bucket.keys();
+        assert!(
+            keys.iter().any(|k| k.starts_with("media/")),
+            "nothing stored in the bucket: {keys:?}"
+        );
+        assert!(
+            keys.iter().all(|k| !k.starts_with("uploads/")),
+            "raw uploads left in the bucket: {keys:?}"
+        );
+    }
 }
 
 #[test]
@@ -254,6 +344,17 @@ fn mastodon_py_flow_on_postgres() {
 #[test]
 fn mastodon_py_flow_through_pgbouncer() {
     run_flow(Backend::PgBouncer);
+}
+
+/// The same flow with media in an S3 bucket, on both database engines.
+#[test]
+fn mastodon_py_flow_with_s3_media_on_sqlite() {
+    run_client_flow_with(Backend::Sqlite, Client::MastodonPy, Media::S3);
+}
+
+#[test]
+fn mastodon_py_flow_with_s3_media_on_postgres() {
+    run_client_flow_with(Backend::Postgres, Client::MastodonPy, Media::S3);
 }
 
 #[test]

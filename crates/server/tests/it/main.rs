@@ -6,10 +6,12 @@
 mod api;
 mod cli;
 mod e2e;
+mod federated_media;
 mod federation;
 mod inbox;
 mod interactions;
 mod kit;
+mod media;
 mod oauth;
 mod registration;
 mod roles;

@@ -350,6 +350,7 @@ impl Services {
             Err(ResolveError::Gone) => {
                 // The actor is gone for good: so is its account here.
                 if let Some(a) = self.store.account_by_uri(&job.uri).await? {
+                    self.release_account_media(a.id).await?;
                     let mut tx = self.store.begin().await?;
                     tx.delete_remote_account(a.id).await?;
                     tx.commit().await?;
@@ -440,6 +441,8 @@ impl Services {
             followers_url: actor.followers.clone(),
             avatar_remote_url: first_image(&actor.icon),
             header_remote_url: first_image(&actor.image),
+            avatar_key: None,
+            header_key: None,
             actor_type: ActorType::parse(&actor.kind).unwrap_or(ActorType::Person),
             public_key_pem: key,
             private_key_pem: None,
@@ -464,6 +467,13 @@ impl Services {
                 account.last_status_at = k.last_status_at;
                 account.suspended_at = k.suspended_at;
                 account.created_at = k.created_at;
+                // A cached copy stays while the image is the same one.
+                if k.avatar_remote_url == account.avatar_remote_url {
+                    account.avatar_key = k.avatar_key.clone();
+                }
+                if k.header_remote_url == account.header_remote_url {
+                    account.header_key = k.header_key.clone();
+                }
                 tx.update_remote_account(&account).await?;
             }
             None => match tx.insert_account(&account).await {
@@ -483,6 +493,12 @@ impl Services {
             },
         }
         tx.commit().await?;
+        if let Err(e) = self.remember_emojis(&account, actor.tag.iter()).await {
+            tracing::debug!(account = %account.id, error = %e, "custom emoji not recorded");
+        }
+        if let Err(e) = self.remote_account_images_seen(&account).await {
+            tracing::debug!(account = %account.id, error = %e, "avatar/header copies not queued");
+        }
         Ok(account)
     }
 

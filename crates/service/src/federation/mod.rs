@@ -68,6 +68,16 @@ pub trait Transport: Send + Sync + 'static {
         headers: &[(String, String)],
     ) -> Result<HttpResponse, TransportError>;
 
+    /// `GET url` of a media file: unsigned, up to `max_bytes` (a larger body is
+    /// [`TransportError::TooLarge`]).
+    async fn get_media(&self, url: &str, max_bytes: u64) -> Result<HttpResponse, TransportError> {
+        let r = self.get(url, &[]).await?;
+        if r.body.len() as u64 > max_bytes {
+            return Err(TransportError::TooLarge);
+        }
+        Ok(r)
+    }
+
     /// `POST url` with `headers` and `body`.
     async fn post(
         &self,

@@ -214,6 +214,9 @@ impl Services {
         if !relevant {
             return Ok(None);
         }
+        if let Err(e) = self.remember_emojis(author, object.tag.iter()).await {
+            tracing::debug!(%uri, error = %e, "custom emoji not recorded");
+        }
         let now = self.clock.now();
         let created_at = object
             .published
@@ -281,6 +284,9 @@ impl Services {
         }
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &tags, now).await?;
+        let attachments: Vec<_> = object.attachment.iter().collect();
+        self.add_remote_attachments(tx.as_mut(), author, status.id, &attachments, now)
+            .await?;
         tx.count_status(author.id, 1, Some(created_at)).await?;
         if let Some(p) = &parent {
             tx.count_reply(p.id, 1).await?;
@@ -413,6 +419,7 @@ impl Services {
             return Ok(());
         };
         if Some(object) == actor.uri.as_deref() {
+            self.release_account_media(actor.id).await?;
             let mut tx = self.store.begin().await?;
             tx.delete_remote_account(actor.id).await?;
             tx.commit().await?;

@@ -1,0 +1,235 @@
+//! Media uploads end to end: real files made by ffmpeg, processed in the `media` queue, served
+//! from local storage; the API's answers field by field; hostile input.
+
+mod admin;
+mod files;
+mod s3;
+mod hostile;
+mod kinds;
+mod profile;
+mod pruning;
+mod timed;
+
+use rookery_testkit::Backend;
+use serde_json::Value;
+
+use crate::kit::{TestApp, eventually, on_every_backend, spawn_with};
+
+pub use files::*;
+
+/// Uploads `bytes` as `name` to `/api/v2/media`; (status, body).
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    for (k, v) in extra {
+        form = form.text((*k).to_owned(), (*v).to_owned());
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v2/media"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A multipart file part: `bytes` as `name`, with a declared type if given.
+pub fn file_part(name: &str, bytes: Vec<u8>, mime: Option<&str>) -> reqwest::multipart::Part {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+    match mime {
+        Some(m) => part.mime_str(m).unwrap(),
+        None => part,
+    }
+}
+
+/// POSTs a multipart form to `path` (with a token if given); (status, body).
+pub async fn post_form(
+    app: &TestApp,
+    token: Option<&str>,
+    path: &str,
+    form: reqwest::multipart::Form,
+) -> (u16, Value) {
+    let mut r = app.client.post(app.url(path)).multipart(form);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A URL the API gave (`https://rookery.test/…`) as this test server serves it.
+pub fn local(app: &TestApp, url: &str) -> String {
+    assert!(url.starts_with("https://rookery.test/"), "{url}");
+    url.replace("https://rookery.test", &app.base)
+}
+
+/// Every file in the app's local media directory, as paths relative to it.
+pub fn stored_files(app: &TestApp) -> Vec<String> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let root = app.services.local_media_root().unwrap();
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out.sort();
+    out
+}
+
+/// Waits until `GET /api/v1/media/:id` answers something other than 206; returns it.
+pub async fn processed(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
+    let path = format!("/api/v1/media/{id}");
+    eventually("media processed", || async {
+        app.get_auth(&path, Some(token)).await.0 != 206
+    })
+    .await;
+    let (status, body, _) = app.get_auth(&path, Some(token)).await;
+    (status, body)
+}
+
+/// GETs an absolute URL: (status, headers, body).
+pub async fn fetch(app: &TestApp, url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let r = app.client.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.bytes().await.unwrap().to_vec())
+}
+
+async fn an_image_goes_through_the_queue_and_into_a_status(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let token = app.token("alice").await;
+    let jpeg = make_jpeg_with_gps(640, 480);
+    let (status, body) = upload(
+        &app,
+        &token,
+        "photo.jpg",
+        jpeg.clone(),
+        &[("description", "A test card"), ("focus", "0.5,-0.25")],
+    )
+    .await;
+    assert!(status == 200 || status == 202, "{status} {body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let (status, m) = processed(&app, &token, &id).await;
+    assert_eq!(status, 200, "{m}");
+    assert_eq!(m["type"], "image");
+    assert_eq!(m["description"], "A test card");
+    assert_eq!(m["remote_url"], Value::Null);
+    assert_eq!(m["meta"]["original"]["width"], 640);
+    assert_eq!(m["meta"]["original"]["height"], 480);
+    assert_eq!(m["meta"]["original"]["size"], "640x480");
+    assert!(m["meta"]["small"]["width"].as_u64().unwrap() <= 640);
+    assert_eq!(m["meta"]["focus"]["x"], 0.5);
+    assert_eq!(m["meta"]["focus"]["y"], -0.25);
+    assert_eq!(m["blurhash"].as_str().unwrap().len(), 36); // 4×4 components
+    let url = m["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://rookery.test/system/media/"),
+        "{url}"
+    );
+    // Served by this server (the test client talks to it directly).
+    let local = url.replace("https://rookery.test", &app.base);
+    let (status, headers, bytes) = fetch(&app, &local).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8]);
+    assert!(
+        !contains(&bytes, b"Exif") && !contains(&bytes, GPS_MARKER),
+        "metadata must be stripped"
+    );
+    assert!(
+        contains(&jpeg, b"Exif") && contains(&jpeg, GPS_MARKER),
+        "the test file must carry EXIF GPS"
+    );
+    // Range requests.
+    let r = app
+        .client
+        .get(&local)
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.bytes().await.unwrap().len(), 10);
+    // The preview too.
+    let preview = m["preview_url"]
+        .as_str()
+        .unwrap()
+        .replace("https://rookery.test", &app.base);
+    assert_eq!(fetch(&app, &preview).await.0, 200);
+
+    // Alt text can change until posted.
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/media/{id}")))
+        .bearer_auth(&token)
+        .form(&[("description", "New alt text")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["description"], "New alt text");
+
+    // Posted with no text at all.
+    let (status, s) = app
+        .post_auth("/api/v1/statuses", &token, &[("media_ids[]", id.as_str())])
+        .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["media_attachments"][0]["id"], id.as_str());
+    assert_eq!(s["media_attachments"][0]["description"], "New alt text");
+    assert_eq!(s["media_attachments"][0]["url"], m["url"]);
+    // Once attached, it cannot be attached again.
+    let (status, _) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &token,
+            &[("status", "again"), ("media_ids[]", id.as_str())],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (_, home, _) = app.get_auth("/api/v1/timelines/home", Some(&token)).await;
+    assert_eq!(home[0]["media_attachments"][0]["id"], id.as_str());
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+on_every_backend!(an_image_goes_through_the_queue_and_into_a_status);
+
+/// Like `on_every_backend!`, for the heavier tests (ffmpeg runs): SQLite and PostgreSQL.
+macro_rules! on_sqlite_and_postgres {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(rookery_testkit::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(rookery_testkit::Backend::Postgres).await } )* }
+    };
+}
+pub(crate) use on_sqlite_and_postgres;

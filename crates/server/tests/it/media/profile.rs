@@ -1,0 +1,136 @@
+//! Avatars and headers through `PATCH /api/v1/accounts/update_credentials` (multipart), as
+//! the API, the files and the ActivityPub actor show them.
+
+use rookery_testkit::Backend;
+use serde_json::Value;
+
+use super::{fetch, file_part, local, make_jpeg, make_mp4, make_png, streams};
+use crate::kit::{TestApp, on_every_backend, spawn_with};
+
+async fn patch_form(app: &TestApp, token: &str, form: reqwest::multipart::Form) -> (u16, Value) {
+    let r = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Fetches a served image; its (width, height).
+async fn served_size(app: &TestApp, url: &str) -> (u64, u64) {
+    let (status, headers, bytes) = fetch(app, &local(app, url)).await;
+    assert_eq!(status, 200, "{url}");
+    let ct = headers["content-type"].to_str().unwrap();
+    assert!(ct == "image/png" || ct == "image/jpeg", "{url}: {ct}");
+    streams(&bytes).1.unwrap()
+}
+
+async fn actor(app: &TestApp, username: &str) -> Value {
+    let r = app
+        .client
+        .get(app.url(&format!("/users/{username}")))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+async fn avatar_and_header_uploads(backend: Backend) {
+    let app = spawn_with(backend, &[("ROOKERY_MEDIA__UPLOAD_WAIT_MS", "30000")]).await;
+    let token = app.token("alice").await;
+    let (_, before, _) = app
+        .get_auth("/api/v1/accounts/verify_credentials", Some(&token))
+        .await;
+    let default_avatar = before["avatar"].as_str().unwrap().to_owned();
+    assert!(!default_avatar.contains("/system/"), "{default_avatar}");
+
+    let form = reqwest::multipart::Form::new()
+        .text("display_name", "Alice")
+        .part("avatar", file_part("me.png", make_png(800, 800), None))
+        .part("header", file_part("banner.jpg", make_jpeg(3000, 1000), None));
+    let (status, account) = patch_form(&app, &token, form).await;
+    assert_eq!(status, 200, "{account}");
+    assert_eq!(account["display_name"], "Alice");
+    let avatar = account["avatar"].as_str().unwrap().to_owned();
+    let header = account["header"].as_str().unwrap().to_owned();
+    assert!(
+        avatar.starts_with("https://rookery.test/system/media/") && avatar.ends_with(".png"),
+        "{avatar}"
+    );
+    assert!(
+        header.starts_with("https://rookery.test/system/media/") && header.ends_with(".jpg"),
+        "{header}"
+    );
+    assert_eq!(account["avatar_static"], avatar.as_str());
+    assert_eq!(account["header_static"], header.as_str());
+    assert_eq!(served_size(&app, &avatar).await, (400, 400));
+    assert_eq!(served_size(&app, &header).await, (1500, 500));
+
+    // verify_credentials and the public account show them.
+    let (_, me, _) = app
+        .get_auth("/api/v1/accounts/verify_credentials", Some(&token))
+        .await;
+    assert_eq!(me["avatar"], avatar.as_str());
+    assert_eq!(me["header"], header.as_str());
+    let (_, public) = app
+        .get_json(&format!("/api/v1/accounts/{}", me["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(public["avatar"], avatar.as_str());
+
+    // So does the ActivityPub actor.
+    let person = actor(&app, "alice").await;
+    assert_eq!(person["icon"]["type"], "Image", "{person}");
+    assert_eq!(person["icon"]["url"], avatar.as_str(), "{person}");
+    assert_eq!(person["icon"]["mediaType"], "image/png", "{person}");
+    assert_eq!(person["image"]["url"], header.as_str(), "{person}");
+    assert_eq!(person["image"]["mediaType"], "image/jpeg", "{person}");
+
+    // Odd shapes still fit the boxes: a wide avatar within 400×400, a square header within
+    // 1500×500.
+    let form = reqwest::multipart::Form::new()
+        .part("avatar", file_part("wide.png", make_png(1600, 400), None))
+        .part("header", file_part("square.png", make_png(1000, 1000), None));
+    let (status, account) = patch_form(&app, &token, form).await;
+    assert_eq!(status, 200, "{account}");
+    let new_avatar = account["avatar"].as_str().unwrap().to_owned();
+    assert_ne!(new_avatar, avatar, "a new file, a new URL");
+    let (w, h) = served_size(&app, &new_avatar).await;
+    assert!(w <= 400 && h <= 400, "{w}×{h}");
+    let (w, h) = served_size(&app, account["header"].as_str().unwrap()).await;
+    assert!(w <= 1500 && h <= 500, "{w}×{h}");
+    // The old file stays until pruning (a CDN may still serve it to someone).
+    assert_eq!(fetch(&app, &local(&app, &avatar)).await.0, 200);
+
+    // Not an image: refused, and nothing changes.
+    for (field, name, bytes) in [
+        ("avatar", "clip.mp4", make_mp4()),
+        ("header", "notes.txt", b"hello".to_vec()),
+    ] {
+        let form = reqwest::multipart::Form::new()
+            .text("display_name", "Changed")
+            .part(field, file_part(name, bytes, None));
+        let (status, body) = patch_form(&app, &token, form).await;
+        assert_eq!(status, 422, "{field}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains(field),
+            "{body}"
+        );
+    }
+    let (_, me, _) = app
+        .get_auth("/api/v1/accounts/verify_credentials", Some(&token))
+        .await;
+    assert_eq!(me["display_name"], "Alice");
+    assert_eq!(me["avatar"], new_avatar.as_str());
+}
+
+on_every_backend!(avatar_and_header_uploads);

@@ -1,0 +1,454 @@
+//! The `media` queue: turning a raw upload into what clients get. Images are decoded under
+//! pixel limits, turned upright (EXIF orientation), re-encoded without metadata, previewed and
+//! blurhashed on a blocking thread; video, audio and animated GIFs go through ffmpeg.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rookery_jobs::{JobError, JobSpec, Queue};
+use rookery_media::{Encoded, Kind, MediaError, sniff};
+use rookery_model::{Id, MediaAttachment, MediaKind, MediaPurpose, MediaState};
+use serde::{Deserialize, Serialize};
+
+use super::{MediaCounters, MediaRuntime, keys};
+use crate::{ServiceError, Services};
+
+/// Processes one upload (the `media` queue).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProcessMedia {
+    pub media_id: Id,
+}
+
+impl JobSpec for ProcessMedia {
+    const KIND: &'static str = "process_media";
+    const QUEUE: Queue = Queue::Media;
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("process_media:{}", self.media_id))
+    }
+}
+
+/// What processing produced.
+struct Output {
+    kind: MediaKind,
+    content_type: String,
+    file_key: String,
+    file_size: i64,
+    preview: Option<(String, i64)>,
+    blurhash: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    small: Option<(u32, u32)>,
+    duration: Option<f64>,
+    frame_rate: Option<String>,
+    bitrate: Option<u64>,
+}
+
+/// Why processing stopped: the file's fault (the attachment fails) or the system's (retry).
+enum Stop {
+    Refused(String),
+    Retry(String),
+}
+
+impl From<MediaError> for Stop {
+    fn from(e: MediaError) -> Self {
+        match e {
+            // ffmpeg missing is an operator problem: retrying after the install helps.
+            MediaError::NotInstalled(m) => Stop::Retry(m),
+            other => Stop::Refused(other.to_string()),
+        }
+    }
+}
+
+fn storage_err(e: super::StorageFailure) -> Stop {
+    Stop::Retry(format!("storage: {e}"))
+}
+
+/// A scratch directory for ffmpeg, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(id: Id) -> Result<Scratch, Stop> {
+        let dir = std::env::temp_dir().join(format!("rookery-media-{id}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Stop::Retry(format!("creating {}: {e}", dir.display())))?;
+        Ok(Scratch(dir))
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn blocking_failed(e: tokio::task::JoinError) -> Stop {
+    Stop::Retry(format!("processing thread: {e}"))
+}
+
+impl Services {
+    /// Image limits for a purpose: avatars and headers are kept small.
+    fn image_options(&self, purpose: MediaPurpose) -> rookery_media::ImageOptions {
+        let media = &self.settings.media;
+        let mut opts = rookery_media::ImageOptions {
+            max_bytes: usize::try_from(media.image_max_bytes.max(media.video_max_bytes))
+                .unwrap_or(usize::MAX),
+            max_pixels: media.image_max_pixels,
+            ..rookery_media::ImageOptions::default()
+        };
+        match purpose {
+            MediaPurpose::Avatar => opts.original_max_pixels = 400 * 400,
+            MediaPurpose::Header => opts.original_max_pixels = 1500 * 500,
+            MediaPurpose::Emoji => {
+                opts.original_max_pixels = 256 * 256;
+                opts.max_bytes = opts.max_bytes.min(2 * 1024 * 1024);
+            }
+            _ => {}
+        }
+        opts
+    }
+
+    /// The `process_media` job.
+    pub(crate) async fn process_media(&self, job: &ProcessMedia) -> Result<(), JobError> {
+        let Some(runtime) = self.media.clone() else {
+            return Err(JobError::Retry("media storage is not configured".into()));
+        };
+        let Some(media) = self
+            .store
+            .media(job.media_id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?
+        else {
+            return Ok(()); // deleted meanwhile
+        };
+        if media.state != MediaState::Processing {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let outcome = self.run_processing(&runtime, &media).await;
+        runtime.counters.processing_ms.fetch_add(
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let kind = media.kind.as_str();
+        match outcome {
+            Ok(out) => {
+                self.finish_processing(&runtime, media, out)
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                runtime.counters.job(kind_name(kind), "processed");
+                Ok(())
+            }
+            Err(Stop::Refused(reason)) => {
+                tracing::info!(media = %media.id, %reason, "media refused");
+                self.fail_media(&runtime, media, reason)
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                runtime.counters.job(kind_name(kind), "failed");
+                Ok(())
+            }
+            Err(Stop::Retry(reason)) => {
+                runtime.counters.job(kind_name(kind), "retried");
+                Err(JobError::Retry(reason))
+            }
+        }
+    }
+
+    async fn run_processing(
+        &self,
+        runtime: &MediaRuntime,
+        media: &MediaAttachment,
+    ) -> Result<Output, Stop> {
+        let Some(upload_key) = media.upload_key.clone() else {
+            return Err(Stop::Refused("the upload is missing".into()));
+        };
+        // Only the first bytes decide the path: videos are read from a file, not memory.
+        let bytes = runtime
+            .storage
+            .get(&upload_key)
+            .await
+            .map_err(storage_err)?
+            .ok_or_else(|| Stop::Refused("the upload is missing".into()))?;
+        let sniffed = sniff(&bytes).ok_or_else(|| Stop::Refused("unsupported file type".into()))?;
+        let remote = media.is_remote();
+        match sniffed.kind {
+            Kind::Gif if rookery_media::gif_is_animated(&bytes) => {
+                if media.purpose != MediaPurpose::Attachment {
+                    // Animated avatars: keep the first frame, like a still image.
+                    return self.image(runtime, media, bytes, remote).await;
+                }
+                drop(bytes);
+                self.timed(runtime, media, &upload_key, remote, MediaKind::Gifv)
+                    .await
+            }
+            Kind::Image | Kind::Gif => self.image(runtime, media, bytes, remote).await,
+            Kind::Video | Kind::Audio if media.purpose != MediaPurpose::Attachment => {
+                Err(Stop::Refused("must be an image".into()))
+            }
+            Kind::Video => {
+                drop(bytes);
+                self.timed(runtime, media, &upload_key, remote, MediaKind::Video)
+                    .await
+            }
+            Kind::Audio => {
+                drop(bytes);
+                self.timed(runtime, media, &upload_key, remote, MediaKind::Audio)
+                    .await
+            }
+        }
+    }
+
+    async fn put(runtime: &MediaRuntime, key: &str, encoded: Encoded) -> Result<i64, Stop> {
+        let size = encoded.bytes.len() as i64;
+        runtime
+            .storage
+            .put(key, encoded.bytes, encoded.mime)
+            .await
+            .map_err(storage_err)?;
+        Ok(size)
+    }
+
+    async fn image(
+        &self,
+        runtime: &MediaRuntime,
+        media: &MediaAttachment,
+        bytes: Vec<u8>,
+        remote: bool,
+    ) -> Result<Output, Stop> {
+        let opts = self.image_options(media.purpose);
+        let processed =
+            tokio::task::spawn_blocking(move || rookery_media::process_image(&bytes, &opts))
+                .await
+                .map_err(blocking_failed)??;
+        let original = processed.original;
+        let preview = processed.preview;
+        let file_key = keys::original(media.id, remote, original.ext);
+        let small_key = keys::small(media.id, remote, preview.ext);
+        let (width, height) = (original.width, original.height);
+        let small = (preview.width, preview.height);
+        let content_type = original.mime.to_owned();
+        let file_size = Self::put(runtime, &file_key, original).await?;
+        let preview_size = Self::put(runtime, &small_key, preview).await?;
+        Ok(Output {
+            kind: MediaKind::Image,
+            content_type,
+            file_key,
+            file_size,
+            preview: Some((small_key, preview_size)),
+            blurhash: Some(processed.blurhash),
+            width: Some(width),
+            height: Some(height),
+            small: Some(small),
+            duration: None,
+            frame_rate: None,
+            bitrate: None,
+        })
+    }
+
+    /// Video, audio and animated GIFs: ffmpeg in a scratch directory.
+    async fn timed(
+        &self,
+        runtime: &MediaRuntime,
+        media: &MediaAttachment,
+        upload_key: &str,
+        remote: bool,
+        kind: MediaKind,
+    ) -> Result<Output, Stop> {
+        let scratch = Scratch::new(media.id)?;
+        let input = scratch.path("input");
+        if !runtime
+            .storage
+            .get_to_file(upload_key, &input)
+            .await
+            .map_err(storage_err)?
+        {
+            return Err(Stop::Refused("the upload is missing".into()));
+        }
+        let ffmpeg = &runtime.ffmpeg;
+        let probe = ffmpeg.probe(&input).await?;
+        if kind == MediaKind::Video && !probe.has_video {
+            return Err(Stop::Refused("the video has no picture".into()));
+        }
+        if kind == MediaKind::Audio && !probe.has_audio {
+            return Err(Stop::Refused("the audio file has no sound".into()));
+        }
+        let (out_path, ext, mime) = if kind == MediaKind::Audio {
+            (scratch.path("out.mp3"), "mp3", "audio/mpeg")
+        } else {
+            (scratch.path("out.mp4"), "mp4", "video/mp4")
+        };
+        let stats = if kind == MediaKind::Audio {
+            ffmpeg.transcode_audio(&input, &out_path).await?
+        } else {
+            ffmpeg
+                .transcode_video(&input, &out_path, kind == MediaKind::Gifv)
+                .await?
+        };
+        record_rss(&runtime.counters, stats.peak_rss_bytes);
+        let file_key = keys::original(media.id, remote, ext);
+        let file_size = std::fs::metadata(&out_path)
+            .map(|m| m.len() as i64)
+            .map_err(|e| Stop::Retry(format!("reading ffmpeg's output: {e}")))?;
+        runtime
+            .storage
+            .put_file(&file_key, &out_path, mime)
+            .await
+            .map_err(storage_err)?;
+        // The output's own size (after scaling) is what clients get.
+        let out_probe = ffmpeg.probe(&out_path).await.ok();
+        let (mut width, mut height) = (probe.width, probe.height);
+        if let Some(p) = &out_probe {
+            width = p.width.or(width);
+            height = p.height.or(height);
+        }
+        let mut preview = None;
+        let mut blurhash = None;
+        let mut small = None;
+        if kind != MediaKind::Audio {
+            let frame = scratch.path("frame.png");
+            let stats = ffmpeg.extract_frame(&out_path, &frame).await?;
+            record_rss(&runtime.counters, stats.peak_rss_bytes);
+            let png = std::fs::read(&frame)
+                .map_err(|e| Stop::Retry(format!("reading the preview frame: {e}")))?;
+            let opts = self.image_options(MediaPurpose::Attachment);
+            let (encoded, hash) =
+                tokio::task::spawn_blocking(move || rookery_media::preview_from_frame(&png, &opts))
+                    .await
+                    .map_err(blocking_failed)??;
+            let key = keys::small(media.id, remote, encoded.ext);
+            small = Some((encoded.width, encoded.height));
+            let size = Self::put(runtime, &key, encoded).await?;
+            preview = Some((key, size));
+            blurhash = Some(hash);
+        }
+        Ok(Output {
+            kind,
+            content_type: mime.to_owned(),
+            file_key,
+            file_size,
+            preview,
+            blurhash,
+            width,
+            height,
+            small,
+            duration: out_probe
+                .as_ref()
+                .and_then(|p| p.duration_secs)
+                .or(probe.duration_secs),
+            frame_rate: out_probe
+                .as_ref()
+                .and_then(|p| p.frame_rate.clone())
+                .or(probe.frame_rate.clone()),
+            bitrate: out_probe.as_ref().and_then(|p| p.bitrate).or(probe.bitrate),
+        })
+    }
+
+    async fn finish_processing(
+        &self,
+        runtime: &MediaRuntime,
+        mut media: MediaAttachment,
+        out: Output,
+    ) -> crate::Result<()> {
+        let upload_key = media.upload_key.take();
+        media.kind = out.kind;
+        media.state = MediaState::Ready;
+        media.content_type = Some(out.content_type);
+        media.file_key = Some(out.file_key);
+        media.file_size = out.file_size;
+        if let Some((key, size)) = out.preview {
+            media.preview_key = Some(key);
+            media.preview_size = size;
+        }
+        // A remote sender's blurhash describes the same picture: keep it.
+        media.blurhash = media.blurhash.take().or(out.blurhash);
+        media.meta.width = out.width;
+        media.meta.height = out.height;
+        if let Some((w, h)) = out.small {
+            media.meta.small_width = Some(w);
+            media.meta.small_height = Some(h);
+        }
+        media.meta.duration = out.duration;
+        media.meta.frame_rate = out.frame_rate;
+        media.meta.bitrate = out.bitrate;
+        let now = self.clock.now();
+        media.updated_at = now;
+        if media.is_remote() {
+            media.fetched_at = Some(now);
+            media.last_used_at = Some(now);
+        }
+        let mut tx = self.store.begin().await?;
+        tx.update_media(&media).await?;
+        if matches!(media.purpose, MediaPurpose::Avatar | MediaPurpose::Header) {
+            tx.set_account_image(media.account_id, media.purpose, Some(media.id), now)
+                .await?;
+        }
+        if media.purpose == MediaPurpose::Emoji
+            && let Some(url) = &media.remote_url
+        {
+            tx.set_emoji_media(url, media.id).await?;
+        }
+        tx.commit().await?;
+        if let Some(key) = upload_key {
+            let _ = runtime.storage.delete(&key).await;
+        }
+        if matches!(media.purpose, MediaPurpose::Avatar | MediaPurpose::Header)
+            && !media.is_remote()
+        {
+            self.account_images_changed(media.account_id).await;
+        }
+        Ok(())
+    }
+
+    async fn fail_media(
+        &self,
+        runtime: &MediaRuntime,
+        mut media: MediaAttachment,
+        reason: String,
+    ) -> crate::Result<()> {
+        let upload_key = media.upload_key.take();
+        media.state = if media.is_remote() {
+            MediaState::Remote
+        } else {
+            MediaState::Failed
+        };
+        media.error = Some(reason.chars().take(500).collect());
+        media.updated_at = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.update_media(&media).await?;
+        tx.commit().await?;
+        if let Some(key) = upload_key {
+            let _ = runtime.storage.delete(&key).await;
+        }
+        Ok(())
+    }
+}
+
+fn record_rss(counters: &MediaCounters, peak: Option<u64>) {
+    if let Some(p) = peak {
+        counters
+            .ffmpeg_peak_rss
+            .store(p, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Static names for metric labels.
+fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "image" => "image",
+        "gifv" => "gifv",
+        "video" => "video",
+        "audio" => "audio",
+        _ => "unknown",
+    }
+}
+
+impl From<Stop> for ServiceError {
+    fn from(s: Stop) -> Self {
+        match s {
+            Stop::Refused(m) => ServiceError::invalid("file", m),
+            Stop::Retry(m) => ServiceError::Unavailable(m),
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! Media files: uploads, their processed versions, avatars and headers, and the remote media
+//! cache. Every stored file is one `media_attachments` row.
+
+use rookery_model::{
+    Id, MediaAttachment, MediaKind, MediaMeta, MediaPurpose, MediaState, MediaUsage, Timestamp,
+};
+use rookery_store::{Result, StoreError};
+use serde_json::{Value, json};
+
+use crate::db::{Conn, Fields, exec, fetch_optional, map_err, with_conn};
+use crate::statuses::placeholders;
+
+const MEDIA_COLUMNS: &str = "m.id, m.account_id, m.status_id, m.purpose, m.kind, m.state, \
+    m.content_type, m.file_key, m.file_size, m.preview_key, m.preview_size, m.upload_key, \
+    m.remote_url, m.preview_remote_url, m.description, m.blurhash, m.meta, m.error, \
+    m.last_used_at, m.fetched_at, m.created_at, m.updated_at";
+
+fn meta_to_json(meta: &MediaMeta) -> String {
+    let mut v = serde_json::Map::new();
+    let mut put = |k: &str, x: Option<Value>| {
+        if let Some(x) = x {
+            v.insert(k.to_owned(), x);
+        }
+    };
+    put("width", meta.width.map(Value::from));
+    put("height", meta.height.map(Value::from));
+    put("small_width", meta.small_width.map(Value::from));
+    put("small_height", meta.small_height.map(Value::from));
+    put("duration", meta.duration.map(Value::from));
+    put("frame_rate", meta.frame_rate.clone().map(Value::from));
+    put("bitrate", meta.bitrate.map(Value::from));
+    put("focus", meta.focus.map(|(x, y)| json!([x, y])));
+    Value::Object(v).to_string()
+}
+
+fn meta_from_json(text: &str) -> Result<MediaMeta> {
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("media meta: {e}")))?;
+    let int = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    Ok(MediaMeta {
+        width: int("width"),
+        height: int("height"),
+        small_width: int("small_width"),
+        small_height: int("small_height"),
+        duration: v.get("duration").and_then(Value::as_f64),
+        frame_rate: v
+            .get("frame_rate")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        bitrate: v.get("bitrate").and_then(Value::as_u64),
+        focus: v.get("focus").and_then(|f| {
+            Some((
+                f.get(0).and_then(Value::as_f64)?,
+                f.get(1).and_then(Value::as_f64)?,
+            ))
+        }),
+    })
+}
+
+fn media_from_row(r: &impl Fields) -> Result<MediaAttachment> {
+    let ts = |v: Option<i64>| v.map(Timestamp::from_millis);
+    let purpose = r.text("purpose")?;
+    let state = r.text("state")?;
+    Ok(MediaAttachment {
+        id: Id::from_i64(r.int("id")?),
+        account_id: Id::from_i64(r.int("account_id")?),
+        status_id: r.opt_int("status_id")?.map(Id::from_i64),
+        purpose: MediaPurpose::parse(&purpose)
+            .ok_or_else(|| StoreError::Corrupt(format!("media purpose {purpose:?}")))?,
+        kind: MediaKind::parse(&r.text("kind")?),
+        state: MediaState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("media state {state:?}")))?,
+        content_type: r.opt_text("content_type")?,
+        file_key: r.opt_text("file_key")?,
+        file_size: r.opt_int("file_size")?.unwrap_or(0),
+        preview_key: r.opt_text("preview_key")?,
+        preview_size: r.int("preview_size")?,
+        upload_key: r.opt_text("upload_key")?,
+        remote_url: r.opt_text("remote_url")?,
+        preview_remote_url: r.opt_text("preview_remote_url")?,
+        description: r.opt_text("description")?.unwrap_or_default(),
+        blurhash: r.opt_text("blurhash")?,
+        meta: meta_from_json(&r.text("meta")?)?,
+        error: r.opt_text("error")?,
+        last_used_at: ts(r.opt_int("last_used_at")?),
+        fetched_at: ts(r.opt_int("fetched_at")?),
+        created_at: Timestamp::from_millis(r.int("created_at")?),
+        updated_at: Timestamp::from_millis(r.int("updated_at")?),
+    })
+}
+
+/// Runs a media query with binds and maps every row.
+macro_rules! media_rows {
+    ($c:expr, $sql:expr $(, $bind:expr)*) => {
+        with_conn!($c, |e, p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(String::from($sql)))
+                $(.bind($bind))*
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+            rows.iter().map(media_from_row).collect::<Result<Vec<_>>>()
+        })
+    };
+}
+
+pub(crate) async fn by_id(c: Conn<'_>, id: Id) -> Result<Option<MediaAttachment>> {
+    let sql = format!("SELECT {MEDIA_COLUMNS} FROM media_attachments m WHERE m.id = $1");
+    fetch_optional!(c, sql, media_from_row, id.as_i64())
+}
+
+async fn by_id_list(c: Conn<'_>, column: &str, ids: &[Id]) -> Result<Vec<MediaAttachment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m WHERE m.{column} IN ({}) ORDER BY m.id",
+        placeholders(1, ids.len())
+    );
+    with_conn!(c, |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for id in ids {
+            q = q.bind(id.as_i64());
+        }
+        let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
+        rows.iter().map(media_from_row).collect()
+    })
+}
+
+pub(crate) async fn by_ids(c: Conn<'_>, ids: &[Id]) -> Result<Vec<MediaAttachment>> {
+    by_id_list(c, "id", ids).await
+}
+
+/// Attachments of statuses; ids are time-ordered, so by id is the order they were uploaded.
+pub(crate) async fn of_statuses(c: Conn<'_>, status_ids: &[Id]) -> Result<Vec<MediaAttachment>> {
+    by_id_list(c, "status_id", status_ids).await
+}
+
+pub(crate) async fn remote_by_url(
+    c: Conn<'_>,
+    account_id: Id,
+    purpose: MediaPurpose,
+    url: &str,
+) -> Result<Option<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
+         WHERE m.account_id = $1 AND m.purpose = $2 AND m.remote_url = $3 ORDER BY m.id LIMIT 1"
+    );
+    fetch_optional!(
+        c,
+        sql,
+        media_from_row,
+        account_id.as_i64(),
+        purpose.as_str(),
+        url
+    )
+}
+
+pub(crate) async fn usage(c: Conn<'_>) -> Result<Vec<MediaUsage>> {
+    let sql = "SELECT purpose, (remote_url IS NOT NULL) AS remote, COUNT(*) AS files, \
+        CAST(COALESCE(SUM(COALESCE(file_size, 0) + preview_size), 0) AS BIGINT) AS bytes \
+        FROM media_attachments WHERE file_key IS NOT NULL OR upload_key IS NOT NULL \
+        GROUP BY purpose, (remote_url IS NOT NULL) ORDER BY purpose";
+    with_conn!(c, |e, p| {
+        let rows = sqlx::query(sql)
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let purpose = r.text("purpose")?;
+                Ok(MediaUsage {
+                    purpose: MediaPurpose::parse(&purpose)
+                        .ok_or_else(|| StoreError::Corrupt(format!("media purpose {purpose:?}")))?,
+                    remote: r.flag("remote")?,
+                    files: r.int("files")?,
+                    bytes: r.int("bytes")?,
+                })
+            })
+            .collect()
+    })
+}
+
+pub(crate) async fn cached_lru(c: Conn<'_>, limit: u32) -> Result<Vec<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
+         WHERE m.remote_url IS NOT NULL AND m.file_key IS NOT NULL \
+         ORDER BY m.last_used_at, m.id LIMIT $1"
+    );
+    media_rows!(c, sql, i64::from(limit))
+}
+
+pub(crate) async fn stale_cached(
+    c: Conn<'_>,
+    before: Timestamp,
+    limit: u32,
+) -> Result<Vec<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
+         WHERE m.remote_url IS NOT NULL AND m.file_key IS NOT NULL AND m.fetched_at < $1 \
+         ORDER BY m.fetched_at LIMIT $2"
+    );
+    media_rows!(c, sql, before.as_millis(), i64::from(limit))
+}
+
+pub(crate) async fn unattached(
+    c: Conn<'_>,
+    before: Timestamp,
+    limit: u32,
+) -> Result<Vec<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
+         WHERE m.status_id IS NULL AND m.purpose = 'attachment' \
+         AND (m.remote_url IS NOT NULL OR m.created_at < $1) ORDER BY m.created_at LIMIT $2"
+    );
+    media_rows!(c, sql, before.as_millis(), i64::from(limit))
+}
+
+pub(crate) async fn of_account(
+    c: Conn<'_>,
+    account_id: Id,
+    limit: u32,
+) -> Result<Vec<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m WHERE m.account_id = $1 \
+         ORDER BY m.id LIMIT $2"
+    );
+    media_rows!(c, sql, account_id.as_i64(), i64::from(limit))
+}
+
+pub(crate) async fn orphaned_account_media(
+    c: Conn<'_>,
+    limit: u32,
+) -> Result<Vec<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
+         WHERE m.purpose IN ('avatar', 'header', 'emoji') AND m.state <> 'processing' \
+         AND NOT EXISTS (SELECT 1 FROM accounts a \
+             WHERE a.avatar_media_id = m.id OR a.header_media_id = m.id) \
+         AND NOT EXISTS (SELECT 1 FROM custom_emojis e WHERE e.media_id = m.id) \
+         ORDER BY m.id LIMIT $1"
+    );
+    media_rows!(c, sql, i64::from(limit))
+}
+
+pub(crate) async fn insert(c: Conn<'_>, m: &MediaAttachment) -> Result<()> {
+    exec!(
+        c,
+        "INSERT INTO media_attachments (id, account_id, status_id, purpose, kind, state, \
+         content_type, file_key, file_size, preview_key, preview_size, upload_key, remote_url, \
+         preview_remote_url, description, blurhash, meta, error, last_used_at, fetched_at, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+        m.id.as_i64(),
+        m.account_id.as_i64(),
+        m.status_id.map(Id::as_i64),
+        m.purpose.as_str(),
+        m.kind.as_str(),
+        m.state.as_str(),
+        m.content_type.as_deref(),
+        m.file_key.as_deref(),
+        m.file_size,
+        m.preview_key.as_deref(),
+        m.preview_size,
+        m.upload_key.as_deref(),
+        m.remote_url.as_deref(),
+        m.preview_remote_url.as_deref(),
+        m.description.as_str(),
+        m.blurhash.as_deref(),
+        meta_to_json(&m.meta),
+        m.error.as_deref(),
+        m.last_used_at.map(Timestamp::as_millis),
+        m.fetched_at.map(Timestamp::as_millis),
+        m.created_at.as_millis(),
+        m.updated_at.as_millis()
+    )?;
+    Ok(())
+}
+
+pub(crate) async fn update(c: Conn<'_>, m: &MediaAttachment) -> Result<()> {
+    let n = exec!(
+        c,
+        "UPDATE media_attachments SET status_id = $1, kind = $2, state = $3, content_type = $4, \
+         file_key = $5, file_size = $6, preview_key = $7, preview_size = $8, upload_key = $9, \
+         remote_url = $10, preview_remote_url = $11, description = $12, blurhash = $13, \
+         meta = $14, error = $15, last_used_at = $16, fetched_at = $17, updated_at = $18 \
+         WHERE id = $19",
+        m.status_id.map(Id::as_i64),
+        m.kind.as_str(),
+        m.state.as_str(),
+        m.content_type.as_deref(),
+        m.file_key.as_deref(),
+        m.file_size,
+        m.preview_key.as_deref(),
+        m.preview_size,
+        m.upload_key.as_deref(),
+        m.remote_url.as_deref(),
+        m.preview_remote_url.as_deref(),
+        m.description.as_str(),
+        m.blurhash.as_deref(),
+        meta_to_json(&m.meta),
+        m.error.as_deref(),
+        m.last_used_at.map(Timestamp::as_millis),
+        m.fetched_at.map(Timestamp::as_millis),
+        m.updated_at.as_millis(),
+        m.id.as_i64()
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("media attachment".into()));
+    }
+    Ok(())
+}
+
+pub(crate) async fn attach(c: Conn<'_>, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE media_attachments SET status_id = $1 WHERE account_id = $2 \
+         AND status_id IS NULL AND purpose = 'attachment' AND id IN ({})",
+        placeholders(3, ids.len())
+    );
+    with_conn!(c, |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(status_id.as_i64())
+            .bind(account_id.as_i64());
+        for id in ids {
+            q = q.bind(id.as_i64());
+        }
+        q.persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|d| d.rows_affected())
+    })
+}
+
+pub(crate) async fn delete(mut c: Conn<'_>, id: Id) -> Result<bool> {
+    exec!(
+        c.reborrow(),
+        "UPDATE accounts SET avatar_media_id = NULL WHERE avatar_media_id = $1",
+        id.as_i64()
+    )?;
+    exec!(
+        c.reborrow(),
+        "UPDATE accounts SET header_media_id = NULL WHERE header_media_id = $1",
+        id.as_i64()
+    )?;
+    exec!(
+        c.reborrow(),
+        "UPDATE custom_emojis SET media_id = NULL WHERE media_id = $1",
+        id.as_i64()
+    )?;
+    Ok(exec!(
+        c,
+        "DELETE FROM media_attachments WHERE id = $1",
+        id.as_i64()
+    )? == 1)
+}
+
+pub(crate) async fn touch(c: Conn<'_>, ids: &[Id], now: Timestamp) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE media_attachments SET last_used_at = $1 WHERE id IN ({})",
+        placeholders(2, ids.len())
+    );
+    with_conn!(c, |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(now.as_millis());
+        for id in ids {
+            q = q.bind(id.as_i64());
+        }
+        q.persistent(p)
+            .execute(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|_| ())
+    })
+}
+
+pub(crate) async fn set_account_image(
+    c: Conn<'_>,
+    account_id: Id,
+    purpose: MediaPurpose,
+    media_id: Option<Id>,
+    now: Timestamp,
+) -> Result<()> {
+    let sql = match purpose {
+        MediaPurpose::Avatar => {
+            "UPDATE accounts SET avatar_media_id = $1, updated_at = $2 WHERE id = $3"
+        }
+        MediaPurpose::Header => {
+            "UPDATE accounts SET header_media_id = $1, updated_at = $2 WHERE id = $3"
+        }
+        other => {
+            return Err(StoreError::Database(format!(
+                "{} is not an account image",
+                other.as_str()
+            )));
+        }
+    };
+    let n = exec!(
+        c,
+        sql,
+        media_id.map(Id::as_i64),
+        now.as_millis(),
+        account_id.as_i64()
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("account".into()));
+    }
+    Ok(())
+}
