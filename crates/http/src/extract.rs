@@ -14,8 +14,14 @@ use crate::ApiError;
 #[derive(Debug)]
 pub struct Body<T>(pub T);
 
-/// Inserts `value` at a form key such as `a`, `a[]`, `a[b]`, `a[0][b]`.
-fn insert(root: &mut Map<String, Value>, key: &str, value: Value) {
+/// Deepest nesting of a form key (`a[b][c]` is 3 levels). Keys are inserted recursively: one
+/// nested 200,000 levels deep (600 KB of `[x]`) would overflow the stack and abort the server.
+/// Rack refuses deep keys too.
+const MAX_KEY_DEPTH: usize = 32;
+
+/// Inserts `value` at a form key such as `a`, `a[]`, `a[b]`, `a[0][b]`; `false` (nothing
+/// inserted) for a key nested deeper than [`MAX_KEY_DEPTH`].
+fn insert(root: &mut Map<String, Value>, key: &str, value: Value) -> bool {
     let mut parts: Vec<&str> = Vec::new();
     let (head, mut rest) = match key.find('[') {
         Some(i) => (&key[..i], &key[i..]),
@@ -23,6 +29,9 @@ fn insert(root: &mut Map<String, Value>, key: &str, value: Value) {
     };
     parts.push(head);
     while let Some(stripped) = rest.strip_prefix('[') {
+        if parts.len() >= MAX_KEY_DEPTH {
+            return false;
+        }
         match stripped.find(']') {
             Some(end) => {
                 parts.push(&stripped[..end]);
@@ -32,6 +41,7 @@ fn insert(root: &mut Map<String, Value>, key: &str, value: Value) {
         }
     }
     insert_path(root, &parts, value);
+    true
 }
 
 fn insert_path(map: &mut Map<String, Value>, parts: &[&str], value: Value) {
@@ -66,13 +76,31 @@ fn insert_path(map: &mut Map<String, Value>, parts: &[&str], value: Value) {
     }
 }
 
-/// Parses `application/x-www-form-urlencoded` into a JSON object of strings.
+/// Parses `application/x-www-form-urlencoded` into a JSON object of strings. Keys nested too
+/// deeply are left out.
 pub fn form_to_json(bytes: &[u8]) -> Value {
     let mut root = Map::new();
     for (k, v) in url::form_urlencoded::parse(bytes) {
         insert(&mut root, &k, Value::String(v.into_owned()));
     }
     Value::Object(root)
+}
+
+/// Like [`form_to_json`], for request bodies: a key nested too deeply is a 422.
+fn form_body_to_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    let mut root = Map::new();
+    for (k, v) in url::form_urlencoded::parse(bytes) {
+        if !insert(&mut root, &k, Value::String(v.into_owned())) {
+            return Err(too_deep());
+        }
+    }
+    Ok(Value::Object(root))
+}
+
+fn too_deep() -> ApiError {
+    unprocessable(format!(
+        "Invalid body: parameters are nested more than {MAX_KEY_DEPTH} levels deep"
+    ))
 }
 
 fn merge_query(body: &mut Value, query: Option<&str>) {
@@ -140,7 +168,9 @@ async fn read_body<S: Send + Sync>(
                 .text()
                 .await
                 .map_err(|e| unprocessable(format!("Invalid multipart field {name}: {e}")))?;
-            insert(&mut root, &name, Value::String(text));
+            if !insert(&mut root, &name, Value::String(text)) {
+                return Err(too_deep());
+            }
         }
         Value::Object(root)
     } else {
@@ -155,7 +185,7 @@ async fn read_body<S: Send + Sync>(
                     .map_err(|e| unprocessable(format!("Invalid JSON body: {e}")))?
             }
         } else {
-            form_to_json(&bytes)
+            form_body_to_json(&bytes)?
         }
     };
     if !value.is_object() {
@@ -270,5 +300,13 @@ mod tests {
         // Hostile shapes do not panic.
         let v = form_to_json(b"a[=1&[]=2&a[b][]=3&a=4&x[y]z=5&%FF%FE=6");
         assert!(v.is_object());
+        // Deep keys: up to the limit they nest, past it they are left out (or refused).
+        let ok = format!("a{}=1", "[x]".repeat(MAX_KEY_DEPTH - 1));
+        assert!(form_to_json(ok.as_bytes())["a"]["x"]["x"].is_object());
+        let deep = format!("a{}=1&b=2", "[x]".repeat(200_000));
+        let v = form_to_json(deep.as_bytes());
+        assert_eq!(v, serde_json::json!({"b": "2"}));
+        assert!(form_body_to_json(deep.as_bytes()).is_err());
+        assert!(form_body_to_json(ok.as_bytes()).is_ok());
     }
 }

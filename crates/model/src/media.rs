@@ -166,6 +166,41 @@ pub struct MediaAttachment {
 }
 
 impl MediaAttachment {
+    /// A row for another server's file at `url`, known only by its URL so far.
+    pub fn remote(
+        id: Id,
+        account_id: Id,
+        purpose: MediaPurpose,
+        kind: MediaKind,
+        url: String,
+        now: Timestamp,
+    ) -> Self {
+        MediaAttachment {
+            id,
+            account_id,
+            status_id: None,
+            purpose,
+            kind,
+            state: MediaState::Remote,
+            content_type: None,
+            file_key: None,
+            file_size: 0,
+            preview_key: None,
+            preview_size: 0,
+            upload_key: None,
+            remote_url: Some(url),
+            preview_remote_url: None,
+            description: String::new(),
+            blurhash: None,
+            meta: MediaMeta::default(),
+            error: None,
+            last_used_at: None,
+            fetched_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// Whether this is a copy of (or a link to) another server's file.
     pub fn is_remote(&self) -> bool {
         self.remote_url.is_some()

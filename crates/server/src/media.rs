@@ -73,10 +73,29 @@ pub fn storage(settings: &StorageSettings) -> Result<Arc<dyn BlobStore>, ConfigE
             })?;
             Arc::new(LocalStorage::new(dir.clone(), url.clone()))
         }
-        StorageSettings::S3(config) => Arc::new(
-            S3Storage::new(config.clone())
-                .map_err(|e| ConfigError::new("media.s3", e.to_string()))?,
-        ),
+        StorageSettings::S3(config) => {
+            let s3 = Arc::new(
+                S3Storage::new(config.clone())
+                    .map_err(|e| ConfigError::new("media.s3", e.to_string()))?,
+            );
+            // A wrong bucket or secret is said at start-up, not at the first upload (which
+            // would answer 503). Not fatal: the bucket may come up after us.
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                let probe = s3.clone();
+                handle.spawn(async move {
+                    match probe.check_bucket().await {
+                        Ok(()) => {
+                            tracing::debug!(bucket = %probe.bucket(), "media bucket reachable")
+                        }
+                        Err(e) => tracing::warn!(
+                            error = %e,
+                            "media.s3: the bucket cannot be used; uploads will fail until it can"
+                        ),
+                    }
+                });
+            }
+            s3
+        }
     })
 }
 

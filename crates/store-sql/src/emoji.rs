@@ -53,10 +53,14 @@ pub(crate) async fn by_id(c: Conn<'_>, id: Id) -> Result<Option<CustomEmoji>> {
 
 pub(crate) async fn upsert(mut c: Conn<'_>, emoji: &CustomEmoji) -> Result<CustomEmoji> {
     let domain = emoji.domain.as_deref().unwrap_or("");
-    let existing = by_shortcodes(c.reborrow(), Some(domain), &[emoji.shortcode.clone()])
-        .await?
-        .into_iter()
-        .next();
+    let existing = by_shortcodes(
+        c.reborrow(),
+        Some(domain),
+        std::slice::from_ref(&emoji.shortcode),
+    )
+    .await?
+    .into_iter()
+    .next();
     match existing {
         Some(e) if e.image_remote_url == emoji.image_remote_url && e.uri == emoji.uri => Ok(e),
         Some(e) => {

@@ -186,11 +186,13 @@ pub(crate) async fn usage(c: Conn<'_>) -> Result<Vec<MediaUsage>> {
     })
 }
 
+/// Cached copies, least recently used first. A copy never used counts as used when it was
+/// fetched: SQLite sorts NULLs first and PostgreSQL last, so they must not reach `ORDER BY`.
 pub(crate) async fn cached_lru(c: Conn<'_>, limit: u32) -> Result<Vec<MediaAttachment>> {
     let sql = format!(
         "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
          WHERE m.remote_url IS NOT NULL AND m.file_key IS NOT NULL \
-         ORDER BY m.last_used_at, m.id LIMIT $1"
+         ORDER BY COALESCE(m.last_used_at, m.fetched_at, 0), m.id LIMIT $1"
     );
     media_rows!(c, sql, i64::from(limit))
 }

@@ -3,7 +3,7 @@
 //! servers' files.
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -23,13 +23,15 @@ pub(crate) struct MediaForm {
     focus: Option<String>,
 }
 
+/// Checks the token, then reads the body: a client that may not upload is refused before a
+/// byte of its (possibly 100 MB) file is read, and whatever its body looks like.
 async fn upload(
     state: &AppState,
     auth: &Auth,
-    form: WithFiles<MediaForm>,
+    req: Request,
 ) -> Result<(MediaEntity, bool), ApiError> {
     let user = auth.user("write:media")?;
-    let WithFiles { form, files } = form;
+    let WithFiles { form, files } = WithFiles::<MediaForm>::from_request(req, state).await?;
     // `thumbnail` (a custom preview) is not supported; the file is what counts.
     let Some((_, bytes)) = files.into_iter().find(|(name, _)| name == "file") else {
         return Err(ApiError::new(
@@ -54,9 +56,9 @@ async fn upload(
 pub(crate) async fn create_v2(
     State(state): State<AppState>,
     auth: Auth,
-    form: WithFiles<MediaForm>,
+    req: Request,
 ) -> Result<Response, ApiError> {
-    let (entity, done) = upload(&state, &auth, form).await?;
+    let (entity, done) = upload(&state, &auth, req).await?;
     let status = if done {
         StatusCode::OK
     } else {
@@ -69,9 +71,9 @@ pub(crate) async fn create_v2(
 pub(crate) async fn create_v1(
     State(state): State<AppState>,
     auth: Auth,
-    form: WithFiles<MediaForm>,
+    req: Request,
 ) -> Result<Json<MediaEntity>, ApiError> {
-    Ok(Json(upload(&state, &auth, form).await?.0))
+    Ok(Json(upload(&state, &auth, req).await?.0))
 }
 
 /// `GET /api/v1/media/:id` — 200 when processed, 206 while processing, 422 if it failed.
@@ -161,13 +163,7 @@ pub(crate) async fn account_proxy(
 /// Locally stored files: never the raw uploads (they still carry their metadata), and with
 /// headers that let browsers and CDNs keep them forever (keys are never reused).
 pub(crate) async fn guard_files(req: Request, next: axum::middleware::Next) -> Response {
-    let path = req.uri().path();
-    let hidden = path
-        .trim_start_matches("/system/")
-        .trim_start_matches('/')
-        .starts_with("uploads/")
-        || path.contains("/uploads/");
-    if hidden {
+    if reaches_uploads(req.uri().path()) {
         return ApiError::not_found().into_response();
     }
     let mut response = next.run(req).await;
@@ -188,4 +184,60 @@ pub(crate) async fn guard_files(req: Request, next: axum::middleware::Next) -> R
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
     response
+}
+
+/// Whether a request path names anything under `uploads/`. The file server percent-decodes
+/// the path (`%75ploads`, `uploads%2F…` are `uploads/…` to it), so the check looks at the
+/// decoded segments; a path that does not decode is refused too.
+fn reaches_uploads(path: &str) -> bool {
+    let Some(decoded) = percent_decode(path) else {
+        return true;
+    };
+    decoded
+        .split(['/', '\\'])
+        .any(|segment| segment.eq_ignore_ascii_case("uploads"))
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reaches_uploads;
+
+    #[test]
+    fn every_spelling_of_uploads_is_caught() {
+        for path in [
+            "/system/uploads/1-ab",
+            "/system//uploads/1-ab",
+            "/system/./uploads/1-ab",
+            "/system/%75ploads/1-ab",
+            "/system/%55ploads/1-ab",
+            "/system/uploads%2F1-ab",
+            "/system/uploads%2f1-ab",
+            "/system/media/%2e%2e/uploads/1-ab",
+            "/system/%zz/x",
+            "/system/%ff/x",
+        ] {
+            assert!(reaches_uploads(path), "{path}");
+        }
+        for path in ["/system/media/1/original.png", "/system/cache/2/small.jpg"] {
+            assert!(!reaches_uploads(path), "{path}");
+        }
+    }
 }

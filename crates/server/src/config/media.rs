@@ -264,7 +264,14 @@ fn s3(c: &S3MediaConfig) -> Result<rookery_storage::S3Config, ConfigError> {
             )
         })?),
     };
-    if let Some(p) = &c.public_url
+    // Empty means unset, as for `connect_to` and `acl` (an environment variable can clear a
+    // value from the file).
+    let public_url = c
+        .public_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = public_url
         && !(p.starts_with("https://") || p.starts_with("http://"))
     {
         return Err(err("public_url", "must be an http(s) URL"));
@@ -277,14 +284,96 @@ fn s3(c: &S3MediaConfig) -> Result<rookery_storage::S3Config, ConfigError> {
         c.secret_access_key.as_str(),
     );
     config.addressing = addressing;
-    config.public_url = c
-        .public_url
-        .clone()
-        .map(|u| u.trim_end_matches('/').to_owned());
+    config.public_url = public_url.map(|u| u.trim_end_matches('/').to_owned());
     config.acl = c.acl.clone().filter(|a| !a.is_empty());
     config.resolve = resolve;
     if c.timeout_secs > 0 {
         config.timeout = Duration::from_secs(c.timeout_secs);
     }
+    // What only the storage checks (an endpoint with a path, virtual-hosted addressing on an
+    // IP address or with a bucket that is no host name, …): found now, so that `config check`
+    // reports it rather than `serve` at start-up. Makes no request.
+    rookery_storage::S3Storage::new(config.clone())
+        .map_err(|e| ConfigError::new("media.s3", e.to_string()))?;
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> S3MediaConfig {
+        S3MediaConfig {
+            endpoint: "https://s3.eu-west-1.amazonaws.com/".into(),
+            region: "eu-west-1".into(),
+            bucket: "rookery-media".into(),
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            ..S3MediaConfig::default()
+        }
+    }
+
+    fn refused(change: impl FnOnce(&mut S3MediaConfig)) -> String {
+        let mut c = valid();
+        change(&mut c);
+        match s3(&c) {
+            Err(e) => e.to_string(),
+            Ok(config) => panic!("accepted: {config:?}"),
+        }
+    }
+
+    #[test]
+    fn s3_settings_resolve() {
+        let mut c = valid();
+        c.addressing = "virtual_host".into();
+        c.public_url = Some("https://media.example.com/".into());
+        c.connect_to = Some("10.0.0.5:9000".into());
+        c.acl = Some(String::new());
+        let config = s3(&c).unwrap();
+        assert_eq!(config.endpoint, "https://s3.eu-west-1.amazonaws.com");
+        assert_eq!(config.addressing, rookery_storage::Addressing::VirtualHost);
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://media.example.com")
+        );
+        assert_eq!(config.resolve, Some("10.0.0.5:9000".parse().unwrap()));
+        assert_eq!(config.acl, None);
+        assert_eq!(config.timeout, rookery_storage::S3Config::DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn empty_optional_s3_settings_are_unset() {
+        let mut c = valid();
+        c.public_url = Some(" ".into());
+        c.connect_to = Some(String::new());
+        let config = s3(&c).unwrap();
+        assert_eq!(config.public_url, None);
+        assert_eq!(config.resolve, None);
+    }
+
+    #[test]
+    fn bad_s3_settings_are_named() {
+        assert!(refused(|c| c.bucket = " ".into()).contains("media.s3.bucket"));
+        assert!(refused(|c| c.addressing = "vhost".into()).contains("media.s3.addressing"));
+        assert!(refused(|c| c.connect_to = Some("nowhere".into())).contains("media.s3.connect_to"));
+        assert!(
+            refused(|c| c.public_url = Some("media.example.com".into()))
+                .contains("media.s3.public_url")
+        );
+        // Only the storage itself knows these; they are configuration errors all the same.
+        for e in [
+            refused(|c| c.endpoint = "https://s3.example.com/rookery-media".into()),
+            refused(|c| c.endpoint = "s3.example.com".into()),
+            refused(|c| {
+                c.endpoint = "http://127.0.0.1:9000".into();
+                c.addressing = "virtual_host".into();
+            }),
+            refused(|c| {
+                c.bucket = "Rookery_Media".into();
+                c.addressing = "virtual_host".into();
+            }),
+        ] {
+            assert!(e.starts_with("media.s3"), "{e}");
+        }
+    }
 }

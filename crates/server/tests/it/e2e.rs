@@ -84,7 +84,12 @@ impl Bucket {
                 if path.is_dir() {
                     walk(root, &path, out);
                 } else {
-                    out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                    out.push(
+                        path.strip_prefix(root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
                 }
             }
         }

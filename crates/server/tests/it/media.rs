@@ -3,11 +3,11 @@
 
 mod admin;
 mod files;
-mod s3;
 mod hostile;
 mod kinds;
 mod profile;
 mod pruning;
+mod s3;
 mod timed;
 
 use rookery_testkit::Backend;

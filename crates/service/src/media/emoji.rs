@@ -7,7 +7,7 @@ use rookery_activitypub::vocab::Tag;
 use rookery_api as api;
 use rookery_jobs::{JobError, JobSpec, Queue};
 use rookery_model::{
-    Account, CustomEmoji, Id, MediaAttachment, MediaKind, MediaMeta, MediaPurpose, MediaState,
+    Account, CustomEmoji, Id, MediaAttachment, MediaKind, MediaPurpose, MediaState,
 };
 use serde::{Deserialize, Serialize};
 
@@ -173,29 +173,15 @@ impl Services {
             return Ok(());
         };
         let now = self.clock.now();
-        let media = existing.unwrap_or(MediaAttachment {
-            id: self.ids.next_id(),
-            account_id: job.account_id,
-            status_id: None,
-            purpose: MediaPurpose::Emoji,
-            kind: MediaKind::Image,
-            state: MediaState::Remote,
-            content_type: None,
-            file_key: None,
-            file_size: 0,
-            preview_key: None,
-            preview_size: 0,
-            upload_key: None,
-            remote_url: Some(url),
-            preview_remote_url: None,
-            description: String::new(),
-            blurhash: None,
-            meta: MediaMeta::default(),
-            error: None,
-            last_used_at: None,
-            fetched_at: None,
-            created_at: now,
-            updated_at: now,
+        let media = existing.unwrap_or_else(|| {
+            MediaAttachment::remote(
+                self.ids.next_id(),
+                job.account_id,
+                MediaPurpose::Emoji,
+                MediaKind::Image,
+                url,
+                now,
+            )
         });
         self.queue_fetched(media, body).await.map_err(retry)
     }

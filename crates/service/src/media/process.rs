@@ -84,6 +84,18 @@ impl Drop for Scratch {
     }
 }
 
+/// The first `n` bytes of a file (what type sniffing needs).
+fn read_head(path: &std::path::Path, n: usize) -> Result<Vec<u8>, Stop> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).map_err(|e| Stop::Retry(format!("reading the upload: {e}")))?;
+    let mut head = Vec::with_capacity(n);
+    file.take(n as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| Stop::Retry(format!("reading the upload: {e}")))?;
+    Ok(head)
+}
+
 fn blocking_failed(e: tokio::task::JoinError) -> Stop {
     Stop::Retry(format!("processing thread: {e}"))
 }
@@ -135,6 +147,7 @@ impl Services {
         let kind = media.kind.as_str();
         match outcome {
             Ok(out) => {
+                let kind = out.kind.as_str();
                 self.finish_processing(&runtime, media, out)
                     .await
                     .map_err(|e| JobError::Retry(e.to_string()))?;
@@ -164,37 +177,45 @@ impl Services {
         let Some(upload_key) = media.upload_key.clone() else {
             return Err(Stop::Refused("the upload is missing".into()));
         };
-        // Only the first bytes decide the path: videos are read from a file, not memory.
-        let bytes = runtime
+        // The raw file goes to a scratch file, never wholly into memory unless it is an
+        // image (bounded by the image limit): videos may be large.
+        let scratch = Scratch::new(media.id)?;
+        let input = scratch.path("input");
+        if !runtime
             .storage
-            .get(&upload_key)
+            .get_to_file(&upload_key, &input)
             .await
             .map_err(storage_err)?
-            .ok_or_else(|| Stop::Refused("the upload is missing".into()))?;
-        let sniffed = sniff(&bytes).ok_or_else(|| Stop::Refused("unsupported file type".into()))?;
+        {
+            return Err(Stop::Refused("the upload is missing".into()));
+        }
+        let head = read_head(&input, rookery_media::SNIFF_LEN)?;
+        let sniffed = sniff(&head).ok_or_else(|| Stop::Refused("unsupported file type".into()))?;
         let remote = media.is_remote();
         match sniffed.kind {
-            Kind::Gif if rookery_media::gif_is_animated(&bytes) => {
-                if media.purpose != MediaPurpose::Attachment {
-                    // Animated avatars: keep the first frame, like a still image.
-                    return self.image(runtime, media, bytes, remote).await;
-                }
-                drop(bytes);
-                self.timed(runtime, media, &upload_key, remote, MediaKind::Gifv)
+            Kind::Image | Kind::Gif => {
+                let bytes = tokio::fs::read(&input)
                     .await
+                    .map_err(|e| Stop::Retry(format!("reading the upload: {e}")))?;
+                let animated = sniffed.kind == Kind::Gif && rookery_media::gif_is_animated(&bytes);
+                // Animated avatars, headers and emoji keep their first frame.
+                if animated && media.purpose == MediaPurpose::Attachment {
+                    drop(bytes);
+                    self.timed(runtime, media, &scratch, &input, remote, MediaKind::Gifv)
+                        .await
+                } else {
+                    self.image(runtime, media, bytes, remote).await
+                }
             }
-            Kind::Image | Kind::Gif => self.image(runtime, media, bytes, remote).await,
             Kind::Video | Kind::Audio if media.purpose != MediaPurpose::Attachment => {
                 Err(Stop::Refused("must be an image".into()))
             }
             Kind::Video => {
-                drop(bytes);
-                self.timed(runtime, media, &upload_key, remote, MediaKind::Video)
+                self.timed(runtime, media, &scratch, &input, remote, MediaKind::Video)
                     .await
             }
             Kind::Audio => {
-                drop(bytes);
-                self.timed(runtime, media, &upload_key, remote, MediaKind::Audio)
+                self.timed(runtime, media, &scratch, &input, remote, MediaKind::Audio)
                     .await
             }
         }
@@ -218,10 +239,10 @@ impl Services {
         remote: bool,
     ) -> Result<Output, Stop> {
         let opts = self.image_options(media.purpose);
-        let processed =
-            tokio::task::spawn_blocking(move || rookery_media::process_image(&bytes, &opts))
-                .await
-                .map_err(blocking_failed)??;
+        let fit = account_image_box(media.purpose);
+        let processed = tokio::task::spawn_blocking(move || process_within(&bytes, opts, fit))
+            .await
+            .map_err(blocking_failed)??;
         let original = processed.original;
         let preview = processed.preview;
         let file_key = keys::original(media.id, remote, original.ext);
@@ -252,22 +273,13 @@ impl Services {
         &self,
         runtime: &MediaRuntime,
         media: &MediaAttachment,
-        upload_key: &str,
+        scratch: &Scratch,
+        input: &std::path::Path,
         remote: bool,
         kind: MediaKind,
     ) -> Result<Output, Stop> {
-        let scratch = Scratch::new(media.id)?;
-        let input = scratch.path("input");
-        if !runtime
-            .storage
-            .get_to_file(upload_key, &input)
-            .await
-            .map_err(storage_err)?
-        {
-            return Err(Stop::Refused("the upload is missing".into()));
-        }
         let ffmpeg = &runtime.ffmpeg;
-        let probe = ffmpeg.probe(&input).await?;
+        let probe = ffmpeg.probe(input).await?;
         if kind == MediaKind::Video && !probe.has_video {
             return Err(Stop::Refused("the video has no picture".into()));
         }
@@ -280,10 +292,10 @@ impl Services {
             (scratch.path("out.mp4"), "mp4", "video/mp4")
         };
         let stats = if kind == MediaKind::Audio {
-            ffmpeg.transcode_audio(&input, &out_path).await?
+            ffmpeg.transcode_audio(input, &out_path).await?
         } else {
             ffmpeg
-                .transcode_video(&input, &out_path, kind == MediaKind::Gifv)
+                .transcode_video(input, &out_path, kind == MediaKind::Gifv)
                 .await?
         };
         record_rss(&runtime.counters, stats.peak_rss_bytes);
@@ -423,6 +435,46 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// The box an avatar or header is shown in (Mastodon's 400×400 and 1500×500).
+fn account_image_box(purpose: MediaPurpose) -> Option<(u32, u32)> {
+    match purpose {
+        MediaPurpose::Avatar => Some((400, 400)),
+        MediaPurpose::Header => Some((1500, 500)),
+        MediaPurpose::Attachment | MediaPurpose::Emoji => None,
+    }
+}
+
+/// Processes an image whose original must fit within `fit` on both sides. The pixel budget
+/// alone does not do it (a 1600×400 avatar within 400×400 pixels is 800×200): when the first
+/// result is too wide or too tall, it is made again with the budget of the size that fits.
+/// Only odd-shaped avatars and headers (2 MB at most) are decoded twice.
+fn process_within(
+    bytes: &[u8],
+    mut opts: rookery_media::ImageOptions,
+    fit: Option<(u32, u32)>,
+) -> Result<rookery_media::ProcessedImage, MediaError> {
+    let mut processed = rookery_media::process_image(bytes, &opts)?;
+    let Some((box_w, box_h)) = fit else {
+        return Ok(processed);
+    };
+    // One more pass nearly always fits; the others absorb a pixel of rounding.
+    for _ in 0..3 {
+        let (w, h) = (processed.original.width, processed.original.height);
+        if w <= box_w && h <= box_h {
+            break;
+        }
+        let scale = (f64::from(box_w) / f64::from(w)).min(f64::from(box_h) / f64::from(h));
+        let side =
+            |v: u32, max: u32| ((f64::from(v) * scale).round() as u64).clamp(1, u64::from(max));
+        let budget = side(w, box_w) * side(h, box_h);
+        opts.original_max_pixels = budget
+            .min(opts.original_max_pixels.saturating_sub(1))
+            .max(1);
+        processed = rookery_media::process_image(bytes, &opts)?;
+    }
+    Ok(processed)
 }
 
 fn record_rss(counters: &MediaCounters, peak: Option<u64>) {

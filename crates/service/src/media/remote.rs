@@ -105,43 +105,33 @@ impl Services {
                 .as_deref()
                 .and_then(|f| Some((*f.first()?, *f.get(1)?)))
                 .filter(|(x, y)| (-1.0..=1.0).contains(x) && (-1.0..=1.0).contains(y));
-            let media = MediaAttachment {
+            let Some(url) = a.url.clone() else { continue };
+            let mut media = MediaAttachment::remote(
                 id,
-                account_id: author.id,
-                status_id: Some(status_id),
-                purpose: MediaPurpose::Attachment,
-                kind: kind_of(a),
-                state: MediaState::Remote,
-                content_type: a.media_type.clone().filter(|m| m.len() <= 100),
-                file_key: None,
-                file_size: 0,
-                preview_key: None,
-                preview_size: 0,
-                upload_key: None,
-                remote_url: a.url.clone(),
-                preview_remote_url: None,
-                description: a
-                    .name
-                    .as_deref()
-                    .unwrap_or_default()
-                    .chars()
-                    .take(self.settings.media.description_limit)
-                    .collect(),
-                blurhash: a
-                    .blurhash
-                    .clone()
-                    .filter(|b| b.len() <= 100 && b.is_ascii()),
-                meta: MediaMeta {
-                    width: a.width.filter(|w| *w > 0 && *w <= 100_000),
-                    height: a.height.filter(|h| *h > 0 && *h <= 100_000),
-                    focus,
-                    ..MediaMeta::default()
-                },
-                error: None,
-                last_used_at: None,
-                fetched_at: None,
-                created_at: now,
-                updated_at: now,
+                author.id,
+                MediaPurpose::Attachment,
+                kind_of(a),
+                url,
+                now,
+            );
+            media.status_id = Some(status_id);
+            media.content_type = a.media_type.clone().filter(|m| m.len() <= 100);
+            media.description = a
+                .name
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .take(self.settings.media.description_limit)
+                .collect();
+            media.blurhash = a
+                .blurhash
+                .clone()
+                .filter(|b| b.len() <= 100 && b.is_ascii());
+            media.meta = MediaMeta {
+                width: a.width.filter(|w| *w > 0 && *w <= 100_000),
+                height: a.height.filter(|h| *h > 0 && *h <= 100_000),
+                focus,
+                ..MediaMeta::default()
             };
             tx.insert_media(&media).await?;
             if self.remote_policy() == RemoteMediaPolicy::OnReceipt {
@@ -248,6 +238,7 @@ impl Services {
             .await
             .map_err(|e| ServiceError::Unavailable(format!("storing remote media: {e}")))?;
         media.state = MediaState::Processing;
+        media.content_type = Some(mime.to_owned());
         media.upload_key = Some(key);
         media.error = None;
         let now = self.clock.now();
@@ -358,29 +349,15 @@ impl Services {
             return Ok(());
         };
         let now = self.clock.now();
-        let media = existing.unwrap_or(MediaAttachment {
-            id: self.ids.next_id(),
-            account_id: account.id,
-            status_id: None,
-            purpose,
-            kind: MediaKind::Image,
-            state: MediaState::Remote,
-            content_type: None,
-            file_key: None,
-            file_size: 0,
-            preview_key: None,
-            preview_size: 0,
-            upload_key: None,
-            remote_url: Some(url),
-            preview_remote_url: None,
-            description: String::new(),
-            blurhash: None,
-            meta: MediaMeta::default(),
-            error: None,
-            last_used_at: None,
-            fetched_at: None,
-            created_at: now,
-            updated_at: now,
+        let media = existing.unwrap_or_else(|| {
+            MediaAttachment::remote(
+                self.ids.next_id(),
+                account.id,
+                purpose,
+                MediaKind::Image,
+                url,
+                now,
+            )
         });
         self.queue_fetched(media, body).await.map_err(retry)
     }
@@ -417,7 +394,10 @@ impl Services {
             m.remote_url.clone()
         }
         .ok_or(ServiceError::NotFound("media"))?;
-        if m.state == MediaState::Remote && self.media.is_some() {
+        // A file that could not be copied is not tried again on every view: once a day.
+        let failed_lately = m.error.is_some()
+            && self.clock.now().as_millis() - m.updated_at.as_millis() < 24 * 3600 * 1000;
+        if m.state == MediaState::Remote && self.media.is_some() && !failed_lately {
             let mut tx = self.store.begin().await?;
             rookery_jobs::enqueue(
                 tx.as_mut(),

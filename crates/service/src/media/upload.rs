@@ -196,6 +196,17 @@ impl Services {
             .store_upload(owner, MediaPurpose::Attachment, upload, false)
             .await?;
         let media = self.wait_processed(media.id).await?;
+        if media.state == MediaState::Failed {
+            // Known before answering: say so now (like Mastodon), not with a 200 for a file
+            // that can never be posted.
+            return Err(ServiceError::invalid(
+                "file",
+                format!(
+                    "could not be processed: {}",
+                    media.error.as_deref().unwrap_or("unknown error")
+                ),
+            ));
+        }
         Ok((
             self.attachment_entity(&media),
             media.state != MediaState::Processing,
@@ -229,7 +240,12 @@ impl Services {
         id: Id,
         update: MediaUpdate,
     ) -> Result<api::MediaAttachment> {
+        // Posted attachments change through a status edit (which keeps the history and
+        // federates): like Mastodon, they are not found here.
         let mut m = self.own_media(owner, id).await?;
+        if m.status_id.is_some() {
+            return Err(ServiceError::NotFound("media"));
+        }
         if let Some(d) = self.check_description(update.description)? {
             m.description = d;
         }

@@ -5,7 +5,7 @@ use rookery_model::MediaPurpose;
 use rookery_testkit::Backend;
 use serde_json::Value;
 
-use super::pruning::{Copy, insert_copy, remote_usage};
+use super::pruning::{Copy, a_status, insert_copy, remote_usage};
 use super::{make_png, stored_files, upload};
 use crate::cli::{rookery, run};
 use crate::kit::{TestApp, spawn_with};
@@ -35,16 +35,26 @@ async fn usage_and_prune_from_the_command_line(backend: Backend) {
     assert_eq!(status, 200, "{m}");
     let owner = app.create_account("carol").await.account.id;
     const HOUR: i64 = 3_600_000;
+    let status_id = Some(a_status(&app).await);
     let old = insert_copy(
         &app,
         owner,
         Copy {
             last_used_ago: Some(3 * HOUR),
+            status_id,
             ..Copy::default()
         },
     )
     .await;
-    let new = insert_copy(&app, owner, Copy::default()).await;
+    let new = insert_copy(
+        &app,
+        owner,
+        Copy {
+            status_id,
+            ..Copy::default()
+        },
+    )
+    .await;
     let avatar = insert_copy(
         &app,
         owner,
@@ -79,7 +89,10 @@ async fn usage_and_prune_from_the_command_line(backend: Backend) {
     assert_eq!(categories["remote_attachments"]["files"], 2, "{usage}");
     assert_eq!(categories["remote_attachments"]["bytes"], 22_000, "{usage}");
     assert_eq!(categories["remote_avatars_headers"]["files"], 1, "{usage}");
-    assert_eq!(categories["remote_avatars_headers"]["bytes"], 2_500, "{usage}");
+    assert_eq!(
+        categories["remote_avatars_headers"]["bytes"], 2_500,
+        "{usage}"
+    );
     assert_eq!(categories["local_emoji"]["files"], 0, "{usage}");
     assert_eq!(usage["remote_cache_cap_bytes"], 1024u64 * 1024 * 1024);
     let (code, text, err) = admin_media(&app, &["usage"], &[]).await;
@@ -101,10 +114,15 @@ async fn usage_and_prune_from_the_command_line(backend: Backend) {
     assert_eq!(report["cache_cap_bytes"], 12_000, "{report}");
     assert_eq!(remote_usage(&app).await, 11_000);
     let files = stored_files(&app);
-    let has = |m: &rookery_model::MediaAttachment| {
-        files.iter().any(|f| f.contains(&m.id.to_string()))
-    };
-    assert!(!has(&old) && !has(&avatar) && has(&new), "{files:?}");
+    let has =
+        |m: &rookery_model::MediaAttachment| files.iter().any(|f| f.contains(&m.id.to_string()));
+    assert!(
+        !has(&old) && !has(&avatar) && has(&new),
+        "old {}, avatar {}, new {}: {files:?}",
+        old.id,
+        avatar.id,
+        new.id
+    );
     assert!(
         files.iter().any(|f| f.starts_with("media/")),
         "the local upload stays: {files:?}"

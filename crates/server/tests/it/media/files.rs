@@ -206,13 +206,18 @@ pub fn ffprobe(bytes: &[u8]) -> serde_json::Value {
         ])
         .arg(&path)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run ffprobe ({e}): install the Debian package `ffmpeg`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run ffprobe ({e}): install the Debian package `ffmpeg`")
+        });
     assert!(out.status.success(), "ffprobe failed: {:?}", out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// (codec_type, codec_name) of each stream, and the first video stream's size.
-pub fn streams(bytes: &[u8]) -> (Vec<(String, String)>, Option<(u64, u64)>) {
+/// `(codec_type, codec_name)` of each stream.
+pub type Codecs = Vec<(String, String)>;
+
+/// The codecs of each stream, and the first video stream's size.
+pub fn streams(bytes: &[u8]) -> (Codecs, Option<(u64, u64)>) {
     let probe = ffprobe(bytes);
     let list = probe["streams"].as_array().cloned().unwrap_or_default();
     let codecs = list

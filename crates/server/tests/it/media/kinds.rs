@@ -37,8 +37,7 @@ async fn png_and_webp_become_images(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "image/png");
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
-    let (status, headers, _) =
-        fetch(&app, &local(&app, m["preview_url"].as_str().unwrap())).await;
+    let (status, headers, _) = fetch(&app, &local(&app, m["preview_url"].as_str().unwrap())).await;
     assert_eq!(status, 200);
     assert!(
         headers["content-type"]

@@ -53,7 +53,10 @@ async fn avatar_and_header_uploads(backend: Backend) {
     let form = reqwest::multipart::Form::new()
         .text("display_name", "Alice")
         .part("avatar", file_part("me.png", make_png(800, 800), None))
-        .part("header", file_part("banner.jpg", make_jpeg(3000, 1000), None));
+        .part(
+            "header",
+            file_part("banner.jpg", make_jpeg(3000, 1000), None),
+        );
     let (status, account) = patch_form(&app, &token, form).await;
     assert_eq!(status, 200, "{account}");
     assert_eq!(account["display_name"], "Alice");
@@ -95,7 +98,10 @@ async fn avatar_and_header_uploads(backend: Backend) {
     // 1500×500.
     let form = reqwest::multipart::Form::new()
         .part("avatar", file_part("wide.png", make_png(1600, 400), None))
-        .part("header", file_part("square.png", make_png(1000, 1000), None));
+        .part(
+            "header",
+            file_part("square.png", make_png(1000, 1000), None),
+        );
     let (status, account) = patch_form(&app, &token, form).await;
     assert_eq!(status, 200, "{account}");
     let new_avatar = account["avatar"].as_str().unwrap().to_owned();

@@ -8,7 +8,7 @@ use rookery_model::{Id, MediaAttachment, MediaKind, MediaMeta, MediaPurpose, Med
 use rookery_testkit::Backend;
 
 use super::{make_png, stored_files, upload};
-use crate::kit::{TestApp, on_every_backend, spawn_with};
+use crate::kit::{TestApp, eventually, on_every_backend, spawn_with};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -71,7 +71,11 @@ pub async fn insert_copy(app: &TestApp, owner: Id, copy: Copy) -> MediaAttachmen
         state: copy.state,
         content_type: Some("image/png".into()),
         file_key,
-        file_size: if stored { copy.original_bytes as i64 } else { 0 },
+        file_size: if stored {
+            copy.original_bytes as i64
+        } else {
+            0
+        },
         preview_key,
         preview_size: if stored { copy.small_bytes as i64 } else { 0 },
         upload_key: None,
@@ -96,6 +100,23 @@ pub async fn insert_copy(app: &TestApp, owner: Id, copy: Copy) -> MediaAttachmen
     tx.insert_media(&media).await.unwrap();
     tx.commit().await.unwrap();
     media
+}
+
+/// A status for remote copies to belong to (an attachment without one is an orphan, deleted
+/// by pruning whatever its age). Returns once the jobs its posting queued are done: rendering
+/// a status marks its cached files used, which would move them in the LRU order.
+pub async fn a_status(app: &TestApp) -> Id {
+    let token = app.token("poster").await;
+    let (status, s) = app
+        .post_auth("/api/v1/statuses", &token, &[("status", "with media")])
+        .await;
+    assert_eq!(status, 200, "{s}");
+    eventually("the posting's jobs are done", || async {
+        let queues = app.services.queue_stats().await.unwrap();
+        queues.iter().all(|q| q.due == 0 && q.running == 0)
+    })
+    .await;
+    s["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// Whether both files of a row are in the media directory.
@@ -169,9 +190,11 @@ async fn the_remote_cache_is_kept_under_its_cap(backend: Backend) {
     )
     .await;
     let owner = app.create_account("carol").await.account.id;
+    let status_id = Some(a_status(&app).await);
     let used = |ago: Option<i64>, fetched: i64| Copy {
         last_used_ago: ago,
         fetched_ago: Some(fetched),
+        status_id,
         ..Copy::default()
     };
     // Never used since it was copied six hours ago: the least recently used of all.
@@ -209,7 +232,11 @@ async fn the_remote_cache_is_kept_under_its_cap(backend: Backend) {
 
     // Under the cap now: pruning again changes nothing.
     let again = app.services.prune_media().await.unwrap();
-    assert_eq!((again.evicted, again.expired, again.deleted), (0, 0, 0), "{again:?}");
+    assert_eq!(
+        (again.evicted, again.expired, again.deleted),
+        (0, 0, 0),
+        "{again:?}"
+    );
     assert_eq!(again.cache_bytes, 33_000);
 }
 
@@ -223,8 +250,15 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
     )
     .await;
     let token = app.token("alice").await;
-    let alice = app.services.local_account("alice").await.unwrap().account.id;
+    let alice = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id;
     let owner = app.create_account("carol").await.account.id;
+    let remote_status = Some(a_status(&app).await);
     let two_days = 48 * HOUR;
 
     // Cached copies: one made two hours ago (used a minute ago: age is what counts), one made
@@ -235,6 +269,7 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
         Copy {
             last_used_ago: Some(MINUTE),
             fetched_ago: Some(2 * HOUR),
+            status_id: remote_status,
             ..Copy::default()
         },
     )
@@ -244,10 +279,13 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
         owner,
         Copy {
             fetched_ago: Some(10 * MINUTE),
+            status_id: remote_status,
             ..Copy::default()
         },
     )
     .await;
+    // A remote attachment whose status is gone: an orphan, deleted whatever its age.
+    let orphan_copy = insert_copy(&app, owner, Copy::default()).await;
     let old_avatar_copy = insert_copy(
         &app,
         owner,
@@ -270,7 +308,9 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
         ..Copy::default()
     };
     let unattached = insert_copy(&app, alice, local(two_days)).await;
-    let (status, s) = app.post_auth("/api/v1/statuses", &token, &[("status", "hi")]).await;
+    let (status, s) = app
+        .post_auth("/api/v1/statuses", &token, &[("status", "hi")])
+        .await;
     assert_eq!(status, 200, "{s}");
     let status_id: Id = s["id"].as_str().unwrap().parse().unwrap();
     let attached = insert_copy(
@@ -310,9 +350,14 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
     )
     .await;
     let mut tx = app.services.store.begin().await.unwrap();
-    tx.set_account_image(alice, MediaPurpose::Avatar, Some(avatar.id), app.services.clock.now())
-        .await
-        .unwrap();
+    tx.set_account_image(
+        alice,
+        MediaPurpose::Avatar,
+        Some(avatar.id),
+        app.services.clock.now(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let (status, m) = upload(&app, &token, "new.png", make_png(16, 16), &[]).await;
     assert_eq!(status, 200, "{m}");
@@ -321,7 +366,7 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
     let report = app.services.prune_media().await.unwrap();
     assert_eq!(report.expired, 2, "{report:?}");
     assert_eq!(report.evicted, 0, "{report:?}");
-    assert_eq!(report.deleted, 3, "{report:?}");
+    assert_eq!(report.deleted, 4, "{report:?}");
     assert_eq!(report.cache_bytes, 11_000, "{report:?}");
 
     assert_back_to_remote(&app, &old_copy).await;
@@ -330,11 +375,16 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
     assert!(row(&app, old_avatar_copy.id).await.is_none());
     assert!(!files_exist(&app, &old_avatar_copy));
 
-    for gone in [&unattached, &failed, &unused_avatar] {
-        assert!(row(&app, gone.id).await.is_none(), "{} should be gone", gone.id);
+    for gone in [&unattached, &failed, &unused_avatar, &orphan_copy] {
+        assert!(
+            row(&app, gone.id).await.is_none(),
+            "{} should be gone",
+            gone.id
+        );
     }
     assert!(!files_exist(&app, &unattached));
     assert!(!files_exist(&app, &unused_avatar));
+    assert!(!files_exist(&app, &orphan_copy));
     assert_kept(&app, &attached).await;
     assert_kept(&app, &avatar).await;
     let fresh = row(&app, fresh_id).await.unwrap();

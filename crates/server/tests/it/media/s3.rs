@@ -145,7 +145,11 @@ async fn served_as_stored(
             .contains("immutable"),
         "{url}: {headers:?}"
     );
-    let held = store.get(key).await.unwrap().expect("the object is in the bucket");
+    let held = store
+        .get(key)
+        .await
+        .unwrap()
+        .expect("the object is in the bucket");
     assert!(!held.is_empty());
     assert_eq!(bytes, held, "{url}: the CDN serves what the bucket holds");
     bytes
@@ -290,7 +294,10 @@ async fn a_video_goes_through_the_bucket_and_the_cdn(backend: Backend, addressin
     assert_eq!(m["type"], "video", "{m}");
     assert_eq!(m["meta"]["original"]["width"], 320, "{m}");
     assert_eq!(m["meta"]["original"]["height"], 240, "{m}");
-    assert!(m["meta"]["original"]["duration"].as_f64().unwrap() > 1.0, "{m}");
+    assert!(
+        m["meta"]["original"]["duration"].as_f64().unwrap() > 1.0,
+        "{m}"
+    );
 
     let base = cdn.url();
     let url = m["url"].as_str().unwrap();
@@ -381,7 +388,11 @@ async fn a_wrong_secret_makes_uploads_fail_cleanly(backend: Backend) {
     let (status, _) = app.get_json("/api/v1/instance").await;
     assert_eq!(status, 200);
     let (status, s) = app
-        .post_auth("/api/v1/statuses", &token, &[("status", "text still works")])
+        .post_auth(
+            "/api/v1/statuses",
+            &token,
+            &[("status", "text still works")],
+        )
         .await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["media_attachments"], serde_json::json!([]));
@@ -398,8 +409,7 @@ mod sqlite {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_image_through_a_virtual_hosted_bucket_and_a_cdn() {
-        super::an_image_goes_through_the_bucket_and_the_cdn(Sqlite, Addressing::VirtualHost)
-            .await;
+        super::an_image_goes_through_the_bucket_and_the_cdn(Sqlite, Addressing::VirtualHost).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -414,8 +424,7 @@ mod sqlite {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_video_through_a_virtual_hosted_bucket_and_a_cdn() {
-        super::a_video_goes_through_the_bucket_and_the_cdn(Sqlite, Addressing::VirtualHost)
-            .await;
+        super::a_video_goes_through_the_bucket_and_the_cdn(Sqlite, Addressing::VirtualHost).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,8 @@ use super::{streams, upload};
 use crate::kit::spawn_with;
 
 fn close(v: &Value, expected: f64, tolerance: f64) -> bool {
-    v.as_f64().is_some_and(|x| (x - expected).abs() <= tolerance)
+    v.as_f64()
+        .is_some_and(|x| (x - expected).abs() <= tolerance)
 }
 
 /// Uploads and waits for the queue; the processed entity.
@@ -127,7 +128,10 @@ async fn a_video_stays_h264_with_its_sound(backend: Backend) {
         .post_auth(
             "/api/v1/statuses",
             &token,
-            &[("status", "watch this"), ("media_ids[]", m["id"].as_str().unwrap())],
+            &[
+                ("status", "watch this"),
+                ("media_ids[]", m["id"].as_str().unwrap()),
+            ],
         )
         .await;
     assert_eq!(status, 200, "{s}");
@@ -146,7 +150,10 @@ async fn audio_becomes_mp3(backend: Backend) {
     assert!(url.ends_with("/original.mp3"), "{url}");
     let meta = &m["meta"];
     assert!(close(&meta["duration"], 2.0, 0.15), "{meta}");
-    assert!(meta["length"].as_str().unwrap().starts_with("0:00:0"), "{meta}");
+    assert!(
+        meta["length"].as_str().unwrap().starts_with("0:00:0"),
+        "{meta}"
+    );
     assert!(close(&meta["original"]["duration"], 2.0, 0.15), "{meta}");
     assert!(meta["original"]["bitrate"].as_u64().unwrap() > 0, "{meta}");
     assert_eq!(meta.get("width"), None, "{meta}");
