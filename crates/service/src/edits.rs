@@ -24,6 +24,9 @@ pub struct StatusUpdate {
     pub spoiler_text: Option<String>,
     pub sensitive: Option<bool>,
     pub language: Option<String>,
+    /// The attachments the client sends back (apps resend the status's own); changing them in
+    /// an edit is not supported yet.
+    pub media_ids: Vec<Id>,
 }
 
 impl Services {
@@ -44,7 +47,24 @@ impl Services {
             return Err(ServiceError::NotFound("status"));
         }
         let text = update.text.trim_end().to_owned();
-        if text.trim().is_empty() {
+        let mut attached: Vec<Id> = self
+            .store
+            .status_media(&[status.id])
+            .await?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        let mut sent = update.media_ids.clone();
+        attached.sort();
+        sent.sort();
+        sent.dedup();
+        if !update.media_ids.is_empty() && sent != attached {
+            return Err(ServiceError::invalid(
+                "media_ids",
+                "cannot be changed by an edit yet",
+            ));
+        }
+        if text.trim().is_empty() && attached.is_empty() {
             return Err(ServiceError::invalid("text", "can't be blank"));
         }
         let spoiler = update

@@ -255,6 +255,7 @@ impl Services {
                     exclude_replies: false,
                     exclude_reblogs: false,
                     tagged: None,
+                    only_media: false,
                 },
                 TimelinePage {
                     max_id: page.max_id,

@@ -307,6 +307,7 @@ impl Services {
                     exclude_replies: false,
                     exclude_reblogs: false,
                     tagged: None,
+                    only_media: false,
                 },
                 TimelinePage {
                     limit: 40,

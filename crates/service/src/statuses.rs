@@ -717,9 +717,10 @@ impl Services {
         &self,
         viewer: Option<&Account>,
         local: Option<bool>,
+        only_media: bool,
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
-        let statuses = self.store.public_timeline(local, page).await?;
+        let statuses = self.store.public_timeline(local, only_media, page).await?;
         let list = self.status_entities(viewer, &statuses).await?;
         self.without_hidden(viewer, list).await
     }
@@ -730,6 +731,7 @@ impl Services {
         viewer: Option<&Account>,
         tag: &str,
         local: Option<bool>,
+        only_media: bool,
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
         let tag = tag.trim().trim_start_matches('#');
@@ -739,7 +741,10 @@ impl Services {
         {
             return Ok(Vec::new());
         }
-        let statuses = self.store.tag_timeline(tag, local, page).await?;
+        let statuses = self
+            .store
+            .tag_timeline(tag, local, only_media, page)
+            .await?;
         let list = self.status_entities(viewer, &statuses).await?;
         self.without_hidden(viewer, list).await
     }
@@ -752,6 +757,7 @@ impl Services {
         exclude_replies: bool,
         exclude_reblogs: bool,
         tagged: Option<String>,
+        only_media: bool,
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
         let account = self
@@ -780,6 +786,7 @@ impl Services {
             exclude_replies,
             exclude_reblogs,
             tagged: tagged.map(|t| t.trim().trim_start_matches('#').to_owned()),
+            only_media,
         };
         let statuses = self
             .store

@@ -357,9 +357,15 @@ pub(crate) async fn tag_timeline(
     c: Conn<'_>,
     tag: &str,
     local: Option<bool>,
+    only_media: bool,
     page: TimelinePage,
 ) -> Result<Vec<Status>> {
     let (lower, upper, asc) = crate::statuses::bounds(page);
+    let media_clause = if only_media {
+        crate::statuses::MEDIA_CLAUSE
+    } else {
+        ""
+    };
     let local_clause = match local {
         None => "",
         Some(true) => "AND s.local = TRUE",
@@ -369,7 +375,7 @@ pub(crate) async fn tag_timeline(
         "SELECT {cols} FROM status_tags st JOIN tags t ON t.id = st.tag_id \
          JOIN statuses s ON s.id = st.status_id \
          WHERE lower(t.name) = lower($1) AND s.visibility = 'public' AND s.reblog_of_id IS NULL \
-         {local_clause} AND s.id > $2 AND s.id < $3 ORDER BY s.id {o} LIMIT $4",
+         {local_clause} {media_clause} AND s.id > $2 AND s.id < $3 ORDER BY s.id {o} LIMIT $4",
         cols = crate::statuses::STATUS_COLUMNS,
         o = if asc { "ASC" } else { "DESC" }
     );

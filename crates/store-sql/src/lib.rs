@@ -507,9 +507,13 @@ impl Store for SqlStore {
     async fn public_timeline(
         &self,
         local: Option<bool>,
+        only_media: bool,
         page: TimelinePage,
     ) -> Result<Vec<Status>> {
-        read!(&self.pools, |c| statuses::public(c, local, page).await)
+        read!(&self.pools, |c| statuses::public(
+            c, local, only_media, page
+        )
+        .await)
     }
 
     async fn account_statuses(
@@ -677,10 +681,11 @@ impl Store for SqlStore {
         &self,
         tag: &str,
         local: Option<bool>,
+        only_media: bool,
         page: TimelinePage,
     ) -> Result<Vec<Status>> {
         read!(&self.pools, |c| interactions::tag_timeline(
-            c, tag, local, page
+            c, tag, local, only_media, page
         )
         .await)
     }

@@ -150,9 +150,14 @@ pub(crate) async fn home(c: Conn<'_>, account_id: Id, page: TimelinePage) -> Res
     paged_statuses(c, &sql, &[account_id.as_i64()], page).await
 }
 
+/// Keeps statuses with attachments (`only_media`).
+pub(crate) const MEDIA_CLAUSE: &str =
+    "AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)";
+
 pub(crate) async fn public(
     c: Conn<'_>,
     local: Option<bool>,
+    only_media: bool,
     page: TimelinePage,
 ) -> Result<Vec<Status>> {
     let local_clause = match local {
@@ -160,9 +165,10 @@ pub(crate) async fn public(
         Some(true) => "AND s.local = TRUE",
         Some(false) => "AND s.local = FALSE",
     };
+    let media_clause = if only_media { MEDIA_CLAUSE } else { "" };
     let sql = format!(
         "SELECT {STATUS_COLUMNS} FROM statuses s \
-         WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL {local_clause} \
+         WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL {local_clause} {media_clause} \
          AND s.id > $1 AND s.id < $2 ORDER BY s.id {{order}} LIMIT $3"
     );
     paged_statuses(c, &sql, &[], page).await
@@ -190,6 +196,10 @@ pub(crate) async fn of_account(
     }
     if filter.exclude_reblogs {
         extra.push_str(" AND s.reblog_of_id IS NULL");
+    }
+    if filter.only_media {
+        extra.push(' ');
+        extra.push_str(MEDIA_CLAUSE);
     }
     if let Some(tag) = &filter.tagged {
         let (lower, upper, asc) = bounds(page);

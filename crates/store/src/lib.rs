@@ -192,8 +192,13 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     async fn home_timeline(&self, account_id: Id, page: TimelinePage) -> Result<Vec<Status>>;
 
     /// Public statuses (no reblogs), newest first; `local` picks local, remote or both.
-    async fn public_timeline(&self, local: Option<bool>, page: TimelinePage)
-    -> Result<Vec<Status>>;
+    /// `only_media`: only statuses with attachments.
+    async fn public_timeline(
+        &self,
+        local: Option<bool>,
+        only_media: bool,
+        page: TimelinePage,
+    ) -> Result<Vec<Status>>;
 
     /// An account's statuses, newest first.
     async fn account_statuses(
@@ -305,6 +310,7 @@ pub trait Store: JobQueue + Send + Sync + 'static {
         &self,
         tag: &str,
         local: Option<bool>,
+        only_media: bool,
         page: TimelinePage,
     ) -> Result<Vec<Status>>;
 

@@ -20,6 +20,8 @@ pub struct AccountStatusesFilter {
     pub exclude_reblogs: bool,
     /// Only statuses with this hashtag (any case).
     pub tagged: Option<String>,
+    /// Only statuses with attachments.
+    pub only_media: bool,
 }
 
 /// A follow between two accounts.

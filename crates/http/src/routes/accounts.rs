@@ -108,9 +108,16 @@ fn field_pairs(v: &serde_json::Value) -> Result<Vec<(String, String)>, ApiError>
 pub(crate) async fn update_credentials(
     State(state): State<AppState>,
     auth: Auth,
-    crate::extract::WithFiles { form, files }: crate::extract::WithFiles<UpdateCredentials>,
+    req: axum::extract::Request,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    // The token first: a client that may not edit the profile is refused before its
+    // (possibly large) images are read.
     let user = auth.user("write:accounts")?;
+    let crate::extract::WithFiles { form, files } =
+        <crate::extract::WithFiles<UpdateCredentials> as axum::extract::FromRequest<AppState>>::from_request(
+            req, &state,
+        )
+        .await?;
     let mut avatar = None;
     let mut header = None;
     for (name, bytes) in files {

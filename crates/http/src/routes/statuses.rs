@@ -192,16 +192,12 @@ pub(crate) async fn public(
 ) -> Result<Paged<api::Status>, ApiError> {
     let viewer = viewer(&auth)?;
     let page = params.page.page(20, 40)?;
-    if params.only_media == Some(true) {
-        return Ok(Paged::new(
-            Vec::new(),
-            |s: &api::Status| s.id.clone(),
-            state.services.urls.base(),
-            &uri,
-        ));
-    }
     let local = params.locality();
-    let items = state.services.public_timeline(viewer, local, page).await?;
+    let only_media = params.only_media == Some(true);
+    let items = state
+        .services
+        .public_timeline(viewer, local, only_media, page)
+        .await?;
     Ok(Paged::new(
         items,
         |s| s.id.clone(),
@@ -245,16 +241,6 @@ pub(crate) async fn of_account(
             &uri,
         ));
     }
-    // Nothing carries media yet: that filter matches nothing.
-    if params.only_media == Some(true) {
-        state.services.get_account(id).await?;
-        return Ok(Paged::new(
-            Vec::new(),
-            |s: &api::Status| s.id.clone(),
-            state.services.urls.base(),
-            &uri,
-        ));
-    }
     let items = state
         .services
         .account_statuses(
@@ -263,6 +249,7 @@ pub(crate) async fn of_account(
             params.exclude_replies.unwrap_or(false),
             params.exclude_reblogs.unwrap_or(false),
             params.tagged.filter(|t| !t.trim().is_empty()),
+            params.only_media == Some(true),
             page,
         )
         .await?;
@@ -318,6 +305,7 @@ pub(crate) async fn edit(
                 spoiler_text: form.spoiler_text,
                 sensitive: form.sensitive,
                 language: form.language,
+                media_ids,
             },
         )
         .await?;
@@ -358,18 +346,16 @@ pub(crate) async fn tag(
 ) -> Result<Paged<api::Status>, ApiError> {
     let viewer = viewer(&auth)?;
     let page = params.page.page(20, 40)?;
-    if params.only_media == Some(true) {
-        return Ok(Paged::new(
-            Vec::new(),
-            |s: &api::Status| s.id.clone(),
-            state.services.urls.base(),
-            &uri,
-        ));
-    }
     let local = params.locality();
     let items = state
         .services
-        .tag_timeline(viewer, &hashtag, local, page)
+        .tag_timeline(
+            viewer,
+            &hashtag,
+            local,
+            params.only_media == Some(true),
+            page,
+        )
         .await?;
     Ok(Paged::new(
         items,

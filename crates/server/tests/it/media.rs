@@ -217,6 +217,73 @@ async fn an_image_goes_through_the_queue_and_into_a_status(backend: Backend) {
     assert_eq!(status, 422);
     let (_, home, _) = app.get_auth("/api/v1/timelines/home", Some(&token)).await;
     assert_eq!(home[0]["media_attachments"][0]["id"], id.as_str());
+
+    // `only_media` on the profile, public and hashtag timelines keeps just this one.
+    let (_, plain) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &token,
+            &[("status", "just words #cards")],
+        )
+        .await;
+    let sid = s["id"].as_str().unwrap();
+    let me = s["account"]["id"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/accounts/{me}/statuses?only_media=true"),
+        "/api/v1/timelines/public?only_media=true".to_owned(),
+    ] {
+        let (_, list, _) = app.get_auth(&path, Some(&token)).await;
+        let ids: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![sid], "{path}");
+    }
+    let (_, list, _) = app
+        .get_auth(&format!("/api/v1/accounts/{me}/statuses"), Some(&token))
+        .await;
+    assert_eq!(
+        list[0]["id"], plain["id"],
+        "without the filter both are there"
+    );
+    let (_, list, _) = app
+        .get_auth("/api/v1/timelines/tag/cards?only_media=true", Some(&token))
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 0);
+
+    // Edits: apps send the attachments back unchanged (fine); changing them is refused.
+    let edit = |form: Vec<(&'static str, String)>| {
+        let r = app
+            .client
+            .put(app.url(&format!("/api/v1/statuses/{sid}")))
+            .bearer_auth(&token)
+            .form(&form)
+            .send();
+        async move { r.await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        edit(vec![
+            ("status", "now with words".into()),
+            ("media_ids[]", id.clone())
+        ])
+        .await,
+        200
+    );
+    assert_eq!(
+        edit(vec![
+            ("status", "swap".into()),
+            ("media_ids[]", "12345".into())
+        ])
+        .await,
+        422
+    );
+    let (_, now, _) = app
+        .get_auth(&format!("/api/v1/statuses/{sid}"), Some(&token))
+        .await;
+    assert_eq!(now["content"], "<p>now with words</p>");
+    assert_eq!(now["media_attachments"][0]["id"], id.as_str());
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
