@@ -51,7 +51,7 @@ pub use random::SystemRandom;
 pub use rookery_store::{Interaction, Restriction};
 pub use search::SearchResults;
 pub use settings::{FederationSettings, Registrations, Settings, Urls};
-pub use statuses::{Fanout, NewStatus};
+pub use statuses::{AccountStatusesQuery, Fanout, NewStatus};
 pub use streams::StatusRemoved;
 pub use webfinger::{Resource, ResourceError};
 

@@ -25,6 +25,17 @@ pub struct NewStatus {
     pub idempotency_key: Option<String>,
 }
 
+/// The filters of `GET /api/v1/accounts/:id/statuses`.
+#[derive(Debug, Clone, Default)]
+pub struct AccountStatusesQuery {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    /// Only statuses with this hashtag.
+    pub tagged: Option<String>,
+    /// Only statuses with attachments.
+    pub only_media: bool,
+}
+
 /// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
 const IDEMPOTENCY_TTL_MS: i64 = 3600 * 1000;
 
@@ -754,12 +765,15 @@ impl Services {
         &self,
         viewer: Option<&Account>,
         account_id: Id,
-        exclude_replies: bool,
-        exclude_reblogs: bool,
-        tagged: Option<String>,
-        only_media: bool,
+        query: AccountStatusesQuery,
         page: TimelinePage,
     ) -> Result<Vec<api::Status>> {
+        let AccountStatusesQuery {
+            exclude_replies,
+            exclude_reblogs,
+            tagged,
+            only_media,
+        } = query;
         let account = self
             .store
             .account(account_id)

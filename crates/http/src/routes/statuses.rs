@@ -246,10 +246,12 @@ pub(crate) async fn of_account(
         .account_statuses(
             viewer,
             id,
-            params.exclude_replies.unwrap_or(false),
-            params.exclude_reblogs.unwrap_or(false),
-            params.tagged.filter(|t| !t.trim().is_empty()),
-            params.only_media == Some(true),
+            rookery_service::AccountStatusesQuery {
+                exclude_replies: params.exclude_replies.unwrap_or(false),
+                exclude_reblogs: params.exclude_reblogs.unwrap_or(false),
+                tagged: params.tagged.filter(|t| !t.trim().is_empty()),
+                only_media: params.only_media == Some(true),
+            },
             page,
         )
         .await?;
