@@ -160,7 +160,7 @@ async fn read_body<S: Send + Sync>(
                         .bytes()
                         .await
                         .map_err(|e| multipart_error(&e.body_text(), e.status()))?;
-                    files.push((name, bytes.to_vec()));
+                    files.push((name, Vec::from(bytes)));
                 }
                 continue; // files are read by the endpoints that take them
             }

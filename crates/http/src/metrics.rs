@@ -241,11 +241,28 @@ impl Metrics {
         }
         let seconds = c.processing_ms.load(Relaxed) as f64 / 1000.0;
         self.media_seconds.inner().store(seconds.to_bits(), Relaxed);
+        // Avatars and headers share a category: sum, and start from zero so a category that
+        // emptied shows 0.
+        let mut sums: std::collections::BTreeMap<&'static str, i64> = [
+            "local_uploads",
+            "local_avatars_headers",
+            "local_emoji",
+            "remote_attachments",
+            "remote_avatars_headers",
+            "remote_emoji",
+        ]
+        .into_iter()
+        .map(|c| (c, 0))
+        .collect();
         for u in c.usage() {
-            let category = rookery_service::media::usage_category(&u);
+            *sums
+                .entry(rookery_service::media::usage_category(&u))
+                .or_default() += u.bytes;
+        }
+        for (category, bytes) in sums {
             self.media_bytes
                 .get_or_create(&CategoryLabels { category })
-                .set(u.bytes);
+                .set(bytes);
         }
         for (event, counter) in [
             ("hit", &c.cache_hits),

@@ -56,18 +56,16 @@ pub struct LagCheck {
     pub threshold_ms: i64,
 }
 
+/// What uploads accept: the types `rookery_media::sniff` recognises (by content, whatever the
+/// name or declared type), under the names apps look for.
 const SUPPORTED_MIME_TYPES: &[&str] = &[
     "image/jpeg",
     "image/png",
     "image/gif",
-    "image/heic",
-    "image/heif",
     "image/webp",
-    "image/avif",
     "video/webm",
     "video/mp4",
     "video/quicktime",
-    "video/ogg",
     "audio/wave",
     "audio/wav",
     "audio/x-wav",
@@ -79,12 +77,9 @@ const SUPPORTED_MIME_TYPES: &[&str] = &[
     "audio/mp3",
     "audio/webm",
     "audio/flac",
-    "audio/aac",
     "audio/m4a",
     "audio/x-m4a",
     "audio/mp4",
-    "audio/3gpp",
-    "video/x-ms-asf",
 ];
 
 /// How long instance counts are reused, in milliseconds.
@@ -125,13 +120,14 @@ impl Services {
     }
 
     fn media_config(&self) -> serde_json::Value {
+        let media = &self.settings.media;
         json!({
             "supported_mime_types": SUPPORTED_MIME_TYPES,
-            "description_limit": 1500,
-            "image_size_limit": 16_777_216,
-            "image_matrix_limit": 33_177_600,
-            "video_size_limit": 103_809_024,
-            "video_frame_rate_limit": 120,
+            "description_limit": media.description_limit,
+            "image_size_limit": media.image_max_bytes,
+            "image_matrix_limit": media.image_max_pixels,
+            "video_size_limit": media.video_max_bytes,
+            "video_frame_rate_limit": 60,
             "video_matrix_limit": 8_294_400
         })
     }

@@ -8,10 +8,18 @@ ALTER TABLE media_attachments ADD COLUMN upload_key TEXT;
 ALTER TABLE media_attachments ADD COLUMN preview_remote_url TEXT;
 ALTER TABLE media_attachments ADD COLUMN error TEXT;
 ALTER TABLE media_attachments ADD COLUMN fetched_at BIGINT;
+-- The focal point `x,y`: set by the uploader, never by processing (so neither overwrites the
+-- other).
+ALTER TABLE media_attachments ADD COLUMN focus TEXT;
 
 -- Unattached uploads expire; the cache is evicted least recently used first.
 CREATE INDEX media_attachments_unattached ON media_attachments (created_at) WHERE status_id IS NULL;
 CREATE INDEX media_attachments_cached ON media_attachments (last_used_at) WHERE remote_url IS NOT NULL AND file_key IS NOT NULL;
+CREATE INDEX media_attachments_processing ON media_attachments (updated_at) WHERE state = 'processing';
+CREATE INDEX media_attachments_remote_url ON media_attachments (remote_url);
+-- Deleting a file clears what points at it; these keep that from scanning whole tables.
+CREATE INDEX accounts_avatar_media ON accounts (avatar_media_id);
+CREATE INDEX accounts_header_media ON accounts (header_media_id);
 
 -- Custom emoji: shortcodes of other servers (domain set) and, later, this one's. The image is a
 -- media row (purpose 'emoji'), cached like avatars.
@@ -27,3 +35,4 @@ CREATE TABLE custom_emojis (
 );
 CREATE UNIQUE INDEX custom_emojis_shortcode_domain ON custom_emojis (shortcode, COALESCE(domain, ''));
 CREATE INDEX custom_emojis_image ON custom_emojis (image_remote_url);
+CREATE INDEX custom_emojis_media ON custom_emojis (media_id);

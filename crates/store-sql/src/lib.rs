@@ -477,10 +477,23 @@ impl Store for SqlStore {
 
     async fn orphaned_account_media(
         &self,
+        forget_before: Timestamp,
         limit: u32,
     ) -> Result<Vec<rookery_model::MediaAttachment>> {
-        read!(&self.pools, |c| media::orphaned_account_media(c, limit)
-            .await)
+        read!(&self.pools, |c| media::orphaned_account_media(
+            c,
+            forget_before,
+            limit
+        )
+        .await)
+    }
+
+    async fn stuck_media(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<rookery_model::MediaAttachment>> {
+        read!(&self.pools, |c| media::stuck(c, before, limit).await)
     }
 
     async fn custom_emojis(

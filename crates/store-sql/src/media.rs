@@ -5,7 +5,7 @@ use rookery_model::{
     Id, MediaAttachment, MediaKind, MediaMeta, MediaPurpose, MediaState, MediaUsage, Timestamp,
 };
 use rookery_store::{Result, StoreError};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::db::{Conn, Fields, exec, fetch_optional, map_err, with_conn};
 use crate::statuses::placeholders;
@@ -13,7 +13,7 @@ use crate::statuses::placeholders;
 const MEDIA_COLUMNS: &str = "m.id, m.account_id, m.status_id, m.purpose, m.kind, m.state, \
     m.content_type, m.file_key, m.file_size, m.preview_key, m.preview_size, m.upload_key, \
     m.remote_url, m.preview_remote_url, m.description, m.blurhash, m.meta, m.error, \
-    m.last_used_at, m.fetched_at, m.created_at, m.updated_at";
+    m.last_used_at, m.fetched_at, m.focus, m.created_at, m.updated_at";
 
 fn meta_to_json(meta: &MediaMeta) -> String {
     let mut v = serde_json::Map::new();
@@ -29,7 +29,6 @@ fn meta_to_json(meta: &MediaMeta) -> String {
     put("duration", meta.duration.map(Value::from));
     put("frame_rate", meta.frame_rate.clone().map(Value::from));
     put("bitrate", meta.bitrate.map(Value::from));
-    put("focus", meta.focus.map(|(x, y)| json!([x, y])));
     Value::Object(v).to_string()
 }
 
@@ -52,13 +51,18 @@ fn meta_from_json(text: &str) -> Result<MediaMeta> {
             .and_then(Value::as_str)
             .map(str::to_owned),
         bitrate: v.get("bitrate").and_then(Value::as_u64),
-        focus: v.get("focus").and_then(|f| {
-            Some((
-                f.get(0).and_then(Value::as_f64)?,
-                f.get(1).and_then(Value::as_f64)?,
-            ))
-        }),
+        focus: None,
     })
+}
+
+/// `x,y`.
+pub(crate) fn focus_to_text(focus: Option<(f64, f64)>) -> Option<String> {
+    focus.map(|(x, y)| format!("{x},{y}"))
+}
+
+fn focus_from_text(text: &str) -> Option<(f64, f64)> {
+    let (x, y) = text.split_once(',')?;
+    Some((x.trim().parse().ok()?, y.trim().parse().ok()?))
 }
 
 fn media_from_row(r: &impl Fields) -> Result<MediaAttachment> {
@@ -84,7 +88,10 @@ fn media_from_row(r: &impl Fields) -> Result<MediaAttachment> {
         preview_remote_url: r.opt_text("preview_remote_url")?,
         description: r.opt_text("description")?.unwrap_or_default(),
         blurhash: r.opt_text("blurhash")?,
-        meta: meta_from_json(&r.text("meta")?)?,
+        meta: MediaMeta {
+            focus: r.opt_text("focus")?.as_deref().and_then(focus_from_text),
+            ..meta_from_json(&r.text("meta")?)?
+        },
         error: r.opt_text("error")?,
         last_used_at: ts(r.opt_int("last_used_at")?),
         fetched_at: ts(r.opt_int("fetched_at")?),
@@ -235,19 +242,23 @@ pub(crate) async fn of_account(
     media_rows!(c, sql, account_id.as_i64(), i64::from(limit))
 }
 
+/// Images nothing points at. Rows holding no file (a remembered failure) are kept until
+/// `forget_before`, so a failing remote image is not fetched again at every sighting.
 pub(crate) async fn orphaned_account_media(
     c: Conn<'_>,
+    forget_before: Timestamp,
     limit: u32,
 ) -> Result<Vec<MediaAttachment>> {
     let sql = format!(
         "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
          WHERE m.purpose IN ('avatar', 'header', 'emoji') AND m.state <> 'processing' \
-         AND NOT EXISTS (SELECT 1 FROM accounts a \
-             WHERE a.avatar_media_id = m.id OR a.header_media_id = m.id) \
+         AND (m.file_key IS NOT NULL OR m.upload_key IS NOT NULL OR m.updated_at < $1) \
+         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.avatar_media_id = m.id) \
+         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.header_media_id = m.id) \
          AND NOT EXISTS (SELECT 1 FROM custom_emojis e WHERE e.media_id = m.id) \
-         ORDER BY m.id LIMIT $1"
+         ORDER BY m.id LIMIT $2"
     );
-    media_rows!(c, sql, i64::from(limit))
+    media_rows!(c, sql, forget_before.as_millis(), i64::from(limit))
 }
 
 pub(crate) async fn insert(c: Conn<'_>, m: &MediaAttachment) -> Result<()> {
@@ -256,8 +267,8 @@ pub(crate) async fn insert(c: Conn<'_>, m: &MediaAttachment) -> Result<()> {
         "INSERT INTO media_attachments (id, account_id, status_id, purpose, kind, state, \
          content_type, file_key, file_size, preview_key, preview_size, upload_key, remote_url, \
          preview_remote_url, description, blurhash, meta, error, last_used_at, fetched_at, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+         created_at, updated_at, focus) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
         m.id.as_i64(),
         m.account_id.as_i64(),
         m.status_id.map(Id::as_i64),
@@ -279,7 +290,8 @@ pub(crate) async fn insert(c: Conn<'_>, m: &MediaAttachment) -> Result<()> {
         m.last_used_at.map(Timestamp::as_millis),
         m.fetched_at.map(Timestamp::as_millis),
         m.created_at.as_millis(),
-        m.updated_at.as_millis()
+        m.updated_at.as_millis(),
+        focus_to_text(m.meta.focus)
     )?;
     Ok(())
 }
@@ -290,8 +302,8 @@ pub(crate) async fn update(c: Conn<'_>, m: &MediaAttachment) -> Result<()> {
         "UPDATE media_attachments SET status_id = $1, kind = $2, state = $3, content_type = $4, \
          file_key = $5, file_size = $6, preview_key = $7, preview_size = $8, upload_key = $9, \
          remote_url = $10, preview_remote_url = $11, description = $12, blurhash = $13, \
-         meta = $14, error = $15, last_used_at = $16, fetched_at = $17, updated_at = $18 \
-         WHERE id = $19",
+         meta = $14, error = $15, last_used_at = $16, fetched_at = $17, updated_at = $18, \
+         focus = $20 WHERE id = $19",
         m.status_id.map(Id::as_i64),
         m.kind.as_str(),
         m.state.as_str(),
@@ -310,12 +322,119 @@ pub(crate) async fn update(c: Conn<'_>, m: &MediaAttachment) -> Result<()> {
         m.last_used_at.map(Timestamp::as_millis),
         m.fetched_at.map(Timestamp::as_millis),
         m.updated_at.as_millis(),
-        m.id.as_i64()
+        m.id.as_i64(),
+        focus_to_text(m.meta.focus)
     )?;
     if n == 0 {
         return Err(StoreError::NotFound("media attachment".into()));
     }
     Ok(())
+}
+
+/// Saves what processing produced, only if the row is still `processing` (a row deleted, or
+/// finished by another worker, meanwhile is left alone). Never touches the uploader's fields
+/// (description, focus) or the status it is attached to.
+pub(crate) async fn complete(c: Conn<'_>, m: &MediaAttachment) -> Result<bool> {
+    let n = exec!(
+        c,
+        "UPDATE media_attachments SET kind = $1, state = $2, content_type = $3, file_key = $4, \
+         file_size = $5, preview_key = $6, preview_size = $7, upload_key = $8, blurhash = $9, \
+         meta = $10, error = $11, last_used_at = $12, fetched_at = $13, updated_at = $14 \
+         WHERE id = $15 AND state = 'processing'",
+        m.kind.as_str(),
+        m.state.as_str(),
+        m.content_type.as_deref(),
+        m.file_key.as_deref(),
+        m.file_size,
+        m.preview_key.as_deref(),
+        m.preview_size,
+        m.upload_key.as_deref(),
+        m.blurhash.as_deref(),
+        meta_to_json(&m.meta),
+        m.error.as_deref(),
+        m.last_used_at.map(Timestamp::as_millis),
+        m.fetched_at.map(Timestamp::as_millis),
+        m.updated_at.as_millis(),
+        m.id.as_i64()
+    )?;
+    Ok(n == 1)
+}
+
+/// A remote file fetched: its raw bytes wait for processing. Only from `remote` state.
+pub(crate) async fn claim_remote(c: Conn<'_>, m: &MediaAttachment) -> Result<bool> {
+    let n = exec!(
+        c,
+        "UPDATE media_attachments SET state = 'processing', upload_key = $1, content_type = $2, \
+         file_size = $3, error = NULL, updated_at = $4 WHERE id = $5 AND state = 'remote'",
+        m.upload_key.as_deref(),
+        m.content_type.as_deref(),
+        m.file_size,
+        m.updated_at.as_millis(),
+        m.id.as_i64()
+    )?;
+    Ok(n == 1)
+}
+
+/// Alt text and focal point of an unattached upload of `account_id`.
+pub(crate) async fn describe(
+    c: Conn<'_>,
+    id: Id,
+    account_id: Id,
+    description: &str,
+    focus: Option<(f64, f64)>,
+    now: Timestamp,
+) -> Result<bool> {
+    let n = exec!(
+        c,
+        "UPDATE media_attachments SET description = $1, focus = $2, updated_at = $3 \
+         WHERE id = $4 AND account_id = $5 AND status_id IS NULL",
+        description,
+        focus_to_text(focus),
+        now.as_millis(),
+        id.as_i64(),
+        account_id.as_i64()
+    )?;
+    Ok(n == 1)
+}
+
+/// Remembers why a remote file could not be copied (it is not tried again for a while).
+pub(crate) async fn note_error(c: Conn<'_>, id: Id, error: &str, now: Timestamp) -> Result<()> {
+    exec!(
+        c,
+        "UPDATE media_attachments SET error = $1, updated_at = $2 \
+         WHERE id = $3 AND state = 'remote'",
+        error,
+        now.as_millis(),
+        id.as_i64()
+    )?;
+    Ok(())
+}
+
+/// Drops a cached copy (back to a link to its origin), if it is still the copy `file_key`.
+pub(crate) async fn evict(c: Conn<'_>, id: Id, file_key: &str, now: Timestamp) -> Result<bool> {
+    let n = exec!(
+        c,
+        "UPDATE media_attachments SET state = 'remote', file_key = NULL, preview_key = NULL, \
+         file_size = 0, preview_size = 0, fetched_at = NULL, updated_at = $1 \
+         WHERE id = $2 AND file_key = $3",
+        now.as_millis(),
+        id.as_i64(),
+        file_key
+    )?;
+    Ok(n == 1)
+}
+
+/// Rows stuck in `processing` since before `before` (their job died or was lost).
+pub(crate) async fn stuck(
+    c: Conn<'_>,
+    before: Timestamp,
+    limit: u32,
+) -> Result<Vec<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
+         WHERE m.state = 'processing' AND m.updated_at < $1 ORDER BY m.updated_at LIMIT $2"
+    );
+    media_rows!(c, sql, before.as_millis(), i64::from(limit))
 }
 
 pub(crate) async fn attach(c: Conn<'_>, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64> {
@@ -361,6 +480,16 @@ pub(crate) async fn delete(mut c: Conn<'_>, id: Id) -> Result<bool> {
     Ok(exec!(
         c,
         "DELETE FROM media_attachments WHERE id = $1",
+        id.as_i64()
+    )? == 1)
+}
+
+/// Deletes an attachment only while it is attached to nothing (expiry racing a new post).
+pub(crate) async fn delete_unattached(c: Conn<'_>, id: Id) -> Result<bool> {
+    Ok(exec!(
+        c,
+        "DELETE FROM media_attachments WHERE id = $1 AND status_id IS NULL \
+         AND purpose = 'attachment'",
         id.as_i64()
     )? == 1)
 }

@@ -155,6 +155,37 @@ impl Transaction for SqlTx {
         crate::media::update(self.conn(), media).await
     }
 
+    async fn complete_media(&mut self, media: &rookery_model::MediaAttachment) -> Result<bool> {
+        crate::media::complete(self.conn(), media).await
+    }
+
+    async fn claim_remote_media(&mut self, media: &rookery_model::MediaAttachment) -> Result<bool> {
+        crate::media::claim_remote(self.conn(), media).await
+    }
+
+    async fn describe_media(
+        &mut self,
+        id: Id,
+        account_id: Id,
+        description: &str,
+        focus: Option<(f64, f64)>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        crate::media::describe(self.conn(), id, account_id, description, focus, now).await
+    }
+
+    async fn note_media_error(&mut self, id: Id, error: &str, now: Timestamp) -> Result<()> {
+        crate::media::note_error(self.conn(), id, error, now).await
+    }
+
+    async fn evict_media(&mut self, id: Id, file_key: &str, now: Timestamp) -> Result<bool> {
+        crate::media::evict(self.conn(), id, file_key, now).await
+    }
+
+    async fn delete_unattached_media(&mut self, id: Id) -> Result<bool> {
+        crate::media::delete_unattached(self.conn(), id).await
+    }
+
     async fn attach_media(&mut self, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64> {
         crate::media::attach(self.conn(), status_id, account_id, ids).await
     }

@@ -102,6 +102,7 @@ suite!(
     remote_accounts_follows_and_inboxes,
     uploads_are_processed_attached_and_counted,
     account_images_and_the_remote_cache,
+    media_writes_are_conditional,
     delivery_hosts_fail_recover_and_go_unavailable,
 );
 

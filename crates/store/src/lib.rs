@@ -365,8 +365,16 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// Media rows of an account (any purpose), oldest first.
     async fn account_media(&self, account_id: Id, limit: u32) -> Result<Vec<MediaAttachment>>;
 
-    /// Avatars, headers and emoji images nothing points at any more.
-    async fn orphaned_account_media(&self, limit: u32) -> Result<Vec<MediaAttachment>>;
+    /// Avatars, headers and emoji images nothing points at any more; rows holding no file (a
+    /// remembered failure) only once updated before `forget_before`.
+    async fn orphaned_account_media(
+        &self,
+        forget_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<MediaAttachment>>;
+
+    /// Rows still `processing` since before `before` (their job died or was lost).
+    async fn stuck_media(&self, before: Timestamp, limit: u32) -> Result<Vec<MediaAttachment>>;
 
     /// Custom emoji of `domain` (`None`: this instance's) with these shortcodes (exact case).
     async fn custom_emojis(
@@ -627,6 +635,36 @@ pub trait Transaction: Send {
     /// Saves a media row (everything but its id, owner and creation time).
     /// [`StoreError::NotFound`] if there is none.
     async fn update_media(&mut self, media: &MediaAttachment) -> Result<()>;
+
+    /// Saves what processing produced (kind, state, files, sizes, blurhash, meta, error, cache
+    /// times) if the row is still `processing`; `false` if it is not (or is gone). The
+    /// uploader's description, focus and status are never touched.
+    async fn complete_media(&mut self, media: &MediaAttachment) -> Result<bool>;
+
+    /// A fetched remote file waits for processing (upload key, content type, size), if the row
+    /// is still `remote`; `false` otherwise.
+    async fn claim_remote_media(&mut self, media: &MediaAttachment) -> Result<bool>;
+
+    /// Sets the alt text and focal point of an unattached upload of `account_id`; `false` if
+    /// there is no such upload.
+    async fn describe_media(
+        &mut self,
+        id: Id,
+        account_id: Id,
+        description: &str,
+        focus: Option<(f64, f64)>,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// Remembers why a remote file could not be copied.
+    async fn note_media_error(&mut self, id: Id, error: &str, now: Timestamp) -> Result<()>;
+
+    /// Drops a cached copy (the row becomes a link to its origin) if its file is still
+    /// `file_key`; `false` otherwise.
+    async fn evict_media(&mut self, id: Id, file_key: &str, now: Timestamp) -> Result<bool>;
+
+    /// Deletes an attachment only if no status has it; `false` otherwise.
+    async fn delete_unattached_media(&mut self, id: Id) -> Result<bool>;
 
     /// Attaches the account's unattached attachments `ids` to a status; returns how many were.
     async fn attach_media(&mut self, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64>;

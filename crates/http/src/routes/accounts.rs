@@ -120,7 +120,8 @@ pub(crate) async fn update_credentials(
         .await?;
     let mut avatar = None;
     let mut header = None;
-    for (name, bytes) in files {
+    // An empty file part (a form's unused file field) is no new image.
+    for (name, bytes) in files.into_iter().filter(|(_, b)| !b.is_empty()) {
         match name.as_str() {
             "avatar" => avatar = Some(bytes),
             "header" => header = Some(bytes),

@@ -174,6 +174,13 @@ pub(super) fn resolve(
             "unattached_ttl_secs and remote.cache_max_age_secs must be at least 60".into(),
         ));
     }
+    if c.ffmpeg_timeout_secs > 1200 {
+        return Err(err(
+            "ffmpeg_timeout_secs",
+            "must be at most 1200 (a media job runs at most an hour: probe, transcode and preview)"
+                .into(),
+        ));
+    }
     if c.ffmpeg_threads == 0 || c.ffmpeg_max_concurrent == 0 || c.ffmpeg_timeout_secs == 0 {
         return Err(err(
             "ffmpeg_threads",

@@ -270,6 +270,7 @@ impl Services {
             .iter()
             .map(|a| (self.ids.next_id(), a.id))
             .collect();
+        let fetch = self.copy_on_receipt(author).await;
         let mut tx = self.store.begin().await?;
         match tx.insert_status(&status).await {
             Ok(()) => {}
@@ -285,7 +286,7 @@ impl Services {
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &tags, now).await?;
         let attachments: Vec<_> = object.attachment.iter().collect();
-        self.add_remote_attachments(tx.as_mut(), author, status.id, &attachments, now)
+        self.add_remote_attachments(tx.as_mut(), author, status.id, &attachments, fetch, now)
             .await?;
         tx.count_status(author.id, 1, Some(created_at)).await?;
         if let Some(p) = &parent {

@@ -3,11 +3,11 @@
 //! and avatars/headers nothing points at any more.
 
 use rookery_jobs::{JobError, JobSpec, Queue};
-use rookery_model::{MediaAttachment, MediaState, MediaUsage};
+use rookery_model::{MediaAttachment, MediaPurpose, MediaState, MediaUsage};
 use serde::{Deserialize, Serialize};
 
 use super::{MediaCounters, MediaRuntime};
-use crate::{Result, ServiceError, Services};
+use crate::{Result, Services};
 
 /// Applies the remote cache's limits (the scheduler, hourly).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +44,53 @@ pub struct PruneReport {
 /// Rows read per round.
 const BATCH: u32 = 200;
 
+/// Remembered failures (remote images that could not be copied) are forgotten after this.
+const FORGET_FAILURES_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// A row still processing after this lost its job (dead after its attempts, or lost).
+const STUCK_AFTER_MS: i64 = 6 * 3600 * 1000;
+
+/// What happens to a row whose files are released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Release {
+    /// A cached copy: the row stays, a link to the origin.
+    Evict,
+    /// An upload: deleted unless a status took it meanwhile.
+    DeleteUnattached,
+    /// Deleted.
+    Delete,
+}
+
+impl Services {
+    /// Rows whose processing never finished: their raw upload is deleted, local ones are
+    /// marked failed and remote ones go back to being links. Returns how many.
+    async fn settle_stuck(&self, runtime: &MediaRuntime) -> Result<u64> {
+        let before = self.clock.now().plus_millis(-STUCK_AFTER_MS);
+        let mut settled = 0;
+        for mut m in self.store.stuck_media(before, BATCH).await? {
+            let upload = m.upload_key.take();
+            m.state = if m.is_remote() {
+                MediaState::Remote
+            } else {
+                MediaState::Failed
+            };
+            m.file_size = 0;
+            m.error = Some("processing did not finish".into());
+            m.updated_at = self.clock.now();
+            let mut tx = self.store.begin().await?;
+            let done = tx.complete_media(&m).await?;
+            tx.commit().await?;
+            if done {
+                settled += 1;
+                if let Some(key) = upload {
+                    let _ = runtime.storage.delete(&key).await;
+                }
+            }
+        }
+        Ok(settled)
+    }
+}
+
 impl Services {
     /// Storage use by category, counted now.
     pub async fn media_usage(&self) -> Result<Vec<MediaUsage>> {
@@ -64,45 +111,46 @@ impl Services {
             .sum())
     }
 
-    /// Deletes a file's stored objects; the row is removed (`drop_row`) or turned back into a
-    /// link to its origin.
+    /// Deletes a file's stored objects and what the row says about them: a cached copy goes
+    /// back to being a link to its origin (`Release::Evict`), other rows go. Each write is
+    /// conditional, so a row that changed meanwhile (attached to a new post, copied again) is
+    /// left alone and its files kept. Returns the bytes freed.
     async fn release(
         &self,
         runtime: &MediaRuntime,
-        mut m: MediaAttachment,
-        drop_row: bool,
+        m: MediaAttachment,
+        how: Release,
     ) -> Result<u64> {
-        // A remote avatar or header goes whole: the account shows the remote image (through
-        // the proxy) until it is copied again.
-        let drop_row = drop_row
-            || matches!(
-                m.purpose,
-                rookery_model::MediaPurpose::Avatar | rookery_model::MediaPurpose::Header
-            );
+        // Remote avatars, headers and emoji go whole: their owner shows the remote image
+        // (through the proxy) until it is copied again.
+        let how = match (how, m.purpose) {
+            (Release::Evict, MediaPurpose::Avatar | MediaPurpose::Header | MediaPurpose::Emoji) => {
+                Release::Delete
+            }
+            (how, _) => how,
+        };
         let freed = m.stored_bytes().max(0) as u64;
-        let keys: Vec<String> = [m.file_key.take(), m.preview_key.take(), m.upload_key.take()]
+        let keys: Vec<String> = [&m.file_key, &m.preview_key, &m.upload_key]
             .into_iter()
             .flatten()
+            .cloned()
             .collect();
         let mut tx = self.store.begin().await?;
-        if drop_row {
-            tx.delete_media(m.id).await?;
-        } else {
-            m.state = MediaState::Remote;
-            m.file_size = 0;
-            m.preview_size = 0;
-            m.fetched_at = None;
-            m.updated_at = self.clock.now();
-            tx.update_media(&m).await?;
-        }
+        let released = match (how, m.file_key.as_deref()) {
+            (Release::Evict, Some(key)) => tx.evict_media(m.id, key, self.clock.now()).await?,
+            (Release::Evict, None) => false,
+            (Release::DeleteUnattached, _) => tx.delete_unattached_media(m.id).await?,
+            (Release::Delete, _) => tx.delete_media(m.id).await?,
+        };
         tx.commit().await?;
-        // Rows first, files after: a file may outlive its row (harmless), never the reverse.
+        if !released {
+            return Ok(0);
+        }
+        // Rows first, files after: a file may outlive its row (logged), never the reverse.
         for key in keys {
-            runtime
-                .storage
-                .delete(&key)
-                .await
-                .map_err(|e| ServiceError::Unavailable(format!("deleting {key}: {e}")))?;
+            if let Err(e) = runtime.storage.delete(&key).await {
+                tracing::warn!(%key, error = %e, "media file not deleted");
+            }
         }
         Ok(freed)
     }
@@ -123,7 +171,7 @@ impl Services {
                 break;
             }
             for m in stale {
-                report.bytes_freed += self.release(&runtime, m, false).await?;
+                report.bytes_freed += self.release(&runtime, m, Release::Evict).await?;
                 report.expired += 1;
                 MediaCounters::bump(&runtime.counters.cache_evictions);
             }
@@ -137,7 +185,7 @@ impl Services {
                 break;
             }
             for m in lru {
-                let freed = self.release(&runtime, m, false).await?;
+                let freed = self.release(&runtime, m, Release::Evict).await?;
                 cached = cached.saturating_sub(freed);
                 report.bytes_freed += freed;
                 report.evicted += 1;
@@ -164,12 +212,13 @@ impl Services {
                 break;
             }
             for m in rows {
-                self.release(runtime, m, true).await?;
+                self.release(runtime, m, Release::DeleteUnattached).await?;
                 deleted += 1;
             }
         }
         loop {
-            let rows = self.store.orphaned_account_media(BATCH).await?;
+            let forget = self.clock.now().plus_millis(-FORGET_FAILURES_MS);
+            let rows = self.store.orphaned_account_media(forget, BATCH).await?;
             // Rows made moments ago may be waiting for `set_account_image`.
             let rows: Vec<_> = rows
                 .into_iter()
@@ -179,10 +228,11 @@ impl Services {
                 break;
             }
             for m in rows {
-                self.release(runtime, m, true).await?;
+                self.release(runtime, m, Release::Delete).await?;
                 deleted += 1;
             }
         }
+        deleted += self.settle_stuck(runtime).await?;
         Ok(deleted)
     }
 
@@ -198,7 +248,7 @@ impl Services {
                 return Ok(());
             }
             for m in rows {
-                self.release(&runtime, m, true).await?;
+                self.release(&runtime, m, Release::Delete).await?;
             }
         }
     }

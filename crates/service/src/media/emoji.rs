@@ -148,6 +148,17 @@ impl Services {
         if emoji.image_key.is_some() {
             return Ok(());
         }
+        let Some(author) = self
+            .store
+            .account(job.account_id)
+            .await
+            .map_err(|e| retry(e.into()))?
+        else {
+            return Ok(());
+        };
+        if !self.copies_allowed(&author).await {
+            return Ok(());
+        }
         let existing = self
             .store
             .remote_media_by_url(job.account_id, MediaPurpose::Emoji, &url)
@@ -163,27 +174,31 @@ impl Services {
                         .map_err(|e| retry(e.into()))?;
                     return tx.commit().await.map_err(|e| retry(e.into()));
                 }
+                _ if self.failed_lately(m) => return Ok(()),
                 MediaState::Failed | MediaState::Remote => {}
             }
         }
         if let Some(c) = self.media_counters() {
             super::MediaCounters::bump(&c.cache_misses);
         }
-        let Some(body) = self.download(&url).await? else {
-            return Ok(());
-        };
-        let now = self.clock.now();
+        let exists = existing.is_some();
         let media = existing.unwrap_or_else(|| {
             MediaAttachment::remote(
                 self.ids.next_id(),
                 job.account_id,
                 MediaPurpose::Emoji,
                 MediaKind::Image,
-                url,
-                now,
+                url.clone(),
+                self.clock.now(),
             )
         });
-        self.queue_fetched(media, body).await.map_err(retry)
+        match self
+            .download(&url, self.remote_limit(MediaPurpose::Emoji))
+            .await?
+        {
+            Ok(body) => self.queue_fetched(media, body, exists).await.map_err(retry),
+            Err(reason) => self.remember_failure(&media, &reason).await.map_err(retry),
+        }
     }
 
     /// The CustomEmoji entity: the copy when there is one, else the origin's image.

@@ -296,8 +296,10 @@ impl Services {
                     .or_else(|| (m.kind == MediaKind::Image).then(|| url.clone()).flatten());
                 (url, preview)
             }
-            MediaState::Remote => (self.uncached_url(m, false), self.uncached_url(m, true)),
-            MediaState::Processing | MediaState::Failed => (None, None),
+            // A remote file not (yet) copied is shown from its origin: statuses never carry
+            // `null` URLs for other servers' files.
+            _ if m.is_remote() => (self.uncached_url(m, false), self.uncached_url(m, true)),
+            MediaState::Remote | MediaState::Processing | MediaState::Failed => (None, None),
         };
         api::MediaAttachment {
             id: m.id.to_string(),

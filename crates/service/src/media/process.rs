@@ -22,6 +22,17 @@ pub struct ProcessMedia {
 impl JobSpec for ProcessMedia {
     const KIND: &'static str = "process_media";
     const QUEUE: Queue = Queue::Media;
+    /// Long enough for a probe, a transcode and a frame at the longest `ffmpeg_timeout_secs`
+    /// allowed (20 minutes) plus storage; few attempts, a minute apart. A file still
+    /// processing after that is settled by the cache job (marked failed).
+    fn policy() -> rookery_jobs::RetryPolicy {
+        rookery_jobs::RetryPolicy {
+            max_attempts: 4,
+            base_delay_ms: 60_000,
+            max_delay_ms: 600_000,
+            timeout: std::time::Duration::from_secs(3600),
+        }
+    }
     fn unique_key(&self) -> Option<String> {
         Some(format!("process_media:{}", self.media_id))
     }
@@ -280,6 +291,12 @@ impl Services {
     ) -> Result<Output, Stop> {
         let ffmpeg = &runtime.ffmpeg;
         let probe = ffmpeg.probe(input).await?;
+        // An MP4 with only sound is audio (Mastodon does the same).
+        let kind = if kind == MediaKind::Video && !probe.has_video && probe.has_audio {
+            MediaKind::Audio
+        } else {
+            kind
+        };
         if kind == MediaKind::Video && !probe.has_video {
             return Err(Stop::Refused("the video has no picture".into()));
         }
@@ -390,9 +407,40 @@ impl Services {
             media.fetched_at = Some(now);
             media.last_used_at = Some(now);
         }
+        // Read first, then write: a remote account whose image changed meanwhile keeps
+        // pointing at its new one.
+        let point_account = match media.purpose {
+            MediaPurpose::Avatar | MediaPurpose::Header if media.is_remote() => self
+                .store
+                .account(media.account_id)
+                .await?
+                .is_some_and(|a| {
+                    let current = if media.purpose == MediaPurpose::Avatar {
+                        a.avatar_remote_url
+                    } else {
+                        a.header_remote_url
+                    };
+                    current == media.remote_url
+                }),
+            MediaPurpose::Avatar | MediaPurpose::Header => true,
+            _ => false,
+        };
         let mut tx = self.store.begin().await?;
-        tx.update_media(&media).await?;
-        if matches!(media.purpose, MediaPurpose::Avatar | MediaPurpose::Header) {
+        if !tx.complete_media(&media).await? {
+            // Deleted (expired, its status or account gone) or finished elsewhere meanwhile:
+            // what this run stored belongs to nothing.
+            drop(tx);
+            let gone = self.store.media(media.id).await?.is_none();
+            let mut orphans = vec![media.file_key.clone(), media.preview_key.clone()];
+            if gone {
+                orphans.push(upload_key);
+            }
+            for key in orphans.into_iter().flatten() {
+                let _ = runtime.storage.delete(&key).await;
+            }
+            return Ok(());
+        }
+        if point_account {
             tx.set_account_image(media.account_id, media.purpose, Some(media.id), now)
                 .await?;
         }
@@ -402,8 +450,10 @@ impl Services {
             tx.set_emoji_media(url, media.id).await?;
         }
         tx.commit().await?;
-        if let Some(key) = upload_key {
-            let _ = runtime.storage.delete(&key).await;
+        if let Some(key) = upload_key
+            && let Err(e) = runtime.storage.delete(&key).await
+        {
+            tracing::warn!(%key, error = %e, "raw upload not deleted");
         }
         if matches!(media.purpose, MediaPurpose::Avatar | MediaPurpose::Header)
             && !media.is_remote()
@@ -428,9 +478,10 @@ impl Services {
         media.error = Some(reason.chars().take(500).collect());
         media.updated_at = self.clock.now();
         let mut tx = self.store.begin().await?;
-        tx.update_media(&media).await?;
+        // Not `processing` any more (or gone): someone else settled it.
+        let settled = tx.complete_media(&media).await?;
         tx.commit().await?;
-        if let Some(key) = upload_key {
+        if let Some(key) = upload_key.filter(|_| settled) {
             let _ = runtime.storage.delete(&key).await;
         }
         Ok(())

@@ -61,10 +61,12 @@ const MAX_REMOTE_ATTACHMENTS: usize = 16;
 /// A cached file is marked used at most this often (a write per hour, not per view).
 const TOUCH_EVERY_MS: i64 = 3600 * 1000;
 
+/// A remote file that could not be copied is tried again after this.
+const RETRY_FAILED_MS: i64 = 24 * 3600 * 1000;
+
 fn kind_of(a: &Attachment) -> MediaKind {
     let mt = a.media_type.as_deref().unwrap_or_default();
     match (a.kind.as_str(), mt.split('/').next().unwrap_or_default()) {
-        (_, "image") if mt == "image/gif" => MediaKind::Gifv,
         (_, "image") | ("Image", _) => MediaKind::Image,
         (_, "video") | ("Video", _) => MediaKind::Video,
         (_, "audio") | ("Audio", _) => MediaKind::Audio,
@@ -83,14 +85,20 @@ impl Services {
         self.settings.media.remote_policy
     }
 
+    /// Whether a new remote post's files are fetched now (read before the post's transaction).
+    pub(crate) async fn copy_on_receipt(&self, author: &Account) -> bool {
+        self.remote_policy() == RemoteMediaPolicy::OnReceipt && self.copies_allowed(author).await
+    }
+
     /// Records a remote post's attachments (in the transaction that stores the post) and,
-    /// when copies are made on receipt, queues their fetching.
+    /// with `fetch` (see [`Services::copy_on_receipt`]), queues their copying.
     pub(crate) async fn add_remote_attachments(
         &self,
         tx: &mut dyn Transaction,
         author: &Account,
         status_id: Id,
         attachments: &[&Attachment],
+        fetch: bool,
         now: Timestamp,
     ) -> Result<()> {
         let media_attachments = attachments
@@ -126,7 +134,7 @@ impl Services {
             media.blurhash = a
                 .blurhash
                 .clone()
-                .filter(|b| b.len() <= 100 && b.is_ascii());
+                .filter(|b| rookery_media::blurhash_is_valid(b));
             media.meta = MediaMeta {
                 width: a.width.filter(|w| *w > 0 && *w <= 100_000),
                 height: a.height.filter(|h| *h > 0 && *h <= 100_000),
@@ -134,7 +142,7 @@ impl Services {
                 ..MediaMeta::default()
             };
             tx.insert_media(&media).await?;
-            if self.remote_policy() == RemoteMediaPolicy::OnReceipt {
+            if fetch {
                 rookery_jobs::enqueue(tx, &self.ids, now, &FetchRemoteMedia { media_id: id })
                     .await
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -145,7 +153,7 @@ impl Services {
 
     /// After a remote actor was stored: queue copies of its images when made on receipt.
     pub(crate) async fn remote_account_images_seen(&self, account: &Account) -> Result<()> {
-        if self.remote_policy() != RemoteMediaPolicy::OnReceipt || self.media.is_none() {
+        if !self.copy_on_receipt(account).await {
             return Ok(());
         }
         let now = self.clock.now();
@@ -173,92 +181,121 @@ impl Services {
         Ok(())
     }
 
-    /// Fetches a remote file, checking size and real type. `Ok(None)` when the file cannot
-    /// be had (refused, gone, not media): the row stays a link to the origin.
+    /// The most bytes copied for a purpose (Mastodon's limits for emoji and profile images).
+    pub(crate) fn remote_limit(&self, purpose: MediaPurpose) -> u64 {
+        let attachments = self.settings.media.remote_max_bytes;
+        match purpose {
+            MediaPurpose::Attachment => attachments,
+            MediaPurpose::Avatar | MediaPurpose::Header => attachments.min(2 * 1024 * 1024),
+            MediaPurpose::Emoji => attachments.min(256 * 1024),
+        }
+    }
+
+    /// Fetches a remote file, checking size and real type. `Ok(Err(reason))` when the file
+    /// cannot be had (refused, gone, too large, not media): the row stays a link to the
+    /// origin and remembers why.
     pub(crate) async fn download(
         &self,
         url: &str,
-    ) -> std::result::Result<Option<Vec<u8>>, JobError> {
-        if self.domain_blocked_for_media(url).await {
-            return Ok(None);
+        limit: u64,
+    ) -> std::result::Result<std::result::Result<Vec<u8>, String>, JobError> {
+        let Some(host) = host_of(url) else {
+            return Ok(Err("not a web URL".into()));
+        };
+        if self.rejects_media_from(&host).await {
+            return Ok(Err("the file's server is blocked".into()));
         }
-        let limit = self.settings.media.remote_max_bytes;
         match self.federation.transport.get_media(url, limit).await {
             Ok(r) if (200..300).contains(&r.status) => {
                 if sniff(&r.body).is_none() {
-                    tracing::info!(%url, "remote media is not a supported type");
-                    return Ok(None);
+                    return Ok(Err("not a supported media type".into()));
                 }
-                Ok(Some(r.body))
+                Ok(Ok(r.body))
             }
             Ok(r) if r.status >= 500 || r.status == 429 => {
                 Err(JobError::Retry(format!("{url}: HTTP {}", r.status)))
             }
-            Ok(r) => {
-                tracing::info!(%url, status = r.status, "remote media not available");
-                Ok(None)
-            }
-            Err(TransportError::Refused(m)) => {
-                tracing::info!(%url, reason = %m, "remote media refused");
-                Ok(None)
-            }
-            Err(TransportError::TooLarge) => {
-                tracing::info!(%url, limit, "remote media too large to copy");
-                Ok(None)
-            }
+            Ok(r) => Ok(Err(format!("HTTP {}", r.status))),
+            Err(TransportError::Refused(m)) => Ok(Err(format!("refused: {m}"))),
+            Err(TransportError::TooLarge) => Ok(Err(format!("larger than {limit} bytes"))),
             Err(e) => Err(JobError::Retry(format!("{url}: {e}"))),
         }
     }
 
-    /// Whether the file's server is blocked with "reject media" (or suspended).
-    async fn domain_blocked_for_media(&self, url: &str) -> bool {
-        let Some(host) = host_of(url) else {
-            return true;
-        };
+    /// Whether media from `host` (a file's server, or an author's) is not copied here: its
+    /// domain (or a parent) is blocked with "reject media", or suspended.
+    pub(crate) async fn rejects_media_from(&self, host: &str) -> bool {
         let domain = host.split(':').next().unwrap_or_default().to_owned();
         match self.domain_block_for(&domain).await {
             Ok(Some(b)) => b.reject_media || b.severity == rookery_model::BlockSeverity::Suspend,
             Ok(None) => false,
-            Err(_) => false,
+            // Cannot tell: do not fetch now (the job or the next view tries again).
+            Err(_) => true,
         }
     }
 
-    /// Stores fetched bytes as an upload of `media` and queues processing.
+    /// Whether copies are made at all, and this account's server is not refused.
+    pub(crate) async fn copies_allowed(&self, author: &Account) -> bool {
+        if self.remote_policy() == RemoteMediaPolicy::Never || self.media.is_none() {
+            return false;
+        }
+        match &author.domain {
+            Some(d) => !self.rejects_media_from(d.as_str()).await,
+            None => true,
+        }
+    }
+
+    /// Stores fetched bytes as the raw upload of `media` (a `remote` row, or a new one) and
+    /// queues its processing. A row that changed meanwhile (copied by another job, deleted)
+    /// is left alone and the bytes are dropped.
     pub(crate) async fn queue_fetched(
         &self,
         mut media: MediaAttachment,
         body: Vec<u8>,
+        exists: bool,
     ) -> Result<()> {
         let runtime = self.media_runtime()?;
         let key = keys::upload(media.id, self.random.next_u64());
         let mime = sniff(&body).map_or("application/octet-stream", |s| s.mime);
+        media.state = MediaState::Processing;
+        media.content_type = Some(mime.to_owned());
+        media.file_size = body.len() as i64;
+        media.upload_key = Some(key.clone());
+        media.error = None;
+        let now = self.clock.now();
+        media.updated_at = now;
         runtime
             .storage
             .put(&key, body, mime)
             .await
             .map_err(|e| ServiceError::Unavailable(format!("storing remote media: {e}")))?;
-        media.state = MediaState::Processing;
-        media.content_type = Some(mime.to_owned());
-        media.upload_key = Some(key);
-        media.error = None;
-        let now = self.clock.now();
-        media.updated_at = now;
-        let mut tx = self.store.begin().await?;
-        if self.store.media(media.id).await?.is_some() {
-            tx.update_media(&media).await?;
-        } else {
-            tx.insert_media(&media).await?;
+        let written = async {
+            let mut tx = self.store.begin().await?;
+            let claimed = if exists {
+                tx.claim_remote_media(&media).await?
+            } else {
+                tx.insert_media(&media).await?;
+                true
+            };
+            if !claimed {
+                return Ok(false);
+            }
+            rookery_jobs::enqueue(
+                tx.as_mut(),
+                &self.ids,
+                now,
+                &ProcessMedia { media_id: media.id },
+            )
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            tx.commit().await?;
+            Ok::<_, ServiceError>(true)
         }
-        rookery_jobs::enqueue(
-            tx.as_mut(),
-            &self.ids,
-            now,
-            &ProcessMedia { media_id: media.id },
-        )
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        tx.commit().await?;
-        Ok(())
+        .await;
+        if !matches!(written, Ok(true)) {
+            let _ = runtime.storage.delete(&key).await;
+        }
+        written.map(|_| ())
     }
 
     /// The `fetch_remote_media` job.
@@ -281,13 +318,55 @@ impl Services {
         let Some(url) = media.remote_url.clone() else {
             return Ok(());
         };
+        let author = self
+            .store
+            .account(media.account_id)
+            .await
+            .map_err(|e| retry(e.into()))?;
+        let Some(author) = author.filter(|a| !a.is_local()) else {
+            return Ok(());
+        };
+        if !self.copies_allowed(&author).await {
+            return Ok(());
+        }
         if let Some(counters) = self.media_counters() {
             MediaCounters::bump(&counters.cache_misses);
         }
-        match self.download(&url).await? {
-            Some(body) => self.queue_fetched(media, body).await.map_err(retry),
-            None => Ok(()),
+        match self
+            .download(&url, self.remote_limit(media.purpose))
+            .await?
+        {
+            Ok(body) => self.queue_fetched(media, body, true).await.map_err(retry),
+            Err(reason) => self.remember_failure(&media, &reason).await.map_err(retry),
         }
+    }
+
+    /// Records why a remote file was not copied (kept a while, so it is not fetched again at
+    /// every sighting or view).
+    pub(crate) async fn remember_failure(
+        &self,
+        media: &MediaAttachment,
+        reason: &str,
+    ) -> Result<()> {
+        tracing::info!(url = ?media.remote_url, %reason, "remote media not copied");
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if self.store.media(media.id).await.ok().flatten().is_some() {
+            tx.note_media_error(media.id, reason, now).await?;
+        } else {
+            let mut row = media.clone();
+            row.error = Some(reason.chars().take(500).collect());
+            row.updated_at = now;
+            tx.insert_media(&row).await?;
+        }
+        Ok(tx.commit().await?)
+    }
+
+    /// Whether a copy of this row failed within the last day (not tried again before).
+    pub(crate) fn failed_lately(&self, m: &MediaAttachment) -> bool {
+        m.error.is_some()
+            && m.state == MediaState::Remote
+            && self.clock.now().as_millis() - m.updated_at.as_millis() < RETRY_FAILED_MS
     }
 
     /// The `cache_account_image` job.
@@ -305,6 +384,9 @@ impl Services {
         else {
             return Ok(());
         };
+        if !self.copies_allowed(&account).await {
+            return Ok(());
+        }
         let (purpose, url, key) = if job.header {
             (
                 MediaPurpose::Header,
@@ -339,27 +421,28 @@ impl Services {
                         .map_err(|e| retry(e.into()))?;
                     return tx.commit().await.map_err(|e| retry(e.into()));
                 }
+                _ if self.failed_lately(m) => return Ok(()),
                 MediaState::Failed | MediaState::Remote => {}
             }
         }
         if let Some(counters) = self.media_counters() {
             MediaCounters::bump(&counters.cache_misses);
         }
-        let Some(body) = self.download(&url).await? else {
-            return Ok(());
-        };
-        let now = self.clock.now();
+        let exists = existing.is_some();
         let media = existing.unwrap_or_else(|| {
             MediaAttachment::remote(
                 self.ids.next_id(),
                 account.id,
                 purpose,
                 MediaKind::Image,
-                url,
-                now,
+                url.clone(),
+                self.clock.now(),
             )
         });
-        self.queue_fetched(media, body).await.map_err(retry)
+        match self.download(&url, self.remote_limit(purpose)).await? {
+            Ok(body) => self.queue_fetched(media, body, exists).await.map_err(retry),
+            Err(reason) => self.remember_failure(&media, &reason).await.map_err(retry),
+        }
     }
 
     /// `/media_proxy/:id/:variant`: the cached copy of a remote attachment, else its origin
@@ -395,9 +478,12 @@ impl Services {
         }
         .ok_or(ServiceError::NotFound("media"))?;
         // A file that could not be copied is not tried again on every view: once a day.
-        let failed_lately = m.error.is_some()
-            && self.clock.now().as_millis() - m.updated_at.as_millis() < 24 * 3600 * 1000;
-        if m.state == MediaState::Remote && self.media.is_some() && !failed_lately {
+        let author = self.store.account(m.account_id).await?;
+        let allowed = match &author {
+            Some(a) => self.copies_allowed(a).await,
+            None => false,
+        };
+        if m.state == MediaState::Remote && allowed && !self.failed_lately(&m) {
             let mut tx = self.store.begin().await?;
             rookery_jobs::enqueue(
                 tx.as_mut(),
@@ -453,7 +539,12 @@ impl Services {
                 cached: false,
             });
         };
-        if self.media.is_some() && !account.is_local() {
+        let failed = self
+            .store
+            .remote_media_by_url(account.id, purpose, &origin)
+            .await?
+            .is_some_and(|m| self.failed_lately(&m));
+        if !account.is_local() && !failed && self.copies_allowed(&account).await {
             let mut tx = self.store.begin().await?;
             rookery_jobs::enqueue(
                 tx.as_mut(),

@@ -218,7 +218,13 @@ impl Services {
         self.store
             .media(id)
             .await?
-            .filter(|m| m.account_id == owner.id && m.purpose == MediaPurpose::Attachment)
+            // Posted attachments change through a status edit (which keeps the history and
+            // federates): like Mastodon, they are not found here.
+            .filter(|m| {
+                m.account_id == owner.id
+                    && m.purpose == MediaPurpose::Attachment
+                    && m.status_id.is_none()
+            })
             .ok_or(ServiceError::NotFound("media"))
     }
 
@@ -240,12 +246,7 @@ impl Services {
         id: Id,
         update: MediaUpdate,
     ) -> Result<api::MediaAttachment> {
-        // Posted attachments change through a status edit (which keeps the history and
-        // federates): like Mastodon, they are not found here.
         let mut m = self.own_media(owner, id).await?;
-        if m.status_id.is_some() {
-            return Err(ServiceError::NotFound("media"));
-        }
         if let Some(d) = self.check_description(update.description)? {
             m.description = d;
         }
@@ -253,10 +254,21 @@ impl Services {
             m.meta.focus = parse_focus(f)?;
         }
         m.updated_at = self.clock.now();
+        // Only these two columns: processing may be finishing the same row right now.
         let mut tx = self.store.begin().await?;
-        tx.update_media(&m).await?;
+        let changed = tx
+            .describe_media(m.id, owner.id, &m.description, m.meta.focus, m.updated_at)
+            .await?;
         tx.commit().await?;
-        Ok(self.attachment_entity(&m))
+        if !changed {
+            return Err(ServiceError::NotFound("media"));
+        }
+        let fresh = self
+            .store
+            .media(m.id)
+            .await?
+            .ok_or(ServiceError::NotFound("media"))?;
+        Ok(self.attachment_entity(&fresh))
     }
 
     /// Checks `media_ids` for a new status: at most the instance limit, each the author's own,

@@ -266,7 +266,7 @@ pub async fn account_images_and_the_remote_cache(ctx: Ctx) {
     );
     assert!(
         ctx.store
-            .orphaned_account_media(10)
+            .orphaned_account_media(at(0), 10)
             .await
             .unwrap()
             .is_empty()
@@ -333,7 +333,7 @@ pub async fn account_images_and_the_remote_cache(ctx: Ctx) {
     );
     let orphans: Vec<Id> = ctx
         .store
-        .orphaned_account_media(10)
+        .orphaned_account_media(at(0), 10)
         .await
         .unwrap()
         .iter()
@@ -352,5 +352,136 @@ pub async fn account_images_and_the_remote_cache(ctx: Ctx) {
             .unwrap()
             .avatar_key,
         None
+    );
+}
+
+pub async fn media_writes_are_conditional(ctx: Ctx) {
+    let alice = account(&ctx, "alice", None);
+    let bob = account(&ctx, "bob", Some("b.example"));
+    let post = status(&ctx, &alice);
+    let upload = media(&ctx, &alice, MediaPurpose::Attachment, None);
+    let remote = media(
+        &ctx,
+        &bob,
+        MediaPurpose::Attachment,
+        Some("https://b.example/1.jpg"),
+    );
+    let mut failed_emoji = media(
+        &ctx,
+        &bob,
+        MediaPurpose::Emoji,
+        Some("https://b.example/e.png"),
+    );
+    failed_emoji.error = Some("HTTP 404".into());
+    let mut tx = ctx.store.begin().await.unwrap();
+    for a in [&alice, &bob] {
+        tx.insert_account(a).await.unwrap();
+    }
+    tx.insert_status(&post).await.unwrap();
+    for m in [&upload, &remote, &failed_emoji] {
+        tx.insert_media(m).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // The uploader's alt text and focus, and processing's results, never overwrite each other.
+    let mut tx = ctx.store.begin().await.unwrap();
+    assert!(
+        tx.describe_media(upload.id, alice.id, "alt", Some((0.5, -1.0)), at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.describe_media(upload.id, bob.id, "not mine", None, at(1))
+            .await
+            .unwrap()
+    );
+    let done = ready(upload.clone(), 500, 2);
+    assert!(tx.complete_media(&done).await.unwrap());
+    assert!(
+        !tx.complete_media(&done).await.unwrap(),
+        "only from processing"
+    );
+    tx.commit().await.unwrap();
+    let m = ctx.store.media(upload.id).await.unwrap().unwrap();
+    assert_eq!(m.state, MediaState::Ready);
+    assert_eq!(m.description, "alt");
+    assert_eq!(m.meta.focus, Some((0.5, -1.0)));
+    assert_eq!(m.file_size, 500);
+
+    // Attached: no more alt-text edits here, no expiry.
+    let mut tx = ctx.store.begin().await.unwrap();
+    assert_eq!(
+        tx.attach_media(post.id, alice.id, &[upload.id])
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !tx.describe_media(upload.id, alice.id, "late", None, at(3))
+            .await
+            .unwrap()
+    );
+    assert!(!tx.delete_unattached_media(upload.id).await.unwrap());
+    tx.commit().await.unwrap();
+
+    // A remote copy is claimed once, evicted only while it is the same copy.
+    let mut claimed = remote.clone();
+    claimed.upload_key = Some("uploads/2-x".into());
+    claimed.file_size = 123;
+    let mut tx = ctx.store.begin().await.unwrap();
+    assert!(tx.claim_remote_media(&claimed).await.unwrap());
+    assert!(!tx.claim_remote_media(&claimed).await.unwrap());
+    tx.commit().await.unwrap();
+    let m = ctx.store.media(remote.id).await.unwrap().unwrap();
+    assert_eq!((m.state, m.file_size), (MediaState::Processing, 123));
+    // Stuck in processing: found once old enough.
+    assert_eq!(ctx.store.stuck_media(at(0), 10).await.unwrap().len(), 0);
+    let stuck: Vec<Id> = ctx
+        .store
+        .stuck_media(at(1_000_000_000), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(stuck, vec![remote.id]);
+    let copy = ready(m, 700, 5);
+    let key = copy.file_key.clone().unwrap();
+    let mut tx = ctx.store.begin().await.unwrap();
+    assert!(tx.complete_media(&copy).await.unwrap());
+    assert!(
+        !tx.evict_media(remote.id, "cache/other.jpg", at(6))
+            .await
+            .unwrap()
+    );
+    assert!(tx.evict_media(remote.id, &key, at(6)).await.unwrap());
+    tx.note_media_error(remote.id, "HTTP 410", at(7))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let m = ctx.store.media(remote.id).await.unwrap().unwrap();
+    assert_eq!(
+        (m.state, m.file_key, m.file_size),
+        (MediaState::Remote, None, 0)
+    );
+    assert_eq!(m.error.as_deref(), Some("HTTP 410"));
+
+    // A remembered failure (no file) is kept until it is old enough to forget.
+    assert!(
+        ctx.store
+            .orphaned_account_media(at(-1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ctx.store
+            .orphaned_account_media(at(1), 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>(),
+        vec![failed_emoji.id]
     );
 }
