@@ -269,7 +269,23 @@ impl Fetcher {
 
     /// `GET url` with `headers`.
     pub async fn get(&self, url: &str, headers: &[(&str, String)]) -> Result<Response, FetchError> {
-        self.send(reqwest::Method::GET, url, headers, None).await
+        let (max, timeout) = (self.opts.max_body, self.opts.timeout);
+        self.send(reqwest::Method::GET, url, headers, None, max, timeout)
+            .await
+    }
+
+    /// `GET url` reading at most `max_body` bytes within `timeout` (media files: their own
+    /// limits, whatever the client's defaults). The body is refused as soon as it passes the
+    /// limit, not after reading it whole.
+    pub async fn get_limited(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        max_body: usize,
+        timeout: Duration,
+    ) -> Result<Response, FetchError> {
+        self.send(reqwest::Method::GET, url, headers, None, max_body, timeout)
+            .await
     }
 
     /// `POST url` with `headers` and `body`.
@@ -279,8 +295,16 @@ impl Fetcher {
         headers: &[(&str, String)],
         body: Vec<u8>,
     ) -> Result<Response, FetchError> {
-        self.send(reqwest::Method::POST, url, headers, Some(body))
-            .await
+        let (max, timeout) = (self.opts.max_body, self.opts.timeout);
+        self.send(
+            reqwest::Method::POST,
+            url,
+            headers,
+            Some(body),
+            max,
+            timeout,
+        )
+        .await
     }
 
     async fn send(
@@ -289,10 +313,12 @@ impl Fetcher {
         url: &str,
         headers: &[(&str, String)],
         body: Option<Vec<u8>>,
+        max: usize,
+        timeout: Duration,
     ) -> Result<Response, FetchError> {
         let parsed = url::Url::parse(url).map_err(|e| FetchError::Url(e.to_string()))?;
         check_url(&parsed, &self.policy)?;
-        let mut req = self.client.request(method, parsed);
+        let mut req = self.client.request(method, parsed).timeout(timeout);
         for (k, v) in headers {
             req = req.header(*k, v);
         }
@@ -308,7 +334,6 @@ impl Fetcher {
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let max = self.opts.max_body;
             if resp.content_length().is_some_and(|n| n > max as u64) {
                 return Err(FetchError::TooLarge(max));
             }
@@ -326,7 +351,7 @@ impl Fetcher {
                 body,
             })
         };
-        tokio::time::timeout(self.opts.timeout, work)
+        tokio::time::timeout(timeout, work)
             .await
             .map_err(|_| FetchError::Timeout)?
     }

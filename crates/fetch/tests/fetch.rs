@@ -137,6 +137,18 @@ async fn oversized_and_slow_responses_stop_at_the_limits() {
             .unwrap_err();
         assert_eq!(err, FetchError::TooLarge(1024 * 1024), "{path}");
     }
+    // Per-request limits (media files) apply instead of the client's, both ways.
+    let url = format!("http://127.0.0.1:{big}/streamed");
+    let err = fetcher
+        .get_limited(&url, &[], 1000, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert_eq!(err, FetchError::TooLarge(1000));
+    let ok = fetcher
+        .get_limited(&url, &[], 4 * 1024 * 1024, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(ok.body.len(), 3 * 1024 * 1024);
     let started = std::time::Instant::now();
     let err = fetcher
         .get(&format!("http://127.0.0.1:{slow}/"), &[])

@@ -104,7 +104,7 @@ pub fn services(
     events: Arc<dyn EventBus>,
 ) -> Result<Services, StartError> {
     let store: Arc<dyn Store> = Arc::new(store);
-    let transport = crate::federation::FetchTransport::new(&cfg.transport, &cfg.settings.media)
+    let transport = crate::federation::FetchTransport::new(&cfg.transport)
         .map_err(|e| ConfigError::new("federation", e.to_string()))?;
     let (media, media_url) = crate::media::runtime(&cfg.media)?;
     let mut settings = cfg.settings.clone();

@@ -15,8 +15,8 @@ use crate::config::TransportSettings;
 /// [`Transport`] over [`Fetcher`].
 pub struct FetchTransport {
     fetcher: Fetcher,
-    /// For media files: larger bodies, more time.
-    media: Fetcher,
+    /// Time allowed to fetch one media file (its size limit comes with each request).
+    media_timeout: std::time::Duration,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
@@ -31,19 +31,13 @@ impl std::fmt::Debug for FetchTransport {
 
 impl FetchTransport {
     /// A client for `settings` (an unreadable CA file is an error).
-    pub fn new(
-        settings: &TransportSettings,
-        media: &rookery_service::media::MediaSettings,
-    ) -> Result<Self, FetchError> {
-        let mut media_options = settings.fetch.clone();
-        media_options.max_body = usize::try_from(media.remote_max_bytes).unwrap_or(usize::MAX);
-        media_options.timeout = settings
-            .fetch
-            .timeout
-            .max(std::time::Duration::from_secs(60));
+    pub fn new(settings: &TransportSettings) -> Result<Self, FetchError> {
         Ok(FetchTransport {
             fetcher: Fetcher::new(settings.fetch.clone())?,
-            media: Fetcher::new(media_options)?,
+            media_timeout: settings
+                .fetch
+                .timeout
+                .max(std::time::Duration::from_secs(60)),
             per_host: settings.per_host_concurrency,
             hosts: Mutex::new(HashMap::new()),
         })
@@ -97,11 +91,12 @@ impl Transport for FetchTransport {
     }
 
     async fn get_media(&self, url: &str, max_bytes: u64) -> Result<HttpResponse, TransportError> {
-        let r = convert(self.media.get(url, &[]).await)?;
-        if r.body.len() as u64 > max_bytes {
-            return Err(TransportError::TooLarge);
-        }
-        Ok(r)
+        let max = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+        convert(
+            self.fetcher
+                .get_limited(url, &[], max, self.media_timeout)
+                .await,
+        )
     }
 
     async fn post(
