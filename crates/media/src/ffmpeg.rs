@@ -60,6 +60,12 @@ pub struct FfmpegOptions {
     pub frame_max_side: u32,
     /// Bytes of stderr kept from each run (the end is what explains a failure). Default 16 KiB.
     pub stderr_tail_bytes: usize,
+    /// ffmpeg stops writing an output past this size (`-fs`). Default 256 MiB.
+    pub max_output_bytes: u64,
+    /// Largest single allocation ffmpeg may make (`-max_alloc`): frames bigger than the
+    /// pixel limit cannot be decoded even if the probe never saw them (a resolution change
+    /// mid-stream, a hidden stream). Default 512 MiB.
+    pub max_alloc_bytes: u64,
 }
 
 impl Default for FfmpegOptions {
@@ -83,6 +89,8 @@ impl Default for FfmpegOptions {
             audio_kbps: 192,
             frame_max_side: 1280,
             stderr_tail_bytes: 16 * 1024,
+            max_output_bytes: 256 * 1024 * 1024,
+            max_alloc_bytes: 512 * 1024 * 1024,
         }
     }
 }
@@ -361,6 +369,11 @@ impl Ffmpeg {
             "-loglevel",
             "error",
             "-y",
+            "-max_alloc",
+            self.opts.max_alloc_bytes.to_string(),
+            // Decoders refuse frames over the pixel limit, whatever the probe saw.
+            "-max_pixels",
+            self.opts.max_input_pixels.min(i32::MAX as u64).to_string(),
             "-filter_threads",
             "1",
             "-filter_complex_threads",
@@ -373,6 +386,9 @@ impl Ffmpeg {
             demuxer,
             "-i",
             file_url(input),
+            // An output option: the file stops growing at the limit.
+            "-fs",
+            self.opts.max_output_bytes.to_string(),
         ])
     }
 

@@ -26,6 +26,9 @@ pub enum Addressing {
     VirtualHost,
 }
 
+/// Keys under this prefix are never made public by [`S3Config::acl`].
+pub const PRIVATE_PREFIX: &str = "uploads/";
+
 /// Where and how to reach the bucket. `Debug` hides the secret.
 #[derive(Clone)]
 pub struct S3Config {
@@ -41,7 +44,8 @@ pub struct S3Config {
     /// Where clients fetch objects, if not from the bucket itself (a CDN, or an alias host):
     /// `url(key)` is then `{public_url}/{key}`.
     pub public_url: Option<String>,
-    /// A canned ACL sent as `x-amz-acl` on uploads, like `public-read`. Unset, no header is
+    /// A canned ACL sent as `x-amz-acl` on uploads, like `public-read` (never on raw uploads
+    /// under `uploads/`, which are not for the public). Unset, no header is
     /// sent (R2 and buckets with object ownership enforced refuse it).
     pub acl: Option<String>,
     /// `Cache-Control` stored with each object and served with it.
@@ -333,13 +337,16 @@ impl S3Storage {
         Ok(self.signed(method, &path, headers, payload_hash))
     }
 
-    /// The headers every upload carries.
-    fn upload_headers<'a>(&'a self, content_type: &'a str) -> Vec<(&'a str, &'a str)> {
+    /// The headers an upload of `key` carries. Raw uploads (`uploads/…`, which still carry
+    /// their metadata until processed) never get the public ACL.
+    fn upload_headers<'a>(&'a self, key: &str, content_type: &'a str) -> Vec<(&'a str, &'a str)> {
         let mut headers = vec![
             ("content-type", content_type),
             ("cache-control", self.cache_control.as_str()),
         ];
-        if let Some(acl) = &self.acl {
+        if let Some(acl) = &self.acl
+            && !key.starts_with(PRIVATE_PREFIX)
+        {
             headers.push(("x-amz-acl", acl.as_str()));
         }
         headers
@@ -430,13 +437,20 @@ impl BlobStore for S3Storage {
     }
 
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
-        let payload_hash = sigv4::sha256_hex(&body);
+        // Hashing a large body takes a while: off the async threads.
+        let (payload_hash, body) = if body.len() > 1024 * 1024 {
+            tokio::task::spawn_blocking(move || (sigv4::sha256_hex(&body), body))
+                .await
+                .map_err(|e| StorageError::Config(format!("hashing the upload: {e}")))?
+        } else {
+            (sigv4::sha256_hex(&body), body)
+        };
         let len = body.len();
         let response = self
             .object_request(
                 Method::PUT,
                 key,
-                &self.upload_headers(content_type),
+                &self.upload_headers(key, content_type),
                 &payload_hash,
             )?
             .timeout(self.upload_budget(len as u64))
@@ -475,7 +489,7 @@ impl BlobStore for S3Storage {
             .object_request(
                 Method::PUT,
                 key,
-                &self.upload_headers(content_type),
+                &self.upload_headers(key, content_type),
                 sigv4::UNSIGNED_PAYLOAD,
             )?
             .header(header::CONTENT_LENGTH, len)
@@ -662,6 +676,27 @@ mod tests {
         c.endpoint = "http://s3.localhost:9000/".into();
         let s = S3Storage::new(c).unwrap();
         assert_eq!(s.url("k"), "http://media.s3.localhost:9000/k");
+    }
+
+    #[test]
+    fn raw_uploads_never_get_the_public_acl() {
+        let mut c = config(Addressing::Path);
+        c.acl = Some("public-read".into());
+        let s = S3Storage::new(c).unwrap();
+        let acl = |key: &str| {
+            s.upload_headers(key, "image/jpeg")
+                .iter()
+                .any(|(k, v)| *k == "x-amz-acl" && *v == "public-read")
+        };
+        assert!(acl("media/1/original.jpg"));
+        assert!(acl("cache/1/small.jpg"));
+        assert!(!acl("uploads/1-abcdef"));
+        let s = S3Storage::new(config(Addressing::Path)).unwrap();
+        assert!(
+            !s.upload_headers("media/1/original.jpg", "image/jpeg")
+                .iter()
+                .any(|(k, _)| *k == "x-amz-acl")
+        );
     }
 
     #[test]

@@ -270,6 +270,36 @@ async fn probe_refusals() {
         small.probe(&input).await,
         Err(MediaError::TooLarge(_))
     ));
+    // Frames the probe never saw (a hidden stream, a size change mid-stream) meet the same
+    // limit in the decoder: transcoding without a probe still refuses them.
+    let output = dir.path("out.mp4");
+    let err = small
+        .transcode_video(&input, &output, false)
+        .await
+        .unwrap_err();
+    let MediaError::Failed(why) = &err else {
+        panic!("expected Failed, got {err:?}");
+    };
+    assert!(why.contains("max pixel"), "{why}");
+    assert!(!output.exists());
+    // Outputs stop growing at the size limit.
+    let tiny = Ffmpeg::new(FfmpegOptions {
+        max_output_bytes: 2000,
+        ..FfmpegOptions::default()
+    });
+    let full = dir.path("full.mp4");
+    runner()
+        .transcode_video(&input, &full, false)
+        .await
+        .unwrap();
+    let full_size = std::fs::metadata(&full).unwrap().len();
+    tiny.transcode_video(&input, &output, false).await.ok();
+    let written = std::fs::metadata(&output).map_or(0, |m| m.len());
+    // ffmpeg stops at the first packet past the limit, then finishes the container.
+    assert!(
+        written < full_size / 2,
+        "{written} bytes written, {full_size} without the limit"
+    );
 }
 
 #[tokio::test]
