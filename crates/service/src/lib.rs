@@ -25,6 +25,7 @@ mod settings;
 mod social;
 mod statuses;
 mod streams;
+mod timelines;
 mod webfinger;
 
 use std::sync::{Arc, Mutex};
@@ -51,8 +52,9 @@ pub use random::SystemRandom;
 pub use rookery_store::{Interaction, Restriction};
 pub use search::SearchResults;
 pub use settings::{FederationSettings, Registrations, Settings, Urls};
-pub use statuses::{AccountStatusesQuery, Fanout, NewStatus};
+pub use statuses::{Fanout, NewStatus};
 pub use streams::StatusRemoved;
+pub use timelines::AccountStatusesQuery;
 pub use webfinger::{Resource, ResourceError};
 
 /// Results of use cases.

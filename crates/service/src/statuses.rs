@@ -1,10 +1,11 @@
-//! Posting, reading and deleting statuses; context; timelines; visibility rules.
+//! Posting, reading and deleting statuses; context; visibility rules. Timelines are in
+//! `timelines.rs`.
 
 use std::collections::HashMap;
 
 use rookery_api as api;
 use rookery_model::{Account, Id, Status, Visibility};
-use rookery_store::{AccountStatusesFilter, LocalAccount, TimelinePage};
+use rookery_store::LocalAccount;
 use serde::{Deserialize, Serialize};
 
 use crate::format::{Token, render, tokenize};
@@ -23,17 +24,6 @@ pub struct NewStatus {
     pub media_ids: Vec<Id>,
     /// The `Idempotency-Key` header: a retry with the same key returns the first status.
     pub idempotency_key: Option<String>,
-}
-
-/// The filters of `GET /api/v1/accounts/:id/statuses`.
-#[derive(Debug, Clone, Default)]
-pub struct AccountStatusesQuery {
-    pub exclude_replies: bool,
-    pub exclude_reblogs: bool,
-    /// Only statuses with this hashtag.
-    pub tagged: Option<String>,
-    /// Only statuses with attachments.
-    pub only_media: bool,
 }
 
 /// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
@@ -695,7 +685,7 @@ impl Services {
     }
 
     /// Drops statuses (and reblogs of statuses) by accounts the viewer must not see.
-    async fn without_hidden(
+    pub(crate) async fn without_hidden(
         &self,
         viewer: Option<&Account>,
         mut list: Vec<api::Status>,
@@ -710,103 +700,5 @@ impl Services {
             });
         }
         Ok(list)
-    }
-
-    /// `GET /api/v1/timelines/home`.
-    pub async fn home_timeline(
-        &self,
-        user: &LocalAccount,
-        page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
-        let statuses = self.store.home_timeline(user.account.id, page).await?;
-        let list = self.status_entities(Some(&user.account), &statuses).await?;
-        self.without_hidden(Some(&user.account), list).await
-    }
-
-    /// `GET /api/v1/timelines/public`.
-    pub async fn public_timeline(
-        &self,
-        viewer: Option<&Account>,
-        local: Option<bool>,
-        only_media: bool,
-        page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
-        let statuses = self.store.public_timeline(local, only_media, page).await?;
-        let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, list).await
-    }
-
-    /// `GET /api/v1/timelines/tag/:hashtag`.
-    pub async fn tag_timeline(
-        &self,
-        viewer: Option<&Account>,
-        tag: &str,
-        local: Option<bool>,
-        only_media: bool,
-        page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
-        let tag = tag.trim().trim_start_matches('#');
-        if tag.is_empty()
-            || tag.chars().count() > 100
-            || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
-        {
-            return Ok(Vec::new());
-        }
-        let statuses = self
-            .store
-            .tag_timeline(tag, local, only_media, page)
-            .await?;
-        let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, list).await
-    }
-
-    /// `GET /api/v1/accounts/:id/statuses`.
-    pub async fn account_statuses(
-        &self,
-        viewer: Option<&Account>,
-        account_id: Id,
-        query: AccountStatusesQuery,
-        page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
-        let AccountStatusesQuery {
-            exclude_replies,
-            exclude_reblogs,
-            tagged,
-            only_media,
-        } = query;
-        let account = self
-            .store
-            .account(account_id)
-            .await?
-            .ok_or(ServiceError::NotFound("account"))?;
-        if account.suspended_at.is_some() {
-            return Ok(Vec::new());
-        }
-        let mut visibilities = vec![Visibility::Public, Visibility::Unlisted];
-        if let Some(v) = viewer {
-            let follows = v.id == account.id
-                || self
-                    .store
-                    .relationships(v.id, &[account.id])
-                    .await?
-                    .first()
-                    .is_some_and(|(_, r)| r.following);
-            if follows {
-                visibilities.push(Visibility::Private);
-            }
-        }
-        let filter = AccountStatusesFilter {
-            visibilities,
-            exclude_replies,
-            exclude_reblogs,
-            tagged: tagged.map(|t| t.trim().trim_start_matches('#').to_owned()),
-            only_media,
-        };
-        let statuses = self
-            .store
-            .account_statuses(account.id, &filter, page)
-            .await?;
-        let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, list).await
     }
 }
