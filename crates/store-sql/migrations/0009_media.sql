@@ -11,6 +11,8 @@ ALTER TABLE media_attachments ADD COLUMN fetched_at BIGINT;
 -- The focal point `x,y`: set by the uploader, never by processing (so neither overwrites the
 -- other).
 ALTER TABLE media_attachments ADD COLUMN focus TEXT;
+-- Where an attachment stands in its status (the order of `media_ids`).
+ALTER TABLE media_attachments ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
 
 -- Unattached uploads expire; the cache is evicted least recently used first.
 CREATE INDEX media_attachments_unattached ON media_attachments (created_at) WHERE status_id IS NULL;

@@ -120,12 +120,17 @@ pub(crate) async fn by_id(c: Conn<'_>, id: Id) -> Result<Option<MediaAttachment>
     fetch_optional!(c, sql, media_from_row, id.as_i64())
 }
 
-async fn by_id_list(c: Conn<'_>, column: &str, ids: &[Id]) -> Result<Vec<MediaAttachment>> {
+async fn by_id_list(
+    c: Conn<'_>,
+    column: &str,
+    order: &str,
+    ids: &[Id],
+) -> Result<Vec<MediaAttachment>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT {MEDIA_COLUMNS} FROM media_attachments m WHERE m.{column} IN ({}) ORDER BY m.id",
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m WHERE m.{column} IN ({}) ORDER BY {order}",
         placeholders(1, ids.len())
     );
     with_conn!(c, |e, p| {
@@ -139,12 +144,13 @@ async fn by_id_list(c: Conn<'_>, column: &str, ids: &[Id]) -> Result<Vec<MediaAt
 }
 
 pub(crate) async fn by_ids(c: Conn<'_>, ids: &[Id]) -> Result<Vec<MediaAttachment>> {
-    by_id_list(c, "id", ids).await
+    by_id_list(c, "id", "m.id", ids).await
 }
 
-/// Attachments of statuses; ids are time-ordered, so by id is the order they were uploaded.
+/// Attachments of statuses, each status's in the order they were given (remote ones: the
+/// order of the post's `attachment` array, which their time-ordered ids keep).
 pub(crate) async fn of_statuses(c: Conn<'_>, status_ids: &[Id]) -> Result<Vec<MediaAttachment>> {
-    by_id_list(c, "status_id", status_ids).await
+    by_id_list(c, "status_id", "m.status_id, m.position, m.id", status_ids).await
 }
 
 pub(crate) async fn remote_by_url(
@@ -441,24 +447,21 @@ pub(crate) async fn attach(c: Conn<'_>, status_id: Id, account_id: Id, ids: &[Id
     if ids.is_empty() {
         return Ok(0);
     }
-    let sql = format!(
-        "UPDATE media_attachments SET status_id = $1 WHERE account_id = $2 \
-         AND status_id IS NULL AND purpose = 'attachment' AND id IN ({})",
-        placeholders(3, ids.len())
-    );
-    with_conn!(c, |e, p| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(status_id.as_i64())
-            .bind(account_id.as_i64());
-        for id in ids {
-            q = q.bind(id.as_i64());
-        }
-        q.persistent(p)
-            .execute(&mut *e)
-            .await
-            .map_err(map_err)
-            .map(|d| d.rows_affected())
-    })
+    // At most a handful: one statement each, recording the position given.
+    let mut c = c;
+    let mut attached = 0;
+    for (position, id) in ids.iter().enumerate() {
+        attached += exec!(
+            c.reborrow(),
+            "UPDATE media_attachments SET status_id = $1, position = $2 WHERE id = $3 \
+             AND account_id = $4 AND status_id IS NULL AND purpose = 'attachment'",
+            status_id.as_i64(),
+            position as i64,
+            id.as_i64(),
+            account_id.as_i64()
+        )?;
+    }
+    Ok(attached)
 }
 
 pub(crate) async fn delete(mut c: Conn<'_>, id: Id) -> Result<bool> {

@@ -290,7 +290,66 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-on_every_backend!(an_image_goes_through_the_queue_and_into_a_status);
+/// Attachments keep the order of `media_ids`, not the order they were uploaded in — in the
+/// status, its history of renders, and the note other servers get.
+async fn attachments_keep_the_order_they_were_given(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let token = app.token("alice").await;
+    let mut ids = Vec::new();
+    for (w, h) in [(64, 48), (48, 64), (32, 32)] {
+        let (_, m) = upload(&app, &token, "x.png", make_png(w, h), &[]).await;
+        let id = m["id"].as_str().unwrap().to_owned();
+        assert_eq!(processed(&app, &token, &id).await.0, 200);
+        ids.push(id);
+    }
+    let order = [ids[2].as_str(), ids[0].as_str(), ids[1].as_str()];
+    let form: Vec<(&str, &str)> = order.iter().map(|id| ("media_ids[]", *id)).collect();
+    let (status, s) = app.post_auth("/api/v1/statuses", &token, &form).await;
+    assert_eq!(status, 200, "{s}");
+    let got = |v: &Value| -> Vec<String> {
+        v["media_attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(got(&s), order);
+    let (_, again, _) = app
+        .get_auth(
+            &format!("/api/v1/statuses/{}", s["id"].as_str().unwrap()),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(got(&again), order);
+    let note: Value = app
+        .client
+        .get(
+            s["uri"]
+                .as_str()
+                .unwrap()
+                .replace("https://rookery.test", &app.base),
+        )
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let widths: Vec<u64> = note["attachment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["width"].as_u64().unwrap())
+        .collect();
+    assert_eq!(widths, vec![32, 64, 48]);
+}
+
+on_every_backend!(
+    an_image_goes_through_the_queue_and_into_a_status,
+    attachments_keep_the_order_they_were_given
+);
 
 /// Like `on_every_backend!`, for the heavier tests (ffmpeg runs): SQLite and PostgreSQL.
 macro_rules! on_sqlite_and_postgres {
