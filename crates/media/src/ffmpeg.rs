@@ -43,8 +43,10 @@ pub struct FfmpegOptions {
     pub max_height: u32,
     /// Longer inputs are refused by [`Ffmpeg::probe`], and outputs are cut here. Default 3600.
     pub max_duration_secs: f64,
-    /// Inputs whose frames have more pixels are refused by [`Ffmpeg::probe`]. Default
-    /// 33,177,600 (7680×4320).
+    /// Inputs with a video stream (cover pictures included) of more pixels are refused by
+    /// [`Ffmpeg::probe`], and ffmpeg's and ffprobe's decoders refuse any frame over it
+    /// (`-max_pixels`, capped at `i32::MAX`): a run that met such a frame fails with
+    /// [`MediaError::TooLarge`]. Default 33,177,600 (7680×4320).
     pub max_input_pixels: u64,
     /// Frame rates above this are reduced to it. Default 60.
     pub max_frame_rate: u32,
@@ -60,7 +62,8 @@ pub struct FfmpegOptions {
     pub frame_max_side: u32,
     /// Bytes of stderr kept from each run (the end is what explains a failure). Default 16 KiB.
     pub stderr_tail_bytes: usize,
-    /// ffmpeg stops writing an output past this size (`-fs`). Default 256 MiB.
+    /// ffmpeg stops writing an output past this size (`-fs`), and the run fails with
+    /// [`MediaError::TooLarge`] rather than keep a cut-off file. Default 256 MiB.
     pub max_output_bytes: u64,
     /// Largest single allocation ffmpeg may make (`-max_alloc`): frames bigger than the
     /// pixel limit cannot be decoded even if the probe never saw them (a resolution change
@@ -161,13 +164,16 @@ impl Ffmpeg {
     /// [`MediaError::Unsupported`] when the first bytes are not a video, audio or GIF format
     /// we accept (ffmpeg is not run), [`MediaError::Io`] when the file cannot be read,
     /// [`MediaError::Invalid`] when ffprobe cannot read it or it has neither audio nor video,
-    /// [`MediaError::TooLarge`] past `max_duration_secs` or `max_input_pixels`, and the
+    /// or when it has a video stream of unknown size, [`MediaError::TooLarge`] past
+    /// `max_duration_secs` or `max_input_pixels` (any video stream), and the
     /// subprocess errors ([`MediaError::Timeout`], [`MediaError::NotInstalled`]).
     pub async fn probe(&self, input: &Path) -> Result<Probe, MediaError> {
         let demuxer = demuxer_for(input).await?;
-        let args = args![
-            "-v",
-            "error",
+        let mut args = args!["-v", "error"];
+        // ffprobe decodes a few frames of every stream (cover pictures included) to fill in
+        // what the headers leave out: under the same bounds as ffmpeg.
+        args.extend(self.decode_limits());
+        args.extend(args![
             "-protocol_whitelist",
             "file",
             "-f",
@@ -178,7 +184,7 @@ impl Ffmpeg {
             "-show_streams",
             "-i",
             file_url(input),
-        ];
+        ]);
         let out = {
             let _permit = self
                 .probes
@@ -191,28 +197,9 @@ impl Ffmpeg {
             Err(MediaError::Failed(why)) => return Err(MediaError::Invalid(why)),
             other => other?,
         };
-        let probe = probe::parse(&out)?;
-        if !probe.has_video && !probe.has_audio {
-            return Err(MediaError::Invalid("no audio or video stream".into()));
-        }
-        if let Some(d) = probe.duration_secs
-            && d > self.opts.max_duration_secs
-        {
-            return Err(MediaError::TooLarge(format!(
-                "duration {d:.0} s; the limit is {:.0} s",
-                self.opts.max_duration_secs
-            )));
-        }
-        if let (Some(w), Some(h)) = (probe.width, probe.height) {
-            let pixels = u64::from(w) * u64::from(h);
-            if pixels > self.opts.max_input_pixels {
-                return Err(MediaError::TooLarge(format!(
-                    "video is {w}×{h} pixels; the limit is {} pixels",
-                    self.opts.max_input_pixels
-                )));
-            }
-        }
-        Ok(probe)
+        let parsed = probe::parse(&out)?;
+        check_limits(&parsed, &self.opts)?;
+        Ok(parsed.probe)
     }
 
     /// Converts a video (or an animated GIF, with `gifv`) to H.264/AAC MP4 with the index at
@@ -233,7 +220,9 @@ impl Ffmpeg {
         let o = &self.opts;
         let threads = o.threads.max(1).to_string();
         let mut args = self.input_args(input).await?;
-        args.extend(args!["-map", "0:v:0"]);
+        // `V`: the first video stream that is not a cover picture — the one the probe
+        // describes (same demuxer, same rule), never a cover picture, whatever the order.
+        args.extend(args!["-map", "0:V:0"]);
         if !gifv {
             args.extend(args!["-map", "0:a:0?"]);
         }
@@ -337,7 +326,7 @@ impl Ffmpeg {
         let mut args = self.input_args(input).await?;
         args.extend(args![
             "-map",
-            "0:v:0",
+            "0:V:0",
             "-map_metadata",
             "-1",
             "-frames:v",
@@ -359,21 +348,26 @@ impl Ffmpeg {
         self.run_ffmpeg(args, output_png).await
     }
 
-    /// Global options and the input: quiet, no stdin, overwrite, one filter thread, decoder
-    /// threads, local files only, the demuxer that matches the sniffed type.
-    async fn input_args(&self, input: &Path) -> Result<Vec<OsString>, MediaError> {
-        let demuxer = demuxer_for(input).await?;
-        Ok(args![
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
+    /// Bounds on decoding, for ffmpeg and ffprobe alike: the largest single allocation (a
+    /// global option), and decoders refusing frames over the pixel limit (an input option),
+    /// whatever the probe saw — a resolution change mid-stream, a stream it did not check.
+    fn decode_limits(&self) -> Vec<OsString> {
+        args![
             "-max_alloc",
             self.opts.max_alloc_bytes.to_string(),
-            // Decoders refuse frames over the pixel limit, whatever the probe saw.
             "-max_pixels",
             self.opts.max_input_pixels.min(i32::MAX as u64).to_string(),
+        ]
+    }
+
+    /// Global options and the input: quiet, no stdin, overwrite, decoding limits, one filter
+    /// thread, decoder threads, local files only, the demuxer that matches the sniffed type;
+    /// then the output size limit.
+    async fn input_args(&self, input: &Path) -> Result<Vec<OsString>, MediaError> {
+        let demuxer = demuxer_for(input).await?;
+        let mut args = args!["-nostdin", "-hide_banner", "-loglevel", "error", "-y"];
+        args.extend(self.decode_limits());
+        args.extend(args![
             "-filter_threads",
             "1",
             "-filter_complex_threads",
@@ -389,7 +383,8 @@ impl Ffmpeg {
             // An output option: the file stops growing at the limit.
             "-fs",
             self.opts.max_output_bytes.to_string(),
-        ])
+        ]);
+        Ok(args)
     }
 
     async fn run_ffmpeg(&self, args: Vec<OsString>, output: &Path) -> Result<RunStats, MediaError> {
@@ -403,14 +398,57 @@ impl Ffmpeg {
             max_stdout: 0,
             stderr_tail: self.opts.stderr_tail_bytes,
         };
-        match process::run(&self.opts.ffmpeg, &args, &limits).await {
-            Ok(out) => Ok(out.stats),
-            Err(e) => {
-                let _ = tokio::fs::remove_file(output).await;
-                Err(e)
-            }
+        let result = match process::run(&self.opts.ffmpeg, &args, &limits).await {
+            // `-fs` ends the output at the first packet past the limit, so a file that
+            // reached it was cut short.
+            Ok(out) => match tokio::fs::metadata(output).await {
+                Ok(m) if m.len() >= self.opts.max_output_bytes => {
+                    Err(MediaError::TooLarge(format!(
+                        "the output reached the limit of {} bytes",
+                        self.opts.max_output_bytes
+                    )))
+                }
+                _ => Ok(out.stats),
+            },
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(output).await;
+        }
+        result
+    }
+}
+
+/// The probe's verdict: refuses what has no audio or video, runs too long, has a video stream
+/// of unknown size (nothing to check the pixel limit against), or any video stream — cover
+/// pictures included — over the pixel limit.
+fn check_limits(parsed: &probe::Parsed, o: &FfmpegOptions) -> Result<(), MediaError> {
+    let probe = &parsed.probe;
+    if !probe.has_video && !probe.has_audio {
+        return Err(MediaError::Invalid("no audio or video stream".into()));
+    }
+    if let Some(d) = probe.duration_secs
+        && d > o.max_duration_secs
+    {
+        return Err(MediaError::TooLarge(format!(
+            "duration {d:.0} s; the limit is {:.0} s",
+            o.max_duration_secs
+        )));
+    }
+    if probe.has_video && (probe.width.is_none() || probe.height.is_none()) {
+        return Err(MediaError::Invalid(
+            "the video's frame size is unknown".into(),
+        ));
+    }
+    for &(w, h) in &parsed.video_sizes {
+        if u64::from(w) * u64::from(h) > o.max_input_pixels {
+            return Err(MediaError::TooLarge(format!(
+                "a video stream is {w}×{h} pixels; the limit is {} pixels",
+                o.max_input_pixels
+            )));
         }
     }
+    Ok(())
 }
 
 /// The ffmpeg demuxer for a file, chosen from its first bytes by [`sniff`].
@@ -456,7 +494,58 @@ fn even_fit_filter(max_w: u32, max_h: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn verdict(json: &str, max_input_pixels: u64) -> Result<(), MediaError> {
+        let parsed = probe::parse(json.as_bytes()).unwrap();
+        let opts = FfmpegOptions {
+            max_input_pixels,
+            ..FfmpegOptions::default()
+        };
+        check_limits(&parsed, &opts)
+    }
+
+    #[test]
+    fn video_of_unknown_size_is_refused() {
+        let ok = r#"{"streams": [{"codec_type": "video", "width": 320, "height": 240}]}"#;
+        verdict(ok, 320 * 240).unwrap();
+        for stream in [
+            r#"{"codec_type": "video"}"#,
+            r#"{"codec_type": "video", "width": 320}"#,
+            r#"{"codec_type": "video", "width": 0, "height": 0}"#,
+        ] {
+            let json =
+                format!(r#"{{"streams": [{stream}, {{"codec_type": "audio"}}], "format": {{}}}}"#);
+            let err = verdict(&json, 320 * 240).unwrap_err();
+            assert!(matches!(err, MediaError::Invalid(_)), "{stream}: {err:?}");
+        }
+        // Audio with cover art of unknown size: the cover is never decoded as the video.
+        let mp3 = r#"{"streams": [{"codec_type": "audio"},
+            {"codec_type": "video", "disposition": {"attached_pic": 1}}]}"#;
+        verdict(mp3, 320 * 240).unwrap();
+    }
+
+    #[test]
+    fn every_video_stream_meets_the_pixel_limit() {
+        let over = |json: &str| matches!(verdict(json, 320 * 240), Err(MediaError::TooLarge(_)));
+        // The main video is small; a cover picture in front of it is not.
+        assert!(over(
+            r#"{"streams": [
+                {"codec_type": "video", "width": 4000, "height": 4000,
+                 "disposition": {"attached_pic": 1}},
+                {"codec_type": "video", "width": 320, "height": 240}]}"#
+        ));
+        // A second video stream.
+        assert!(over(
+            r#"{"streams": [
+                {"codec_type": "video", "width": 320, "height": 240},
+                {"codec_type": "video", "width": 321, "height": 240}]}"#
+        ));
+        assert!(!over(
+            r#"{"streams": [{"codec_type": "video", "width": 320, "height": 240}]}"#
+        ));
+    }
 
     #[test]
     fn file_urls_and_filters() {

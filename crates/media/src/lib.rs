@@ -22,6 +22,9 @@
 //! | video output | within 1920×1080, even sides, ≤ 60 fps, H.264 CRF 23 `veryfast`, AAC 128k |
 //! | audio output | MP3 192k, no tags |
 //! | video/audio duration | 3600 s (refused by [`Ffmpeg::probe`], cut by the transcodes) |
+//! | video pixels | 33,177,600 for every video stream in the probe, and for every frame ffmpeg/ffprobe decode (`-max_pixels`); a run that met a bigger frame fails |
+//! | ffmpeg/ffprobe allocations | 512 MiB each (`-max_alloc`) |
+//! | ffmpeg output | 256 MiB (`-fs`); a run that reached it fails |
 //! | ffmpeg | 1 thread, 1 run at a time, 10 minutes, then killed |
 //! | ffprobe | 4 runs at a time, 30 s |
 //!

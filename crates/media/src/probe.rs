@@ -28,6 +28,16 @@ pub struct Probe {
     pub audio_codec: Option<String>,
 }
 
+/// A [`Probe`] and what the limits need beyond it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Parsed {
+    pub probe: Probe,
+    /// Width × height (before rotation) of every video stream whose size ffprobe could read, cover
+    /// pictures and extra video streams included (ffmpeg may decode them while opening the
+    /// file). A stream of unknown size is left out.
+    pub video_sizes: Vec<(u32, u32)>,
+}
+
 #[derive(Debug, Deserialize)]
 struct Output {
     #[serde(default)]
@@ -75,7 +85,7 @@ struct Format {
 }
 
 /// Parses ffprobe's output.
-pub(crate) fn parse(json: &[u8]) -> Result<Probe, MediaError> {
+pub(crate) fn parse(json: &[u8]) -> Result<Parsed, MediaError> {
     let out: Output = serde_json::from_slice(json)
         .map_err(|e| MediaError::Failed(format!("unreadable ffprobe output: {e}")))?;
     let is = |s: &&Stream, kind: &str| s.codec_type.as_deref() == Some(kind);
@@ -111,7 +121,14 @@ pub(crate) fn parse(json: &[u8]) -> Result<Probe, MediaError> {
             .cloned()
     });
 
-    Ok(Probe {
+    let video_sizes = out
+        .streams
+        .iter()
+        .filter(|s| is(s, "video"))
+        .filter_map(|s| Some((s.width.filter(|&w| w > 0)?, s.height.filter(|&h| h > 0)?)))
+        .collect();
+
+    let probe = Probe {
         duration_secs: format_duration.or(stream_duration),
         width,
         height,
@@ -125,7 +142,8 @@ pub(crate) fn parse(json: &[u8]) -> Result<Probe, MediaError> {
         has_audio: audio.is_some(),
         video_codec: video.and_then(|v| v.codec_name.clone()),
         audio_codec: audio.and_then(|a| a.codec_name.clone()),
-    })
+    };
+    Ok(Parsed { probe, video_sizes })
 }
 
 fn parse_positive(s: &str) -> Option<f64> {
@@ -165,7 +183,9 @@ mod tests {
           ],
           "format": {"duration": "12.600000", "bit_rate": "1234567"}
         }"#;
-        let p = parse(json).unwrap();
+        let parsed = parse(json).unwrap();
+        assert_eq!(parsed.video_sizes, [(1920, 1080)]);
+        let p = parsed.probe;
         assert_eq!((p.width, p.height), (Some(1080), Some(1920)));
         assert_eq!(p.frame_rate.as_deref(), Some("30000/1001"));
         assert_eq!(p.duration_secs, Some(12.6));
@@ -177,10 +197,16 @@ mod tests {
             {"codec_type": "video", "codec_name": "mjpeg", "width": 500, "height": 500,
              "disposition": {"attached_pic": 1}}],
           "format": {"duration": "N/A"}}"#;
-        let p = parse(mp3).unwrap();
+        let parsed = parse(mp3).unwrap();
+        assert_eq!(
+            parsed.video_sizes,
+            [(500, 500)],
+            "cover art counts for the limits"
+        );
+        let p = parsed.probe;
         assert!(!p.has_video && p.has_audio);
         assert_eq!(p.duration_secs, None);
         assert!(parse(b"not json").is_err());
-        assert_eq!(parse(b"{}").unwrap(), Probe::default());
+        assert_eq!(parse(b"{}").unwrap(), Parsed::default());
     }
 }

@@ -1,5 +1,6 @@
 //! Running ffmpeg/ffprobe: no stdin, bounded output, a time limit, the child killed when the
-//! limit passes or the caller gives up, and its peak memory sampled from `/proc`.
+//! limit passes or the caller gives up, and its peak memory sampled from `/proc`. A run in
+//! which a decoder refused a frame over `-max_pixels` fails, even if ffmpeg carried on.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -37,6 +38,9 @@ pub(crate) struct RunLimits {
 }
 
 const SAMPLE_EVERY: Duration = Duration::from_millis(50);
+/// What libavutil prints when a decoder refuses a frame over `-max_pixels`. ffmpeg logs it and
+/// goes on with the frames it can decode, so a success can hide it.
+const PIXEL_LIMIT_MARKER: &str = "exceeds specified max pixel count";
 /// Lines of stderr quoted in [`MediaError::Failed`].
 const ERROR_LINES: usize = 8;
 
@@ -86,7 +90,7 @@ pub(crate) async fn run(
     })
     .await;
 
-    let Ok((status, stdout, stderr)) = outcome else {
+    let Ok((status, stdout, (stderr, over_pixel_limit))) = outcome else {
         // Kill and reap now rather than leave it to `kill_on_drop`, so the process is gone
         // when we return.
         let _ = child.start_kill();
@@ -99,6 +103,11 @@ pub(crate) async fn run(
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_bytes: peak,
     };
+    if let Some(line) = over_pixel_limit {
+        // Frames were skipped (a stream or a resolution change the probe never saw): the
+        // result would be a video with pieces missing.
+        return Err(MediaError::TooLarge(line));
+    }
     if !status.success() {
         let tail = last_lines(&stderr, ERROR_LINES);
         return Err(MediaError::Failed(if tail.is_empty() {
@@ -162,26 +171,56 @@ async fn read_capped<R: AsyncRead + Unpin>(stream: Option<R>, cap: usize) -> Res
     if overflow { Err(()) } else { Ok(kept) }
 }
 
-/// Reads all of stderr, keeping only the last `cap` bytes.
-async fn read_tail<R: AsyncRead + Unpin>(stream: Option<R>, cap: usize) -> Vec<u8> {
+/// Reads all of stderr, keeping only the last `cap` bytes, and the first line (from anywhere
+/// in the stream, not only the tail) saying a frame was over the pixel limit.
+async fn read_tail<R: AsyncRead + Unpin>(
+    stream: Option<R>,
+    cap: usize,
+) -> (Vec<u8>, Option<String>) {
     let Some(mut stream) = stream else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let mut kept = Vec::new();
+    let mut over_limit = None;
     let mut buf = [0u8; 8192];
     loop {
         match stream.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 kept.extend_from_slice(&buf[..n]);
-                if kept.len() > cap {
-                    let excess = kept.len() - cap;
+                if over_limit.is_none() {
+                    // Complete lines only: a line cut at the end of this read comes again.
+                    let complete = kept.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+                    over_limit = pixel_limit_line(&kept[..complete]);
+                }
+                // Keep enough to find a marker split across two reads.
+                let keep = cap.max(PIXEL_LIMIT_MARKER.len() + 256);
+                if kept.len() > keep {
+                    let excess = kept.len() - keep;
                     kept.drain(..excess);
                 }
             }
         }
     }
-    kept
+    if over_limit.is_none() {
+        over_limit = pixel_limit_line(&kept);
+    }
+    if kept.len() > cap {
+        let excess = kept.len() - cap;
+        kept.drain(..excess);
+    }
+    (kept, over_limit)
+}
+
+/// The line of `stderr` saying a frame exceeds the pixel limit, from `Picture size` on, without
+/// the advice: `Picture size 640x480 exceeds specified max pixel count 76800`.
+fn pixel_limit_line(stderr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().find(|l| l.contains(PIXEL_LIMIT_MARKER))?;
+    let from = line.find("Picture size").unwrap_or(0);
+    let line = line[from..].trim();
+    let line = line.split(", see the documentation").next().unwrap_or(line);
+    Some(line.to_owned())
 }
 
 /// The last `n` non-empty lines, trimmed.
@@ -223,5 +262,34 @@ mod tests {
         assert_eq!(last_lines(b"a\n\nb\n c \n", 2), "b\nc");
         assert_eq!(last_lines(b"", 3), "");
         assert_eq!(last_lines(b"\xff\xfeoops", 1), "\u{fffd}\u{fffd}oops");
+    }
+
+    #[test]
+    fn pixel_limit_lines_are_found() {
+        let stderr = b"[h264 @ 0x1] no frame!\n[mjpeg @ 0x2] [IMGUTILS @ 0x3] Picture size \
+            640x480 exceeds specified max pixel count 76800, see the documentation if you wish \
+            to increase it\n";
+        assert_eq!(
+            pixel_limit_line(stderr).as_deref(),
+            Some("Picture size 640x480 exceeds specified max pixel count 76800")
+        );
+        assert_eq!(pixel_limit_line(b"[h264 @ 0x1] no frame!\n"), None);
+    }
+
+    #[tokio::test]
+    async fn pixel_limit_is_found_across_reads_and_beyond_the_tail() {
+        let mut stderr =
+            b"Picture size 9x9 exceeds specified max pixel count 1, see the documentation\n"
+                .to_vec();
+        stderr.extend(vec![b'x'; 100_000]);
+        stderr.push(b'\n');
+        // Two reads, the marker cut between them.
+        let (first, rest) = stderr.split_at(30);
+        let (tail, line) = read_tail(Some(first.chain(rest)), 100).await;
+        assert_eq!(tail.len(), 100);
+        assert_eq!(
+            line.as_deref(),
+            Some("Picture size 9x9 exceeds specified max pixel count 1")
+        );
     }
 }

@@ -396,6 +396,19 @@ impl S3Storage {
     }
 }
 
+/// Bodies larger than this are hashed on a blocking thread.
+const HASH_INLINE_MAX: usize = 1024 * 1024;
+
+/// The body's SHA-256 for the signature, and the body back. SHA-256 runs at a few hundred
+/// MB/s: a large body would hold an async worker thread (the only one on a one-core server)
+/// for a noticeable time, so it is hashed in `spawn_blocking`.
+async fn payload_hash(body: Vec<u8>) -> Result<(String, Vec<u8>), tokio::task::JoinError> {
+    if body.len() <= HASH_INLINE_MAX {
+        return Ok((sigv4::sha256_hex(&body), body));
+    }
+    tokio::task::spawn_blocking(move || (sigv4::sha256_hex(&body), body)).await
+}
+
 /// Reads at most 64 KiB of an error answer's body (best effort: a broken body is an empty one).
 async fn read_error_body(mut response: Response) -> String {
     const LIMIT: usize = 64 * 1024;
@@ -437,14 +450,14 @@ impl BlobStore for S3Storage {
     }
 
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
-        // Hashing a large body takes a while: off the async threads.
-        let (payload_hash, body) = if body.len() > 1024 * 1024 {
-            tokio::task::spawn_blocking(move || (sigv4::sha256_hex(&body), body))
+        let (payload_hash, body) =
+            payload_hash(body)
                 .await
-                .map_err(|e| StorageError::Config(format!("hashing the upload: {e}")))?
-        } else {
-            (sigv4::sha256_hex(&body), body)
-        };
+                .map_err(|e| StorageError::Transport {
+                    op: "PUT",
+                    target: format!("{}/{key}", self.bucket),
+                    source: Box::new(e),
+                })?;
         let len = body.len();
         let response = self
             .object_request(
@@ -697,6 +710,36 @@ mod tests {
                 .iter()
                 .any(|(k, _)| *k == "x-amz-acl")
         );
+    }
+
+    /// Hashing a large body leaves the (here single) runtime thread free: another task runs
+    /// while it is going on.
+    #[tokio::test(flavor = "current_thread")]
+    async fn large_bodies_are_hashed_off_the_runtime_thread() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let ticker = tokio::spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        let body = vec![7u8; 32 * 1024 * 1024];
+        let expected = sigv4::sha256_hex(&body);
+        let before = ticks.load(Ordering::Relaxed);
+        let (hash, back) = payload_hash(body).await.unwrap();
+        let during = ticks.load(Ordering::Relaxed) - before;
+        ticker.abort();
+        assert_eq!(hash, expected);
+        assert_eq!(back.len(), 32 * 1024 * 1024);
+        assert!(during > 0, "the runtime thread was blocked while hashing");
+
+        // Small bodies are hashed in place: not worth a thread hop.
+        let (hash, _) = payload_hash(b"abc".to_vec()).await.unwrap();
+        assert_eq!(hash, sigv4::sha256_hex(b"abc"));
     }
 
     #[test]

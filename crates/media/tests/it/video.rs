@@ -277,29 +277,207 @@ async fn probe_refusals() {
         .transcode_video(&input, &output, false)
         .await
         .unwrap_err();
-    let MediaError::Failed(why) = &err else {
-        panic!("expected Failed, got {err:?}");
+    let MediaError::TooLarge(why) = &err else {
+        panic!("expected TooLarge, got {err:?}");
     };
-    assert!(why.contains("max pixel"), "{why}");
+    assert!(why.contains("max pixel count"), "{why}");
     assert!(!output.exists());
-    // Outputs stop growing at the size limit.
-    let tiny = Ffmpeg::new(FfmpegOptions {
-        max_output_bytes: 2000,
-        ..FfmpegOptions::default()
-    });
+    // Outputs stop growing at the size limit, and a cut-off output is an error, not a result.
     let full = dir.path("full.mp4");
     runner()
         .transcode_video(&input, &full, false)
         .await
         .unwrap();
     let full_size = std::fs::metadata(&full).unwrap().len();
-    tiny.transcode_video(&input, &output, false).await.ok();
-    let written = std::fs::metadata(&output).map_or(0, |m| m.len());
-    // ffmpeg stops at the first packet past the limit, then finishes the container.
-    assert!(
-        written < full_size / 2,
-        "{written} bytes written, {full_size} without the limit"
+    let tiny = Ffmpeg::new(FfmpegOptions {
+        max_output_bytes: full_size / 4,
+        ..FfmpegOptions::default()
+    });
+    let err = tiny
+        .transcode_video(&input, &output, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MediaError::TooLarge(_)), "{err:?}");
+    assert!(!output.exists(), "the cut-off output is removed");
+    let roomy = Ffmpeg::new(FfmpegOptions {
+        max_output_bytes: full_size * 2,
+        ..FfmpegOptions::default()
+    });
+    roomy.transcode_video(&input, &output, false).await.unwrap();
+}
+
+/// An MP4 whose `moov` lists `udta` (where the cover art lives) before the tracks: ffmpeg then
+/// numbers the cover picture 0, ahead of the real video. Sizes are unchanged, so the chunk
+/// offsets stay right.
+fn cover_first(mp4: &[u8]) -> Vec<u8> {
+    let be32 = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let children = |b: &[u8], mut at: usize, end: usize| {
+        let mut found = Vec::new();
+        while at < end {
+            let size = be32(b, at);
+            found.push((at, size, b[at + 4..at + 8].to_vec()));
+            at += size;
+        }
+        found
+    };
+    let mut out = mp4.to_vec();
+    let (moov, size, _) = children(mp4, 0, mp4.len())
+        .into_iter()
+        .find(|(_, _, kind)| kind == b"moov")
+        .unwrap();
+    let boxes = children(mp4, moov + 8, moov + size);
+    let rank = |kind: &[u8]| match kind {
+        b"mvhd" => 0,
+        b"udta" => 1,
+        _ => 2,
+    };
+    let mut sorted = boxes.clone();
+    sorted.sort_by_key(|(_, _, kind)| rank(kind));
+    assert_ne!(sorted, boxes, "the fixture has udta after the tracks");
+    let body: Vec<u8> = sorted
+        .iter()
+        .flat_map(|&(at, size, _)| mp4[at..at + size].to_vec())
+        .collect();
+    out[moov + 8..moov + size].copy_from_slice(&body);
+    out
+}
+
+/// A cover picture numbered ahead of the video is neither transcoded as the video nor let
+/// past the pixel limit.
+#[tokio::test]
+async fn cover_picture_in_front_is_never_the_video() {
+    let dir = TempDir::new();
+    let cover = dir.path("cover.png");
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x480",
+            "-frames:v",
+            "1",
+        ],
+        &cover,
     );
+    let clip = clip(&dir, "clip.mp4", "160x120", "1");
+    let with_cover = dir.path("with-cover.mp4");
+    ffmpeg(
+        &[
+            "-i",
+            cover.to_str().unwrap(),
+            "-i",
+            clip.to_str().unwrap(),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c",
+            "copy",
+            "-disposition:v:0",
+            "attached_pic",
+        ],
+        &with_cover,
+    );
+    let input = dir.path("cover-first.mp4");
+    std::fs::write(&input, cover_first(&std::fs::read(&with_cover).unwrap())).unwrap();
+    assert_eq!(streams(&input), ["video:png", "video:h264", "audio:aac"]);
+
+    let ffmpeg = runner();
+    let probe = ffmpeg.probe(&input).await.unwrap();
+    assert_eq!((probe.width, probe.height), (Some(160), Some(120)));
+    assert_eq!(probe.video_codec.as_deref(), Some("h264"));
+    let output = dir.path("out.mp4");
+    ffmpeg
+        .transcode_video(&input, &output, false)
+        .await
+        .unwrap();
+    assert_eq!(streams(&output), ["video:h264", "audio:aac"]);
+    assert_eq!(dimensions(&output), (160, 120), "the video, not the cover");
+    let frame = dir.path("frame.png");
+    ffmpeg.extract_frame(&input, &frame).await.unwrap();
+    assert_eq!(dimensions(&frame), (160, 120));
+
+    // Under a limit the cover exceeds, both the probe and a transcode without it refuse.
+    let small = Ffmpeg::new(FfmpegOptions {
+        max_input_pixels: 320 * 240,
+        ..FfmpegOptions::default()
+    });
+    let err = small.probe(&input).await.unwrap_err();
+    assert!(matches!(err, MediaError::TooLarge(_)), "{err:?}");
+    let err = small
+        .transcode_video(&input, &output, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MediaError::TooLarge(_)), "{err:?}");
+    assert!(!output.exists());
+}
+
+/// H.264 may change resolution mid-stream; ffprobe reports only the start. The decoder's
+/// pixel limit refuses the big frames, and the run fails rather than return a video with
+/// pieces missing.
+#[tokio::test]
+async fn resolution_change_mid_stream_meets_the_pixel_limit() {
+    let dir = TempDir::new();
+    let mut raw = Vec::new();
+    for (name, size) in [("small.h264", "160x120"), ("big.h264", "640x480")] {
+        raw.extend(ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("testsrc=size={size}:rate=10"),
+                "-t",
+                "1",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+            &dir.path(name),
+        ));
+    }
+    let both = dir.path("both.h264");
+    std::fs::write(&both, raw).unwrap();
+    let input = dir.path("both.mp4");
+    ffmpeg(
+        &[
+            "-framerate",
+            "10",
+            "-f",
+            "h264",
+            "-i",
+            both.to_str().unwrap(),
+            "-c",
+            "copy",
+        ],
+        &input,
+    );
+
+    let small = Ffmpeg::new(FfmpegOptions {
+        max_input_pixels: 320 * 240,
+        ..FfmpegOptions::default()
+    });
+    let probe = small.probe(&input).await.unwrap();
+    assert_eq!((probe.width, probe.height), (Some(160), Some(120)));
+    let output = dir.path("out.mp4");
+    let err = small
+        .transcode_video(&input, &output, false)
+        .await
+        .unwrap_err();
+    let MediaError::TooLarge(why) = &err else {
+        panic!("expected TooLarge, got {err:?}");
+    };
+    assert!(why.contains("640x480"), "{why}");
+    assert!(!output.exists());
+    let frame = dir.path("frame.png");
+    small.extract_frame(&input, &frame).await.unwrap();
+    // Without the limit the same file converts: the failure above is the limit's.
+    runner()
+        .transcode_video(&input, &output, false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
