@@ -192,13 +192,7 @@ impl Services {
                 self.clock.now(),
             )
         });
-        match self
-            .download(&url, self.remote_limit(MediaPurpose::Emoji))
-            .await?
-        {
-            Ok(body) => self.queue_fetched(media, body, exists).await.map_err(retry),
-            Err(reason) => self.remember_failure(&media, &reason).await.map_err(retry),
-        }
+        self.copy_remote(media, exists).await
     }
 
     /// The CustomEmoji entity: the copy when there is one, else the origin's image.

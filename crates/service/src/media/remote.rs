@@ -182,7 +182,7 @@ impl Services {
     }
 
     /// The most bytes copied for a purpose (Mastodon's limits for emoji and profile images).
-    pub(crate) fn remote_limit(&self, purpose: MediaPurpose) -> u64 {
+    fn remote_limit(&self, purpose: MediaPurpose) -> u64 {
         let attachments = self.settings.media.remote_max_bytes;
         match purpose {
             MediaPurpose::Attachment => attachments,
@@ -194,7 +194,7 @@ impl Services {
     /// Fetches a remote file, checking size and real type. `Ok(Err(reason))` when the file
     /// cannot be had (refused, gone, too large, not media): the row stays a link to the
     /// origin and remembers why.
-    pub(crate) async fn download(
+    async fn download(
         &self,
         url: &str,
         limit: u64,
@@ -248,7 +248,7 @@ impl Services {
     /// Stores fetched bytes as the raw upload of `media` (a `remote` row, or a new one) and
     /// queues its processing. A row that changed meanwhile (copied by another job, deleted)
     /// is left alone and the bytes are dropped.
-    pub(crate) async fn queue_fetched(
+    async fn queue_fetched(
         &self,
         mut media: MediaAttachment,
         body: Vec<u8>,
@@ -315,9 +315,9 @@ impl Services {
         if media.state != MediaState::Remote {
             return Ok(()); // cached or on its way
         }
-        let Some(url) = media.remote_url.clone() else {
+        if media.remote_url.is_none() {
             return Ok(());
-        };
+        }
         let author = self
             .store
             .account(media.account_id)
@@ -332,22 +332,32 @@ impl Services {
         if let Some(counters) = self.media_counters() {
             MediaCounters::bump(&counters.cache_misses);
         }
+        self.copy_remote(media, true).await
+    }
+
+    /// Downloads `media`'s remote file (within its purpose's limit) and queues its processing,
+    /// or remembers why it could not be had. `exists`: the row is stored already.
+    pub(crate) async fn copy_remote(
+        &self,
+        media: MediaAttachment,
+        exists: bool,
+    ) -> std::result::Result<(), JobError> {
+        let retry = |e: ServiceError| JobError::Retry(e.to_string());
+        let Some(url) = media.remote_url.clone() else {
+            return Ok(());
+        };
         match self
             .download(&url, self.remote_limit(media.purpose))
             .await?
         {
-            Ok(body) => self.queue_fetched(media, body, true).await.map_err(retry),
+            Ok(body) => self.queue_fetched(media, body, exists).await.map_err(retry),
             Err(reason) => self.remember_failure(&media, &reason).await.map_err(retry),
         }
     }
 
     /// Records why a remote file was not copied (kept a while, so it is not fetched again at
     /// every sighting or view).
-    pub(crate) async fn remember_failure(
-        &self,
-        media: &MediaAttachment,
-        reason: &str,
-    ) -> Result<()> {
+    async fn remember_failure(&self, media: &MediaAttachment, reason: &str) -> Result<()> {
         tracing::info!(url = ?media.remote_url, %reason, "remote media not copied");
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -439,10 +449,7 @@ impl Services {
                 self.clock.now(),
             )
         });
-        match self.download(&url, self.remote_limit(purpose)).await? {
-            Ok(body) => self.queue_fetched(media, body, exists).await.map_err(retry),
-            Err(reason) => self.remember_failure(&media, &reason).await.map_err(retry),
-        }
+        self.copy_remote(media, exists).await
     }
 
     /// `/media_proxy/:id/:variant`: the cached copy of a remote attachment, else its origin
