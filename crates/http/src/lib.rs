@@ -8,6 +8,7 @@ pub mod auth;
 mod error;
 pub mod extract;
 mod metrics;
+mod pages;
 pub mod paging;
 pub mod ratelimit;
 mod routes;

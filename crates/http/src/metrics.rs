@@ -133,8 +133,8 @@ impl Metrics {
         let federation = Family::<FederationLabels, Counter>::default();
         registry.register(
             "federation",
-            "Federation since start: inbox requests (accepted, unauthorized, invalid, dropped), \
-             deliveries (delivered, failed, refused, skipped_unavailable) and fetches (ok, failed)",
+            "Federation since start: inbox requests (accepted, dropped, unauthorized, invalid, \
+             no_inbox, too_large, key_unavailable, unavailable), deliveries (delivered, failed, refused, skipped_unavailable) and fetches (ok, failed)",
             federation.clone(),
         );
         let media_jobs = Family::<MediaJobLabels, Counter>::default();

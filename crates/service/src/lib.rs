@@ -55,7 +55,7 @@ pub use settings::{FederationSettings, Registrations, Settings, Urls};
 pub use statuses::{Fanout, NewStatus};
 pub use streams::StatusRemoved;
 pub use timelines::AccountStatusesQuery;
-pub use webfinger::{Resource, ResourceError};
+pub use webfinger::{Resource, ResourceError, WebfingerTarget};
 
 /// Results of use cases.
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -181,6 +181,11 @@ impl Urls {
         format!("{}/actor", self.base)
     }
 
+    /// The page about this server (the instance actor's profile page).
+    pub fn about(&self) -> String {
+        format!("{}/about", self.base)
+    }
+
     /// The ActivityPub id of a local follow (or follow request).
     pub fn follow(&self, id: impl std::fmt::Display) -> String {
         format!("{}/follows/{id}", self.base)

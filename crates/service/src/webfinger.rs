@@ -67,19 +67,35 @@ impl Resource {
     }
 }
 
+/// Whom a WebFinger resource names.
+#[derive(Debug, Clone)]
+pub enum WebfingerTarget {
+    /// The instance actor (`acct:DOMAIN@DOMAIN`, or its URL), as Mastodon and GoToSocial
+    /// publish it: peers look up every signer they do not know, including this one.
+    Instance,
+    /// A local account.
+    Account(Box<LocalAccount>),
+}
+
 impl Services {
-    /// The local account a WebFinger resource names, or `NotFound` (other domains, unknown or
+    /// The local actor a WebFinger resource names, or `NotFound` (other domains, unknown or
     /// suspended accounts, URLs that are not ours).
-    pub async fn webfinger(&self, resource: &Resource) -> Result<LocalAccount> {
+    pub async fn webfinger(&self, resource: &Resource) -> Result<WebfingerTarget> {
         let username = match resource {
             Resource::Acct { user, domain } => {
                 let ours = Domain::parse(domain).is_ok_and(|d| d == self.settings.domain);
                 if !ours {
                     return Err(ServiceError::NotFound("account"));
                 }
+                if user.eq_ignore_ascii_case(self.settings.domain.as_str()) {
+                    return Ok(WebfingerTarget::Instance);
+                }
                 user.clone()
             }
             Resource::Url(url) => {
+                if url == &self.urls.instance_actor() {
+                    return Ok(WebfingerTarget::Instance);
+                }
                 let base = self.urls.base();
                 let path = url
                     .strip_prefix(base)
@@ -96,7 +112,9 @@ impl Services {
             .local_account_by_username(username.as_str())
             .await?
         {
-            Some(local) if local.account.suspended_at.is_none() => Ok(local),
+            Some(local) if local.account.suspended_at.is_none() => {
+                Ok(WebfingerTarget::Account(Box::new(local)))
+            }
             _ => Err(ServiceError::NotFound("account")),
         }
     }

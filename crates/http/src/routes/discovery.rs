@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use rookery_service::{Resource, ResourceError, ServiceError, VERSION};
+use rookery_service::{Resource, ResourceError, ServiceError, VERSION, WebfingerTarget};
 
 use crate::{ApiError, AppState};
 
@@ -49,7 +49,7 @@ pub(crate) async fn webfinger(
         ResourceError::Missing => ApiError::bad_request("missing resource parameter"),
         ResourceError::TooLong | ResourceError::Malformed => ApiError::bad_request(e.to_string()),
     })?;
-    let local = state
+    let target = state
         .services
         .webfinger(&resource)
         .await
@@ -58,30 +58,48 @@ pub(crate) async fn webfinger(
             other => other.into(),
         })?;
     let urls = &state.services.urls;
-    let name = local.account.username.as_str();
-    let jrd = Jrd {
-        subject: format!("acct:{name}@{}", state.services.settings.domain),
-        aliases: vec![urls.actor(name), urls.profile(name)],
-        links: vec![
-            JrdLink {
-                rel: "http://webfinger.net/rel/profile-page",
-                kind: Some("text/html"),
-                href: Some(urls.profile(name)),
-                template: None,
-            },
-            JrdLink {
-                rel: "self",
-                kind: Some("application/activity+json"),
-                href: Some(urls.actor(name)),
-                template: None,
-            },
-            JrdLink {
-                rel: "http://ostatus.org/schema/1.0/subscribe",
-                kind: None,
-                href: None,
-                template: Some(format!("{}/authorize_interaction?uri={{uri}}", urls.base())),
-            },
-        ],
+    let domain = &state.services.settings.domain;
+    let self_link = |href: String| JrdLink {
+        rel: "self",
+        kind: Some("application/activity+json"),
+        href: Some(href),
+        template: None,
+    };
+    let profile_link = |href: String| JrdLink {
+        rel: "http://webfinger.net/rel/profile-page",
+        kind: Some("text/html"),
+        href: Some(href),
+        template: None,
+    };
+    let jrd = match target {
+        WebfingerTarget::Instance => {
+            let actor = urls.instance_actor();
+            Jrd {
+                subject: format!("acct:{domain}@{domain}"),
+                aliases: vec![actor.clone()],
+                links: vec![profile_link(urls.about()), self_link(actor)],
+            }
+        }
+        WebfingerTarget::Account(local) => {
+            let name = local.account.username.as_str();
+            Jrd {
+                subject: format!("acct:{name}@{domain}"),
+                aliases: vec![urls.actor(name), urls.profile(name)],
+                links: vec![
+                    profile_link(urls.profile(name)),
+                    self_link(urls.actor(name)),
+                    JrdLink {
+                        rel: "http://ostatus.org/schema/1.0/subscribe",
+                        kind: None,
+                        href: None,
+                        template: Some(format!(
+                            "{}/authorize_interaction?uri={{uri}}",
+                            urls.base()
+                        )),
+                    },
+                ],
+            }
+        }
     };
     Ok((
         [
@@ -93,8 +111,20 @@ pub(crate) async fn webfinger(
         .into_response())
 }
 
-/// `GET /.well-known/host-meta` — XRD pointing at WebFinger.
-pub(crate) async fn host_meta(State(state): State<AppState>) -> impl IntoResponse {
+#[derive(Debug, Deserialize)]
+pub(crate) struct HostMetaQuery {
+    format: Option<String>,
+}
+
+/// `GET /.well-known/host-meta` — XRD pointing at WebFinger (`?format=json`: the same as JRD,
+/// as Mastodon answers).
+pub(crate) async fn host_meta(
+    State(state): State<AppState>,
+    query: Result<Query<HostMetaQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if query.is_ok_and(|q| q.0.format.as_deref() == Some("json")) {
+        return host_meta_json(State(state)).await.into_response();
+    }
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  \
@@ -107,6 +137,25 @@ pub(crate) async fn host_meta(State(state): State<AppState>) -> impl IntoRespons
         [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
         xml,
     )
+        .into_response()
+}
+
+/// `GET /.well-known/host-meta.json` — host-meta as JRD.
+pub(crate) async fn host_meta_json(State(state): State<AppState>) -> Response {
+    let body = json!({
+        "links": [{
+            "rel": "lrdd",
+            "template": format!(
+                "{}/.well-known/webfinger?resource={{uri}}",
+                state.services.urls.base()
+            ),
+        }]
+    });
+    (
+        [(header::CONTENT_TYPE, "application/jrd+json; charset=utf-8")],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// `GET /.well-known/nodeinfo` — where the NodeInfo document is.

@@ -75,11 +75,19 @@ async fn receive(state: AppState, username: Option<String>, req: Request) -> Res
                 InboxError::Invalid(_) => StatusCode::BAD_REQUEST,
                 InboxError::NoInbox => StatusCode::NOT_FOUND,
                 InboxError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                InboxError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                InboxError::KeyUnavailable(_) | InboxError::Unavailable(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
             };
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                tracing::warn!(error = %e, "inbox request not checked");
-                return error(status, "try again later".into());
+            if e.is_temporary() {
+                // Mastodon (401, 408, 429 and 5xx are retried), GoToSocial (5xx retried) and
+                // Fedify retry a 503; Retry-After spaces the retries out. See
+                // docs/federation.md, "What our inbox answers".
+                tracing::warn!(error = %e, outcome = e.outcome(), "inbox request not checked");
+                let mut r = error(status, "try again later".into());
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("300"));
+                return r;
             }
             tracing::debug!(error = %e, status = status.as_u16(), "inbox request refused");
             error(status, e.to_string())
@@ -105,6 +113,18 @@ pub(crate) async fn user_inbox(
 /// own signed fetches).
 pub(crate) async fn instance_actor(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(activity_json(state.services.instance_actor().await?))
+}
+
+/// `GET /actor/{collection}` and `/actor/collections/{name}`: the instance actor's
+/// collections (always empty; fetchable unsigned, like the actor).
+pub(crate) async fn instance_actor_collection(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
+    let path = uri.path().strip_prefix("/actor/").unwrap_or_default();
+    Ok(activity_json(
+        state.services.instance_actor_collection(path)?,
+    ))
 }
 
 /// In authorized-fetch mode, a URL that serves only ActivityPub needs a valid HTTP signature,
@@ -150,8 +170,8 @@ async fn check_signature(state: &AppState, parts: &Parts) -> Result<(), ApiError
     let signed = request_parts(&Method::GET, &path, &parts.headers);
     match state.services.verify_signature(&signed, false).await {
         Ok(_) => Ok(()),
-        Err(InboxError::Unavailable(m)) => {
-            tracing::warn!(error = %m, "fetch signature not checked");
+        Err(e) if e.is_temporary() => {
+            tracing::warn!(error = %e, "fetch signature not checked");
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "try again later",

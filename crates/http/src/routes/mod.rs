@@ -33,8 +33,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/instance/", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v2/instance/", get(instance::v2))
+        .route("/", get(crate::pages::about))
+        .route("/about", get(crate::pages::about))
         .route("/.well-known/webfinger", get(discovery::webfinger))
         .route("/.well-known/host-meta", get(discovery::host_meta))
+        .route(
+            "/.well-known/host-meta.json",
+            get(discovery::host_meta_json),
+        )
         .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
         .route("/nodeinfo/2.0", get(discovery::nodeinfo))
         .route("/nodeinfo/2.0.json", get(discovery::nodeinfo))
@@ -141,6 +147,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/inbox", post(federation::shared_inbox))
         .route("/actor", get(federation::instance_actor))
         .route("/actor/inbox", post(federation::shared_inbox))
+        .route(
+            "/actor/{collection}",
+            get(federation::instance_actor_collection),
+        )
+        .route(
+            "/actor/collections/{collection}",
+            get(federation::instance_actor_collection),
+        )
         .route("/users/{username}/inbox", post(federation::user_inbox))
         .route("/api/v2/search", get(federation::search))
         .route("/users/{username}", get(actors::actor))
@@ -157,6 +171,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/users/{username}/collections/featured",
             get(objects::featured),
+        )
+        .route(
+            "/users/{username}/collections/tags",
+            get(objects::featured_tags),
         )
         .route("/api/v1/media/{id}", get(media::show).put(media::update))
         .route("/media_proxy/{id}/{variant}", get(media::proxy))

@@ -104,6 +104,17 @@ pub(crate) async fn featured(
     Ok(activity_json(state.services.ap_featured(&username).await?))
 }
 
+/// `GET /users/{username}/collections/tags`.
+pub(crate) async fn featured_tags(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    _signed: super::federation::SignedFetch,
+) -> Result<Response, ApiError> {
+    Ok(activity_json(
+        state.services.ap_featured_tags(&username).await?,
+    ))
+}
+
 /// `GET /@{username}/{id}`: the post's HTML page (ActivityPub clients get the `Note`).
 pub(crate) async fn status_page(
     State(state): State<AppState>,

@@ -15,6 +15,9 @@ on_every_backend!(
     ready_reports_a_newer_schema,
     webfinger_resolves_local_accounts,
     webfinger_refuses_bad_resources,
+    webfinger_resolves_the_instance_actor,
+    every_url_an_actor_advertises_answers,
+    about_page_escapes_and_forbids_framing,
     host_meta_and_nodeinfo,
     actor_is_served_by_content_negotiation,
     profile_page_escapes_user_text,
@@ -252,6 +255,157 @@ async fn webfinger_resolves_local_accounts(backend: Backend) {
     }
 }
 
+/// Peers (GoToSocial among them) look up every signer they do not know by WebFinger, including
+/// the instance actor that signs our fetches.
+async fn webfinger_resolves_the_instance_actor(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    for resource in [
+        "acct:rookery.test@rookery.test",
+        "acct:ROOKERY.TEST@rookery.test",
+        "rookery.test@rookery.test",
+        "https://rookery.test/actor",
+    ] {
+        let r = app
+            .client
+            .get(app.url("/.well-known/webfinger"))
+            .query(&[("resource", resource)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{resource}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["subject"], "acct:rookery.test@rookery.test", "{resource}");
+        let me = v["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "self")
+            .unwrap();
+        assert_eq!(me["href"], "https://rookery.test/actor");
+        assert_eq!(me["type"], "application/activity+json");
+    }
+    // The actor it points at names itself the same way.
+    let r = app
+        .client
+        .get(app.url("/actor"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    let actor: Value = r.json().await.unwrap();
+    assert_eq!(actor["preferredUsername"], "rookery.test");
+    assert_eq!(actor["id"], "https://rookery.test/actor");
+    // Another domain's name is not ours to answer.
+    let r = app
+        .client
+        .get(app.url("/.well-known/webfinger"))
+        .query(&[("resource", "acct:other.example@rookery.test")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+/// Every URL of this server that the instance actor or a user's actor names answers (empty
+/// collections where there is nothing); inboxes take POSTs only.
+async fn every_url_an_actor_advertises_answers(backend: Backend) {
+    fn urls(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if s.starts_with("https://rookery.test/") => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| urls(x, out)),
+            Value::Object(o) => o.values().for_each(|x| urls(x, out)),
+            _ => {}
+        }
+    }
+    let app = spawn_with(backend, &[]).await;
+    app.create_account("alice").await;
+    for actor in ["/actor", "/users/alice"] {
+        let doc: Value = app
+            .client
+            .get(app.url(actor))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut found = Vec::new();
+        urls(&doc, &mut found);
+        assert!(found.len() >= 8, "{actor}: {found:?}");
+        for url in found {
+            let path = url.trim_start_matches("https://rookery.test");
+            let path = path.split('#').next().unwrap();
+            for accept in ["application/activity+json", "text/html"] {
+                let r = app
+                    .client
+                    .get(app.url(path))
+                    .header("accept", accept)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                if path.ends_with("/inbox") {
+                    assert_eq!(status, 405, "{actor} names {url}");
+                } else {
+                    assert!(
+                        matches!(status, 200 | 302 | 303),
+                        "{actor} names {url}: {status} for {accept}"
+                    );
+                }
+                if status == 200 && accept.contains("activity") && !path.ends_with(".png") {
+                    let body: Value = r.json().await.unwrap_or(Value::Null);
+                    if body
+                        .get("type")
+                        .is_some_and(|t| t.as_str().unwrap().contains("Collection"))
+                    {
+                        assert!(body["totalItems"].is_i64(), "{url}: {body}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The about page (also `/`, and the instance actor's `url`) escapes what operators write and
+/// carries the page security headers.
+async fn about_page_escapes_and_forbids_framing(backend: Backend) {
+    let app = spawn_with(
+        backend,
+        &[
+            ("ROOKERY_INSTANCE__TITLE", "<script>alert(1)</script>Rooks"),
+            ("ROOKERY_INSTANCE__DESCRIPTION", "a \"quoted\" <b>place</b>"),
+        ],
+    )
+    .await;
+    app.create_account("alice").await;
+    for path in ["/", "/about"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers().clone();
+        assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+        assert!(h.contains_key("referrer-policy"));
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;Rooks"),
+            "{html}"
+        );
+        assert!(!html.contains("<b>place</b>"), "{html}");
+        assert!(html.contains("<dd>1</dd>"), "one person: {html}");
+    }
+    let r = app.client.head(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
 async fn webfinger_refuses_bad_resources(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     app.create_account("alice").await;
@@ -325,6 +479,19 @@ async fn host_meta_and_nodeinfo(backend: Backend) {
         xml.contains("template=\"https://rookery.test/.well-known/webfinger?resource={uri}\""),
         "{xml}"
     );
+
+    for path in [
+        "/.well-known/host-meta?format=json",
+        "/.well-known/host-meta.json",
+    ] {
+        let (status, v) = app.get_json(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(v["links"][0]["rel"], "lrdd");
+        assert_eq!(
+            v["links"][0]["template"],
+            "https://rookery.test/.well-known/webfinger?resource={uri}"
+        );
+    }
 
     let (status, links) = app.get_json("/.well-known/nodeinfo").await;
     assert_eq!(status, 200);

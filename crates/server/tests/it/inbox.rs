@@ -260,7 +260,7 @@ async fn a_suspended_domain_is_answered_but_dropped(backend: Backend) {
         signed_post(&p.a, "/users/alice/inbox", &follow(id, &p.alice), &sender).await;
     assert_eq!(status, 202, "{body}");
     let counters = p.a.services.federation_counters();
-    assert_eq!(counters.inbox_dropped.load(Ordering::Relaxed), 1);
+    assert_eq!(counters.inbox_count("dropped"), 1);
     assert_eq!(counters.fetches.load(Ordering::Relaxed), 0);
     assert_eq!(counters.fetch_failures.load(Ordering::Relaxed), 0);
     assert_nothing_queued(&p.a).await;
@@ -339,6 +339,35 @@ async fn an_activity_not_by_its_signer_is_refused(backend: Backend) {
         "not on its actor's server",
     );
     assert_nothing_queued(&p.a).await;
+}
+
+/// A signer whose server errors right now: the sender is asked to retry (503 with
+/// `Retry-After`), not told the signature is bad, and the outcome is counted apart.
+async fn a_signer_whose_key_cannot_be_fetched_now_is_asked_to_retry(backend: Backend) {
+    let p = Pair::new(backend, &[]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let router =
+        axum::Router::new().fallback(|| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR });
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let id = format!("http://{host}/users/down");
+    let sender = Actor {
+        key_id: format!("{id}#main-key"),
+        id: id.clone(),
+        key: KeyPair::generate().unwrap(),
+    };
+    let r = signed_post_response(&p.a, "/users/alice/inbox", &follow(&id, &p.alice), &sender).await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "300");
+    let counters = p.a.services.federation_counters();
+    assert_eq!(counters.inbox_count("key_unavailable"), 1);
+    assert_eq!(counters.inbox_count("unauthorized"), 0);
+    assert_nothing_queued(&p.a).await;
+    let metrics = p.a.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("rookery_federation_total{what=\"inbox\",outcome=\"key_unavailable\"} 1"),
+        "{metrics}"
+    );
 }
 
 async fn the_inbox_of_an_unknown_user_is_not_found(backend: Backend) {
@@ -598,4 +627,5 @@ on_sqlite_and_postgres!(
     a_body_that_is_not_an_activity_is_refused,
     an_activity_not_by_its_signer_is_refused,
     the_inbox_of_an_unknown_user_is_not_found,
+    a_signer_whose_key_cannot_be_fetched_now_is_asked_to_retry,
 );

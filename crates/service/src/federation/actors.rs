@@ -1,17 +1,11 @@
-//! Remote accounts: WebFinger, actor documents, keys, refreshes; and the instance actor that
-//! signs fetches made for the server as a whole.
+//! Remote accounts: WebFinger, actor documents, keys, refreshes.
 
-use std::sync::Arc;
-
-use rookery_activitypub::actor::{Actor, Endpoints, PublicKey, actor_context};
-use rookery_activitypub::keys::KeyPair;
 use rookery_activitypub::vocab::{Attachment, RemoteActor};
 use rookery_model::{
     Account, ActorType, BlockSeverity, Domain, Id, ProfileField, Timestamp, Username,
 };
 use serde::Deserialize;
 
-use super::signing::Signer;
 use super::{FederationCounters, TransportError, host_of, sanitize_html};
 use crate::{Result, ServiceError, Services};
 
@@ -77,7 +71,6 @@ impl rookery_jobs::JobSpec for RefreshActor {
 /// Longest remote display name and profile note kept.
 const MAX_NAME: usize = 200;
 const MAX_NOTE: usize = 20_000;
-const SETTING_INSTANCE_KEY: &str = "instance_actor_private_key";
 
 /// A WebFinger answer: only the links matter.
 #[derive(Debug, Deserialize)]
@@ -117,86 +110,6 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 impl Services {
-    /// The key the instance actor signs with (made on first use, kept in the database).
-    pub(crate) async fn instance_signer(&self) -> Result<Signer> {
-        let cached = self
-            .federation
-            .instance_key
-            .lock()
-            .ok()
-            .and_then(|k| k.clone());
-        let key = match cached {
-            Some(k) => k,
-            None => {
-                let pem = match self.store.setting(SETTING_INSTANCE_KEY).await? {
-                    Some(p) => p,
-                    None => {
-                        let fresh = KeyPair::generate()
-                            .and_then(|k| k.private_key_pem())
-                            .map_err(|e| ServiceError::Internal(format!("instance key: {e}")))?;
-                        let mut tx = self.store.begin().await?;
-                        let kept = tx
-                            .put_setting_once(SETTING_INSTANCE_KEY, &fresh, self.clock.now())
-                            .await?;
-                        tx.commit().await?;
-                        kept
-                    }
-                };
-                let key = Arc::new(
-                    KeyPair::from_private_pem(&pem)
-                        .map_err(|e| ServiceError::Internal(format!("instance key: {e}")))?,
-                );
-                if let Ok(mut slot) = self.federation.instance_key.lock() {
-                    *slot = Some(key.clone());
-                }
-                key
-            }
-        };
-        Ok(Signer {
-            key,
-            key_id: format!("{}#main-key", self.urls.instance_actor()),
-        })
-    }
-
-    /// `GET /actor`: the instance actor (an `Application`), whose key signs fetches.
-    pub async fn instance_actor(&self) -> Result<Actor> {
-        let signer = self.instance_signer().await?;
-        let id = self.urls.instance_actor();
-        let domain = self.settings.domain.to_string();
-        Ok(Actor {
-            context: actor_context(),
-            id: id.clone(),
-            kind: "Application".into(),
-            following: format!("{id}/following"),
-            followers: format!("{id}/followers"),
-            inbox: format!("{id}/inbox"),
-            outbox: format!("{id}/outbox"),
-            featured: format!("{id}/collections/featured"),
-            featured_tags: format!("{id}/collections/tags"),
-            preferred_username: domain.clone(),
-            name: domain,
-            summary: String::new(),
-            url: format!("{}/about", self.urls.base()),
-            manually_approves_followers: true,
-            discoverable: false,
-            indexable: false,
-            published: Timestamp::from_millis(0).to_rfc3339(),
-            memorial: false,
-            public_key: PublicKey {
-                id: signer.key_id.clone(),
-                owner: id,
-                public_key_pem: signer.key.public_key_pem(),
-            },
-            tag: Vec::new(),
-            attachment: Vec::new(),
-            endpoints: Endpoints {
-                shared_inbox: self.urls.shared_inbox(),
-            },
-            icon: None,
-            image: None,
-        })
-    }
-
     /// Refuses hosts that are suspended here.
     pub(crate) async fn check_host(&self, url: &str) -> std::result::Result<String, ResolveError> {
         let host =

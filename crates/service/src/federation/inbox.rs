@@ -6,9 +6,9 @@ use rookery_activitypub::vocab::Activity;
 use rookery_model::{Account, BlockSeverity};
 
 use super::actors::ResolveError;
+use super::host_of;
 use super::ingress::Ingress;
 use super::signing::RequestParts;
-use super::{FederationCounters, host_of};
 use crate::Services;
 
 /// A request to an inbox (or a signed GET), as the HTTP layer hands it over.
@@ -33,9 +33,35 @@ pub enum InboxError {
     /// 413: the body is over the limit.
     #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
-    /// 503: we could not check (the signer's server or our database is unreachable).
+    /// 503: the signer's key could not be fetched right now (its server is down, slow or
+    /// erroring); the sender should try again later.
+    #[error("the signer's key could not be fetched: {0}")]
+    KeyUnavailable(String),
+    /// 503: we could not check (our own database is unreachable).
     #[error("{0}")]
     Unavailable(String),
+}
+
+impl InboxError {
+    /// The `outcome` label of `rookery_federation_total{what="inbox"}`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            InboxError::Unauthorized(_) => "unauthorized",
+            InboxError::Invalid(_) => "invalid",
+            InboxError::NoInbox => "no_inbox",
+            InboxError::TooLarge(_) => "too_large",
+            InboxError::KeyUnavailable(_) => "key_unavailable",
+            InboxError::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// Whether the sender should retry (503 rather than a 4xx).
+    pub fn is_temporary(&self) -> bool {
+        matches!(
+            self,
+            InboxError::KeyUnavailable(_) | InboxError::Unavailable(_)
+        )
+    }
 }
 
 /// What became of an accepted request.
@@ -100,7 +126,7 @@ impl Services {
         }
         let account = match self.actor_for_signature(&actor_uri).await {
             Ok(a) => a,
-            Err(ResolveError::Failed(m)) => return Err(InboxError::Unavailable(m)),
+            Err(ResolveError::Failed(m)) => return Err(InboxError::KeyUnavailable(m)),
             Err(e) => return Err(InboxError::Unauthorized(format!("signer {actor_uri}: {e}"))),
         };
         if account.is_local() {
@@ -112,6 +138,7 @@ impl Services {
         // Maybe the key changed: fetch the actor once more before refusing.
         let refreshed = match self.resolve_actor(&actor_uri, true).await {
             Ok(a) => a,
+            Err(ResolveError::Failed(m)) => return Err(InboxError::KeyUnavailable(m)),
             Err(e) => return Err(InboxError::Unauthorized(format!("signer {actor_uri}: {e}"))),
         };
         signatures::verify(parts, &sig, &refreshed.public_key_pem).map_err(unauthorized)?;
@@ -135,12 +162,9 @@ impl Services {
         let counters = self.federation.counters.clone();
         let out = self.receive_inner(username, req).await;
         match &out {
-            Ok(Accepted::Queued) => FederationCounters::bump(&counters.inbox_accepted),
-            Ok(Accepted::Dropped) => FederationCounters::bump(&counters.inbox_dropped),
-            Err(InboxError::Unauthorized(_)) => {
-                FederationCounters::bump(&counters.inbox_unauthorized)
-            }
-            Err(_) => FederationCounters::bump(&counters.inbox_invalid),
+            Ok(Accepted::Queued) => counters.inbox("accepted"),
+            Ok(Accepted::Dropped) => counters.inbox("dropped"),
+            Err(e) => counters.inbox(e.outcome()),
         }
         out
     }

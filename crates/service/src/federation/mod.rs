@@ -4,6 +4,7 @@
 //!   the use cases stay free of HTTP libraries; the real one refuses private addresses).
 //! - `signing`: HTTP signatures on what we send, checks on what we receive.
 //! - `actors`: remote accounts — WebFinger, actor documents, keys, refreshes.
+//! - `instance_actor`: the server's own actor, which signs fetches.
 //! - `inbox`: verifying an inbox POST and queueing it (`ingress` queue).
 //! - `ingress`: what each received activity does.
 //! - `delivery`: building our activities and delivering them (`push` queue).
@@ -12,6 +13,7 @@ mod actors;
 mod delivery;
 mod inbox;
 mod ingress;
+mod instance_actor;
 mod posts;
 mod sanitize;
 mod signing;
@@ -28,6 +30,7 @@ pub use actors::{RefreshActor, ResolveError};
 pub use delivery::{Deliver, Federate};
 pub use inbox::{Accepted, InboundRequest, InboxError};
 pub use ingress::Ingress;
+pub use instance_actor::INSTANCE_ACTOR_COLLECTIONS;
 pub use sanitize::sanitize_html;
 pub use signing::RequestParts;
 
@@ -110,17 +113,25 @@ impl Transport for NoTransport {
     }
 }
 
+/// The outcomes of an inbox request, as `/metrics` labels them.
+pub const INBOX_OUTCOMES: [&str; 8] = [
+    "accepted",
+    "dropped",
+    "unauthorized",
+    "invalid",
+    "no_inbox",
+    "too_large",
+    "key_unavailable",
+    "unavailable",
+];
+
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct FederationCounters {
-    /// Inbox POSTs accepted (queued).
-    pub inbox_accepted: AtomicU64,
-    /// Inbox POSTs refused for their signature.
-    pub inbox_unauthorized: AtomicU64,
-    /// Inbox POSTs refused as malformed.
-    pub inbox_invalid: AtomicU64,
-    /// Inbox POSTs dropped (blocked domain, irrelevant).
-    pub inbox_dropped: AtomicU64,
+    /// Inbox requests by outcome, in the order of [`INBOX_OUTCOMES`]: queued, dropped (blocked
+    /// domain, repeat), refused for their signature, malformed, no such inbox, too large,
+    /// the signer's key not fetchable right now (503), our database unreachable (503).
+    pub inbox: [AtomicU64; INBOX_OUTCOMES.len()],
     /// Deliveries answered 2xx.
     pub delivered: AtomicU64,
     /// Deliveries that failed and will be retried.
@@ -140,14 +151,30 @@ impl FederationCounters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one inbox request with `outcome` (one of [`INBOX_OUTCOMES`]).
+    pub(crate) fn inbox(&self, outcome: &str) {
+        if let Some(i) = INBOX_OUTCOMES.iter().position(|o| *o == outcome) {
+            Self::bump(&self.inbox[i]);
+        }
+    }
+
+    /// Inbox requests counted with `outcome` so far (0 for an unknown outcome).
+    pub fn inbox_count(&self, outcome: &str) -> u64 {
+        INBOX_OUTCOMES
+            .iter()
+            .position(|o| *o == outcome)
+            .map_or(0, |i| self.inbox[i].load(Ordering::Relaxed))
+    }
+
     /// `(name, value)` pairs, for exporting.
     pub fn snapshot(&self) -> Vec<(&'static str, &'static str, u64)> {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        vec![
-            ("inbox", "accepted", get(&self.inbox_accepted)),
-            ("inbox", "unauthorized", get(&self.inbox_unauthorized)),
-            ("inbox", "invalid", get(&self.inbox_invalid)),
-            ("inbox", "dropped", get(&self.inbox_dropped)),
+        let mut out: Vec<_> = INBOX_OUTCOMES
+            .iter()
+            .zip(&self.inbox)
+            .map(|(o, c)| ("inbox", *o, get(c)))
+            .collect();
+        out.extend([
             ("delivery", "delivered", get(&self.delivered)),
             ("delivery", "failed", get(&self.delivery_failed)),
             ("delivery", "refused", get(&self.delivery_refused)),
@@ -158,7 +185,8 @@ impl FederationCounters {
             ),
             ("fetch", "ok", get(&self.fetches)),
             ("fetch", "failed", get(&self.fetch_failures)),
-        ]
+        ]);
+        out
     }
 }
 

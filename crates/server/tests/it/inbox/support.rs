@@ -167,6 +167,20 @@ pub(super) fn to_bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap()
 }
 
+/// POSTs `body` to `path`, correctly signed by `by`; the whole response.
+pub(super) async fn signed_post_response(
+    app: &TestApp,
+    path: &str,
+    body: &[u8],
+    by: &Actor,
+) -> reqwest::Response {
+    let mut r = app.client.post(app.url(path));
+    for (k, v) in Draft::post(app, path, body, by).headers() {
+        r = r.header(k.as_str(), v.as_str());
+    }
+    r.body(body.to_vec()).send().await.unwrap()
+}
+
 /// A Follow of `object` by `actor`.
 pub(super) fn follow(actor: &str, object: &str) -> Vec<u8> {
     to_bytes(&json!({
@@ -200,10 +214,7 @@ pub(super) fn create_note(actor: &str, author: &str, n: u32) -> Vec<u8> {
 
 /// Inbox POSTs `app` has queued for processing so far.
 pub(super) fn accepted(app: &TestApp) -> u64 {
-    app.services
-        .federation_counters()
-        .inbox_accepted
-        .load(Ordering::Relaxed)
+    app.services.federation_counters().inbox_count("accepted")
 }
 
 /// Nothing was queued on `app`: no accepted inbox POST, no `ingress` job.

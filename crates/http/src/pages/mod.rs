@@ -1,0 +1,91 @@
+//! Server-rendered HTML pages. Templates live in `crates/http/templates/`, are compiled into
+//! the binary by `askama`, and escape everything they render; every page is sent with the
+//! same security headers.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use rookery_service::ServiceError;
+
+use crate::{ApiError, AppState};
+
+/// What every page shows around its content.
+pub(crate) struct Site {
+    pub title: String,
+    pub domain: String,
+    pub source_url: String,
+    pub version: &'static str,
+}
+
+impl Site {
+    pub(crate) fn of(state: &AppState) -> Site {
+        let settings = &state.services.settings;
+        Site {
+            title: settings.title.clone(),
+            domain: settings.domain.to_string(),
+            source_url: settings.source_url.clone(),
+            version: rookery_service::VERSION,
+        }
+    }
+}
+
+/// Renders `page` with the headers every page carries: no framing, no scripts, no sniffing,
+/// no referrer beyond this origin.
+pub(crate) fn render(page: &impl Template) -> Result<Response, ApiError> {
+    let body = page
+        .render()
+        .map_err(|e| ApiError::from(ServiceError::Internal(format!("rendering a page: {e}"))))?;
+    let mut response = (StatusCode::OK, Html(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "about.html")]
+struct About {
+    site: Site,
+    actor: String,
+    description: String,
+    contact_email: String,
+    open_registrations: bool,
+    users: i64,
+    statuses: i64,
+    active_month: i64,
+    domains: i64,
+}
+
+/// `GET /` and `GET /about`: what this server is, its numbers, how to join. (Also the
+/// instance actor's profile page.)
+pub(crate) async fn about(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let info = state.services.nodeinfo().await?;
+    let settings = &state.services.settings;
+    render(&About {
+        site: Site::of(&state),
+        actor: state.services.urls.instance_actor(),
+        description: info.description,
+        contact_email: settings.contact_email.clone(),
+        open_registrations: info.open_registrations,
+        users: info.stats.local_users,
+        statuses: info.stats.local_statuses,
+        active_month: info.stats.active_month,
+        domains: info.stats.known_domains,
+    })
+}
