@@ -7,6 +7,7 @@
 mod account;
 mod instance;
 mod media;
+mod notifications;
 mod status;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
@@ -15,6 +16,9 @@ pub use instance::{
     V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,
 };
 pub use media::MediaAttachment;
+pub use notifications::{
+    GroupedNotificationsResults, Marker, NotificationGroup, PartialAccountWithAvatar, Preferences,
+};
 pub use status::{
     Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,
     StatusTag,

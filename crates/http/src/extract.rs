@@ -284,6 +284,30 @@ pub mod loose {
             }
         })
     }
+
+    /// A string, or a number taken as its digits (ids some JSON clients send unquoted).
+    pub fn opt_string_or_number<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<String>, D::Error> {
+        let v = Option::<Value>::deserialize(d)?;
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(other) => Err(serde::de::Error::custom(format!("{other} is not a string"))),
+        }
+    }
+
+    /// Like [`string_list`], but telling "not given" (`None`) from an empty list.
+    pub fn opt_string_list<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<String>>, D::Error> {
+        let v = Option::<Value>::deserialize(d)?;
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => string_list(v).map(Some).map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -126,17 +126,48 @@ impl<T> Paged<T> {
     }
 }
 
+impl Paged<()> {
+    /// Links for a page whose body is not a list (grouped notifications): `(newest, oldest)`
+    /// ids; `drop` names request parameters the links leave out.
+    pub fn links(
+        bounds: Option<(String, String)>,
+        base: &str,
+        uri: &OriginalUri,
+        drop: &[&str],
+    ) -> Self {
+        let mut page = Self::new(Vec::new(), |_| String::new(), base, uri);
+        page.query.retain(|(k, _)| !drop.contains(&k.as_str()));
+        page.bounds = bounds;
+        page
+    }
+
+    /// `body` with this page's `Link` header.
+    pub fn respond<B: Serialize>(&self, body: B) -> Response {
+        let mut response = Json(body).into_response();
+        if let Some(l) = self.link_header() {
+            response.headers_mut().insert(header::LINK, l);
+        }
+        response
+    }
+}
+
+impl<T> Paged<T> {
+    fn link_header(&self) -> Option<HeaderValue> {
+        let (newest, oldest) = self.bounds.as_ref()?;
+        let l = format!(
+            "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
+            self.link("max_id", oldest),
+            self.link("min_id", newest)
+        );
+        HeaderValue::from_str(&l).ok()
+    }
+}
+
 impl<T: Serialize> IntoResponse for Paged<T> {
     fn into_response(self) -> Response {
-        let link = self.bounds.as_ref().map(|(newest, oldest)| {
-            format!(
-                "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
-                self.link("max_id", oldest),
-                self.link("min_id", newest)
-            )
-        });
+        let link = self.link_header();
         let mut response = Json(self.items).into_response();
-        if let Some(l) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        if let Some(l) = link {
             response.headers_mut().insert(header::LINK, l);
         }
         response

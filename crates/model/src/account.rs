@@ -185,8 +185,19 @@ pub struct User {
     /// Sign-in refused (set by moderators).
     pub disabled: bool,
     pub locale: Option<String>,
+    /// What a post gets when the app does not say (`source[privacy]` etc.).
+    pub posting: PostingDefaults,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A user's defaults for new posts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PostingDefaults {
+    pub visibility: crate::Visibility,
+    pub sensitive: bool,
+    /// An ISO 639 code, or `None` to leave posts without a language.
+    pub language: Option<String>,
 }
 
 #[cfg(test)]

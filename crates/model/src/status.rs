@@ -6,9 +6,10 @@ use crate::id::Id;
 use crate::time::Timestamp;
 
 /// Who may see a status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Visibility {
     /// Everyone, listed in public timelines.
+    #[default]
     Public,
     /// Everyone, but not in public timelines.
     Unlisted,

@@ -119,6 +119,7 @@ impl Services {
             approved: new.approved,
             disabled: false,
             locale: None,
+            posting: rookery_model::PostingDefaults::default(),
             created_at: now,
             updated_at: now,
         };
@@ -233,6 +234,8 @@ pub struct ProfileUpdate {
     /// A new avatar / header image (the raw upload); processed in the `media` queue.
     pub avatar: Option<Vec<u8>>,
     pub header: Option<Vec<u8>>,
+    /// `source[…]`: the defaults for new posts.
+    pub posting: crate::PostingUpdate,
 }
 
 /// Usernames nobody may register (they look official).
@@ -327,6 +330,11 @@ impl Services {
             }
             account.fields = out;
         }
+        let posting = if update.posting.is_empty() {
+            None
+        } else {
+            Some(update.posting.apply(&user.user.posting)?)
+        };
         // Images first: a refused file refuses the whole update, like Mastodon.
         for (purpose, bytes) in [
             (rookery_model::MediaPurpose::Avatar, update.avatar),
@@ -343,13 +351,20 @@ impl Services {
         account.updated_at = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.update_profile(&account).await?;
+        let mut local_user = user.user.clone();
+        if let Some(p) = posting {
+            tx.user_settings()
+                .set_posting_defaults(local_user.id, &p, account.updated_at)
+                .await?;
+            local_user.posting = p;
+        }
         tx.commit().await?;
         if let Err(e) = self.federate_profile(&account).await {
             tracing::warn!(account = %account.id, error = %e, "profile update not federated");
         }
         Ok(LocalAccount {
             account,
-            user: user.user.clone(),
+            user: local_user,
         })
     }
 

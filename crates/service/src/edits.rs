@@ -163,7 +163,7 @@ impl Services {
             }
         }
         let now = self.clock.now();
-        let notifications: Vec<rookery_store::Notification> = recipients
+        let mut notifications: Vec<rookery_store::Notification> = recipients
             .into_iter()
             .map(|account_id| rookery_store::Notification {
                 id: self.ids.next_id(),
@@ -171,12 +171,13 @@ impl Services {
                 from_account_id: status.account_id,
                 kind: rookery_store::NotificationKind::Update,
                 status_id: Some(status.id),
+                group_key: None,
                 created_at: now,
             })
             .collect();
         let mut tx = self.store.begin().await?;
-        for n in &notifications {
-            tx.insert_notification(n).await?;
+        for n in &mut notifications {
+            self.store_notification(tx.as_mut(), n).await?;
         }
         tx.commit().await?;
         let mentioned: Vec<Id> = self

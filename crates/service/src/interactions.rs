@@ -62,21 +62,47 @@ impl Services {
         if !recipient.is_local() || self.thread_muted(job.account_id, job.status_id).await? {
             return Ok(());
         }
-        let notification = Notification {
+        let mut notification = Notification {
             id: self.ids.next_id(),
             account_id: job.account_id,
             from_account_id: job.from_account_id,
             kind,
             status_id: job.status_id,
+            group_key: None,
             created_at: self.clock.now(),
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_notification(&notification).await?;
+        self.store_notification(tx.as_mut(), &mut notification)
+            .await?;
         tx.commit().await?;
+        if kind == NotificationKind::FollowRequest
+            && !self
+                .request_pending(job.from_account_id, job.account_id)
+                .await?
+        {
+            // Answered or withdrawn before this job ran: the request's notification goes
+            // with it, as when it is answered later.
+            let mut tx = self.store.begin().await?;
+            tx.notifications()
+                .delete_notifications(job.account_id, Some(notification.id))
+                .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         if let Err(e) = self.publish_notifications(vec![notification]).await {
             tracing::warn!(error = %e, "streaming notification not published");
         }
         Ok(())
+    }
+
+    /// Whether `from` still asks to follow `to`.
+    async fn request_pending(&self, from: Id, to: Id) -> Result<bool> {
+        Ok(self
+            .store
+            .relationships(from, &[to])
+            .await?
+            .into_iter()
+            .any(|(_, r)| r.requested))
     }
 
     async fn rendered(&self, user: &LocalAccount, id: Id) -> Result<api::Status> {

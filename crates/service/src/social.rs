@@ -1,6 +1,4 @@
-//! Follows, relationships, account look-ups and notifications.
-
-use std::collections::HashMap;
+//! Follows, relationships and account look-ups.
 
 use rookery_api as api;
 use rookery_model::{Account, Id, Username, Visibility};
@@ -328,15 +326,17 @@ impl Services {
         if !target_is_local {
             return Ok(tx.commit().await?);
         }
-        let notification = Notification {
+        let mut notification = Notification {
             id: self.ids.next_id(),
             account_id: job.target,
             from_account_id: job.follower,
             kind: NotificationKind::Follow,
             status_id: None,
+            group_key: None,
             created_at: now,
         };
-        tx.insert_notification(&notification).await?;
+        self.store_notification(tx.as_mut(), &mut notification)
+            .await?;
         tx.commit().await?;
         if let Err(e) = self.publish_notifications(vec![notification]).await {
             tracing::warn!(error = %e, "streaming notification not published");
@@ -539,100 +539,6 @@ impl Services {
         self.relationship(user, requester).await
     }
 
-    /// `GET /api/v1/notifications`.
-    pub async fn notifications(
-        &self,
-        user: &LocalAccount,
-        types: &[String],
-        exclude_types: &[String],
-        from_account: Option<Id>,
-        page: TimelinePage,
-    ) -> Result<Vec<api::Notification>> {
-        let parse = |names: &[String]| -> Vec<NotificationKind> {
-            names
-                .iter()
-                .filter_map(|n| NotificationKind::parse(n))
-                .collect()
-        };
-        let mut kinds = parse(types);
-        if !types.is_empty() && kinds.is_empty() {
-            return Ok(Vec::new()); // only unknown types asked for
-        }
-        let excluded = parse(exclude_types);
-        if !excluded.is_empty() {
-            if kinds.is_empty() {
-                kinds = NotificationKind::ALL.to_vec();
-            }
-            kinds.retain(|k| !excluded.contains(k));
-            if kinds.is_empty() {
-                return Ok(Vec::new());
-            }
-        }
-        let hidden = self.hidden_for(Some(&user.account), true).await?;
-        let mut list = self
-            .store
-            .notifications(user.account.id, &kinds, from_account, page)
-            .await?;
-        list.retain(|n| !hidden.contains(&n.from_account_id.to_string()));
-        self.notification_entities(&user.account, list).await
-    }
-
-    /// Renders notifications of `recipient` (statuses as they see them), dropping those whose
-    /// sender or status is gone.
-    pub(crate) async fn notification_entities(
-        &self,
-        recipient: &Account,
-        list: Vec<Notification>,
-    ) -> Result<Vec<api::Notification>> {
-        let mut account_ids: Vec<Id> = list.iter().map(|n| n.from_account_id).collect();
-        account_ids.sort();
-        account_ids.dedup();
-        let accounts: HashMap<Id, Account> = self
-            .store
-            .accounts(&account_ids)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-        let status_ids: Vec<Id> = list.iter().filter_map(|n| n.status_id).collect();
-        let statuses = self.store.statuses(&status_ids).await?;
-        let rendered = self.status_entities(Some(recipient), &statuses).await?;
-        let by_id: HashMap<String, api::Status> =
-            rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
-        Ok(list
-            .into_iter()
-            .filter_map(|n| {
-                let from = accounts.get(&n.from_account_id)?;
-                let status = match n.status_id {
-                    Some(sid) => Some(by_id.get(&sid.to_string())?.clone()),
-                    None => None,
-                };
-                Some(api::Notification {
-                    id: n.id.to_string(),
-                    kind: n.kind.as_str().to_owned(),
-                    group_key: format!("ungrouped-{}", n.id),
-                    created_at: n.created_at.to_rfc3339(),
-                    account: self.account_entity(from),
-                    status,
-                })
-            })
-            .collect())
-    }
-
-    /// `GET /api/v1/notifications/:id`.
-    pub async fn notification(&self, user: &LocalAccount, id: Id) -> Result<api::Notification> {
-        let page = TimelinePage {
-            max_id: Some(Id::from_i64(id.as_i64().saturating_add(1))),
-            limit: 1,
-            ..TimelinePage::default()
-        };
-        self.notifications(user, &[], &[], None, page)
-            .await?
-            .into_iter()
-            .find(|n| n.id == id.to_string())
-            .ok_or(ServiceError::NotFound("notification"))
-    }
-
     /// `GET /api/v1/accounts/:id/followers` (`followers`) and `/following`.
     pub async fn follow_list(
         &self,
@@ -648,12 +554,5 @@ impl Services {
             .into_iter()
             .map(|(id, a)| (id.to_string(), self.account_entity(&a)))
             .collect())
-    }
-
-    /// `POST /api/v1/notifications/clear` (`None`) or `/:id/dismiss`.
-    pub async fn dismiss_notifications(&self, user: &LocalAccount, id: Option<Id>) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        tx.delete_notifications(user.account.id, id).await?;
-        Ok(tx.commit().await?)
     }
 }

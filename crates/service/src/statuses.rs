@@ -16,7 +16,8 @@ use crate::{Result, ServiceError, Services};
 pub struct NewStatus {
     pub text: String,
     pub in_reply_to_id: Option<Id>,
-    pub sensitive: bool,
+    /// `None`: the author's default.
+    pub sensitive: Option<bool>,
     pub spoiler_text: String,
     pub visibility: Option<String>,
     pub language: Option<String>,
@@ -183,8 +184,9 @@ impl Services {
                 format!("character limit of {max} exceeded"),
             ));
         }
+        let defaults = &author.user.posting;
         let visibility = match new.visibility.as_deref().map(str::trim) {
-            None | Some("") => Visibility::Public,
+            None | Some("") => defaults.visibility,
             Some(v) => Visibility::parse(v).ok_or_else(|| {
                 ServiceError::invalid("visibility", format!("{v:?} is not a valid visibility"))
             })?,
@@ -195,11 +197,9 @@ impl Services {
             .map(str::trim)
             .filter(|l| !l.is_empty())
         {
-            None => None,
-            Some(l)
-                if l.len() <= 10 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
-            {
-                Some(l.to_ascii_lowercase())
+            None => defaults.language.clone(),
+            Some(l) if crate::preferences::language_code(l).is_some() => {
+                crate::preferences::language_code(l)
             }
             Some(l) => {
                 return Err(ServiceError::invalid(
@@ -243,7 +243,8 @@ impl Services {
             content,
             spoiler_text: new.spoiler_text.trim().to_owned(),
             visibility,
-            sensitive: new.sensitive || !new.spoiler_text.trim().is_empty(),
+            sensitive: new.sensitive.unwrap_or(defaults.sensitive)
+                || !new.spoiler_text.trim().is_empty(),
             language,
             replies_count: 0,
             reblogs_count: 0,
@@ -367,6 +368,7 @@ impl Services {
                 from_account_id: status.account_id,
                 kind: rookery_store::NotificationKind::Status,
                 status_id: Some(status.id),
+                group_key: None,
                 created_at: now,
             });
         }
@@ -380,11 +382,12 @@ impl Services {
                 from_account_id: status.account_id,
                 kind: rookery_store::NotificationKind::Mention,
                 status_id: Some(status.id),
+                group_key: None,
                 created_at: now,
             });
         }
-        for n in &notifications {
-            tx.insert_notification(n).await?;
+        for n in &mut notifications {
+            self.store_notification(tx.as_mut(), n).await?;
         }
         // Other servers' copies go out with the same commit (never twice, never not at all).
         if let Some(out) = outgoing {

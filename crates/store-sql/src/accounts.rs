@@ -1,7 +1,8 @@
 //! Accounts and users.
 
 use rookery_model::{
-    Account, ActorType, Domain, Email, Id, ProfileField, Role, Timestamp, User, Username,
+    Account, ActorType, Domain, Email, Id, PostingDefaults, ProfileField, Role, Timestamp, User,
+    Username, Visibility,
 };
 use rookery_store::{InstanceStats, LocalAccount, Page, StoreError};
 
@@ -18,6 +19,8 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_
 pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_id, u.email AS u_email, \
     u.password_hash AS u_password_hash, u.role AS u_role, u.confirmed_at AS u_confirmed_at, \
     u.approved AS u_approved, u.disabled AS u_disabled, u.locale AS u_locale, \
+    u.default_privacy AS u_default_privacy, u.default_sensitive AS u_default_sensitive, \
+    u.default_language AS u_default_language, \
     u.created_at AS u_created_at, u.updated_at AS u_updated_at";
 
 /// Profile fields are stored as a JSON array of `{"name", "value"}` objects.
@@ -110,6 +113,13 @@ fn user_from_row(r: &impl Fields) -> Result<User, StoreError> {
         approved: r.flag("u_approved")?,
         disabled: r.flag("u_disabled")?,
         locale: r.opt_text("u_locale")?,
+        posting: PostingDefaults {
+            visibility: Visibility::parse(&r.text("u_default_privacy")?).ok_or_else(|| {
+                StoreError::Corrupt("a user's default visibility is not a visibility".into())
+            })?,
+            sensitive: r.flag("u_default_sensitive")?,
+            language: r.opt_text("u_default_language")?,
+        },
         created_at: Timestamp::from_millis(r.int("u_created_at")?),
         updated_at: Timestamp::from_millis(r.int("u_updated_at")?),
     })
@@ -262,8 +272,9 @@ pub(crate) async fn update_profile(c: Conn<'_>, a: &Account) -> Result<(), Store
 
 pub(crate) async fn insert_user(c: Conn<'_>, u: &User) -> Result<(), StoreError> {
     let sql = "INSERT INTO users (id, account_id, email, password_hash, role, confirmed_at, \
-        approved, disabled, locale, created_at, updated_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        approved, disabled, locale, default_privacy, default_sensitive, default_language, \
+        created_at, updated_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(u.id.as_i64())
@@ -275,6 +286,9 @@ pub(crate) async fn insert_user(c: Conn<'_>, u: &User) -> Result<(), StoreError>
             .bind(u.approved)
             .bind(u.disabled)
             .bind(u.locale.as_deref())
+            .bind(u.posting.visibility.as_str())
+            .bind(u.posting.sensitive)
+            .bind(u.posting.language.as_deref())
             .bind(u.created_at.as_millis())
             .bind(u.updated_at.as_millis())
             .persistent(p)

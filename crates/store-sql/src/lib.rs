@@ -24,12 +24,14 @@ mod interactions;
 mod jobs;
 mod media;
 mod migrate;
+mod notifications;
 mod oauth;
 mod restrictions;
 mod settings;
 mod social;
 mod statuses;
 mod transaction;
+mod user_settings;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,9 +43,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use rookery_model::{AccessToken, Account, Id, OAuthApp, Status, Timestamp};
 use rookery_store::{
-    AccountStatusesFilter, Engine, InstanceStats, Interaction, LocalAccount, Notification,
-    NotificationKind, Page, PoolStats, Relationship, Restriction, Result, SchemaStatus, Store,
-    StoreError, TimelinePage, Transaction, ViewerFlags,
+    AccountStatusesFilter, Engine, InstanceStats, Interaction, LocalAccount, Page, PoolStats,
+    Relationship, Restriction, Result, SchemaStatus, Store, StoreError, TimelinePage, Transaction,
+    ViewerFlags,
 };
 
 use crate::db::{Pools, map_err, read};
@@ -165,7 +167,7 @@ fn pg_options(url: &str) -> Result<PgConnectOptions> {
 /// Storage on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pools: Pools,
+    pub(crate) pools: Pools,
     hooks: transaction::Hooks,
 }
 
@@ -261,6 +263,10 @@ impl SqlStore {
 impl Store for SqlStore {
     fn on_jobs_committed(&self, hook: std::sync::Arc<dyn Fn(&str) + Send + Sync>) {
         self.hooks.add(hook);
+    }
+
+    fn notification_store(&self) -> &dyn rookery_store::NotificationStore {
+        self
     }
 
     fn engine(&self) -> Engine {
@@ -564,23 +570,6 @@ impl Store for SqlStore {
     async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>> {
         read!(&self.pools, |c| social::local_follower_ids(c, account_id)
             .await)
-    }
-
-    async fn notifications(
-        &self,
-        account_id: Id,
-        kinds: &[NotificationKind],
-        from_account: Option<Id>,
-        page: TimelinePage,
-    ) -> Result<Vec<Notification>> {
-        read!(&self.pools, |c| social::notifications(
-            c,
-            account_id,
-            kinds,
-            from_account,
-            page
-        )
-        .await)
     }
 
     async fn follow_list(

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "media",
         sql: include_str!("../migrations/0009_media.sql"),
     },
+    Migration {
+        version: 10,
+        name: "notification_groups_markers",
+        sql: include_str!("../migrations/0010_notification_groups_markers.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -1,12 +1,10 @@
-//! Follows, relationships, notifications and feed unmerging.
+//! Follows, relationships and feed unmerging.
 
-use rookery_model::{Id, Timestamp};
-use rookery_store::{
-    Follow, Notification, NotificationKind, Relationship, Result, StoreError, TimelinePage,
-};
+use rookery_model::Id;
+use rookery_store::{Follow, Relationship, Result, TimelinePage};
 
-use crate::db::{Conn, Fields, exec, map_err, with_conn};
-use crate::statuses::{bounds, id_pairs, placeholders};
+use crate::db::{Conn, exec, map_err, with_conn};
+use crate::statuses::{id_pairs, placeholders};
 
 pub(crate) async fn relationships(
     mut c: Conn<'_>,
@@ -120,60 +118,6 @@ pub(crate) async fn local_follower_ids(c: Conn<'_>, account_id: Id) -> Result<Ve
     )
 }
 
-pub(crate) async fn notifications(
-    c: Conn<'_>,
-    account_id: Id,
-    kinds: &[NotificationKind],
-    from_account: Option<Id>,
-    page: TimelinePage,
-) -> Result<Vec<Notification>> {
-    let kind_clause = if kinds.is_empty() {
-        String::new()
-    } else {
-        // Fixed names from the enum, never input.
-        let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
-        format!("AND kind IN ({})", names.join(", "))
-    };
-    let (lower, upper, asc) = bounds(page);
-    let sql = format!(
-        "SELECT id, account_id, from_account_id, kind, status_id, created_at FROM notifications \
-         WHERE account_id = $1 {kind_clause} AND id > $2 AND id < $3 \
-         AND ($5 = 0 OR from_account_id = $5) ORDER BY id {} LIMIT $4",
-        if asc { "ASC" } else { "DESC" }
-    );
-    let mut out = with_conn!(c, |e, p| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(account_id.as_i64())
-            .bind(lower)
-            .bind(upper)
-            .bind(i64::from(page.limit))
-            .bind(from_account.map_or(0, Id::as_i64))
-            .persistent(p)
-            .fetch_all(&mut *e)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let kind = r.text("kind")?;
-                Ok(Notification {
-                    id: Id::from_i64(r.int("id")?),
-                    account_id: Id::from_i64(r.int("account_id")?),
-                    from_account_id: Id::from_i64(r.int("from_account_id")?),
-                    kind: NotificationKind::parse(&kind).ok_or_else(|| {
-                        StoreError::Corrupt(format!("notification kind {kind:?}"))
-                    })?,
-                    status_id: r.opt_int("status_id")?.map(Id::from_i64),
-                    created_at: Timestamp::from_millis(r.int("created_at")?),
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    if asc {
-        out.reverse();
-    }
-    Ok(out)
-}
-
 pub(crate) async fn insert_follow(mut c: Conn<'_>, f: &Follow) -> Result<bool> {
     let sql = "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at, uri) \
         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
@@ -225,45 +169,6 @@ pub(crate) async fn delete_follow(mut c: Conn<'_>, follower: Id, target: Id) -> 
         follow_counts(c, follower, target, -1).await?;
     }
     Ok(removed)
-}
-
-pub(crate) async fn insert_notification(c: Conn<'_>, n: &Notification) -> Result<bool> {
-    let sql = "INSERT INTO notifications (id, account_id, from_account_id, kind, status_id, created_at) \
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-    with_conn!(c, |e, p| {
-        sqlx::query(sql)
-            .bind(n.id.as_i64())
-            .bind(n.account_id.as_i64())
-            .bind(n.from_account_id.as_i64())
-            .bind(n.kind.as_str())
-            .bind(n.status_id.map(Id::as_i64))
-            .bind(n.created_at.as_millis())
-            .persistent(p)
-            .execute(&mut *e)
-            .await
-            .map_err(map_err)
-            .map(|d| d.rows_affected() == 1)
-    })
-}
-
-pub(crate) async fn delete_notifications(
-    c: Conn<'_>,
-    account_id: Id,
-    id: Option<Id>,
-) -> Result<u64> {
-    match id {
-        Some(id) => exec!(
-            c,
-            "DELETE FROM notifications WHERE account_id = $1 AND id = $2",
-            account_id.as_i64(),
-            id.as_i64()
-        ),
-        None => exec!(
-            c,
-            "DELETE FROM notifications WHERE account_id = $1",
-            account_id.as_i64()
-        ),
-    }
 }
 
 pub(crate) async fn notify_follower_ids(c: Conn<'_>, account_id: Id) -> Result<Vec<Id>> {

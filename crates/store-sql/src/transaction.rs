@@ -6,7 +6,7 @@ use rookery_model::{
     AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Status, Timestamp, User,
 };
 use rookery_store::{
-    Follow, Interaction, NewJob, NewRestriction, Notification, Restriction, Result, Transaction,
+    Follow, Interaction, NewJob, NewRestriction, Restriction, Result, Transaction,
 };
 
 use crate::db::{Conn, map_err};
@@ -110,6 +110,14 @@ impl SqlTx {
 
 #[async_trait]
 impl Transaction for SqlTx {
+    fn notifications(&mut self) -> &mut dyn rookery_store::NotificationTx {
+        self
+    }
+
+    fn user_settings(&mut self) -> &mut dyn rookery_store::UserSettingsTx {
+        self
+    }
+
     async fn insert_account(&mut self, account: &Account) -> Result<()> {
         accounts::insert_account(self.conn(), account).await
     }
@@ -347,7 +355,20 @@ impl Transaction for SqlTx {
         account_id: Id,
         target_account_id: Id,
     ) -> Result<Option<Follow>> {
-        restrictions::take_follow_request(self.conn(), account_id, target_account_id).await
+        let taken =
+            restrictions::take_follow_request(self.conn(), account_id, target_account_id).await?;
+        if taken.is_some() {
+            // The notice of a request goes with it, as in Mastodon (answered, withdrawn,
+            // blocked).
+            rookery_store::NotificationTx::delete_notifications_from(
+                self,
+                target_account_id,
+                account_id,
+                rookery_store::NotificationKind::FollowRequest,
+            )
+            .await?;
+        }
+        Ok(taken)
     }
 
     async fn insert_follow(&mut self, follow: &Follow) -> Result<bool> {
@@ -356,14 +377,6 @@ impl Transaction for SqlTx {
 
     async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool> {
         social::delete_follow(self.conn(), account_id, target_account_id).await
-    }
-
-    async fn insert_notification(&mut self, n: &Notification) -> Result<bool> {
-        social::insert_notification(self.conn(), n).await
-    }
-
-    async fn delete_notifications(&mut self, account_id: Id, id: Option<Id>) -> Result<u64> {
-        social::delete_notifications(self.conn(), account_id, id).await
     }
 
     async fn record_idempotency(

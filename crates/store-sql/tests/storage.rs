@@ -150,6 +150,7 @@ fn user(ctx: &Ctx, account: &Account, email: &str) -> User {
         approved: true,
         disabled: false,
         locale: Some("en".into()),
+        posting: rookery_model::PostingDefaults::default(),
         created_at: Timestamp::from_millis(T0),
         updated_at: Timestamp::from_millis(T0),
     }

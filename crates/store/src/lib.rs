@@ -8,6 +8,8 @@
 mod error;
 mod federation;
 mod jobs;
+mod notifications;
+mod settings;
 mod timeline;
 
 use async_trait::async_trait;
@@ -19,9 +21,13 @@ use rookery_model::{
 pub use error::StoreError;
 pub use federation::DeliveryHost;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
+pub use notifications::{
+    GroupStats, Marker, Notification, NotificationKind, NotificationStore, NotificationTx,
+};
+pub use settings::UserSettingsTx;
 pub use timeline::{
-    AccountStatusesFilter, Follow, Interaction, NewRestriction, Notification, NotificationKind,
-    Relationship, Restriction, StatusEdit, TimelinePage, ViewerFlags,
+    AccountStatusesFilter, Follow, Interaction, NewRestriction, Relationship, Restriction,
+    StatusEdit, TimelinePage, ViewerFlags,
 };
 
 /// Results of storage calls.
@@ -105,6 +111,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Connection-pool occupancy.
     fn pool_stats(&self) -> PoolStats;
+
+    /// The notifications area (notifications, groups, markers).
+    fn notification_store(&self) -> &dyn NotificationStore;
 
     /// Registers `hook`, called with a queue's name after a transaction from [`Store::begin`]
     /// that enqueued jobs on that queue has committed (so workers in this process can start
@@ -223,15 +232,6 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Local accounts following `account_id` (for fan-out).
     async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>>;
-
-    /// Notifications for an account, newest first; `kinds` empty means all.
-    async fn notifications(
-        &self,
-        account_id: Id,
-        kinds: &[NotificationKind],
-        from_account: Option<Id>,
-        page: TimelinePage,
-    ) -> Result<Vec<Notification>>;
 
     /// Which of `status_ids` the account has favourited, reblogged and bookmarked.
     async fn viewer_flags(&self, account_id: Id, status_ids: &[Id]) -> Result<ViewerFlags>;
@@ -411,6 +411,12 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 /// Dropping a transaction without [`Transaction::commit`] rolls it back.
 #[async_trait]
 pub trait Transaction: Send {
+    /// The notifications area's writes, in this transaction.
+    fn notifications(&mut self) -> &mut dyn NotificationTx;
+
+    /// A user's own settings, in this transaction.
+    fn user_settings(&mut self) -> &mut dyn UserSettingsTx;
+
     /// Inserts an account. [`StoreError::Conflict`] if the username (any case) or URI is taken.
     async fn insert_account(&mut self, account: &Account) -> Result<()>;
 
@@ -535,7 +541,8 @@ pub trait Transaction: Send {
     /// Records a follow request to a locked account; `false` if one exists.
     async fn insert_follow_request(&mut self, request: &Follow) -> Result<bool>;
 
-    /// Removes a follow request and returns it, if there was one.
+    /// Removes a follow request and returns it, if there was one; its `follow_request`
+    /// notification goes with it.
     async fn take_follow_request(
         &mut self,
         account_id: Id,
@@ -547,12 +554,6 @@ pub trait Transaction: Send {
 
     /// Removes a follow; `false` if there was none. Counts are updated.
     async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool>;
-
-    /// Adds a notification; `false` if the same one exists.
-    async fn insert_notification(&mut self, n: &Notification) -> Result<bool>;
-
-    /// Deletes an account's notifications (`Some(id)`: just that one). Returns how many.
-    async fn delete_notifications(&mut self, account_id: Id, id: Option<Id>) -> Result<u64>;
 
     /// Records the status an `Idempotency-Key` created; `false` if the key was taken (a
     /// concurrent retry won). Keys older than `expired_before` are dropped first.

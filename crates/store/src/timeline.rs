@@ -1,4 +1,4 @@
-//! Types for statuses, follows, timelines and notifications.
+//! Types for statuses, follows and timelines.
 
 use rookery_model::{Id, Timestamp, Visibility};
 
@@ -56,60 +56,6 @@ pub struct Relationship {
 pub enum Restriction {
     Block,
     Mute,
-}
-
-/// Kinds of notification (Mastodon's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotificationKind {
-    Mention,
-    Status,
-    Reblog,
-    Follow,
-    FollowRequest,
-    Favourite,
-    Update,
-}
-
-impl NotificationKind {
-    /// All kinds.
-    pub const ALL: [NotificationKind; 7] = [
-        NotificationKind::Mention,
-        NotificationKind::Status,
-        NotificationKind::Reblog,
-        NotificationKind::Follow,
-        NotificationKind::FollowRequest,
-        NotificationKind::Favourite,
-        NotificationKind::Update,
-    ];
-
-    /// The API and stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::Mention => "mention",
-            NotificationKind::Status => "status",
-            NotificationKind::Reblog => "reblog",
-            NotificationKind::Follow => "follow",
-            NotificationKind::FollowRequest => "follow_request",
-            NotificationKind::Favourite => "favourite",
-            NotificationKind::Update => "update",
-        }
-    }
-
-    /// Reads a name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-}
-
-/// A notification for `account_id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    pub id: Id,
-    pub account_id: Id,
-    pub from_account_id: Id,
-    pub kind: NotificationKind,
-    pub status_id: Option<Id>,
-    pub created_at: Timestamp,
 }
 
 /// Per-viewer flags of statuses.

@@ -26,10 +26,11 @@ async fn credential(
         .iter()
         .map(|f| json!({"name": f.name, "value": f.value, "verified_at": null}))
         .collect();
+    let posting = &user.user.posting;
     body["source"] = json!({
-        "privacy": "public",
-        "sensitive": false,
-        "language": user.user.locale.clone().unwrap_or_default(),
+        "privacy": posting.visibility.as_str(),
+        "sensitive": posting.sensitive,
+        "language": posting.language,
         "note": user.account.note,
         "fields": fields,
         "follow_requests_count": requests,
@@ -69,6 +70,16 @@ pub(crate) struct UpdateCredentials {
     #[serde(default, deserialize_with = "loose::opt_bool")]
     discoverable: Option<bool>,
     fields_attributes: Option<serde_json::Value>,
+    source: Option<SourceUpdate>,
+}
+
+/// `source[privacy]`, `source[sensitive]`, `source[language]`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SourceUpdate {
+    privacy: Option<String>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    sensitive: Option<bool>,
+    language: Option<String>,
 }
 
 /// `fields_attributes` as forms send it (`{"0": {"name", "value"}}`) or JSON (`[{…}]`).
@@ -145,6 +156,14 @@ pub(crate) async fn update_credentials(
                 fields,
                 avatar,
                 header,
+                posting: form
+                    .source
+                    .map(|s| rookery_service::PostingUpdate {
+                        privacy: s.privacy,
+                        sensitive: s.sensitive,
+                        language: s.language,
+                    })
+                    .unwrap_or_default(),
             },
         )
         .await?;

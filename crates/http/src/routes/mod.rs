@@ -12,6 +12,7 @@ mod media;
 mod notifications;
 mod oauth;
 mod objects;
+mod preferences;
 mod static_files;
 mod statuses;
 
@@ -139,6 +140,33 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/timelines/tag/{hashtag}", get(statuses::tag))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route(
+            "/api/v1/notifications/unread_count",
+            get(notifications::unread_count_v1),
+        )
+        .route("/api/v2/notifications", get(notifications::grouped))
+        .route("/api/v2/notifications/clear", post(notifications::clear))
+        .route(
+            "/api/v2/notifications/unread_count",
+            get(notifications::unread_count_v2),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}",
+            get(notifications::group),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/accounts",
+            get(notifications::group_accounts),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/dismiss",
+            post(notifications::dismiss_group),
+        )
+        .route(
+            "/api/v1/markers",
+            get(preferences::markers).post(preferences::save_markers),
+        )
+        .route("/api/v1/preferences", get(preferences::preferences))
         .route("/api/v1/notifications/{id}", get(notifications::show))
         .route(
             "/api/v1/notifications/{id}/dismiss",

@@ -77,7 +77,7 @@ pub(crate) async fn create(
             NewStatus {
                 text: form.status.unwrap_or_default(),
                 in_reply_to_id,
-                sensitive: form.sensitive.unwrap_or(false),
+                sensitive: form.sensitive,
                 spoiler_text: form.spoiler_text.unwrap_or_default(),
                 visibility: form.visibility,
                 language: form.language,

@@ -12,6 +12,7 @@ mod inbox;
 mod interactions;
 mod kit;
 mod media;
+mod notifications;
 mod oauth;
 mod registration;
 mod roles;

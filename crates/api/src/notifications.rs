@@ -1,0 +1,89 @@
+//! Grouped notifications, markers and preferences.
+
+use serde::Serialize;
+
+use crate::{Account, Status};
+
+/// docs.joinmastodon.org/entities/GroupedNotificationsResults
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupedNotificationsResults {
+    pub accounts: Vec<Account>,
+    /// Only with `expand_accounts=partial_avatars`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_accounts: Option<Vec<PartialAccountWithAvatar>>,
+    pub statuses: Vec<Status>,
+    pub notification_groups: Vec<NotificationGroup>,
+}
+
+/// docs.joinmastodon.org/entities/GroupedNotificationsResults/#PartialAccountWithAvatar
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PartialAccountWithAvatar {
+    pub id: String,
+    pub acct: String,
+    pub url: String,
+    pub avatar: String,
+    pub avatar_static: String,
+    pub locked: bool,
+    pub bot: bool,
+}
+
+impl From<&Account> for PartialAccountWithAvatar {
+    fn from(a: &Account) -> Self {
+        PartialAccountWithAvatar {
+            id: a.id.clone(),
+            acct: a.acct.clone(),
+            url: a.url.clone(),
+            avatar: a.avatar.clone(),
+            avatar_static: a.avatar_static.clone(),
+            locked: a.locked,
+            bot: a.bot,
+        }
+    }
+}
+
+/// docs.joinmastodon.org/entities/GroupedNotificationsResults/#NotificationGroup
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NotificationGroup {
+    pub group_key: String,
+    pub notifications_count: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A JSON number, as Mastodon renders it (apps decode it as one).
+    pub most_recent_notification_id: i64,
+    /// Only on pages of `GET /api/v2/notifications`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_min_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_max_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_page_notification_at: Option<String>,
+    pub sample_account_ids: Vec<String>,
+    /// Only for kinds about a status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_id: Option<String>,
+}
+
+/// docs.joinmastodon.org/entities/Marker
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Marker {
+    pub last_read_id: String,
+    pub version: i64,
+    pub updated_at: String,
+}
+
+/// docs.joinmastodon.org/entities/Preferences
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Preferences {
+    #[serde(rename = "posting:default:visibility")]
+    pub visibility: String,
+    #[serde(rename = "posting:default:sensitive")]
+    pub sensitive: bool,
+    #[serde(rename = "posting:default:language")]
+    pub language: Option<String>,
+    #[serde(rename = "reading:expand:media")]
+    pub expand_media: String,
+    #[serde(rename = "reading:expand:spoilers")]
+    pub expand_spoilers: bool,
+    #[serde(rename = "reading:autoplay:gifs")]
+    pub autoplay_gifs: bool,
+}
