@@ -6,6 +6,7 @@
 
 mod account;
 mod instance;
+mod lists;
 mod media;
 mod notifications;
 mod status;
@@ -15,6 +16,7 @@ pub use instance::{
     InstanceV1, InstanceV2, Rule, V1Configuration, V1Stats, V1Urls, V2Configuration, V2Contact,
     V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,
 };
+pub use lists::List;
 pub use media::MediaAttachment;
 pub use notifications::{
     GroupedNotificationsResults, Marker, NotificationGroup, PartialAccountWithAvatar, Preferences,

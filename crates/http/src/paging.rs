@@ -50,6 +50,11 @@ fn id(name: &str, v: &Option<String>) -> Result<Option<Id>, ApiError> {
 }
 
 impl PageParams {
+    /// `limit=0`: everything, unpaged (list members, as Mastodon allows).
+    pub fn wants_all(&self) -> bool {
+        self.limit.as_deref().map(str::trim) == Some("0")
+    }
+
     /// Bounds for the store; `limit` defaults to `default` and is capped at `max`.
     pub fn page(&self, default: u32, max: u32) -> Result<TimelinePage, ApiError> {
         let limit = match self

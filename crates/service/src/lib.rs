@@ -14,6 +14,7 @@ mod format;
 mod instance;
 mod interactions;
 mod jobs;
+pub mod lists;
 pub mod markers;
 pub mod media;
 pub mod notifications;

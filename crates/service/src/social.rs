@@ -281,6 +281,10 @@ impl Services {
             let mut tx = self.store.begin().await?;
             tx.remove_author_from_home_feed(job.follower, job.target)
                 .await?;
+            // Lists hold followed accounts only (as in Mastodon).
+            tx.lists()
+                .remove_from_owner_lists(job.follower, job.target)
+                .await?;
             return Ok(tx.commit().await?);
         }
         let still = self

@@ -330,7 +330,13 @@ impl Services {
             .into_iter()
             .map(|(_, a)| a)
             .collect();
-        let recipients = self.feed_recipients(&status, &mentioned).await?;
+        let followers = self.feed_recipients(&status, &mentioned).await?;
+        let lists = self.list_fanout(&status, &followers).await?;
+        // Members of an exclusive list stay out of its owner's home (unless they mention them).
+        let recipients: Vec<Id> = followers
+            .into_iter()
+            .filter(|r| !lists.exclusive_owners.contains(r) || mentioned.contains(r))
+            .collect();
         let outgoing = self.new_status_outgoing(&status).await?;
         let now = self.clock.now();
         let mut notifications = Vec::new();
@@ -356,6 +362,9 @@ impl Services {
             };
         let mut tx = self.store.begin().await?;
         tx.add_to_home_feeds(status.id, status.reblog_of_id, &recipients)
+            .await?;
+        tx.lists()
+            .add_to_list_feeds(status.id, status.reblog_of_id, &lists.lists)
             .await?;
         // Followers who asked to hear about this account's posts.
         for follower in notify_followers {
@@ -396,7 +405,12 @@ impl Services {
         tx.commit().await?;
         // Committed: now tell connected clients. A failure here must not redo the fan-out.
         if let Err(e) = self
-            .publish_status(&status, rookery_events::names::UPDATE, &recipients)
+            .publish_status_to(
+                &status,
+                rookery_events::names::UPDATE,
+                &recipients,
+                &lists.lists,
+            )
             .await
         {
             tracing::warn!(status = %status.id, error = %e, "streaming update not published");

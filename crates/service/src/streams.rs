@@ -84,6 +84,17 @@ impl Services {
         event: &str,
         recipients: &[Id],
     ) -> Result<()> {
+        self.publish_status_to(status, event, recipients, &[]).await
+    }
+
+    /// [`Services::publish_status`], also to the timelines of `lists`.
+    pub(crate) async fn publish_status_to(
+        &self,
+        status: &Status,
+        event: &str,
+        recipients: &[Id],
+        lists: &[Id],
+    ) -> Result<()> {
         let Some(entity) = self
             .status_entities(None, std::slice::from_ref(status))
             .await?
@@ -112,6 +123,7 @@ impl Services {
         let mut channels: Vec<String> = Vec::with_capacity(recipients.len() + 4);
         channels.push(channel::user(status.account_id));
         channels.extend(recipients.iter().map(|r| channel::user(*r)));
+        channels.extend(lists.iter().map(|l| channel::list(*l)));
         if status.visibility == Visibility::Public && status.reblog_of_id.is_none() {
             channels.extend(self.public_channels(status.local, &self.status_tags(status)));
         }
@@ -251,6 +263,14 @@ impl Services {
         let mut channels: Vec<String> = recipients.into_iter().map(channel::user).collect();
         if visibility == Visibility::Public && !job.reblog {
             channels.extend(self.public_channels(job.local, &job.tags));
+        }
+        if visibility != Visibility::Direct {
+            let lists = self
+                .store
+                .list_store()
+                .lists_of_member(job.account_id)
+                .await?;
+            channels.extend(lists.iter().map(|l| channel::list(l.id)));
         }
         let ev = Event::new(names::DELETE, Some(job.status_id.to_string()));
         for c in &channels {

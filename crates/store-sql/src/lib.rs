@@ -22,6 +22,7 @@ mod emoji;
 mod federation;
 mod interactions;
 mod jobs;
+mod lists;
 mod media;
 mod migrate;
 mod notifications;
@@ -266,6 +267,10 @@ impl Store for SqlStore {
     }
 
     fn notification_store(&self) -> &dyn rookery_store::NotificationStore {
+        self
+    }
+
+    fn list_store(&self) -> &dyn rookery_store::ListStore {
         self
     }
 

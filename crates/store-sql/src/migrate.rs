@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "notification_groups_markers",
         sql: include_str!("../migrations/0010_notification_groups_markers.sql"),
     },
+    Migration {
+        version: 11,
+        name: "lists",
+        sql: include_str!("../migrations/0011_lists.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -60,7 +60,7 @@ pub(crate) fn bounds(page: TimelinePage) -> (i64, i64, bool) {
 
 /// Runs `sql` (which must end in `ORDER BY <key> {order} LIMIT ${limit_index}` with `{order}`
 /// left to fill) with leading `binds`, then the bounds and limit.
-async fn paged_statuses(
+pub(crate) async fn paged_statuses(
     c: Conn<'_>,
     sql: &str,
     binds: &[i64],

@@ -118,6 +118,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn lists(&mut self) -> &mut dyn rookery_store::ListTx {
+        self
+    }
+
     async fn insert_account(&mut self, account: &Account) -> Result<()> {
         accounts::insert_account(self.conn(), account).await
     }

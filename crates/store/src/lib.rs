@@ -8,6 +8,7 @@
 mod error;
 mod federation;
 mod jobs;
+mod lists;
 mod notifications;
 mod settings;
 mod timeline;
@@ -21,6 +22,7 @@ use rookery_model::{
 pub use error::StoreError;
 pub use federation::DeliveryHost;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
+pub use lists::{List, ListStore, ListTx, RepliesPolicy};
 pub use notifications::{
     GroupStats, Marker, Notification, NotificationKind, NotificationStore, NotificationTx,
 };
@@ -114,6 +116,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// The notifications area (notifications, groups, markers).
     fn notification_store(&self) -> &dyn NotificationStore;
+
+    /// The lists area (lists, members, list feeds).
+    fn list_store(&self) -> &dyn ListStore;
 
     /// Registers `hook`, called with a queue's name after a transaction from [`Store::begin`]
     /// that enqueued jobs on that queue has committed (so workers in this process can start
@@ -416,6 +421,9 @@ pub trait Transaction: Send {
 
     /// A user's own settings, in this transaction.
     fn user_settings(&mut self) -> &mut dyn UserSettingsTx;
+
+    /// The lists area's writes, in this transaction.
+    fn lists(&mut self) -> &mut dyn ListTx;
 
     /// Inserts an account. [`StoreError::Conflict`] if the username (any case) or URI is taken.
     async fn insert_account(&mut self, account: &Account) -> Result<()>;

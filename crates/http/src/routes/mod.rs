@@ -8,6 +8,7 @@ mod federation;
 mod health;
 mod instance;
 mod interactions;
+mod lists;
 mod media;
 mod notifications;
 mod oauth;
@@ -138,6 +139,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/timelines/home", get(statuses::home))
         .route("/api/v1/timelines/public", get(statuses::public))
         .route("/api/v1/timelines/tag/{hashtag}", get(statuses::tag))
+        .route("/api/v1/timelines/list/{id}", get(lists::timeline))
+        .route("/api/v1/lists", get(lists::index).post(lists::create))
+        .route(
+            "/api/v1/lists/{id}",
+            get(lists::show).put(lists::update).delete(lists::delete),
+        )
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            get(lists::accounts)
+                .post(lists::add_accounts)
+                .delete(lists::remove_accounts),
+        )
+        .route("/api/v1/accounts/{id}/lists", get(lists::of_account))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
         .route(

@@ -67,6 +67,11 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// The application state the connection serves.
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
+    }
+
     pub(crate) fn new(
         state: AppState,
         transport: &'static str,

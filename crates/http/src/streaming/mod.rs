@@ -273,20 +273,36 @@ async fn authenticate(
     }
 }
 
-/// Whether `auth` may open `spec`.
-fn authorize(spec: &Spec, auth: Option<&Authenticated>) -> Result<(), StreamError> {
+/// Whether `auth` may open `spec` (a list stream: only its owner).
+async fn authorize(
+    state: &AppState,
+    spec: &Spec,
+    auth: Option<&Authenticated>,
+) -> Result<(), StreamError> {
     let Some(scope) = spec.required_scope() else {
         return Ok(());
     };
     let auth = auth.ok_or(StreamError::NO_TOKEN)?;
-    if auth.user.is_none() {
+    let Some(user) = auth.user.as_ref() else {
         return Err(StreamError::NO_TOKEN);
+    };
+    if !(auth.token.scopes.allows(scope) || auth.token.scopes.allows("read")) {
+        return Err(StreamError::SCOPE);
     }
-    if auth.token.scopes.allows(scope) || auth.token.scopes.allows("read") {
-        Ok(())
-    } else {
-        Err(StreamError::SCOPE)
+    if let spec::Kind::List(id) = spec.kind {
+        match state.services.lists().show(user, id).await {
+            Ok(_) => {}
+            Err(rookery_service::ServiceError::NotFound(_)) => return Err(StreamError::NO_LIST),
+            Err(e) => {
+                tracing::warn!(error = %e, "streaming: cannot check a list");
+                return Err(StreamError {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    message: "Service unavailable",
+                });
+            }
+        }
     }
+    Ok(())
 }
 
 fn error_response(e: &StreamError) -> Response {

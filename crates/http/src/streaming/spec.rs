@@ -44,9 +44,17 @@ impl StreamError {
 pub(crate) enum Kind {
     User,
     UserNotification,
-    Public { scope: channel::Scope, media: bool },
-    Hashtag { tag: String, local: bool },
+    Public {
+        scope: channel::Scope,
+        media: bool,
+    },
+    Hashtag {
+        tag: String,
+        local: bool,
+    },
     Direct,
+    /// A list's timeline; whose list it is is checked when it is opened.
+    List(Id),
 }
 
 /// A parsed stream request.
@@ -95,22 +103,22 @@ impl Spec {
                     local: name == "hashtag:local",
                 }
             }
-            // Lists do not exist yet, so no list can be found.
-            "list" => {
-                return Err(if list.is_some_and(|l| !l.is_empty()) {
-                    StreamError::NO_LIST
-                } else {
-                    StreamError {
+            "list" => match list.map(str::trim).filter(|l| !l.is_empty()) {
+                None => {
+                    return Err(StreamError {
                         status: StatusCode::BAD_REQUEST,
                         message: "Missing list parameter",
-                    }
-                });
-            }
+                    });
+                }
+                Some(l) => Kind::List(l.parse().map_err(|_| StreamError::NO_LIST)?),
+            },
             _ => return Err(StreamError::UNKNOWN),
         };
         let mut label = vec![name.to_owned()];
-        if let Kind::Hashtag { tag, .. } = &kind {
-            label.push(tag.clone());
+        match &kind {
+            Kind::Hashtag { tag, .. } => label.push(tag.clone()),
+            Kind::List(id) => label.push(id.to_string()),
+            _ => {}
         }
         Ok(Spec { kind, label })
     }
@@ -118,7 +126,7 @@ impl Spec {
     /// Whether the stream needs a signed-in user (and which scope its token must grant).
     pub(crate) fn required_scope(&self) -> Option<&'static str> {
         match self.kind {
-            Kind::User | Kind::Direct => Some("read:statuses"),
+            Kind::User | Kind::Direct | Kind::List(_) => Some("read:statuses"),
             Kind::UserNotification => Some("read:notifications"),
             Kind::Public { .. } | Kind::Hashtag { .. } => None,
         }
@@ -129,6 +137,7 @@ impl Spec {
         Some(match &self.kind {
             Kind::User | Kind::UserNotification => channel::user(viewer?),
             Kind::Direct => channel::direct(viewer?),
+            Kind::List(id) => channel::list(*id),
             Kind::Public { scope, .. } => channel::public(*scope),
             Kind::Hashtag { tag, local } => channel::hashtag(tag, *local),
         })
@@ -153,7 +162,7 @@ impl Spec {
                 names::UPDATE | names::STATUS_UPDATE => !*media || e.meta.media,
                 _ => false,
             },
-            Kind::Hashtag { .. } => {
+            Kind::Hashtag { .. } | Kind::List(_) => {
                 matches!(name, names::UPDATE | names::DELETE | names::STATUS_UPDATE)
             }
         }
@@ -165,6 +174,7 @@ impl Spec {
             Kind::User => "user",
             Kind::UserNotification => "user:notification",
             Kind::Direct => "direct",
+            Kind::List(_) => "list",
             Kind::Public { scope, .. } => match scope {
                 channel::Scope::All => "public",
                 channel::Scope::Local => "public:local",
@@ -224,9 +234,13 @@ mod tests {
             Err(StreamError::UNKNOWN)
         );
         assert_eq!(
-            Spec::parse("list", None, Some("5")),
+            Spec::parse("list", None, Some("five")),
             Err(StreamError::NO_LIST)
         );
+        let l = Spec::parse("list", None, Some("5")).unwrap();
+        assert_eq!(l.label, vec!["list".to_owned(), "5".to_owned()]);
+        assert_eq!(l.channel(None).as_deref(), Some("timeline:list:5"));
+        assert_eq!(l.required_scope(), Some("read:statuses"));
         assert_eq!(
             Spec::parse("list", None, None).map_err(|e| e.status),
             Err(StatusCode::BAD_REQUEST)

@@ -56,7 +56,7 @@ async fn open(state: AppState, parts: Parts, name: &str) -> Response {
         Ok(a) => a,
         Err(e) => return error_response(&e),
     };
-    if let Err(e) = authorize(&spec, auth.as_ref()) {
+    if let Err(e) = authorize(&state, &spec, auth.as_ref()).await {
         return error_response(&e);
     }
     let streaming = state.streaming.clone();

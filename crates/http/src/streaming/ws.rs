@@ -40,7 +40,7 @@ pub(crate) async fn upgrade(state: AppState, parts: Parts, upgrade: WebSocketUpg
                 Ok(s) => s,
                 Err(e) => return error_response(&e),
             };
-            if let Err(e) = authorize(&spec, auth.as_ref()) {
+            if let Err(e) = authorize(&state, &spec, auth.as_ref()).await {
                 return error_response(&e);
             }
             Some(spec)
@@ -126,7 +126,7 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut queue: mpsc::Re
 }
 
 /// Handles one client message; `Some` is the reply.
-fn handle(
+async fn handle(
     conn: &mut Connection,
     text: &str,
     auth: Option<&Authenticated>,
@@ -153,7 +153,7 @@ fn handle(
         return None;
     }
     // The same rules as opening the stream by URL: a user, and a token that may read it.
-    if let Err(e) = authorize(&spec, auth) {
+    if let Err(e) = authorize(conn.state(), &spec, auth).await {
         return Some(error_message(e.status.as_u16(), e.message));
     }
     if conn.subscribed() >= limits.subscriptions_per_connection {
@@ -218,7 +218,7 @@ async fn run(
             msg = incoming.next() => match msg {
                 None | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(reply) = handle(&mut conn, text.as_str(), auth.as_deref(), limits)
+                    if let Some(reply) = handle(&mut conn, text.as_str(), auth.as_deref(), limits).await
                         && !queue(&conn, &out, reply)
                     {
                         writer.abort();

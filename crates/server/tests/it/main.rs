@@ -11,6 +11,7 @@ mod federation;
 mod inbox;
 mod interactions;
 mod kit;
+mod lists;
 mod media;
 mod notifications;
 mod oauth;

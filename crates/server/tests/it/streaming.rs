@@ -198,7 +198,7 @@ async fn mutes_and_blocks_filter_public_streams_until_lifted(backend: Backend) {
     assert_eq!(v["id"], last["id"]);
 }
 
-async fn ws_connect(
+pub(crate) async fn ws_connect(
     app: &TestApp,
     query: &str,
     protocol_token: Option<&str>,
@@ -216,11 +216,11 @@ async fn ws_connect(
     ws
 }
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The next text message as JSON (pings skipped).
-async fn ws_next(ws: &mut Ws) -> Value {
+pub(crate) async fn ws_next(ws: &mut Ws) -> Value {
     loop {
         let msg = tokio::time::timeout(WAIT, ws.next())
             .await
@@ -235,7 +235,7 @@ async fn ws_next(ws: &mut Ws) -> Value {
     }
 }
 
-async fn ws_send(ws: &mut Ws, v: Value) {
+pub(crate) async fn ws_send(ws: &mut Ws, v: Value) {
     ws.send(Message::Text(v.to_string().into())).await.unwrap();
 }
 
@@ -370,7 +370,9 @@ async fn bad_requests_get_clear_errors() {
             404,
             "Unknown stream type",
         ),
-        ("/api/v1/streaming/list?list=1", 404, "List not found"),
+        // Lists are someone's: without a token, that comes first.
+        ("/api/v1/streaming/list?list=1", 401, "Missing access token"),
+        ("/api/v1/streaming/list?list=x", 404, "List not found"),
         ("/api/v1/streaming", 404, "Unknown stream type"),
         (
             "/api/v1/streaming?stream=user%00",
@@ -450,7 +452,8 @@ async fn websocket_bad_input_never_breaks_the_connection_or_the_server() {
         (r#"{"type":"subscribe","stream":"user"}"#, 401),
         (r#"{"type":"subscribe","stream":"hashtag"}"#, 400),
         (r#"{"type":"subscribe","stream":"whatever"}"#, 404),
-        (r#"{"type":"subscribe","stream":"list","list":"5"}"#, 404),
+        (r#"{"type":"subscribe","stream":"list","list":"5"}"#, 401),
+        (r#"{"type":"subscribe","stream":"list","list":"x"}"#, 404),
         (r#"{"type":"dance","stream":"public"}"#, 400),
     ] {
         ws.send(Message::Text(msg.into())).await.unwrap();
