@@ -125,6 +125,7 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
         .max_age(std::time::Duration::from_secs(86_400));
     router
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -259,6 +259,15 @@ pub(crate) async fn not_found() -> ApiError {
     ApiError::not_found()
 }
 
+/// A known path asked with a method it does not take: a JSON error like every other (apps
+/// read the body of every failed call).
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+    )
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")

@@ -160,4 +160,37 @@ sub.unsubscribe();
 streaming.close();
 await Promise.race([reading, new Promise((r) => setTimeout(r, 1000))]);
 step("WebSocket streaming: update, notification, delete");
+// Grouped notifications (masto's v2 client): alice's favourites, boosts and follow are
+// groups, with their accounts and statuses beside them.
+const grouped = await alice.v2.notifications.list({ expandAccounts: "full" });
+const groupKinds = new Set(grouped.notificationGroups.map((g) => g.type));
+for (const kind of ["favourite", "reblog", "follow"]) {
+  assert.ok(groupKinds.has(kind), `${kind}: ${JSON.stringify([...groupKinds])}`);
+}
+const followGroup = grouped.notificationGroups.find((g) => g.type === "follow");
+assert.equal(typeof followGroup.mostRecentNotificationId, "number");
+assert.ok(grouped.accounts.some((a) => a.id === followGroup.sampleAccountIds[0]));
+const groupAccounts = await alice.v2.notifications.$select(followGroup.groupKey).accounts.list();
+assert.deepEqual(groupAccounts.map((a) => a.username), ["bob"]);
+const { count } = await alice.v2.notifications.unreadCount.fetch();
+assert.ok(count >= 3, `unread groups: ${count}`);
+step("v2 notifications: groups, group accounts, unread count");
+
+// Lists (JSON bodies): bob lists alice, reads the list timeline, then removes it.
+const list = await bob.v1.lists.create({ title: "From masto", repliesPolicy: "followed" });
+assert.equal(list.repliesPolicy, "followed");
+await bob.v1.lists.$select(list.id).accounts.create({ accountIds: [aliceAccount.id] });
+const listed = await alice.v1.statuses.create({ status: "for a list, from masto" });
+for (let i = 0; ; i++) {
+  const tl = await bob.v1.timelines.list.$select(list.id).list();
+  if (tl.some((st) => st.id === listed.id)) break;
+  assert.ok(i < 100, "the post never reached the list");
+  await new Promise((r) => setTimeout(r, 100));
+}
+const members = await bob.v1.lists.$select(list.id).accounts.list();
+assert.deepEqual(members.map((a) => a.id), [aliceAccount.id]);
+await bob.v1.lists.$select(list.id).accounts.remove({ accountIds: [aliceAccount.id] });
+await bob.v1.lists.$select(list.id).remove();
+assert.ok(!(await bob.v1.lists.list()).some((l) => l.id === list.id));
+step("lists: create, accounts, list timeline, remove");
 console.log("masto flow passed");

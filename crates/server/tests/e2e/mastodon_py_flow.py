@@ -242,7 +242,82 @@ for url in (attachment["url"], attachment["preview_url"]):
 assert bob.status(with_media["id"])["media_attachments"][0]["url"] == attachment["url"]
 step("media_post, status_post with media_ids, the file fetched")
 
-# 12. Unfollow; revoke.
+# 12. Lists: created, filled, read as a timeline and as a stream, changed, emptied, deleted.
+friends = bob.list_create("Friends", replies_policy="list", exclusive=False)
+assert friends["title"] == "Friends" and friends["replies_policy"] == "list", friends
+assert friends["exclusive"] is False, friends
+bob.list_accounts_add(friends, [alice_account["id"]])
+assert [a["id"] for a in bob.list_accounts(friends)] == [alice_account["id"]]
+assert friends["id"] in [l["id"] for l in bob.lists()]
+assert [l["id"] for l in bob.account_lists(alice_account["id"])] == [friends["id"]]
+list_listener = Collect()
+handle = bob.stream_list(friends["id"], list_listener, run_async=True, reconnect_async=False)
+deadline = time.time() + 10
+while not handle.is_receiving():
+    assert time.time() < deadline, "list stream did not start"
+    time.sleep(0.05)
+listed = alice.status_post("for bob's list")
+wait_event(list_listener, "update", lambda s: s["id"] == listed["id"], "list update")
+handle.close()
+assert bob.timeline_list(friends)[0]["id"] == listed["id"]
+changed = bob.list_update(friends, "Close friends", replies_policy="followed", exclusive=True)
+assert changed["title"] == "Close friends" and changed["exclusive"] is True, changed
+bob.list_accounts_delete(friends, [alice_account["id"]])
+assert list(bob.list_accounts(friends)) == []
+bob.list_delete(friends)
+assert friends["id"] not in [l["id"] for l in bob.lists()]
+step("lists: create, accounts, timeline_list, stream_list, update, delete")
+
+# 13. Grouped notifications, unread counts and markers, as Mastodon 4.3 apps use them.
+bob.status_favourite(listed)
+bob.status_reblog(listed)
+deadline = time.time() + 10
+while True:
+    grouped = alice.grouped_notifications(expand_accounts="full")
+    # Newest group of each kind: bob favourited and boosted an earlier post too (step 9).
+    kinds = {}
+    for g in grouped["notification_groups"]:
+        if str(g.get("status_id")) == str(listed["id"]):
+            kinds.setdefault(g["type"], g)
+    if "favourite" in kinds and "reblog" in kinds:
+        break
+    assert time.time() < deadline, grouped
+    time.sleep(0.1)
+fav = kinds["favourite"]
+bob_id = bob.account_verify_credentials()["id"]
+# Mastodon.py reads ids in groups as strings and in entities as numbers.
+assert [str(a) for a in fav["sample_account_ids"]] == [str(bob_id)], (fav, bob_id)
+assert fav["notifications_count"] == 1, fav
+assert any(str(a["id"]) == str(bob_id) for a in grouped["accounts"]), grouped["accounts"]
+assert any(str(st["id"]) == str(listed["id"]) for st in grouped["statuses"]), grouped["statuses"]
+one = alice.grouped_notification(fav["group_key"])
+assert one["notification_groups"][0]["group_key"] == fav["group_key"], one
+assert [a["username"] for a in alice.grouped_notification_accounts(fav["group_key"])] == ["bob"]
+partial = alice.grouped_notifications()  # Mastodon.py asks for partial avatars by default
+assert "partial_accounts" in partial, partial.keys()
+assert alice.notifications_unread_count()["count"] >= 2
+newest = alice.notifications(limit=1)[0]
+alice.markers_set("notifications", newest["id"])
+marker = alice.markers_get("notifications")["notifications"]
+assert str(marker["last_read_id"]) == str(newest["id"]), (marker, newest["id"])
+assert alice.notifications_unread_count()["count"] == 0
+assert alice.unread_grouped_notifications_count() == 0
+alice.dismiss_grouped_notification(fav["group_key"])
+after = alice.grouped_notifications()
+assert fav["group_key"] not in [g["group_key"] for g in after["notification_groups"]], after
+step("grouped_notifications, grouped_notification(_accounts), markers, unread counts, dismiss")
+
+# 14. Posting defaults: stored, returned, applied.
+me = alice.account_update_credentials(default_privacy="unlisted", default_language="de")
+assert me["source"]["privacy"] == "unlisted" and me["source"]["language"] == "de", me["source"]
+prefs = alice.preferences()
+assert prefs["posting:default:visibility"] == "unlisted", prefs
+defaulted = alice.status_post("with my defaults")
+assert defaulted["visibility"] == "unlisted" and defaulted["language"] == "de", defaulted
+alice.account_update_credentials(default_privacy="public")
+step("update_credentials source defaults, preferences, applied to status_post")
+
+# 15. Unfollow; revoke.
 assert not bob.account_unfollow(alice_account["id"])["following"]
 bob.revoke_access_token(allow_http=True)
 try:

@@ -612,6 +612,23 @@ async fn unknown_routes_are_json_404(backend: Backend) {
     let (status, v) = app.get_json("/api/v1/nothing-here").await;
     assert_eq!(status, 404);
     assert_eq!(v["error"], "Record not found");
+    // A known path with a method it does not take: JSON too, with what it does take.
+    let r = app
+        .client
+        .post(app.url("/api/v2/notifications/unread_count"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(r.headers()["allow"].to_str().unwrap().contains("GET"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "Method not allowed");
 }
 
 async fn rate_limits_answer_429_with_headers(backend: Backend) {
