@@ -153,6 +153,11 @@ impl Services {
             .map(|l| self.account_entity(&l.account)))
     }
 
+    /// The instance's picture, served from the binary.
+    fn thumbnail_url(&self) -> String {
+        format!("{}/instance/thumbnail.png", self.urls.base())
+    }
+
     fn registrations_open(&self) -> bool {
         self.settings.registrations != Registrations::Closed
     }
@@ -180,7 +185,7 @@ impl Services {
                 status_count: stats.local_statuses,
                 domain_count: stats.known_domains,
             },
-            thumbnail: None,
+            thumbnail: Some(self.thumbnail_url()),
             languages: s.languages.clone(),
             registrations: self.registrations_open(),
             approval_required: s.registrations == Registrations::Approval,
@@ -212,7 +217,7 @@ impl Services {
                 },
             },
             thumbnail: api::V2Thumbnail {
-                url: format!("{}/instance/thumbnail.png", self.urls.base()),
+                url: self.thumbnail_url(),
                 blurhash: None,
                 versions: None,
             },

@@ -224,6 +224,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/media_proxy/accounts/{id}/{which}",
             get(media::account_proxy),
         )
+        .route("/instance/thumbnail.png", get(static_files::thumbnail))
         .route(
             "/avatars/original/missing.png",
             get(static_files::missing_image),

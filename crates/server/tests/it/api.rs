@@ -44,7 +44,10 @@ async fn instance_v1_has_mastodon_shape(backend: Backend) {
         assert!(v["registrations"].is_boolean());
         assert!(v["approval_required"].is_boolean());
         assert!(v["invites_enabled"].is_boolean());
-        assert!(v["thumbnail"].is_null());
+        assert_eq!(
+            v["thumbnail"],
+            "https://rookery.test/instance/thumbnail.png"
+        );
         assert!(v["contact_account"].is_null());
         assert!(v["rules"].is_array());
         assert_eq!(v["configuration"]["statuses"]["max_characters"], 500);
@@ -75,6 +78,14 @@ async fn instance_v2_has_mastodon_shape(backend: Backend) {
         assert_eq!(v["configuration"]["accounts"]["max_pinned_statuses"], 5);
         assert_eq!(v["configuration"]["translation"]["enabled"], false);
         assert!(v["languages"].is_array() && v["icon"].is_array() && v["rules"].is_array());
+        // The advertised picture is there.
+        let thumb = v["thumbnail"]["url"].as_str().unwrap();
+        let r = app
+            .get(thumb.trim_start_matches("https://rookery.test"))
+            .await;
+        assert_eq!(r.status(), 200, "{thumb}");
+        assert_eq!(r.headers()["content-type"], "image/png");
+        assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
     }
 }
 
