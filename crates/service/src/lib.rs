@@ -5,6 +5,7 @@
 //! id generator and the instance [`Settings`] — passed in by the binary, never global.
 
 mod accounts;
+pub mod conversations;
 pub mod crypto;
 mod domains;
 mod edits;

@@ -366,6 +366,8 @@ impl Services {
         tx.lists()
             .add_to_list_feeds(status.id, status.reblog_of_id, &lists.lists)
             .await?;
+        self.record_conversation(tx.as_mut(), &status, &mentioned)
+            .await?;
         // Followers who asked to hear about this account's posts.
         for follower in notify_followers {
             if mentioned.contains(&follower) {

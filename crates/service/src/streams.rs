@@ -26,6 +26,9 @@ pub struct StatusRemoved {
     pub reblog: bool,
     pub mentioned: Vec<Id>,
     pub tags: Vec<String>,
+    /// The thread, for direct conversations (absent in jobs queued by older versions).
+    #[serde(default)]
+    pub conversation_id: Option<Id>,
 }
 
 impl rookery_jobs::JobSpec for StatusRemoved {
@@ -249,12 +252,20 @@ impl Services {
                 .map(|(_, a)| a)
                 .collect(),
             tags: self.status_tags(status),
+            conversation_id: Some(status.conversation_id.unwrap_or(status.id)),
         })
     }
 
     /// The `status_removed` job: `delete` events wherever the status could have been seen.
     pub(crate) async fn status_removed(&self, job: &StatusRemoved) -> Result<()> {
         let visibility = Visibility::parse(&job.visibility).unwrap_or(Visibility::Direct);
+        if let (Visibility::Direct, Some(conversation)) = (visibility, job.conversation_id) {
+            let mut tx = self.store.begin().await?;
+            tx.conversations()
+                .status_left_conversation(conversation, job.status_id)
+                .await?;
+            tx.commit().await?;
+        }
         let mut recipients: HashSet<Id> = job.mentioned.iter().copied().collect();
         if visibility != Visibility::Direct {
             recipients.extend(self.store.local_follower_ids(job.account_id).await?);

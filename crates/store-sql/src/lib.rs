@@ -16,6 +16,7 @@
 //! ([`DbOptions::pgbouncer`]).
 
 mod accounts;
+mod conversations;
 mod db;
 mod domain_blocks;
 mod emoji;
@@ -271,6 +272,10 @@ impl Store for SqlStore {
     }
 
     fn list_store(&self) -> &dyn rookery_store::ListStore {
+        self
+    }
+
+    fn conversation_store(&self) -> &dyn rookery_store::ConversationStore {
         self
     }
 

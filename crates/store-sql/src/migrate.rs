@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "lists",
         sql: include_str!("../migrations/0011_lists.sql"),
     },
+    Migration {
+        version: 12,
+        name: "conversations",
+        sql: include_str!("../migrations/0012_conversations.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

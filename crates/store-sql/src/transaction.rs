@@ -122,6 +122,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn conversations(&mut self) -> &mut dyn rookery_store::ConversationTx {
+        self
+    }
+
     async fn insert_account(&mut self, account: &Account) -> Result<()> {
         accounts::insert_account(self.conn(), account).await
     }

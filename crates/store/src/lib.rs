@@ -5,6 +5,7 @@
 //! implementation lives in `rookery-store-sql` (SQLite and PostgreSQL); nothing here knows
 //! about SQL, so the service and HTTP layers cannot either.
 
+mod conversations;
 mod error;
 mod federation;
 mod jobs;
@@ -19,6 +20,7 @@ use rookery_model::{
     MediaUsage, OAuthApp, Role, Status, Timestamp, User,
 };
 
+pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use error::StoreError;
 pub use federation::DeliveryHost;
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
@@ -119,6 +121,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;
+
+    /// The conversations area (direct threads per user).
+    fn conversation_store(&self) -> &dyn ConversationStore;
 
     /// Registers `hook`, called with a queue's name after a transaction from [`Store::begin`]
     /// that enqueued jobs on that queue has committed (so workers in this process can start
@@ -424,6 +429,9 @@ pub trait Transaction: Send {
 
     /// The lists area's writes, in this transaction.
     fn lists(&mut self) -> &mut dyn ListTx;
+
+    /// The conversations area's writes, in this transaction.
+    fn conversations(&mut self) -> &mut dyn ConversationTx;
 
     /// Inserts an account. [`StoreError::Conflict`] if the username (any case) or URI is taken.
     async fn insert_account(&mut self, account: &Account) -> Result<()>;

@@ -3,6 +3,7 @@
 mod accounts;
 mod actors;
 mod authorize;
+mod conversations;
 mod discovery;
 mod federation;
 mod health;
@@ -140,6 +141,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/timelines/public", get(statuses::public))
         .route("/api/v1/timelines/tag/{hashtag}", get(statuses::tag))
         .route("/api/v1/timelines/list/{id}", get(lists::timeline))
+        .route("/api/v1/conversations", get(conversations::index))
+        .route(
+            "/api/v1/conversations/{id}",
+            axum::routing::delete(conversations::remove),
+        )
+        .route("/api/v1/conversations/{id}/read", post(conversations::read))
         .route("/api/v1/lists", get(lists::index).post(lists::create))
         .route(
             "/api/v1/lists/{id}",

@@ -5,6 +5,7 @@
 
 mod api;
 mod cli;
+mod conversations;
 mod e2e;
 mod federated_media;
 mod federation;
