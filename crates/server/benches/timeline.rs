@@ -1,6 +1,6 @@
 //! Home-timeline benchmark: `cargo bench -p rookery --bench timeline` (prints numbers; asserts
 //! nothing). For SQLite and PostgreSQL: an account following 200 accounts, 100,000 statuses in
-//! the database (all in its home feed), the real `rookery serve` binary, and `wrk -t2 -c16`
+//! the database (all in its home feed, and in a list holding all 200 accounts), the real `rookery serve` binary, and `wrk -t2 -c16`
 //! (Debian package `wrk`) on the same machine. `BENCH_STATUSES` and `BENCH_SECONDS` scale it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark program
@@ -20,7 +20,8 @@ use rookery_testkit::{PgCluster, TempDir};
 
 const AUTHORS: usize = 200;
 
-async fn seed(opts: &DbOptions, statuses: usize) -> String {
+/// Seeds the database; the reader's token and list id.
+async fn seed(opts: &DbOptions, statuses: usize) -> (String, String) {
     SqlStore::migrate(opts, 0).await.unwrap();
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(opts).await.unwrap());
     let services = Services::new(
@@ -95,6 +96,20 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
         .unwrap();
         authors.push(a.id);
     }
+    let list = rookery_store::List {
+        id: ids.next_id(),
+        account_id: reader.account.id,
+        title: "Everyone".into(),
+        replies_policy: rookery_store::RepliesPolicy::List,
+        exclusive: false,
+        created_at: now,
+    };
+    tx.lists().insert_list(&list).await.unwrap();
+    let members: Vec<_> = authors.iter().map(|a| (ids.next_id(), *a)).collect();
+    tx.lists()
+        .add_list_members(list.id, &members)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let started = Instant::now();
     let mut tx = store.begin().await.unwrap();
@@ -129,6 +144,10 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
         tx.add_to_home_feeds(s.id, None, &[reader.account.id])
             .await
             .unwrap();
+        tx.lists()
+            .add_to_list_feeds(s.id, None, &[list.id])
+            .await
+            .unwrap();
         if n % 5000 == 4999 {
             tx.commit().await.unwrap();
             tx = store.begin().await.unwrap();
@@ -149,11 +168,12 @@ async fn seed(opts: &DbOptions, statuses: usize) -> String {
         })
         .await
         .unwrap();
-    services
+    let token = services
         .grant_password(&app.app, "reader", "a good password", None)
         .await
         .unwrap()
-        .access_token
+        .access_token;
+    (token, list.id.to_string())
 }
 
 /// Refreshes planner statistics, as autovacuum would shortly after a bulk load.
@@ -199,7 +219,7 @@ fn wrk(name: &str, url: &str, token: Option<&str>, seconds: u64) {
     );
 }
 
-fn run(engine: &str, url: &str, token: &str, dir: &TempDir, seconds: u64) {
+fn run(engine: &str, url: &str, (token, list): &(String, String), dir: &TempDir, seconds: u64) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -231,7 +251,13 @@ fn run(engine: &str, url: &str, token: &str, dir: &TempDir, seconds: u64) {
     wrk(
         "GET /api/v1/timelines/home?limit=20",
         &format!("{base}/api/v1/timelines/home?limit=20"),
-        Some(token),
+        Some(token.as_str()),
+        seconds,
+    );
+    wrk(
+        "GET /api/v1/timelines/list/:id?limit=20",
+        &format!("{base}/api/v1/timelines/list/{list}?limit=20"),
+        Some(token.as_str()),
         seconds,
     );
     wrk(
@@ -267,14 +293,14 @@ async fn main() {
 
     let sqlite = format!("sqlite://{}/bench.db", dir.path().display());
     println!("seeding SQLite");
-    let token = seed(&DbOptions::new(sqlite.clone()), statuses).await;
-    run("sqlite", &sqlite, &token, &dir, seconds);
+    let seeded = seed(&DbOptions::new(sqlite.clone()), statuses).await;
+    run("sqlite", &sqlite, &seeded, &dir, seconds);
 
     let cluster = PgCluster::start_with(true).unwrap_or_else(|e| panic!("{e}"));
     let server = cluster.server();
     let name = server.create_database().unwrap();
     let pg = server.url(&name);
     println!("seeding PostgreSQL");
-    let token = seed(&DbOptions::new(pg.clone()), statuses).await;
-    run("postgres", &pg, &token, &dir, seconds);
+    let seeded = seed(&DbOptions::new(pg.clone()), statuses).await;
+    run("postgres", &pg, &seeded, &dir, seconds);
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rookery_api as api;
 use rookery_model::{Account, Id, Status, Visibility};
-use rookery_store::{AccountConversation, LocalAccount, TimelinePage, Transaction};
+use rookery_store::{AccountConversation, LocalAccount, TimelinePage};
 
 use crate::{Result, ServiceError, Services};
 
@@ -22,16 +22,15 @@ impl Services {
         Conversations { s: self }
     }
 
-    /// Records a direct status in the conversations of its local participants (`author` and
-    /// `mentioned`), in the fan-out's transaction.
-    pub(crate) async fn record_conversation(
+    /// The conversation rows a direct status writes: one per local participant (`author` and
+    /// `mentioned`). Read before the fan-out's transaction begins.
+    pub(crate) async fn conversation_entries(
         &self,
-        tx: &mut dyn Transaction,
         status: &Status,
         mentioned: &[Id],
-    ) -> Result<()> {
+    ) -> Result<Vec<AccountConversation>> {
         if status.visibility != Visibility::Direct || status.reblog_of_id.is_some() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut participants: Vec<Id> = mentioned.to_vec();
         participants.push(status.account_id);
@@ -46,22 +45,20 @@ impl Services {
             .map(|a| a.id)
             .collect();
         let conversation_id = status.conversation_id.unwrap_or(status.id);
-        for viewer in local {
-            tx.conversations()
-                .add_to_conversation(&AccountConversation {
-                    account_id: viewer,
-                    conversation_id,
-                    participant_ids: participants
-                        .iter()
-                        .copied()
-                        .filter(|p| *p != viewer)
-                        .collect(),
-                    last_status_id: status.id,
-                    unread: viewer != status.account_id,
-                })
-                .await?;
-        }
-        Ok(())
+        Ok(local
+            .into_iter()
+            .map(|viewer| AccountConversation {
+                account_id: viewer,
+                conversation_id,
+                participant_ids: participants
+                    .iter()
+                    .copied()
+                    .filter(|p| *p != viewer)
+                    .collect(),
+                last_status_id: status.id,
+                unread: viewer != status.account_id,
+            })
+            .collect())
     }
 }
 

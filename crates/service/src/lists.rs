@@ -198,8 +198,10 @@ impl Lists<'_> {
         }
         let rows: Vec<(Id, Id)> = wanted.iter().map(|a| (self.s.ids.next_id(), *a)).collect();
         let mut tx = self.s.store.begin().await?;
-        tx.lists().add_list_members(list.id, &rows).await?;
-        for a in &wanted {
+        // The store adds only accounts still followed when it writes (an unfollow may have
+        // landed since the check above), and says which.
+        let added = tx.lists().add_list_members(list.id, &rows).await?;
+        for a in &added {
             tx.lists()
                 .backfill_list_feed(list.id, *a, &["public", "unlisted", "private"], BACKFILL)
                 .await?;
@@ -257,7 +259,8 @@ pub(crate) struct ListFanout {
 }
 
 impl Services {
-    /// The lists `status` joins, given the local accounts whose home feeds it reaches.
+    /// The lists `status` joins, given the local accounts whose home feeds it reaches. A
+    /// handful of queries whatever the number of lists.
     pub(crate) async fn list_fanout(
         &self,
         status: &Status,
@@ -267,17 +270,60 @@ impl Services {
         if status.visibility == Visibility::Direct {
             return Ok(out); // direct posts never reach lists (as in Mastodon)
         }
-        let lists = self
+        let recipients: HashSet<Id> = home_recipients.iter().copied().collect();
+        // Only owners who follow the author (and so see the post at home) get it.
+        let lists: Vec<List> = self
             .store
             .list_store()
             .lists_of_member(status.account_id)
-            .await?;
-        for list in lists {
-            // Only owners who follow the author (and so see the post at home) get it.
-            if !home_recipients.contains(&list.account_id) {
-                continue;
+            .await?
+            .into_iter()
+            .filter(|l| recipients.contains(&l.account_id))
+            .collect();
+        if lists.is_empty() {
+            return Ok(out);
+        }
+        let replied_to = status
+            .in_reply_to_account_id
+            .filter(|to| status.in_reply_to_id.is_some() && *to != status.account_id);
+        // For a reply: the lists holding the account replied to, and the owners following it.
+        let (lists_with_target, owners_following): (HashSet<Id>, HashSet<Id>) = match replied_to {
+            None => Default::default(),
+            Some(to) => {
+                let with: HashSet<Id> = self
+                    .store
+                    .list_store()
+                    .lists_of_member(to)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.id)
+                    .collect();
+                let mut owners: Vec<Id> = lists.iter().map(|l| l.account_id).collect();
+                owners.sort();
+                owners.dedup();
+                let following: HashSet<Id> = self
+                    .store
+                    .relationships(to, &owners)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, r)| r.followed_by)
+                    .map(|(owner, _)| owner)
+                    .collect();
+                (with, following)
             }
-            if !self.reply_fits(&list, status).await? {
+        };
+        for list in lists {
+            let fits = match replied_to {
+                None => true,
+                // Replies to the owner always reach them (as in Mastodon).
+                Some(to) if to == list.account_id => true,
+                Some(_) => match list.replies_policy {
+                    RepliesPolicy::None => false,
+                    RepliesPolicy::List => lists_with_target.contains(&list.id),
+                    RepliesPolicy::Followed => owners_following.contains(&list.account_id),
+                },
+            };
+            if !fits {
                 continue;
             }
             if list.exclusive {
@@ -286,34 +332,6 @@ impl Services {
             out.lists.push(list.id);
         }
         Ok(out)
-    }
-
-    /// Whether a list's replies policy lets `status` in. Replies to oneself always pass.
-    async fn reply_fits(&self, list: &List, status: &Status) -> Result<bool> {
-        let Some(to) = status
-            .in_reply_to_account_id
-            .filter(|to| status.in_reply_to_id.is_some() && *to != status.account_id)
-        else {
-            return Ok(true);
-        };
-        Ok(match list.replies_policy {
-            RepliesPolicy::None => false,
-            RepliesPolicy::List => !self
-                .store
-                .list_store()
-                .members_among(list.id, &[to])
-                .await?
-                .is_empty(),
-            RepliesPolicy::Followed => {
-                to == list.account_id
-                    || self
-                        .store
-                        .relationships(list.account_id, &[to])
-                        .await?
-                        .iter()
-                        .any(|(_, r)| r.following)
-            }
-        })
     }
 }
 

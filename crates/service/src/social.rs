@@ -278,6 +278,16 @@ impl Services {
     pub(crate) async fn follow_effects(&self, job: &FollowEffects) -> Result<()> {
         let now = self.clock.now();
         if !job.followed {
+            // Followed again before this ran: nothing to undo.
+            let again = self
+                .store
+                .relationships(job.follower, &[job.target])
+                .await?
+                .first()
+                .is_some_and(|(_, r)| r.following);
+            if again {
+                return Ok(());
+            }
             let mut tx = self.store.begin().await?;
             tx.remove_author_from_home_feed(job.follower, job.target)
                 .await?;

@@ -360,14 +360,16 @@ impl Services {
             } else {
                 Vec::new()
             };
+        let conversations = self.conversation_entries(&status, &mentioned).await?;
         let mut tx = self.store.begin().await?;
         tx.add_to_home_feeds(status.id, status.reblog_of_id, &recipients)
             .await?;
         tx.lists()
             .add_to_list_feeds(status.id, status.reblog_of_id, &lists.lists)
             .await?;
-        self.record_conversation(tx.as_mut(), &status, &mentioned)
-            .await?;
+        for entry in &conversations {
+            tx.conversations().add_to_conversation(entry).await?;
+        }
         // Followers who asked to hear about this account's posts.
         for follower in notify_followers {
             if mentioned.contains(&follower) {

@@ -27,3 +27,5 @@ CREATE TABLE list_feed (
     reblog_of_id BIGINT,
     PRIMARY KEY (list_id, status_id)
 );
+-- Deleting a status deletes its list_feed rows (ON DELETE CASCADE) through this index.
+CREATE INDEX list_feed_status ON list_feed (status_id);

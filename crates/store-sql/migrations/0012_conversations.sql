@@ -13,3 +13,5 @@ CREATE TABLE account_conversations (
 );
 CREATE INDEX account_conversations_recent ON account_conversations (account_id, last_status_id);
 CREATE INDEX account_conversations_thread ON account_conversations (conversation_id);
+-- A thread's statuses, to find the one before a deleted one.
+CREATE INDEX statuses_conversation ON statuses (conversation_id, id);

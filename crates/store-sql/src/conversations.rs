@@ -135,11 +135,16 @@ impl ConversationTx for SqlTx {
 
     async fn status_left_conversation(&mut self, conversation_id: Id, status_id: Id) -> Result<()> {
         // The thread's root is its own conversation id (conversation_id may be NULL on it).
+        // Only statuses the row's owner wrote or was mentioned in: a reply to fewer people
+        // must not surface to the others.
         exec!(
             self.conn(),
             "UPDATE account_conversations SET last_status_id = COALESCE((\
                SELECT MAX(s.id) FROM statuses s WHERE s.visibility = 'direct' \
-               AND (s.conversation_id = $1 OR s.id = $1)), 0) \
+               AND (s.conversation_id = $1 OR s.id = $1) \
+               AND (s.account_id = account_conversations.account_id OR EXISTS (\
+                 SELECT 1 FROM mentions m WHERE m.status_id = s.id \
+                 AND m.account_id = account_conversations.account_id))), 0) \
              WHERE conversation_id = $1 AND last_status_id = $2",
             conversation_id.as_i64(),
             status_id.as_i64()

@@ -178,19 +178,26 @@ impl ListTx for SqlTx {
         .map(|n| n == 1)
     }
 
-    async fn add_list_members(&mut self, list_id: Id, members: &[(Id, Id)]) -> Result<u64> {
-        let mut total = 0;
+    async fn add_list_members(&mut self, list_id: Id, members: &[(Id, Id)]) -> Result<Vec<Id>> {
+        let mut added = Vec::new();
         for (row_id, account) in members {
-            total += exec!(
+            // Checked in the same statement, so an unfollow committed meanwhile wins.
+            let n = exec!(
                 self.conn(),
-                "INSERT INTO list_accounts (list_id, account_id, id) VALUES ($1, $2, $3) \
+                "INSERT INTO list_accounts (list_id, account_id, id) \
+                 SELECT l.id, $2, $3 FROM lists l WHERE l.id = $1 AND EXISTS (\
+                   SELECT 1 FROM follows f WHERE f.account_id = l.account_id \
+                   AND f.target_account_id = $2) \
                  ON CONFLICT DO NOTHING",
                 list_id.as_i64(),
                 account.as_i64(),
                 row_id.as_i64()
             )?;
+            if n == 1 {
+                added.push(*account);
+            }
         }
-        Ok(total)
+        Ok(added)
     }
 
     async fn remove_list_members(&mut self, list_id: Id, accounts: &[Id]) -> Result<u64> {
@@ -237,15 +244,29 @@ impl ListTx for SqlTx {
         list_ids: &[Id],
     ) -> Result<u64> {
         let mut total = 0;
-        for list in list_ids {
-            total += exec!(
-                self.conn(),
-                "INSERT INTO list_feed (list_id, status_id, reblog_of_id) VALUES ($1, $2, $3) \
+        for chunk in list_ids.chunks(200) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, $1, $2)", i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO list_feed (list_id, status_id, reblog_of_id) VALUES {} \
                  ON CONFLICT DO NOTHING",
-                list.as_i64(),
-                status_id.as_i64(),
-                reblog_of_id.map(Id::as_i64)
-            )?;
+                values.join(", ")
+            );
+            let mut c = self.conn();
+            total += with_conn!(c.reborrow(), |e, p| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(status_id.as_i64())
+                    .bind(reblog_of_id.map(Id::as_i64));
+                for l in chunk {
+                    q = q.bind(l.as_i64());
+                }
+                q.persistent(p)
+                    .execute(&mut *e)
+                    .await
+                    .map_err(map_err)
+                    .map(|d| d.rows_affected())
+            })?;
         }
         Ok(total)
     }

@@ -89,8 +89,9 @@ pub trait ListTx: Send {
     /// `false` if the list is not the owner's.
     async fn delete_list(&mut self, account_id: Id, list_id: Id) -> Result<bool>;
 
-    /// Adds members (`(membership id, account)`), skipping those already in.
-    async fn add_list_members(&mut self, list_id: Id, members: &[(Id, Id)]) -> Result<u64>;
+    /// Adds members (`(membership id, account)`) that the list's owner follows, skipping those
+    /// already in; returns the accounts added.
+    async fn add_list_members(&mut self, list_id: Id, members: &[(Id, Id)]) -> Result<Vec<Id>>;
 
     /// Removes members and their posts from the list's feed.
     async fn remove_list_members(&mut self, list_id: Id, accounts: &[Id]) -> Result<u64>;

@@ -400,6 +400,7 @@ fn start_pgbouncer() -> Result<PgBouncer, String> {
          listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
          auth_type = trust\nauth_file = {dir}/userlist.txt\npool_mode = transaction\n\
          max_client_conn = 2000\ndefault_pool_size = 20\n\
+         server_idle_timeout = 5\n\
          ignore_startup_parameters = extra_float_digits,options\n\
          logfile = {dir}/pgbouncer.log\npidfile = {dir}/pgbouncer.pid\n",
         host = pg.host,

@@ -6,7 +6,57 @@ use serde_json::Value;
 use crate::kit::{TestApp, eventually, on_every_backend, spawn_with};
 use crate::streaming::Sse;
 
-on_every_backend!(direct_threads_are_conversations);
+on_every_backend!(
+    direct_threads_are_conversations,
+    a_reply_to_fewer_people_never_reaches_the_others
+);
+
+async fn a_reply_to_fewer_people_never_reaches_the_others(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let first = post(
+        &app,
+        &alice,
+        &[
+            ("status", "@bob @carol both of you"),
+            ("visibility", "direct"),
+        ],
+    )
+    .await;
+    let aside = post(
+        &app,
+        &alice,
+        &[
+            ("status", "@bob only you"),
+            ("visibility", "direct"),
+            ("in_reply_to_id", first.as_str()),
+        ],
+    )
+    .await;
+    eventually("bob sees the aside", || async {
+        conversations(&app, &bob)
+            .await
+            .iter()
+            .any(|c| c["last_status"]["id"] == aside.as_str())
+    })
+    .await;
+    let c = conversations(&app, &carol).await;
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0]["last_status"]["id"], first.as_str());
+    // The status carol saw goes: her conversation ends rather than showing the aside.
+    assert_eq!(
+        delete(&app, &alice, &format!("/api/v1/statuses/{first}")).await,
+        200
+    );
+    eventually("carol's conversation ends", || async {
+        conversations(&app, &carol).await.is_empty()
+    })
+    .await;
+    let b = conversations(&app, &bob).await;
+    assert_eq!(b[0]["last_status"]["id"], aside.as_str());
+}
 
 async fn post(app: &TestApp, token: &str, form: &[(&str, &str)]) -> String {
     let (st, s) = app.post_auth("/api/v1/statuses", token, form).await;

@@ -326,18 +326,43 @@ async fn list_timelines_follow_members_and_policies(backend: Backend) {
         &[("status", "@alice psst"), ("visibility", "direct")],
     )
     .await;
+    // A reply to the owner reaches the list whatever the policy (as in Mastodon).
+    let mine = post(&app, &alice, &[("status", "alice's own post")]).await;
+    let to_owner = post(
+        &app,
+        &bob,
+        &[("status", "@alice yes"), ("in_reply_to_id", mine.as_str())],
+    )
+    .await;
     eventually("bob's posts in alice's home", || async {
         timeline(&app, &alice, "/api/v1/timelines/home")
             .await
-            .contains(&to_self)
+            .contains(&to_owner)
+    })
+    .await;
+    // The direct post has been fanned out once alice has its mention.
+    eventually("the direct post reached alice", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=mention", Some(&alice))
+            .await;
+        n.as_array()
+            .is_some_and(|a| a.iter().any(|x| x["status"]["id"] == direct.as_str()))
     })
     .await;
     eventually("the list catches up", || async {
-        timeline(&app, &alice, &tl).await.contains(&to_self)
+        timeline(&app, &alice, &tl).await.contains(&to_owner)
     })
     .await;
     let got = timeline(&app, &alice, &tl).await;
-    assert_eq!(got, [to_self.clone(), from_bob.clone(), before.clone()]);
+    assert_eq!(
+        got,
+        [
+            to_owner.clone(),
+            to_self.clone(),
+            from_bob.clone(),
+            before.clone()
+        ]
+    );
     assert!(!got.contains(&to_carol) && !got.contains(&from_carol) && !got.contains(&direct));
 
     // `followed`: replies to anyone alice follows.
@@ -479,6 +504,10 @@ async fn list_streams_carry_members_posts(backend: Backend) {
     let data = sse.expect("update").await;
     let v: Value = serde_json::from_str(&data).unwrap();
     assert_eq!(v["id"], id.as_str());
+    // Once bob's next post arrives, carol's would have been seen before it.
+    let marker = post(&app, &bob, &[("status", "marker")]).await;
+    let v: Value = serde_json::from_str(&sse.expect("update").await).unwrap();
+    assert_eq!(v["id"], marker.as_str(), "only members' posts");
     // And its deletion.
     let r = app
         .client
