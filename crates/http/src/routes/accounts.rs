@@ -221,6 +221,23 @@ pub(crate) async fn show(
     Ok(Json(state.services.get_account(path_id(&id)?).await?))
 }
 
+/// `GET /api/v1/accounts?id[]=` — several accounts at once (at most 40), in the order asked;
+/// unknown ids are left out.
+pub(crate) async fn many(
+    State(state): State<AppState>,
+    LooseQuery(q): LooseQuery<super::statuses::ManyIds>,
+) -> Result<Json<Vec<rookery_api::Account>>, ApiError> {
+    let mut out = Vec::new();
+    for id in q.ids(40)? {
+        match state.services.get_account(id).await {
+            Ok(a) => out.push(a),
+            Err(rookery_service::ServiceError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Json(out))
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct LookupParams {
     #[serde(default)]

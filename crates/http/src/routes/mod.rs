@@ -64,7 +64,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/accounts/verify_credentials",
             get(accounts::verify_credentials),
         )
-        .route("/api/v1/accounts", post(accounts::register))
+        .route(
+            "/api/v1/accounts",
+            get(accounts::many).post(accounts::register),
+        )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route("/api/v1/accounts/search", get(accounts::search))
         .route(
@@ -92,7 +95,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(accounts::reject_follow),
         )
         .route("/api/v1/mutes", get(accounts::mutes))
-        .route("/api/v1/statuses", post(statuses::create))
+        .route(
+            "/api/v1/statuses",
+            get(statuses::many).post(statuses::create),
+        )
         .route(
             "/api/v1/statuses/{id}",
             get(statuses::show)

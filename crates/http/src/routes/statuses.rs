@@ -115,6 +115,51 @@ pub(crate) async fn show(
     ))
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ManyIds {
+    #[serde(default, deserialize_with = "crate::extract::loose::string_list")]
+    id: Vec<String>,
+}
+
+impl ManyIds {
+    /// The ids asked for, each once, in order; more than `max` is a 422 (as Mastodon). Ids
+    /// that are not ids cannot name anything and are left out, like unknown ones.
+    pub(crate) fn ids(&self, max: usize) -> Result<Vec<rookery_model::Id>, ApiError> {
+        if self.id.len() > max {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Validation failed: at most {max} ids at once"),
+            ));
+        }
+        let mut out: Vec<rookery_model::Id> = Vec::new();
+        for id in self.id.iter().filter_map(|i| i.trim().parse().ok()) {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `GET /api/v1/statuses?id[]=` — several statuses at once (at most 20), those the viewer may
+/// see, in the order asked; unknown ids are left out.
+pub(crate) async fn many(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::paging::LooseQuery(q): crate::paging::LooseQuery<ManyIds>,
+) -> Result<Json<Vec<api::Status>>, ApiError> {
+    let viewer = viewer(&auth)?;
+    let mut out = Vec::new();
+    for id in q.ids(20)? {
+        match state.services.get_status(viewer, id).await {
+            Ok(s) => out.push(s),
+            Err(rookery_service::ServiceError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Json(out))
+}
+
 /// `DELETE /api/v1/statuses/{id}` — delete one's own status (returned with `text`).
 pub(crate) async fn delete(
     State(state): State<AppState>,

@@ -14,7 +14,82 @@ on_every_backend!(
     replies_have_context,
     accounts_show_and_lookup,
     follower_lists_and_single_notifications,
+    statuses_and_accounts_many_at_once,
 );
+
+async fn statuses_and_accounts_many_at_once(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let (_, open) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "for all")])
+        .await;
+    let (_, private) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &alice,
+            &[("status", "followers only"), ("visibility", "private")],
+        )
+        .await;
+    let (open, private) = (
+        open["id"].as_str().unwrap(),
+        private["id"].as_str().unwrap(),
+    );
+    let path = format!("/api/v1/statuses?id[]={private}&id[]={open}&id[]=123&id[]=abc&id[]={open}");
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (st, mine, _) = app.get_auth(&path, Some(&alice)).await;
+    assert_eq!(st, 200, "{mine}");
+    assert_eq!(ids(&mine), [private, open], "in the order asked, once each");
+    let (_, theirs, _) = app.get_auth(&path, Some(&bob)).await;
+    assert_eq!(ids(&theirs), [open], "what bob may not see is left out");
+    let (_, anon, _) = app.get_auth(&path, None).await;
+    assert_eq!(ids(&anon), [open]);
+    let many: String = (1..=21).map(|i| format!("id[]={i}&")).collect();
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/statuses?{many}"), None)
+            .await
+            .0,
+        422
+    );
+
+    let alice_id = app
+        .services
+        .local_account("alice")
+        .await
+        .unwrap()
+        .account
+        .id;
+    let bob_id = app.services.local_account("bob").await.unwrap().account.id;
+    let (st, accounts, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts?id[]={bob_id}&id[]=999&id[]={alice_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{accounts}");
+    let names: Vec<&str> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bob", "alice"]);
+    let many: String = (1..=41).map(|i| format!("id[]={i}&")).collect();
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/accounts?{many}"), None)
+            .await
+            .0,
+        422
+    );
+    let (_, none, _) = app.get_auth("/api/v1/accounts", None).await;
+    assert_eq!(none, json!([]));
+}
 
 async fn post_read_and_delete_a_status(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
