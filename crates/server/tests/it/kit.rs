@@ -75,7 +75,12 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
     } else {
         "http"
     };
-    let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    // Idle connections are dropped before the server's 30 s header-read timeout can close
+    // them: a request written into a connection the server is closing fails on the client
+    // ("IncompleteMessage") through no fault of the request.
+    let mut client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(10));
     if let Some(ca) = setting("ROOKERY_FEDERATION__EXTRA_CA_FILE") {
         for cert in reqwest::Certificate::from_pem_bundle(&std::fs::read(ca).unwrap()).unwrap() {
             client = client.add_root_certificate(cert);
