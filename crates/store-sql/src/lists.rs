@@ -243,32 +243,14 @@ impl ListTx for SqlTx {
         reblog_of_id: Option<Id>,
         list_ids: &[Id],
     ) -> Result<u64> {
-        let mut total = 0;
-        for chunk in list_ids.chunks(200) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, $1, $2)", i + 3))
-                .collect();
-            let sql = format!(
-                "INSERT INTO list_feed (list_id, status_id, reblog_of_id) VALUES {} \
-                 ON CONFLICT DO NOTHING",
-                values.join(", ")
-            );
-            let mut c = self.conn();
-            total += with_conn!(c.reborrow(), |e, p| {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(status_id.as_i64())
-                    .bind(reblog_of_id.map(Id::as_i64));
-                for l in chunk {
-                    q = q.bind(l.as_i64());
-                }
-                q.persistent(p)
-                    .execute(&mut *e)
-                    .await
-                    .map_err(map_err)
-                    .map(|d| d.rows_affected())
-            })?;
-        }
-        Ok(total)
+        crate::statuses::add_to_feed_table(
+            self.conn(),
+            crate::statuses::Feed::List,
+            status_id,
+            reblog_of_id,
+            list_ids,
+        )
+        .await
     }
 
     async fn backfill_list_feed(

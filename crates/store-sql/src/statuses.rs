@@ -342,18 +342,42 @@ pub(crate) async fn insert_mentions(
 }
 
 pub(crate) async fn add_to_feeds(
-    mut c: Conn<'_>,
+    c: Conn<'_>,
     status_id: Id,
     reblog_of: Option<Id>,
     accounts: &[Id],
 ) -> Result<u64> {
+    add_to_feed_table(c, Feed::Home, status_id, reblog_of, accounts).await
+}
+
+/// A feed table: whose rows a status is added to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Feed {
+    /// `home_feed`, by account.
+    Home,
+    /// `list_feed`, by list.
+    List,
+}
+
+/// Adds a status to the feeds of `owners` (accounts or lists), in multi-row inserts.
+pub(crate) async fn add_to_feed_table(
+    mut c: Conn<'_>,
+    feed: Feed,
+    status_id: Id,
+    reblog_of: Option<Id>,
+    owners: &[Id],
+) -> Result<u64> {
+    let (table, owner) = match feed {
+        Feed::Home => ("home_feed", "account_id"),
+        Feed::List => ("list_feed", "list_id"),
+    };
     let mut total = 0;
-    for chunk in accounts.chunks(200) {
+    for chunk in owners.chunks(200) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, $1, $2)", i + 3))
             .collect();
         let sql = format!(
-            "INSERT INTO home_feed (account_id, status_id, reblog_of_id) VALUES {} ON CONFLICT DO NOTHING",
+            "INSERT INTO {table} ({owner}, status_id, reblog_of_id) VALUES {} ON CONFLICT DO NOTHING",
             values.join(", ")
         );
         total += with_conn!(c.reborrow(), |e, p| {

@@ -245,6 +245,17 @@ impl TestApp {
         self.services.settings.domain.to_string()
     }
 
+    /// A local account's id, as the API writes it.
+    pub async fn account_id(&self, username: &str) -> String {
+        self.services
+            .local_account(username)
+            .await
+            .unwrap()
+            .account
+            .id
+            .to_string()
+    }
+
     /// PATCH a form with a token; (status, JSON body).
     pub async fn patch_auth(
         &self,

@@ -13,16 +13,6 @@ on_every_backend!(
     list_streams_carry_members_posts,
 );
 
-async fn id_of(app: &TestApp, username: &str) -> String {
-    app.services
-        .local_account(username)
-        .await
-        .unwrap()
-        .account
-        .id
-        .to_string()
-}
-
 async fn follow(app: &TestApp, token: &str, target: &str) {
     let (st, rel) = app
         .post_auth(&format!("/api/v1/accounts/{target}/follow"), token, &[])
@@ -74,9 +64,9 @@ async fn lists_are_managed_and_kept_private(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let alice = app.token("alice").await;
     let bob = app.token("bob").await;
-    let bob_id = id_of(&app, "bob").await;
+    let bob_id = app.account_id("bob").await;
     app.create_account("carol").await;
-    let carol_id = id_of(&app, "carol").await;
+    let carol_id = app.account_id("carol").await;
     follow(&app, &alice, &bob_id).await;
 
     assert_eq!(app.get_auth("/api/v1/lists", None).await.0, 401);
@@ -275,9 +265,9 @@ async fn list_timelines_follow_members_and_policies(backend: Backend) {
     let bob = app.token("bob").await;
     let carol = app.token("carol").await;
     let dave = app.token("dave").await;
-    let bob_id = id_of(&app, "bob").await;
-    let carol_id = id_of(&app, "carol").await;
-    let dave_id = id_of(&app, "dave").await;
+    let bob_id = app.account_id("bob").await;
+    let carol_id = app.account_id("carol").await;
+    let dave_id = app.account_id("dave").await;
     for t in [&bob_id, &carol_id, &dave_id] {
         follow(&app, &alice, t).await;
     }
@@ -460,8 +450,8 @@ async fn list_streams_carry_members_posts(backend: Backend) {
     let alice = app.token("alice").await;
     let bob = app.token("bob").await;
     let carol = app.token("carol").await;
-    let bob_id = id_of(&app, "bob").await;
-    let carol_id = id_of(&app, "carol").await;
+    let bob_id = app.account_id("bob").await;
+    let carol_id = app.account_id("carol").await;
     follow(&app, &alice, &bob_id).await;
     follow(&app, &alice, &carol_id).await;
     let (_, l) = app

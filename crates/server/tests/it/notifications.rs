@@ -13,16 +13,6 @@ on_every_backend!(
     follow_request_notification_goes_with_the_request,
 );
 
-async fn id_of(app: &TestApp, username: &str) -> String {
-    app.services
-        .local_account(username)
-        .await
-        .unwrap()
-        .account
-        .id
-        .to_string()
-}
-
 async fn notification_count(app: &TestApp, token: &str) -> usize {
     let (_, n, _) = app
         .get_auth("/api/v1/notifications?limit=80", Some(token))
@@ -49,7 +39,7 @@ fn ids(v: &Value) -> Vec<String> {
 async fn favourites_boosts_and_follows_are_grouped(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let alice = app.token("alice").await;
-    let alice_id = id_of(&app, "alice").await;
+    let alice_id = app.account_id("alice").await;
     let mut others = Vec::new();
     for name in ["bob", "carol", "dave", "erin"] {
         others.push(app.token(name).await);
@@ -327,7 +317,7 @@ async fn favourites_boosts_and_follows_are_grouped(backend: Backend) {
 async fn markers_and_unread_counts(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let alice = app.token("alice").await;
-    let alice_id = id_of(&app, "alice").await;
+    let alice_id = app.account_id("alice").await;
     let bob = app.token("bob").await;
     let carol = app.token("carol").await;
     let (_, post) = app
@@ -571,7 +561,7 @@ async fn posting_preferences_round_trip_and_apply(backend: Backend) {
 async fn follow_request_notification_goes_with_the_request(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let alice = app.token("alice").await;
-    let alice_id = id_of(&app, "alice").await;
+    let alice_id = app.account_id("alice").await;
     let (st, _) = app
         .patch_auth(
             "/api/v1/accounts/update_credentials",
@@ -581,9 +571,9 @@ async fn follow_request_notification_goes_with_the_request(backend: Backend) {
         .await;
     assert_eq!(st, 200);
     let bob = app.token("bob").await;
-    let bob_id = id_of(&app, "bob").await;
+    let bob_id = app.account_id("bob").await;
     let carol = app.token("carol").await;
-    let carol_id = id_of(&app, "carol").await;
+    let carol_id = app.account_id("carol").await;
     for t in [&bob, &carol] {
         let (st, rel) = app
             .post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), t, &[])

@@ -191,7 +191,7 @@ impl Notifications<'_> {
         kinds: &[NotificationKind],
         from_account: Option<Id>,
         page: TimelinePage,
-    ) -> Result<(Vec<Notification>, HashSet<String>)> {
+    ) -> Result<Vec<Notification>> {
         let hidden = self.s.hidden_for(Some(&user.account), true).await?;
         let mut list = self
             .s
@@ -200,7 +200,7 @@ impl Notifications<'_> {
             .notifications(user.account.id, kinds, from_account, page)
             .await?;
         list.retain(|n| !hidden.contains(&n.from_account_id.to_string()));
-        Ok((list, hidden))
+        Ok(list)
     }
 
     /// `GET /api/v1/notifications`.
@@ -215,7 +215,7 @@ impl Notifications<'_> {
         let Some(kinds) = requested_kinds(types, exclude_types) else {
             return Ok(Vec::new());
         };
-        let (list, _) = self.visible(user, &kinds, from_account, page).await?;
+        let list = self.visible(user, &kinds, from_account, page).await?;
         self.s.notification_entities(&user.account, list).await
     }
 
@@ -228,7 +228,6 @@ impl Notifications<'_> {
         };
         self.visible(user, &[], None, page)
             .await?
-            .0
             .into_iter()
             .find(|n| n.id == id)
             .ok_or(ServiceError::NotFound("notification"))
