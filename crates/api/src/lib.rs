@@ -19,7 +19,9 @@ pub use instance::{
 pub use lists::List;
 pub use media::MediaAttachment;
 pub use notifications::{
-    GroupedNotificationsResults, Marker, NotificationGroup, PartialAccountWithAvatar, Preferences,
+    GroupedNotificationsResults, Marker, NotificationGroup, NotificationPolicy,
+    NotificationPolicySummary, NotificationPolicyV1, NotificationRequest, PartialAccountWithAvatar,
+    Preferences,
 };
 pub use status::{
     Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,

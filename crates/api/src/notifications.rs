@@ -87,3 +87,45 @@ pub struct Preferences {
     #[serde(rename = "reading:autoplay:gifs")]
     pub autoplay_gifs: bool,
 }
+
+/// docs.joinmastodon.org/entities/NotificationPolicy
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NotificationPolicy {
+    pub for_not_following: &'static str,
+    pub for_not_followers: &'static str,
+    pub for_new_accounts: &'static str,
+    pub for_private_mentions: &'static str,
+    pub for_limited_accounts: &'static str,
+    pub summary: NotificationPolicySummary,
+}
+
+/// The version 1 shape of the policy (`/api/v1/notifications/policy`, Mastodon 4.3), where
+/// each case is filtered or not.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NotificationPolicyV1 {
+    pub filter_not_following: bool,
+    pub filter_not_followers: bool,
+    pub filter_new_accounts: bool,
+    pub filter_private_mentions: bool,
+    pub summary: NotificationPolicySummary,
+}
+
+/// `summary` of a [`NotificationPolicy`].
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct NotificationPolicySummary {
+    pub pending_requests_count: i64,
+    pub pending_notifications_count: i64,
+}
+
+/// docs.joinmastodon.org/entities/NotificationRequest
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NotificationRequest {
+    pub id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub account: Account,
+    /// A string, as Mastodon sends it.
+    pub notifications_count: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<Status>,
+}

@@ -30,6 +30,8 @@ pub mod names {
     pub const STATUS_UPDATE: &str = "status.update";
     /// A direct conversation changed (payload: the conversation).
     pub const CONVERSATION: &str = "conversation";
+    /// Accepted notification requests joined the notifications list: reload it (payload `1`).
+    pub const NOTIFICATIONS_MERGED: &str = "notifications_merged";
     /// The user's filters changed (no payload).
     pub const FILTERS_CHANGED: &str = "filters_changed";
     /// Internal: the user's blocks or mutes changed; streaming connections reload them. Never

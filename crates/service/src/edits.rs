@@ -163,7 +163,7 @@ impl Services {
             }
         }
         let now = self.clock.now();
-        let mut notifications: Vec<rookery_store::Notification> = recipients
+        let notifications: Vec<rookery_store::Notification> = recipients
             .into_iter()
             .map(|account_id| rookery_store::Notification {
                 id: self.ids.next_id(),
@@ -173,11 +173,15 @@ impl Services {
                 status_id: Some(status.id),
                 group_key: None,
                 created_at: now,
+                filtered: false,
             })
             .collect();
         let mut tx = self.store.begin().await?;
-        for n in &mut notifications {
-            self.store_notification(tx.as_mut(), n).await?;
+        let mut shown = Vec::with_capacity(notifications.len());
+        for mut n in notifications {
+            if self.store_notification(tx.as_mut(), &mut n).await? {
+                shown.push(n);
+            }
         }
         tx.commit().await?;
         let mentioned: Vec<Id> = self
@@ -194,7 +198,7 @@ impl Services {
         {
             tracing::warn!(status = %status.id, error = %e, "streaming status.update not published");
         }
-        if let Err(e) = self.publish_notifications(notifications).await {
+        if let Err(e) = self.publish_notifications(shown).await {
             tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
         }
         Ok(())

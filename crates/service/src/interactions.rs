@@ -70,9 +70,11 @@ impl Services {
             status_id: job.status_id,
             group_key: None,
             created_at: self.clock.now(),
+            filtered: false,
         };
         let mut tx = self.store.begin().await?;
-        self.store_notification(tx.as_mut(), &mut notification)
+        let shown = self
+            .store_notification(tx.as_mut(), &mut notification)
             .await?;
         tx.commit().await?;
         if kind == NotificationKind::FollowRequest
@@ -87,6 +89,9 @@ impl Services {
                 .delete_notifications(job.account_id, Some(notification.id))
                 .await?;
             tx.commit().await?;
+            return Ok(());
+        }
+        if !shown {
             return Ok(());
         }
         if let Err(e) = self.publish_notifications(vec![notification]).await {

@@ -348,10 +348,15 @@ impl Services {
             status_id: None,
             group_key: None,
             created_at: now,
+            filtered: false,
         };
-        self.store_notification(tx.as_mut(), &mut notification)
+        let shown = self
+            .store_notification(tx.as_mut(), &mut notification)
             .await?;
         tx.commit().await?;
+        if !shown {
+            return Ok(());
+        }
         if let Err(e) = self.publish_notifications(vec![notification]).await {
             tracing::warn!(error = %e, "streaming notification not published");
         }

@@ -383,6 +383,7 @@ impl Services {
                 status_id: Some(status.id),
                 group_key: None,
                 created_at: now,
+                filtered: false,
             });
         }
         for account_id in mentioned
@@ -397,10 +398,14 @@ impl Services {
                 status_id: Some(status.id),
                 group_key: None,
                 created_at: now,
+                filtered: false,
             });
         }
-        for n in &mut notifications {
-            self.store_notification(tx.as_mut(), n).await?;
+        let mut shown = Vec::with_capacity(notifications.len());
+        for mut n in notifications {
+            if self.store_notification(tx.as_mut(), &mut n).await? {
+                shown.push(n);
+            }
         }
         // Other servers' copies go out with the same commit (never twice, never not at all).
         if let Some(out) = outgoing {
@@ -419,7 +424,7 @@ impl Services {
         {
             tracing::warn!(status = %status.id, error = %e, "streaming update not published");
         }
-        if let Err(e) = self.publish_notifications(notifications).await {
+        if let Err(e) = self.publish_notifications(shown).await {
             tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
         }
         Ok(())

@@ -21,11 +21,13 @@ mod db;
 mod domain_blocks;
 mod emoji;
 mod federation;
+mod filters;
 mod interactions;
 mod jobs;
 mod lists;
 mod media;
 mod migrate;
+mod notification_requests;
 mod notifications;
 mod oauth;
 mod restrictions;
@@ -268,6 +270,14 @@ impl Store for SqlStore {
     }
 
     fn notification_store(&self) -> &dyn rookery_store::NotificationStore {
+        self
+    }
+
+    fn notification_requests(&self) -> &dyn rookery_store::NotificationRequestStore {
+        self
+    }
+
+    fn filter_store(&self) -> &dyn rookery_store::FilterStore {
         self
     }
 

@@ -77,6 +77,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "conversations",
         sql: include_str!("../migrations/0012_conversations.sql"),
     },
+    Migration {
+        version: 13,
+        name: "notification_requests",
+        sql: include_str!("../migrations/0013_notification_requests.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "filters",
+        sql: include_str!("../migrations/0014_filters.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -12,7 +12,8 @@ use crate::db::{Conn, Fields, exec, fetch_optional, map_err, read, with_conn};
 use crate::statuses::{bounds, placeholders};
 use crate::transaction::SqlTx;
 
-const COLUMNS: &str = "id, account_id, from_account_id, kind, status_id, group_key, created_at";
+const COLUMNS: &str =
+    "id, account_id, from_account_id, kind, status_id, group_key, created_at, filtered";
 
 fn from_row(r: &impl Fields) -> Result<Notification> {
     let kind = r.text("kind")?;
@@ -25,6 +26,7 @@ fn from_row(r: &impl Fields) -> Result<Notification> {
         status_id: r.opt_int("status_id")?.map(Id::from_i64),
         group_key: r.opt_text("group_key")?,
         created_at: Timestamp::from_millis(r.int("created_at")?),
+        filtered: r.flag("filtered")?,
     })
 }
 
@@ -38,7 +40,7 @@ fn marker_from_row(r: &impl Fields) -> Result<Marker> {
 }
 
 /// A page of notifications; `filter` is an extra `AND …` clause over binds from `$6` on
-/// (`texts`).
+/// (`texts`). Filtered ones (held back by the policy) only when the clause says so.
 async fn page_of(
     c: Conn<'_>,
     account_id: Id,
@@ -90,14 +92,14 @@ async fn group_stats(
         "SELECT group_key, COUNT(*) AS n, MAX(id) AS newest, MAX(created_at) AS latest_at, \
          MIN(CASE WHEN id >= $3 THEN id END) AS oldest_in_page \
          FROM notifications WHERE account_id = $1 AND id <= $2 AND $4 = $4 \
-         AND group_key IN ({list}) GROUP BY group_key"
+         AND NOT filtered AND group_key IN ({list}) GROUP BY group_key"
     );
     let senders = format!(
         "SELECT group_key, from_account_id FROM (\
            SELECT group_key, from_account_id, id, \
            ROW_NUMBER() OVER (PARTITION BY group_key ORDER BY id DESC) AS rn \
            FROM notifications WHERE account_id = $1 AND id <= $2 AND $3 = $3 \
-           AND group_key IN ({list})) ranked \
+           AND NOT filtered AND group_key IN ({list})) ranked \
          WHERE rn <= $4 ORDER BY group_key, id DESC"
     );
     let mut stats = with_conn!(c.reborrow(), |e, p| {
@@ -172,15 +174,19 @@ impl NotificationStore for SqlStore {
         account_id: Id,
         kinds: &[NotificationKind],
         from_account: Option<Id>,
+        include_filtered: bool,
         page: TimelinePage,
     ) -> Result<Vec<Notification>> {
         // Fixed names from the enum, never input.
-        let filter = if kinds.is_empty() {
+        let mut filter = if kinds.is_empty() {
             String::new()
         } else {
             let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
             format!("AND kind IN ({})", names.join(", "))
         };
+        if !include_filtered {
+            filter.push_str(" AND NOT filtered");
+        }
         read!(&self.pools, |c| page_of(
             c,
             account_id,
@@ -215,7 +221,7 @@ impl NotificationStore for SqlStore {
         read!(&self.pools, |c| page_of(
             c,
             account_id,
-            "AND group_key = $6",
+            "AND group_key = $6 AND NOT filtered",
             &[key],
             None,
             page
@@ -232,8 +238,8 @@ impl NotificationStore for SqlStore {
 impl NotificationTx for SqlTx {
     async fn insert_notification(&mut self, n: &Notification) -> Result<bool> {
         let sql = "INSERT INTO notifications \
-            (id, account_id, from_account_id, kind, status_id, group_key, created_at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+            (id, account_id, from_account_id, kind, status_id, group_key, created_at, filtered) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
         with_conn!(self.conn(), |e, p| {
             sqlx::query(sql)
                 .bind(n.id.as_i64())
@@ -243,6 +249,7 @@ impl NotificationTx for SqlTx {
                 .bind(n.status_id.map(Id::as_i64))
                 .bind(n.group_key.as_deref())
                 .bind(n.created_at.as_millis())
+                .bind(n.filtered)
                 .persistent(p)
                 .execute(&mut *e)
                 .await

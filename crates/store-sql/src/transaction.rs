@@ -114,6 +114,14 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn notification_requests(&mut self) -> &mut dyn rookery_store::NotificationRequestTx {
+        self
+    }
+
+    fn filters(&mut self) -> &mut dyn rookery_store::FilterTx {
+        self
+    }
+
     fn user_settings(&mut self) -> &mut dyn rookery_store::UserSettingsTx {
         self
     }

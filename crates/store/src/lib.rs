@@ -8,8 +8,10 @@
 mod conversations;
 mod error;
 mod federation;
+mod filters;
 mod jobs;
 mod lists;
+mod notification_requests;
 mod notifications;
 mod settings;
 mod timeline;
@@ -23,8 +25,15 @@ use rookery_model::{
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use error::StoreError;
 pub use federation::DeliveryHost;
+pub use filters::{
+    Filter, FilterAction, FilterContext, FilterKeyword, FilterStatus, FilterStore, FilterTx,
+};
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use lists::{List, ListStore, ListTx, RepliesPolicy};
+pub use notification_requests::{
+    NotificationPolicy, NotificationRequest, NotificationRequestStore, NotificationRequestTx,
+    PolicyAction, SenderFacts,
+};
 pub use notifications::{
     GroupStats, Marker, Notification, NotificationKind, NotificationStore, NotificationTx,
 };
@@ -118,6 +127,12 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// The notifications area (notifications, groups, markers).
     fn notification_store(&self) -> &dyn NotificationStore;
+
+    /// Notification policies and requests.
+    fn notification_requests(&self) -> &dyn NotificationRequestStore;
+
+    /// Filters (keywords, statuses, contexts).
+    fn filter_store(&self) -> &dyn FilterStore;
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;
@@ -423,6 +438,12 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 pub trait Transaction: Send {
     /// The notifications area's writes, in this transaction.
     fn notifications(&mut self) -> &mut dyn NotificationTx;
+
+    /// Notification policies and requests, in this transaction.
+    fn notification_requests(&mut self) -> &mut dyn NotificationRequestTx;
+
+    /// Filters, in this transaction.
+    fn filters(&mut self) -> &mut dyn FilterTx;
 
     /// A user's own settings, in this transaction.
     fn user_settings(&mut self) -> &mut dyn UserSettingsTx;

@@ -62,6 +62,8 @@ pub struct Notification {
     /// Notifications sharing a key are shown as one group (`None`: never grouped).
     pub group_key: Option<String>,
     pub created_at: Timestamp,
+    /// Held back by the recipient's notification policy (listed under requests only).
+    pub filtered: bool,
 }
 
 /// What a group of notifications amounts to, counted up to a page's newest notification.
@@ -93,12 +95,14 @@ pub struct Marker {
 /// Reads of the notifications area.
 #[async_trait]
 pub trait NotificationStore: Send + Sync {
-    /// Notifications for an account, newest first; `kinds` empty means all.
+    /// Notifications for an account, newest first; `kinds` empty means all. Those held back
+    /// by the notification policy only with `include_filtered`.
     async fn notifications(
         &self,
         account_id: Id,
         kinds: &[NotificationKind],
         from_account: Option<Id>,
+        include_filtered: bool,
         page: TimelinePage,
     ) -> Result<Vec<Notification>>;
 

@@ -11,6 +11,7 @@ mod instance;
 mod interactions;
 mod lists;
 mod media;
+mod notification_requests;
 mod notifications;
 mod oauth;
 mod objects;
@@ -188,6 +189,47 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/api/v2/notifications/{group_key}/dismiss",
             post(notifications::dismiss_group),
+        )
+        .route(
+            "/api/v2/notifications/policy",
+            // PATCH as documented; PUT too, as Rails routes it (masto sends PUT).
+            get(notification_requests::policy)
+                .patch(notification_requests::update_policy)
+                .put(notification_requests::update_policy),
+        )
+        .route(
+            "/api/v1/notifications/policy",
+            get(notification_requests::policy_v1)
+                .put(notification_requests::update_policy_v1)
+                .patch(notification_requests::update_policy_v1),
+        )
+        .route(
+            "/api/v1/notifications/requests",
+            get(notification_requests::requests),
+        )
+        .route(
+            "/api/v1/notifications/requests/merged",
+            get(notification_requests::merged),
+        )
+        .route(
+            "/api/v1/notifications/requests/accept",
+            post(notification_requests::accept_many),
+        )
+        .route(
+            "/api/v1/notifications/requests/dismiss",
+            post(notification_requests::dismiss_many),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}",
+            get(notification_requests::request),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}/accept",
+            post(notification_requests::accept),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}/dismiss",
+            post(notification_requests::dismiss),
         )
         .route(
             "/api/v1/markers",

@@ -28,6 +28,8 @@ pub(crate) struct Params {
     #[serde(default, deserialize_with = "loose::opt_string_list")]
     grouped_types: Option<Vec<String>>,
     expand_accounts: Option<String>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    include_filtered: Option<bool>,
 }
 
 impl Params {
@@ -60,6 +62,7 @@ pub(crate) async fn list(
             &p.types,
             &p.exclude_types,
             p.account_id()?,
+            p.include_filtered.unwrap_or(false),
             p.page.page(40, 80)?,
         )
         .await?;

@@ -154,8 +154,11 @@ impl Spec {
                     | names::NOTIFICATION
                     | names::STATUS_UPDATE
                     | names::FILTERS_CHANGED
+                    | names::NOTIFICATIONS_MERGED
             ),
-            Kind::UserNotification => name == names::NOTIFICATION,
+            Kind::UserNotification => {
+                matches!(name, names::NOTIFICATION | names::NOTIFICATIONS_MERGED)
+            }
             Kind::Direct => name == names::CONVERSATION,
             Kind::Public { media, .. } => match name {
                 names::DELETE => true,

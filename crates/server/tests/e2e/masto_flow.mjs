@@ -193,4 +193,15 @@ await bob.v1.lists.$select(list.id).accounts.remove({ accountIds: [aliceAccount.
 await bob.v1.lists.$select(list.id).remove();
 assert.ok(!(await bob.v1.lists.list()).some((l) => l.id === list.id));
 step("lists: create, accounts, list timeline, remove");
+// Notification policy (JSON PATCH) and requests, as Mastodon 4.3 apps read them at launch.
+const policy = await alice.v2.notifications.policy.fetch();
+assert.equal(policy.forPrivateMentions, "filter");
+assert.equal(typeof policy.summary.pendingRequestsCount, "number");
+const changed = await alice.v2.notifications.policy.update({ forNewAccounts: "drop" });
+assert.equal(changed.forNewAccounts, "drop");
+assert.equal(changed.forNotFollowing, "accept");
+await alice.v2.notifications.policy.update({ forNewAccounts: "accept" });
+assert.ok(Array.isArray(await alice.v1.notifications.requests.list()));
+assert.equal((await alice.v1.notifications.requests.merged.fetch()).merged, true);
+step("notification policy and requests");
 console.log("masto flow passed");

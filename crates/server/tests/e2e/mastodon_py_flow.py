@@ -317,7 +317,34 @@ assert defaulted["visibility"] == "unlisted" and defaulted["language"] == "de", 
 alice.account_update_credentials(default_privacy="public")
 step("update_credentials source defaults, preferences, applied to status_post")
 
-# 15. Unfollow; revoke.
+# 15. Notification policy and requests: a private mention from someone alice does not follow
+# waits as a request until accepted; then it is among her notifications.
+policy = alice.notifications_policy()
+assert policy["for_private_mentions"] == "filter", policy
+policy = alice.update_notifications_policy(for_not_followers="accept")
+assert policy["for_not_followers"] == "accept", policy
+whisper = bob.status_post("@alice just between us", visibility="direct")
+deadline = time.time() + 10
+while True:
+    requests = alice.notification_requests()
+    if requests:
+        break
+    assert time.time() < deadline, "no notification request"
+    time.sleep(0.1)
+request = requests[0]
+assert request["account"]["username"] == "bob", request
+assert str(request["notifications_count"]) == "1", request
+assert str(request["last_status"]["id"]) == str(whisper["id"]), request
+assert str(alice.notification_request(request)["id"]) == str(request["id"])
+assert alice.notifications_policy()["summary"]["pending_requests_count"] == 1
+assert whisper["id"] not in [n["status"]["id"] for n in alice.notifications(types=["mention"])]
+alice.accept_notification_request(request)
+assert alice.notifications_merged() is True
+assert whisper["id"] in [n["status"]["id"] for n in alice.notifications(types=["mention"])]
+assert list(alice.notification_requests()) == []
+step("notifications_policy, update_notifications_policy, notification_requests, accept, merged")
+
+# 16. Unfollow; revoke.
 assert not bob.account_unfollow(alice_account["id"])["following"]
 bob.revoke_access_token(allow_http=True)
 try:

@@ -14,6 +14,7 @@ mod interactions;
 mod kit;
 mod lists;
 mod media;
+mod notification_requests;
 mod notifications;
 mod oauth;
 mod registration;

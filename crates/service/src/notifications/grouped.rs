@@ -82,7 +82,7 @@ impl Notifications<'_> {
                 .s
                 .store
                 .notification_store()
-                .notifications(user.account.id, &kinds, None, cursor)
+                .notifications(user.account.id, &kinds, None, false, cursor)
                 .await?;
             // The cursor moves over what was read, hidden senders included.
             let exhausted = batch.len() < SCAN_BATCH as usize;

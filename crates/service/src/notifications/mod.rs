@@ -8,16 +8,22 @@
 //! same key, and apps merge by key.
 
 mod grouped;
+mod policy;
+mod requests;
 
 use std::collections::{HashMap, HashSet};
 
 use rookery_api as api;
 use rookery_model::{Account, Id};
-use rookery_store::{LocalAccount, Notification, NotificationKind, TimelinePage, Transaction};
+use rookery_store::{
+    LocalAccount, Notification, NotificationKind, PolicyAction, TimelinePage, Transaction,
+};
 
 use crate::{Result, ServiceError, Services};
 
 pub use grouped::{GroupedPage, GroupedQuery};
+pub use policy::PolicyUpdate;
+pub use requests::MAX_ANSWERED;
 
 /// Kinds that are grouped unless the app asks otherwise (`grouped_types[]`).
 pub const GROUPABLE: [NotificationKind; 3] = [
@@ -119,12 +125,20 @@ fn about_status(kind: NotificationKind) -> bool {
 }
 
 impl Services {
-    /// Writes `n` in `tx`, in the group it joins. `false` if the same notification exists.
+    /// Writes `n` in `tx`, in the group it joins, unless the recipient's policy drops it; a
+    /// notification the policy filters is written held back, under its sender's request.
+    /// `true` when it was written for the list (and may be streamed); `false` if dropped,
+    /// filtered, or the same notification exists.
     pub(crate) async fn store_notification(
         &self,
         tx: &mut dyn Transaction,
         n: &mut Notification,
     ) -> Result<bool> {
+        let verdict = policy::verdict(tx, n).await?;
+        if verdict == PolicyAction::Drop {
+            return Ok(false);
+        }
+        n.filtered = verdict == PolicyAction::Filter;
         if let Some(prefix) = group_prefix(n.kind, n.status_id) {
             let bucket = n.created_at.as_secs() / 3600;
             let open: Vec<String> = (0..GROUP_SPAN_HOURS)
@@ -136,7 +150,18 @@ impl Services {
                 .await?;
             n.group_key = Some(group_key(&prefix, bucket, previous.as_deref()));
         }
-        Ok(tx.notifications().insert_notification(n).await?)
+        let inserted = tx.notifications().insert_notification(n).await?;
+        if inserted && n.filtered {
+            tx.notification_requests()
+                .note_request(
+                    self.ids.next_id(),
+                    n.account_id,
+                    n.from_account_id,
+                    n.created_at,
+                )
+                .await?;
+        }
+        Ok(inserted && !n.filtered)
     }
 
     /// Renders notifications of `recipient` (statuses as they see them), dropping those whose
@@ -184,12 +209,14 @@ impl Services {
 
 impl Notifications<'_> {
     /// Notifications of the user, newest first, without those from accounts they block or
-    /// mute (notifications included).
+    /// mute (notifications included), and without those the policy held back unless
+    /// `include_filtered`.
     async fn visible(
         &self,
         user: &LocalAccount,
         kinds: &[NotificationKind],
         from_account: Option<Id>,
+        include_filtered: bool,
         page: TimelinePage,
     ) -> Result<Vec<Notification>> {
         let hidden = self.s.hidden_for(Some(&user.account), true).await?;
@@ -197,25 +224,28 @@ impl Notifications<'_> {
             .s
             .store
             .notification_store()
-            .notifications(user.account.id, kinds, from_account, page)
+            .notifications(user.account.id, kinds, from_account, include_filtered, page)
             .await?;
         list.retain(|n| !hidden.contains(&n.from_account_id.to_string()));
         Ok(list)
     }
 
-    /// `GET /api/v1/notifications`.
+    /// `GET /api/v1/notifications` (`include_filtered`: also those held back by the policy).
     pub async fn list(
         &self,
         user: &LocalAccount,
         types: &[String],
         exclude_types: &[String],
         from_account: Option<Id>,
+        include_filtered: bool,
         page: TimelinePage,
     ) -> Result<Vec<api::Notification>> {
         let Some(kinds) = requested_kinds(types, exclude_types) else {
             return Ok(Vec::new());
         };
-        let list = self.visible(user, &kinds, from_account, page).await?;
+        let list = self
+            .visible(user, &kinds, from_account, include_filtered, page)
+            .await?;
         self.s.notification_entities(&user.account, list).await
     }
 
@@ -226,7 +256,7 @@ impl Notifications<'_> {
             limit: 1,
             ..TimelinePage::default()
         };
-        self.visible(user, &[], None, page)
+        self.visible(user, &[], None, true, page)
             .await?
             .into_iter()
             .find(|n| n.id == id)
@@ -309,7 +339,7 @@ impl Notifications<'_> {
                 .s
                 .store
                 .notification_store()
-                .notifications(user.account.id, &kinds, from_account, cursor)
+                .notifications(user.account.id, &kinds, from_account, false, cursor)
                 .await?;
             let exhausted = batch.len() < COUNT_BATCH as usize;
             cursor.max_id = batch.last().map(|n| n.id);
