@@ -5,6 +5,7 @@
 //! This crate holds shapes only; `rookery-service` fills them from domain types.
 
 mod account;
+mod filters;
 mod instance;
 mod lists;
 mod media;
@@ -12,6 +13,7 @@ mod notifications;
 mod status;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
+pub use filters::{Filter, FilterKeyword, FilterResult, FilterStatus, FilterV1};
 pub use instance::{
     InstanceV1, InstanceV2, Rule, V1Configuration, V1Stats, V1Urls, V2Configuration, V2Contact,
     V2Registrations, V2Thumbnail, V2Usage, V2UsageUsers,

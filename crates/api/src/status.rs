@@ -42,7 +42,8 @@ pub struct Status {
     /// Only on the viewer's own statuses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
-    pub filtered: Vec<Value>,
+    /// The viewer's filters this status matches (empty without a viewer).
+    pub filtered: Vec<crate::FilterResult>,
 }
 
 /// A mentioned account, as listed on a status.

@@ -61,7 +61,20 @@ fn insert_path(map: &mut Map<String, Value>, parts: &[&str], value: Value) {
             *entry = Value::Array(Vec::new());
         }
         if let Value::Array(items) = entry {
-            items.push(value);
+            if rest.len() == 1 {
+                items.push(value);
+                return;
+            }
+            // `a[][k]=x`, as Rails reads it: into the last object while it has no `k` yet,
+            // else into a new one (so `a[][k]=1&a[][w]=2&a[][k]=3` is two objects).
+            let fits =
+                matches!(items.last(), Some(Value::Object(last)) if !last.contains_key(rest[1]));
+            if !fits {
+                items.push(Value::Object(Map::new()));
+            }
+            if let Some(Value::Object(last)) = items.last_mut() {
+                insert_path(last, &rest[1..], value);
+            }
         }
         return;
     }
@@ -321,6 +334,12 @@ mod tests {
         assert_eq!(v["ids"], serde_json::json!(["x", "y"]));
         assert_eq!(v["f"]["0"]["name"], "n");
         assert_eq!(v["b"], "✓");
+        // `a[][k]` groups into objects as Rails does.
+        let v = form_to_json(b"k[][kw]=a&k[][ww]=true&k[][kw]=b&k[]=c");
+        assert_eq!(
+            v["k"],
+            serde_json::json!([{"kw": "a", "ww": "true"}, {"kw": "b"}, "c"])
+        );
         // Hostile shapes do not panic.
         let v = form_to_json(b"a[=1&[]=2&a[b][]=3&a=4&x[y]z=5&%FF%FE=6");
         assert!(v.is_object());

@@ -1,7 +1,9 @@
 //! Home-timeline benchmark: `cargo bench -p rookery --bench timeline` (prints numbers; asserts
 //! nothing). For SQLite and PostgreSQL: an account following 200 accounts, 100,000 statuses in
-//! the database (all in its home feed, and in a list holding all 200 accounts), the real `rookery serve` binary, and `wrk -t2 -c16`
-//! (Debian package `wrk`) on the same machine. `BENCH_STATUSES` and `BENCH_SECONDS` scale it.
+//! the database (all in its home feed, and in a list holding all 200 accounts), the real
+//! `rookery serve` binary, and `wrk -t2 -c16` (Debian package `wrk`) on the same machine. Home
+//! is read again after the account gets 50 keyword filters. `BENCH_STATUSES` and
+//! `BENCH_SECONDS` scale it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark program
 
@@ -20,8 +22,15 @@ use rookery_testkit::{PgCluster, TempDir};
 
 const AUTHORS: usize = 200;
 
-/// Seeds the database; the reader's token and list id.
-async fn seed(opts: &DbOptions, statuses: usize) -> (String, String) {
+/// What the runs read with: the reader's token, list id and account id.
+struct Seeded {
+    token: String,
+    list: String,
+    reader: rookery_model::Id,
+}
+
+/// Seeds the database.
+async fn seed(opts: &DbOptions, statuses: usize) -> Seeded {
     SqlStore::migrate(opts, 0).await.unwrap();
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(opts).await.unwrap());
     let services = Services::new(
@@ -173,7 +182,46 @@ async fn seed(opts: &DbOptions, statuses: usize) -> (String, String) {
         .await
         .unwrap()
         .access_token;
-    (token, list.id.to_string())
+    Seeded {
+        token,
+        list: list.id.to_string(),
+        reader: reader.account.id,
+    }
+}
+
+/// Gives the reader 50 filters of one keyword each, none matching the seeded statuses (so
+/// every status is still shown and every keyword is tried on it).
+async fn add_filters(url: &str, reader: rookery_model::Id) {
+    let store = SqlStore::connect(&DbOptions::new(url.to_owned()))
+        .await
+        .unwrap();
+    let ids = IdGenerator::new(Arc::new(SystemClock), Arc::new(SystemRandom));
+    let mut tx = store.begin().await.unwrap();
+    for i in 0..50 {
+        let id = ids.next_id();
+        let filter = rookery_store::Filter {
+            id,
+            account_id: reader,
+            title: format!("filter {i}"),
+            contexts: vec![
+                rookery_store::FilterContext::Home,
+                rookery_store::FilterContext::Public,
+            ],
+            action: rookery_store::FilterAction::Warn,
+            expires_at: None,
+            created_at: SystemClock.now(),
+            keywords: vec![rookery_store::FilterKeyword {
+                id: ids.next_id(),
+                filter_id: id,
+                keyword: format!("spoiler{i}"),
+                whole_word: i % 2 == 0,
+            }],
+            statuses: Vec::new(),
+        };
+        tx.filters().insert_filter(&filter).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    store.close().await;
 }
 
 /// Refreshes planner statistics, as autovacuum would shortly after a bulk load.
@@ -219,7 +267,8 @@ fn wrk(name: &str, url: &str, token: Option<&str>, seconds: u64) {
     );
 }
 
-fn run(engine: &str, url: &str, (token, list): &(String, String), dir: &TempDir, seconds: u64) {
+async fn run(engine: &str, url: &str, seeded: &Seeded, dir: &TempDir, seconds: u64) {
+    let Seeded { token, list, .. } = seeded;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -260,6 +309,13 @@ fn run(engine: &str, url: &str, (token, list): &(String, String), dir: &TempDir,
         Some(token.as_str()),
         seconds,
     );
+    add_filters(url, seeded.reader).await;
+    wrk(
+        "GET /api/v1/timelines/home, 50 filters",
+        &format!("{base}/api/v1/timelines/home?limit=20"),
+        Some(token.as_str()),
+        seconds,
+    );
     wrk(
         "GET /api/v1/timelines/public?local=true",
         &format!("{base}/api/v1/timelines/public?local=true&limit=20"),
@@ -294,7 +350,7 @@ async fn main() {
     let sqlite = format!("sqlite://{}/bench.db", dir.path().display());
     println!("seeding SQLite");
     let seeded = seed(&DbOptions::new(sqlite.clone()), statuses).await;
-    run("sqlite", &sqlite, &seeded, &dir, seconds);
+    run("sqlite", &sqlite, &seeded, &dir, seconds).await;
 
     let cluster = PgCluster::start_with(true).unwrap_or_else(|e| panic!("{e}"));
     let server = cluster.server();
@@ -302,5 +358,5 @@ async fn main() {
     let pg = server.url(&name);
     println!("seeding PostgreSQL");
     let seeded = seed(&DbOptions::new(pg.clone()), statuses).await;
-    run("postgres", &pg, &seeded, &dir, seconds);
+    run("postgres", &pg, &seeded, &dir, seconds).await;
 }

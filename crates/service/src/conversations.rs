@@ -89,7 +89,10 @@ impl Conversations<'_> {
             .s
             .status_entities(Some(&user.account), &statuses)
             .await?;
-        let rendered = self.s.without_hidden(Some(&user.account), rendered).await?;
+        let rendered = self
+            .s
+            .without_hidden(Some(&user.account), None, rendered)
+            .await?;
         let by_id: HashMap<String, api::Status> =
             rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
         Ok(rows

@@ -11,6 +11,7 @@ mod domains;
 mod edits;
 mod error;
 pub mod federation;
+pub mod filters;
 mod format;
 mod instance;
 mod interactions;

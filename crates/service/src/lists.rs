@@ -246,7 +246,13 @@ impl Lists<'_> {
             .s
             .status_entities(Some(&user.account), &statuses)
             .await?;
-        self.s.without_hidden(Some(&user.account), rendered).await
+        self.s
+            .without_hidden(
+                Some(&user.account),
+                Some(rookery_store::FilterContext::Home),
+                rendered,
+            )
+            .await
     }
 }
 

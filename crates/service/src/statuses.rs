@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rookery_api as api;
 use rookery_model::{Account, Id, Status, Visibility};
-use rookery_store::LocalAccount;
+use rookery_store::{FilterContext, LocalAccount};
 use serde::{Deserialize, Serialize};
 
 use crate::format::{Token, render, tokenize};
@@ -431,8 +431,25 @@ impl Services {
     }
 
     /// Renders statuses for `viewer`, in the given order, in a handful of queries: reblogs wrap
-    /// their original, and the viewer's favourited/reblogged/bookmarked flags are set.
+    /// their original, the viewer's favourited/reblogged/bookmarked flags are set, and so are
+    /// the viewer's filters each matches (`filtered`).
     pub async fn status_entities(
+        &self,
+        viewer: Option<&Account>,
+        statuses: &[Status],
+    ) -> Result<Vec<api::Status>> {
+        let mut out = self.unfiltered_entities(viewer, statuses).await?;
+        let filters = self.active_filters(viewer).await?;
+        if !filters.is_empty() {
+            for s in &mut out {
+                filters.mark(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Services::status_entities`] without the viewer's filters.
+    async fn unfiltered_entities(
         &self,
         viewer: Option<&Account>,
         statuses: &[Status],
@@ -442,7 +459,7 @@ impl Services {
             HashMap::new()
         } else {
             let found = self.store.statuses(&original_ids).await?;
-            let rendered = Box::pin(self.status_entities(viewer, &found)).await?;
+            let rendered = Box::pin(self.unfiltered_entities(viewer, &found)).await?;
             found.iter().map(|s| s.id).zip(rendered).collect()
         };
         let plain = self.render_plain(viewer, statuses).await?;
@@ -704,9 +721,13 @@ impl Services {
             }
         }
         descendants.sort_by_key(|s| s.id);
+        let thread = |mut list: Vec<api::Status>| {
+            list.retain(|s| !crate::filters::hidden_by_filters(s, FilterContext::Thread));
+            list
+        };
         Ok((
-            self.status_entities(viewer, &ancestors).await?,
-            self.status_entities(viewer, &descendants).await?,
+            thread(self.status_entities(viewer, &ancestors).await?),
+            thread(self.status_entities(viewer, &descendants).await?),
         ))
     }
 
@@ -714,8 +735,12 @@ impl Services {
     pub(crate) async fn without_hidden(
         &self,
         viewer: Option<&Account>,
+        context: Option<FilterContext>,
         mut list: Vec<api::Status>,
     ) -> Result<Vec<api::Status>> {
+        if let Some(c) = context {
+            list.retain(|s| !crate::filters::hidden_by_filters(s, c));
+        }
         let hidden = self.hidden_for(viewer, false).await?;
         if !hidden.is_empty() {
             list.retain(|s| {

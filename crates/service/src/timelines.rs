@@ -27,7 +27,12 @@ impl Services {
     ) -> Result<Vec<api::Status>> {
         let statuses = self.store.home_timeline(user.account.id, page).await?;
         let list = self.status_entities(Some(&user.account), &statuses).await?;
-        self.without_hidden(Some(&user.account), list).await
+        self.without_hidden(
+            Some(&user.account),
+            Some(rookery_store::FilterContext::Home),
+            list,
+        )
+        .await
     }
 
     /// `GET /api/v1/timelines/public`.
@@ -40,7 +45,8 @@ impl Services {
     ) -> Result<Vec<api::Status>> {
         let statuses = self.store.public_timeline(local, only_media, page).await?;
         let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, list).await
+        self.without_hidden(viewer, Some(rookery_store::FilterContext::Public), list)
+            .await
     }
 
     /// `GET /api/v1/timelines/tag/:hashtag`.
@@ -64,7 +70,8 @@ impl Services {
             .tag_timeline(tag, local, only_media, page)
             .await?;
         let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, list).await
+        self.without_hidden(viewer, Some(rookery_store::FilterContext::Public), list)
+            .await
     }
 
     /// `GET /api/v1/accounts/:id/statuses`.
@@ -114,6 +121,7 @@ impl Services {
             .account_statuses(account.id, &filter, page)
             .await?;
         let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, list).await
+        self.without_hidden(viewer, Some(rookery_store::FilterContext::Account), list)
+            .await
     }
 }

@@ -6,6 +6,7 @@ mod authorize;
 mod conversations;
 mod discovery;
 mod federation;
+mod filters;
 mod health;
 mod instance;
 mod interactions;
@@ -230,6 +231,41 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/api/v1/notifications/requests/{id}/dismiss",
             post(notification_requests::dismiss),
+        )
+        .route("/api/v2/filters", get(filters::list).post(filters::create))
+        .route(
+            "/api/v2/filters/{id}",
+            get(filters::get)
+                .put(filters::update)
+                .delete(filters::delete),
+        )
+        .route(
+            "/api/v2/filters/{id}/keywords",
+            get(filters::keywords).post(filters::add_keyword),
+        )
+        .route(
+            "/api/v2/filters/{id}/statuses",
+            get(filters::statuses).post(filters::add_status),
+        )
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            get(filters::keyword)
+                .put(filters::update_keyword)
+                .delete(filters::delete_keyword),
+        )
+        .route(
+            "/api/v2/filters/statuses/{id}",
+            get(filters::status).delete(filters::delete_status),
+        )
+        .route(
+            "/api/v1/filters",
+            get(filters::list_v1).post(filters::create_v1),
+        )
+        .route(
+            "/api/v1/filters/{id}",
+            get(filters::get_v1)
+                .put(filters::update_v1)
+                .delete(filters::delete_v1),
         )
         .route(
             "/api/v1/markers",

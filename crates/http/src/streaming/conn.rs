@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use rookery_events::{Event, RecvError, Subscription, channel, names};
 use rookery_model::Id;
+use rookery_service::filters::{ActiveFilters, json_hidden_by_filters};
+use rookery_store::FilterContext;
 use tokio_stream::{Stream, StreamExt, StreamMap};
 
 use super::metrics::{ReasonLabels, StreamLabels, TransportLabels};
@@ -37,6 +39,8 @@ struct Viewer {
     account: Id,
     hidden: HashSet<Id>,
     hidden_notifications: HashSet<Id>,
+    /// Their filters, re-read with the rest and at once on `filters_changed`.
+    filters: ActiveFilters,
     loaded: Option<Instant>,
 }
 
@@ -97,6 +101,7 @@ impl Connection {
                 account,
                 hidden: HashSet::new(),
                 hidden_notifications: HashSet::new(),
+                filters: ActiveFilters::default(),
                 loaded: None,
             }),
             state,
@@ -202,23 +207,72 @@ impl Connection {
         };
         let store = &self.state.services.store;
         let now = self.state.services.clock.now();
+        let filters = self
+            .state
+            .services
+            .active_filters_of(v.account)
+            .await
+            .map_err(|e| rookery_store::StoreError::Unavailable(e.to_string()));
         match (
             store.hidden_accounts(v.account, now, false).await,
             store.hidden_accounts(v.account, now, true).await,
+            filters,
         ) {
-            (Ok(all), Ok(notes)) => {
+            (Ok(all), Ok(notes), Ok(filters)) => {
                 v.hidden = all.into_iter().collect();
                 v.hidden_notifications = notes.into_iter().collect();
+                v.filters = filters;
                 v.loaded = Some(Instant::now());
             }
-            (Err(e), _) | (_, Err(e)) => {
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 // Keep the last lists; try again a little later, not on every event.
-                tracing::warn!(error = %e, "streaming: cannot read blocks and mutes");
+                tracing::warn!(error = %e, "streaming: cannot read blocks, mutes and filters");
                 if let Some(t) = v.loaded {
                     v.loaded = Some(t + RETRY_AFTER_FAILURE.min(t.elapsed()));
                 }
             }
         }
+    }
+
+    /// `e` as the viewer sees it on a stream of `context`: statuses carry the viewer's
+    /// filters (`filtered`); `None` when a `hide` filter leaves it out.
+    fn filtered(&self, e: Arc<Event>, context: Option<FilterContext>) -> Option<Arc<Event>> {
+        let (Some(v), Some(context)) = (&self.viewer, context) else {
+            return Some(e);
+        };
+        if v.filters.is_empty()
+            || !matches!(
+                e.event.as_str(),
+                names::UPDATE | names::STATUS_UPDATE | names::NOTIFICATION
+            )
+        {
+            return Some(e);
+        }
+        let Some(Ok(mut payload)) = e
+            .payload
+            .as_deref()
+            .map(serde_json::from_str::<serde_json::Value>)
+        else {
+            return Some(e);
+        };
+        let status = if e.event == names::NOTIFICATION {
+            if !payload["status"].is_object() {
+                return Some(e);
+            }
+            &mut payload["status"]
+        } else {
+            &mut payload
+        };
+        v.filters.mark_json(status);
+        if json_hidden_by_filters(status, context) {
+            return None;
+        }
+        let text = serde_json::to_string(&payload).ok()?;
+        Some(Arc::new(Event {
+            event: e.event.clone(),
+            payload: Some(text),
+            meta: e.meta.clone(),
+        }))
     }
 
     /// Whether the viewer may see `e` (blocks and mutes, as on the REST timelines).
@@ -287,6 +341,9 @@ impl Connection {
                     return Next::Closed;
                 }
             };
+            if event.event == names::FILTERS_CHANGED {
+                self.reload_viewer().await;
+            }
             if event.is_internal() {
                 if event.event == names::RELATIONSHIPS {
                     self.reload_viewer().await;
@@ -303,17 +360,20 @@ impl Connection {
                 continue;
             }
             let label = spec.label.clone();
+            let context = spec.filter_context(&event.event);
             let visible = self.visible(&event).await;
             self.pending = None;
-            if !visible {
-                self.streaming
-                    .metrics
-                    .dropped
-                    .get_or_create(&ReasonLabels { reason: "filtered" })
-                    .inc();
-                continue;
+            // Blocks and mutes first, then the user's filters (which may hide it too).
+            match visible.then(|| self.filtered(event, context)).flatten() {
+                Some(event) => return Next::Event { label, event },
+                None => {
+                    self.streaming
+                        .metrics
+                        .dropped
+                        .get_or_create(&ReasonLabels { reason: "filtered" })
+                        .inc();
+                }
             }
-            return Next::Event { label, event };
         }
     }
 }

@@ -59,7 +59,7 @@ impl StreamingMetrics {
         );
         registry.register(
             "streaming_events_dropped",
-            "Events not delivered: filtered (blocks, mutes) or overflow (client too slow)",
+            "Events not delivered: filtered (blocks, mutes, the user's filters) or overflow (client too slow)",
             m.dropped.clone(),
         );
         registry.register(

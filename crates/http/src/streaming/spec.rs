@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use rookery_events::{Event, channel, names};
 use rookery_model::Id;
+use rookery_store::FilterContext;
 
 /// Why a stream cannot be opened, with Mastodon's status code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +142,18 @@ impl Spec {
             Kind::Public { scope, .. } => channel::public(*scope),
             Kind::Hashtag { tag, local } => channel::hashtag(tag, *local),
         })
+    }
+
+    /// The filter context of statuses on this stream (`None`: filters do not apply).
+    pub(crate) fn filter_context(&self, event: &str) -> Option<FilterContext> {
+        if event == names::NOTIFICATION {
+            return Some(FilterContext::Notifications);
+        }
+        match self.kind {
+            Kind::User | Kind::List(_) => Some(FilterContext::Home),
+            Kind::Public { .. } | Kind::Hashtag { .. } => Some(FilterContext::Public),
+            Kind::UserNotification | Kind::Direct => None,
+        }
     }
 
     /// Whether an event on its channel belongs to this stream.

@@ -146,7 +146,9 @@ impl Sse {
 
 /// One event in the `text/event-stream` format.
 pub(crate) fn format_event(event: &str, payload: Option<&str>) -> String {
-    let payload = payload.unwrap_or("");
+    // Mastodon's streaming server writes a missing payload as `undefined`, which clients
+    // (Mastodon.py among them) expect; an empty `data:` is not JSON and breaks them.
+    let payload = payload.unwrap_or("undefined");
     let mut out = String::with_capacity(event.len() + payload.len() + 24);
     out.push_str("event: ");
     out.push_str(event);
@@ -182,7 +184,7 @@ mod tests {
         );
         assert_eq!(
             format_event("filters_changed", None),
-            "event: filters_changed\ndata: \n\n"
+            "event: filters_changed\ndata: undefined\n\n"
         );
     }
 }

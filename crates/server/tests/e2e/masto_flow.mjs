@@ -204,4 +204,30 @@ await alice.v2.notifications.policy.update({ forNewAccounts: "accept" });
 assert.ok(Array.isArray(await alice.v1.notifications.requests.list()));
 assert.equal((await alice.v1.notifications.requests.merged.fetch()).merged, true);
 step("notification policy and requests");
+// Filters (JSON, camelCase converted by masto): a warning on home, then removed.
+const filter = await bob.v2.filters.create({
+  title: "From masto",
+  context: ["home"],
+  filterAction: "warn",
+  keywordsAttributes: [{ keyword: "pineapple", wholeWord: true }],
+});
+assert.equal(filter.keywords[0].keyword, "pineapple");
+const fruit = await alice.v1.statuses.create({ status: "pineapple pizza" });
+for (let i = 0; ; i++) {
+  const home = await bob.v1.timelines.home.list({ limit: 5 });
+  const hit = home.find((st) => st.id === fruit.id);
+  if (hit) {
+    assert.equal(hit.filtered[0].filter.id, filter.id);
+    assert.deepEqual(hit.filtered[0].keywordMatches, ["pineapple"]);
+    break;
+  }
+  assert.ok(i < 100, "the post never reached home");
+  await new Promise((r) => setTimeout(r, 100));
+}
+const kw = await bob.v2.filters.$select(filter.id).keywords.create({ keyword: "anchovy" });
+assert.equal(kw.wholeWord, true);
+assert.equal((await bob.v2.filters.$select(filter.id).fetch()).keywords.length, 2);
+await bob.v2.filters.$select(filter.id).remove();
+assert.deepEqual(await bob.v2.filters.list(), []);
+step("filters: create, filtered on home, keywords, remove");
 console.log("masto flow passed");

@@ -344,7 +344,44 @@ assert whisper["id"] in [n["status"]["id"] for n in alice.notifications(types=["
 assert list(alice.notification_requests()) == []
 step("notifications_policy, update_notifications_policy, notification_requests, accept, merged")
 
-# 16. Unfollow; revoke.
+# 16. Filters: a warning, then hiding, on bob's home timeline and user stream.
+kiwi = bob.create_filter_v2("Fruit", ["home", "public"], filter_action="warn",
+                            keywords_attributes=[{"keyword": "kiwi", "whole_word": True}])
+assert kiwi["filter_action"] == "warn" and kiwi["keywords"][0]["keyword"] == "kiwi", kiwi
+assert [f["id"] for f in bob.filters_v2()] == [kiwi["id"]]
+listener = Collect()
+handle = bob.stream_user(listener, run_async=True, reconnect_async=False)
+deadline = time.time() + 10
+while not handle.is_receiving():
+    assert time.time() < deadline, "stream did not start"
+    time.sleep(0.05)
+warned = alice.status_post("a kiwi for everyone")
+streamed = wait_event(listener, "update", lambda s: s["id"] == warned["id"], "filtered update")
+assert streamed["filtered"][0]["filter"]["title"] == "Fruit", streamed["filtered"]
+assert streamed["filtered"][0]["keyword_matches"] == ["kiwi"], streamed["filtered"]
+deadline = time.time() + 10
+while True:
+    home = bob.timeline_home(limit=5)
+    if home and home[0]["id"] == warned["id"]:
+        break
+    assert time.time() < deadline, [st["id"] for st in home]
+    time.sleep(0.1)
+assert home[0]["filtered"][0]["filter"]["id"] == kiwi["id"], home[0]["filtered"]
+bob.update_filter_v2(kiwi, filter_action="hide")
+hidden = alice.status_post("another kiwi")
+after = alice.status_post("no fruit here")
+wait_event(listener, "update", lambda s: s["id"] == after["id"], "the next update")
+assert not [s for k, s in listener.events if k == "update" and s["id"] == hidden["id"]], "hidden status streamed"
+handle.close()
+home_ids = [st["id"] for st in bob.timeline_home(limit=10)]
+assert after["id"] in home_ids and hidden["id"] not in home_ids and warned["id"] not in home_ids, home_ids
+v1 = bob.filters()
+assert [f["phrase"] for f in v1] == ["kiwi"], v1
+bob.delete_filter_v2(kiwi)
+assert list(bob.filters_v2()) == []
+step("create_filter_v2, filters_v2, filtered on home and stream, update_filter_v2 hide, filters (v1), delete")
+
+# 17. Unfollow; revoke.
 assert not bob.account_unfollow(alice_account["id"])["following"]
 bob.revoke_access_token(allow_http=True)
 try:

@@ -9,6 +9,7 @@ mod conversations;
 mod e2e;
 mod federated_media;
 mod federation;
+mod filters;
 mod inbox;
 mod interactions;
 mod kit;

@@ -16,9 +16,11 @@ use std::collections::{HashMap, HashSet};
 use rookery_api as api;
 use rookery_model::{Account, Id};
 use rookery_store::{
-    LocalAccount, Notification, NotificationKind, PolicyAction, TimelinePage, Transaction,
+    FilterContext, LocalAccount, Notification, NotificationKind, PolicyAction, TimelinePage,
+    Transaction,
 };
 
+use crate::filters::hidden_by_filters;
 use crate::{Result, ServiceError, Services};
 
 pub use grouped::{GroupedPage, GroupedQuery};
@@ -194,6 +196,13 @@ impl Services {
                     Some(sid) => Some(by_id.get(&sid.to_string())?.clone()),
                     None => None,
                 };
+                // A `hide` filter of the notifications context drops what it matches.
+                if status
+                    .as_ref()
+                    .is_some_and(|s| hidden_by_filters(s, FilterContext::Notifications))
+                {
+                    return None;
+                }
                 Some(api::Notification {
                     id: n.id.to_string(),
                     kind: n.kind.as_str().to_owned(),
