@@ -10,6 +10,7 @@ mod instance;
 mod lists;
 mod media;
 mod notifications;
+mod polls;
 mod status;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
@@ -25,6 +26,7 @@ pub use notifications::{
     NotificationPolicySummary, NotificationPolicyV1, NotificationRequest, PartialAccountWithAvatar,
     Preferences,
 };
+pub use polls::{Poll, PollOption};
 pub use status::{
     Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,
     StatusTag,

@@ -29,7 +29,7 @@ pub struct Status {
     pub in_reply_to_id: Option<String>,
     pub in_reply_to_account_id: Option<String>,
     pub reblog: Option<Box<Status>>,
-    pub poll: Option<Value>,
+    pub poll: Option<crate::Poll>,
     pub card: Option<Value>,
     pub language: Option<String>,
     /// Only in responses that return the source (delete, for redrafting).

@@ -289,6 +289,8 @@ pub mod loose {
                 .into_iter()
                 .map(|i| match i {
                     Value::String(s) => Ok(s),
+                    // Ids and indexes that JSON clients send unquoted (`choices: [0]`).
+                    Value::Number(n) => Ok(n.to_string()),
                     other => Err(serde::de::Error::custom(format!("{other} is not a string"))),
                 })
                 .collect::<Result<_, _>>()?,

@@ -56,6 +56,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.edit_notices(&job).await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::polls::PollExpired, _ctx| {
+        let s = s.clone();
+        async move { s.poll_expired(&job).await.map_err(retry) }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::interactions::Notify, _ctx| {
         let s = s.clone();
         async move { s.notify(&job).await.map_err(retry) }

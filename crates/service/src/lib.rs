@@ -23,6 +23,7 @@ pub mod notifications;
 mod oauth;
 mod objects;
 mod password;
+pub mod polls;
 mod preferences;
 mod random;
 mod render;

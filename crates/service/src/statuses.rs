@@ -25,6 +25,8 @@ pub struct NewStatus {
     pub media_ids: Vec<Id>,
     /// The `Idempotency-Key` header: a retry with the same key returns the first status.
     pub idempotency_key: Option<String>,
+    /// A poll to attach (not with media).
+    pub poll: Option<crate::polls::PollInput>,
 }
 
 /// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
@@ -176,6 +178,15 @@ impl Services {
         if text.trim().is_empty() && media_ids.is_empty() {
             return Err(ServiceError::invalid("text", "can't be blank"));
         }
+        if let Some(poll) = &new.poll {
+            if !media_ids.is_empty() {
+                return Err(ServiceError::invalid(
+                    "media_ids",
+                    "cannot be attached to a status with a poll",
+                ));
+            }
+            crate::polls::check_poll(poll, self.clock.now())?;
+        }
         let length = text.chars().count() + new.spoiler_text.chars().count();
         let max = self.settings.max_characters as usize;
         if length > max {
@@ -271,6 +282,10 @@ impl Services {
                 "media_ids",
                 "is attached to another status",
             ));
+        }
+        if let Some(poll) = &new.poll {
+            self.insert_poll(tx.as_mut(), status.id, author.account.id, poll)
+                .await?;
         }
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &self.tags_of(&status.text), now)
@@ -463,11 +478,14 @@ impl Services {
             found.iter().map(|s| s.id).zip(rendered).collect()
         };
         let plain = self.render_plain(viewer, statuses).await?;
+        let ids: Vec<Id> = statuses.iter().map(|s| s.id).collect();
+        let mut polls = self.poll_entities(viewer, &ids).await?;
         let mut out = Vec::with_capacity(plain.len());
         for (entity, s) in plain.into_iter().zip(statuses) {
             let Some(mut entity) = entity else {
                 continue; // author gone
             };
+            entity.poll = polls.remove(&s.id);
             if let Some(o) = s.reblog_of_id {
                 let Some(orig) = originals.get(&o) else {
                     continue; // original gone or hidden

@@ -45,74 +45,63 @@ fn from_row(r: &impl Fields) -> Result<Filter> {
     })
 }
 
-/// The account's filters, keywords and statuses, in three queries.
-async fn filters_of(mut c: Conn<'_>, account_id: Id) -> Result<Vec<Filter>> {
-    let account = account_id.as_i64();
-    let mut filters = with_conn!(c.reborrow(), |e, p| {
-        let rows = sqlx::query(
-            "SELECT id, account_id, title, contexts, action, expires_at, created_at \
-             FROM filters WHERE account_id = $1 ORDER BY id",
-        )
-        .bind(account)
-        .persistent(p)
-        .fetch_all(&mut *e)
-        .await
-        .map_err(map_err)?;
-        rows.iter().map(from_row).collect::<Result<Vec<_>>>()
-    })?;
-    if filters.is_empty() {
-        return Ok(filters);
-    }
-    let keywords = with_conn!(c.reborrow(), |e, p| {
-        let rows = sqlx::query(
-            "SELECT k.id, k.filter_id, k.keyword, k.whole_word FROM filter_keywords k \
-             JOIN filters f ON f.id = k.filter_id WHERE f.account_id = $1 ORDER BY k.id",
-        )
-        .bind(account)
-        .persistent(p)
-        .fetch_all(&mut *e)
-        .await
-        .map_err(map_err)?;
+/// The account's filters with their keywords and statuses, in one round trip: a row per
+/// keyword (or one per keyword-less filter), then a row per status.
+async fn filters_of(c: Conn<'_>, account_id: Id) -> Result<Vec<Filter>> {
+    const SQL: &str = "SELECT f.id, f.account_id, f.title, f.contexts, f.action, f.expires_at, \
+        f.created_at, k.id AS k_id, k.keyword, k.whole_word, \
+        CAST(NULL AS BIGINT) AS s_id, CAST(NULL AS BIGINT) AS s_status \
+        FROM filters f LEFT JOIN filter_keywords k ON k.filter_id = f.id \
+        WHERE f.account_id = $1 \
+        UNION ALL \
+        SELECT f.id, f.account_id, f.title, f.contexts, f.action, f.expires_at, \
+        f.created_at, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS BOOLEAN), \
+        s.id, s.status_id \
+        FROM filters f JOIN filter_statuses s ON s.filter_id = f.id \
+        WHERE f.account_id = $1 \
+        ORDER BY 1, 8, 11";
+    let rows = with_conn!(c, |e, p| {
+        let rows = sqlx::query(SQL)
+            .bind(account_id.as_i64())
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
         rows.iter()
             .map(|r| {
-                Ok(FilterKeyword {
-                    id: Id::from_i64(r.int("id")?),
-                    filter_id: Id::from_i64(r.int("filter_id")?),
-                    keyword: r.text("keyword")?,
-                    whole_word: r.flag("whole_word")?,
-                })
+                let keyword = match r.opt_int("k_id")? {
+                    Some(id) => Some(FilterKeyword {
+                        id: Id::from_i64(id),
+                        filter_id: Id::from_i64(r.int("id")?),
+                        keyword: r.text("keyword")?,
+                        whole_word: r.flag("whole_word")?,
+                    }),
+                    None => None,
+                };
+                let status = match (r.opt_int("s_id")?, r.opt_int("s_status")?) {
+                    (Some(id), Some(status)) => Some(FilterStatus {
+                        id: Id::from_i64(id),
+                        filter_id: Id::from_i64(r.int("id")?),
+                        status_id: Id::from_i64(status),
+                    }),
+                    _ => None,
+                };
+                Ok((from_row(r)?, keyword, status))
             })
             .collect::<Result<Vec<_>>>()
     })?;
-    let statuses = with_conn!(c, |e, p| {
-        let rows = sqlx::query(
-            "SELECT s.id, s.filter_id, s.status_id FROM filter_statuses s \
-             JOIN filters f ON f.id = s.filter_id WHERE f.account_id = $1 ORDER BY s.id",
-        )
-        .bind(account)
-        .persistent(p)
-        .fetch_all(&mut *e)
-        .await
-        .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(FilterStatus {
-                    id: Id::from_i64(r.int("id")?),
-                    filter_id: Id::from_i64(r.int("filter_id")?),
-                    status_id: Id::from_i64(r.int("status_id")?),
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let index: HashMap<Id, usize> = filters.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-    for k in keywords {
-        if let Some(&i) = index.get(&k.filter_id) {
-            filters[i].keywords.push(k);
+    let mut filters: Vec<Filter> = Vec::new();
+    let mut index: HashMap<Id, usize> = HashMap::new();
+    for (filter, keyword, status) in rows {
+        let at = *index.entry(filter.id).or_insert_with(|| {
+            filters.push(filter);
+            filters.len() - 1
+        });
+        if let Some(k) = keyword {
+            filters[at].keywords.push(k);
         }
-    }
-    for s in statuses {
-        if let Some(&i) = index.get(&s.filter_id) {
-            filters[i].statuses.push(s);
+        if let Some(s) = status {
+            filters[at].statuses.push(s);
         }
     }
     Ok(filters)

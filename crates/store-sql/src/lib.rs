@@ -30,6 +30,7 @@ mod migrate;
 mod notification_requests;
 mod notifications;
 mod oauth;
+mod polls;
 mod restrictions;
 mod settings;
 mod social;
@@ -278,6 +279,10 @@ impl Store for SqlStore {
     }
 
     fn filter_store(&self) -> &dyn rookery_store::FilterStore {
+        self
+    }
+
+    fn poll_store(&self) -> &dyn rookery_store::PollStore {
         self
     }
 

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "filters",
         sql: include_str!("../migrations/0014_filters.sql"),
     },
+    Migration {
+        version: 15,
+        name: "polls",
+        sql: include_str!("../migrations/0015_polls.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -122,6 +122,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn polls(&mut self) -> &mut dyn rookery_store::PollTx {
+        self
+    }
+
     fn user_settings(&mut self) -> &mut dyn rookery_store::UserSettingsTx {
         self
     }

@@ -13,6 +13,7 @@ mod jobs;
 mod lists;
 mod notification_requests;
 mod notifications;
+mod polls;
 mod settings;
 mod timeline;
 
@@ -37,6 +38,7 @@ pub use notification_requests::{
 pub use notifications::{
     GroupStats, Marker, Notification, NotificationKind, NotificationStore, NotificationTx,
 };
+pub use polls::{Poll, PollStore, PollTx};
 pub use settings::UserSettingsTx;
 pub use timeline::{
     AccountStatusesFilter, Follow, Interaction, NewRestriction, Relationship, Restriction,
@@ -133,6 +135,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Filters (keywords, statuses, contexts).
     fn filter_store(&self) -> &dyn FilterStore;
+
+    /// Polls and votes.
+    fn poll_store(&self) -> &dyn PollStore;
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;
@@ -444,6 +449,9 @@ pub trait Transaction: Send {
 
     /// Filters, in this transaction.
     fn filters(&mut self) -> &mut dyn FilterTx;
+
+    /// Polls and votes, in this transaction.
+    fn polls(&mut self) -> &mut dyn PollTx;
 
     /// A user's own settings, in this transaction.
     fn user_settings(&mut self) -> &mut dyn UserSettingsTx;

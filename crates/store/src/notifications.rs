@@ -18,11 +18,13 @@ pub enum NotificationKind {
     FollowRequest,
     Favourite,
     Update,
+    /// A poll one voted in, or made, has ended.
+    Poll,
 }
 
 impl NotificationKind {
     /// All kinds.
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 8] = [
         NotificationKind::Mention,
         NotificationKind::Status,
         NotificationKind::Reblog,
@@ -30,6 +32,7 @@ impl NotificationKind {
         NotificationKind::FollowRequest,
         NotificationKind::Favourite,
         NotificationKind::Update,
+        NotificationKind::Poll,
     ];
 
     /// The API and stored name.
@@ -42,6 +45,7 @@ impl NotificationKind {
             NotificationKind::FollowRequest => "follow_request",
             NotificationKind::Favourite => "favourite",
             NotificationKind::Update => "update",
+            NotificationKind::Poll => "poll",
         }
     }
 

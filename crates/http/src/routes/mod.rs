@@ -16,6 +16,7 @@ mod notification_requests;
 mod notifications;
 mod oauth;
 mod objects;
+mod polls;
 mod preferences;
 mod static_files;
 mod statuses;
@@ -232,6 +233,8 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/notifications/requests/{id}/dismiss",
             post(notification_requests::dismiss),
         )
+        .route("/api/v1/polls/{id}", get(polls::show))
+        .route("/api/v1/polls/{id}/votes", post(polls::vote))
         .route("/api/v2/filters", get(filters::list).post(filters::create))
         .route(
             "/api/v2/filters/{id}",

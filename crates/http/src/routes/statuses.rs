@@ -56,11 +56,7 @@ pub(crate) async fn create(
             ))
         })?);
     }
-    if form.poll.as_ref().is_some_and(|p| !p.is_null()) {
-        return Err(unprocessable(
-            "Validation failed: Polls are not supported yet",
-        ));
-    }
+    let poll = super::polls::poll_input(form.poll.as_ref())?;
     if form.scheduled_at.as_deref().is_some_and(|s| !s.is_empty()) {
         return Err(unprocessable(
             "Validation failed: Scheduled statuses are not supported yet",
@@ -86,6 +82,7 @@ pub(crate) async fn create(
                     .get("idempotency-key")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
+                poll,
             },
         )
         .await?;
@@ -339,7 +336,7 @@ pub(crate) async fn edit(
     }
     if form.poll.as_ref().is_some_and(|p| !p.is_null()) {
         return Err(unprocessable(
-            "Validation failed: Polls are not supported yet",
+            "Validation failed: Editing polls is not supported yet",
         ));
     }
     let updated = state

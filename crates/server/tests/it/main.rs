@@ -18,6 +18,7 @@ mod media;
 mod notification_requests;
 mod notifications;
 mod oauth;
+mod polls;
 mod registration;
 mod roles;
 mod social;

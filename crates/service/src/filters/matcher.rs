@@ -86,6 +86,10 @@ pub fn status_text(status: &api::Status) -> String {
             text.push_str(d);
         }
     }
+    for o in status.poll.iter().flat_map(|p| &p.options) {
+        text.push_str("\n\n");
+        text.push_str(&o.title);
+    }
     text
 }
 
@@ -186,6 +190,12 @@ impl ActiveFilters {
             if let Some(d) = m["description"].as_str() {
                 text.push_str("\n\n");
                 text.push_str(d);
+            }
+        }
+        for o in subject["poll"]["options"].as_array().into_iter().flatten() {
+            if let Some(t) = o["title"].as_str() {
+                text.push_str("\n\n");
+                text.push_str(t);
             }
         }
         let original = status["reblog"]["id"].as_str().map(str::to_owned);

@@ -1,0 +1,280 @@
+//! Polls: made with a status (form and JSON), shown, voted in, closed by the job with `poll`
+//! notifications, and bad input, on every engine.
+
+use rookery_testkit::Backend;
+use serde_json::{Value, json};
+
+use crate::kit::{TestApp, eventually, on_every_backend, spawn_with};
+
+on_every_backend!(
+    polls_are_made_voted_and_closed,
+    bad_polls_and_votes_are_refused
+);
+
+async fn post_json(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Runs a statement on the test's database directly (to move a poll's end into the past).
+async fn sql(app: &TestApp, statement: &'static str) {
+    use sqlx::Connection;
+    let url = app.db.migration_url.clone().unwrap_or(app.db.url.clone());
+    if url.starts_with("sqlite") {
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
+    }
+}
+
+async fn polls_are_made_voted_and_closed(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+
+    // A form poll, with Mastodon.py's string booleans.
+    let (st, status) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &alice,
+            &[
+                ("status", "tea or coffee?"),
+                ("poll[options][]", "tea"),
+                ("poll[options][]", "coffee"),
+                ("poll[expires_in]", "600"),
+                ("poll[multiple]", "False"),
+                ("poll[hide_totals]", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 200, "{status}");
+    let poll = &status["poll"];
+    let pid = poll["id"].as_str().unwrap().to_owned();
+    assert_eq!(poll["expired"], false);
+    assert_eq!(poll["multiple"], false);
+    assert_eq!(poll["votes_count"], 0);
+    assert_eq!(poll["voters_count"], Value::Null);
+    assert_eq!(
+        poll["options"],
+        json!([{"title": "tea", "votes_count": 0}, {"title": "coffee", "votes_count": 0}])
+    );
+    assert_eq!(poll["emojis"], json!([]));
+    assert_eq!(poll["voted"], true, "the author counts as voted");
+    assert_eq!(poll["own_votes"], json!([]));
+    assert!(poll["expires_at"].is_string());
+
+    let (st, seen, _) = app
+        .get_auth(&format!("/api/v1/polls/{pid}"), Some(&bob))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        (seen["voted"].clone(), seen["own_votes"].clone()),
+        (json!(false), json!([]))
+    );
+    // Without a token: no voted/own_votes.
+    let (st, anon, _) = app.get_auth(&format!("/api/v1/polls/{pid}"), None).await;
+    assert_eq!(st, 200);
+    assert!(
+        anon.get("voted").is_none() && anon.get("own_votes").is_none(),
+        "{anon}"
+    );
+
+    let vote = format!("/api/v1/polls/{pid}/votes");
+    let (st, after) = app.post_auth(&vote, &bob, &[("choices[]", "1")]).await;
+    assert_eq!(st, 200, "{after}");
+    assert_eq!(after["votes_count"], 1);
+    assert_eq!(after["options"][1]["votes_count"], 1);
+    assert_eq!(
+        (after["voted"].clone(), after["own_votes"].clone()),
+        (json!(true), json!([1]))
+    );
+    // Once only; one choice in a single-choice poll; a real option.
+    let (st, again) = app.post_auth(&vote, &bob, &[("choices[]", "0")]).await;
+    assert_eq!(st, 422, "{again}");
+    assert!(
+        again["error"].as_str().unwrap().contains("already voted"),
+        "{again}"
+    );
+    let (st, _) = app
+        .post_auth(&vote, &carol, &[("choices[]", "0"), ("choices[]", "1")])
+        .await;
+    assert_eq!(st, 422);
+    assert_eq!(
+        app.post_auth(&vote, &carol, &[("choices[]", "2")]).await.0,
+        422
+    );
+    assert_eq!(
+        app.post_auth(&vote, &carol, &[("choices[]", "x")]).await.0,
+        422
+    );
+    assert_eq!(app.post_auth(&vote, &carol, &[]).await.0, 422);
+    assert_eq!(
+        app.post_auth(&vote, &carol, &[("choices[]", "0")]).await.0,
+        200
+    );
+    // The status shows the poll to each viewer.
+    let sid = status["id"].as_str().unwrap();
+    let (_, as_bob, _) = app
+        .get_auth(&format!("/api/v1/statuses/{sid}"), Some(&bob))
+        .await;
+    assert_eq!(as_bob["poll"]["own_votes"], json!([1]));
+    assert_eq!(as_bob["poll"]["votes_count"], 2);
+
+    // A JSON poll: several choices, totals hidden from voters until the end.
+    let (st, multi) = post_json(
+        &app,
+        "/api/v1/statuses",
+        &alice,
+        json!({"status": "pick any", "poll": {"options": ["x", "y", "z"], "expires_in": 3600,
+               "multiple": true, "hide_totals": true}}),
+    )
+    .await;
+    assert_eq!(st, 200, "{multi}");
+    let mid = multi["poll"]["id"].as_str().unwrap().to_owned();
+    let (st, voted) = post_json(
+        &app,
+        &format!("/api/v1/polls/{mid}/votes"),
+        &carol,
+        json!({"choices": ["0", 2]}),
+    )
+    .await;
+    assert_eq!(st, 200, "{voted}");
+    assert_eq!(voted["voters_count"], 1);
+    assert_eq!(voted["votes_count"], 2);
+    assert_eq!(voted["own_votes"], json!([0, 2]));
+    assert_eq!(
+        voted["options"][0]["votes_count"],
+        Value::Null,
+        "totals hidden"
+    );
+    let (_, for_author, _) = app
+        .get_auth(&format!("/api/v1/polls/{mid}"), Some(&alice))
+        .await;
+    assert_eq!(for_author["options"][2]["votes_count"], 1);
+
+    // The end: the job tells voters and the author; votes are refused after.
+    sql(&app, "UPDATE polls SET expires_at = 1").await;
+    sql(
+        &app,
+        "UPDATE jobs SET run_at = 1 WHERE kind = 'poll_expired'",
+    )
+    .await;
+    for (who, token) in [("alice", &alice), ("bob", &bob), ("carol", &carol)] {
+        eventually(&format!("{who}'s poll notification"), || async {
+            let (_, n, _) = app
+                .get_auth("/api/v1/notifications?types[]=poll", Some(token))
+                .await;
+            n.as_array().is_some_and(|l| {
+                l.iter()
+                    .any(|x| x["type"] == "poll" && x["status"]["poll"]["id"] == pid.as_str())
+            })
+        })
+        .await;
+    }
+    let (_, ended, _) = app
+        .get_auth(&format!("/api/v1/polls/{mid}"), Some(&bob))
+        .await;
+    assert_eq!(ended["expired"], true);
+    assert_eq!(
+        ended["options"][2]["votes_count"], 1,
+        "totals shown at the end"
+    );
+    let (st, late) = app.post_auth(&vote, &alice, &[("choices[]", "0")]).await;
+    assert_eq!(st, 422);
+    assert!(late["error"].as_str().unwrap().contains("ended"), "{late}");
+}
+
+async fn bad_polls_and_votes_are_refused(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    for poll in [
+        json!({"options": ["only"], "expires_in": 600}),
+        json!({"options": ["a", "b", "c", "d", "e"], "expires_in": 600}),
+        json!({"options": ["same", "Same"], "expires_in": 600}),
+        json!({"options": ["a", "b".repeat(51)], "expires_in": 600}),
+        json!({"options": ["a", ""], "expires_in": 600}),
+        json!({"options": ["a", "b"], "expires_in": 299}),
+        json!({"options": ["a", "b"], "expires_in": 2_629_747}),
+        json!({"options": ["a", "b"]}),
+        json!({"options": ["a", "b"], "expires_in": "soon"}),
+        json!({"options": "a", "expires_in": 600}),
+        json!({"options": [["a"], "b"], "expires_in": 600}),
+        json!({"options": ["a", "b"], "expires_in": 600, "multiple": "perhaps"}),
+        json!("a poll"),
+    ] {
+        let (st, v) = post_json(
+            &app,
+            "/api/v1/statuses",
+            &alice,
+            json!({"status": "poll?", "poll": poll}),
+        )
+        .await;
+        assert_eq!(st, 422, "{poll} -> {v}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Validation failed"),
+            "{v}"
+        );
+    }
+    // Nothing was posted.
+    let alice_id = app.account_id("alice").await;
+    let (_, mine, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/{alice_id}/statuses"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(mine, json!([]));
+    // Unknown polls, and polls of statuses one cannot see, are 404.
+    assert_eq!(app.get_auth("/api/v1/polls/123", Some(&bob)).await.0, 404);
+    assert_eq!(
+        app.get_auth("/api/v1/polls/nonsense", Some(&bob)).await.0,
+        404
+    );
+    let (st, private) = post_json(
+        &app,
+        "/api/v1/statuses",
+        &alice,
+        json!({"status": "just me", "visibility": "direct",
+               "poll": {"options": ["a", "b"], "expires_in": 600}}),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let hidden = private["poll"]["id"].as_str().unwrap();
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/polls/{hidden}"), Some(&bob))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        app.post_auth(
+            &format!("/api/v1/polls/{hidden}/votes"),
+            &bob,
+            &[("choices[]", "0")]
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        app.post_auth("/api/v1/polls/123/votes", &bob, &[("choices[]", "0")])
+            .await
+            .0,
+        404
+    );
+}

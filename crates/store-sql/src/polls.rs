@@ -1,0 +1,231 @@
+//! Polls and votes.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use rookery_model::{Id, Timestamp};
+use rookery_store::{Poll, PollStore, PollTx, Result, StoreError};
+
+use crate::SqlStore;
+use crate::db::{Conn, Fields, exec, map_err, read, with_conn};
+use crate::statuses::placeholders;
+use crate::transaction::SqlTx;
+
+const COLUMNS: &str =
+    "id, status_id, account_id, options, multiple, hide_totals, expires_at, created_at";
+
+fn from_row(r: &impl Fields) -> Result<Poll> {
+    let options: Vec<String> = serde_json::from_str(&r.text("options")?)
+        .map_err(|e| StoreError::Corrupt(format!("poll options: {e}")))?;
+    Ok(Poll {
+        id: Id::from_i64(r.int("id")?),
+        status_id: Id::from_i64(r.int("status_id")?),
+        account_id: Id::from_i64(r.int("account_id")?),
+        tallies: vec![0; options.len()],
+        options,
+        multiple: r.flag("multiple")?,
+        hide_totals: r.flag("hide_totals")?,
+        expires_at: r.opt_int("expires_at")?.map(Timestamp::from_millis),
+        voters_count: 0,
+        created_at: Timestamp::from_millis(r.int("created_at")?),
+    })
+}
+
+/// Runs `sql` with the ids as binds from `$1` (after `first`, when given, as `$1`).
+async fn rows_for_ids<T>(
+    c: Conn<'_>,
+    sql: &str,
+    first: Option<i64>,
+    ids: &[Id],
+    map: impl Fn(&dyn RowLike) -> Result<T> + Send + Sync,
+) -> Result<Vec<T>> {
+    with_conn!(c, |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        if let Some(f) = first {
+            q = q.bind(f);
+        }
+        for id in ids {
+            q = q.bind(id.as_i64());
+        }
+        let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
+        rows.iter().map(|r| map(r)).collect::<Result<Vec<_>>>()
+    })
+}
+
+/// Object-safe row reading, for [`rows_for_ids`]'s mapper.
+trait RowLike {
+    fn get_int(&self, col: &str) -> Result<i64>;
+}
+
+impl<R: Fields> RowLike for R {
+    fn get_int(&self, col: &str) -> Result<i64> {
+        self.int(col)
+    }
+}
+
+/// Fills in the tallies and voter counts of `polls`.
+async fn with_tallies(mut c: Conn<'_>, mut polls: Vec<Poll>) -> Result<Vec<Poll>> {
+    if polls.is_empty() {
+        return Ok(polls);
+    }
+    let ids: Vec<Id> = polls.iter().map(|p| p.id).collect();
+    let list = placeholders(1, ids.len());
+    let tallies = rows_for_ids(
+        c.reborrow(),
+        &format!(
+            "SELECT poll_id, choice, COUNT(*) AS n FROM poll_votes \
+             WHERE poll_id IN ({list}) GROUP BY poll_id, choice"
+        ),
+        None,
+        &ids,
+        |r| Ok((r.get_int("poll_id")?, r.get_int("choice")?, r.get_int("n")?)),
+    )
+    .await?;
+    let voters = rows_for_ids(
+        c,
+        &format!(
+            "SELECT poll_id, COUNT(*) AS n FROM poll_voters \
+             WHERE poll_id IN ({list}) GROUP BY poll_id"
+        ),
+        None,
+        &ids,
+        |r| Ok((r.get_int("poll_id")?, r.get_int("n")?)),
+    )
+    .await?;
+    let index: HashMap<i64, usize> = polls
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_i64(), i))
+        .collect();
+    for (poll, choice, n) in tallies {
+        if let Some(&i) = index.get(&poll)
+            && let Some(slot) = usize::try_from(choice)
+                .ok()
+                .and_then(|c| polls[i].tallies.get_mut(c))
+        {
+            *slot = n;
+        }
+    }
+    for (poll, n) in voters {
+        if let Some(&i) = index.get(&poll) {
+            polls[i].voters_count = n;
+        }
+    }
+    Ok(polls)
+}
+
+async fn polls_where(mut c: Conn<'_>, column: &str, ids: &[Id]) -> Result<Vec<Poll>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM polls WHERE {column} IN ({})",
+        placeholders(1, ids.len())
+    );
+    let polls = with_conn!(c.reborrow(), |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for id in ids {
+            q = q.bind(id.as_i64());
+        }
+        let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
+        rows.iter().map(from_row).collect::<Result<Vec<_>>>()
+    })?;
+    with_tallies(c, polls).await
+}
+
+#[async_trait]
+impl PollStore for SqlStore {
+    async fn poll(&self, id: Id) -> Result<Option<Poll>> {
+        read!(&self.pools, |c| polls_where(c, "id", &[id]).await).map(|mut v: Vec<Poll>| v.pop())
+    }
+
+    async fn polls_of_statuses(&self, status_ids: &[Id]) -> Result<Vec<Poll>> {
+        read!(&self.pools, |c| polls_where(c, "status_id", status_ids)
+            .await)
+    }
+
+    async fn own_votes(&self, account_id: Id, poll_ids: &[Id]) -> Result<Vec<(Id, i64)>> {
+        if poll_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT poll_id, choice FROM poll_votes WHERE account_id = $1 \
+             AND poll_id IN ({}) ORDER BY choice",
+            placeholders(2, poll_ids.len())
+        );
+        read!(&self.pools, |c| rows_for_ids(
+            c,
+            &sql,
+            Some(account_id.as_i64()),
+            poll_ids,
+            |r| Ok((Id::from_i64(r.get_int("poll_id")?), r.get_int("choice")?))
+        )
+        .await)
+    }
+
+    async fn poll_voters(&self, poll_id: Id) -> Result<Vec<Id>> {
+        read!(&self.pools, |c| rows_for_ids(
+            c,
+            "SELECT account_id FROM poll_voters WHERE poll_id = $1 ORDER BY account_id",
+            None,
+            &[poll_id],
+            |r| Ok(Id::from_i64(r.get_int("account_id")?))
+        )
+        .await)
+    }
+}
+
+#[async_trait]
+impl PollTx for SqlTx {
+    async fn insert_poll(&mut self, p: &Poll) -> Result<()> {
+        let options = serde_json::to_string(&p.options)
+            .map_err(|e| StoreError::Database(format!("poll options: {e}")))?;
+        exec!(
+            self.conn(),
+            "INSERT INTO polls (id, status_id, account_id, options, multiple, hide_totals, \
+             expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            p.id.as_i64(),
+            p.status_id.as_i64(),
+            p.account_id.as_i64(),
+            options,
+            p.multiple,
+            p.hide_totals,
+            p.expires_at.map(Timestamp::as_millis),
+            p.created_at.as_millis()
+        )?;
+        Ok(())
+    }
+
+    async fn cast_votes(
+        &mut self,
+        poll_id: Id,
+        account_id: Id,
+        votes: &[(Id, i64)],
+        now: Timestamp,
+    ) -> Result<bool> {
+        let first = exec!(
+            self.conn(),
+            "INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            poll_id.as_i64(),
+            account_id.as_i64(),
+            now.as_millis()
+        )?;
+        if first == 0 {
+            return Ok(false);
+        }
+        for (id, choice) in votes {
+            exec!(
+                self.conn(),
+                "INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                id.as_i64(),
+                poll_id.as_i64(),
+                account_id.as_i64(),
+                *choice,
+                now.as_millis()
+            )?;
+        }
+        Ok(true)
+    }
+}
