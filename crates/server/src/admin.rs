@@ -9,7 +9,7 @@ use rookery_store::{LocalAccount, Page};
 use crate::app::StartError;
 use crate::cli::{DomainsCommand, JobsCommand, QueuesCommand};
 
-fn fail(e: rookery_service::ServiceError) -> StartError {
+pub(crate) fn fail(e: rookery_service::ServiceError) -> StartError {
     StartError::Other(match e {
         rookery_service::ServiceError::NotFound(what) => format!("{what} not found"),
         other => other.to_string(),

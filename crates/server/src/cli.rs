@@ -131,6 +131,55 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: MediaCommand,
     },
+    /// OAuth applications (for bots, integrations and test suites).
+    Apps {
+        #[command(subcommand)]
+        command: AppsCommand,
+    },
+    /// Access tokens made without a browser.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Register an application; prints its client id and secret.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Space-separated scopes (default: read).
+        #[arg(long)]
+        scopes: Option<String>,
+        #[arg(long, default_value = "urn:ietf:wg:oauth:2.0:oob")]
+        redirect_uri: String,
+        /// A client id of your choosing (16 to 256 characters), with --client-secret.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// A client secret of your choosing, with --client-id.
+        #[arg(long)]
+        client_secret: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Make an access token for a local account through an application; prints it.
+    Create {
+        /// The account's username.
+        #[arg(long)]
+        account: String,
+        /// The application's client id.
+        #[arg(long)]
+        app: String,
+        /// Space-separated scopes, within the application's (default: all of them).
+        #[arg(long)]
+        scopes: Option<String>,
+        /// A token of your choosing (16 to 256 characters) instead of a random one.
+        #[arg(long)]
+        token: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -522,6 +571,12 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                     crate::admin::domains(&services, command).await?
                 }
                 AdminCommand::Media { command } => crate::admin::media(&services, command).await?,
+                AdminCommand::Apps { command } => {
+                    crate::admin_apps::apps(&services, command).await?
+                }
+                AdminCommand::Tokens { command } => {
+                    crate::admin_apps::tokens(&services, command).await?
+                }
             };
             {
                 use std::io::Write as _;

@@ -20,6 +20,16 @@ impl JobSpec for PruneExpiredTokens {
     const QUEUE: Queue = Queue::Scheduler;
 }
 
+/// Deletes timed mutes that ended, so relationships and mute lists stop showing them (reads
+/// already ignore them from the moment they end).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PruneExpiredMutes {}
+
+impl JobSpec for PruneExpiredMutes {
+    const KIND: &'static str = "prune_expired_mutes";
+    const QUEUE: Queue = Queue::Scheduler;
+}
+
 /// Deletes dead jobs after [`DEAD_JOB_RETENTION_MS`], so operators see them for a week and their
 /// unique keys (a delivery, an actor refresh) are free again after that.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +162,20 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         }
     });
     let s = services.clone();
+    registry.register(move |_job: PruneExpiredMutes, _ctx| {
+        let s = s.clone();
+        async move {
+            let retry = |e: rookery_store::StoreError| JobError::Retry(e.to_string());
+            let mut tx = s.store.begin().await.map_err(retry)?;
+            let n = tx.prune_expired_mutes(s.clock.now()).await.map_err(retry)?;
+            tx.commit().await.map_err(retry)?;
+            if n > 0 {
+                tracing::info!(deleted = n, "timed mutes ended");
+            }
+            Ok(())
+        }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneExpiredTokens, _ctx| {
         let s = s.clone();
         async move {
@@ -179,6 +203,9 @@ pub fn periodic_jobs() -> Vec<Periodic> {
     vec![
         Periodic::new("prune_expired_tokens", Duration::from_secs(3600), || {
             PruneExpiredTokens {}
+        }),
+        Periodic::new("prune_expired_mutes", Duration::from_secs(60), || {
+            PruneExpiredMutes {}
         }),
         Periodic::new("prune_dead_jobs", Duration::from_secs(3600), || {
             PruneDeadJobs {}

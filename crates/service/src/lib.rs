@@ -21,6 +21,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 mod oauth;
+mod oauth_admin;
 mod objects;
 mod password;
 pub mod polls;
@@ -49,8 +50,8 @@ pub use error::ServiceError;
 pub use instance::{LagCheck, NodeInfo, ReadyReport, VERSION, mastodon_version};
 pub use interactions::Notify;
 pub use jobs::{
-    DEAD_JOB_RETENTION_MS, JobView, PruneDeadJobs, PruneExpiredTokens, QueueView, periodic_jobs,
-    register_jobs,
+    DEAD_JOB_RETENTION_MS, JobView, PruneDeadJobs, PruneExpiredMutes, PruneExpiredTokens,
+    QueueView, periodic_jobs, register_jobs,
 };
 pub use oauth::{Authenticated, CreatedApp, IssuedToken, NewApp, OAuthError, OOB_REDIRECT};
 pub use objects::CollectionPage;
@@ -60,6 +61,7 @@ pub use random::SystemRandom;
 pub use rookery_store::{Interaction, Restriction};
 pub use search::SearchResults;
 pub use settings::{FederationSettings, Registrations, Settings, Urls};
+pub use social::AccountSearchQuery;
 pub use statuses::{Fanout, NewStatus};
 pub use streams::StatusRemoved;
 pub use timelines::AccountStatusesQuery;

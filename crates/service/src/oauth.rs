@@ -131,6 +131,16 @@ fn valid_redirect(uri: &str) -> bool {
 impl Services {
     /// `POST /api/v1/apps`.
     pub async fn create_app(&self, new: NewApp) -> Result<CreatedApp> {
+        self.create_app_with(new, None).await
+    }
+
+    /// Registers an application; `credentials` (client id and secret) are the operator's
+    /// (`rookery admin apps create`), else random.
+    pub(crate) async fn create_app_with(
+        &self,
+        new: NewApp,
+        credentials: Option<(String, String)>,
+    ) -> Result<CreatedApp> {
         let name = new.name.trim();
         if name.is_empty() {
             return Err(ServiceError::invalid("client_name", "can't be blank"));
@@ -167,14 +177,19 @@ impl Services {
         {
             return Err(ServiceError::invalid("website", "must be an http(s) URL"));
         }
-        let client_secret = random_token(self.random.as_ref());
+        let (client_id, client_secret) = credentials.unwrap_or_else(|| {
+            (
+                random_token(self.random.as_ref()),
+                random_token(self.random.as_ref()),
+            )
+        });
         let app = OAuthApp {
             id: self.ids.next_id(),
             name: name.to_owned(),
             website,
             redirect_uris: uris,
             scopes,
-            client_id: random_token(self.random.as_ref()),
+            client_id,
             client_secret_hash: sha256_hex(&client_secret),
             owner_account_id: None,
             created_at: self.clock.now(),
@@ -246,6 +261,32 @@ impl Services {
         replacing: Option<Id>,
     ) -> std::result::Result<IssuedToken, OAuthError> {
         let access = random_token(self.random.as_ref());
+        self.issue_token(app, account_id, scopes, access, refresh, replacing)
+            .await
+    }
+
+    /// A token for a user chosen by the operator (`rookery admin tokens create`), without a
+    /// refresh token.
+    pub(crate) async fn issue_with(
+        &self,
+        app: &OAuthApp,
+        account_id: Id,
+        scopes: Scopes,
+        access: String,
+    ) -> std::result::Result<IssuedToken, OAuthError> {
+        self.issue_token(app, Some(account_id), scopes, access, false, None)
+            .await
+    }
+
+    async fn issue_token(
+        &self,
+        app: &OAuthApp,
+        account_id: Option<Id>,
+        scopes: Scopes,
+        access: String,
+        refresh: bool,
+        replacing: Option<Id>,
+    ) -> std::result::Result<IssuedToken, OAuthError> {
         let refresh_token = refresh.then(|| random_token(self.random.as_ref()));
         let now = self.clock.now();
         let token = AccessToken {

@@ -53,7 +53,14 @@ impl Services {
         }
         if want("accounts") {
             out.accounts = self
-                .search_accounts(q, limit, resolve && viewer.is_some())
+                .search_accounts(
+                    q,
+                    crate::AccountSearchQuery {
+                        limit,
+                        resolve: resolve && viewer.is_some(),
+                        ..Default::default()
+                    },
+                )
                 .await?;
         }
         Ok(out)

@@ -45,6 +45,21 @@ fn relationship_entity(id: Id, r: Relationship) -> api::Relationship {
     }
 }
 
+/// Deepest `offset` an account search goes (past it, nothing is found).
+const MAX_SEARCH_OFFSET: u32 = 10_000;
+
+/// `GET /api/v1/accounts/search` and the accounts of `/api/v2/search`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountSearchQuery {
+    pub limit: u32,
+    /// Matches skipped, for paging (`offset`).
+    pub offset: u32,
+    /// Look a full handle up on its server.
+    pub resolve: bool,
+    /// Only accounts this account follows (`following=true`).
+    pub following_of: Option<Id>,
+}
+
 impl Services {
     /// Queues, in `tx`, what follows a follow (`followed`) or unfollow of `target` by `follower`.
     pub(crate) async fn enqueue_follow_effects(
@@ -120,9 +135,14 @@ impl Services {
     pub async fn search_accounts(
         &self,
         q: &str,
-        limit: u32,
-        resolve: bool,
+        query: AccountSearchQuery,
     ) -> Result<Vec<api::Account>> {
+        let AccountSearchQuery {
+            limit,
+            offset,
+            resolve,
+            following_of,
+        } = query;
         let q = q.trim().trim_start_matches('@');
         let q = match q.split_once('@') {
             Some((user, domain)) if domain.eq_ignore_ascii_case(self.settings.domain.as_str()) => {
@@ -134,8 +154,18 @@ impl Services {
                 } else {
                     self.store.remote_account(user, domain).await?
                 };
+                // One account at most: nothing past the first page; `following` checked.
+                let followed = match (&found, following_of) {
+                    (Some(a), Some(me)) => self
+                        .store
+                        .relationships(me, &[a.id])
+                        .await?
+                        .first()
+                        .is_some_and(|(_, r)| r.following),
+                    _ => true,
+                };
                 return Ok(found
-                    .filter(|a| a.suspended_at.is_none())
+                    .filter(|a| a.suspended_at.is_none() && offset == 0 && followed)
                     .map(|a| self.account_entity(&a))
                     .into_iter()
                     .collect());
@@ -147,7 +177,14 @@ impl Services {
         }
         Ok(self
             .store
-            .search_accounts(q, limit.clamp(1, 80))
+            .search_accounts(
+                q,
+                rookery_store::AccountSearch {
+                    followed_by: following_of,
+                    offset: offset.min(MAX_SEARCH_OFFSET),
+                    limit: limit.clamp(1, 80),
+                },
+            )
             .await?
             .iter()
             .map(|a| self.account_entity(a))
@@ -189,6 +226,20 @@ impl Services {
             created_at: now,
         };
         let mut tx = self.store.begin().await?;
+        if rel.following {
+            // Following already: the options change (Mastodon's `reblogs=0`, `notify=1`).
+            if reblogs.is_some() || notify.is_some() {
+                tx.set_follow_options(
+                    user.account.id,
+                    target.id,
+                    reblogs.unwrap_or(rel.showing_reblogs),
+                    notify.unwrap_or(rel.notifying),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            return self.relationship(user, target.id).await;
+        }
         if !target.is_local() {
             // The other server decides: a request until its Accept arrives.
             if !rel.following && !rel.requested && tx.insert_follow_request(&follow).await? {

@@ -46,7 +46,13 @@ impl Services {
     ) -> Result<Vec<Id>> {
         let mut recipients: HashSet<Id> = mentioned.iter().copied().collect();
         if status.visibility != Visibility::Direct {
-            recipients.extend(self.store.local_follower_ids(status.account_id).await?);
+            // Followers who turned off this account's boosts do not get them.
+            let boost = status.reblog_of_id.is_some();
+            recipients.extend(
+                self.store
+                    .local_follower_ids(status.account_id, boost)
+                    .await?,
+            );
         }
         recipients.remove(&status.account_id);
         let mut out: Vec<Id> = recipients.into_iter().collect();
@@ -268,7 +274,7 @@ impl Services {
         }
         let mut recipients: HashSet<Id> = job.mentioned.iter().copied().collect();
         if visibility != Visibility::Direct {
-            recipients.extend(self.store.local_follower_ids(job.account_id).await?);
+            recipients.extend(self.store.local_follower_ids(job.account_id, false).await?);
         }
         recipients.insert(job.account_id);
         let mut channels: Vec<String> = recipients.into_iter().map(channel::user).collect();

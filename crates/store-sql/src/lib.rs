@@ -592,9 +592,11 @@ impl Store for SqlStore {
             .await)
     }
 
-    async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>> {
-        read!(&self.pools, |c| social::local_follower_ids(c, account_id)
-            .await)
+    async fn local_follower_ids(&self, account_id: Id, boosts: bool) -> Result<Vec<Id>> {
+        read!(&self.pools, |c| social::local_follower_ids(
+            c, account_id, boosts
+        )
+        .await)
     }
 
     async fn follow_list(
@@ -717,8 +719,12 @@ impl Store for SqlStore {
         .await)
     }
 
-    async fn search_accounts(&self, q: &str, limit: u32) -> Result<Vec<Account>> {
-        read!(&self.pools, |c| statuses::search_accounts(c, q, limit)
+    async fn search_accounts(
+        &self,
+        q: &str,
+        query: rookery_store::AccountSearch,
+    ) -> Result<Vec<Account>> {
+        read!(&self.pools, |c| statuses::search_accounts(c, q, query)
             .await)
     }
 

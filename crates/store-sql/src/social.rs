@@ -106,9 +106,18 @@ pub(crate) async fn relationships(
         .collect())
 }
 
-pub(crate) async fn local_follower_ids(c: Conn<'_>, account_id: Id) -> Result<Vec<Id>> {
-    let sql = "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
-        WHERE f.target_account_id = $1 AND a.domain IS NULL";
+pub(crate) async fn local_follower_ids(
+    c: Conn<'_>,
+    account_id: Id,
+    boosts: bool,
+) -> Result<Vec<Id>> {
+    let sql = if boosts {
+        "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
+         WHERE f.target_account_id = $1 AND a.domain IS NULL AND f.show_reblogs"
+    } else {
+        "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
+         WHERE f.target_account_id = $1 AND a.domain IS NULL"
+    };
     Ok(
         id_pairs(c, sql, account_id.as_i64(), &[], ("account_id", None))
             .await?

@@ -496,7 +496,11 @@ pub(crate) async fn set_pinned(c: Conn<'_>, status_id: Id, at: Option<Timestamp>
     .map(|_| ())
 }
 
-pub(crate) async fn search_accounts(c: Conn<'_>, q: &str, limit: u32) -> Result<Vec<Account>> {
+pub(crate) async fn search_accounts(
+    c: Conn<'_>,
+    q: &str,
+    query: rookery_store::AccountSearch,
+) -> Result<Vec<Account>> {
     let escaped: String = q
         .chars()
         .flat_map(|ch| match ch {
@@ -508,15 +512,18 @@ pub(crate) async fn search_accounts(c: Conn<'_>, q: &str, limit: u32) -> Result<
         "SELECT {} FROM accounts a WHERE a.suspended_at IS NULL AND \
          (lower(a.username) LIKE lower($1) || '%' ESCAPE '\\' \
           OR lower(a.display_name) LIKE '%' || lower($1) || '%' ESCAPE '\\') \
+         AND ($4 = 0 OR a.id IN (SELECT target_account_id FROM follows WHERE account_id = $4)) \
          ORDER BY CASE WHEN lower(a.username) = lower($2) THEN 0 ELSE 1 END, \
-            a.followers_count DESC, a.id LIMIT $3",
+            a.followers_count DESC, a.id LIMIT $3 OFFSET $5",
         crate::accounts::ACCOUNT_COLUMNS
     );
     with_conn!(c, |e, p| {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(escaped.as_str())
             .bind(q)
-            .bind(i64::from(limit))
+            .bind(i64::from(query.limit))
+            .bind(query.followed_by.map_or(0, Id::as_i64))
+            .bind(i64::from(query.offset))
             .persistent(p)
             .fetch_all(&mut *e)
             .await

@@ -399,6 +399,32 @@ impl Transaction for SqlTx {
         social::delete_follow(self.conn(), account_id, target_account_id).await
     }
 
+    async fn prune_expired_mutes(&mut self, now: Timestamp) -> Result<u64> {
+        crate::db::exec!(
+            self.conn(),
+            "DELETE FROM mutes WHERE expires_at IS NOT NULL AND expires_at <= $1",
+            now.as_millis()
+        )
+    }
+
+    async fn set_follow_options(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+        show_reblogs: bool,
+        notify: bool,
+    ) -> Result<bool> {
+        Ok(crate::db::exec!(
+            self.conn(),
+            "UPDATE follows SET show_reblogs = $3, notify = $4 \
+             WHERE account_id = $1 AND target_account_id = $2",
+            account_id.as_i64(),
+            target_account_id.as_i64(),
+            show_reblogs,
+            notify
+        )? == 1)
+    }
+
     async fn record_idempotency(
         &mut self,
         account_id: Id,

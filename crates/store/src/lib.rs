@@ -110,6 +110,16 @@ pub struct LocalAccount {
     pub user: User,
 }
 
+/// Which accounts an account search returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountSearch {
+    /// Only accounts this account follows.
+    pub followed_by: Option<Id>,
+    /// Matches skipped (`offset`).
+    pub offset: u32,
+    pub limit: u32,
+}
+
 /// One page of a keyset-paginated list, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -260,8 +270,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// Local accounts following `account_id` that asked to be notified of its posts.
     async fn notify_follower_ids(&self, account_id: Id) -> Result<Vec<Id>>;
 
-    /// Local accounts following `account_id` (for fan-out).
-    async fn local_follower_ids(&self, account_id: Id) -> Result<Vec<Id>>;
+    /// Local accounts following `account_id` (for fan-out); with `boosts`, only those who
+    /// want to see its boosts (`show_reblogs`).
+    async fn local_follower_ids(&self, account_id: Id, boosts: bool) -> Result<Vec<Id>>;
 
     /// Which of `status_ids` the account has favourited, reblogged and bookmarked.
     async fn viewer_flags(&self, account_id: Id, status_ids: &[Id]) -> Result<ViewerFlags>;
@@ -346,7 +357,7 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Accounts whose username starts with, or display name contains, `q` (any case); exact
     /// username matches first.
-    async fn search_accounts(&self, q: &str, limit: u32) -> Result<Vec<Account>>;
+    async fn search_accounts(&self, q: &str, query: AccountSearch) -> Result<Vec<Account>>;
 
     /// Which of `conversations` the account has muted.
     async fn muted_conversations(&self, account_id: Id, conversations: &[Id]) -> Result<Vec<Id>>;
@@ -498,6 +509,10 @@ pub trait Transaction: Send {
     /// and `Idempotency-Key` records made before it. Returns how many rows went.
     async fn prune_expired_tokens(&mut self, before: Timestamp) -> Result<u64>;
 
+    /// Deletes mutes whose `expires_at` is at or before `now` (timed mutes that ended).
+    /// Returns how many.
+    async fn prune_expired_mutes(&mut self, now: Timestamp) -> Result<u64>;
+
     /// Inserts a status.
     async fn insert_status(&mut self, status: &Status) -> Result<()>;
 
@@ -596,6 +611,15 @@ pub trait Transaction: Send {
 
     /// Creates a follow; `false` if it exists already. Counts are updated.
     async fn insert_follow(&mut self, follow: &Follow) -> Result<bool>;
+
+    /// Changes an existing follow's `show_reblogs` and `notify`; `false` if there is none.
+    async fn set_follow_options(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+        show_reblogs: bool,
+        notify: bool,
+    ) -> Result<bool>;
 
     /// Removes a follow; `false` if there was none. Counts are updated.
     async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool>;

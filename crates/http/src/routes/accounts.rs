@@ -498,6 +498,9 @@ pub(crate) struct SearchParams {
     limit: Option<String>,
     #[serde(default, deserialize_with = "crate::extract::loose::opt_bool")]
     resolve: Option<bool>,
+    offset: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::loose::opt_bool")]
+    following: Option<bool>,
 }
 
 /// `GET /api/v1/accounts/search?q=` — accounts by username or display name; `resolve=true`
@@ -507,17 +510,22 @@ pub(crate) async fn search(
     auth: Auth,
     LooseQuery(p): LooseQuery<SearchParams>,
 ) -> Result<Json<Vec<rookery_api::Account>>, ApiError> {
-    auth.user("read:accounts")?;
-    let limit = match p.limit.as_deref().filter(|l| !l.is_empty()) {
-        None => 40,
-        Some(l) => l
-            .parse()
-            .map_err(|_| ApiError::bad_request("limit is not a number"))?,
+    let user = auth.user("read:accounts")?;
+    let number =
+        |v: &Option<String>, default: u32, what: &str| match v.as_deref().filter(|l| !l.is_empty())
+        {
+            None => Ok(default),
+            Some(l) => l
+                .parse::<u32>()
+                .map_err(|_| ApiError::bad_request(format!("{what} is not a number"))),
+        };
+    let query = rookery_service::AccountSearchQuery {
+        limit: number(&p.limit, 40, "limit")?,
+        offset: number(&p.offset, 0, "offset")?,
+        resolve: p.resolve.unwrap_or(false),
+        following_of: p.following.unwrap_or(false).then_some(user.account.id),
     };
-    let resolve = p.resolve.unwrap_or(false);
-    Ok(Json(
-        state.services.search_accounts(&p.q, limit, resolve).await?,
-    ))
+    Ok(Json(state.services.search_accounts(&p.q, query).await?))
 }
 
 async fn follow_list(

@@ -14,8 +14,9 @@ pub(crate) struct StreamError {
 }
 
 impl StreamError {
+    /// 400, as Mastodon's streaming server answers (its `RequestError`).
     pub(crate) const UNKNOWN: StreamError = StreamError {
-        status: StatusCode::NOT_FOUND,
+        status: StatusCode::BAD_REQUEST,
         message: "Unknown stream type",
     };
     pub(crate) const NO_TAG: StreamError = StreamError {

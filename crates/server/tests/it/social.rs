@@ -15,7 +15,80 @@ on_every_backend!(
     accounts_show_and_lookup,
     follower_lists_and_single_notifications,
     statuses_and_accounts_many_at_once,
+    follow_options_change_and_apply,
 );
+
+/// Following again with `reblogs=0&notify=1` changes the follow (Mastodon.py's suite found
+/// them ignored), and boosts then stay out of home.
+async fn follow_options_change_and_apply(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let bob_id = app.account_id("bob").await;
+    let follow = format!("/api/v1/accounts/{bob_id}/follow");
+    let (st, rel) = app.post_auth(&follow, &alice, &[]).await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        (rel["showing_reblogs"].clone(), rel["notifying"].clone()),
+        (json!(true), json!(false))
+    );
+    let (st, rel) = app
+        .post_auth(&follow, &alice, &[("reblogs", "0"), ("notify", "1")])
+        .await;
+    assert_eq!(st, 200, "{rel}");
+    assert_eq!(rel["following"], true);
+    assert_eq!(
+        (rel["showing_reblogs"].clone(), rel["notifying"].clone()),
+        (json!(false), json!(true))
+    );
+    // Leaving them out keeps them.
+    let (_, rel) = app.post_auth(&follow, &alice, &[]).await;
+    assert_eq!(
+        (rel["showing_reblogs"].clone(), rel["notifying"].clone()),
+        (json!(false), json!(true))
+    );
+    // Bob's boost stays out of alice's home; his own post arrives, with a `status` notification.
+    let (_, carols) = app
+        .post_auth("/api/v1/statuses", &carol, &[("status", "boost me")])
+        .await;
+    let carols_id = carols["id"].as_str().unwrap();
+    let (st, boost) = app
+        .post_auth(&format!("/api/v1/statuses/{carols_id}/reblog"), &bob, &[])
+        .await;
+    assert_eq!(st, 200);
+    let (_, own) = app
+        .post_auth("/api/v1/statuses", &bob, &[("status", "my own")])
+        .await;
+    let own_id = own["id"].as_str().unwrap().to_owned();
+    eventually("bob's post at home", || async {
+        let (_, home, _) = app.get_auth("/api/v1/timelines/home", Some(&alice)).await;
+        home.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == own_id.as_str())
+    })
+    .await;
+    let (_, home, _) = app.get_auth("/api/v1/timelines/home", Some(&alice)).await;
+    assert!(
+        !home
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == boost["id"]),
+        "{home}"
+    );
+    eventually("the status notification", || async {
+        let (_, n, _) = app
+            .get_auth("/api/v1/notifications?types[]=status", Some(&alice))
+            .await;
+        n.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["status"]["id"] == own_id.as_str())
+    })
+    .await;
+}
 
 async fn statuses_and_accounts_many_at_once(backend: Backend) {
     let app = spawn_with(backend, &[]).await;

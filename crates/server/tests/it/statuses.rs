@@ -292,6 +292,40 @@ async fn account_search_and_tagged_statuses(backend: Backend) {
         app.get_auth("/api/v1/accounts/search?q=ali", None).await.0,
         401
     );
+    // Paging by offset ends (Mastodon.py's fetch_remaining looped forever when it was
+    // ignored), and following=true keeps to followed accounts.
+    let mut seen = Vec::new();
+    for offset in 0..4 {
+        let (st, page, _) = app
+            .get_auth(
+                &format!("/api/v1/accounts/search?q=ali&limit=1&offset={offset}"),
+                Some(&alice),
+            )
+            .await;
+        assert_eq!(st, 200);
+        seen.extend(names(&page));
+    }
+    seen.sort();
+    assert_eq!(seen, vec!["alice", "alicia"]);
+    assert_eq!(
+        app.get_auth("/api/v1/accounts/search?q=ali&offset=x", Some(&alice))
+            .await
+            .0,
+        400
+    );
+    let (_, followed, _) = app
+        .get_auth("/api/v1/accounts/search?q=ali&following=true", Some(&alice))
+        .await;
+    assert!(names(&followed).is_empty(), "{followed}");
+    let alicia = app.account_id("alicia").await;
+    let (st, _) = app
+        .post_auth(&format!("/api/v1/accounts/{alicia}/follow"), &alice, &[])
+        .await;
+    assert_eq!(st, 200);
+    let (_, followed, _) = app
+        .get_auth("/api/v1/accounts/search?q=ali&following=true", Some(&alice))
+        .await;
+    assert_eq!(names(&followed), vec!["alicia"]);
 
     let alice_id = app
         .services
