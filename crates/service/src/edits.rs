@@ -245,19 +245,10 @@ impl Services {
             .collect())
     }
 
-    /// `GET /api/v1/statuses/:id/source`: what the author typed (author only).
+    /// `GET /api/v1/statuses/:id/source`: what the author typed.
     pub async fn status_source(&self, user: &LocalAccount, id: Id) -> Result<api::StatusSource> {
-        let status = self
-            .store
-            .status(id)
-            .await?
-            .ok_or(ServiceError::NotFound("status"))?;
-        if status.account_id != user.account.id && status.visibility != Visibility::Public {
-            return Err(ServiceError::NotFound("status"));
-        }
-        if status.account_id != user.account.id {
-            return Err(ServiceError::Forbidden);
-        }
+        // Anyone who may see the status may read its source, as in Mastodon.
+        let status = self.visible_status(Some(&user.account), id).await?;
         Ok(api::StatusSource {
             id: status.id.to_string(),
             text: status.text,

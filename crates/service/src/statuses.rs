@@ -668,7 +668,12 @@ impl Services {
 
     /// `DELETE /api/v1/statuses/:id`: the author's own status; returns it with `text` for
     /// redrafting.
-    pub async fn delete_status(&self, author: &LocalAccount, id: Id) -> Result<api::Status> {
+    pub async fn delete_status(
+        &self,
+        author: &LocalAccount,
+        id: Id,
+        delete_media: bool,
+    ) -> Result<api::Status> {
         let status = self
             .store
             .status(id)
@@ -685,6 +690,12 @@ impl Services {
         entity.text = Some(status.text.clone());
         let notice = self.removal_notice(&status).await?;
         let outgoing = self.removal_outgoing(&author.account, &status).await?;
+        // Kept for a redraft unless asked otherwise (they expire with other unattached media).
+        let media = if delete_media {
+            self.store.status_media(&[id]).await?
+        } else {
+            Vec::new()
+        };
         let mut tx = self.store.begin().await?;
         if let Some(out) = outgoing {
             out.enqueue(self, tx.as_mut()).await?;
@@ -700,6 +711,9 @@ impl Services {
         }
         tx.commit().await?;
         self.forget_stats();
+        if !media.is_empty() {
+            self.release_media_now(media).await?;
+        }
         Ok(entity)
     }
 

@@ -162,11 +162,22 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Body(p): Body<DeleteParams>,
 ) -> Result<Json<api::Status>, ApiError> {
     let user = auth.user("write:statuses")?;
     Ok(Json(
-        state.services.delete_status(user, path_id(&id)?).await?,
+        state
+            .services
+            .delete_status(user, path_id(&id)?, p.delete_media.unwrap_or(false))
+            .await?,
     ))
+}
+
+/// `delete_media` of `DELETE /api/v1/statuses/{id}` (query or body).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DeleteParams {
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    delete_media: Option<bool>,
 }
 
 /// `GET /api/v1/statuses/{id}/context` — ancestors and descendants.

@@ -236,6 +236,18 @@ impl Services {
         Ok(deleted)
     }
 
+    /// Deletes the files and rows of uploads at once (`delete_media` when deleting a status);
+    /// one a new status took meanwhile stays.
+    pub(crate) async fn release_media_now(&self, media: Vec<MediaAttachment>) -> Result<()> {
+        let Some(runtime) = self.media.clone() else {
+            return Ok(());
+        };
+        for m in media {
+            self.release(&runtime, m, Release::DeleteUnattached).await?;
+        }
+        Ok(())
+    }
+
     /// Deletes every stored file of an account (before the account itself goes), so nothing is
     /// left in storage that no row accounts for.
     pub(crate) async fn release_account_media(&self, account_id: rookery_model::Id) -> Result<()> {

@@ -403,7 +403,57 @@ async fn old_copies_and_unattached_uploads_expire(backend: Backend) {
     );
 }
 
+/// `DELETE /api/v1/statuses/:id?delete_media=true` deletes the attachments at once; without
+/// it they stay for a redraft.
+async fn deleting_a_status_can_delete_its_media(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let mut kept = None;
+    for delete_media in [false, true] {
+        let (st, media) = super::upload(&app, &alice, "a.png", super::make_png(64, 48), &[]).await;
+        assert!(st == 200 || st == 202, "{media}");
+        let mid = media["id"].as_str().unwrap().to_owned();
+        super::processed(&app, &alice, &mid).await;
+        let (st, status) = app
+            .post_auth(
+                "/api/v1/statuses",
+                &alice,
+                &[("status", "with a picture"), ("media_ids[]", mid.as_str())],
+            )
+            .await;
+        assert_eq!(st, 200, "{status}");
+        let sid = status["id"].as_str().unwrap();
+        let before = super::stored_files(&app);
+        let query = if delete_media {
+            "?delete_media=true"
+        } else {
+            ""
+        };
+        let r = app
+            .client
+            .delete(app.url(&format!("/api/v1/statuses/{sid}{query}")))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let (st, _, _) = app
+            .get_auth(&format!("/api/v1/media/{mid}"), Some(&alice))
+            .await;
+        if delete_media {
+            assert_eq!(st, 404, "the attachment is gone");
+            let after = super::stored_files(&app);
+            assert!(after.len() < before.len(), "{before:?} -> {after:?}");
+            assert_eq!(Some(after), kept, "only the deleted status's files went");
+        } else {
+            assert_eq!(st, 200, "kept for a redraft");
+            kept = Some(super::stored_files(&app));
+        }
+    }
+}
+
 on_every_backend!(
     the_remote_cache_is_kept_under_its_cap,
-    old_copies_and_unattached_uploads_expire
+    old_copies_and_unattached_uploads_expire,
+    deleting_a_status_can_delete_its_media
 );
