@@ -12,6 +12,7 @@ mod media;
 mod notifications;
 mod polls;
 mod status;
+mod tags;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
 pub use filters::{Filter, FilterKeyword, FilterResult, FilterStatus, FilterV1};
@@ -31,6 +32,7 @@ pub use status::{
     Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,
     StatusTag,
 };
+pub use tags::{Tag, TagHistory};
 
 use serde::Serialize;
 

@@ -33,6 +33,7 @@ mod settings;
 mod social;
 mod statuses;
 mod streams;
+pub mod tags;
 mod timelines;
 mod webfinger;
 
@@ -59,7 +60,7 @@ pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 pub use preferences::PostingUpdate;
 pub use random::SystemRandom;
 pub use rookery_store::{Interaction, Restriction};
-pub use search::SearchResults;
+pub use search::{SearchQuery, SearchResults};
 pub use settings::{FederationSettings, Registrations, Settings, Urls};
 pub use social::AccountSearchQuery;
 pub use statuses::{Fanout, NewStatus};

@@ -15,16 +15,35 @@ pub struct SearchResults {
     pub hashtags: Vec<serde_json::Value>,
 }
 
+/// The options of `/api/v2/search`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SearchQuery<'a> {
+    /// `accounts`, `statuses` or `hashtags`; all when `None`.
+    pub kind: Option<&'a str>,
+    /// Look URLs and handles up on their servers.
+    pub resolve: bool,
+    pub limit: u32,
+    /// Matches skipped, for paging.
+    pub offset: u32,
+    /// Only accounts the viewer follows.
+    pub following: bool,
+}
+
 impl Services {
-    /// Searches for `q`; `kind` limits to `accounts`, `statuses` or `hashtags`.
+    /// Searches for `q`.
     pub async fn search(
         &self,
         viewer: Option<&Account>,
         q: &str,
-        kind: Option<&str>,
-        resolve: bool,
-        limit: u32,
+        query: SearchQuery<'_>,
     ) -> Result<SearchResults> {
+        let SearchQuery {
+            kind,
+            resolve,
+            limit,
+            offset,
+            following,
+        } = query;
         let q = q.trim();
         let mut out = SearchResults::default();
         if q.is_empty() || q.len() > 2048 {
@@ -57,8 +76,9 @@ impl Services {
                     q,
                     crate::AccountSearchQuery {
                         limit,
-                        resolve: resolve && viewer.is_some(),
-                        ..Default::default()
+                        offset,
+                        resolve: resolve && viewer.is_some() && offset == 0,
+                        following_of: viewer.filter(|_| following).map(|v| v.id),
                     },
                 )
                 .await?;

@@ -38,7 +38,8 @@ impl rookery_jobs::JobSpec for StatusRemoved {
 
 impl Services {
     /// Local accounts whose home feed gets `status`: local followers of the author (unless it
-    /// is direct) and mentioned accounts, never the author.
+    /// is direct), followers of its hashtags (when public), and mentioned accounts, never the
+    /// author.
     pub(crate) async fn feed_recipients(
         &self,
         status: &Status,
@@ -51,6 +52,15 @@ impl Services {
             recipients.extend(
                 self.store
                     .local_follower_ids(status.account_id, boost)
+                    .await?,
+            );
+        }
+        // Public posts reach those who follow one of their hashtags, as in Mastodon.
+        if status.visibility == Visibility::Public && status.reblog_of_id.is_none() {
+            recipients.extend(
+                self.store
+                    .tag_store()
+                    .tag_followers_of_status(status.id)
                     .await?,
             );
         }

@@ -35,6 +35,7 @@ mod restrictions;
 mod settings;
 mod social;
 mod statuses;
+mod tags;
 mod transaction;
 mod user_settings;
 
@@ -283,6 +284,10 @@ impl Store for SqlStore {
     }
 
     fn poll_store(&self) -> &dyn rookery_store::PollStore {
+        self
+    }
+
+    fn tag_store(&self) -> &dyn rookery_store::TagStore {
         self
     }
 

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "polls",
         sql: include_str!("../migrations/0015_polls.sql"),
     },
+    Migration {
+        version: 16,
+        name: "tag_follows",
+        sql: include_str!("../migrations/0016_tag_follows.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -126,6 +126,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn tags(&mut self) -> &mut dyn rookery_store::TagTx {
+        self
+    }
+
     fn user_settings(&mut self) -> &mut dyn rookery_store::UserSettingsTx {
         self
     }

@@ -15,6 +15,7 @@ mod notification_requests;
 mod notifications;
 mod polls;
 mod settings;
+mod tags;
 mod timeline;
 
 use async_trait::async_trait;
@@ -40,6 +41,7 @@ pub use notifications::{
 };
 pub use polls::{Poll, PollStore, PollTx};
 pub use settings::UserSettingsTx;
+pub use tags::{Tag, TagDay, TagStore, TagTx};
 pub use timeline::{
     AccountStatusesFilter, Follow, Interaction, NewRestriction, Relationship, Restriction,
     StatusEdit, TimelinePage, ViewerFlags,
@@ -148,6 +150,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Polls and votes.
     fn poll_store(&self) -> &dyn PollStore;
+
+    /// Hashtags: use and follows.
+    fn tag_store(&self) -> &dyn TagStore;
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;
@@ -463,6 +468,9 @@ pub trait Transaction: Send {
 
     /// Polls and votes, in this transaction.
     fn polls(&mut self) -> &mut dyn PollTx;
+
+    /// Hashtags, in this transaction.
+    fn tags(&mut self) -> &mut dyn TagTx;
 
     /// A user's own settings, in this transaction.
     fn user_settings(&mut self) -> &mut dyn UserSettingsTx;

@@ -193,6 +193,9 @@ pub(crate) struct SearchParams {
     #[serde(default, deserialize_with = "crate::extract::loose::opt_bool")]
     resolve: Option<bool>,
     limit: Option<String>,
+    offset: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::loose::opt_bool")]
+    following: Option<bool>,
 }
 
 /// `GET /api/v2/search`.
@@ -218,10 +221,25 @@ pub(crate) async fn search(
     {
         return Err(ApiError::bad_request(format!("{k:?} is not a search type")));
     }
-    Ok(Json(
-        state
-            .services
-            .search(viewer, &p.q, kind, p.resolve.unwrap_or(false), limit)
-            .await?,
-    ))
+    let offset = match p.offset.as_deref().filter(|o| !o.is_empty()) {
+        None => 0,
+        Some(o) => o
+            .parse::<u32>()
+            .map_err(|_| ApiError::bad_request("offset is not a number"))?,
+    };
+    if offset > 0 && viewer.is_none() {
+        // As Mastodon: paging through results is for signed-in users.
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "Search queries with offset require a valid access token",
+        ));
+    }
+    let query = rookery_service::SearchQuery {
+        kind,
+        resolve: p.resolve.unwrap_or(false),
+        limit,
+        offset,
+        following: p.following.unwrap_or(false),
+    };
+    Ok(Json(state.services.search(viewer, &p.q, query).await?))
 }

@@ -20,6 +20,7 @@ mod polls;
 mod preferences;
 mod static_files;
 mod statuses;
+mod tags;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -233,6 +234,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/notifications/requests/{id}/dismiss",
             post(notification_requests::dismiss),
         )
+        .route("/api/v1/tags/{name}", get(tags::show))
+        .route("/api/v1/tags/{name}/follow", post(tags::follow))
+        .route("/api/v1/tags/{name}/unfollow", post(tags::unfollow))
+        .route("/api/v1/followed_tags", get(tags::followed))
         .route("/api/v1/polls/{id}", get(polls::show))
         .route("/api/v1/polls/{id}/votes", post(polls::vote))
         .route("/api/v2/filters", get(filters::list).post(filters::create))

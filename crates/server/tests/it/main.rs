@@ -25,5 +25,6 @@ mod social;
 mod statuses;
 mod streaming;
 mod streaming_bus;
+mod tags;
 mod tls;
 mod two_instances;
