@@ -7,6 +7,7 @@
 mod accounts;
 pub mod conversations;
 pub mod crypto;
+mod directory;
 mod domains;
 mod edits;
 mod error;

@@ -95,7 +95,8 @@ pub(crate) fn poll_entity(
 ) -> api::Poll {
     let expired = poll.expired(now);
     let is_author = viewer.is_some_and(|v| v.id == poll.account_id);
-    let show_counts = !poll.hide_totals || expired || is_author;
+    // As Mastodon: hidden from everyone, the author too, until the end.
+    let show_counts = !poll.hide_totals || expired;
     api::Poll {
         id: poll.id.to_string(),
         expires_at: poll.expires_at.map(Timestamp::to_rfc3339),
@@ -208,7 +209,8 @@ impl Services {
         Ok(poll_entity(&poll, viewer, &own, self.clock.now()))
     }
 
-    /// `POST /api/v1/polls/:id/votes`: once per account; one choice unless `multiple`.
+    /// `POST /api/v1/polls/:id/votes`: once per account and one choice in a single-choice
+    /// poll; in a multiple-choice one, more choices may be added later (as in Mastodon).
     pub async fn vote(&self, user: &LocalAccount, id: Id, choices: &[i64]) -> Result<api::Poll> {
         let poll = self.visible_poll(Some(&user.account), id).await?;
         let now = self.clock.now();
@@ -240,7 +242,7 @@ impl Services {
         let mut tx = self.store.begin().await?;
         if !tx
             .polls()
-            .cast_votes(poll.id, user.account.id, &votes, now)
+            .cast_votes(poll.id, user.account.id, &votes, poll.multiple, now)
             .await?
         {
             return Err(ServiceError::invalid(

@@ -172,7 +172,7 @@ impl Services {
             }
             None => q,
         };
-        if q.is_empty() || q.chars().count() > 100 {
+        if q.is_empty() || q.chars().count() > 100 || offset > MAX_SEARCH_OFFSET {
             return Ok(Vec::new());
         }
         Ok(self
@@ -181,7 +181,7 @@ impl Services {
                 q,
                 rookery_store::AccountSearch {
                     followed_by: following_of,
-                    offset: offset.min(MAX_SEARCH_OFFSET),
+                    offset,
                     limit: limit.clamp(1, 80),
                 },
             )
@@ -353,10 +353,11 @@ impl Services {
             .relationships(job.follower, &[job.target])
             .await?
             .first()
-            .is_some_and(|(_, r)| r.following);
-        if !still {
+            .map(|(_, r)| *r)
+            .filter(|r| r.following);
+        let Some(rel) = still else {
             return Ok(());
-        }
+        };
         let recent = self
             .store
             .account_statuses(
@@ -368,7 +369,8 @@ impl Services {
                         Visibility::Private,
                     ],
                     exclude_replies: false,
-                    exclude_reblogs: false,
+                    // Boosts only for followers who want them (`reblogs=false`).
+                    exclude_reblogs: !rel.showing_reblogs,
                     tagged: None,
                     only_media: false,
                 },

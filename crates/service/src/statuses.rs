@@ -179,12 +179,8 @@ impl Services {
             return Err(ServiceError::invalid("text", "can't be blank"));
         }
         if let Some(poll) = &new.poll {
-            if !media_ids.is_empty() {
-                return Err(ServiceError::invalid(
-                    "media_ids",
-                    "cannot be attached to a status with a poll",
-                ));
-            }
+            // Media may come with a poll (Mastodon 4.5 allows it; apps that know older
+            // versions simply never send both).
             crate::polls::check_poll(poll, self.clock.now())?;
         }
         let length = text.chars().count() + new.spoiler_text.chars().count();
@@ -711,8 +707,11 @@ impl Services {
         }
         tx.commit().await?;
         self.forget_stats();
-        if !media.is_empty() {
-            self.release_media_now(media).await?;
+        // The status is gone either way; files left behind expire with unattached media.
+        if !media.is_empty()
+            && let Err(e) = self.release_media_now(media).await
+        {
+            tracing::warn!(status = %id, error = %e, "attachments of a deleted status not deleted");
         }
         Ok(entity)
     }

@@ -38,14 +38,22 @@ impl rookery_jobs::JobSpec for StatusRemoved {
 
 impl Services {
     /// Local accounts whose home feed gets `status`: local followers of the author (unless it
-    /// is direct), followers of its hashtags (when public), and mentioned accounts, never the
-    /// author.
+    /// is direct), followers of its hashtags (when public), and mentioned accounts that follow
+    /// the author, never the author. As in Mastodon, someone mentioned by a stranger gets a
+    /// notification (as their notification policy says) but not the post in their home.
     pub(crate) async fn feed_recipients(
         &self,
         status: &Status,
         mentioned: &[Id],
     ) -> Result<Vec<Id>> {
-        let mut recipients: HashSet<Id> = mentioned.iter().copied().collect();
+        let mut recipients: HashSet<Id> = self
+            .store
+            .relationships(status.account_id, mentioned)
+            .await?
+            .into_iter()
+            .filter(|(_, r)| r.followed_by)
+            .map(|(id, _)| id)
+            .collect();
         if status.visibility != Visibility::Direct {
             // Followers who turned off this account's boosts do not get them.
             let boost = status.reblog_of_id.is_some();
@@ -150,7 +158,15 @@ impl Services {
             self.events.publish(c, ev.clone());
         }
         if status.visibility == Visibility::Direct && event == names::UPDATE {
-            self.publish_conversation(status, recipients).await?;
+            // Everyone mentioned takes part, followers or not.
+            let participants: Vec<Id> = self
+                .store
+                .mentions(&[status.id])
+                .await?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
+            self.publish_conversation(status, &participants).await?;
         }
         Ok(())
     }

@@ -18,6 +18,7 @@
 mod accounts;
 mod conversations;
 mod db;
+mod directory;
 mod domain_blocks;
 mod emoji;
 mod federation;
@@ -288,6 +289,10 @@ impl Store for SqlStore {
     }
 
     fn tag_store(&self) -> &dyn rookery_store::TagStore {
+        self
+    }
+
+    fn directory_store(&self) -> &dyn rookery_store::DirectoryStore {
         self
     }
 

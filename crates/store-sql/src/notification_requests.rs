@@ -40,6 +40,11 @@ const REQUEST_SELECT: &str = "SELECT r.id, r.account_id, r.from_account_id, r.cr
        AND n.from_account_id = r.from_account_id AND n.filtered) AS last_status_id \
     FROM notification_requests r";
 
+/// Requests still standing for something: a request whose notifications all went (their
+/// status deleted, cleared, dismissed) is not listed or counted.
+const STANDING: &str = "EXISTS (SELECT 1 FROM notifications n WHERE n.account_id = r.account_id \
+    AND n.from_account_id = r.from_account_id AND n.filtered)";
+
 fn request_from_row(r: &impl Fields) -> Result<NotificationRequest> {
     Ok(NotificationRequest {
         id: Id::from_i64(r.int("id")?),
@@ -71,7 +76,7 @@ async fn requests_page(
 ) -> Result<Vec<NotificationRequest>> {
     let (lower, upper, asc) = bounds(page);
     let sql = format!(
-        "{REQUEST_SELECT} WHERE r.account_id = $1 AND r.id > $2 AND r.id < $3 \
+        "{REQUEST_SELECT} WHERE r.account_id = $1 AND r.id > $2 AND r.id < $3 AND {STANDING} \
          ORDER BY r.id {} LIMIT $4",
         if asc { "ASC" } else { "DESC" }
     );
@@ -152,7 +157,7 @@ impl NotificationRequestStore for SqlStore {
         account_id: Id,
         id: Id,
     ) -> Result<Option<NotificationRequest>> {
-        let sql = format!("{REQUEST_SELECT} WHERE r.account_id = $1 AND r.id = $2");
+        let sql = format!("{REQUEST_SELECT} WHERE r.account_id = $1 AND r.id = $2 AND {STANDING}");
         read!(&self.pools, |c| fetch_optional!(
             c,
             sql.as_str(),
@@ -163,15 +168,18 @@ impl NotificationRequestStore for SqlStore {
     }
 
     async fn pending_counts(&self, account_id: Id, cap: i64) -> Result<(i64, i64)> {
-        read!(&self.pools, |c| fetch_optional!(
-            c,
+        let sql = format!(
             "SELECT \
-             (SELECT COUNT(*) FROM (SELECT 1 FROM notification_requests \
-                WHERE account_id = $1 LIMIT $2) r) AS requests, \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM notification_requests r \
+                WHERE r.account_id = $1 AND {STANDING} LIMIT $2) q) AS requests, \
              (SELECT COUNT(*) FROM (SELECT 1 FROM notifications n \
                 JOIN notification_requests q ON q.account_id = n.account_id \
                 AND q.from_account_id = n.from_account_id \
-                WHERE n.account_id = $1 AND n.filtered LIMIT $3) f) AS filtered",
+                WHERE n.account_id = $1 AND n.filtered LIMIT $3) f) AS filtered"
+        );
+        read!(&self.pools, |c| fetch_optional!(
+            c,
+            sql.as_str(),
             |r: &_| Ok((r.int("requests")?, r.int("filtered")?)),
             account_id.as_i64(),
             cap,
@@ -222,9 +230,8 @@ impl NotificationRequestTx for SqlTx {
             "SELECT \
              EXISTS (SELECT 1 FROM notification_permissions \
                WHERE account_id = $1 AND from_account_id = $2) AS permitted, \
-             (EXISTS (SELECT 1 FROM follows WHERE account_id = $1 AND target_account_id = $2) \
-               OR EXISTS (SELECT 1 FROM follow_requests \
-               WHERE account_id = $1 AND target_account_id = $2)) AS followed, \
+             EXISTS (SELECT 1 FROM follows WHERE account_id = $1 AND target_account_id = $2) \
+               AS followed, \
              (SELECT created_at FROM follows \
                WHERE account_id = $2 AND target_account_id = $1) AS follower_since, \
              (SELECT created_at FROM accounts WHERE id = $2) AS sender_created_at",

@@ -306,7 +306,7 @@ impl NotificationTx for SqlTx {
     async fn delete_notification_group(&mut self, account_id: Id, key: &str) -> Result<u64> {
         exec!(
             self.conn(),
-            "DELETE FROM notifications WHERE account_id = $1 AND group_key = $2",
+            "DELETE FROM notifications WHERE account_id = $1 AND group_key = $2 AND NOT filtered",
             account_id.as_i64(),
             key
         )

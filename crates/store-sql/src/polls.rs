@@ -150,7 +150,7 @@ impl PollStore for SqlStore {
         }
         let sql = format!(
             "SELECT poll_id, choice FROM poll_votes WHERE account_id = $1 \
-             AND poll_id IN ({}) ORDER BY choice",
+             AND poll_id IN ({}) ORDER BY id",
             placeholders(2, poll_ids.len())
         );
         read!(&self.pools, |c| rows_for_ids(
@@ -201,6 +201,7 @@ impl PollTx for SqlTx {
         poll_id: Id,
         account_id: Id,
         votes: &[(Id, i64)],
+        multiple: bool,
         now: Timestamp,
     ) -> Result<bool> {
         let first = exec!(
@@ -211,11 +212,12 @@ impl PollTx for SqlTx {
             account_id.as_i64(),
             now.as_millis()
         )?;
-        if first == 0 {
+        if first == 0 && !multiple {
             return Ok(false);
         }
+        let mut added = 0;
         for (id, choice) in votes {
-            exec!(
+            added += exec!(
                 self.conn(),
                 "INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -226,6 +228,6 @@ impl PollTx for SqlTx {
                 now.as_millis()
             )?;
         }
-        Ok(true)
+        Ok(added > 0)
     }
 }

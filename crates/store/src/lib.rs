@@ -6,6 +6,7 @@
 //! about SQL, so the service and HTTP layers cannot either.
 
 mod conversations;
+mod directory;
 mod error;
 mod federation;
 mod filters;
@@ -25,6 +26,7 @@ use rookery_model::{
 };
 
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
+pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
 pub use error::StoreError;
 pub use federation::DeliveryHost;
 pub use filters::{
@@ -153,6 +155,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Hashtags: use and follows.
     fn tag_store(&self) -> &dyn TagStore;
+
+    /// The instance as a whole: activity, peers, the profile directory.
+    fn directory_store(&self) -> &dyn DirectoryStore;
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;

@@ -72,7 +72,7 @@ impl Default for NotificationPolicy {
 pub struct SenderFacts {
     /// The recipient accepted a request from this sender: nothing is filtered.
     pub permitted: bool,
-    /// The recipient follows the sender or asked to.
+    /// The recipient follows the sender.
     pub followed: bool,
     /// When the sender started following the recipient, if they do.
     pub follower_since: Option<Timestamp>,

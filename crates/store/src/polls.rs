@@ -58,13 +58,15 @@ pub trait PollTx: Send {
     /// Adds a poll (its tallies are not stored: votes are counted).
     async fn insert_poll(&mut self, poll: &Poll) -> Result<()>;
 
-    /// Records `account_id`'s votes (`(vote id, choice)`) in a poll. `false`, and nothing
-    /// recorded, if they voted in it before.
+    /// Records `account_id`'s votes (`(vote id, choice)`) in a poll. In a single-choice poll,
+    /// `false` (nothing recorded) if they voted before; in a multiple-choice one, choices made
+    /// before are skipped and `false` means none was new.
     async fn cast_votes(
         &mut self,
         poll_id: Id,
         account_id: Id,
         votes: &[(Id, i64)],
+        multiple: bool,
         now: Timestamp,
     ) -> Result<bool>;
 }

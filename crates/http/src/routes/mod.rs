@@ -4,6 +4,7 @@ mod accounts;
 mod actors;
 mod authorize;
 mod conversations;
+mod directory;
 mod discovery;
 mod federation;
 mod filters;
@@ -38,6 +39,19 @@ pub(crate) fn router() -> Router<AppState> {
     ops()
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v1/instance/", get(instance::v1))
+        .route("/api/v1/instance/activity", get(directory::activity))
+        .route("/api/v1/instance/peers", get(directory::peers))
+        .route(
+            "/api/v1/instance/extended_description",
+            get(directory::extended_description),
+        )
+        .route("/api/v1/instance/rules", get(directory::rules))
+        .route(
+            "/api/v1/instance/translation_languages",
+            get(directory::translation_languages),
+        )
+        .route("/api/v1/custom_emojis", get(directory::custom_emojis))
+        .route("/api/v1/directory", get(directory::directory))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v2/instance/", get(instance::v2))
         .route("/", get(crate::pages::about))

@@ -111,6 +111,11 @@ Promise.withResolvers ??= function () {
   return { promise, resolve, reject };
 };
 
+// Alice follows bob back: as in Mastodon, a mention reaches home (and the user stream's
+// `update`) only from someone one follows; from others it is a notification alone.
+const bobAccount = await alice.v1.accounts.lookup({ acct: "bob" });
+assert.equal((await alice.v1.accounts.$select(bobAccount.id).follow()).following, true);
+
 // Streaming over WebSocket (the token travels as the subprotocol): alice's user stream hears a
 // mention, its notification and the deletion.
 const { default: WebSocket } = await import(

@@ -6,6 +6,7 @@
 mod api;
 mod cli;
 mod conversations;
+mod directory;
 mod e2e;
 mod federated_media;
 mod federation;

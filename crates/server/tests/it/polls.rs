@@ -153,6 +153,28 @@ async fn polls_are_made_voted_and_closed(backend: Backend) {
     assert_eq!(voted["voters_count"], 1);
     assert_eq!(voted["votes_count"], 2);
     assert_eq!(voted["own_votes"], json!([0, 2]));
+    // In a multiple-choice poll a voter may add choices later, never the same one twice.
+    let (st, more) = post_json(
+        &app,
+        &format!("/api/v1/polls/{mid}/votes"),
+        &carol,
+        json!({"choices": [1]}),
+    )
+    .await;
+    assert_eq!(st, 200, "{more}");
+    assert_eq!(more["own_votes"], json!([0, 2, 1]));
+    assert_eq!(
+        (more["voters_count"].clone(), more["votes_count"].clone()),
+        (json!(1), json!(3))
+    );
+    let (st, _) = post_json(
+        &app,
+        &format!("/api/v1/polls/{mid}/votes"),
+        &carol,
+        json!({"choices": [2]}),
+    )
+    .await;
+    assert_eq!(st, 422);
     assert_eq!(
         voted["options"][0]["votes_count"],
         Value::Null,
@@ -161,7 +183,12 @@ async fn polls_are_made_voted_and_closed(backend: Backend) {
     let (_, for_author, _) = app
         .get_auth(&format!("/api/v1/polls/{mid}"), Some(&alice))
         .await;
-    assert_eq!(for_author["options"][2]["votes_count"], 1);
+    assert_eq!(
+        for_author["options"][2]["votes_count"],
+        Value::Null,
+        "the author too"
+    );
+    assert_eq!(for_author["votes_count"], 3);
 
     // The end: the job tells voters and the author; votes are refused after.
     sql(&app, "UPDATE polls SET expires_at = 1").await;

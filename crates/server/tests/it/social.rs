@@ -591,15 +591,19 @@ async fn visibility_is_enforced_on_every_read_path(backend: Backend) {
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec![public.as_str()]);
-    // Home feeds: bob gets public, unlisted, private; carol gets the direct one only.
+    // Home feeds: bob gets public, unlisted, private. Carol, mentioned in the direct one but
+    // not following alice, gets it in her conversations and notifications, not in home (as
+    // in Mastodon, where only mentioned followers get it there).
     eventually("fan-out", || async {
         let (_, b, _) = app.get_auth("/api/v1/timelines/home", Some(&bob)).await;
-        let (_, c, _) = app.get_auth("/api/v1/timelines/home", Some(&carol)).await;
+        let (_, c, _) = app.get_auth("/api/v1/conversations", Some(&carol)).await;
         b.as_array().is_some_and(|a| a.len() == 3) && c.as_array().is_some_and(|a| a.len() == 1)
     })
     .await;
-    let (_, c, _) = app.get_auth("/api/v1/timelines/home", Some(&carol)).await;
-    assert_eq!(c[0]["id"], direct.as_str());
+    let (_, c, _) = app.get_auth("/api/v1/conversations", Some(&carol)).await;
+    assert_eq!(c[0]["last_status"]["id"], direct.as_str());
+    let (_, home, _) = app.get_auth("/api/v1/timelines/home", Some(&carol)).await;
+    assert_eq!(home, serde_json::json!([]));
 }
 
 async fn mentions_and_follows_notify(backend: Backend) {

@@ -10,6 +10,8 @@ use rookery_store::{Filter, FilterAction, FilterContext};
 #[derive(Debug, Clone, Default)]
 pub struct ActiveFilters {
     filters: Vec<Compiled>,
+    /// Whose filters: their own statuses are never filtered (as in Mastodon).
+    owner: String,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +98,10 @@ pub fn status_text(status: &api::Status) -> String {
 impl ActiveFilters {
     /// The filters of `filters` not expired at `now`.
     pub fn new(filters: Vec<Filter>, now: Timestamp) -> Self {
+        let owner = filters
+            .first()
+            .map(|f| f.account_id.to_string())
+            .unwrap_or_default();
         let filters = filters
             .into_iter()
             .filter(|f| f.expires_at.is_none_or(|t| t > now))
@@ -109,7 +115,7 @@ impl ActiveFilters {
                 statuses: f.statuses.iter().map(|s| s.status_id.to_string()).collect(),
             })
             .collect();
-        ActiveFilters { filters }
+        ActiveFilters { filters, owner }
     }
 
     /// Whether no filter is in force.
@@ -153,10 +159,10 @@ impl ActiveFilters {
 
     /// Sets `filtered` on a rendered status (and on the status it boosts).
     pub fn mark(&self, status: &mut api::Status) {
-        if self.filters.is_empty() {
+        let subject = status.reblog.as_deref().unwrap_or(status);
+        if self.filters.is_empty() || subject.account.id == self.owner {
             return;
         }
-        let subject = status.reblog.as_deref().unwrap_or(status);
         let text = status_text(subject);
         let original = status.reblog.as_ref().map(|r| r.id.clone());
         let results = self.results(&status.id, original.as_deref(), &text);
@@ -179,6 +185,9 @@ impl ActiveFilters {
         } else {
             &*status
         };
+        if subject["account"]["id"].as_str() == Some(self.owner.as_str()) {
+            return;
+        }
         let mut text = field(subject, "spoiler_text");
         text.push_str("\n\n");
         text.push_str(&html_to_text(&field(subject, "content")));

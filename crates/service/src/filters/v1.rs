@@ -74,7 +74,8 @@ impl Filters<'_> {
             .new_filter(
                 user,
                 &FilterInput {
-                    title: Some(phrase.clone()),
+                    // The title holds at most 256 characters; the keyword up to 512.
+                    title: Some(phrase.chars().take(256).collect()),
                     context: input.context.clone(),
                     filter_action: Some(
                         if input.irreversible.unwrap_or(false) {

@@ -196,10 +196,16 @@ impl Notifications<'_> {
         status_ids.sort();
         status_ids.dedup();
         let statuses = self.s.store.statuses(&status_ids).await?;
-        let rendered = self
+        // A `hide` filter of the notifications context drops its groups, as in v1.
+        let rendered: Vec<api::Status> = self
             .s
             .status_entities(Some(&user.account), &statuses)
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|s| {
+                !crate::filters::hidden_by_filters(s, rookery_store::FilterContext::Notifications)
+            })
+            .collect();
         let shown_statuses: HashSet<String> = rendered.iter().map(|s| s.id.clone()).collect();
 
         let mut groups = Vec::new();

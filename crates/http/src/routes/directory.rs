@@ -1,0 +1,78 @@
+//! The instance beyond its entity: `/api/v1/instance/activity|peers|extended_description|
+//! rules|translation_languages`, `/api/v1/directory` and `/api/v1/custom_emojis`.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use rookery_api as api;
+
+use crate::paging::LooseQuery;
+use crate::{ApiError, AppState};
+
+/// `GET /api/v1/instance/activity`.
+pub(crate) async fn activity(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+    Ok(Json(state.services.instance_activity().await?))
+}
+
+/// `GET /api/v1/instance/peers`.
+pub(crate) async fn peers(State(state): State<AppState>) -> Result<Json<Vec<String>>, ApiError> {
+    Ok(Json(state.services.instance_peers().await?))
+}
+
+/// `GET /api/v1/instance/extended_description`.
+pub(crate) async fn extended_description(State(state): State<AppState>) -> Json<Value> {
+    Json(state.services.extended_description())
+}
+
+/// `GET /api/v1/instance/rules`: the same (empty) list as the instance entity's `rules`.
+pub(crate) async fn rules() -> Json<Value> {
+    Json(json!([]))
+}
+
+/// `GET /api/v1/instance/translation_languages`: none, as translation is not offered
+/// (`configuration.translation.enabled` is false).
+pub(crate) async fn translation_languages() -> Json<Value> {
+    Json(json!({}))
+}
+
+/// `GET /api/v1/custom_emojis`: the instance's own custom emoji (none can be added yet).
+pub(crate) async fn custom_emojis() -> Json<Value> {
+    Json(json!([]))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DirectoryParams {
+    offset: Option<String>,
+    limit: Option<String>,
+    order: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::loose::opt_bool")]
+    local: Option<bool>,
+}
+
+/// `GET /api/v1/directory` — `order` `active` or `new`, `local`, `offset`, `limit` (40, ≤ 80).
+pub(crate) async fn directory(
+    State(state): State<AppState>,
+    LooseQuery(p): LooseQuery<DirectoryParams>,
+) -> Result<Json<Vec<api::Account>>, ApiError> {
+    let number =
+        |v: &Option<String>, default: u32, what: &str| match v.as_deref().filter(|s| !s.is_empty())
+        {
+            None => Ok(default),
+            Some(s) => s
+                .parse::<u32>()
+                .map_err(|_| ApiError::bad_request(format!("{what} is not a number"))),
+        };
+    Ok(Json(
+        state
+            .services
+            .directory(
+                p.order.as_deref(),
+                p.local.unwrap_or(false),
+                number(&p.offset, 0, "offset")?,
+                number(&p.limit, 40, "limit")?,
+            )
+            .await?,
+    ))
+}

@@ -1,0 +1,78 @@
+//! The instance beyond its entity: activity, peers, extended description, rules, translation
+//! languages, custom emoji, and the profile directory, on every engine.
+
+use rookery_testkit::Backend;
+use serde_json::{Value, json};
+
+use crate::kit::{on_every_backend, spawn_with};
+
+on_every_backend!(instance_extras_and_directory_answer);
+
+async fn instance_extras_and_directory_answer(backend: Backend) {
+    let app = spawn_with(
+        backend,
+        &[("ROOKERY_INSTANCE__DESCRIPTION", "A <small> place")],
+    )
+    .await;
+    let alice = app.token("alice").await;
+    app.create_account("bob").await;
+    let (st, _) = app
+        .post_auth("/api/v1/statuses", &alice, &[("status", "counted")])
+        .await;
+    assert_eq!(st, 200);
+
+    let (st, weeks) = app.get_json("/api/v1/instance/activity").await;
+    assert_eq!(st, 200);
+    let weeks = weeks.as_array().unwrap();
+    assert_eq!(weeks.len(), 12);
+    assert_eq!(weeks[0]["statuses"], "1", "{weeks:?}");
+    assert_eq!(weeks[0]["registrations"], "2");
+    assert_eq!(weeks[0]["logins"], "1", "alice got a token");
+    let week: i64 = weeks[0]["week"].as_str().unwrap().parse().unwrap();
+    let next: i64 = weeks[1]["week"].as_str().unwrap().parse().unwrap();
+    assert_eq!(week - next, 7 * 86_400);
+    // A Monday, 00:00 UTC (1970-01-05 was one).
+    assert_eq!((week - 4 * 86_400).rem_euclid(7 * 86_400), 0);
+    assert!(weeks[11]["statuses"] == "0");
+
+    assert_eq!(
+        app.get_json("/api/v1/instance/peers").await,
+        (200, json!([]))
+    );
+    let (st, ext) = app.get_json("/api/v1/instance/extended_description").await;
+    assert_eq!(st, 200);
+    assert_eq!(ext["content"], "<p>A &lt;small&gt; place</p>");
+    assert!(ext["updated_at"].is_string());
+    assert_eq!(
+        app.get_json("/api/v1/instance/rules").await,
+        (200, json!([]))
+    );
+    assert_eq!(
+        app.get_json("/api/v1/instance/translation_languages").await,
+        (200, json!({}))
+    );
+    assert_eq!(
+        app.get_json("/api/v1/custom_emojis").await,
+        (200, json!([]))
+    );
+
+    // The directory: discoverable local people, newest first with order=new.
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (st, dir) = app.get_json("/api/v1/directory?order=new&local=true").await;
+    assert_eq!(st, 200);
+    assert_eq!(names(&dir), vec!["bob", "alice"]);
+    let (_, active) = app.get_json("/api/v1/directory").await;
+    assert_eq!(names(&active)[0], "alice", "the one who posted first");
+    let (_, second) = app
+        .get_json("/api/v1/directory?order=new&limit=1&offset=1")
+        .await;
+    assert_eq!(names(&second), vec!["alice"]);
+    assert_eq!(app.get_json("/api/v1/directory?order=loud").await.0, 422);
+    assert_eq!(app.get_json("/api/v1/directory?offset=x").await.0, 400);
+}

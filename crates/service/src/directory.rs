@@ -1,0 +1,91 @@
+//! What the instance tells about itself beyond `/api/v2/instance`: weekly activity, the
+//! servers it knows, the extended description, rules, translation languages, and the profile
+//! directory.
+
+use rookery_api as api;
+use rookery_store::DirectoryOrder;
+use serde_json::{Value, json};
+
+use crate::{Result, ServiceError, Services};
+
+const WEEK_MS: i64 = 7 * 86_400_000;
+const MONDAY_OFFSET_MS: i64 = 3 * 86_400_000;
+/// Weeks `/api/v1/instance/activity` covers, this one included (Mastodon's 12).
+const ACTIVITY_WEEKS: i64 = 12;
+/// Peers listed at most.
+const MAX_PEERS: u32 = 10_000;
+
+impl Services {
+    /// `GET /api/v1/instance/activity`: the last 12 weeks, newest first, numbers as strings.
+    pub async fn instance_activity(&self) -> Result<Vec<Value>> {
+        let now = self.clock.now().as_millis();
+        let this_week = (now + MONDAY_OFFSET_MS).div_euclid(WEEK_MS);
+        let first = this_week - (ACTIVITY_WEEKS - 1);
+        let since = rookery_model::Timestamp::from_millis(first * WEEK_MS - MONDAY_OFFSET_MS);
+        let weeks = self.store.directory_store().weekly_activity(since).await?;
+        Ok((0..ACTIVITY_WEEKS)
+            .map(|back| {
+                let week = this_week - back;
+                let w = weeks.iter().find(|w| w.week == week);
+                json!({
+                    "week": ((week * WEEK_MS - MONDAY_OFFSET_MS) / 1000).to_string(),
+                    "statuses": w.map_or(0, |w| w.statuses).to_string(),
+                    "logins": w.map_or(0, |w| w.logins).to_string(),
+                    "registrations": w.map_or(0, |w| w.registrations).to_string(),
+                })
+            })
+            .collect())
+    }
+
+    /// `GET /api/v1/instance/peers`: domains of the servers whose accounts are known.
+    pub async fn instance_peers(&self) -> Result<Vec<String>> {
+        Ok(self.store.directory_store().peers(MAX_PEERS).await?)
+    }
+
+    /// `GET /api/v1/instance/extended_description`: the configured description as HTML.
+    pub fn extended_description(&self) -> Value {
+        let text = self.settings.description.trim();
+        let content = if text.is_empty() {
+            String::new()
+        } else {
+            format!("<p>{}</p>", crate::render::escape_html(text))
+        };
+        // The description comes from the configuration, which keeps no date of change: the
+        // time of the answer stands in.
+        json!({
+            "updated_at": self.clock.now().to_rfc3339(),
+            "content": content,
+        })
+    }
+
+    /// `GET /api/v1/directory`: discoverable accounts, `active` (recently posting) or `new`.
+    pub async fn directory(
+        &self,
+        order: Option<&str>,
+        local_only: bool,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<api::Account>> {
+        let order = match order.unwrap_or("active") {
+            "active" | "" => DirectoryOrder::Active,
+            "new" => DirectoryOrder::New,
+            other => {
+                return Err(ServiceError::invalid(
+                    "order",
+                    format!("{other:?} is not active or new"),
+                ));
+            }
+        };
+        if offset > 10_000 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .directory_store()
+            .directory(order, local_only, offset, limit.clamp(1, 80))
+            .await?
+            .iter()
+            .map(|a| self.account_entity(a))
+            .collect())
+    }
+}
