@@ -109,6 +109,20 @@ impl<T> Paged<T> {
         }
     }
 
+    /// A timeline page, linked from the ids of what was read (`page.bounds`) rather than what
+    /// is left to show, so a page emptied by blocks, mutes or filters still leads on.
+    pub fn statuses(
+        page: rookery_service::StatusPage,
+        base: &str,
+        uri: &OriginalUri,
+    ) -> Paged<rookery_api::Status> {
+        let mut out = Paged::new(page.statuses, |s| s.id.clone(), base, uri);
+        if let Some((newest, oldest)) = page.bounds {
+            out.bounds = Some((newest.to_string(), oldest.to_string()));
+        }
+        out
+    }
+
     /// A page over `(key, item)` rows, paged by the keys (row ids of favourites, blocks, …
     /// rather than the items' own ids).
     pub fn keyed(rows: Vec<(String, T)>, base: &str, uri: &OriginalUri) -> Self {

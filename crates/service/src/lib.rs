@@ -66,7 +66,7 @@ pub use settings::{FederationSettings, Registrations, Settings, Urls};
 pub use social::AccountSearchQuery;
 pub use statuses::{Fanout, NewStatus};
 pub use streams::StatusRemoved;
-pub use timelines::AccountStatusesQuery;
+pub use timelines::{AccountStatusesQuery, StatusPage};
 pub use webfinger::{Resource, ResourceError, WebfingerTarget};
 
 /// Results of use cases.

@@ -234,7 +234,7 @@ impl Lists<'_> {
         user: &LocalAccount,
         id: Id,
         page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
+    ) -> Result<crate::StatusPage> {
         let list = self.owned(user, id).await?;
         let statuses = self
             .s
@@ -242,12 +242,14 @@ impl Lists<'_> {
             .list_store()
             .list_timeline(list.id, page)
             .await?;
+        let bounds = crate::StatusPage::bounds_of(&statuses);
         let rendered = self
             .s
             .status_entities(Some(&user.account), &statuses)
             .await?;
         self.s
-            .without_hidden(
+            .without_hidden_page(
+                bounds,
                 Some(&user.account),
                 Some(rookery_store::FilterContext::Home),
                 rendered,

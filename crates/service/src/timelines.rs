@@ -7,6 +7,22 @@ use rookery_store::{AccountStatusesFilter, LocalAccount, TimelinePage};
 
 use crate::{Result, ServiceError, Services};
 
+/// A page of a timeline as the viewer sees it, with the ids of the first and last status read
+/// (newest, oldest): links page from those, so a page whose statuses were all left out (blocks,
+/// mutes, `hide` filters) still leads on instead of ending the timeline.
+#[derive(Debug, Clone, Default)]
+pub struct StatusPage {
+    pub statuses: Vec<api::Status>,
+    pub bounds: Option<(Id, Id)>,
+}
+
+impl StatusPage {
+    /// The bounds of `read`, newest first.
+    pub(crate) fn bounds_of(read: &[rookery_model::Status]) -> Option<(Id, Id)> {
+        read.first().zip(read.last()).map(|(a, b)| (a.id, b.id))
+    }
+}
+
 /// The filters of `GET /api/v1/accounts/:id/statuses`.
 #[derive(Debug, Clone, Default)]
 pub struct AccountStatusesQuery {
@@ -19,15 +35,31 @@ pub struct AccountStatusesQuery {
 }
 
 impl Services {
+    /// [`Services::without_hidden`] as a [`StatusPage`] with the bounds read.
+    pub(crate) async fn without_hidden_page(
+        &self,
+        bounds: Option<(Id, Id)>,
+        viewer: Option<&Account>,
+        context: Option<rookery_store::FilterContext>,
+        list: Vec<api::Status>,
+    ) -> Result<StatusPage> {
+        Ok(StatusPage {
+            statuses: self.without_hidden(viewer, context, list).await?,
+            bounds,
+        })
+    }
+
     /// `GET /api/v1/timelines/home`.
     pub async fn home_timeline(
         &self,
         user: &LocalAccount,
         page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
+    ) -> Result<StatusPage> {
         let statuses = self.store.home_timeline(user.account.id, page).await?;
+        let bounds = StatusPage::bounds_of(&statuses);
         let list = self.status_entities(Some(&user.account), &statuses).await?;
-        self.without_hidden(
+        self.without_hidden_page(
+            bounds,
             Some(&user.account),
             Some(rookery_store::FilterContext::Home),
             list,
@@ -42,11 +74,17 @@ impl Services {
         local: Option<bool>,
         only_media: bool,
         page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
+    ) -> Result<StatusPage> {
         let statuses = self.store.public_timeline(local, only_media, page).await?;
+        let bounds = StatusPage::bounds_of(&statuses);
         let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, Some(rookery_store::FilterContext::Public), list)
-            .await
+        self.without_hidden_page(
+            bounds,
+            viewer,
+            Some(rookery_store::FilterContext::Public),
+            list,
+        )
+        .await
     }
 
     /// `GET /api/v1/timelines/tag/:hashtag`.
@@ -57,21 +95,27 @@ impl Services {
         local: Option<bool>,
         only_media: bool,
         page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
+    ) -> Result<StatusPage> {
         let tag = tag.trim().trim_start_matches('#');
         if tag.is_empty()
             || tag.chars().count() > 100
             || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
         {
-            return Ok(Vec::new());
+            return Ok(StatusPage::default());
         }
         let statuses = self
             .store
             .tag_timeline(tag, local, only_media, page)
             .await?;
+        let bounds = StatusPage::bounds_of(&statuses);
         let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, Some(rookery_store::FilterContext::Public), list)
-            .await
+        self.without_hidden_page(
+            bounds,
+            viewer,
+            Some(rookery_store::FilterContext::Public),
+            list,
+        )
+        .await
     }
 
     /// `GET /api/v1/accounts/:id/statuses`.
@@ -81,7 +125,7 @@ impl Services {
         account_id: Id,
         query: AccountStatusesQuery,
         page: TimelinePage,
-    ) -> Result<Vec<api::Status>> {
+    ) -> Result<StatusPage> {
         let AccountStatusesQuery {
             exclude_replies,
             exclude_reblogs,
@@ -94,7 +138,7 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
         if account.suspended_at.is_some() {
-            return Ok(Vec::new());
+            return Ok(StatusPage::default());
         }
         let mut visibilities = vec![Visibility::Public, Visibility::Unlisted];
         if let Some(v) = viewer {
@@ -120,8 +164,14 @@ impl Services {
             .store
             .account_statuses(account.id, &filter, page)
             .await?;
+        let bounds = StatusPage::bounds_of(&statuses);
         let list = self.status_entities(viewer, &statuses).await?;
-        self.without_hidden(viewer, Some(rookery_store::FilterContext::Account), list)
-            .await
+        self.without_hidden_page(
+            bounds,
+            viewer,
+            Some(rookery_store::FilterContext::Account),
+            list,
+        )
+        .await
     }
 }

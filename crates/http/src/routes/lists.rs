@@ -209,9 +209,8 @@ pub(crate) async fn timeline(
         .lists()
         .timeline(user, path_id(&id)?, p.page(20, 40)?)
         .await?;
-    Ok(Paged::new(
+    Ok(Paged::<api::Status>::statuses(
         items,
-        |s| s.id.clone(),
         state.services.urls.base(),
         &uri,
     ))

@@ -205,9 +205,8 @@ pub(crate) async fn home(
         .services
         .home_timeline(user, params.page(20, 40)?)
         .await?;
-    Ok(Paged::new(
+    Ok(Paged::<api::Status>::statuses(
         items,
-        |s| s.id.clone(),
         state.services.urls.base(),
         &uri,
     ))
@@ -251,9 +250,8 @@ pub(crate) async fn public(
         .services
         .public_timeline(viewer, local, only_media, page)
         .await?;
-    Ok(Paged::new(
+    Ok(Paged::<api::Status>::statuses(
         items,
-        |s| s.id.clone(),
         state.services.urls.base(),
         &uri,
     ))
@@ -308,9 +306,8 @@ pub(crate) async fn of_account(
             page,
         )
         .await?;
-    Ok(Paged::new(
+    Ok(Paged::<api::Status>::statuses(
         items,
-        |s| s.id.clone(),
         state.services.urls.base(),
         &uri,
     ))
@@ -412,9 +409,8 @@ pub(crate) async fn tag(
             page,
         )
         .await?;
-    Ok(Paged::new(
+    Ok(Paged::<api::Status>::statuses(
         items,
-        |s| s.id.clone(),
         state.services.urls.base(),
         &uri,
     ))

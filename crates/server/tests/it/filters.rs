@@ -210,6 +210,14 @@ async fn filters_mark_hide_and_stream(backend: Backend) {
     for gone in [&dragon, &cpp, &plain, &boost_id] {
         assert!(find(&home, gone).is_none(), "{gone} still at home");
     }
+    // A page whose only status is hidden is empty but still links on (apps stop at a page
+    // without a next link).
+    let (st, first, link) = app
+        .get_auth("/api/v1/timelines/home?limit=1", Some(&alice))
+        .await;
+    assert_eq!((st, first), (200, json!([])));
+    let link = link.expect("a Link header on an emptied page");
+    assert!(link.contains("rel=\"next\""), "{link}");
     assert!(find(&home, &dragons).is_some());
     let public = timeline(&app, &alice, "/api/v1/timelines/public").await;
     assert!(find(&public, &dragon).is_none());
