@@ -10,6 +10,7 @@ pub mod crypto;
 mod directory;
 mod domains;
 mod edits;
+mod endorsements;
 mod error;
 pub mod federation;
 pub mod filters;

@@ -85,7 +85,7 @@ impl Services {
     }
 
     /// An account that exists and is not suspended.
-    async fn live_account(&self, id: Id) -> Result<Account> {
+    pub(crate) async fn live_account(&self, id: Id) -> Result<Account> {
         match self.store.account(id).await? {
             Some(a) if a.suspended_at.is_none() => Ok(a),
             _ => Err(ServiceError::NotFound("account")),
@@ -319,10 +319,11 @@ impl Services {
         let mut ids = ids.to_vec();
         ids.truncate(100);
         let rels = self.store.relationships(user.account.id, &ids).await?;
-        Ok(rels
+        let rels = rels
             .into_iter()
             .map(|(id, r)| relationship_entity(id, r))
-            .collect())
+            .collect();
+        self.with_endorsements_and_notes(user, rels).await
     }
 
     /// The `follow_effects` job.

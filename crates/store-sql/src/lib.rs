@@ -21,6 +21,7 @@ mod db;
 mod directory;
 mod domain_blocks;
 mod emoji;
+mod endorsements;
 mod federation;
 mod filters;
 mod interactions;
@@ -293,6 +294,10 @@ impl Store for SqlStore {
     }
 
     fn directory_store(&self) -> &dyn rookery_store::DirectoryStore {
+        self
+    }
+
+    fn endorsement_store(&self) -> &dyn rookery_store::EndorsementStore {
         self
     }
 

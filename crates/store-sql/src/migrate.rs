@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "tag_follows",
         sql: include_str!("../migrations/0016_tag_follows.sql"),
     },
+    Migration {
+        version: 17,
+        name: "endorsements_notes",
+        sql: include_str!("../migrations/0017_endorsements_notes.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -130,6 +130,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn endorsements(&mut self) -> &mut dyn rookery_store::EndorsementTx {
+        self
+    }
+
     fn user_settings(&mut self) -> &mut dyn rookery_store::UserSettingsTx {
         self
     }

@@ -7,6 +7,7 @@
 
 mod conversations;
 mod directory;
+mod endorsements;
 mod error;
 mod federation;
 mod filters;
@@ -27,6 +28,7 @@ use rookery_model::{
 
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
+pub use endorsements::{EndorsementStore, EndorsementTx};
 pub use error::StoreError;
 pub use federation::DeliveryHost;
 pub use filters::{
@@ -158,6 +160,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// The instance as a whole: activity, peers, the profile directory.
     fn directory_store(&self) -> &dyn DirectoryStore;
+
+    /// Endorsements and notes on accounts.
+    fn endorsement_store(&self) -> &dyn EndorsementStore;
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;
@@ -476,6 +481,9 @@ pub trait Transaction: Send {
 
     /// Hashtags, in this transaction.
     fn tags(&mut self) -> &mut dyn TagTx;
+
+    /// Endorsements and notes, in this transaction.
+    fn endorsements(&mut self) -> &mut dyn EndorsementTx;
 
     /// A user's own settings, in this transaction.
     fn user_settings(&mut self) -> &mut dyn UserSettingsTx;

@@ -6,6 +6,7 @@ mod authorize;
 mod conversations;
 mod directory;
 mod discovery;
+mod endorsements;
 mod federation;
 mod filters;
 mod health;
@@ -247,6 +248,23 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/api/v1/notifications/requests/{id}/dismiss",
             post(notification_requests::dismiss),
+        )
+        .route("/api/v1/accounts/{id}/pin", post(endorsements::endorse))
+        .route("/api/v1/accounts/{id}/endorse", post(endorsements::endorse))
+        .route("/api/v1/accounts/{id}/unpin", post(endorsements::unendorse))
+        .route(
+            "/api/v1/accounts/{id}/unendorse",
+            post(endorsements::unendorse),
+        )
+        .route("/api/v1/endorsements", get(endorsements::list))
+        .route("/api/v1/accounts/{id}/note", post(endorsements::note))
+        .route(
+            "/api/v1/accounts/familiar_followers",
+            get(endorsements::familiar_followers),
+        )
+        .route(
+            "/api/v1/accounts/{id}/remove_from_followers",
+            post(endorsements::remove_from_followers),
         )
         .route("/api/v1/tags/{name}", get(tags::show))
         .route("/api/v1/tags/{name}/follow", post(tags::follow))

@@ -8,6 +8,7 @@ mod cli;
 mod conversations;
 mod directory;
 mod e2e;
+mod endorsements;
 mod federated_media;
 mod federation;
 mod filters;
