@@ -37,6 +37,7 @@ mod statuses;
 mod streams;
 pub mod tags;
 mod timelines;
+mod user_domain_blocks;
 mod webfinger;
 
 use std::sync::{Arc, Mutex};

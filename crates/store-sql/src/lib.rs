@@ -39,6 +39,7 @@ mod social;
 mod statuses;
 mod tags;
 mod transaction;
+mod user_domain_blocks;
 mod user_settings;
 
 use std::str::FromStr;
@@ -298,6 +299,10 @@ impl Store for SqlStore {
     }
 
     fn endorsement_store(&self) -> &dyn rookery_store::EndorsementStore {
+        self
+    }
+
+    fn user_domain_block_store(&self) -> &dyn rookery_store::UserDomainBlockStore {
         self
     }
 

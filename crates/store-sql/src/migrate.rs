@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "endorsements_notes",
         sql: include_str!("../migrations/0017_endorsements_notes.sql"),
     },
+    Migration {
+        version: 18,
+        name: "user_domain_blocks",
+        sql: include_str!("../migrations/0018_user_domain_blocks.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -27,7 +27,9 @@ pub(crate) async fn hidden(
         "SELECT target_account_id AS aid FROM blocks WHERE account_id = $1 \
          UNION SELECT account_id AS aid FROM blocks WHERE target_account_id = $1 \
          UNION SELECT target_account_id AS aid FROM mutes WHERE account_id = $1 \
-            AND (expires_at IS NULL OR expires_at > $2) {mute_filter}"
+            AND (expires_at IS NULL OR expires_at > $2) {mute_filter} \
+         UNION SELECT a.id AS aid FROM accounts a JOIN user_domain_blocks d \
+            ON lower(a.domain) = d.domain WHERE d.account_id = $1"
     );
     with_conn!(c, |e, p| {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))

@@ -134,6 +134,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn user_domain_blocks(&mut self) -> &mut dyn rookery_store::UserDomainBlockTx {
+        self
+    }
+
     fn user_settings(&mut self) -> &mut dyn rookery_store::UserSettingsTx {
         self
     }

@@ -19,6 +19,7 @@ mod polls;
 mod settings;
 mod tags;
 mod timeline;
+mod user_domain_blocks;
 
 use async_trait::async_trait;
 use rookery_model::{
@@ -50,6 +51,7 @@ pub use timeline::{
     AccountStatusesFilter, Follow, Interaction, NewRestriction, Relationship, Restriction,
     StatusEdit, TimelinePage, ViewerFlags,
 };
+pub use user_domain_blocks::{UserDomainBlockStore, UserDomainBlockTx};
 
 /// Results of storage calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -163,6 +165,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Endorsements and notes on accounts.
     fn endorsement_store(&self) -> &dyn EndorsementStore;
+
+    /// Domains users block.
+    fn user_domain_block_store(&self) -> &dyn UserDomainBlockStore;
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;
@@ -323,7 +328,7 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     ) -> Result<Option<Id>>;
 
     /// Accounts whose statuses and notifications `account_id` must not see at `now`: those it
-    /// blocks or (unexpired) mutes, and those blocking it. With `notifications_only`, mutes
+    /// blocks or (unexpired) mutes, those blocking it, and those of domains it blocks. With `notifications_only`, mutes
     /// count only when they hide notifications.
     async fn hidden_accounts(
         &self,
@@ -484,6 +489,9 @@ pub trait Transaction: Send {
 
     /// Endorsements and notes, in this transaction.
     fn endorsements(&mut self) -> &mut dyn EndorsementTx;
+
+    /// Domains users block, in this transaction.
+    fn user_domain_blocks(&mut self) -> &mut dyn UserDomainBlockTx;
 
     /// A user's own settings, in this transaction.
     fn user_settings(&mut self) -> &mut dyn UserSettingsTx;

@@ -6,6 +6,7 @@ mod authorize;
 mod conversations;
 mod directory;
 mod discovery;
+mod domain_blocks;
 mod endorsements;
 mod federation;
 mod filters;
@@ -257,6 +258,12 @@ pub(crate) fn router() -> Router<AppState> {
             post(endorsements::unendorse),
         )
         .route("/api/v1/endorsements", get(endorsements::list))
+        .route(
+            "/api/v1/domain_blocks",
+            get(domain_blocks::list)
+                .post(domain_blocks::block)
+                .delete(domain_blocks::unblock),
+        )
         .route("/api/v1/accounts/{id}/note", post(endorsements::note))
         .route(
             "/api/v1/accounts/familiar_followers",

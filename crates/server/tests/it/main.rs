@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod conversations;
 mod directory;
+mod domain_blocks;
 mod e2e;
 mod endorsements;
 mod federated_media;
