@@ -36,7 +36,15 @@ async fn timed_mutes_end(backend: Backend) {
     let (_, mutes, _) = app.get_auth("/api/v1/mutes", Some(&alice)).await;
     assert_eq!(mutes.as_array().unwrap().len(), 1);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    // What the scheduler runs every minute.
+    // Ended: the relationship says so at once (Mastodon.py's suite checks it seconds later).
+    let (_, rels, _) = app
+        .get_auth(
+            &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(rels[0]["muting"], false);
+    // What the scheduler runs every minute removes it from the list too.
     let mut tx = app.services.store.begin().await.unwrap();
     rookery_jobs::enqueue(
         tx.as_mut(),
