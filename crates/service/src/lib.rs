@@ -35,6 +35,7 @@ mod settings;
 mod social;
 mod statuses;
 mod streams;
+mod suggestions;
 pub mod tags;
 mod timelines;
 mod user_domain_blocks;

@@ -37,6 +37,7 @@ mod restrictions;
 mod settings;
 mod social;
 mod statuses;
+mod suggestions;
 mod tags;
 mod transaction;
 mod user_domain_blocks;
@@ -303,6 +304,10 @@ impl Store for SqlStore {
     }
 
     fn user_domain_block_store(&self) -> &dyn rookery_store::UserDomainBlockStore {
+        self
+    }
+
+    fn suggestion_store(&self) -> &dyn rookery_store::SuggestionStore {
         self
     }
 

@@ -107,6 +107,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "user_domain_blocks",
         sql: include_str!("../migrations/0018_user_domain_blocks.sql"),
     },
+    Migration {
+        version: 19,
+        name: "suggestion_dismissals",
+        sql: include_str!("../migrations/0019_suggestion_dismissals.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -138,6 +138,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn suggestions(&mut self) -> &mut dyn rookery_store::SuggestionTx {
+        self
+    }
+
     fn user_settings(&mut self) -> &mut dyn rookery_store::UserSettingsTx {
         self
     }

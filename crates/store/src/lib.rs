@@ -17,6 +17,7 @@ mod notification_requests;
 mod notifications;
 mod polls;
 mod settings;
+mod suggestions;
 mod tags;
 mod timeline;
 mod user_domain_blocks;
@@ -46,6 +47,7 @@ pub use notifications::{
 };
 pub use polls::{Poll, PollStore, PollTx};
 pub use settings::UserSettingsTx;
+pub use suggestions::{SuggestionSource, SuggestionStore, SuggestionTx};
 pub use tags::{Tag, TagDay, TagStore, TagTx};
 pub use timeline::{
     AccountStatusesFilter, Follow, Interaction, NewRestriction, Relationship, Restriction,
@@ -168,6 +170,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Domains users block.
     fn user_domain_block_store(&self) -> &dyn UserDomainBlockStore;
+
+    /// Follow suggestions.
+    fn suggestion_store(&self) -> &dyn SuggestionStore;
 
     /// The lists area (lists, members, list feeds).
     fn list_store(&self) -> &dyn ListStore;
@@ -492,6 +497,9 @@ pub trait Transaction: Send {
 
     /// Domains users block, in this transaction.
     fn user_domain_blocks(&mut self) -> &mut dyn UserDomainBlockTx;
+
+    /// Follow suggestions, in this transaction.
+    fn suggestions(&mut self) -> &mut dyn SuggestionTx;
 
     /// A user's own settings, in this transaction.
     fn user_settings(&mut self) -> &mut dyn UserSettingsTx;

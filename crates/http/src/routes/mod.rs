@@ -23,10 +23,11 @@ mod polls;
 mod preferences;
 mod static_files;
 mod statuses;
+mod suggestions;
 mod tags;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::{ApiError, AppState};
 
@@ -257,6 +258,9 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/accounts/{id}/unendorse",
             post(endorsements::unendorse),
         )
+        .route("/api/v2/suggestions", get(suggestions::v2))
+        .route("/api/v1/suggestions", get(suggestions::v1))
+        .route("/api/v1/suggestions/{id}", delete(suggestions::dismiss))
         .route("/api/v1/endorsements", get(endorsements::list))
         .route(
             "/api/v1/domain_blocks",

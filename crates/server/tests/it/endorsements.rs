@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::kit::{on_every_backend, spawn_with};
 
-on_every_backend!(endorsements_notes_and_followers);
+on_every_backend!(endorsements_notes_and_followers, follow_suggestions);
 
 async fn endorsements_notes_and_followers(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
@@ -129,4 +129,59 @@ async fn endorsements_notes_and_followers(backend: Backend) {
         )
         .await;
     assert_eq!(rels[0]["following"], false);
+}
+
+async fn follow_suggestions(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let erin = app.token("erin").await;
+    app.create_account("carol").await;
+    app.create_account("dave").await;
+    let bob_id = app.account_id("bob").await;
+    let carol_id = app.account_id("carol").await;
+    let dave_id = app.account_id("dave").await;
+    // Bob (whom alice follows) follows carol; erin follows dave (most followed otherwise).
+    app.post_auth(&format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[])
+        .await;
+    app.post_auth(&format!("/api/v1/accounts/{carol_id}/follow"), &bob, &[])
+        .await;
+    app.post_auth(&format!("/api/v1/accounts/{dave_id}/follow"), &erin, &[])
+        .await;
+    let (st, v2, _) = app.get_auth("/api/v2/suggestions", Some(&alice)).await;
+    assert_eq!(st, 200, "{v2}");
+    let list = v2.as_array().unwrap();
+    assert_eq!(list[0]["account"]["id"], carol_id.as_str());
+    assert_eq!(list[0]["sources"], json!(["friends_of_friends"]));
+    assert_eq!(list[0]["source"], "global");
+    let suggested: Vec<&str> = list
+        .iter()
+        .map(|s| s["account"]["id"].as_str().unwrap())
+        .collect();
+    assert!(suggested.contains(&dave_id.as_str()), "{v2}");
+    assert!(!suggested.contains(&bob_id.as_str()), "followed already");
+    let (st, v1, _) = app
+        .get_auth("/api/v1/suggestions?limit=1", Some(&alice))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(v1.as_array().unwrap().len(), 1);
+    // Dismissed: never again.
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/suggestions/{carol_id}")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, again, _) = app.get_auth("/api/v2/suggestions", Some(&alice)).await;
+    assert!(
+        !again
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["account"]["id"] == carol_id.as_str()),
+        "{again}"
+    );
+    assert_eq!(app.get_auth("/api/v2/suggestions", None).await.0, 401);
 }
