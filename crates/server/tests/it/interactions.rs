@@ -14,60 +14,7 @@ on_every_backend!(
     locked_accounts_approve_followers,
     status_and_update_notifications,
     muted_conversations_stay_quiet,
-    timed_mutes_end,
 );
-
-/// A mute with `duration` ends: reads ignore it at once, and the scheduler's job removes it
-/// so relationships and the mute list stop showing it.
-async fn timed_mutes_end(backend: Backend) {
-    let app = spawn_with(backend, &[]).await;
-    let alice = app.token("alice").await;
-    app.create_account("bob").await;
-    let bob_id = app.account_id("bob").await;
-    let (st, rel) = app
-        .post_auth(
-            &format!("/api/v1/accounts/{bob_id}/mute"),
-            &alice,
-            &[("duration", "1")],
-        )
-        .await;
-    assert_eq!(st, 200, "{rel}");
-    assert_eq!(rel["muting"], true);
-    let (_, mutes, _) = app.get_auth("/api/v1/mutes", Some(&alice)).await;
-    assert_eq!(mutes.as_array().unwrap().len(), 1);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    // Ended: the relationship says so at once (Mastodon.py's suite checks it seconds later).
-    let (_, rels, _) = app
-        .get_auth(
-            &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
-            Some(&alice),
-        )
-        .await;
-    assert_eq!(rels[0]["muting"], false);
-    // What the scheduler runs every minute removes it from the list too.
-    let mut tx = app.services.store.begin().await.unwrap();
-    rookery_jobs::enqueue(
-        tx.as_mut(),
-        &app.services.ids,
-        app.services.clock.now(),
-        &rookery_service::PruneExpiredMutes {},
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    eventually("the mute to end", || async {
-        let (_, rels, _) = app
-            .get_auth(
-                &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
-                Some(&alice),
-            )
-            .await;
-        rels[0]["muting"] == false
-    })
-    .await;
-    let (_, mutes, _) = app.get_auth("/api/v1/mutes", Some(&alice)).await;
-    assert_eq!(mutes, json!([]));
-}
 
 async fn favourites_reblogs_and_bookmarks(backend: Backend) {
     let app = spawn_with(backend, &[]).await;

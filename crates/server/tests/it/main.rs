@@ -23,6 +23,7 @@ mod notifications;
 mod oauth;
 mod polls;
 mod registration;
+mod relationships;
 mod roles;
 mod social;
 mod statuses;
