@@ -29,6 +29,15 @@ impl Conn<'_> {
     }
 }
 
+/// The database's current time in milliseconds since the epoch, as an SQL expression (for
+/// rows that expire, such as timed mutes, read where no clock is passed in).
+pub(crate) fn now_ms_sql(c: &Conn<'_>) -> &'static str {
+    match c {
+        Conn::Sqlite(_) => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS BIGINT)",
+        Conn::Pg(..) => "CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)",
+    }
+}
+
 /// Runs `$body` with `$e` bound to the engine's connection and `$p` to the `persistent` flag.
 macro_rules! with_conn {
     ($conn:expr, |$e:ident, $p:ident| $body:expr) => {

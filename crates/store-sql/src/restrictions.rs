@@ -51,9 +51,18 @@ pub(crate) async fn listed(
     kind: Restriction,
     page: TimelinePage,
 ) -> Result<Vec<(Id, Account)>> {
+    // Timed mutes that ended are not listed, before the scheduler's job removes them.
+    let unexpired = match kind {
+        Restriction::Mute => format!(
+            "AND (r.expires_at IS NULL OR r.expires_at > {})",
+            crate::db::now_ms_sql(&c)
+        ),
+        _ => String::new(),
+    };
     let sql = format!(
         "SELECT r.id AS row_id, {} FROM {} r JOIN accounts a ON a.id = r.target_account_id \
-         WHERE r.account_id = $1 AND r.id > $2 AND r.id < $3 ORDER BY r.id {{order}} LIMIT $4",
+         WHERE r.account_id = $1 AND r.id > $2 AND r.id < $3 {unexpired} \
+         ORDER BY r.id {{order}} LIMIT $4",
         crate::accounts::ACCOUNT_COLUMNS,
         table(kind)
     );

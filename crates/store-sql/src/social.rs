@@ -73,10 +73,7 @@ pub(crate) async fn relationships(
     )
     .await?;
     // A timed mute that ended no longer counts, before the scheduler's job removes it.
-    let now_ms = match &c {
-        Conn::Sqlite(_) => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS BIGINT)",
-        Conn::Pg(..) => "CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)",
-    };
+    let now_ms = crate::db::now_ms_sql(&c);
     let muting_sql = format!(
         "SELECT target_account_id, CAST(CASE WHEN hide_notifications THEN 1 ELSE 0 END AS BIGINT) AS hide \
          FROM mutes WHERE account_id = $1 AND target_account_id IN ({list}) \
