@@ -22,12 +22,14 @@ impl Services {
             .iter()
             .filter(|(a, _)| !hidden.contains(&a.id.to_string()))
             .map(|(a, source)| {
-                let why = match source {
-                    SuggestionSource::FriendsOfFriends => "friends_of_friends",
-                    SuggestionSource::MostFollowed => "most_followed",
+                let (source, why) = match source {
+                    SuggestionSource::FriendsOfFriends => {
+                        ("past_interactions", "friends_of_friends")
+                    }
+                    SuggestionSource::MostFollowed => ("global", "most_followed"),
                 };
                 json!({
-                    "source": "global",
+                    "source": source,
                     "sources": [why],
                     "account": self.account_entity(a),
                 })

@@ -10,7 +10,66 @@ use crate::{Result, ServiceError, Services};
 /// Domains a user may block.
 const MAX_BLOCKS: u32 = 10_000;
 
+/// Followers (and follow requests) of a domain removed at once when it is blocked; more are
+/// removed by blocking it again.
+const SEVER_BATCH: u32 = 1000;
+
 impl Services {
+    /// The followers and follow requests of `domain` to remove from `user` when it is
+    /// blocked (as Mastodon does), read before the block's transaction: `(account, follow,
+    /// is a request)`.
+    async fn domain_followers(
+        &self,
+        user: &LocalAccount,
+        domain: &str,
+    ) -> Result<Vec<(rookery_model::Account, Option<rookery_store::Follow>, bool)>> {
+        let store = self.store.user_domain_block_store();
+        let mut out = Vec::new();
+        for requests in [false, true] {
+            let ids = store
+                .followers_on_domain(user.account.id, domain, requests, SEVER_BATCH)
+                .await?;
+            for follower in self.store.accounts(&ids).await? {
+                let follow = if requests {
+                    None
+                } else {
+                    self.store
+                        .follow_between(follower.id, user.account.id)
+                        .await?
+                };
+                out.push((follower, follow, requests));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes what [`Services::domain_followers`] found, in `tx`; their servers get a
+    /// `Reject` of the follow.
+    async fn sever_domain(
+        &self,
+        tx: &mut dyn rookery_store::Transaction,
+        user: &LocalAccount,
+        found: Vec<(rookery_model::Account, Option<rookery_store::Follow>, bool)>,
+    ) -> Result<()> {
+        for (follower, follow, request) in found {
+            let follow = if request {
+                tx.take_follow_request(follower.id, user.account.id).await?
+            } else {
+                if tx.delete_follow(follower.id, user.account.id).await? {
+                    self.enqueue_follow_effects(tx, follower.id, user.account.id, false)
+                        .await?;
+                }
+                follow
+            };
+            if let Some(f) = follow {
+                let uri = f.uri.clone().unwrap_or_else(|| self.urls.follow(f.id));
+                self.enqueue_answer(tx, &user.account, &follower, &uri, false)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// A domain as a user names it (`example.com`, any case), checked.
     fn blockable_domain(&self, raw: &str) -> Result<String> {
         let d = Domain::parse(raw.trim())
@@ -46,7 +105,11 @@ impl Services {
         block: bool,
     ) -> Result<()> {
         let domain = self.blockable_domain(raw)?;
-        let mut tx = self.store.begin().await?;
+        let followers = if block {
+            self.domain_followers(user, &domain).await?
+        } else {
+            Vec::new()
+        };
         if block {
             let existing = self
                 .store
@@ -66,6 +129,9 @@ impl Services {
                     format!("at most {MAX_BLOCKS} blocked domains"),
                 ));
             }
+        }
+        let mut tx = self.store.begin().await?;
+        if block {
             tx.user_domain_blocks()
                 .block_domain(
                     self.ids.next_id(),
@@ -74,6 +140,7 @@ impl Services {
                     self.clock.now(),
                 )
                 .await?;
+            self.sever_domain(tx.as_mut(), user, followers).await?;
         } else {
             tx.user_domain_blocks()
                 .unblock_domain(user.account.id, &domain)

@@ -94,7 +94,8 @@ impl DirectoryStore for SqlStore {
             "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.discoverable \
              AND a.suspended_at IS NULL AND a.actor_type <> 'Application' \
              AND ($3 = 0 OR a.domain IS NULL) \
-             AND (a.domain IS NOT NULL OR a.id IN (SELECT account_id FROM users)) \
+             AND (a.domain IS NOT NULL OR a.id IN (SELECT account_id FROM users \
+                  WHERE approved AND confirmed_at IS NOT NULL AND NOT disabled)) \
              ORDER BY {order_by} LIMIT $1 OFFSET $2"
         );
         read!(&self.pools, |c| with_conn!(c, |e, p| {

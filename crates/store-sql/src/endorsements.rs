@@ -36,8 +36,10 @@ impl EndorsementStore for SqlStore {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT target_account_id AS target, CAST(NULL AS TEXT) AS comment \
-             FROM account_endorsements WHERE account_id = $1 AND target_account_id IN ({})",
+            "SELECT e.target_account_id AS target, CAST(NULL AS TEXT) AS comment \
+             FROM account_endorsements e JOIN follows f ON f.account_id = e.account_id \
+             AND f.target_account_id = e.target_account_id \
+             WHERE e.account_id = $1 AND e.target_account_id IN ({})",
             placeholders(2, targets.len())
         );
         let rows = read!(&self.pools, |c| pairs(c, &sql, account_id, targets).await)?;
@@ -65,6 +67,7 @@ impl EndorsementStore for SqlStore {
         let sql = format!(
             "SELECT e.id AS endorsement_id, {ACCOUNT_COLUMNS} FROM account_endorsements e \
              JOIN accounts a ON a.id = e.target_account_id \
+             JOIN follows f ON f.account_id = e.account_id AND f.target_account_id = a.id \
              WHERE e.account_id = $1 AND e.id > $2 AND e.id < $3 AND a.suspended_at IS NULL \
              ORDER BY e.id {} LIMIT $4",
             if asc { "ASC" } else { "DESC" }

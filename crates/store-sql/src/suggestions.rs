@@ -13,6 +13,8 @@ use crate::transaction::SqlTx;
 /// for, not dismissed.
 const ELIGIBLE: &str = "a.id <> $1 AND a.discoverable AND a.suspended_at IS NULL \
     AND a.actor_type <> 'Application' \
+    AND (a.domain IS NOT NULL OR a.id IN (SELECT account_id FROM users \
+        WHERE approved AND confirmed_at IS NOT NULL AND NOT disabled)) \
     AND NOT EXISTS (SELECT 1 FROM follows x WHERE x.account_id = $1 AND x.target_account_id = a.id) \
     AND NOT EXISTS (SELECT 1 FROM follow_requests r \
         WHERE r.account_id = $1 AND r.target_account_id = a.id) \
@@ -53,7 +55,6 @@ impl SuggestionStore for SqlStore {
         );
         let popular = format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {ELIGIBLE} AND a.domain IS NULL \
-             AND a.id IN (SELECT account_id FROM users) \
              ORDER BY a.followers_count DESC, a.id LIMIT $2"
         );
         let (first, second) = read!(&self.pools, |c| {

@@ -36,6 +36,7 @@ impl TagStore for SqlStore {
                  COUNT(DISTINCT s.account_id) AS accounts \
                  FROM status_tags st JOIN statuses s ON s.id = st.status_id \
                  WHERE st.tag_id = $1 AND s.created_at >= $2 \
+                 AND s.visibility = 'public' AND s.reblog_of_id IS NULL \
                  GROUP BY s.created_at / $3 ORDER BY 1 DESC",
             )
             .bind(tag_id.as_i64())

@@ -41,6 +41,48 @@ impl UserDomainBlockStore for SqlStore {
         }
         Ok(out)
     }
+
+    async fn blocks_domain(&self, account_id: Id, domain: &str) -> Result<bool> {
+        let found = read!(&self.pools, |c| crate::db::fetch_optional!(
+            c,
+            "SELECT id FROM user_domain_blocks WHERE account_id = $1 AND domain = lower($2)",
+            |r: &_| r.int("id"),
+            account_id.as_i64(),
+            domain
+        ))?;
+        Ok(found.is_some())
+    }
+
+    async fn followers_on_domain(
+        &self,
+        account_id: Id,
+        domain: &str,
+        requests: bool,
+        limit: u32,
+    ) -> Result<Vec<Id>> {
+        let table = if requests {
+            "follow_requests"
+        } else {
+            "follows"
+        };
+        let sql = format!(
+            "SELECT f.account_id FROM {table} f JOIN accounts a ON a.id = f.account_id \
+             WHERE f.target_account_id = $1 AND lower(a.domain) = lower($2) LIMIT $3"
+        );
+        read!(&self.pools, |c| with_conn!(c, |e, p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(account_id.as_i64())
+                .bind(domain)
+                .bind(i64::from(limit))
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+            rows.iter()
+                .map(|r| r.int("account_id").map(Id::from_i64))
+                .collect::<Result<Vec<_>>>()
+        }))
+    }
 }
 
 #[async_trait]

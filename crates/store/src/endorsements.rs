@@ -11,7 +11,8 @@ use crate::{Result, TimelinePage};
 /// Reads of endorsements and notes.
 #[async_trait]
 pub trait EndorsementStore: Send + Sync {
-    /// Which of `targets` the account endorses.
+    /// Which of `targets` the account endorses (and still follows: an endorsement lapses with
+    /// the follow).
     async fn endorsed(&self, account_id: Id, targets: &[Id]) -> Result<Vec<Id>>;
 
     /// The account's notes on `targets`: `(target, note)`.

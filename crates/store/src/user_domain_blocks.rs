@@ -17,6 +17,19 @@ pub trait UserDomainBlockStore: Send + Sync {
         account_id: Id,
         page: TimelinePage,
     ) -> Result<Vec<(Id, String)>>;
+
+    /// Whether the account blocks `domain` (any case).
+    async fn blocks_domain(&self, account_id: Id, domain: &str) -> Result<bool>;
+
+    /// Accounts of `domain` that follow the account (`requests`: that asked to), at most
+    /// `limit`.
+    async fn followers_on_domain(
+        &self,
+        account_id: Id,
+        domain: &str,
+        requests: bool,
+        limit: u32,
+    ) -> Result<Vec<Id>>;
 }
 
 /// Writes of a user's domain blocks, inside a [`crate::Transaction`].

@@ -33,7 +33,7 @@ pub(crate) async fn v2(
     auth: Auth,
     LooseQuery(p): LooseQuery<Params>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let user = auth.user("read")?;
+    let user = auth.user("read:accounts")?;
     Ok(Json(state.services.suggestions(user, limit(&p)?).await?))
 }
 
@@ -55,7 +55,7 @@ pub(crate) async fn dismiss(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = auth.user("read")?;
+    let user = auth.user("write:accounts")?;
     state
         .services
         .dismiss_suggestion(user, path_id(&id)?)

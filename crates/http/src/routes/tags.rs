@@ -15,10 +15,12 @@ pub(crate) async fn show(
     auth: Auth,
     Path(name): Path<String>,
 ) -> Result<Json<api::Tag>, ApiError> {
-    let viewer = match &auth.0 {
-        None => None,
-        Some(_) => auth.scope("read")?.user.as_ref().map(|u| &u.account),
-    };
+    // Public: a token without `read:follows` is answered as if anonymous.
+    let viewer = auth
+        .scope("read:follows")
+        .ok()
+        .and_then(|a| a.user.as_ref())
+        .map(|u| &u.account);
     Ok(Json(state.services.tags().get(viewer, &name).await?))
 }
 

@@ -8,8 +8,8 @@ use crate::kit::{TestApp, on_every_backend, spawn_with};
 
 on_every_backend!(blocked_domains_disappear);
 
-/// A remote account of `domain` with one public status; the status id.
-async fn remote_post(app: &TestApp, domain: &str) -> String {
+/// A remote account of `domain`, following `follows`, with one public status; the status id.
+async fn remote_post(app: &TestApp, domain: &str, follows: Option<&str>) -> String {
     let now = app.services.clock.now();
     let ids = &app.services.ids;
     let account = Account {
@@ -70,6 +70,19 @@ async fn remote_post(app: &TestApp, domain: &str) -> String {
     let mut tx = app.services.store.begin().await.unwrap();
     tx.insert_account(&account).await.unwrap();
     tx.insert_status(&status).await.unwrap();
+    if let Some(target) = follows {
+        tx.insert_follow(&rookery_store::Follow {
+            id: ids.next_id(),
+            account_id: account.id,
+            target_account_id: target.parse().unwrap(),
+            show_reblogs: true,
+            notify: false,
+            uri: Some(format!("https://{domain}/follows/1")),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    }
     tx.commit().await.unwrap();
     id.to_string()
 }
@@ -87,8 +100,19 @@ async fn blocked_domains_disappear(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let alice = app.token("alice").await;
     let bob = app.token("bob").await;
-    let far = remote_post(&app, "far.example").await;
+    let alice_id = app.account_id("alice").await;
+    let far = remote_post(&app, "far.example", Some(&alice_id)).await;
     assert!(public_ids(&app, &alice).await.contains(&far));
+    let followers = |app: &TestApp, id: String| {
+        let path = format!("/api/v1/accounts/{id}/followers");
+        let client = app.client.clone();
+        let url = app.url(&path);
+        async move {
+            let v: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            v.as_array().unwrap().len()
+        }
+    };
+    assert_eq!(followers(&app, alice_id.clone()).await, 1);
 
     let (st, body) = app
         .post_auth(
@@ -101,6 +125,8 @@ async fn blocked_domains_disappear(backend: Backend) {
     let (st, list, _) = app.get_auth("/api/v1/domain_blocks", Some(&alice)).await;
     assert_eq!((st, list), (200, json!(["far.example"])));
     assert!(!public_ids(&app, &alice).await.contains(&far));
+    // The domain's followers are removed, as in Mastodon.
+    assert_eq!(followers(&app, alice_id.clone()).await, 0);
     // Only for alice.
     assert!(public_ids(&app, &bob).await.contains(&far));
     assert_eq!(

@@ -153,7 +153,7 @@ async fn follow_suggestions(backend: Backend) {
     let list = v2.as_array().unwrap();
     assert_eq!(list[0]["account"]["id"], carol_id.as_str());
     assert_eq!(list[0]["sources"], json!(["friends_of_friends"]));
-    assert_eq!(list[0]["source"], "global");
+    assert_eq!(list[0]["source"], "past_interactions");
     let suggested: Vec<&str> = list
         .iter()
         .map(|s| s["account"]["id"].as_str().unwrap())

@@ -98,9 +98,19 @@ impl Services {
             .first()
             .map(|(_, r)| *r)
             .unwrap_or_default();
+        // A target that blocks the follower's whole domain refuses it too.
+        let domain_blocked = match &actor.domain {
+            Some(d) => {
+                self.store
+                    .user_domain_block_store()
+                    .blocks_domain(target.id, &d.to_string())
+                    .await?
+            }
+            None => false,
+        };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        if rel.blocking {
+        if rel.blocking || domain_blocked {
             self.enqueue_answer(tx.as_mut(), &target, actor, &a.id, false)
                 .await?;
             return Ok(tx.commit().await?);
