@@ -103,13 +103,20 @@ pub(crate) async fn accounts(
     kind: Interaction,
     page: TimelinePage,
 ) -> Result<Vec<(Id, Account)>> {
-    let (t, status_col) = match kind {
-        Interaction::Reblog => ("statuses", "reblog_of_id"),
-        other => (table(other), "status_id"),
+    // Boosts are listed only when public or unlisted (a boost of a followers-only post is as
+    // private as the post), as Mastodon lists them.
+    let (t, status_col, shown) = match kind {
+        Interaction::Reblog => (
+            "statuses",
+            "reblog_of_id",
+            "AND i.visibility IN ('public', 'unlisted')",
+        ),
+        other => (table(other), "status_id", ""),
     };
     let sql = format!(
         "SELECT i.id AS row_id, {} FROM {t} i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.{status_col} = $1 AND i.id > $2 AND i.id < $3 ORDER BY i.id {{order}} LIMIT $4",
+         WHERE i.{status_col} = $1 {shown} AND i.id > $2 AND i.id < $3 \
+         ORDER BY i.id {{order}} LIMIT $4",
         crate::accounts::ACCOUNT_COLUMNS
     );
     crate::statuses::keyed_accounts(c, &sql, status_id, page).await

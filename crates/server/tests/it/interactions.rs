@@ -87,6 +87,26 @@ async fn favourites_reblogs_and_bookmarks(backend: Backend) {
         .get_auth(&format!("/api/v1/statuses/{id}/reblogged_by"), None)
         .await;
     assert_eq!(who[0]["username"], "bob");
+    // A boost of one's own followers-only post is as private as the post: not listed.
+    let (_, mine) = app
+        .post_auth(
+            "/api/v1/statuses",
+            &alice,
+            &[("status", "for followers"), ("visibility", "private")],
+        )
+        .await;
+    let mine_id = mine["id"].as_str().unwrap().to_owned();
+    let (st, _) = app
+        .post_auth(&format!("/api/v1/statuses/{mine_id}/reblog"), &alice, &[])
+        .await;
+    assert_eq!(st, 200);
+    let (_, who, _) = app
+        .get_auth(
+            &format!("/api/v1/statuses/{mine_id}/reblogged_by"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(who, serde_json::json!([]));
     eventually("reblog in carol's home", || async {
         let (_, h, _) = app.get_auth("/api/v1/timelines/home", Some(&carol)).await;
         h.as_array()
