@@ -11,6 +11,7 @@ mod lists;
 mod media;
 mod notifications;
 mod polls;
+mod scheduled;
 mod status;
 mod tags;
 
@@ -28,6 +29,7 @@ pub use notifications::{
     Preferences,
 };
 pub use polls::{Poll, PollOption};
+pub use scheduled::{ScheduledPoll, ScheduledStatus, ScheduledStatusParams};
 pub use status::{
     Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,
     StatusTag,

@@ -30,6 +30,7 @@ pub mod polls;
 mod preferences;
 mod random;
 mod render;
+pub mod scheduled;
 mod search;
 mod settings;
 mod social;

@@ -29,6 +29,16 @@ pub struct NewStatus {
     pub poll: Option<crate::polls::PollInput>,
 }
 
+/// A new status that passed the checks of posting.
+pub(crate) struct CheckedStatus {
+    pub text: String,
+    pub media_ids: Vec<Id>,
+    pub visibility: Visibility,
+    pub language: Option<String>,
+    pub parent: Option<Status>,
+    pub sensitive: bool,
+}
+
 /// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
 const IDEMPOTENCY_TTL_MS: i64 = 3600 * 1000;
 
@@ -156,24 +166,21 @@ impl Services {
 
     /// `POST /api/v1/statuses`.
     pub async fn post_status(&self, author: &LocalAccount, new: NewStatus) -> Result<api::Status> {
-        let key = new
-            .idempotency_key
-            .as_deref()
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(|k| k.chars().take(200).collect::<String>());
-        let since = self.clock.now().plus_millis(-IDEMPOTENCY_TTL_MS);
-        if let Some(k) = &key
-            && let Some(earlier) = self
-                .store
-                .idempotent_status(author.account.id, k, since)
-                .await?
-        {
-            return self.get_status(Some(&author.account), earlier).await;
-        }
+        self.post_status_now(author, new, None).await
+    }
+
+    /// Checks a new status as posting it would (text, media, poll, length, visibility,
+    /// language, the status replied to): for posting now and for scheduling. `holder`: the
+    /// scheduled status whose held media may be used.
+    pub(crate) async fn check_new_status(
+        &self,
+        author: &LocalAccount,
+        new: &NewStatus,
+        holder: Option<Id>,
+    ) -> Result<CheckedStatus> {
         let text = new.text.trim_end().to_owned();
         let media_ids = self
-            .media_for_status(&author.account, &new.media_ids)
+            .media_for_status(&author.account, &new.media_ids, holder)
             .await?;
         if text.trim().is_empty() && media_ids.is_empty() {
             return Err(ServiceError::invalid("text", "can't be blank"));
@@ -229,6 +236,48 @@ impl Services {
                 Some(p)
             }
         };
+        Ok(CheckedStatus {
+            text,
+            media_ids,
+            visibility,
+            language,
+            parent,
+            sensitive: new.sensitive.unwrap_or(defaults.sensitive)
+                || !new.spoiler_text.trim().is_empty(),
+        })
+    }
+
+    /// Posts a status now; `scheduled`: the scheduled status it publishes, removed in the
+    /// same transaction (so it is published once, and not at all if cancelled meanwhile).
+    pub(crate) async fn post_status_now(
+        &self,
+        author: &LocalAccount,
+        new: NewStatus,
+        scheduled: Option<Id>,
+    ) -> Result<api::Status> {
+        let key = new
+            .idempotency_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| k.chars().take(200).collect::<String>());
+        let since = self.clock.now().plus_millis(-IDEMPOTENCY_TTL_MS);
+        if let Some(k) = &key
+            && let Some(earlier) = self
+                .store
+                .idempotent_status(author.account.id, k, since)
+                .await?
+        {
+            return self.get_status(Some(&author.account), earlier).await;
+        }
+        let CheckedStatus {
+            text,
+            media_ids,
+            visibility,
+            language,
+            parent,
+            sensitive,
+        } = self.check_new_status(author, &new, scheduled).await?;
 
         let (content, mentioned) = self.format_text(&text).await?;
         let now = self.clock.now();
@@ -250,8 +299,7 @@ impl Services {
             content,
             spoiler_text: new.spoiler_text.trim().to_owned(),
             visibility,
-            sensitive: new.sensitive.unwrap_or(defaults.sensitive)
-                || !new.spoiler_text.trim().is_empty(),
+            sensitive,
             language,
             replies_count: 0,
             reblogs_count: 0,
@@ -267,6 +315,14 @@ impl Services {
             .collect();
         let mut tx = self.store.begin().await?;
         tx.insert_status(&status).await?;
+        if let Some(id) = scheduled
+            && !tx
+                .scheduled_statuses()
+                .delete_scheduled_status(author.account.id, id)
+                .await?
+        {
+            return Err(ServiceError::NotFound("scheduled status"));
+        }
         if !media_ids.is_empty()
             && tx
                 .attach_media(status.id, author.account.id, &media_ids)

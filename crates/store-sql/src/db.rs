@@ -253,3 +253,23 @@ impl<R: Fields> Fields for Prefixed<'_, R> {
         self.0.flag(&format!("{}{col}", self.1))
     }
 }
+
+/// A row behind a reference reads as the row (so mappers taking `&dyn Fields` can call the
+/// typed `from_row` functions).
+impl<R: Fields + ?Sized> Fields for &R {
+    fn int(&self, col: &str) -> Result<i64, StoreError> {
+        (**self).int(col)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        (**self).opt_int(col)
+    }
+    fn text(&self, col: &str) -> Result<String, StoreError> {
+        (**self).text(col)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        (**self).opt_text(col)
+    }
+    fn flag(&self, col: &str) -> Result<bool, StoreError> {
+        (**self).flag(col)
+    }
+}

@@ -33,8 +33,10 @@ mod migrate;
 mod notification_requests;
 mod notifications;
 mod oauth;
+mod paging;
 mod polls;
 mod restrictions;
+mod scheduled_statuses;
 mod settings;
 mod social;
 mod statuses;
@@ -75,6 +77,10 @@ impl Store for SqlStore {
     }
 
     fn poll_store(&self) -> &dyn rookery_store::PollStore {
+        self
+    }
+
+    fn scheduled_status_store(&self) -> &dyn rookery_store::ScheduledStatusStore {
         self
     }
 

@@ -231,7 +231,9 @@ pub(crate) async fn unattached(
     let sql = format!(
         "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
          WHERE m.status_id IS NULL AND m.purpose = 'attachment' \
-         AND (m.remote_url IS NOT NULL OR m.created_at < $1) ORDER BY m.created_at LIMIT $2"
+         AND (m.remote_url IS NOT NULL OR m.created_at < $1) \
+         AND NOT EXISTS (SELECT 1 FROM scheduled_status_media h WHERE h.media_id = m.id) \
+         ORDER BY m.created_at LIMIT $2"
     );
     media_rows!(c, sql, before.as_millis(), i64::from(limit))
 }
@@ -492,7 +494,8 @@ pub(crate) async fn delete_unattached(c: Conn<'_>, id: Id) -> Result<bool> {
     Ok(exec!(
         c,
         "DELETE FROM media_attachments WHERE id = $1 AND status_id IS NULL \
-         AND purpose = 'attachment'",
+         AND purpose = 'attachment' \
+         AND NOT EXISTS (SELECT 1 FROM scheduled_status_media h WHERE h.media_id = $1)",
         id.as_i64()
     )? == 1)
 }

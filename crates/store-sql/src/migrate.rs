@@ -112,6 +112,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "suggestion_dismissals",
         sql: include_str!("../migrations/0019_suggestion_dismissals.sql"),
     },
+    Migration {
+        version: 20,
+        name: "scheduled_statuses",
+        sql: include_str!("../migrations/0020_scheduled_statuses.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -126,6 +126,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn scheduled_statuses(&mut self) -> &mut dyn rookery_store::ScheduledStatusTx {
+        self
+    }
+
     fn tags(&mut self) -> &mut dyn rookery_store::TagTx {
         self
     }

@@ -17,6 +17,7 @@ mod notification_requests;
 mod notifications;
 mod overview;
 mod polls;
+mod scheduled_statuses;
 mod settings;
 mod suggestions;
 mod tags;
@@ -48,6 +49,7 @@ pub use notifications::{
 };
 pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
+pub use scheduled_statuses::{ScheduledStatus, ScheduledStatusStore, ScheduledStatusTx};
 pub use settings::UserSettingsTx;
 pub use suggestions::{SuggestionSource, SuggestionStore, SuggestionTx};
 pub use tags::{Tag, TagDay, TagStore, TagTx};
@@ -105,6 +107,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Polls and votes.
     fn poll_store(&self) -> &dyn PollStore;
+
+    /// Statuses scheduled for later.
+    fn scheduled_status_store(&self) -> &dyn ScheduledStatusStore;
 
     /// Hashtags: use and follows.
     fn tag_store(&self) -> &dyn TagStore;
@@ -435,6 +440,9 @@ pub trait Transaction: Send {
 
     /// Polls and votes, in this transaction.
     fn polls(&mut self) -> &mut dyn PollTx;
+
+    /// Statuses scheduled for later, in this transaction.
+    fn scheduled_statuses(&mut self) -> &mut dyn ScheduledStatusTx;
 
     /// Hashtags, in this transaction.
     fn tags(&mut self) -> &mut dyn TagTx;

@@ -21,6 +21,7 @@ mod oauth;
 mod objects;
 mod polls;
 mod preferences;
+mod scheduled_statuses;
 mod static_files;
 mod statuses;
 mod suggestions;
@@ -125,6 +126,13 @@ pub(crate) fn router() -> Router<AppState> {
             get(statuses::show)
                 .put(statuses::edit)
                 .delete(statuses::delete),
+        )
+        .route("/api/v1/scheduled_statuses", get(scheduled_statuses::list))
+        .route(
+            "/api/v1/scheduled_statuses/{id}",
+            get(scheduled_statuses::show)
+                .put(scheduled_statuses::update)
+                .delete(scheduled_statuses::delete),
         )
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         .route("/api/v1/statuses/{id}/history", get(statuses::history))

@@ -6,9 +6,11 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
+use axum::response::{IntoResponse, Response};
 use rookery_api as api;
 use rookery_model::Id;
 use rookery_service::NewStatus;
+use rookery_service::scheduled::Posted;
 
 use crate::auth::Auth;
 use crate::extract::{Body, loose};
@@ -46,7 +48,7 @@ pub(crate) async fn create(
     auth: Auth,
     headers: axum::http::HeaderMap,
     Body(form): Body<CreateStatus>,
-) -> Result<Json<api::Status>, ApiError> {
+) -> Result<Response, ApiError> {
     let user = auth.user("write:statuses")?;
     let mut media_ids = Vec::new();
     for raw in form.media_ids.iter().filter(|m| !m.is_empty()) {
@@ -57,18 +59,15 @@ pub(crate) async fn create(
         })?);
     }
     let poll = super::polls::poll_input(form.poll.as_ref())?;
-    if form.scheduled_at.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(unprocessable(
-            "Validation failed: Scheduled statuses are not supported yet",
-        ));
-    }
+    let scheduled_at = super::scheduled_statuses::scheduled_at(form.scheduled_at.as_deref())?;
     let in_reply_to_id = match form.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => Some(path_id(raw)?),
     };
-    let status = state
+    let posted = state
         .services
-        .post_status(
+        .scheduled_statuses()
+        .post(
             user,
             NewStatus {
                 text: form.status.unwrap_or_default(),
@@ -84,9 +83,13 @@ pub(crate) async fn create(
                     .map(str::to_owned),
                 poll,
             },
+            scheduled_at,
         )
         .await?;
-    Ok(Json(status))
+    Ok(match posted {
+        Posted::Now(status) => Json(status).into_response(),
+        Posted::Scheduled(scheduled) => Json(scheduled).into_response(),
+    })
 }
 
 fn viewer(auth: &Auth) -> Result<Option<&rookery_model::Account>, ApiError> {

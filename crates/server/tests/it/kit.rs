@@ -97,6 +97,25 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// Runs statements on the test's database directly (to move a time into the past).
+    pub async fn sql(&self, statement: &str) {
+        use sqlx::Connection;
+        let url = self.db.migration_url.clone().unwrap_or(self.db.url.clone());
+        if url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

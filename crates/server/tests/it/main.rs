@@ -25,6 +25,7 @@ mod polls;
 mod registration;
 mod relationships;
 mod roles;
+mod scheduled_statuses;
 mod social;
 mod statuses;
 mod streaming;

@@ -24,19 +24,6 @@ async fn post_json(app: &TestApp, path: &str, token: &str, body: Value) -> (u16,
     (st, r.json().await.unwrap_or(Value::Null))
 }
 
-/// Runs a statement on the test's database directly (to move a poll's end into the past).
-async fn sql(app: &TestApp, statement: &'static str) {
-    use sqlx::Connection;
-    let url = app.db.migration_url.clone().unwrap_or(app.db.url.clone());
-    if url.starts_with("sqlite") {
-        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(statement).execute(&mut c).await.unwrap();
-    }
-}
-
 async fn polls_are_made_voted_and_closed(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let alice = app.token("alice").await;
@@ -191,12 +178,9 @@ async fn polls_are_made_voted_and_closed(backend: Backend) {
     assert_eq!(for_author["votes_count"], 3);
 
     // The end: the job tells voters and the author; votes are refused after.
-    sql(&app, "UPDATE polls SET expires_at = 1").await;
-    sql(
-        &app,
-        "UPDATE jobs SET run_at = 1 WHERE kind = 'poll_expired'",
-    )
-    .await;
+    app.sql("UPDATE polls SET expires_at = 1").await;
+    app.sql("UPDATE jobs SET run_at = 1 WHERE kind = 'poll_expired'")
+        .await;
     for (who, token) in [("alice", &alice), ("bob", &bob), ("carol", &carol)] {
         eventually(&format!("{who}'s poll notification"), || async {
             let (_, n, _) = app

@@ -272,8 +272,14 @@ impl Services {
     }
 
     /// Checks `media_ids` for a new status: at most the instance limit, each the author's own,
-    /// processed, and not attached elsewhere. Returns them deduplicated, in the given order.
-    pub(crate) async fn media_for_status(&self, owner: &Account, ids: &[Id]) -> Result<Vec<Id>> {
+    /// processed, and not attached elsewhere nor held by a scheduled status other than
+    /// `holder`. Returns them deduplicated, in the given order.
+    pub(crate) async fn media_for_status(
+        &self,
+        owner: &Account,
+        ids: &[Id],
+        holder: Option<Id>,
+    ) -> Result<Vec<Id>> {
         let mut wanted: Vec<Id> = Vec::with_capacity(ids.len());
         for id in ids {
             if !wanted.contains(id) {
@@ -321,6 +327,17 @@ impl Services {
                     ));
                 }
             }
+        }
+        let held = self
+            .store
+            .scheduled_status_store()
+            .held_media(&wanted)
+            .await?;
+        if let Some((id, _)) = held.iter().find(|(_, by)| Some(*by) != holder) {
+            return Err(ServiceError::invalid(
+                "media_ids",
+                format!("{id} is attached to a scheduled status"),
+            ));
         }
         Ok(wanted)
     }

@@ -1,0 +1,385 @@
+//! Scheduled statuses: `scheduled_at` on `POST /api/v1/statuses` keeps the status for later
+//! (checked as posting it would be), `/api/v1/scheduled_statuses` lists, moves and cancels
+//! them, and a job publishes each at its time, exactly once.
+
+use rookery_api as api;
+use rookery_model::{Id, Timestamp};
+use rookery_store::{LocalAccount, ScheduledStatus, TimelinePage};
+use serde::{Deserialize, Serialize};
+
+use crate::polls::PollInput;
+use crate::{NewStatus, Result, ServiceError, Services};
+
+/// How far ahead a status must be scheduled (Mastodon: five minutes).
+pub const MIN_OFFSET_MS: i64 = 5 * 60 * 1000;
+/// Scheduled statuses an account may have waiting, and on one (UTC) day (as Mastodon).
+pub const TOTAL_LIMIT: i64 = 300;
+pub const DAILY_LIMIT: i64 = 25;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Publishes a scheduled status at its time (the `default` queue). A job whose status was
+/// moved, cancelled or published already does nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublishScheduledStatus {
+    pub id: Id,
+    pub account_id: Id,
+}
+
+impl rookery_jobs::JobSpec for PublishScheduledStatus {
+    const KIND: &'static str = "publish_scheduled_status";
+    const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Default;
+}
+
+/// What was posted: a status now, or one scheduled for later.
+#[derive(Debug)]
+pub enum Posted {
+    Now(Box<api::Status>),
+    Scheduled(Box<api::ScheduledStatus>),
+}
+
+/// The stored parameters of a scheduled status (`params`): what was asked for, `None` where
+/// it was not, so defaults apply when it is published.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Params {
+    text: String,
+    #[serde(default)]
+    in_reply_to_id: Option<Id>,
+    #[serde(default)]
+    sensitive: Option<bool>,
+    #[serde(default)]
+    spoiler_text: Option<String>,
+    #[serde(default)]
+    visibility: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    poll: Option<StoredPoll>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredPoll {
+    options: Vec<String>,
+    expires_in: i64,
+    multiple: bool,
+    hide_totals: bool,
+}
+
+impl Params {
+    fn of(new: &NewStatus) -> Params {
+        Params {
+            text: new.text.clone(),
+            in_reply_to_id: new.in_reply_to_id,
+            sensitive: new.sensitive,
+            spoiler_text: Some(new.spoiler_text.clone()).filter(|s| !s.is_empty()),
+            visibility: new.visibility.clone().filter(|v| !v.trim().is_empty()),
+            language: new.language.clone().filter(|l| !l.trim().is_empty()),
+            poll: new.poll.as_ref().map(|p| StoredPoll {
+                options: p.options.clone(),
+                expires_in: p.expires_in.unwrap_or_default(),
+                multiple: p.multiple,
+                hide_totals: p.hide_totals,
+            }),
+        }
+    }
+
+    fn status(self, media_ids: Vec<Id>) -> NewStatus {
+        NewStatus {
+            text: self.text,
+            in_reply_to_id: self.in_reply_to_id,
+            sensitive: self.sensitive,
+            spoiler_text: self.spoiler_text.unwrap_or_default(),
+            visibility: self.visibility,
+            language: self.language,
+            media_ids,
+            idempotency_key: None,
+            poll: self.poll.map(|p| PollInput {
+                options: p.options,
+                expires_in: Some(p.expires_in),
+                multiple: p.multiple,
+                hide_totals: p.hide_totals,
+            }),
+        }
+    }
+}
+
+fn params_of(s: &ScheduledStatus) -> Result<Params> {
+    serde_json::from_str(&s.params)
+        .map_err(|e| ServiceError::Internal(format!("scheduled status {}: {e}", s.id)))
+}
+
+/// The scheduled statuses area's use cases.
+#[derive(Clone, Copy)]
+pub struct ScheduledStatuses<'a> {
+    s: &'a Services,
+}
+
+impl Services {
+    /// Statuses scheduled for later.
+    pub fn scheduled_statuses(&self) -> ScheduledStatuses<'_> {
+        ScheduledStatuses { s: self }
+    }
+}
+
+impl ScheduledStatuses<'_> {
+    /// `POST /api/v1/statuses` with `scheduled_at`: a time in the past posts now (as
+    /// Mastodon); one less than five minutes ahead is refused; a later one is kept, after the
+    /// same checks as posting.
+    pub async fn post(
+        &self,
+        author: &LocalAccount,
+        new: NewStatus,
+        at: Option<Timestamp>,
+    ) -> Result<Posted> {
+        let now = self.s.clock.now();
+        let Some(at) = at.filter(|at| *at > now) else {
+            return Ok(Posted::Now(Box::new(
+                self.s.post_status(author, new).await?,
+            )));
+        };
+        check_time(at, now)?;
+        self.check_limits(author, at, None).await?;
+        let checked = self.s.check_new_status(author, &new, None).await?;
+        let scheduled = ScheduledStatus {
+            id: self.s.ids.next_id(),
+            account_id: author.account.id,
+            scheduled_at: at,
+            params: serde_json::to_string(&Params::of(&new))
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            media_ids: checked.media_ids,
+            created_at: now,
+        };
+        let mut tx = self.s.store.begin().await?;
+        if !tx
+            .scheduled_statuses()
+            .insert_scheduled_status(&scheduled)
+            .await?
+        {
+            return Err(ServiceError::invalid(
+                "media_ids",
+                "are attached to another status",
+            ));
+        }
+        self.enqueue(tx.as_mut(), &scheduled).await?;
+        tx.commit().await?;
+        Ok(Posted::Scheduled(Box::new(self.entity(&scheduled).await?)))
+    }
+
+    async fn enqueue(
+        &self,
+        tx: &mut dyn rookery_store::Transaction,
+        s: &ScheduledStatus,
+    ) -> Result<()> {
+        let job = PublishScheduledStatus {
+            id: s.id,
+            account_id: s.account_id,
+        };
+        rookery_jobs::enqueue_at(tx, &self.s.ids, s.scheduled_at, &job)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Mastodon's limits: 300 waiting, 25 on one UTC day (`except`: the one being moved).
+    async fn check_limits(
+        &self,
+        author: &LocalAccount,
+        at: Timestamp,
+        except: Option<&ScheduledStatus>,
+    ) -> Result<()> {
+        let day = at.as_millis().div_euclid(DAY_MS) * DAY_MS;
+        let (total, that_day) = self
+            .s
+            .store
+            .scheduled_status_store()
+            .count_scheduled(
+                author.account.id,
+                Timestamp::from_millis(day),
+                Timestamp::from_millis(day + DAY_MS),
+            )
+            .await?;
+        let (total, that_day) = match except {
+            Some(s) => {
+                let same_day = s.scheduled_at.as_millis().div_euclid(DAY_MS) * DAY_MS == day;
+                (total - 1, that_day - i64::from(same_day))
+            }
+            None => (total, that_day),
+        };
+        if total >= TOTAL_LIMIT {
+            return Err(ServiceError::invalid(
+                "scheduled_at",
+                format!("You have exceeded the limit of {TOTAL_LIMIT} scheduled posts"),
+            ));
+        }
+        if that_day >= DAILY_LIMIT {
+            return Err(ServiceError::invalid(
+                "scheduled_at",
+                format!("You have exceeded the limit of {DAILY_LIMIT} scheduled posts for today"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The ScheduledStatus entity.
+    async fn entity(&self, s: &ScheduledStatus) -> Result<api::ScheduledStatus> {
+        let params = params_of(s)?;
+        let media = self.s.store.media_by_ids(&s.media_ids).await?;
+        let media_attachments = s
+            .media_ids
+            .iter()
+            .filter_map(|id| media.iter().find(|m| m.id == *id))
+            .map(|m| self.s.attachment_entity(m))
+            .collect();
+        Ok(api::ScheduledStatus {
+            id: s.id.to_string(),
+            scheduled_at: s.scheduled_at.to_rfc3339(),
+            params: api::ScheduledStatusParams {
+                text: params.text,
+                poll: params.poll.map(|p| api::ScheduledPoll {
+                    options: p.options,
+                    expires_in: p.expires_in,
+                    multiple: p.multiple,
+                    hide_totals: p.hide_totals,
+                }),
+                media_ids: (!s.media_ids.is_empty())
+                    .then(|| s.media_ids.iter().map(Id::to_string).collect()),
+                sensitive: params.sensitive,
+                spoiler_text: params.spoiler_text,
+                visibility: params.visibility,
+                in_reply_to_id: params.in_reply_to_id.map(Id::as_i64),
+                language: params.language,
+                application_id: None,
+                scheduled_at: None,
+                idempotency: None,
+                with_rate_limit: false,
+            },
+            media_attachments,
+        })
+    }
+
+    async fn find(&self, user: &LocalAccount, id: Id) -> Result<ScheduledStatus> {
+        self.s
+            .store
+            .scheduled_status_store()
+            .scheduled_status(user.account.id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("scheduled status"))
+    }
+
+    /// `GET /api/v1/scheduled_statuses`: newest first.
+    pub async fn list(
+        &self,
+        user: &LocalAccount,
+        page: TimelinePage,
+    ) -> Result<Vec<(Id, api::ScheduledStatus)>> {
+        let rows = self
+            .s
+            .store
+            .scheduled_status_store()
+            .scheduled_statuses(user.account.id, page)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for s in &rows {
+            out.push((s.id, self.entity(s).await?));
+        }
+        Ok(out)
+    }
+
+    /// `GET /api/v1/scheduled_statuses/:id`.
+    pub async fn get(&self, user: &LocalAccount, id: Id) -> Result<api::ScheduledStatus> {
+        let s = self.find(user, id).await?;
+        self.entity(&s).await
+    }
+
+    /// `PUT /api/v1/scheduled_statuses/:id`: a new time, checked as a new one is.
+    pub async fn reschedule(
+        &self,
+        user: &LocalAccount,
+        id: Id,
+        at: Option<Timestamp>,
+    ) -> Result<api::ScheduledStatus> {
+        let mut s = self.find(user, id).await?;
+        let Some(at) = at else {
+            return self.entity(&s).await;
+        };
+        check_time(at, self.s.clock.now())?;
+        self.check_limits(user, at, Some(&s)).await?;
+        let mut tx = self.s.store.begin().await?;
+        if !tx
+            .scheduled_statuses()
+            .reschedule(user.account.id, id, at)
+            .await?
+        {
+            return Err(ServiceError::NotFound("scheduled status"));
+        }
+        s.scheduled_at = at;
+        self.enqueue(tx.as_mut(), &s).await?;
+        tx.commit().await?;
+        self.entity(&s).await
+    }
+
+    /// `DELETE /api/v1/scheduled_statuses/:id`: its media are free again (and expire as
+    /// unattached uploads do).
+    pub async fn cancel(&self, user: &LocalAccount, id: Id) -> Result<()> {
+        let mut tx = self.s.store.begin().await?;
+        if !tx
+            .scheduled_statuses()
+            .delete_scheduled_status(user.account.id, id)
+            .await?
+        {
+            return Err(ServiceError::NotFound("scheduled status"));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The `publish_scheduled_status` job. A status that can no longer be posted as asked
+    /// (the status it replies to is gone, its author cannot post) stays in the author's list
+    /// rather than being lost.
+    pub(crate) async fn publish(&self, job: &PublishScheduledStatus) -> Result<()> {
+        let store = self.s.store.scheduled_status_store();
+        let Some(s) = store.scheduled_status(job.account_id, job.id).await? else {
+            return Ok(()); // published, or cancelled
+        };
+        if s.scheduled_at > self.s.clock.now() {
+            return Ok(()); // moved later; that time's job publishes it
+        }
+        let Some(account) = self.s.store.account(s.account_id).await? else {
+            return Ok(());
+        };
+        let Some(author) = self
+            .s
+            .store
+            .local_account_by_username(account.username.as_str())
+            .await?
+        else {
+            return Ok(());
+        };
+        if author.user.disabled || author.account.suspended_at.is_some() {
+            tracing::info!(scheduled = %s.id, "scheduled status kept: its author cannot post");
+            return Ok(());
+        }
+        let new = params_of(&s)?.status(s.media_ids.clone());
+        match self.s.post_status_now(&author, new, Some(s.id)).await {
+            Ok(_) => Ok(()),
+            // Cancelled (or published by another run) meanwhile.
+            Err(ServiceError::NotFound("scheduled status")) => Ok(()),
+            Err(e @ (ServiceError::Invalid { .. } | ServiceError::NotFound(_))) => {
+                tracing::warn!(scheduled = %s.id, error = %e, "scheduled status cannot be posted; kept in its author's list");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// At least five minutes ahead.
+fn check_time(at: Timestamp, now: Timestamp) -> Result<()> {
+    if at.as_millis() < now.as_millis().saturating_add(MIN_OFFSET_MS) {
+        return Err(ServiceError::invalid(
+            "scheduled_at",
+            "must be at least 5 minutes in the future",
+        ));
+    }
+    Ok(())
+}
