@@ -23,7 +23,7 @@ pub use dir::TempDir;
 pub use redis::{RedisMode, RedisServer, TestCerts};
 #[cfg(feature = "s3")]
 pub use s3::{S3Server, TestCdn};
-pub use servers::{PgBouncer, PgCluster, PgServer, pgbouncer, postgres};
+pub use servers::{PgBouncer, PgCluster, PgServer, free_port, pgbouncer, postgres};
 
 /// The engines a storage test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -169,11 +169,32 @@ fn hand_to_service_user(dir: &Path) -> Result<(), String> {
     }
 }
 
-pub(crate) fn free_port() -> Result<u16, String> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind a port: {e}"))?;
-    l.local_addr()
-        .map(|a| a.port())
-        .map_err(|e| format!("cannot read the bound port: {e}"))
+/// A free port on 127.0.0.1 for a server that is told its port before it binds it.
+///
+/// Ports come from below the kernel's ephemeral range (32768–60999 on Linux), so the gap between
+/// choosing a port and binding it cannot be filled by the kernel handing the same port to an
+/// outgoing connection or to another `bind(":0")`, and a process-wide counter keeps two tests
+/// of this process from choosing the same one.
+pub fn free_port() -> Result<u16, String> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOW: u32 = 16_000;
+    const SPAN: u32 = 16_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    // Start where another test process (a different pid) is unlikely to be.
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        (std::process::id().wrapping_mul(7919)) % SPAN,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..SPAN {
+        let port = LOW + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN;
+        let port = u16::try_from(port).map_err(|e| format!("port out of range: {e}"))?;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err("no free port between 16000 and 32000 on 127.0.0.1".to_owned())
 }
 
 pub(crate) fn wait_for_port(port: u16, what: &str, log: &Path) -> Result<(), String> {

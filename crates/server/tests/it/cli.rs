@@ -367,11 +367,7 @@ fn config_errors_are_one_clear_line() {
         "data_dir",
     );
     // Unreachable database.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = rookery_testkit::free_port().unwrap();
     assert_config_error(
         run(rookery(&dir)
             .env(

@@ -191,11 +191,7 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
     let mut attempt = 0;
     let (server, port) = loop {
         attempt += 1;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = rookery_testkit::free_port().unwrap();
         let mut serve = rookery(&dir);
         with_env(&mut serve, &db, port, &media_env);
         let mut server = Server(

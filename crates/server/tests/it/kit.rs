@@ -240,11 +240,7 @@ impl TestApp {
 /// An instance whose domain is its own address (`127.0.0.1:port`), plain HTTP, allowed to talk
 /// to other instances on loopback: two of these federate with each other.
 pub async fn spawn_federating(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = rookery_testkit::free_port().unwrap();
     let addr = format!("127.0.0.1:{port}");
     let mut env: Vec<(&str, &str)> = vec![
         ("ROOKERY_SERVER__LISTEN", &addr),

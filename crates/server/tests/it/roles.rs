@@ -380,11 +380,7 @@ fn serve_runs_web_worker_and_scheduler_in_one_process() {
 #[test]
 fn serve_survives_a_closed_stdout() {
     let dir = TempDir::new("rookery-roles").unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = rookery_testkit::free_port().unwrap();
     let mut child = rookery(&dir)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())
