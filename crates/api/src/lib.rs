@@ -31,10 +31,10 @@ pub use notifications::{
 pub use polls::{Poll, PollOption};
 pub use scheduled::{ScheduledPoll, ScheduledStatus, ScheduledStatusParams};
 pub use status::{
-    Conversation, Notification, Relationship, Status, StatusEdit, StatusMention, StatusSource,
-    StatusTag,
+    Conversation, Notification, PreviewCard, PreviewCardAuthor, Relationship, Status, StatusEdit,
+    StatusMention, StatusSource, StatusTag,
 };
-pub use tags::{Tag, TagHistory};
+pub use tags::{FeaturedTag, Tag, TagHistory};
 
 use serde::Serialize;
 

@@ -30,7 +30,7 @@ pub struct Status {
     pub in_reply_to_account_id: Option<String>,
     pub reblog: Option<Box<Status>>,
     pub poll: Option<crate::Poll>,
-    pub card: Option<Value>,
+    pub card: Option<PreviewCard>,
     pub language: Option<String>,
     /// Only in responses that return the source (delete, for redrafting).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,4 +123,37 @@ pub struct StatusSource {
     pub id: String,
     pub text: String,
     pub spoiler_text: String,
+}
+
+/// docs.joinmastodon.org/entities/PreviewCard
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PreviewCard {
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    /// `link`, `photo`, `video` or `rich`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub authors: Vec<PreviewCardAuthor>,
+    pub author_name: String,
+    pub author_url: String,
+    pub provider_name: String,
+    pub provider_url: String,
+    pub html: String,
+    pub width: u32,
+    pub height: u32,
+    pub image: Option<String>,
+    pub image_description: String,
+    pub embed_url: String,
+    pub blurhash: Option<String>,
+    pub language: Option<String>,
+    pub published_at: Option<String>,
+}
+
+/// docs.joinmastodon.org/entities/PreviewCardAuthor
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PreviewCardAuthor {
+    pub name: String,
+    pub url: String,
+    pub account: Option<Account>,
 }

@@ -1,4 +1,4 @@
-//! The Tag entity.
+//! The Tag and FeaturedTag entities.
 
 use serde::Serialize;
 
@@ -14,6 +14,9 @@ pub struct Tag {
     /// Only with a signed-in viewer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub following: Option<bool>,
+    /// Whether the signed-in viewer features it on their profile (only with one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub featuring: Option<bool>,
 }
 
 /// One day of a [`Tag`]'s use; numbers as strings, as Mastodon sends them.
@@ -23,4 +26,16 @@ pub struct TagHistory {
     pub day: String,
     pub uses: String,
     pub accounts: String,
+}
+
+/// docs.joinmastodon.org/entities/FeaturedTag — numbers and dates as Mastodon's server sends
+/// them: `statuses_count` as a string, `last_status_at` as a date (`YYYY-MM-DD`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FeaturedTag {
+    pub id: String,
+    pub name: String,
+    /// The account's posts with the hashtag (`https://DOMAIN/@user/tagged/name`).
+    pub url: String,
+    pub statuses_count: String,
+    pub last_status_at: Option<String>,
 }

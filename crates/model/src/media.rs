@@ -13,6 +13,8 @@ pub enum MediaPurpose {
     Header,
     /// A custom emoji's image.
     Emoji,
+    /// A preview card's image.
+    Card,
 }
 
 impl MediaPurpose {
@@ -23,6 +25,7 @@ impl MediaPurpose {
             MediaPurpose::Avatar => "avatar",
             MediaPurpose::Header => "header",
             MediaPurpose::Emoji => "emoji",
+            MediaPurpose::Card => "card",
         }
     }
 
@@ -33,6 +36,7 @@ impl MediaPurpose {
             "avatar" => MediaPurpose::Avatar,
             "header" => MediaPurpose::Header,
             "emoji" => MediaPurpose::Emoji,
+            "card" => MediaPurpose::Card,
             _ => return None,
         })
     }

@@ -27,6 +27,17 @@ pub struct StatusUpdate {
     /// The attachments the client sends back (apps resend the status's own); changing them in
     /// an edit is not supported yet.
     pub media_ids: Vec<Id>,
+    /// New alt text and focal points of the status's attachments (`media_attributes[]`).
+    pub media_attributes: Vec<MediaEdit>,
+}
+
+/// One of `media_attributes[]` of an edit.
+#[derive(Debug, Clone)]
+pub struct MediaEdit {
+    pub id: Id,
+    pub description: Option<String>,
+    /// `x,y`, each in -1.0..=1.0.
+    pub focus: Option<String>,
 }
 
 impl Services {
@@ -66,6 +77,24 @@ impl Services {
         }
         if text.trim().is_empty() && attached.is_empty() {
             return Err(ServiceError::invalid("text", "can't be blank"));
+        }
+        let mut described = Vec::with_capacity(update.media_attributes.len());
+        let media = self.store.status_media(&[status.id]).await?;
+        for edit in update.media_attributes {
+            let Some(m) = media.iter().find(|m| m.id == edit.id) else {
+                return Err(ServiceError::invalid(
+                    "media_attributes",
+                    format!("{} is not an attachment of this status", edit.id),
+                ));
+            };
+            let description = self
+                .check_description(edit.description)?
+                .unwrap_or_else(|| m.description.clone());
+            let focus = match edit.focus.as_deref() {
+                Some(f) => crate::media::upload::parse_focus(f)?,
+                None => m.meta.focus,
+            };
+            described.push((m.id, description, focus));
         }
         let spoiler = update
             .spoiler_text
@@ -114,6 +143,10 @@ impl Services {
         status.edited_at = Some(now);
         status.updated_at = now;
         tx.update_status_content(&status).await?;
+        for (media_id, description, focus) in &described {
+            tx.describe_attached_media(*media_id, id, description, *focus, now)
+                .await?;
+        }
         tx.tag_status(id, &self.tags_of(&status.text), now).await?;
         tx.insert_status_edit(&StatusEdit {
             id: self.ids.next_id(),
@@ -184,6 +217,8 @@ impl Services {
             }
         }
         tx.commit().await?;
+        // The link may have changed: its card is read again.
+        self.queue_card(&status).await?;
         let mentioned: Vec<Id> = self
             .store
             .mentions(&[status.id])

@@ -5,6 +5,7 @@
 //! id generator and the instance [`Settings`] — passed in by the binary, never global.
 
 mod accounts;
+pub mod cards;
 pub mod conversations;
 pub mod crypto;
 mod directory;
@@ -12,6 +13,7 @@ mod domains;
 mod edits;
 mod endorsements;
 mod error;
+pub mod featured_tags;
 pub mod federation;
 pub mod filters;
 mod format;
@@ -51,7 +53,7 @@ use rookery_store::{InstanceStats, Store};
 
 pub use accounts::{CreatedAccount, NewLocalAccount, ProfileUpdate, Registration};
 pub use domains::{DomainBlockView, NewDomainBlock};
-pub use edits::StatusUpdate;
+pub use edits::{MediaEdit, StatusUpdate};
 pub use error::ServiceError;
 pub use instance::{LagCheck, NodeInfo, ReadyReport, VERSION, mastodon_version};
 pub use interactions::Notify;

@@ -380,22 +380,6 @@ impl Services {
     }
 }
 
-impl Services {
-    /// `GET /users/:name/collections/tags`: the account's featured hashtags, as Mastodon
-    /// publishes them (a `Collection` of `Hashtag`s). Featuring tags is not built yet, so
-    /// the collection is empty, but it answers, as every URL an actor advertises must.
-    pub async fn ap_featured_tags(&self, username: &str) -> Result<Value> {
-        self.live_local(username).await?;
-        Ok(serde_json::json!({
-            "@context": rookery_activitypub::AS_CONTEXT,
-            "id": self.urls.actor_path(username, "collections/tags"),
-            "type": "Collection",
-            "totalItems": 0,
-            "items": [],
-        }))
-    }
-}
-
 fn to_value<T: serde::Serialize>(v: &T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| ServiceError::Internal(format!("rendering: {e}")))
 }

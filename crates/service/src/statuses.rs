@@ -494,6 +494,10 @@ impl Services {
         if let Err(e) = self.publish_notifications(shown).await {
             tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
         }
+        // After `update`, so streams hear of the card (`status.update`) second.
+        if let Err(e) = self.queue_card(&status).await {
+            tracing::warn!(status = %status.id, error = %e, "preview card not queued");
+        }
         Ok(())
     }
 
@@ -532,12 +536,14 @@ impl Services {
         let plain = self.render_plain(viewer, statuses).await?;
         let ids: Vec<Id> = statuses.iter().map(|s| s.id).collect();
         let mut polls = self.poll_entities(viewer, &ids).await?;
+        let mut cards = self.card_entities(&ids).await?;
         let mut out = Vec::with_capacity(plain.len());
         for (entity, s) in plain.into_iter().zip(statuses) {
             let Some(mut entity) = entity else {
                 continue; // author gone
             };
             entity.poll = polls.remove(&s.id);
+            entity.card = cards.remove(&s.id);
             if let Some(o) = s.reblog_of_id {
                 let Some(orig) = originals.get(&o) else {
                     continue; // original gone or hidden

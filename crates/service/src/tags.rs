@@ -15,7 +15,7 @@ const DAY_MS: i64 = 86_400_000;
 const HISTORY_DAYS: i64 = 7;
 
 /// A hashtag name as typed (`#` allowed in front), if it can be one.
-fn tag_name(raw: &str) -> Result<String> {
+pub(crate) fn tag_name(raw: &str) -> Result<String> {
     let name = raw.trim().trim_start_matches('#');
     if name.is_empty()
         || name.chars().count() > 100
@@ -41,12 +41,14 @@ impl Services {
 }
 
 impl Tags<'_> {
-    /// The entity of `tag` (id empty for one never used) with `following` for a viewer.
-    async fn entity(
+    /// The entity of `tag` (id empty for one never used) with `following` and `featuring`
+    /// for a viewer.
+    pub(crate) async fn entity(
         &self,
         id: Option<Id>,
         name: &str,
         following: Option<bool>,
+        featuring: Option<bool>,
     ) -> Result<api::Tag> {
         let now = self.s.clock.now().as_millis();
         let today = now.div_euclid(DAY_MS);
@@ -80,29 +82,41 @@ impl Tags<'_> {
             url: format!("{}/tags/{}", self.s.urls.base(), name.to_lowercase()),
             history,
             following,
+            featuring,
         })
+    }
+
+    /// Whether `account_id` follows and features `tag_id`.
+    pub(crate) async fn flags(&self, account_id: Id, tag_id: Id) -> Result<(bool, bool)> {
+        let store = &self.s.store;
+        let following = !store
+            .tag_store()
+            .following_tags(account_id, &[tag_id])
+            .await?
+            .is_empty();
+        let featuring = !store
+            .featured_tag_store()
+            .featuring_tags(account_id, &[tag_id])
+            .await?
+            .is_empty();
+        Ok((following, featuring))
     }
 
     /// `GET /api/v1/tags/:name`: any valid name answers, used or not (as Mastodon's does).
     pub async fn get(&self, viewer: Option<&Account>, raw: &str) -> Result<api::Tag> {
         let name = tag_name(raw)?;
         let tag = self.s.store.tag_store().tag_by_name(&name).await?;
-        let following = match (viewer, &tag) {
-            (Some(v), Some(t)) => Some(
-                !self
-                    .s
-                    .store
-                    .tag_store()
-                    .following_tags(v.id, &[t.id])
-                    .await?
-                    .is_empty(),
-            ),
-            (Some(_), None) => Some(false),
-            (None, _) => None,
+        let (following, featuring) = match (viewer, &tag) {
+            (Some(v), Some(t)) => {
+                let (following, featuring) = self.flags(v.id, t.id).await?;
+                (Some(following), Some(featuring))
+            }
+            (Some(_), None) => (Some(false), Some(false)),
+            (None, _) => (None, None),
         };
         match tag {
-            Some(t) => self.entity(Some(t.id), &t.name, following).await,
-            None => self.entity(None, &name, following).await,
+            Some(t) => self.entity(Some(t.id), &t.name, following, featuring).await,
+            None => self.entity(None, &name, following, featuring).await,
         }
     }
 
@@ -128,7 +142,9 @@ impl Tags<'_> {
             tx.tags().unfollow_tag(user.account.id, tag.id).await?;
         }
         tx.commit().await?;
-        self.entity(Some(tag.id), &tag.name, Some(follow)).await
+        let (_, featuring) = self.flags(user.account.id, tag.id).await?;
+        self.entity(Some(tag.id), &tag.name, Some(follow), Some(featuring))
+            .await
     }
 
     /// `GET /api/v1/followed_tags`: `(follow id, tag)`, newest follow first.
@@ -143,11 +159,20 @@ impl Tags<'_> {
             .tag_store()
             .followed_tags(user.account.id, page)
             .await?;
+        let ids: Vec<Id> = rows.iter().map(|(_, t)| t.id).collect();
+        let featured = self
+            .s
+            .store
+            .featured_tag_store()
+            .featuring_tags(user.account.id, &ids)
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (follow_id, t) in rows {
+            let featuring = featured.contains(&t.id);
             out.push((
                 follow_id,
-                self.entity(Some(t.id), &t.name, Some(true)).await?,
+                self.entity(Some(t.id), &t.name, Some(true), Some(featuring))
+                    .await?,
             ));
         }
         Ok(out)

@@ -23,6 +23,7 @@ mod directory;
 mod domain_blocks;
 mod emoji;
 mod endorsements;
+mod featured_tags;
 mod federation;
 mod filters;
 mod interactions;
@@ -35,6 +36,7 @@ mod notifications;
 mod oauth;
 mod paging;
 mod polls;
+mod preview_cards;
 mod restrictions;
 mod scheduled_statuses;
 mod settings;
@@ -84,7 +86,15 @@ impl Store for SqlStore {
         self
     }
 
+    fn preview_card_store(&self) -> &dyn rookery_store::PreviewCardStore {
+        self
+    }
+
     fn tag_store(&self) -> &dyn rookery_store::TagStore {
+        self
+    }
+
+    fn featured_tag_store(&self) -> &dyn rookery_store::FeaturedTagStore {
         self
     }
 

@@ -259,11 +259,12 @@ pub(crate) async fn orphaned_account_media(
 ) -> Result<Vec<MediaAttachment>> {
     let sql = format!(
         "SELECT {MEDIA_COLUMNS} FROM media_attachments m \
-         WHERE m.purpose IN ('avatar', 'header', 'emoji') AND m.state <> 'processing' \
+         WHERE m.purpose IN ('avatar', 'header', 'emoji', 'card') AND m.state <> 'processing' \
          AND (m.file_key IS NOT NULL OR m.upload_key IS NOT NULL OR m.updated_at < $1) \
          AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.avatar_media_id = m.id) \
          AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.header_media_id = m.id) \
          AND NOT EXISTS (SELECT 1 FROM custom_emojis e WHERE e.media_id = m.id) \
+         AND NOT EXISTS (SELECT 1 FROM preview_cards c WHERE c.media_id = m.id) \
          ORDER BY m.id LIMIT $2"
     );
     media_rows!(c, sql, forget_before.as_millis(), i64::from(limit))
@@ -401,6 +402,27 @@ pub(crate) async fn describe(
         now.as_millis(),
         id.as_i64(),
         account_id.as_i64()
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn describe_attached(
+    c: Conn<'_>,
+    id: Id,
+    status_id: Id,
+    description: &str,
+    focus: Option<(f64, f64)>,
+    now: Timestamp,
+) -> Result<bool> {
+    let n = exec!(
+        c,
+        "UPDATE media_attachments SET description = $1, focus = $2, updated_at = $3 \
+         WHERE id = $4 AND status_id = $5",
+        description,
+        focus_to_text(focus),
+        now.as_millis(),
+        id.as_i64(),
+        status_id.as_i64()
     )?;
     Ok(n == 1)
 }

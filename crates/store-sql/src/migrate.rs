@@ -117,6 +117,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "scheduled_statuses",
         sql: include_str!("../migrations/0020_scheduled_statuses.sql"),
     },
+    Migration {
+        version: 21,
+        name: "preview_cards",
+        sql: include_str!("../migrations/0021_preview_cards.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "featured_tags",
+        sql: include_str!("../migrations/0022_featured_tags.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -130,7 +130,15 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn preview_cards(&mut self) -> &mut dyn rookery_store::PreviewCardTx {
+        self
+    }
+
     fn tags(&mut self) -> &mut dyn rookery_store::TagTx {
+        self
+    }
+
+    fn featured_tags(&mut self) -> &mut dyn rookery_store::FeaturedTagTx {
         self
     }
 
@@ -209,6 +217,17 @@ impl Transaction for SqlTx {
 
     async fn claim_remote_media(&mut self, media: &rookery_model::MediaAttachment) -> Result<bool> {
         crate::media::claim_remote(self.conn(), media).await
+    }
+
+    async fn describe_attached_media(
+        &mut self,
+        id: Id,
+        status_id: Id,
+        description: &str,
+        focus: Option<(f64, f64)>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        crate::media::describe_attached(self.conn(), id, status_id, description, focus, now).await
     }
 
     async fn describe_media(

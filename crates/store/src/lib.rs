@@ -9,6 +9,7 @@ mod conversations;
 mod directory;
 mod endorsements;
 mod error;
+mod featured_tags;
 mod federation;
 mod filters;
 mod jobs;
@@ -17,6 +18,7 @@ mod notification_requests;
 mod notifications;
 mod overview;
 mod polls;
+mod preview_cards;
 mod scheduled_statuses;
 mod settings;
 mod suggestions;
@@ -34,6 +36,7 @@ pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
 pub use endorsements::{EndorsementStore, EndorsementTx};
 pub use error::StoreError;
+pub use featured_tags::{FeatureOutcome, FeaturedTag, FeaturedTagStore, FeaturedTagTx};
 pub use federation::DeliveryHost;
 pub use filters::{
     Filter, FilterAction, FilterContext, FilterKeyword, FilterStatus, FilterStore, FilterTx,
@@ -49,6 +52,7 @@ pub use notifications::{
 };
 pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
+pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
 pub use scheduled_statuses::{ScheduledStatus, ScheduledStatusStore, ScheduledStatusTx};
 pub use settings::UserSettingsTx;
 pub use suggestions::{SuggestionSource, SuggestionStore, SuggestionTx};
@@ -111,8 +115,14 @@ pub trait Store: JobQueue + Send + Sync + 'static {
     /// Statuses scheduled for later.
     fn scheduled_status_store(&self) -> &dyn ScheduledStatusStore;
 
+    /// Preview cards of links.
+    fn preview_card_store(&self) -> &dyn PreviewCardStore;
+
     /// Hashtags: use and follows.
     fn tag_store(&self) -> &dyn TagStore;
+
+    /// Hashtags featured on profiles.
+    fn featured_tag_store(&self) -> &dyn FeaturedTagStore;
 
     /// The instance as a whole: activity, peers, the profile directory.
     fn directory_store(&self) -> &dyn DirectoryStore;
@@ -444,8 +454,14 @@ pub trait Transaction: Send {
     /// Statuses scheduled for later, in this transaction.
     fn scheduled_statuses(&mut self) -> &mut dyn ScheduledStatusTx;
 
+    /// Preview cards, in this transaction.
+    fn preview_cards(&mut self) -> &mut dyn PreviewCardTx;
+
     /// Hashtags, in this transaction.
     fn tags(&mut self) -> &mut dyn TagTx;
+
+    /// Featured hashtags, in this transaction.
+    fn featured_tags(&mut self) -> &mut dyn FeaturedTagTx;
 
     /// Endorsements and notes, in this transaction.
     fn endorsements(&mut self) -> &mut dyn EndorsementTx;
@@ -713,6 +729,16 @@ pub trait Transaction: Send {
         &mut self,
         id: Id,
         account_id: Id,
+        description: &str,
+        focus: Option<(f64, f64)>,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// The same for an attachment of `status_id` (changed by an edit of the status).
+    async fn describe_attached_media(
+        &mut self,
+        id: Id,
+        status_id: Id,
         description: &str,
         focus: Option<(f64, f64)>,
         now: Timestamp,

@@ -11,6 +11,10 @@ use rookery_service::ServiceError;
 
 use crate::{ApiError, AppState};
 
+mod tags;
+
+pub(crate) use tags::{account_tag, tag};
+
 /// What every page shows around its content.
 pub(crate) struct Site {
     pub title: String,

@@ -8,6 +8,7 @@ mod directory;
 mod discovery;
 mod domain_blocks;
 mod endorsements;
+mod featured_tags;
 mod federation;
 mod filters;
 mod health;
@@ -134,6 +135,7 @@ pub(crate) fn router() -> Router<AppState> {
                 .put(scheduled_statuses::update)
                 .delete(scheduled_statuses::delete),
         )
+        .route("/api/v1/statuses/{id}/card", get(statuses::card))
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         .route("/api/v1/statuses/{id}/history", get(statuses::history))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
@@ -289,6 +291,26 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/tags/{name}/follow", post(tags::follow))
         .route("/api/v1/tags/{name}/unfollow", post(tags::unfollow))
         .route("/api/v1/followed_tags", get(tags::followed))
+        .route("/api/v1/tags/{name}/feature", post(featured_tags::feature))
+        .route(
+            "/api/v1/tags/{name}/unfeature",
+            post(featured_tags::unfeature),
+        )
+        .route(
+            "/api/v1/featured_tags",
+            get(featured_tags::list).post(featured_tags::create),
+        )
+        .route(
+            "/api/v1/featured_tags/suggestions",
+            get(featured_tags::suggestions),
+        )
+        .route("/api/v1/featured_tags/{id}", delete(featured_tags::delete))
+        .route(
+            "/api/v1/accounts/{id}/featured_tags",
+            get(featured_tags::of_account),
+        )
+        .route("/tags/{name}", get(crate::pages::tag))
+        .route("/@{username}/tagged/{name}", get(crate::pages::account_tag))
         .route("/api/v1/polls/{id}", get(polls::show))
         .route("/api/v1/polls/{id}/votes", post(polls::vote))
         .route("/api/v2/filters", get(filters::list).post(filters::create))

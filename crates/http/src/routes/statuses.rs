@@ -103,6 +103,22 @@ fn viewer(auth: &Auth) -> Result<Option<&rookery_model::Account>, ApiError> {
     }
 }
 
+/// `GET /api/v1/statuses/{id}/card` (removed from Mastodon in 3.0, still called by old apps):
+/// the status's preview card, or `{}`.
+pub(crate) async fn card(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let viewer = viewer(&auth)?;
+    let status = state.services.get_status(viewer, path_id(&id)?).await?;
+    Ok(Json(match status.card {
+        Some(card) => serde_json::to_value(card)
+            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "rendering a card"))?,
+        None => json!({}),
+    }))
+}
+
 /// `GET /api/v1/statuses/{id}` — one status, if the viewer may see it.
 pub(crate) async fn show(
     State(state): State<AppState>,
@@ -327,6 +343,41 @@ pub(crate) struct EditStatus {
     #[serde(default, deserialize_with = "loose::string_list")]
     media_ids: Vec<String>,
     poll: Option<serde_json::Value>,
+    media_attributes: Option<serde_json::Value>,
+}
+
+/// `media_attributes[]` of an edit: a JSON list, or a form's `media_attributes[0][id]=…`
+/// (an object keyed by position). Thumbnails are not changed by edits.
+fn media_edits(v: Option<&serde_json::Value>) -> Result<Vec<rookery_service::MediaEdit>, ApiError> {
+    use serde_json::Value;
+    let items: Vec<&Value> = match v {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(Value::Object(m)) => m.values().collect(),
+        Some(_) => {
+            return Err(unprocessable(
+                "Validation failed: media_attributes must be a list",
+            ));
+        }
+    };
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let id = text(item.get("id"))
+                .and_then(|raw| raw.parse::<Id>().ok())
+                .ok_or_else(|| unprocessable("Validation failed: media_attributes need an id"))?;
+            Ok(rookery_service::MediaEdit {
+                id,
+                description: text(item.get("description")),
+                focus: text(item.get("focus")),
+            })
+        })
+        .collect()
 }
 
 /// `PUT /api/v1/statuses/{id}` — edit one's own status.
@@ -361,6 +412,7 @@ pub(crate) async fn edit(
                 sensitive: form.sensitive,
                 language: form.language,
                 media_ids,
+                media_attributes: media_edits(form.media_attributes.as_ref())?,
             },
         )
         .await?;

@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: failing loudly is the point
 
 mod api;
+mod capabilities;
+mod cards;
 mod cli;
 mod conversations;
 mod directory;
 mod domain_blocks;
 mod e2e;
 mod endorsements;
+mod featured_tags;
 mod federated_media;
 mod federation;
 mod filters;

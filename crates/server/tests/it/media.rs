@@ -284,6 +284,46 @@ async fn an_image_goes_through_the_queue_and_into_a_status(backend: Backend) {
         .await;
     assert_eq!(now["content"], "<p>now with words</p>");
     assert_eq!(now["media_attachments"][0]["id"], id.as_str());
+
+    // `media_attributes` (Mastodon.py sends JSON): alt text and focus change with the edit;
+    // another status's attachment, a bad focus or a missing id are refused.
+    let edit_json = |body: Value| {
+        let r = app
+            .client
+            .put(app.url(&format!("/api/v1/statuses/{sid}")))
+            .bearer_auth(&token)
+            .json(&body)
+            .send();
+        async move {
+            let r = r.await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (st, edited) = edit_json(serde_json::json!({"status": "described", "media_ids": [id],
+        "media_attributes": [{"id": id, "description": "a new alt", "focus": "0.2,-0.1",
+        "thumbnail": "data:image/png;base64,AAAA"}]}))
+    .await;
+    assert_eq!(st, 200, "{edited}");
+    assert_eq!(edited["media_attachments"][0]["description"], "a new alt");
+    assert_eq!(edited["media_attachments"][0]["meta"]["focus"]["x"], 0.2);
+    assert_eq!(edited["media_attachments"][0]["meta"]["focus"]["y"], -0.1);
+    for attrs in [
+        serde_json::json!([{"id": "12345", "description": "not here"}]),
+        serde_json::json!([{"id": id, "focus": "3,3"}]),
+        serde_json::json!([{"description": "no id"}]),
+        serde_json::json!("nonsense"),
+    ] {
+        let (st, e) =
+            edit_json(serde_json::json!({"status": "x", "media_attributes": attrs})).await;
+        assert_eq!(st, 422, "{attrs}: {e}");
+    }
+    let (_, still, _) = app
+        .get_auth(&format!("/api/v1/statuses/{sid}"), Some(&token))
+        .await;
+    assert_eq!(still["media_attachments"][0]["description"], "a new alt");
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

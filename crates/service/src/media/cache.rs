@@ -121,12 +121,16 @@ impl Services {
         m: MediaAttachment,
         how: Release,
     ) -> Result<u64> {
-        // Remote avatars, headers and emoji go whole: their owner shows the remote image
+        // Remote avatars, headers, emoji and card images go whole: their owner shows the remote image
         // (through the proxy) until it is copied again.
         let how = match (how, m.purpose) {
-            (Release::Evict, MediaPurpose::Avatar | MediaPurpose::Header | MediaPurpose::Emoji) => {
-                Release::Delete
-            }
+            (
+                Release::Evict,
+                MediaPurpose::Avatar
+                | MediaPurpose::Header
+                | MediaPurpose::Emoji
+                | MediaPurpose::Card,
+            ) => Release::Delete,
             (how, _) => how,
         };
         let freed = m.stored_bytes().max(0) as u64;

@@ -17,7 +17,7 @@ mod cache;
 mod emoji;
 mod process;
 mod remote;
-mod upload;
+pub(crate) mod upload;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -201,6 +201,7 @@ pub fn usage_category(u: &rookery_model::MediaUsage) -> &'static str {
         (Attachment, true) => "remote_attachments",
         (Avatar | Header, true) => "remote_avatars_headers",
         (Emoji, true) => "remote_emoji",
+        (Card, _) => "preview_cards",
     }
 }
 

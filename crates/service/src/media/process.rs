@@ -124,6 +124,8 @@ impl Services {
         match purpose {
             MediaPurpose::Avatar => opts.original_max_pixels = 400 * 400,
             MediaPurpose::Header => opts.original_max_pixels = 1500 * 500,
+            // Mastodon keeps card images within 640×640.
+            MediaPurpose::Card => opts.original_max_pixels = 640 * 640,
             MediaPurpose::Emoji => {
                 opts.original_max_pixels = 256 * 256;
                 opts.max_bytes = opts.max_bytes.min(2 * 1024 * 1024);
@@ -493,7 +495,7 @@ fn account_image_box(purpose: MediaPurpose) -> Option<(u32, u32)> {
     match purpose {
         MediaPurpose::Avatar => Some((400, 400)),
         MediaPurpose::Header => Some((1500, 500)),
-        MediaPurpose::Attachment | MediaPurpose::Emoji => None,
+        MediaPurpose::Attachment | MediaPurpose::Emoji | MediaPurpose::Card => None,
     }
 }
 

@@ -188,6 +188,7 @@ impl Services {
             MediaPurpose::Attachment => attachments,
             MediaPurpose::Avatar | MediaPurpose::Header => attachments.min(2 * 1024 * 1024),
             MediaPurpose::Emoji => attachments.min(256 * 1024),
+            MediaPurpose::Card => attachments.min(2 * 1024 * 1024),
         }
     }
 

@@ -44,7 +44,7 @@ pub(crate) fn parse_focus(text: &str) -> Result<Option<(f64, f64)>> {
 }
 
 impl Services {
-    fn check_description(&self, d: Option<String>) -> Result<Option<String>> {
+    pub(crate) fn check_description(&self, d: Option<String>) -> Result<Option<String>> {
         let Some(d) = d else { return Ok(None) };
         let limit = self.settings.media.description_limit;
         if d.chars().count() > limit {
