@@ -18,6 +18,8 @@ pub fn note_context() -> Value {
             "toot": "http://joinmastodon.org/ns#",
             "Hashtag": "as:Hashtag",
             "blurhash": "toot:blurhash",
+            "Emoji": "toot:Emoji",
+            "votersCount": "toot:votersCount",
             "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
         }
     ])
@@ -30,6 +32,59 @@ pub struct NoteTag {
     pub kind: &'static str,
     pub href: String,
     pub name: String,
+}
+
+/// A custom emoji as Mastodon publishes it: a tag of posts and actors, and the document at
+/// its `id`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmojiTag {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `:shortcode:`
+    pub name: String,
+    pub icon: EmojiIcon,
+    pub updated: String,
+}
+
+/// The image of an [`EmojiTag`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmojiIcon {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub media_type: String,
+    pub url: String,
+}
+
+/// The `@context` of an emoji document.
+pub fn emoji_context() -> Value {
+    json!([
+        crate::AS_CONTEXT,
+        {"toot": "http://joinmastodon.org/ns#", "Emoji": "toot:Emoji"}
+    ])
+}
+
+/// A tag of a post: a mention or hashtag, or a custom emoji.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ObjectTag {
+    Link(NoteTag),
+    Emoji(EmojiTag),
+}
+
+impl From<NoteTag> for ObjectTag {
+    fn from(t: NoteTag) -> Self {
+        ObjectTag::Link(t)
+    }
+}
+
+impl From<EmojiTag> for ObjectTag {
+    fn from(t: EmojiTag) -> Self {
+        ObjectTag::Emoji(t)
+    }
 }
 
 /// A post.
@@ -57,7 +112,44 @@ pub struct Note {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_map: Option<BTreeMap<String, String>>,
     pub attachment: Vec<Value>,
-    pub tag: Vec<NoteTag>,
+    pub tag: Vec<ObjectTag>,
+    /// A poll's options (`Question`): `oneOf` for single choice, `anyOf` for multiple.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub question: Option<Question>,
+}
+
+/// What makes a `Note` a `Question`, as Mastodon sends it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Question {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<PollChoice>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub any_of: Option<Vec<PollChoice>>,
+    pub end_time: Option<String>,
+    /// When it ended; absent while it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<String>,
+    pub voters_count: i64,
+}
+
+/// One option of a `Question`: its title and its votes as `replies.totalItems`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PollChoice {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    pub replies: Value,
+}
+
+impl PollChoice {
+    pub fn new(name: &str, votes: i64) -> Self {
+        PollChoice {
+            kind: "Note",
+            name: name.to_owned(),
+            replies: json!({"type": "Collection", "totalItems": votes}),
+        }
+    }
 }
 
 /// `Create` or `Announce`.

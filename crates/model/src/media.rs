@@ -239,6 +239,21 @@ pub struct CustomEmoji {
     pub image_remote_url: Option<String>,
     /// Storage key of the image (a local upload or a cached copy); read-only here.
     pub image_key: Option<String>,
+    /// Storage key of a still copy, for a local emoji whose image is animated.
+    pub static_key: Option<String>,
+    /// The picker's category (local emoji).
+    pub category: Option<String>,
+    /// Whether the picker offers it (`false`: unlisted, usable by typing its shortcode).
+    pub visible_in_picker: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl CustomEmoji {
+    /// Whether `text` may be a shortcode: letters, digits and `_`, two to 64 of them
+    /// (Mastodon's `[a-zA-Z0-9_]{2,}`, with a length bound).
+    pub fn valid_shortcode(text: &str) -> bool {
+        (2..=64).contains(&text.len())
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }
 }

@@ -141,6 +141,56 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// This instance's custom emoji (`:shortcode:` in posts, names and bios).
+    Emoji {
+        #[command(subcommand)]
+        command: EmojiCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmojiCommand {
+    /// Add an emoji from a PNG, GIF or WebP file (256 KiB at most).
+    Add {
+        /// Letters, digits and underscores (at least two), without the colons.
+        shortcode: String,
+        /// The image file.
+        file: PathBuf,
+        /// The category pickers group it under.
+        #[arg(long)]
+        category: Option<String>,
+        /// Leave it out of pickers (it still shows where its shortcode is typed).
+        #[arg(long)]
+        unlisted: bool,
+    },
+    /// Add every `.png`, `.gif` and `.webp` file of a directory (or a `.tar.gz`/`.tgz`
+    /// archive), each named by its shortcode; shortcodes already taken are skipped.
+    Import {
+        /// A directory or a `.tar.gz` archive.
+        path: PathBuf,
+        /// The category pickers group them under.
+        #[arg(long)]
+        category: Option<String>,
+        /// Leave them out of pickers.
+        #[arg(long)]
+        unlisted: bool,
+    },
+    /// List the emoji: shortcode, category, whether pickers show it, image URL.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an emoji and its image (posts using it show the shortcode as text again).
+    Remove { shortcode: String },
+    /// Set the category of an emoji, or remove it with --none.
+    Category {
+        shortcode: String,
+        #[arg(required_unless_present = "none")]
+        category: Option<String>,
+        /// No category.
+        #[arg(long, conflicts_with = "category")]
+        none: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -576,6 +626,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Tokens { command } => {
                     crate::admin_apps::tokens(&services, command).await?
+                }
+                AdminCommand::Emoji { command } => {
+                    crate::admin_emoji::emoji(&services, command).await?
                 }
             };
             {

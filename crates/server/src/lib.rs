@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod admin_apps;
+pub mod admin_emoji;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -218,7 +218,7 @@ impl Services {
         if local.account.suspended_at.is_some() {
             return Err(ServiceError::NotFound("account"));
         }
-        Ok(render::local_actor(&local.account, &self.urls))
+        self.local_actor_document(&local.account).await
     }
 }
 

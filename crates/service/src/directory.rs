@@ -79,13 +79,12 @@ impl Services {
         if offset > 10_000 {
             return Ok(Vec::new());
         }
-        Ok(self
+        let found = self
             .store
             .directory_store()
             .directory(order, local_only, offset, limit.clamp(1, 80))
-            .await?
-            .iter()
-            .map(|a| self.account_entity(a))
-            .collect())
+            .await?;
+        self.account_entities(&found.iter().collect::<Vec<_>>())
+            .await
     }
 }

@@ -161,6 +161,8 @@ impl Services {
         rookery_jobs::enqueue(tx.as_mut(), &self.ids, now, &EditNotices { status_id: id })
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        // The link may have changed: its card is read again (or taken away).
+        self.queue_card(tx.as_mut(), &status, true).await?;
         tx.commit().await?;
         self.get_status(Some(&user.account), id).await
     }
@@ -217,8 +219,6 @@ impl Services {
             }
         }
         tx.commit().await?;
-        // The link may have changed: its card is read again.
-        self.queue_card(&status).await?;
         let mentioned: Vec<Id> = self
             .store
             .mentions(&[status.id])

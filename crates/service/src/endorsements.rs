@@ -96,14 +96,14 @@ impl Services {
         user: &LocalAccount,
         page: TimelinePage,
     ) -> Result<Vec<(Id, api::Account)>> {
-        Ok(self
+        let rows = self
             .store
             .endorsement_store()
             .endorsements(user.account.id, page)
-            .await?
-            .iter()
-            .map(|(id, a)| (*id, self.account_entity(a)))
-            .collect())
+            .await?;
+        let accounts: Vec<&Account> = rows.iter().map(|(_, a)| a).collect();
+        let entities = self.account_entities(&accounts).await?;
+        Ok(rows.iter().map(|(id, _)| *id).zip(entities).collect())
     }
 
     /// `POST /api/v1/accounts/:id/note`: private to the user; empty removes it.

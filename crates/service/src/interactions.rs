@@ -312,10 +312,10 @@ impl Services {
             .store
             .interacting_accounts(status.id, kind, page)
             .await?;
-        Ok(rows
+        let rows = rows
             .into_iter()
             .filter(|(_, a)| a.suspended_at.is_none())
-            .map(|(iid, a)| (iid.to_string(), self.account_entity(&a)))
-            .collect())
+            .collect();
+        self.paged_account_entities(rows).await
     }
 }

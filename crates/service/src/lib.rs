@@ -8,6 +8,7 @@ mod accounts;
 pub mod cards;
 pub mod conversations;
 pub mod crypto;
+pub mod custom_emojis;
 mod directory;
 mod domains;
 mod edits;

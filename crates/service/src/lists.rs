@@ -165,10 +165,9 @@ impl Lists<'_> {
             .list_store()
             .list_members(list.id, page)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(row, a)| (row, self.s.account_entity(&a)))
-            .collect())
+        let accounts: Vec<&rookery_model::Account> = rows.iter().map(|(_, a)| a).collect();
+        let entities = self.s.account_entities(&accounts).await?;
+        Ok(rows.iter().map(|(row, _)| *row).zip(entities).collect())
     }
 
     /// `POST /api/v1/lists/:id/accounts`: only followed accounts (404 otherwise, as

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use rookery_activitypub::PUBLIC;
 use rookery_activitypub::outgoing::{
-    Activity, Note, NoteTag, OrderedCollection, OrderedCollectionPage, note_context,
+    Activity, Note, NoteTag, ObjectTag, OrderedCollection, OrderedCollectionPage, note_context,
 };
 use rookery_model::{Account, Id, Status, Visibility};
 use rookery_store::{AccountStatusesFilter, LocalAccount, TimelinePage};
@@ -114,6 +114,13 @@ impl Services {
                 name: format!("#{name}"),
             });
         }
+        let mut tag: Vec<ObjectTag> = tag.into_iter().map(ObjectTag::from).collect();
+        tag.extend(
+            self.local_emoji_tags(&[&status.spoiler_text, &status.text])
+                .await?
+                .into_iter()
+                .map(ObjectTag::from),
+        );
         let (to, cc) = self.addressing(author, status.visibility, &mentioned_uris);
         let in_reply_to = match status.in_reply_to_id {
             None => None,
@@ -129,10 +136,15 @@ impl Services {
             .language
             .as_ref()
             .map(|l| BTreeMap::from([(l.clone(), status.content.clone())]));
+        let question = self.question_of(status).await?;
         Ok(Note {
             context: None,
             id: self.status_id(author, status),
-            kind: "Note",
+            kind: if question.is_some() {
+                "Question"
+            } else {
+                "Note"
+            },
             summary: (!status.spoiler_text.is_empty()).then(|| status.spoiler_text.clone()),
             in_reply_to,
             published: status.created_at.to_rfc3339(),
@@ -153,6 +165,7 @@ impl Services {
                 .filter_map(|m| self.attachment_document(m))
                 .collect(),
             tag,
+            question,
         })
     }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use rookery_api as api;
-use rookery_model::{Account, Id, Timestamp};
+use rookery_model::{Account, Id, Status, Timestamp};
 use rookery_store::{LocalAccount, Notification, NotificationKind, Poll, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -140,6 +140,7 @@ impl Services {
             hide_totals: input.hide_totals,
             expires_at: Some(expires_at),
             voters_count: 0,
+            remote: false,
             created_at: now,
         };
         tx.polls().insert_poll(&poll).await?;
@@ -180,21 +181,21 @@ impl Services {
             .collect())
     }
 
-    /// A poll the viewer may see (that of a status they may see).
-    async fn visible_poll(&self, viewer: Option<&Account>, id: Id) -> Result<Poll> {
+    /// A poll the viewer may see (that of a status they may see), with its status.
+    async fn visible_poll(&self, viewer: Option<&Account>, id: Id) -> Result<(Poll, Status)> {
         let poll = self
             .store
             .poll_store()
             .poll(id)
             .await?
             .ok_or(ServiceError::NotFound("poll"))?;
-        self.visible_status(viewer, poll.status_id).await?;
-        Ok(poll)
+        let status = self.visible_status(viewer, poll.status_id).await?;
+        Ok((poll, status))
     }
 
     /// `GET /api/v1/polls/:id`.
     pub async fn get_poll(&self, viewer: Option<&Account>, id: Id) -> Result<api::Poll> {
-        let poll = self.visible_poll(viewer, id).await?;
+        let (poll, _) = self.visible_poll(viewer, id).await?;
         let own = match viewer {
             Some(v) => self
                 .store
@@ -212,7 +213,7 @@ impl Services {
     /// `POST /api/v1/polls/:id/votes`: once per account and one choice in a single-choice
     /// poll; in a multiple-choice one, more choices may be added later (as in Mastodon).
     pub async fn vote(&self, user: &LocalAccount, id: Id, choices: &[i64]) -> Result<api::Poll> {
-        let poll = self.visible_poll(Some(&user.account), id).await?;
+        let (poll, status) = self.visible_poll(Some(&user.account), id).await?;
         let now = self.clock.now();
         if poll.expired(now) {
             return Err(ServiceError::invalid("poll", "The poll has already ended"));
@@ -238,6 +239,20 @@ impl Services {
                 "only one choice is allowed in this poll",
             ));
         }
+        // Read before the transaction: what was chosen before, and who to tell.
+        let before: Vec<i64> = self
+            .store
+            .poll_store()
+            .own_votes(user.account.id, &[poll.id])
+            .await?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        let author = self
+            .store
+            .account(poll.account_id)
+            .await?
+            .ok_or(ServiceError::NotFound("poll"))?;
         let votes: Vec<(Id, i64)> = picked.iter().map(|c| (self.ids.next_id(), *c)).collect();
         let mut tx = self.store.begin().await?;
         if !tx
@@ -250,6 +265,19 @@ impl Services {
                 "You have already voted on this poll",
             ));
         }
+        let new: Vec<(Id, i64)> = votes
+            .into_iter()
+            .filter(|(_, c)| !before.contains(c))
+            .collect();
+        let ballot = crate::federation::Ballot {
+            poll: &poll,
+            status: &status,
+            author: &author,
+            new: &new,
+            first_vote: before.is_empty(),
+        };
+        self.federate_votes(tx.as_mut(), &user.account, ballot)
+            .await?;
         tx.commit().await?;
         self.get_poll(Some(&user.account), id).await
     }
@@ -281,6 +309,22 @@ impl Services {
             if self.store_notification(tx.as_mut(), &mut n).await? {
                 shown.push(n);
             }
+        }
+        // Servers that have a local poll learn that it ended, with its final tallies.
+        if accounts
+            .iter()
+            .any(|a| a.id == poll.account_id && a.is_local())
+        {
+            rookery_jobs::enqueue(
+                tx.as_mut(),
+                &self.ids,
+                now,
+                &crate::federation::PollUpdate {
+                    status_id: poll.status_id,
+                },
+            )
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
         tx.commit().await?;
         if let Err(e) = self.publish_notifications(shown).await {

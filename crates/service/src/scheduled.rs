@@ -140,11 +140,17 @@ impl ScheduledStatuses<'_> {
         check_time(at, now)?;
         self.check_limits(author, at, None).await?;
         let checked = self.s.check_new_status(author, &new, None).await?;
+        // The visibility it will have (the author's default when none was asked for), as
+        // Mastodon shows it in `params`.
+        let params = Params {
+            visibility: Some(checked.visibility.as_str().to_owned()),
+            ..Params::of(&new)
+        };
         let scheduled = ScheduledStatus {
             id: self.s.ids.next_id(),
             account_id: author.account.id,
             scheduled_at: at,
-            params: serde_json::to_string(&Params::of(&new))
+            params: serde_json::to_string(&params)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?,
             media_ids: checked.media_ids,
             created_at: now,
@@ -333,9 +339,9 @@ impl ScheduledStatuses<'_> {
         Ok(())
     }
 
-    /// The `publish_scheduled_status` job. A status that can no longer be posted as asked
-    /// (the status it replies to is gone, its author cannot post) stays in the author's list
-    /// rather than being lost.
+    /// The `publish_scheduled_status` job. A reply whose parent is gone is posted on its own;
+    /// a status that can no longer be posted (its author cannot post, its media are gone)
+    /// stays in the author's list rather than being lost.
     pub(crate) async fn publish(&self, job: &PublishScheduledStatus) -> Result<()> {
         let store = self.s.store.scheduled_status_store();
         let Some(s) = store.scheduled_status(job.account_id, job.id).await? else {
@@ -360,7 +366,19 @@ impl ScheduledStatuses<'_> {
             return Ok(());
         }
         let new = params_of(&s)?.status(s.media_ids.clone());
-        match self.s.post_status_now(&author, new, Some(s.id)).await {
+        let mut posted = self
+            .s
+            .post_status_now(&author, new.clone(), Some(s.id))
+            .await;
+        // The post it replies to is gone (or hidden now): posted on its own, as Mastodon does.
+        if matches!(posted, Err(ServiceError::NotFound("status"))) && new.in_reply_to_id.is_some() {
+            let alone = NewStatus {
+                in_reply_to_id: None,
+                ..new
+            };
+            posted = self.s.post_status_now(&author, alone, Some(s.id)).await;
+        }
+        match posted {
             Ok(_) => Ok(()),
             // Cancelled (or published by another run) meanwhile.
             Err(ServiceError::NotFound("scheduled status")) => Ok(()),

@@ -98,7 +98,9 @@ impl Services {
             return;
         }
         if let Ok(Some(a)) = self.store.account_by_uri(url).await {
-            out.accounts.push(self.account_entity(&a));
+            if let Ok(entity) = self.account_entity_with_emojis(&a).await {
+                out.accounts.push(entity);
+            }
             return;
         }
         let Ok((_, body)) = self.fetch_document(url).await else {
@@ -112,8 +114,9 @@ impl Services {
             if let Ok(actor) = RemoteActor::parse(&body)
                 && actor.id == url
                 && let Ok(a) = self.resolve_actor(&actor.id, false).await
+                && let Ok(entity) = self.account_entity_with_emojis(&a).await
             {
-                out.accounts.push(self.account_entity(&a));
+                out.accounts.push(entity);
             }
             return;
         }

@@ -94,7 +94,8 @@ impl Services {
 
     /// `GET /api/v1/accounts/:id`.
     pub async fn get_account(&self, id: Id) -> Result<api::Account> {
-        Ok(self.account_entity(&self.live_account(id).await?))
+        self.account_entity_with_emojis(&self.live_account(id).await?)
+            .await
     }
 
     /// `GET /api/v1/accounts/lookup?acct=`: `user`, `user@our.domain`, or a remote
@@ -115,7 +116,7 @@ impl Services {
                 }
             };
             return match found {
-                Ok(a) if a.suspended_at.is_none() => Ok(self.account_entity(&a)),
+                Ok(a) if a.suspended_at.is_none() => self.account_entity_with_emojis(&a).await,
                 Ok(_) => Err(ServiceError::NotFound("account")),
                 Err(e) => {
                     tracing::debug!(acct, error = %e, "remote account not resolved");
@@ -125,7 +126,9 @@ impl Services {
         }
         let user = Username::parse(user).map_err(|_| ServiceError::NotFound("account"))?;
         match self.store.local_account_by_username(user.as_str()).await? {
-            Some(l) if l.account.suspended_at.is_none() => Ok(self.account_entity(&l.account)),
+            Some(l) if l.account.suspended_at.is_none() => {
+                self.account_entity_with_emojis(&l.account).await
+            }
             _ => Err(ServiceError::NotFound("account")),
         }
     }
@@ -164,18 +167,18 @@ impl Services {
                         .is_some_and(|(_, r)| r.following),
                     _ => true,
                 };
-                return Ok(found
+                let found: Vec<&Account> = found
+                    .iter()
                     .filter(|a| a.suspended_at.is_none() && offset == 0 && followed)
-                    .map(|a| self.account_entity(&a))
-                    .into_iter()
-                    .collect());
+                    .collect();
+                return self.account_entities(&found).await;
             }
             None => q,
         };
         if q.is_empty() || q.chars().count() > 100 || offset > MAX_SEARCH_OFFSET {
             return Ok(Vec::new());
         }
-        Ok(self
+        let found = self
             .store
             .search_accounts(
                 q,
@@ -185,10 +188,9 @@ impl Services {
                     limit: limit.clamp(1, 80),
                 },
             )
-            .await?
-            .iter()
-            .map(|a| self.account_entity(a))
-            .collect())
+            .await?;
+        self.account_entities(&found.iter().collect::<Vec<_>>())
+            .await
     }
 
     /// `POST /api/v1/accounts/:id/follow`.
@@ -522,13 +524,11 @@ impl Services {
         kind: Restriction,
         page: TimelinePage,
     ) -> Result<Vec<(String, api::Account)>> {
-        Ok(self
+        let rows = self
             .store
             .restricted_accounts(user.account.id, kind, page)
-            .await?
-            .into_iter()
-            .map(|(id, a)| (id.to_string(), self.account_entity(&a)))
-            .collect())
+            .await?;
+        self.paged_account_entities(rows).await
     }
 
     /// Ids (as API strings) of the accounts whose content `viewer` must not see.
@@ -560,13 +560,8 @@ impl Services {
         user: &LocalAccount,
         page: TimelinePage,
     ) -> Result<Vec<(String, api::Account)>> {
-        Ok(self
-            .store
-            .follow_requests(user.account.id, page)
-            .await?
-            .into_iter()
-            .map(|(id, a)| (id.to_string(), self.account_entity(&a)))
-            .collect())
+        let rows = self.store.follow_requests(user.account.id, page).await?;
+        self.paged_account_entities(rows).await
     }
 
     /// `POST /api/v1/follow_requests/:id/authorize` (`approve`) or `/reject`; returns the
@@ -620,12 +615,7 @@ impl Services {
         page: TimelinePage,
     ) -> Result<Vec<(String, api::Account)>> {
         self.live_account(account_id).await?;
-        Ok(self
-            .store
-            .follow_list(account_id, followers, page)
-            .await?
-            .into_iter()
-            .map(|(id, a)| (id.to_string(), self.account_entity(&a)))
-            .collect())
+        let rows = self.store.follow_list(account_id, followers, page).await?;
+        self.paged_account_entities(rows).await
     }
 }

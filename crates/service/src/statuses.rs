@@ -318,7 +318,7 @@ impl Services {
         if let Some(id) = scheduled
             && !tx
                 .scheduled_statuses()
-                .delete_scheduled_status(author.account.id, id)
+                .take_due_scheduled_status(author.account.id, id, now)
                 .await?
         {
             return Err(ServiceError::NotFound("scheduled status"));
@@ -495,7 +495,12 @@ impl Services {
             tracing::warn!(status = %status.id, error = %e, "streaming notifications not published");
         }
         // After `update`, so streams hear of the card (`status.update`) second.
-        if let Err(e) = self.queue_card(&status).await {
+        let queued = async {
+            let mut tx = self.store.begin().await?;
+            self.queue_card(tx.as_mut(), &status, false).await?;
+            Ok::<_, ServiceError>(tx.commit().await?)
+        };
+        if let Err(e) = queued.await {
             tracing::warn!(status = %status.id, error = %e, "preview card not queued");
         }
         Ok(())
@@ -603,6 +608,17 @@ impl Services {
             })
             .collect();
         let mut emojis = self.emojis_in(&emoji_texts).await?.into_iter();
+        let mut authors: Vec<&Account> = statuses
+            .iter()
+            .filter_map(|s| accounts.get(&s.account_id))
+            .collect();
+        authors.sort_by_key(|a| a.id);
+        authors.dedup_by_key(|a| a.id);
+        let author_entities: HashMap<Id, api::Account> = authors
+            .iter()
+            .map(|a| a.id)
+            .zip(self.account_entities(&authors).await?)
+            .collect();
         let media = self.store.status_media(&ids).await?;
         self.touch_cached(&media.iter().collect::<Vec<_>>()).await;
         let mut out = Vec::with_capacity(statuses.len());
@@ -649,7 +665,10 @@ impl Services {
                 url,
                 created_at: s.created_at.to_rfc3339(),
                 edited_at: s.edited_at.map(|t| t.to_rfc3339()),
-                account: self.account_entity(author),
+                account: author_entities
+                    .get(&author.id)
+                    .cloned()
+                    .unwrap_or_else(|| self.account_entity(author)),
                 content: s.content.clone(),
                 visibility: s.visibility.as_str().to_owned(),
                 sensitive: s.sensitive,

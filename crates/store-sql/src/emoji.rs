@@ -6,11 +6,13 @@ use rookery_store::{Result, StoreError};
 use crate::db::{Conn, Fields, exec, fetch_optional, map_err, with_conn};
 use crate::statuses::placeholders;
 
-const EMOJI_COLUMNS: &str = "e.id, e.shortcode, e.domain, e.uri, e.image_remote_url, \
-    e.created_at, e.updated_at, \
-    (SELECT m.file_key FROM media_attachments m WHERE m.id = e.media_id) AS image_key";
+/// A local emoji's image is on the row itself (`file_key`); a remote one's copy is a media row.
+pub(crate) const EMOJI_COLUMNS: &str = "e.id, e.shortcode, e.domain, e.uri, e.image_remote_url, \
+    e.created_at, e.updated_at, e.static_file_key, e.category, e.visible_in_picker, \
+    COALESCE(e.file_key, \
+      (SELECT m.file_key FROM media_attachments m WHERE m.id = e.media_id)) AS image_key";
 
-fn emoji_from_row(r: &impl Fields) -> Result<CustomEmoji> {
+pub(crate) fn emoji_from_row(r: &impl Fields) -> Result<CustomEmoji> {
     Ok(CustomEmoji {
         id: Id::from_i64(r.int("id")?),
         shortcode: r.text("shortcode")?,
@@ -18,6 +20,9 @@ fn emoji_from_row(r: &impl Fields) -> Result<CustomEmoji> {
         uri: r.opt_text("uri")?,
         image_remote_url: r.opt_text("image_remote_url")?,
         image_key: r.opt_text("image_key")?,
+        static_key: r.opt_text("static_file_key")?,
+        category: r.opt_text("category")?,
+        visible_in_picker: r.flag("visible_in_picker")?,
         created_at: Timestamp::from_millis(r.int("created_at")?),
         updated_at: Timestamp::from_millis(r.int("updated_at")?),
     })

@@ -18,6 +18,7 @@
 mod accounts;
 mod connect;
 mod conversations;
+mod custom_emojis;
 mod db;
 mod directory;
 mod domain_blocks;
@@ -95,6 +96,10 @@ impl Store for SqlStore {
     }
 
     fn featured_tag_store(&self) -> &dyn rookery_store::FeaturedTagStore {
+        self
+    }
+
+    fn custom_emoji_store(&self) -> &dyn rookery_store::CustomEmojiStore {
         self
     }
 

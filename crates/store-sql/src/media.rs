@@ -174,10 +174,15 @@ pub(crate) async fn remote_by_url(
 }
 
 pub(crate) async fn usage(c: Conn<'_>) -> Result<Vec<MediaUsage>> {
+    // Local emoji keep their files on their own rows.
     let sql = "SELECT purpose, (remote_url IS NOT NULL) AS remote, COUNT(*) AS files, \
         CAST(COALESCE(SUM(COALESCE(file_size, 0) + preview_size), 0) AS BIGINT) AS bytes \
         FROM media_attachments WHERE file_key IS NOT NULL OR upload_key IS NOT NULL \
-        GROUP BY purpose, (remote_url IS NOT NULL) ORDER BY purpose";
+        GROUP BY purpose, (remote_url IS NOT NULL) \
+        UNION ALL SELECT 'emoji' AS purpose, FALSE AS remote, COUNT(*) AS files, \
+        CAST(COALESCE(SUM(file_size), 0) AS BIGINT) AS bytes \
+        FROM custom_emojis WHERE domain IS NULL AND file_key IS NOT NULL HAVING COUNT(*) > 0 \
+        ORDER BY purpose";
     with_conn!(c, |e, p| {
         let rows = sqlx::query(sql)
             .persistent(p)

@@ -127,6 +127,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "featured_tags",
         sql: include_str!("../migrations/0022_featured_tags.sql"),
     },
+    Migration {
+        version: 23,
+        name: "local_emoji",
+        sql: include_str!("../migrations/0023_local_emoji.sql"),
+    },
+    Migration {
+        version: 24,
+        name: "remote_polls",
+        sql: include_str!("../migrations/0024_remote_polls.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

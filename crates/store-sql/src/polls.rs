@@ -7,26 +7,38 @@ use rookery_model::{Id, Timestamp};
 use rookery_store::{Poll, PollStore, PollTx, Result, StoreError};
 
 use crate::SqlStore;
-use crate::db::{Conn, Fields, exec, map_err, read, with_conn};
+use crate::db::{Conn, Fields, exec, fetch_optional, map_err, read, with_conn};
 use crate::statuses::placeholders;
 use crate::transaction::SqlTx;
 
-const COLUMNS: &str =
-    "id, status_id, account_id, options, multiple, hide_totals, expires_at, created_at";
+const COLUMNS: &str = "id, status_id, account_id, options, multiple, hide_totals, expires_at, \
+    remote_tallies, remote_voters_count, created_at";
 
 fn from_row(r: &impl Fields) -> Result<Poll> {
     let options: Vec<String> = serde_json::from_str(&r.text("options")?)
         .map_err(|e| StoreError::Corrupt(format!("poll options: {e}")))?;
+    let remote: Option<Vec<i64>> = r
+        .opt_text("remote_tallies")?
+        .map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("poll tallies: {e}")))?;
+    let mut tallies = vec![0; options.len()];
+    if let Some(counts) = &remote {
+        for (slot, n) in tallies.iter_mut().zip(counts) {
+            *slot = *n;
+        }
+    }
     Ok(Poll {
         id: Id::from_i64(r.int("id")?),
         status_id: Id::from_i64(r.int("status_id")?),
         account_id: Id::from_i64(r.int("account_id")?),
-        tallies: vec![0; options.len()],
+        tallies,
         options,
         multiple: r.flag("multiple")?,
         hide_totals: r.flag("hide_totals")?,
         expires_at: r.opt_int("expires_at")?.map(Timestamp::from_millis),
-        voters_count: 0,
+        voters_count: r.opt_int("remote_voters_count")?.unwrap_or(0),
+        remote: remote.is_some(),
         created_at: Timestamp::from_millis(r.int("created_at")?),
     })
 }
@@ -63,12 +75,13 @@ impl<R: Fields> RowLike for R {
     }
 }
 
-/// Fills in the tallies and voter counts of `polls`.
+/// Fills in the tallies and voter counts of the local ones among `polls` (remote ones carry
+/// their origin's).
 async fn with_tallies(mut c: Conn<'_>, mut polls: Vec<Poll>) -> Result<Vec<Poll>> {
-    if polls.is_empty() {
+    let ids: Vec<Id> = polls.iter().filter(|p| !p.remote).map(|p| p.id).collect();
+    if ids.is_empty() {
         return Ok(polls);
     }
-    let ids: Vec<Id> = polls.iter().map(|p| p.id).collect();
     let list = placeholders(1, ids.len());
     let tallies = rows_for_ids(
         c.reborrow(),
@@ -229,5 +242,57 @@ impl PollTx for SqlTx {
             )?;
         }
         Ok(added > 0)
+    }
+
+    async fn save_remote_poll(&mut self, p: &Poll) -> Result<Id> {
+        let options = serde_json::to_string(&p.options)
+            .map_err(|e| StoreError::Database(format!("poll options: {e}")))?;
+        let tallies = serde_json::to_string(&p.tallies)
+            .map_err(|e| StoreError::Database(format!("poll tallies: {e}")))?;
+        let existing = fetch_optional!(
+            self.conn(),
+            "SELECT id, options FROM polls WHERE status_id = $1",
+            |r| Ok::<_, StoreError>((r.int("id")?, r.text("options")?)),
+            p.status_id.as_i64()
+        )?;
+        let Some((id, old_options)) = existing else {
+            exec!(
+                self.conn(),
+                "INSERT INTO polls (id, status_id, account_id, options, multiple, hide_totals, \
+                 expires_at, remote_tallies, remote_voters_count, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                p.id.as_i64(),
+                p.status_id.as_i64(),
+                p.account_id.as_i64(),
+                options,
+                p.multiple,
+                p.hide_totals,
+                p.expires_at.map(Timestamp::as_millis),
+                tallies,
+                p.voters_count,
+                p.created_at.as_millis()
+            )?;
+            return Ok(p.id);
+        };
+        if old_options != options {
+            exec!(self.conn(), "DELETE FROM poll_votes WHERE poll_id = $1", id)?;
+            exec!(
+                self.conn(),
+                "DELETE FROM poll_voters WHERE poll_id = $1",
+                id
+            )?;
+        }
+        exec!(
+            self.conn(),
+            "UPDATE polls SET options = $1, multiple = $2, expires_at = $3, remote_tallies = $4, \
+             remote_voters_count = $5 WHERE id = $6",
+            options,
+            p.multiple,
+            p.expires_at.map(Timestamp::as_millis),
+            tallies,
+            p.voters_count,
+            id
+        )?;
+        Ok(Id::from_i64(id))
     }
 }

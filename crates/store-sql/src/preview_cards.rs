@@ -111,4 +111,13 @@ impl PreviewCardTx for SqlTx {
         )?;
         Ok(())
     }
+
+    async fn detach_card(&mut self, status_id: Id) -> Result<()> {
+        exec!(
+            self.conn(),
+            "DELETE FROM status_preview_cards WHERE status_id = $1",
+            status_id.as_i64()
+        )?;
+        Ok(())
+    }
 }

@@ -198,4 +198,29 @@ impl ScheduledStatusTx for SqlTx {
             account_id.as_i64()
         )? == 1)
     }
+
+    async fn take_due_scheduled_status(
+        &mut self,
+        account_id: Id,
+        id: Id,
+        now: Timestamp,
+    ) -> Result<bool> {
+        exec!(
+            self.conn(),
+            "DELETE FROM scheduled_status_media WHERE scheduled_status_id = $1 \
+             AND EXISTS (SELECT 1 FROM scheduled_statuses WHERE id = $1 AND account_id = $2 \
+             AND scheduled_at <= $3)",
+            id.as_i64(),
+            account_id.as_i64(),
+            now.as_millis()
+        )?;
+        Ok(exec!(
+            self.conn(),
+            "DELETE FROM scheduled_statuses WHERE id = $1 AND account_id = $2 \
+             AND scheduled_at <= $3",
+            id.as_i64(),
+            account_id.as_i64(),
+            now.as_millis()
+        )? == 1)
+    }
 }

@@ -142,6 +142,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn custom_emojis(&mut self) -> &mut dyn rookery_store::CustomEmojiTx {
+        self
+    }
+
     fn endorsements(&mut self) -> &mut dyn rookery_store::EndorsementTx {
         self
     }

@@ -6,6 +6,7 @@
 //! about SQL, so the service and HTTP layers cannot either.
 
 mod conversations;
+mod custom_emojis;
 mod directory;
 mod endorsements;
 mod error;
@@ -33,6 +34,7 @@ use rookery_model::{
 };
 
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
+pub use custom_emojis::{CustomEmojiStore, CustomEmojiTx, NewLocalEmoji};
 pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
 pub use endorsements::{EndorsementStore, EndorsementTx};
 pub use error::StoreError;
@@ -123,6 +125,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Hashtags featured on profiles.
     fn featured_tag_store(&self) -> &dyn FeaturedTagStore;
+
+    /// This instance's custom emoji.
+    fn custom_emoji_store(&self) -> &dyn CustomEmojiStore;
 
     /// The instance as a whole: activity, peers, the profile directory.
     fn directory_store(&self) -> &dyn DirectoryStore;
@@ -462,6 +467,9 @@ pub trait Transaction: Send {
 
     /// Featured hashtags, in this transaction.
     fn featured_tags(&mut self) -> &mut dyn FeaturedTagTx;
+
+    /// This instance's custom emoji, in this transaction.
+    fn custom_emojis(&mut self) -> &mut dyn CustomEmojiTx;
 
     /// Endorsements and notes, in this transaction.
     fn endorsements(&mut self) -> &mut dyn EndorsementTx;

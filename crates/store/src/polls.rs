@@ -21,6 +21,9 @@ pub struct Poll {
     pub tallies: Vec<i64>,
     /// Distinct accounts that voted.
     pub voters_count: i64,
+    /// The tallies and voter count are the origin server's (a poll of another server, as its
+    /// last `Question` said), not counted from the votes stored here.
+    pub remote: bool,
     pub created_at: Timestamp,
 }
 
@@ -69,4 +72,9 @@ pub trait PollTx: Send {
         multiple: bool,
         now: Timestamp,
     ) -> Result<bool>;
+
+    /// Adds or refreshes the poll of a remote status (matched by `status_id`): its options,
+    /// end and the origin's tallies. Options that changed void the votes cast here. Returns the
+    /// poll's id (the existing one on a refresh).
+    async fn save_remote_poll(&mut self, poll: &Poll) -> Result<Id>;
 }

@@ -49,4 +49,7 @@ pub trait PreviewCardTx: Send {
 
     /// Shows `card_id` on a status (replacing its card).
     async fn attach_card(&mut self, status_id: Id, card_id: Id) -> Result<()>;
+
+    /// Takes the card off a status (its link is gone, or gives no card any more).
+    async fn detach_card(&mut self, status_id: Id) -> Result<()>;
 }

@@ -61,4 +61,13 @@ pub trait ScheduledStatusTx: Send {
     /// Removes the account's scheduled status, releasing its media; `false` if there was none
     /// (already published or cancelled).
     async fn delete_scheduled_status(&mut self, account_id: Id, id: Id) -> Result<bool>;
+
+    /// As [`Self::delete_scheduled_status`], for publishing: only if it is due at `now` (not
+    /// moved later meanwhile).
+    async fn take_due_scheduled_status(
+        &mut self,
+        account_id: Id,
+        id: Id,
+        now: Timestamp,
+    ) -> Result<bool>;
 }

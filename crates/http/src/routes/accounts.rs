@@ -17,7 +17,10 @@ async fn credential(
     user: &rookery_store::LocalAccount,
 ) -> Result<serde_json::Value, ApiError> {
     let requests = state.services.follow_request_count(user).await?;
-    let entity = state.services.account_entity(&user.account);
+    let entity = state
+        .services
+        .account_entity_with_emojis(&user.account)
+        .await?;
     let mut body = serde_json::to_value(entity)
         .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let fields: Vec<serde_json::Value> = user

@@ -1,5 +1,5 @@
 //! The instance beyond its entity: `/api/v1/instance/activity|peers|extended_description|
-//! rules|translation_languages`, `/api/v1/directory` and `/api/v1/custom_emojis`.
+//! rules|translation_languages` and `/api/v1/directory`.
 
 use axum::Json;
 use axum::extract::State;
@@ -35,11 +35,6 @@ pub(crate) async fn rules() -> Json<Value> {
 /// (`configuration.translation.enabled` is false).
 pub(crate) async fn translation_languages() -> Json<Value> {
     Json(json!({}))
-}
-
-/// `GET /api/v1/custom_emojis`: the instance's own custom emoji (none can be added yet).
-pub(crate) async fn custom_emojis() -> Json<Value> {
-    Json(json!([]))
 }
 
 #[derive(Debug, Default, Deserialize)]

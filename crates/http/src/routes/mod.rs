@@ -4,6 +4,7 @@ mod accounts;
 mod actors;
 mod authorize;
 mod conversations;
+mod custom_emojis;
 mod directory;
 mod discovery;
 mod domain_blocks;
@@ -55,7 +56,8 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/instance/translation_languages",
             get(directory::translation_languages),
         )
-        .route("/api/v1/custom_emojis", get(directory::custom_emojis))
+        .route("/api/v1/custom_emojis", get(custom_emojis::list))
+        .route("/emojis/{id}", get(custom_emojis::emoji))
         .route("/api/v1/directory", get(directory::directory))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v2/instance/", get(instance::v2))

@@ -221,6 +221,25 @@ impl TestApp {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// POST a JSON body with a token; (status, JSON body).
+    pub async fn post_json_auth(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     pub async fn create_account(&self, username: &str) -> rookery_store::LocalAccount {
         self.services
             .create_local_account(rookery_service::NewLocalAccount {

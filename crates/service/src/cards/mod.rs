@@ -20,6 +20,8 @@ pub use opengraph::{PageMeta, parse};
 
 /// Largest page read for a card.
 const MAX_PAGE_BYTES: u64 = 1024 * 1024;
+/// Longest link given a card (Mastodon's limit; longer ones are not worth a card).
+const MAX_URL_CHARS: usize = 2048;
 /// A card is fetched again when older than this (two weeks, as Mastodon).
 const REFRESH_MS: i64 = 14 * 86_400_000;
 
@@ -60,7 +62,9 @@ pub(crate) fn first_link(content: &str) -> Option<String> {
         {
             continue;
         }
-        if let Some(href) = attr("href").filter(|h| host_of(h).is_some()) {
+        if let Some(href) =
+            attr("href").filter(|h| host_of(h).is_some() && h.len() <= MAX_URL_CHARS)
+        {
             return Some(href);
         }
     }
@@ -111,11 +115,9 @@ fn card_of(
     } else {
         "https"
     };
-    let kind = match meta.kind.as_deref() {
-        Some(k) if k.starts_with("video") => "video",
-        Some(k) if k.starts_with("photo") || k.starts_with("image") => "photo",
-        _ => "link",
-    };
+    // `video` and `photo` cards are embeds (`html`) in Mastodon; without oEmbed every card is
+    // a link, which apps show with its image.
+    let kind = "link";
     // An author given as a URL (article:author) is a link, not a name.
     let (author_name, author_url) = match meta.author {
         Some(a) if host_of(&a).is_some() => (String::new(), a),
@@ -140,14 +142,19 @@ fn card_of(
 }
 
 impl Services {
-    /// Queues the card of a status whose content links somewhere.
-    pub(crate) async fn queue_card(&self, status: &Status) -> Result<()> {
-        if status.reblog_of_id.is_some() || first_link(&status.content).is_none() {
+    /// Queues, in `tx`, the card of a status whose content links somewhere (or, after an
+    /// edit, `edited`, whose card may have to go).
+    pub(crate) async fn queue_card(
+        &self,
+        tx: &mut dyn rookery_store::Transaction,
+        status: &Status,
+        edited: bool,
+    ) -> Result<()> {
+        if status.reblog_of_id.is_some() || (!edited && first_link(&status.content).is_none()) {
             return Ok(());
         }
-        let mut tx = self.store.begin().await?;
         rookery_jobs::enqueue(
-            tx.as_mut(),
+            tx,
             &self.ids,
             self.clock.now(),
             &FetchCard {
@@ -156,7 +163,6 @@ impl Services {
         )
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -173,7 +179,7 @@ impl Services {
             return Ok(());
         };
         let Some(url) = first_link(&status.content) else {
-            return Ok(());
+            return self.drop_card(status.id).await; // an edit took the link away
         };
         let now = self.clock.now();
         let known = self
@@ -182,16 +188,26 @@ impl Services {
             .card_by_url(&url)
             .await
             .map_err(|e| retry(e.into()))?;
-        let card = match known {
+        let mut card = match known {
             Some(c) if c.fetched_at.as_millis() > now.as_millis() - REFRESH_MS => c,
-            _ => {
-                let Some(card) = self.fetch_page_card(&url).await? else {
-                    return Ok(());
-                };
-                card
-            }
+            known => match (self.fetch_page_card(&url).await?, known) {
+                (Some(card), _) => card,
+                // The page cannot be read again now: the card it gave before stays.
+                (None, Some(old)) => old,
+                (None, None) => return self.drop_card(status.id).await,
+            },
         };
-        let mut card = card;
+        // An image evicted from the cache (or gone with its first poster) is copied again.
+        if let Some(id) = card.media_id
+            && !self
+                .store
+                .media(id)
+                .await
+                .map_err(|e| retry(e.into()))?
+                .is_some_and(|m| m.state == MediaState::Ready)
+        {
+            card.media_id = None;
+        }
         if card.media_id.is_none()
             && let Some(image) = card.image_remote_url.clone()
             && self.media.is_some()
@@ -211,6 +227,17 @@ impl Services {
         tx.commit().await.map_err(|e| retry(e.into()))?;
         self.card_arrived(&status).await;
         Ok(())
+    }
+
+    /// Takes a card off a status that no longer has one.
+    async fn drop_card(&self, status_id: Id) -> std::result::Result<(), JobError> {
+        let retry = |e: rookery_store::StoreError| JobError::Retry(e.to_string());
+        let mut tx = self.store.begin().await.map_err(retry)?;
+        tx.preview_cards()
+            .detach_card(status_id)
+            .await
+            .map_err(retry)?;
+        tx.commit().await.map_err(retry)
     }
 
     /// Fetches `url` and reads a card from it.

@@ -413,7 +413,7 @@ impl Services {
 
     /// Who a local status goes to besides followers: mentioned remote accounts, the remote
     /// author of the post it replies to or boosts.
-    async fn extra_inboxes(&self, status: &Status) -> Result<Vec<String>> {
+    pub(super) async fn extra_inboxes(&self, status: &Status) -> Result<Vec<String>> {
         let mut ids: Vec<Id> = self
             .store
             .mentions(&[status.id])
@@ -528,7 +528,7 @@ impl Services {
 
     /// After a local profile changes: `Update` of the actor to every follower's server.
     pub(crate) async fn federate_profile(&self, account: &Account) -> Result<()> {
-        let actor = crate::render::local_actor(account, &self.urls);
+        let actor = self.local_actor_document(account).await?;
         let actor =
             serde_json::to_value(actor).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let activity = json!({

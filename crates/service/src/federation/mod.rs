@@ -14,6 +14,7 @@ mod delivery;
 mod inbox;
 mod ingress;
 mod instance_actor;
+mod polls;
 mod posts;
 mod sanitize;
 mod signing;
@@ -31,6 +32,8 @@ pub use delivery::{Deliver, Federate};
 pub use inbox::{Accepted, InboundRequest, InboxError};
 pub use ingress::Ingress;
 pub use instance_actor::INSTANCE_ACTOR_COLLECTIONS;
+pub(crate) use polls::Ballot;
+pub use polls::PollUpdate;
 pub use sanitize::sanitize_html;
 pub use signing::RequestParts;
 

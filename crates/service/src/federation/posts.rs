@@ -110,6 +110,9 @@ impl Services {
         if !POST_TYPES.contains(&object.kind.as_str()) {
             return Ok(());
         }
+        if object.kind == "Note" && self.receive_poll_vote(actor, &object).await? {
+            return Ok(());
+        }
         self.store_remote_status(actor, &object, false).await?;
         Ok(())
     }
@@ -285,6 +288,10 @@ impl Services {
         }
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &tags, now).await?;
+        if object.kind == "Question" {
+            self.insert_remote_poll(tx.as_mut(), object, &status)
+                .await?;
+        }
         let attachments: Vec<_> = object.attachment.iter().collect();
         self.add_remote_attachments(tx.as_mut(), author, status.id, &attachments, fetch, now)
             .await?;
@@ -328,6 +335,9 @@ impl Services {
                 };
                 if ACTOR_TYPES.contains(&object.kind.as_str()) {
                     return Ok(());
+                }
+                if object.kind == "Question" {
+                    self.refresh_remote_poll(actor, &object).await?;
                 }
                 self.apply_remote_edit(actor, &object).await
             }
@@ -412,6 +422,7 @@ impl Services {
         )
         .await
         .map_err(enqueue_err)?;
+        self.queue_card(tx.as_mut(), &status, true).await?;
         Ok(tx.commit().await?)
     }
 

@@ -35,7 +35,7 @@ const MAX_EMOJI: usize = 50;
 
 /// A shortcode as Mastodon allows them: letters, digits, `_`, at least two.
 fn valid_shortcode(s: &str) -> bool {
-    (2..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    CustomEmoji::valid_shortcode(s)
 }
 
 /// The `:shortcode:` candidates in a text, deduplicated: colons not touching letters, digits
@@ -107,6 +107,9 @@ impl Services {
                     uri: uri.filter(|u| u.len() <= 2048),
                     image_remote_url: Some(url),
                     image_key: None,
+                    static_key: None,
+                    category: None,
+                    visible_in_picker: false,
                     created_at: now,
                     updated_at: now,
                 })
@@ -195,20 +198,74 @@ impl Services {
         self.copy_remote(media, exists).await
     }
 
-    /// The CustomEmoji entity: the copy when there is one, else the origin's image.
+    /// The CustomEmoji entity: the copy when there is one, else the origin's image. Only
+    /// this instance's emoji can be picked.
     pub(crate) fn emoji_entity(&self, e: &CustomEmoji) -> api::CustomEmoji {
         let url = match (&e.image_key, &e.image_remote_url) {
             (Some(k), _) => self.media_url(k),
             (None, Some(u)) => u.clone(),
             (None, None) => String::new(),
         };
+        let static_url = e
+            .static_key
+            .as_deref()
+            .map_or_else(|| url.clone(), |k| self.media_url(k));
         api::CustomEmoji {
             shortcode: e.shortcode.clone(),
-            static_url: url.clone(),
+            static_url,
             url,
-            visible_in_picker: false,
-            category: None,
+            visible_in_picker: e.domain.is_none() && e.visible_in_picker,
+            category: e.category.clone(),
         }
+    }
+
+    /// Account entities with the custom emoji of their names, bios and fields (one query per
+    /// domain, none when no text holds a shortcode).
+    pub async fn account_entities(&self, accounts: &[&Account]) -> Result<Vec<api::Account>> {
+        let texts: Vec<(Option<String>, String)> = accounts
+            .iter()
+            .map(|a| {
+                let mut text = format!("{} {}", a.display_name, a.note);
+                for f in &a.fields {
+                    text.push(' ');
+                    text.push_str(&f.name);
+                    text.push(' ');
+                    text.push_str(&f.value);
+                }
+                (a.domain.as_ref().map(ToString::to_string), text)
+            })
+            .collect();
+        let emojis = self.emojis_in(&texts).await?;
+        Ok(accounts
+            .iter()
+            .zip(emojis)
+            .map(|(a, emojis)| api::Account {
+                emojis,
+                ..self.account_entity(a)
+            })
+            .collect())
+    }
+
+    /// The Account entity with the custom emoji of its name, bio and fields.
+    pub async fn account_entity_with_emojis(&self, account: &Account) -> Result<api::Account> {
+        self.account_entities(&[account])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("an account was not rendered".into()))
+    }
+
+    /// Account entities of a page of rows, each with the id that pages it.
+    pub(crate) async fn paged_account_entities(
+        &self,
+        rows: Vec<(Id, Account)>,
+    ) -> Result<Vec<(String, api::Account)>> {
+        let accounts: Vec<&Account> = rows.iter().map(|(_, a)| a).collect();
+        let entities = self.account_entities(&accounts).await?;
+        Ok(rows
+            .iter()
+            .zip(entities)
+            .map(|((id, _), e)| (id.to_string(), e))
+            .collect())
     }
 
     /// The emoji of each `(domain, text)` — one query per domain.

@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 
 pub use cache::{ExpireUnattachedMedia, PruneMediaCache, PruneReport};
 pub use emoji::CacheEmoji;
+pub(crate) use emoji::shortcodes_in;
 pub use process::ProcessMedia;
 pub use remote::{CacheAccountImage, FetchRemoteMedia, ProxyTarget};
 pub use upload::{MediaUpdate, Upload};
@@ -240,6 +241,10 @@ pub(crate) mod keys {
     pub fn small(id: Id, remote: bool, ext: &str) -> String {
         let dir = if remote { "cache" } else { "media" };
         format!("{dir}/{id}/small.{ext}")
+    }
+    /// The still copy of an animated local emoji.
+    pub fn still(id: Id, ext: &str) -> String {
+        format!("media/{id}/static.{ext}")
     }
 }
 

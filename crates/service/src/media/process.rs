@@ -113,7 +113,7 @@ fn blocking_failed(e: tokio::task::JoinError) -> Stop {
 
 impl Services {
     /// Image limits for a purpose: avatars and headers are kept small.
-    fn image_options(&self, purpose: MediaPurpose) -> rookery_media::ImageOptions {
+    pub(crate) fn image_options(&self, purpose: MediaPurpose) -> rookery_media::ImageOptions {
         let media = &self.settings.media;
         let mut opts = rookery_media::ImageOptions {
             max_bytes: usize::try_from(media.image_max_bytes.max(media.video_max_bytes))

@@ -260,7 +260,13 @@ impl Notifications<'_> {
                 },
             });
         }
-        let entity = |id: &Id| accounts.get(id).map(|a| self.s.account_entity(a));
+        let senders: Vec<&Account> = accounts.values().collect();
+        let entities: HashMap<Id, api::Account> = senders
+            .iter()
+            .map(|a| a.id)
+            .zip(self.s.account_entities(&senders).await?)
+            .collect();
+        let entity = |id: &Id| entities.get(id).cloned();
         let mut listed: Vec<Id> = Vec::new();
         let mut partial: Vec<Id> = Vec::new();
         if partial_avatars {
@@ -382,14 +388,16 @@ impl Notifications<'_> {
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
-        Ok(members
+        let rows: Vec<(Id, Account)> = members
             .iter()
             .filter(|n| !hidden.contains(&n.from_account_id.to_string()))
-            .filter_map(|n| {
-                let a = accounts.get(&n.from_account_id)?;
-                Some((n.id, self.s.account_entity(a)))
-            })
-            .collect())
+            .filter_map(|n| Some((n.id, accounts.get(&n.from_account_id)?.clone())))
+            .collect();
+        let entities = self
+            .s
+            .account_entities(&rows.iter().map(|(_, a)| a).collect::<Vec<_>>())
+            .await?;
+        Ok(rows.iter().map(|(id, _)| *id).zip(entities).collect())
     }
 
     /// The kinds `grouped_types[]` leaves grouped (for unread counts).

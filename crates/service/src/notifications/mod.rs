@@ -183,6 +183,12 @@ impl Services {
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
+        let senders: Vec<&Account> = accounts.values().collect();
+        let sender_entities: HashMap<Id, api::Account> = senders
+            .iter()
+            .map(|a| a.id)
+            .zip(self.account_entities(&senders).await?)
+            .collect();
         let status_ids: Vec<Id> = list.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.store.statuses(&status_ids).await?;
         let rendered = self.status_entities(Some(recipient), &statuses).await?;
@@ -208,7 +214,10 @@ impl Services {
                     kind: n.kind.as_str().to_owned(),
                     group_key: display_key(&n, &GROUPABLE),
                     created_at: n.created_at.to_rfc3339(),
-                    account: self.account_entity(from),
+                    account: sender_entities
+                        .get(&from.id)
+                        .cloned()
+                        .unwrap_or_else(|| self.account_entity(from)),
                     status,
                 })
             })
