@@ -218,6 +218,10 @@ pub struct InstanceConfig {
     pub languages: Vec<String>,
     pub max_characters: u32,
     pub source_url: String,
+    /// Plain text; paragraphs separated by blank lines.
+    pub privacy_policy: String,
+    /// `disabled`, `users` or `all`.
+    pub show_domain_blocks: String,
 }
 
 impl Default for InstanceConfig {
@@ -231,6 +235,8 @@ impl Default for InstanceConfig {
             languages: vec!["en".into()],
             max_characters: 500,
             source_url: String::new(),
+            privacy_policy: String::new(),
+            show_domain_blocks: "disabled".into(),
         }
     }
 }
@@ -536,6 +542,17 @@ impl Config {
         settings.registrations = registrations;
         settings.languages = i.languages.clone();
         settings.max_characters = i.max_characters;
+        settings.privacy_policy = i.privacy_policy.clone();
+        settings.show_domain_blocks =
+            rookery_service::ShowDomainBlocks::parse(&i.show_domain_blocks).ok_or_else(|| {
+                ConfigError::new(
+                    "instance.show_domain_blocks",
+                    format!(
+                        "{:?} is not one of disabled, users, all",
+                        i.show_domain_blocks
+                    ),
+                )
+            })?;
         settings.password_grant = self.oauth.password_grant;
         if !i.source_url.is_empty() && url::Url::parse(&i.source_url).is_err() {
             return Err(ConfigError::new(

@@ -42,6 +42,62 @@ impl Services {
         Ok(self.store.directory_store().peers(MAX_PEERS).await?)
     }
 
+    /// `GET /api/v1/instance/privacy_policy`: the configured policy as HTML, or, when none is
+    /// set, a statement saying so and whom to ask.
+    pub fn privacy_policy(&self) -> Value {
+        let text = self.settings.privacy_policy.trim();
+        let content = if text.is_empty() {
+            let contact = match self.settings.contact_email.trim() {
+                "" => "its administrators".to_owned(),
+                email => email.to_owned(),
+            };
+            paragraphs(&format!(
+                "{} has not published a privacy policy. Ask {contact} how it keeps and uses \
+                 your data.",
+                self.settings.title
+            ))
+        } else {
+            paragraphs(text)
+        };
+        // From the configuration, which keeps no date of change: the time of the answer.
+        json!({
+            "updated_at": self.clock.now().to_rfc3339(),
+            "content": content,
+        })
+    }
+
+    /// `GET /api/v1/instance/domain_blocks`: the servers moderated here (limited or suspended)
+    /// with their public comments, as `instance.show_domain_blocks` allows; `None` when the
+    /// viewer may not see them (Mastodon answers 404 then).
+    pub async fn public_domain_blocks(&self, signed_in: bool) -> Result<Option<Vec<Value>>> {
+        use crate::settings::ShowDomainBlocks;
+        let shown = match self.settings.show_domain_blocks {
+            ShowDomainBlocks::All => true,
+            ShowDomainBlocks::Users => signed_in,
+            ShowDomainBlocks::Disabled => false,
+        };
+        if !shown {
+            return Ok(None);
+        }
+        let mut blocks = self.store.domain_blocks().await?;
+        blocks.sort_by(|a, b| a.domain.as_str().cmp(b.domain.as_str()));
+        Ok(Some(
+            blocks
+                .iter()
+                .filter(|b| b.severity != rookery_model::BlockSeverity::Noop)
+                .map(|b| {
+                    let domain = b.domain.as_str();
+                    json!({
+                        "domain": domain,
+                        "digest": crate::crypto::sha256_hex(domain),
+                        "severity": b.severity.as_str(),
+                        "comment": Some(b.public_comment.trim()).filter(|c| !c.is_empty()),
+                    })
+                })
+                .collect(),
+        ))
+    }
+
     /// `GET /api/v1/instance/extended_description`: the configured description as HTML.
     pub fn extended_description(&self) -> Value {
         let text = self.settings.description.trim();
@@ -87,4 +143,16 @@ impl Services {
         self.account_entities(&found.iter().collect::<Vec<_>>())
             .await
     }
+}
+
+/// Plain text as HTML: paragraphs where blank lines are, line breaks within them, escaped.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let lines: Vec<String> = p.lines().map(crate::render::escape_html).collect();
+            format!("<p>{}</p>", lines.join("<br>"))
+        })
+        .collect()
 }

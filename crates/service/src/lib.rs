@@ -69,7 +69,7 @@ pub use preferences::PostingUpdate;
 pub use random::SystemRandom;
 pub use rookery_store::{Interaction, Restriction};
 pub use search::{SearchQuery, SearchResults};
-pub use settings::{FederationSettings, Registrations, Settings, Urls};
+pub use settings::{FederationSettings, Registrations, Settings, ShowDomainBlocks, Urls};
 pub use social::AccountSearchQuery;
 pub use statuses::{Fanout, NewStatus};
 pub use streams::StatusRemoved;

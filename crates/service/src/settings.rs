@@ -34,6 +34,10 @@ pub struct Settings {
     /// Where the source code of the running server is published (the AGPL asks operators to
     /// offer it); shown as `source_url` in the instance entity.
     pub source_url: String,
+    /// The privacy policy (plain text, paragraphs separated by blank lines); empty: none set.
+    pub privacy_policy: String,
+    /// Who may read the list of moderated servers (`/api/v1/instance/domain_blocks`).
+    pub show_domain_blocks: ShowDomainBlocks,
     /// How this instance talks to others.
     pub federation: FederationSettings,
     /// Uploads, processing limits and the remote media cache.
@@ -78,6 +82,28 @@ impl Default for FederationSettings {
     }
 }
 
+/// Who may read the list of moderated servers, as Mastodon's `show_domain_blocks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShowDomainBlocks {
+    /// Nobody: the endpoint answers 404.
+    Disabled,
+    /// Signed-in users.
+    Users,
+    /// Everyone.
+    All,
+}
+
+impl ShowDomainBlocks {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "disabled" => Some(ShowDomainBlocks::Disabled),
+            "users" => Some(ShowDomainBlocks::Users),
+            "all" => Some(ShowDomainBlocks::All),
+            _ => None,
+        }
+    }
+}
+
 impl Settings {
     /// Defaults for `domain`: open registrations, Mastodon's limits.
     pub fn new(domain: Domain, https: bool) -> Self {
@@ -95,6 +121,8 @@ impl Settings {
             streaming_url: None,
             password_grant: true,
             source_url: String::new(),
+            privacy_policy: String::new(),
+            show_domain_blocks: ShowDomainBlocks::Disabled,
             federation: FederationSettings::default(),
             media: crate::media::MediaSettings::default(),
             media_base_url: None,

@@ -1,5 +1,5 @@
 //! The instance beyond its entity: `/api/v1/instance/activity|peers|extended_description|
-//! rules|translation_languages` and `/api/v1/directory`.
+//! privacy_policy|domain_blocks|rules|translation_languages` and `/api/v1/directory`.
 
 use axum::Json;
 use axum::extract::State;
@@ -24,6 +24,23 @@ pub(crate) async fn peers(State(state): State<AppState>) -> Result<Json<Vec<Stri
 /// `GET /api/v1/instance/extended_description`.
 pub(crate) async fn extended_description(State(state): State<AppState>) -> Json<Value> {
     Json(state.services.extended_description())
+}
+
+/// `GET /api/v1/instance/privacy_policy`.
+pub(crate) async fn privacy_policy(State(state): State<AppState>) -> Json<Value> {
+    Json(state.services.privacy_policy())
+}
+
+/// `GET /api/v1/instance/domain_blocks`: 404 unless `instance.show_domain_blocks` lets this
+/// viewer see the list (as Mastodon).
+pub(crate) async fn domain_blocks(
+    State(state): State<AppState>,
+    crate::auth::Auth(auth): crate::auth::Auth,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    match state.services.public_domain_blocks(auth.is_some()).await? {
+        Some(list) => Ok(Json(list)),
+        None => Err(ApiError::not_found()),
+    }
 }
 
 /// `GET /api/v1/instance/rules`: the same (empty) list as the instance entity's `rules`.

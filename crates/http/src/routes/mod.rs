@@ -53,6 +53,14 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/api/v1/instance/rules", get(directory::rules))
         .route(
+            "/api/v1/instance/privacy_policy",
+            get(directory::privacy_policy),
+        )
+        .route(
+            "/api/v1/instance/domain_blocks",
+            get(directory::domain_blocks),
+        )
+        .route(
             "/api/v1/instance/translation_languages",
             get(directory::translation_languages),
         )
