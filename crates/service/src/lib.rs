@@ -37,6 +37,7 @@ pub mod scheduled;
 mod search;
 mod settings;
 mod social;
+mod status_entities;
 mod statuses;
 mod streams;
 mod suggestions;

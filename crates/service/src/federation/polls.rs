@@ -108,16 +108,20 @@ pub(crate) fn remote_poll(
 }
 
 impl Services {
+    /// The poll of a status, if it has one.
+    async fn poll_of_status(&self, status_id: Id) -> Result<Option<Poll>> {
+        Ok(self
+            .store
+            .poll_store()
+            .polls_of_statuses(&[status_id])
+            .await?
+            .pop())
+    }
+
     /// The `Question` part of a local status's object, when it has a poll. Tallies of a poll
     /// that hides them are sent as 0 until it ends (other servers would show them).
     pub(crate) async fn question_of(&self, status: &Status) -> Result<Option<Question>> {
-        let Some(poll) = self
-            .store
-            .poll_store()
-            .polls_of_statuses(&[status.id])
-            .await?
-            .pop()
-        else {
+        let Some(poll) = self.poll_of_status(status.id).await? else {
             return Ok(None);
         };
         let expired = poll.expired(self.clock.now());
@@ -223,13 +227,7 @@ impl Services {
         let Some(status) = self.local_status_of(parent).await? else {
             return Ok(false);
         };
-        let Some(poll) = self
-            .store
-            .poll_store()
-            .polls_of_statuses(&[status.id])
-            .await?
-            .pop()
-        else {
+        let Some(poll) = self.poll_of_status(status.id).await? else {
             return Ok(false);
         };
         let Some(choice) = poll.options.iter().position(|o| o == name.trim()) else {
@@ -366,13 +364,7 @@ impl Services {
         let Some(author) = self.store.account(status.account_id).await? else {
             return Ok(());
         };
-        let Some(poll) = self
-            .store
-            .poll_store()
-            .polls_of_statuses(&[status.id])
-            .await?
-            .pop()
-        else {
+        let Some(poll) = self.poll_of_status(status.id).await? else {
             return Ok(());
         };
         let note = self.note(&author, &status).await?;
