@@ -25,6 +25,8 @@ pub struct Actor {
     pub manually_approves_followers: bool,
     pub discoverable: bool,
     pub indexable: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attribution_domains: Vec<String>,
     pub published: String,
     pub memorial: bool,
     pub public_key: PublicKey,
@@ -61,6 +63,9 @@ pub struct Image {
     pub kind: String,
     pub media_type: String,
     pub url: String,
+    /// Its description (alternative text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// The `@context` Mastodon sends with actors: ActivityStreams, security, and the `toot:`
@@ -81,6 +86,7 @@ pub fn actor_context() -> Value {
             "value": "schema:value",
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
+            "attributionDomains": {"@id": "toot:attributionDomains", "@type": "@id"},
             "memorial": "toot:memorial",
             "Emoji": "toot:Emoji",
             "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}

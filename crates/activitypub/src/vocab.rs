@@ -445,6 +445,11 @@ pub struct RemoteActor {
     pub manually_approves_followers: Option<bool>,
     #[serde(default, deserialize_with = "de_loose_bool")]
     pub discoverable: Option<bool>,
+    #[serde(default, deserialize_with = "de_loose_bool")]
+    pub indexable: Option<bool>,
+    /// Mastodon 4.4's `attributionDomains`: websites allowed to credit the actor.
+    #[serde(default)]
+    pub attribution_domains: Many<String>,
     #[serde(default, deserialize_with = "de_url")]
     pub url: Option<String>,
     #[serde(default)]

@@ -25,6 +25,9 @@ pub struct Account {
     pub indexable: bool,
     pub noindex: Option<bool>,
     pub hide_collections: Option<bool>,
+    /// Alternative text of the avatar and header (Mastodon 4.6).
+    pub avatar_description: String,
+    pub header_description: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub suspended: bool,
     pub memorial: bool,

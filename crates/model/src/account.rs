@@ -74,6 +74,8 @@ pub struct Account {
     /// Follow requests must be approved.
     pub locked: bool,
     pub discoverable: bool,
+    /// Image descriptions and the collection/search choices of the profile.
+    pub profile: ProfileExtras,
     /// Profile metadata: up to four name/value pairs (plain text for local accounts).
     pub fields: Vec<ProfileField>,
     pub followers_count: i64,
@@ -105,6 +107,20 @@ impl Account {
             Some(d) => format!("{}@{}", self.username, d),
         }
     }
+}
+
+/// The parts of a profile that only some software sends or shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileExtras {
+    /// Alternative text of the avatar and of the header image.
+    pub avatar_description: String,
+    pub header_description: String,
+    /// Followers and follows are not listed to others (the counts stay).
+    pub hide_collections: bool,
+    /// Public posts may be found by full-text search by anyone.
+    pub indexable: bool,
+    /// Websites allowed to credit the account as author (`fediverse:creator`).
+    pub attribution_domains: Vec<String>,
 }
 
 /// A profile metadata field.

@@ -22,7 +22,7 @@ mod scopes;
 mod status;
 mod time;
 
-pub use account::{Account, ActorType, PostingDefaults, ProfileField, Role, User};
+pub use account::{Account, ActorType, PostingDefaults, ProfileExtras, ProfileField, Role, User};
 pub use domain_block::{BlockSeverity, DomainBlock, domain_and_parents};
 pub use id::{Id, IdGenerator, Random};
 pub use media::{

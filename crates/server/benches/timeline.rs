@@ -81,6 +81,7 @@ async fn seed(opts: &DbOptions, statuses: usize) -> Seeded {
             private_key_pem: None,
             locked: false,
             discoverable: true,
+            profile: Default::default(),
             fields: Vec::new(),
             followers_count: 1,
             following_count: 0,

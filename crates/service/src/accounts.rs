@@ -99,6 +99,7 @@ impl Services {
             private_key_pem: Some(private_pem),
             locked: false,
             discoverable: true,
+            profile: Default::default(),
             fields: Vec::new(),
             followers_count: 0,
             following_count: 0,
@@ -230,6 +231,13 @@ pub struct ProfileUpdate {
     pub locked: Option<bool>,
     pub bot: Option<bool>,
     pub discoverable: Option<bool>,
+    pub hide_collections: Option<bool>,
+    pub indexable: Option<bool>,
+    /// Alternative text of the avatar and header images.
+    pub avatar_description: Option<String>,
+    pub header_description: Option<String>,
+    /// Websites allowed to credit the account (replaces the list; empty entries are ignored).
+    pub attribution_domains: Option<Vec<String>>,
     pub fields: Option<Vec<(String, String)>>,
     /// A new avatar / header image (the raw upload); processed in the `media` queue.
     pub avatar: Option<Vec<u8>>,
@@ -281,6 +289,50 @@ fn limit(field: &'static str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
+/// Image descriptions of at most 150 characters and 10 attribution domains, as Mastodon.
+const MAX_IMAGE_DESCRIPTION: usize = 150;
+const MAX_ATTRIBUTION_DOMAINS: usize = 10;
+
+/// The profile extras of `update` applied to `profile`, checked as Mastodon checks them.
+fn apply_extras(profile: &mut rookery_model::ProfileExtras, update: &ProfileUpdate) -> Result<()> {
+    if let Some(h) = update.hide_collections {
+        profile.hide_collections = h;
+    }
+    if let Some(i) = update.indexable {
+        profile.indexable = i;
+    }
+    if let Some(d) = &update.avatar_description {
+        limit("avatar_description", d, MAX_IMAGE_DESCRIPTION)?;
+        profile.avatar_description = d.trim().to_owned();
+    }
+    if let Some(d) = &update.header_description {
+        limit("header_description", d, MAX_IMAGE_DESCRIPTION)?;
+        profile.header_description = d.trim().to_owned();
+    }
+    if let Some(list) = &update.attribution_domains {
+        let mut domains: Vec<String> = Vec::new();
+        for raw in list.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
+            let domain = rookery_model::Domain::parse(raw).map_err(|_| {
+                ServiceError::invalid(
+                    "attribution_domains",
+                    format!("{raw} is not a valid domain"),
+                )
+            })?;
+            if !domains.iter().any(|d| d == domain.as_str()) {
+                domains.push(domain.as_str().to_owned());
+            }
+        }
+        if domains.len() > MAX_ATTRIBUTION_DOMAINS {
+            return Err(ServiceError::invalid(
+                "attribution_domains",
+                format!("has too many entries (maximum is {MAX_ATTRIBUTION_DOMAINS})"),
+            ));
+        }
+        profile.attribution_domains = domains;
+    }
+    Ok(())
+}
+
 impl Services {
     /// `PATCH /api/v1/accounts/update_credentials`.
     pub async fn update_profile(
@@ -289,6 +341,7 @@ impl Services {
         update: ProfileUpdate,
     ) -> Result<LocalAccount> {
         let mut account = user.account.clone();
+        apply_extras(&mut account.profile, &update)?;
         if let Some(name) = update.display_name {
             limit("display_name", &name, 30)?;
             account.display_name = name.trim().to_owned();
@@ -365,6 +418,36 @@ impl Services {
         Ok(LocalAccount {
             account,
             user: local_user,
+        })
+    }
+
+    /// `DELETE /api/v1/profile/avatar|header`: back to the default image, and the image's
+    /// description with it; other servers are told.
+    pub async fn remove_profile_image(
+        &self,
+        user: &LocalAccount,
+        purpose: rookery_model::MediaPurpose,
+    ) -> Result<LocalAccount> {
+        self.clear_account_image(&user.account, purpose).await?;
+        let mut account = self
+            .store
+            .account(user.account.id)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))?;
+        match purpose {
+            rookery_model::MediaPurpose::Header => account.profile.header_description.clear(),
+            _ => account.profile.avatar_description.clear(),
+        }
+        account.updated_at = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.update_profile(&account).await?;
+        tx.commit().await?;
+        if let Err(e) = self.federate_profile(&account).await {
+            tracing::warn!(account = %account.id, error = %e, "profile update not federated");
+        }
+        Ok(LocalAccount {
+            account,
+            user: user.user.clone(),
         })
     }
 

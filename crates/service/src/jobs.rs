@@ -71,9 +71,9 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.poll_expired(&job).await.map_err(retry) }
     });
     let s = services.clone();
-    registry.register(move |job: crate::federation::PollUpdate, _ctx| {
+    registry.register(move |job: crate::federation::PollUpdate, ctx| {
         let s = s.clone();
-        async move { s.poll_update(&job).await.map_err(retry) }
+        async move { s.poll_update(&job, ctx.id).await.map_err(retry) }
     });
     let s = services.clone();
     registry.register(move |job: crate::cards::FetchCard, _ctx| {

@@ -320,13 +320,15 @@ impl Services {
         } else {
             local.account.following_count
         };
-        if !page.page {
+        // A hidden collection shows its size only, as Mastodon's does.
+        let hidden = local.account.profile.hide_collections;
+        if !page.page || hidden {
             return to_value(&OrderedCollection {
                 context: Value::String(rookery_activitypub::AS_CONTEXT.into()),
                 id: id.clone(),
                 kind: "OrderedCollection",
                 total_items: total,
-                first: Some(format!("{id}?page=1")),
+                first: Some(format!("{id}?page=1")).filter(|_| !hidden),
                 last: None,
                 ordered_items: None,
             });

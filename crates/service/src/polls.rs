@@ -287,12 +287,25 @@ impl Services {
         let Some(poll) = self.store.poll_store().poll(job.poll_id).await? else {
             return Ok(()); // deleted with its status
         };
+        // A remote poll's end can move (or go) with an `Update`: only an ended poll is noticed,
+        // and one that ends later waits for its new end.
+        let now = self.clock.now();
+        match poll.expires_at {
+            None => return Ok(()),
+            Some(end) if end > now => {
+                let mut tx = self.store.begin().await?;
+                rookery_jobs::enqueue_at(tx.as_mut(), &self.ids, end, job)
+                    .await
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                return Ok(tx.commit().await?);
+            }
+            Some(_) => {}
+        }
         let mut recipients = self.store.poll_store().poll_voters(poll.id).await?;
         recipients.push(poll.account_id);
         recipients.sort();
         recipients.dedup();
         let accounts = self.store.accounts(&recipients).await?;
-        let now = self.clock.now();
         let mut shown = Vec::new();
         let mut tx = self.store.begin().await?;
         for a in accounts.iter().filter(|a| a.is_local()) {

@@ -97,9 +97,11 @@ pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
         bot: account.is_bot(),
         group: account.actor_type == ActorType::Group,
         discoverable: Some(account.discoverable),
-        indexable: account.discoverable,
+        indexable: account.profile.indexable,
         noindex: Some(!account.discoverable),
-        hide_collections: Some(false),
+        hide_collections: Some(account.profile.hide_collections),
+        avatar_description: account.profile.avatar_description.clone(),
+        header_description: account.profile.header_description.clone(),
         suspended: account.suspended_at.is_some(),
         memorial: false,
         created_at: account.created_at.to_rfc3339(),
@@ -112,11 +114,12 @@ pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
 }
 
 /// An avatar or header as an ActivityPub `Image`.
-fn actor_image(key: &str, urls: &Urls) -> rookery_activitypub::actor::Image {
+fn actor_image(key: &str, description: &str, urls: &Urls) -> rookery_activitypub::actor::Image {
     rookery_activitypub::actor::Image {
         kind: "Image".into(),
         media_type: crate::media::mime_of_key(key).into(),
         url: urls.media(key),
+        name: Some(description.to_owned()).filter(|d| !d.is_empty()),
     }
 }
 
@@ -139,7 +142,8 @@ pub(crate) fn local_actor(account: &Account, urls: &Urls) -> Actor {
         url: urls.profile(name),
         manually_approves_followers: account.locked,
         discoverable: account.discoverable,
-        indexable: account.discoverable,
+        indexable: account.profile.indexable,
+        attribution_domains: account.profile.attribution_domains.clone(),
         published: account.created_at.to_rfc3339(),
         memorial: false,
         public_key: PublicKey {
@@ -162,8 +166,14 @@ pub(crate) fn local_actor(account: &Account, urls: &Urls) -> Actor {
         endpoints: Endpoints {
             shared_inbox: urls.shared_inbox(),
         },
-        icon: account.avatar_key.as_deref().map(|k| actor_image(k, urls)),
-        image: account.header_key.as_deref().map(|k| actor_image(k, urls)),
+        icon: account
+            .avatar_key
+            .as_deref()
+            .map(|k| actor_image(k, &account.profile.avatar_description, urls)),
+        image: account
+            .header_key
+            .as_deref()
+            .map(|k| actor_image(k, &account.profile.header_description, urls)),
         id,
     }
 }

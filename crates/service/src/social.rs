@@ -611,10 +611,15 @@ impl Services {
     pub async fn follow_list(
         &self,
         account_id: Id,
+        viewer: Option<Id>,
         followers: bool,
         page: TimelinePage,
     ) -> Result<Vec<(String, api::Account)>> {
-        self.live_account(account_id).await?;
+        let account = self.live_account(account_id).await?;
+        // As Mastodon: a hidden list is empty to everyone but its owner.
+        if account.profile.hide_collections && viewer != Some(account_id) {
+            return Ok(Vec::new());
+        }
         let rows = self.store.follow_list(account_id, followers, page).await?;
         self.paged_account_entities(rows).await
     }

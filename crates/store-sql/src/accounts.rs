@@ -1,8 +1,8 @@
 //! Accounts and users.
 
 use rookery_model::{
-    Account, ActorType, Domain, Email, Id, PostingDefaults, ProfileField, Role, Timestamp, User,
-    Username, Visibility,
+    Account, ActorType, Domain, Email, Id, PostingDefaults, ProfileExtras, ProfileField, Role,
+    Timestamp, User, Username, Visibility,
 };
 use rookery_store::{InstanceStats, LocalAccount, Page, StoreError};
 
@@ -11,7 +11,8 @@ use crate::db::{Conn, Fields, map_err, with_conn};
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, \
     a.inbox_url, a.shared_inbox_url, a.followers_url, a.avatar_remote_url, a.header_remote_url, \
     a.fetched_at, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
-    a.discoverable, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
+    a.discoverable, a.avatar_description, a.header_description, a.hide_collections, a.indexable, \
+    a.attribution_domains, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
     a.suspended_at, a.created_at, a.updated_at, \
     (SELECT m.file_key FROM media_attachments m WHERE m.id = a.avatar_media_id) AS avatar_key, \
     (SELECT m.file_key FROM media_attachments m WHERE m.id = a.header_media_id) AS header_key";
@@ -22,6 +23,11 @@ pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_i
     u.default_privacy AS u_default_privacy, u.default_sensitive AS u_default_sensitive, \
     u.default_language AS u_default_language, \
     u.created_at AS u_created_at, u.updated_at AS u_updated_at";
+
+/// Attribution domains are stored as a JSON array of strings.
+pub(crate) fn domains_to_json(domains: &[String]) -> String {
+    serde_json::Value::from(domains.to_vec()).to_string()
+}
 
 /// Profile fields are stored as a JSON array of `{"name", "value"}` objects.
 pub(crate) fn fields_to_json(fields: &[ProfileField]) -> String {
@@ -88,6 +94,14 @@ pub(crate) fn account_from_row(r: &impl Fields) -> Result<Account, StoreError> {
         private_key_pem: r.opt_text("private_key_pem")?,
         locked: r.flag("locked")?,
         discoverable: r.flag("discoverable")?,
+        profile: ProfileExtras {
+            avatar_description: r.text("avatar_description")?,
+            header_description: r.text("header_description")?,
+            hide_collections: r.flag("hide_collections")?,
+            indexable: r.flag("indexable")?,
+            attribution_domains: serde_json::from_str(&r.text("attribution_domains")?)
+                .map_err(|e| StoreError::Corrupt(format!("attribution domains: {e}")))?,
+        },
         fields: fields_from_json(&r.text("fields")?)?,
         followers_count: r.int("followers_count")?,
         following_count: r.int("following_count")?,
@@ -204,9 +218,10 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
     let sql = "INSERT INTO accounts (id, username, domain, display_name, note, uri, url, inbox_url, \
         shared_inbox_url, actor_type, public_key_pem, private_key_pem, locked, discoverable, \
         followers_count, following_count, statuses_count, last_status_at, suspended_at, created_at, \
-        updated_at, fields, followers_url, avatar_remote_url, header_remote_url, fetched_at) \
+        updated_at, fields, followers_url, avatar_remote_url, header_remote_url, fetched_at, \
+        avatar_description, header_description, hide_collections, indexable, attribution_domains) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)";
+        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(a.id.as_i64())
@@ -235,6 +250,11 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
             .bind(a.avatar_remote_url.as_deref())
             .bind(a.header_remote_url.as_deref())
             .bind(a.fetched_at.map(Timestamp::as_millis))
+            .bind(&a.profile.avatar_description)
+            .bind(&a.profile.header_description)
+            .bind(a.profile.hide_collections)
+            .bind(a.profile.indexable)
+            .bind(domains_to_json(&a.profile.attribution_domains))
             .persistent(p)
             .execute(&mut *e)
             .await
@@ -246,7 +266,9 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
 /// The profile a user edits.
 pub(crate) async fn update_profile(c: Conn<'_>, a: &Account) -> Result<(), StoreError> {
     let sql = "UPDATE accounts SET display_name = $1, note = $2, locked = $3, discoverable = $4, \
-        actor_type = $5, fields = $6, updated_at = $7 WHERE id = $8";
+        actor_type = $5, fields = $6, updated_at = $7, avatar_description = $9, \
+        header_description = $10, hide_collections = $11, indexable = $12, \
+        attribution_domains = $13 WHERE id = $8";
     let n = with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(&a.display_name)
@@ -257,6 +279,11 @@ pub(crate) async fn update_profile(c: Conn<'_>, a: &Account) -> Result<(), Store
             .bind(fields_to_json(&a.fields))
             .bind(a.updated_at.as_millis())
             .bind(a.id.as_i64())
+            .bind(&a.profile.avatar_description)
+            .bind(&a.profile.header_description)
+            .bind(a.profile.hide_collections)
+            .bind(a.profile.indexable)
+            .bind(domains_to_json(&a.profile.attribution_domains))
             .persistent(p)
             .execute(&mut *e)
             .await

@@ -108,8 +108,9 @@ pub(crate) async fn update_remote_account(c: Conn<'_>, a: &Account) -> Result<()
         public_key_pem = $9, locked = $10, discoverable = $11, fields = $12, \
         avatar_media_id = CASE WHEN avatar_remote_url = $13 THEN avatar_media_id END, \
         header_media_id = CASE WHEN header_remote_url = $14 THEN header_media_id END, \
-        avatar_remote_url = $13, header_remote_url = $14, fetched_at = $15, updated_at = $16 \
-        WHERE id = $17 AND domain IS NOT NULL";
+        avatar_remote_url = $13, header_remote_url = $14, fetched_at = $15, updated_at = $16, \
+        indexable = $18, attribution_domains = $19, avatar_description = $20, \
+        header_description = $21 WHERE id = $17 AND domain IS NOT NULL";
     let n = with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(a.username.as_str())
@@ -129,6 +130,12 @@ pub(crate) async fn update_remote_account(c: Conn<'_>, a: &Account) -> Result<()
             .bind(a.fetched_at.map(Timestamp::as_millis))
             .bind(a.updated_at.as_millis())
             .bind(a.id.as_i64())
+            .bind(a.profile.indexable)
+            .bind(crate::accounts::domains_to_json(
+                &a.profile.attribution_domains,
+            ))
+            .bind(&a.profile.avatar_description)
+            .bind(&a.profile.header_description)
             .persistent(p)
             .execute(&mut *e)
             .await

@@ -347,6 +347,11 @@ impl JobQueue for SqlStore {
             .map(|n| n == 1))
     }
 
+    async fn release_unique_key(&self, id: Id) -> Result<()> {
+        let sql = "UPDATE jobs SET unique_key = NULL WHERE id = $1 AND state = 'running'";
+        write!(&self.pools, |c| exec!(c, sql, id.as_i64()).map(|_| ()))
+    }
+
     async fn discard_job(&self, id: Id) -> Result<bool> {
         let sql = "DELETE FROM jobs WHERE id = $1 AND state <> 'running'";
         write!(&self.pools, |c| exec!(c, sql, id.as_i64()).map(|n| n == 1))

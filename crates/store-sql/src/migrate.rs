@@ -137,6 +137,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "remote_polls",
         sql: include_str!("../migrations/0024_remote_polls.sql"),
     },
+    Migration {
+        version: 27,
+        name: "profile_extras",
+        sql: include_str!("../migrations/0027_profile_extras.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

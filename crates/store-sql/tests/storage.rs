@@ -127,6 +127,7 @@ pub fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
         private_key_pem: domain.is_none().then(|| "private".to_owned()),
         locked: false,
         discoverable: true,
+        profile: Default::default(),
         fields: Vec::new(),
         followers_count: 0,
         following_count: 0,

@@ -111,6 +111,11 @@ pub trait JobQueue: Send + Sync {
         limit: u32,
     ) -> Result<Vec<Job>>;
 
+    /// Frees a running job's unique key, so that an identical job can be queued while it runs
+    /// (for jobs that read their state when they start: a change made after that needs a run of
+    /// its own).
+    async fn release_unique_key(&self, id: Id) -> Result<()>;
+
     /// Removes a finished job. `false` if `worker` no longer holds it.
     async fn complete_job(&self, id: Id, worker: &str) -> Result<bool> {
         Ok(self.complete_jobs(&[id], worker).await? == 1)

@@ -37,9 +37,10 @@ async fn credential(
         "note": user.account.note,
         "fields": fields,
         "follow_requests_count": requests,
-        "hide_collections": false,
+        "hide_collections": user.account.profile.hide_collections,
         "discoverable": user.account.discoverable,
-        "indexable": user.account.discoverable,
+        "indexable": user.account.profile.indexable,
+        "attribution_domains": user.account.profile.attribution_domains,
     });
     let role = user.user.role;
     body["role"] = json!({
@@ -72,6 +73,14 @@ pub(crate) struct UpdateCredentials {
     bot: Option<bool>,
     #[serde(default, deserialize_with = "loose::opt_bool")]
     discoverable: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    hide_collections: Option<bool>,
+    #[serde(default, deserialize_with = "loose::opt_bool")]
+    indexable: Option<bool>,
+    avatar_description: Option<String>,
+    header_description: Option<String>,
+    #[serde(default, deserialize_with = "loose::opt_string_list")]
+    attribution_domains: Option<Vec<String>>,
     fields_attributes: Option<serde_json::Value>,
     source: Option<SourceUpdate>,
 }
@@ -156,6 +165,11 @@ pub(crate) async fn update_credentials(
                 locked: form.locked,
                 bot: form.bot,
                 discoverable: form.discoverable,
+                hide_collections: form.hide_collections,
+                indexable: form.indexable,
+                avatar_description: form.avatar_description,
+                header_description: form.header_description,
+                attribution_domains: form.attribution_domains,
                 fields,
                 avatar,
                 header,
@@ -171,6 +185,32 @@ pub(crate) async fn update_credentials(
         )
         .await?;
     Ok(Json(credential(&state, &updated).await?))
+}
+
+/// `DELETE /api/v1/profile/avatar` — back to the default avatar.
+pub(crate) async fn delete_avatar(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    remove_image(&state, &auth, rookery_model::MediaPurpose::Avatar).await
+}
+
+/// `DELETE /api/v1/profile/header` — back to the default header.
+pub(crate) async fn delete_header(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    remove_image(&state, &auth, rookery_model::MediaPurpose::Header).await
+}
+
+async fn remove_image(
+    state: &AppState,
+    auth: &Auth,
+    purpose: rookery_model::MediaPurpose,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = auth.user("write:accounts")?;
+    let updated = state.services.remove_profile_image(user, purpose).await?;
+    Ok(Json(credential(state, &updated).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -533,14 +573,23 @@ pub(crate) async fn search(
 
 async fn follow_list(
     state: &AppState,
+    auth: &Auth,
     uri: &axum::extract::OriginalUri,
     id: &str,
     params: &crate::paging::PageParams,
     followers: bool,
 ) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
+    let viewer = match &auth.0 {
+        None => None,
+        Some(_) => auth
+            .scope("read:accounts")?
+            .user
+            .as_ref()
+            .map(|u| u.account.id),
+    };
     let rows = state
         .services
-        .follow_list(path_id(id)?, followers, params.page(40, 80)?)
+        .follow_list(path_id(id)?, viewer, followers, params.page(40, 80)?)
         .await?;
     Ok(crate::paging::Paged::keyed(
         rows,
@@ -549,22 +598,24 @@ async fn follow_list(
     ))
 }
 
-/// `GET /api/v1/accounts/{id}/followers`.
+/// `GET /api/v1/accounts/{id}/followers` — empty for others when the account hides it.
 pub(crate) async fn followers(
     State(state): State<AppState>,
+    auth: Auth,
     uri: axum::extract::OriginalUri,
     Path(id): Path<String>,
     LooseQuery(p): LooseQuery<crate::paging::PageParams>,
 ) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
-    follow_list(&state, &uri, &id, &p, true).await
+    follow_list(&state, &auth, &uri, &id, &p, true).await
 }
 
-/// `GET /api/v1/accounts/{id}/following`.
+/// `GET /api/v1/accounts/{id}/following` — empty for others when the account hides it.
 pub(crate) async fn following(
     State(state): State<AppState>,
+    auth: Auth,
     uri: axum::extract::OriginalUri,
     Path(id): Path<String>,
     LooseQuery(p): LooseQuery<crate::paging::PageParams>,
 ) -> Result<crate::paging::Paged<rookery_api::Account>, ApiError> {
-    follow_list(&state, &uri, &id, &p, false).await
+    follow_list(&state, &auth, &uri, &id, &p, false).await
 }

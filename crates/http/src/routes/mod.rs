@@ -426,6 +426,14 @@ pub(crate) fn upload_routes(limit: usize) -> Router<AppState> {
             "/api/v1/accounts/update_credentials",
             axum::routing::patch(accounts::update_credentials),
         )
+        .route(
+            "/api/v1/profile/avatar",
+            axum::routing::delete(accounts::delete_avatar),
+        )
+        .route(
+            "/api/v1/profile/header",
+            axum::routing::delete(accounts::delete_header),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }

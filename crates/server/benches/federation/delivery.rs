@@ -219,6 +219,7 @@ pub(crate) async fn bench_delivery(a: &Instance, client: &Handle) -> DeliveryRes
             private_key_pem: None,
             locked: false,
             discoverable: true,
+            profile: Default::default(),
             fields: Vec::new(),
             followers_count: 0,
             following_count: 1,

@@ -32,6 +32,7 @@ async fn remote_post(app: &TestApp, domain: &str, follows: Option<&str>) -> Stri
         private_key_pem: None,
         locked: false,
         discoverable: true,
+        profile: Default::default(),
         fields: Vec::new(),
         followers_count: 0,
         following_count: 0,

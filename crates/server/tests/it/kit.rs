@@ -116,6 +116,23 @@ impl TestApp {
         }
     }
 
+    /// The first column of each row `query` returns, as text (write the query so that it is
+    /// text on both engines, e.g. with `CAST(… AS TEXT)`); for diagnostics in failing tests.
+    pub async fn sql_texts(&self, query: &str) -> Vec<String> {
+        use sqlx::{Connection, Row};
+        let url = self.db.migration_url.clone().unwrap_or(self.db.url.clone());
+        let q = sqlx::AssertSqlSafe(query.to_owned());
+        if url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let rows = sqlx::query(q).fetch_all(&mut c).await.unwrap();
+            rows.iter().map(|r| r.get::<String, _>(0)).collect()
+        } else {
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            let rows = sqlx::query(q).fetch_all(&mut c).await.unwrap();
+            rows.iter().map(|r| r.get::<String, _>(0)).collect()
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -71,6 +71,9 @@ impl rookery_jobs::JobSpec for RefreshActor {
 /// Longest remote display name and profile note kept.
 const MAX_NAME: usize = 200;
 const MAX_NOTE: usize = 20_000;
+/// As Mastodon keeps them: image descriptions of 150 characters, 10 attribution domains.
+const MAX_IMAGE_DESCRIPTION: usize = 150;
+const MAX_ATTRIBUTION_DOMAINS: usize = 10;
 
 /// A WebFinger answer: only the links matter.
 #[derive(Debug, Deserialize)]
@@ -103,6 +106,14 @@ fn first_image(list: &rookery_activitypub::vocab::Many<Attachment>) -> Option<St
     list.iter()
         .find_map(|a| a.url.clone())
         .filter(|u| host_of(u).is_some())
+}
+
+/// The description (`name`) of an actor's avatar or header, as Mastodon reads it.
+fn image_description(list: &rookery_activitypub::vocab::Many<Attachment>) -> String {
+    list.iter()
+        .find_map(|a| a.name.as_deref())
+        .map(|n| truncate(n, MAX_IMAGE_DESCRIPTION))
+        .unwrap_or_default()
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -361,6 +372,19 @@ impl Services {
             private_key_pem: None,
             locked: actor.manually_approves_followers.unwrap_or(false),
             discoverable: actor.discoverable.unwrap_or(false),
+            profile: rookery_model::ProfileExtras {
+                avatar_description: image_description(&actor.icon),
+                header_description: image_description(&actor.image),
+                hide_collections: false,
+                indexable: actor.indexable.unwrap_or(false),
+                attribution_domains: actor
+                    .attribution_domains
+                    .iter()
+                    .take(MAX_ATTRIBUTION_DOMAINS)
+                    .filter_map(|d| rookery_model::Domain::parse(d).ok())
+                    .map(|d| d.as_str().to_owned())
+                    .collect(),
+            },
             fields,
             followers_count: 0,
             following_count: 0,

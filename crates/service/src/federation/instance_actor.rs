@@ -88,6 +88,7 @@ impl Services {
             manually_approves_followers: true,
             discoverable: false,
             indexable: false,
+            attribution_domains: Vec::new(),
             published: Timestamp::from_millis(0).to_rfc3339(),
             memorial: false,
             public_key: PublicKey {

@@ -20,7 +20,9 @@ const MAX_REMOTE_OPTIONS: usize = 20;
 const MAX_REMOTE_OPTION_CHARS: usize = 200;
 
 /// Sends a local poll's new tallies (or its end) to the servers that have it: an `Update` of
-/// its `Question`. One queued per poll at a time; it reads the tallies when it runs.
+/// its `Question`. One waits per poll at a time; once it starts it frees its key and then reads
+/// the tallies, so a vote counted while it runs queues the next one (as Mastodon's
+/// `lock: :until_executed`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PollUpdate {
     pub status_id: Id,
@@ -67,10 +69,15 @@ pub(crate) fn remote_poll(
     let mut options: Vec<String> = Vec::new();
     let mut tallies = Vec::new();
     for choice in choices.iter().take(MAX_REMOTE_OPTIONS) {
-        let Some(name) = choice.name.as_deref().map(str::trim) else {
+        let Some(name) = choice.name.as_deref() else {
             continue;
         };
-        options.push(name.chars().take(MAX_REMOTE_OPTION_CHARS).collect());
+        // Kept exactly as sent: a vote names its option, and the origin matches the name.
+        // An option too long to keep makes the whole poll unusable, so none is kept.
+        if name.chars().count() > MAX_REMOTE_OPTION_CHARS {
+            return None;
+        }
+        options.push(name.to_owned());
         tallies.push(i64::try_from(choice.votes()).unwrap_or(i64::MAX));
     }
     if options.is_empty() {
@@ -203,17 +210,37 @@ impl Services {
                 "an update of someone else's poll",
             ));
         }
-        let Some(poll) = remote_poll(
-            object,
-            status.id,
-            author.id,
-            self.ids.next_id(),
-            self.clock.now(),
-        ) else {
+        let now = self.clock.now();
+        let Some(mut poll) = remote_poll(object, status.id, author.id, self.ids.next_id(), now)
+        else {
             return Ok(());
         };
+        let old = self.poll_of_status(status.id).await?;
+        if let Some(old) = old.as_ref().filter(|o| o.options == poll.options) {
+            // Votes are never taken back: an `Update` that counts fewer is older than what we
+            // have (delivered late or replayed), and its tallies are not taken.
+            let total = |p: &Poll| p.tallies.iter().fold(0i64, |a, n| a.saturating_add(*n));
+            if total(&poll) < total(old) {
+                poll.tallies.clone_from(&old.tallies);
+                poll.voters_count = old.voters_count;
+            }
+        }
         let mut tx = self.store.begin().await?;
-        tx.polls().save_remote_poll(&poll).await?;
+        let id = tx.polls().save_remote_poll(&poll).await?;
+        // A poll new to this status gets its end notices; a poll whose end moved later is
+        // rescheduled by the job itself when it runs early.
+        if old.is_none()
+            && let Some(end) = poll.expires_at.filter(|t| *t > now)
+        {
+            rookery_jobs::enqueue_at(
+                tx.as_mut(),
+                &self.ids,
+                end,
+                &crate::polls::PollExpired { poll_id: id },
+            )
+            .await
+            .map_err(enqueue_err)?;
+        }
         Ok(tx.commit().await?)
     }
 
@@ -241,11 +268,13 @@ impl Services {
         }
         let now = self.clock.now();
         // Votes after the end, in a poll the voter may not see, or by its author are dropped.
-        if poll.expired(now)
-            || voter.id == poll.account_id
-            || self.visible_status(Some(voter), status.id).await.is_err()
-        {
+        if poll.expired(now) || voter.id == poll.account_id {
             return Ok(true);
+        }
+        match self.visible_status(Some(voter), status.id).await {
+            Ok(_) => {}
+            Err(ServiceError::NotFound(_)) => return Ok(true),
+            Err(e) => return Err(e), // retried: the vote is not lost to a database hiccup
         }
         let choice = i64::try_from(choice).unwrap_or(i64::MAX);
         let mut tx = self.store.begin().await?;
@@ -354,7 +383,8 @@ impl Services {
 
     /// The `poll_update` job: an `Update` of a local poll's `Question` to its status's audience
     /// and to the servers of its remote voters.
-    pub(crate) async fn poll_update(&self, job: &PollUpdate) -> Result<()> {
+    pub(crate) async fn poll_update(&self, job: &PollUpdate, job_id: Id) -> Result<()> {
+        self.store.release_unique_key(job_id).await?;
         let Some(status) = self.store.status(job.status_id).await? else {
             return Ok(()); // deleted meanwhile
         };
@@ -417,7 +447,8 @@ mod tests {
             "endTime": "2030-01-01T00:00:00Z",
         }));
         let p = remote_poll(&q, Id::from_i64(1), Id::from_i64(2), Id::from_i64(3), now).unwrap();
-        assert_eq!(p.options, vec!["Yes", "No"]);
+        // Kept exactly as sent: votes name the option as the origin knows it.
+        assert_eq!(p.options, vec!["Yes", " No "]);
         assert_eq!(p.tallies, vec![3, 1]);
         assert_eq!(p.voters_count, 4);
         assert!(!p.multiple && p.remote);
@@ -456,7 +487,7 @@ mod tests {
         );
 
         let many: Vec<Value> = (0..1000)
-            .map(|i| json!({"name": format!("{i}{}", "x".repeat(1000))}))
+            .map(|i| json!({"name": format!("option {i}")}))
             .collect();
         let huge = question(json!({"type": "Question", "oneOf": many}));
         let p = remote_poll(
@@ -468,10 +499,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.options.len(), MAX_REMOTE_OPTIONS);
+
+        // An option too long to keep (and so to vote for by name) leaves no poll.
+        let long = question(json!({"type": "Question", "oneOf": [
+            {"name": "short"}, {"name": "x".repeat(MAX_REMOTE_OPTION_CHARS + 1)}
+        ]}));
         assert!(
-            p.options
-                .iter()
-                .all(|o| o.chars().count() <= MAX_REMOTE_OPTION_CHARS)
+            remote_poll(
+                &long,
+                Id::from_i64(1),
+                Id::from_i64(2),
+                Id::from_i64(3),
+                now
+            )
+            .is_none()
         );
     }
 }

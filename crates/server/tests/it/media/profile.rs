@@ -139,4 +139,146 @@ async fn avatar_and_header_uploads(backend: Backend) {
     assert_eq!(me["avatar"], new_avatar.as_str());
 }
 
-on_every_backend!(avatar_and_header_uploads);
+/// Image descriptions, `hide_collections`, `indexable` and `attribution_domains[]` (Mastodon
+/// 4.1–4.6), and `DELETE /api/v1/profile/avatar|header`.
+async fn profile_extras(backend: Backend) {
+    let app = spawn_with(backend, &[("ROOKERY_MEDIA__UPLOAD_WAIT_MS", "30000")]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let form = reqwest::multipart::Form::new()
+        .part("avatar", file_part("me.png", make_png(200, 200), None))
+        .text("avatar_description", "Me, doing a <b>funny</b> walk")
+        .part("header", file_part("h.png", make_png(600, 200), None))
+        .text("header_description", "A hat")
+        .text("hide_collections", "true")
+        .text("indexable", "1")
+        .text("attribution_domains[]", "Example.com")
+        .text("attribution_domains[]", "news.example.org");
+    let (status, me) = patch_form(&app, &alice, form).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["avatar_description"], "Me, doing a <b>funny</b> walk");
+    assert_eq!(me["header_description"], "A hat");
+    assert_eq!(me["hide_collections"], true);
+    assert_eq!(me["indexable"], true);
+    assert_eq!(me["source"]["hide_collections"], true);
+    assert_eq!(me["source"]["indexable"], true);
+    assert_eq!(
+        me["source"]["attribution_domains"],
+        serde_json::json!(["example.com", "news.example.org"])
+    );
+    let id = me["id"].as_str().unwrap().to_owned();
+    let (_, public) = app.get_json(&format!("/api/v1/accounts/{id}")).await;
+    assert_eq!(
+        public["avatar_description"],
+        "Me, doing a <b>funny</b> walk"
+    );
+    assert_eq!(public["hide_collections"], true);
+    assert!(public.get("source").is_none(), "{public}");
+
+    // The actor carries them as Mastodon's do.
+    let person = actor(&app, "alice").await;
+    assert_eq!(
+        person["icon"]["name"], "Me, doing a <b>funny</b> walk",
+        "{person}"
+    );
+    assert_eq!(person["image"]["name"], "A hat", "{person}");
+    assert_eq!(person["indexable"], true);
+    assert_eq!(
+        person["attributionDomains"],
+        serde_json::json!(["example.com", "news.example.org"])
+    );
+
+    // Hidden collections: bob follows alice; the lists are empty to others (counts stay),
+    // whole to alice; the ActivityPub collections give their size only.
+    let (s, body) = app
+        .post_auth(&format!("/api/v1/accounts/{id}/follow"), &bob, &[])
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let path = format!("/api/v1/accounts/{id}/followers");
+    let (_, to_bob, _) = app.get_auth(&path, Some(&bob)).await;
+    assert_eq!(to_bob, serde_json::json!([]));
+    let (_, anonymous, _) = app.get_auth(&path, None).await;
+    assert_eq!(anonymous, serde_json::json!([]));
+    let (_, to_alice, _) = app.get_auth(&path, Some(&alice)).await;
+    assert_eq!(to_alice.as_array().map(Vec::len), Some(1), "{to_alice}");
+    let (_, public) = app.get_json(&format!("/api/v1/accounts/{id}")).await;
+    assert_eq!(public["followers_count"], 1);
+    for page in ["/users/alice/followers", "/users/alice/followers?page=1"] {
+        let r = app
+            .client
+            .get(app.url(page))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        let c: Value = r.json().await.unwrap();
+        assert_eq!(c["totalItems"], 1, "{c}");
+        assert!(
+            c.get("first").is_none() && c.get("orderedItems").is_none(),
+            "{c}"
+        );
+    }
+
+    // Bad values are refused whole, with Mastodon's 422.
+    for (field, value) in [
+        ("avatar_description", "x".repeat(151)),
+        ("attribution_domains[]", "not a domain".to_owned()),
+    ] {
+        let form = reqwest::multipart::Form::new()
+            .text("display_name", "Changed")
+            .text(field, value);
+        let (status, body) = patch_form(&app, &alice, form).await;
+        assert_eq!(status, 422, "{field}: {body}");
+    }
+    let eleven = (0..11).fold(reqwest::multipart::Form::new(), |f, i| {
+        f.text("attribution_domains[]", format!("d{i}.example"))
+    });
+    assert_eq!(patch_form(&app, &alice, eleven).await.0, 422);
+
+    // Shown again, and an empty list clears the domains.
+    let form = reqwest::multipart::Form::new()
+        .text("hide_collections", "false")
+        .text("attribution_domains[]", "");
+    let (status, me) = patch_form(&app, &alice, form).await;
+    assert_eq!(status, 200, "{me}");
+    assert_ne!(
+        me["display_name"], "Changed",
+        "refused updates changed nothing"
+    );
+    assert_eq!(me["source"]["attribution_domains"], serde_json::json!([]));
+    let (_, to_bob, _) = app.get_auth(&path, Some(&bob)).await;
+    assert_eq!(to_bob.as_array().map(Vec::len), Some(1), "{to_bob}");
+
+    // Removing the images brings back the defaults and drops their descriptions.
+    for (kind, field) in [
+        ("avatar", "avatar_description"),
+        ("header", "header_description"),
+    ] {
+        let r = app
+            .client
+            .delete(app.url(&format!("/api/v1/profile/{kind}")))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let me: Value = r.json().await.unwrap();
+        assert!(
+            me[kind]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/{kind}s/original/missing.png")),
+            "{me}"
+        );
+        assert_eq!(me[field], "");
+    }
+    let r = app
+        .client
+        .delete(app.url("/api/v1/profile/avatar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+on_every_backend!(avatar_and_header_uploads, profile_extras);
