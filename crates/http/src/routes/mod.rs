@@ -189,6 +189,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/timelines/tag/{hashtag}", get(statuses::tag))
         .route("/api/v1/timelines/list/{id}", get(lists::timeline))
         .route("/api/v1/conversations", get(conversations::index))
+        // Mastodon.py asks with a trailing slash, which Mastodon accepts.
+        .route("/api/v1/conversations/", get(conversations::index))
         .route(
             "/api/v1/conversations/{id}",
             axum::routing::delete(conversations::remove),

@@ -125,6 +125,10 @@ async fn direct_threads_are_conversations(backend: Backend) {
     assert_eq!(mine[0]["unread"], false);
     assert_eq!(mine[0]["accounts"][0]["username"], "bob");
     assert!(conversations(&app, &carol).await.is_empty());
+    // Also with a trailing slash, as Mastodon.py asks.
+    let (st, slashed, _) = app.get_auth("/api/v1/conversations/", Some(&bob)).await;
+    assert_eq!(st, 200, "{slashed}");
+    assert_eq!(slashed[0]["id"], id.as_str());
 
     // A reply in the thread moves it on, for both.
     let reply = post(

@@ -1,12 +1,15 @@
 //! End-to-end flows driven by real client libraries against the real binary, on SQLite and
 //! PostgreSQL, with media on the local disk or in an S3 bucket (s3s-fs behind a test CDN). The
 //! libraries and s3s-fs are installed by `scripts/setup-e2e` (run by `scripts/test`).
+//! Flows cannot wait for a poll's end or a scheduled post's time: they ask the runner, which
+//! moves those times to now in the flow's database ([`time_passes`]).
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rookery_model::{Clock, SystemClock};
 use rookery_testkit::{Backend, S3Server, TempDir, TestCdn, TestDb};
 
 use crate::cli::rookery;
@@ -26,7 +29,7 @@ fn python() -> PathBuf {
 
 struct Server(std::process::Child);
 
-fn with_env(cmd: &mut Command, db: &TestDb, port: u16, media: &[(String, String)]) {
+fn with_env(cmd: &mut Command, db: &TestDb, port: u16, extra: &[(String, String)]) {
     cmd.env("ROOKERY_SERVER__DOMAIN", format!("127.0.0.1:{port}"))
         .env("ROOKERY_DATABASE__URL", &db.url)
         .env("ROOKERY_DATABASE__AUTO_MIGRATE", "true")
@@ -35,7 +38,7 @@ fn with_env(cmd: &mut Command, db: &TestDb, port: u16, media: &[(String, String)
     if let Some(m) = &db.migration_url {
         cmd.env("ROOKERY_DATABASE__MIGRATION_URL", m);
     }
-    cmd.envs(media.iter().map(|(k, v)| (k, v)));
+    cmd.envs(extra.iter().map(|(k, v)| (k, v)));
 }
 
 /// Where the server keeps media files.
@@ -166,8 +169,97 @@ fn node_modules() -> PathBuf {
 /// Which client drives the flow.
 enum Client {
     MastodonPy,
+    /// Mastodon.py through polls, markers, conversations, followed tags, scheduled posts and
+    /// preview cards.
+    MastodonPyMore,
     Masto,
+    /// masto through the same.
+    MastoMore,
     Toot,
+}
+
+impl Client {
+    /// The flows that post links to a page they serve on loopback, which the instance must be
+    /// allowed to fetch for its preview card.
+    fn fetches_loopback(&self) -> bool {
+        matches!(self, Client::MastodonPyMore | Client::MastoMore)
+    }
+}
+
+/// Runs a statement (or several) on the flow's database, as the runner moves times to now.
+fn sql(db: &TestDb, statements: String) {
+    use sqlx::Connection;
+    let url = db.migration_url.clone().unwrap_or(db.url.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        if url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statements))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statements))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    });
+}
+
+/// What a flow may ask for when it cannot wait for time to pass (it prints
+/// `rookery-e2e: REQUEST` and waits until the server shows the change): polls end, or
+/// scheduled statuses fall due, now, and their jobs run at once.
+fn time_passes(db: &TestDb, request: &str) {
+    let now = SystemClock.now().as_millis();
+    let (table, column, kind) = match request {
+        "end polls" => ("polls", "expires_at", "poll_expired"),
+        "publish scheduled statuses" => (
+            "scheduled_statuses",
+            "scheduled_at",
+            "publish_scheduled_status",
+        ),
+        other => panic!("the flow asked for {other:?}, which the runner does not know"),
+    };
+    sql(
+        db,
+        format!(
+            "UPDATE {table} SET {column} = {now} WHERE {column} > {now}; \
+             UPDATE jobs SET run_at = {now} WHERE kind = '{kind}' AND run_at > {now};"
+        ),
+    );
+}
+
+/// Runs the client to its end, answering its requests for time to pass; its success, stdout
+/// and stderr.
+fn drive(cmd: &mut Command, db: &TestDb) -> (bool, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let mut stdout = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(request) = line.strip_prefix("rookery-e2e: ") {
+            time_passes(db, request);
+        }
+        stdout.push_str(&line);
+        stdout.push('\n');
+    }
+    let ok = child.wait().unwrap().success();
+    (ok, stdout, stderr.join().unwrap())
 }
 
 fn run_flow(backend: Backend) {
@@ -185,7 +277,13 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
         Media::Local => None,
         Media::S3 => Some(Bucket::start()),
     };
-    let media_env = bucket.as_ref().map(Bucket::env).unwrap_or_default();
+    let mut extra_env = bucket.as_ref().map(Bucket::env).unwrap_or_default();
+    if client.fetches_loopback() {
+        extra_env.push((
+            "ROOKERY_FEDERATION__ALLOW_PRIVATE_ADDRESSES".to_owned(),
+            "true".to_owned(),
+        ));
+    }
     // The domain must name the real port (clients use the OAuth URLs the server advertises),
     // so the port is chosen first; if another process takes it meanwhile, try another.
     let mut attempt = 0;
@@ -193,7 +291,7 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
         attempt += 1;
         let port = rookery_testkit::free_port().unwrap();
         let mut serve = rookery(&dir);
-        with_env(&mut serve, &db, port, &media_env);
+        with_env(&mut serve, &db, port, &extra_env);
         let mut server = Server(
             serve
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -207,7 +305,7 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
         }
         assert!(attempt < 5, "could not start serve on a free port");
     };
-    let env = |cmd: &mut Command| with_env(cmd, &db, port, &media_env);
+    let env = |cmd: &mut Command| with_env(cmd, &db, port, &extra_env);
     for user in ["alice", "bob"] {
         let mut admin = rookery(&dir);
         env(&mut admin);
@@ -260,6 +358,19 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
             .arg(&media_url);
             (c, "mastodon.py flow passed")
         }
+        Client::MastodonPyMore => {
+            // The image of the page whose preview card the flow asks for.
+            let image = dir.path().join("picture.jpg");
+            std::fs::write(&image, crate::media::make_jpeg(320, 240)).unwrap();
+            let mut c = Command::new(python());
+            c.arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/e2e/mastodon_py_flow_more.py"
+            ))
+            .arg(&base)
+            .arg(&image);
+            (c, "mastodon.py more flow passed")
+        }
         Client::Toot => {
             // toot keeps its login under $HOME/.config; give it a home of its own.
             let home = dir.path().join("toot-home");
@@ -309,12 +420,23 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
             .arg(node_modules());
             (c, "masto flow passed")
         }
+        Client::MastoMore => {
+            let image = dir.path().join("picture.jpg");
+            std::fs::write(&image, crate::media::make_jpeg(320, 240)).unwrap();
+            let mut c = Command::new("node");
+            c.arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/e2e/masto_flow_more.mjs"
+            ))
+            .arg(&base)
+            .arg(node_modules())
+            .arg(&image);
+            (c, "masto more flow passed")
+        }
     };
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (ok, stdout, stderr) = drive(&mut cmd, &db);
     assert!(
-        out.status.success() && stdout.contains(done),
+        ok && stdout.contains(done),
         "client flow failed on {backend:?}:\n{stdout}\n{stderr}"
     );
     drop(server);
@@ -358,6 +480,17 @@ fn mastodon_py_flow_with_s3_media_on_postgres() {
     run_client_flow_with(Backend::Postgres, Client::MastodonPy, Media::S3);
 }
 
+/// Polls, markers, conversations, followed tags, scheduled posts and preview cards.
+#[test]
+fn mastodon_py_flow_more_on_sqlite() {
+    run_client_flow(Backend::Sqlite, Client::MastodonPyMore);
+}
+
+#[test]
+fn mastodon_py_flow_more_on_postgres() {
+    run_client_flow(Backend::Postgres, Client::MastodonPyMore);
+}
+
 #[test]
 fn masto_flow_on_sqlite() {
     run_client_flow(Backend::Sqlite, Client::Masto);
@@ -366,6 +499,17 @@ fn masto_flow_on_sqlite() {
 #[test]
 fn masto_flow_on_postgres() {
     run_client_flow(Backend::Postgres, Client::Masto);
+}
+
+/// Polls, markers, conversations, followed tags, scheduled posts and preview cards.
+#[test]
+fn masto_flow_more_on_sqlite() {
+    run_client_flow(Backend::Sqlite, Client::MastoMore);
+}
+
+#[test]
+fn masto_flow_more_on_postgres() {
+    run_client_flow(Backend::Postgres, Client::MastoMore);
 }
 
 #[test]
