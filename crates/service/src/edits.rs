@@ -29,6 +29,8 @@ pub struct StatusUpdate {
     pub media_ids: Vec<Id>,
     /// New alt text and focal points of the status's attachments (`media_attributes[]`).
     pub media_attributes: Vec<MediaEdit>,
+    /// The poll as edited; `None` removes the status's poll, as in Mastodon.
+    pub poll: Option<crate::polls::PollInput>,
 }
 
 /// One of `media_attributes[]` of an edit.
@@ -41,7 +43,8 @@ pub struct MediaEdit {
 }
 
 impl Services {
-    /// `PUT /api/v1/statuses/:id`: the author edits text, spoiler, sensitivity or language.
+    /// `PUT /api/v1/statuses/:id`: the author edits text, spoiler, sensitivity, language,
+    /// attachment descriptions or the poll.
     /// The first edit records the original version too, so the history is complete.
     pub async fn edit_status(
         &self,
@@ -120,6 +123,10 @@ impl Services {
             }
             status.language = Some(l.to_ascii_lowercase());
         }
+        let old_poll = self.poll_of_status(id).await?;
+        if let Some(input) = &update.poll {
+            crate::polls::check_poll(input, self.clock.now())?;
+        }
         let (content, _mentioned) = self.format_text(&text).await?;
         let now = self.clock.now();
         let first_edit = self.store.status_edits(id).await?.is_empty();
@@ -147,6 +154,14 @@ impl Services {
             tx.describe_attached_media(*media_id, id, description, *focus, now)
                 .await?;
         }
+        self.edit_poll(
+            tx.as_mut(),
+            id,
+            status.account_id,
+            old_poll,
+            update.poll.as_ref(),
+        )
+        .await?;
         tx.tag_status(id, &self.tags_of(&status.text), now).await?;
         tx.insert_status_edit(&StatusEdit {
             id: self.ids.next_id(),

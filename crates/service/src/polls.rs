@@ -144,10 +144,63 @@ impl Services {
             created_at: now,
         };
         tx.polls().insert_poll(&poll).await?;
-        rookery_jobs::enqueue_at(tx, &self.ids, expires_at, &PollExpired { poll_id: poll.id })
+        self.queue_poll_end(tx, poll.id, expires_at).await
+    }
+
+    /// Queues, in `tx`, the notices of a poll's end at `end`.
+    pub(crate) async fn queue_poll_end(
+        &self,
+        tx: &mut dyn Transaction,
+        poll_id: Id,
+        end: Timestamp,
+    ) -> Result<()> {
+        rookery_jobs::enqueue_at(tx, &self.ids, end, &PollExpired { poll_id })
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         Ok(())
+    }
+
+    /// Applies an edit to the poll of a local status in `tx`, as Mastodon does: a poll given
+    /// replaces the old one's options, kind and end (votes are voided when the options or the
+    /// kind change); no poll removes it. `true` when anything changed.
+    pub(crate) async fn edit_poll(
+        &self,
+        tx: &mut dyn Transaction,
+        status_id: Id,
+        author: Id,
+        old: Option<Poll>,
+        input: Option<&PollInput>,
+    ) -> Result<bool> {
+        let now = self.clock.now();
+        match (old, input) {
+            (None, None) => Ok(false),
+            (Some(old), None) => {
+                tx.polls().delete_poll(old.id).await?;
+                Ok(true)
+            }
+            (None, Some(input)) => {
+                self.insert_poll(tx, status_id, author, input).await?;
+                Ok(true)
+            }
+            (Some(old), Some(input)) => {
+                let (options, expires_at) = check_poll(input, now)?;
+                let reset = options != old.options || input.multiple != old.multiple;
+                let poll = Poll {
+                    options,
+                    multiple: input.multiple,
+                    hide_totals: input.hide_totals,
+                    expires_at: Some(expires_at),
+                    ..old.clone()
+                };
+                tx.polls().update_poll(&poll, reset).await?;
+                // A later end is waited for by the job already queued; an earlier one needs its
+                // own.
+                if old.expires_at.is_none_or(|t| expires_at < t) {
+                    self.queue_poll_end(tx, poll.id, expires_at).await?;
+                }
+                Ok(true)
+            }
+        }
     }
 
     /// The Poll entities of these statuses, by status id, for `viewer`.
@@ -287,16 +340,15 @@ impl Services {
         let Some(poll) = self.store.poll_store().poll(job.poll_id).await? else {
             return Ok(()); // deleted with its status
         };
-        // A remote poll's end can move (or go) with an `Update`: only an ended poll is noticed,
-        // and one that ends later waits for its new end.
+        // An edit (or a remote poll's `Update`) can move the end or take it away: only an ended
+        // poll is noticed, and one that ends later waits for its new end. A job queued for an
+        // earlier end and one for the new end may both tell: notifications are kept once.
         let now = self.clock.now();
         match poll.expires_at {
             None => return Ok(()),
             Some(end) if end > now => {
                 let mut tx = self.store.begin().await?;
-                rookery_jobs::enqueue_at(tx.as_mut(), &self.ids, end, job)
-                    .await
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                self.queue_poll_end(tx.as_mut(), poll.id, end).await?;
                 return Ok(tx.commit().await?);
             }
             Some(_) => {}

@@ -209,6 +209,32 @@ impl PollTx for SqlTx {
         Ok(())
     }
 
+    async fn update_poll(&mut self, p: &Poll, reset: bool) -> Result<()> {
+        let options = serde_json::to_string(&p.options)
+            .map_err(|e| StoreError::Database(format!("poll options: {e}")))?;
+        if reset {
+            self.void_votes(p.id.as_i64()).await?;
+        }
+        exec!(
+            self.conn(),
+            "UPDATE polls SET options = $1, multiple = $2, hide_totals = $3, expires_at = $4 \
+             WHERE id = $5",
+            options,
+            p.multiple,
+            p.hide_totals,
+            p.expires_at.map(Timestamp::as_millis),
+            p.id.as_i64()
+        )?;
+        Ok(())
+    }
+
+    async fn delete_poll(&mut self, poll_id: Id) -> Result<()> {
+        let id = poll_id.as_i64();
+        self.void_votes(id).await?;
+        exec!(self.conn(), "DELETE FROM polls WHERE id = $1", id)?;
+        Ok(())
+    }
+
     async fn cast_votes(
         &mut self,
         poll_id: Id,
@@ -275,12 +301,7 @@ impl PollTx for SqlTx {
             return Ok(p.id);
         };
         if old_options != options {
-            exec!(self.conn(), "DELETE FROM poll_votes WHERE poll_id = $1", id)?;
-            exec!(
-                self.conn(),
-                "DELETE FROM poll_voters WHERE poll_id = $1",
-                id
-            )?;
+            self.void_votes(id).await?;
         }
         exec!(
             self.conn(),
@@ -294,5 +315,22 @@ impl PollTx for SqlTx {
             id
         )?;
         Ok(Id::from_i64(id))
+    }
+}
+
+impl SqlTx {
+    /// Deletes the votes and voters of a poll.
+    async fn void_votes(&mut self, poll_id: i64) -> Result<()> {
+        exec!(
+            self.conn(),
+            "DELETE FROM poll_votes WHERE poll_id = $1",
+            poll_id
+        )?;
+        exec!(
+            self.conn(),
+            "DELETE FROM poll_voters WHERE poll_id = $1",
+            poll_id
+        )?;
+        Ok(())
     }
 }

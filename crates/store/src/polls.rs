@@ -77,4 +77,11 @@ pub trait PollTx: Send {
     /// end and the origin's tallies. Options that changed void the votes cast here. Returns the
     /// poll's id (the existing one on a refresh).
     async fn save_remote_poll(&mut self, poll: &Poll) -> Result<Id>;
+
+    /// Changes a local poll as its author edited it (options, kind, totals shown, end);
+    /// `reset` voids the votes cast so far (the options or the kind changed).
+    async fn update_poll(&mut self, poll: &Poll, reset: bool) -> Result<()>;
+
+    /// Removes a poll and its votes (an edit took it away).
+    async fn delete_poll(&mut self, poll_id: Id) -> Result<()>;
 }

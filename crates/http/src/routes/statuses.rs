@@ -396,11 +396,7 @@ pub(crate) async fn edit(
             ))
         })?);
     }
-    if form.poll.as_ref().is_some_and(|p| !p.is_null()) {
-        return Err(unprocessable(
-            "Validation failed: Editing polls is not supported yet",
-        ));
-    }
+    let poll = super::polls::poll_input(form.poll.as_ref())?;
     let updated = state
         .services
         .edit_status(
@@ -413,6 +409,7 @@ pub(crate) async fn edit(
                 language: form.language,
                 media_ids,
                 media_attributes: media_edits(form.media_attributes.as_ref())?,
+                poll,
             },
         )
         .await?;

@@ -8,8 +8,153 @@ use crate::kit::{TestApp, eventually, on_every_backend, spawn_with};
 
 on_every_backend!(
     polls_are_made_voted_and_closed,
-    bad_polls_and_votes_are_refused
+    bad_polls_and_votes_are_refused,
+    polls_are_edited_as_mastodon_edits_them
 );
+
+/// How many `poll` notifications `token`'s account has.
+async fn poll_notices(app: &TestApp, token: &str) -> usize {
+    let (_, list, _) = app.get_auth("/api/v1/notifications", Some(token)).await;
+    list.as_array()
+        .map_or(0, |l| l.iter().filter(|n| n["type"] == "poll").count())
+}
+
+async fn put_json(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Edits keep votes while the options stay, void them when the options or the kind change,
+/// move the end (the old end's job is void), add a poll, and take it away when none is sent.
+async fn polls_are_edited_as_mastodon_edits_them(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let bob = app.token("bob").await;
+    let poll = |options: &[&str], expires_in: i64, multiple: bool| json!({"options": options, "expires_in": expires_in, "multiple": multiple});
+    let (st, status) = post_json(
+        &app,
+        "/api/v1/statuses",
+        &alice,
+        json!({"status": "lunch?", "poll": poll(&["soup", "salad"], 600, false)}),
+    )
+    .await;
+    assert_eq!(st, 200, "{status}");
+    let sid = status["id"].as_str().unwrap().to_owned();
+    let pid = status["poll"]["id"].as_str().unwrap().to_owned();
+    let first_end = status["poll"]["expires_at"].as_str().unwrap().to_owned();
+    let (st, _) = post_json(
+        &app,
+        &format!("/api/v1/polls/{pid}/votes"),
+        &bob,
+        json!({"choices": [1]}),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let edit = format!("/api/v1/statuses/{sid}");
+
+    // Same options, longer: the vote stays, the end moves.
+    let (st, edited) = put_json(
+        &app,
+        &edit,
+        &alice,
+        json!({"status": "lunch? (edited)", "poll": poll(&["soup", "salad"], 7200, false)}),
+    )
+    .await;
+    assert_eq!(st, 200, "{edited}");
+    assert_eq!(edited["poll"]["id"], pid.as_str());
+    assert_eq!(edited["poll"]["options"][1]["votes_count"], 1);
+    assert_ne!(edited["poll"]["expires_at"], first_end.as_str());
+    assert!(edited["edited_at"].is_string());
+
+    // Other options: votes are void, bob may vote again.
+    let (st, edited) = put_json(
+        &app,
+        &edit,
+        &alice,
+        json!({"status": "lunch?", "poll": poll(&["soup", "salad", "pie"], 7200, false)}),
+    )
+    .await;
+    assert_eq!(st, 200, "{edited}");
+    assert_eq!(edited["poll"]["votes_count"], 0);
+    assert_eq!(edited["poll"]["options"].as_array().map(Vec::len), Some(3));
+    let (_, seen, _) = app
+        .get_auth(&format!("/api/v1/polls/{pid}"), Some(&bob))
+        .await;
+    assert_eq!(
+        (seen["voted"].clone(), seen["own_votes"].clone()),
+        (json!(false), json!([]))
+    );
+    let (st, _) = post_json(
+        &app,
+        &format!("/api/v1/polls/{pid}/votes"),
+        &bob,
+        json!({"choices": [2]}),
+    )
+    .await;
+    assert_eq!(st, 200);
+
+    // A bad poll in an edit is refused, and nothing changes.
+    let (st, body) = put_json(
+        &app,
+        &edit,
+        &alice,
+        json!({"status": "changed", "poll": poll(&["only one"], 600, false)}),
+    )
+    .await;
+    assert_eq!(st, 422, "{body}");
+    let (_, now, _) = app
+        .get_auth(&format!("/api/v1/statuses/{sid}"), Some(&alice))
+        .await;
+    assert_eq!(now["poll"]["votes_count"], 1);
+    assert!(!now["content"].as_str().unwrap().contains("changed"));
+
+    // The jobs queued for the earlier end wait for the new one; once it has come, bob is
+    // told once.
+    app.sql("UPDATE jobs SET run_at = 1 WHERE kind = 'poll_expired'")
+        .await;
+    eventually("the early job waits for the new end", || async {
+        let jobs = app
+            .sql_texts("SELECT CAST(run_at AS TEXT) FROM jobs WHERE kind = 'poll_expired'")
+            .await;
+        jobs.len() == 1 && jobs[0] != "1"
+    })
+    .await;
+    assert_eq!(poll_notices(&app, &bob).await, 0);
+    app.sql("UPDATE polls SET expires_at = 1").await;
+    app.sql("UPDATE jobs SET run_at = 1 WHERE kind = 'poll_expired'")
+        .await;
+    eventually("bob is told the poll ended", || async {
+        poll_notices(&app, &bob).await == 1
+    })
+    .await;
+
+    // Without a poll, an edit takes it away; another edit adds a new one.
+    let (st, edited) = put_json(&app, &edit, &alice, json!({"status": "no poll now"})).await;
+    assert_eq!(st, 200, "{edited}");
+    assert_eq!(edited["poll"], Value::Null);
+    let (st, _, _) = app
+        .get_auth(&format!("/api/v1/polls/{pid}"), Some(&bob))
+        .await;
+    assert_eq!(st, 404);
+    let (st, edited) = put_json(
+        &app,
+        &edit,
+        &alice,
+        json!({"status": "a poll again", "poll": poll(&["yes", "no"], 300, true)}),
+    )
+    .await;
+    assert_eq!(st, 200, "{edited}");
+    assert_eq!(edited["poll"]["multiple"], true);
+    assert_ne!(edited["poll"]["id"], pid.as_str());
+}
 
 async fn post_json(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
     let r = app

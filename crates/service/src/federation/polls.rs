@@ -116,7 +116,7 @@ pub(crate) fn remote_poll(
 
 impl Services {
     /// The poll of a status, if it has one.
-    async fn poll_of_status(&self, status_id: Id) -> Result<Option<Poll>> {
+    pub(crate) async fn poll_of_status(&self, status_id: Id) -> Result<Option<Poll>> {
         Ok(self
             .store
             .poll_store()
@@ -176,14 +176,7 @@ impl Services {
         };
         let id = tx.polls().save_remote_poll(&poll).await?;
         if let Some(end) = poll.expires_at.filter(|t| *t > now) {
-            rookery_jobs::enqueue_at(
-                tx,
-                &self.ids,
-                end,
-                &crate::polls::PollExpired { poll_id: id },
-            )
-            .await
-            .map_err(enqueue_err)?;
+            self.queue_poll_end(tx, id, end).await?;
         }
         Ok(())
     }
@@ -227,20 +220,37 @@ impl Services {
         }
         let mut tx = self.store.begin().await?;
         let id = tx.polls().save_remote_poll(&poll).await?;
-        // A poll new to this status gets its end notices; a poll whose end moved later is
-        // rescheduled by the job itself when it runs early.
-        if old.is_none()
-            && let Some(end) = poll.expires_at.filter(|t| *t > now)
-        {
-            rookery_jobs::enqueue_at(
-                tx.as_mut(),
-                &self.ids,
-                end,
-                &crate::polls::PollExpired { poll_id: id },
-            )
-            .await
-            .map_err(enqueue_err)?;
+        // A poll new to this status gets its end notices; so does one whose end came earlier
+        // (a later end is waited for by the job already queued). A poll that had already ended
+        // is not noticed again.
+        let moved = match (&old, poll.expires_at) {
+            (None, _) => true,
+            (Some(o), Some(end)) => !o.expired(now) && o.expires_at.is_none_or(|t| end < t),
+            (Some(_), None) => false,
+        };
+        if moved && let Some(end) = poll.expires_at {
+            self.queue_poll_end(tx.as_mut(), id, end).await?;
         }
+        Ok(tx.commit().await?)
+    }
+
+    /// An `Update` of a remote post that is no longer a `Question`: its poll, if it had one,
+    /// is gone (votes cast here with it).
+    pub(super) async fn drop_remote_poll(&self, author: &Account, object: &Object) -> Result<()> {
+        let Some(uri) = object.id.as_deref() else {
+            return Ok(());
+        };
+        let Some(status) = self.store.status_by_uri(uri).await? else {
+            return Ok(());
+        };
+        if status.local || status.account_id != author.id {
+            return Ok(()); // refused with the edit itself
+        }
+        let Some(poll) = self.poll_of_status(status.id).await? else {
+            return Ok(());
+        };
+        let mut tx = self.store.begin().await?;
+        tx.polls().delete_poll(poll.id).await?;
         Ok(tx.commit().await?)
     }
 

@@ -338,6 +338,8 @@ impl Services {
                 }
                 if object.kind == "Question" {
                     self.refresh_remote_poll(actor, &object).await?;
+                } else {
+                    self.drop_remote_poll(actor, &object).await?;
                 }
                 self.apply_remote_edit(actor, &object).await
             }
