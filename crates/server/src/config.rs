@@ -220,6 +220,10 @@ pub struct InstanceConfig {
     pub source_url: String,
     /// Plain text; paragraphs separated by blank lines.
     pub privacy_policy: String,
+    /// Plain text; paragraphs separated by blank lines.
+    pub terms_of_service: String,
+    /// The day the terms took effect, `YYYY-MM-DD`.
+    pub terms_of_service_date: Option<String>,
     /// `disabled`, `users` or `all`.
     pub show_domain_blocks: String,
 }
@@ -236,6 +240,8 @@ impl Default for InstanceConfig {
             max_characters: 500,
             source_url: String::new(),
             privacy_policy: String::new(),
+            terms_of_service: String::new(),
+            terms_of_service_date: None,
             show_domain_blocks: "disabled".into(),
         }
     }
@@ -543,6 +549,16 @@ impl Config {
         settings.languages = i.languages.clone();
         settings.max_characters = i.max_characters;
         settings.privacy_policy = i.privacy_policy.clone();
+        settings.terms_of_service = i.terms_of_service.clone();
+        if let Some(date) = &i.terms_of_service_date
+            && !is_date(date)
+        {
+            return Err(ConfigError::new(
+                "instance.terms_of_service_date",
+                format!("{date:?} is not a date like 2026-01-31"),
+            ));
+        }
+        settings.terms_of_service_date = i.terms_of_service_date.clone();
         settings.show_domain_blocks =
             rookery_service::ShowDomainBlocks::parse(&i.show_domain_blocks).ok_or_else(|| {
                 ConfigError::new(
@@ -665,3 +681,17 @@ pub const EXAMPLE: &str = include_str!("../config.example.toml");
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `text` is a calendar date written `YYYY-MM-DD`.
+fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return false;
+    }
+    let (m, d) = (m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
+    (1..=12).contains(&m) && (1..=31).contains(&d)
+}

@@ -66,6 +66,30 @@ impl Services {
         })
     }
 
+    /// `GET /api/v1/instance/terms_of_service[/:date]`: the configured terms (Mastodon's
+    /// TermsOfService), `None` when there are none or `date` is not the day they took effect.
+    /// Without a configured day, they count from the day of the answer.
+    pub fn terms_of_service(&self, date: Option<&str>) -> Option<Value> {
+        let text = self.settings.terms_of_service.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let effective = self
+            .settings
+            .terms_of_service_date
+            .clone()
+            .unwrap_or_else(|| self.clock.now().to_date_string());
+        if date.is_some_and(|d| d != effective) {
+            return None;
+        }
+        Some(json!({
+            "effective_date": effective,
+            "effective": true,
+            "content": paragraphs(text),
+            "succeeded_by": null,
+        }))
+    }
+
     /// `GET /api/v1/instance/domain_blocks`: the servers moderated here (limited or suspended)
     /// with their public comments, as `instance.show_domain_blocks` allows; `None` when the
     /// viewer may not see them (Mastodon answers 404 then).

@@ -36,6 +36,10 @@ pub struct Settings {
     pub source_url: String,
     /// The privacy policy (plain text, paragraphs separated by blank lines); empty: none set.
     pub privacy_policy: String,
+    /// The terms of service (plain text, paragraphs separated by blank lines); empty: none.
+    pub terms_of_service: String,
+    /// The day they took effect (`YYYY-MM-DD`).
+    pub terms_of_service_date: Option<String>,
     /// Who may read the list of moderated servers (`/api/v1/instance/domain_blocks`).
     pub show_domain_blocks: ShowDomainBlocks,
     /// How this instance talks to others.
@@ -122,6 +126,8 @@ impl Settings {
             password_grant: true,
             source_url: String::new(),
             privacy_policy: String::new(),
+            terms_of_service: String::new(),
+            terms_of_service_date: None,
             show_domain_blocks: ShowDomainBlocks::Disabled,
             federation: FederationSettings::default(),
             media: crate::media::MediaSettings::default(),

@@ -31,6 +31,29 @@ pub(crate) async fn privacy_policy(State(state): State<AppState>) -> Json<Value>
     Json(state.services.privacy_policy())
 }
 
+/// `GET /api/v1/instance/terms_of_service` — 404 when none are set, as Mastodon.
+pub(crate) async fn terms_of_service(
+    State(state): State<AppState>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .services
+        .terms_of_service(None)
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `GET /api/v1/instance/terms_of_service/{date}` — the terms in effect from that day.
+pub(crate) async fn terms_of_service_on(
+    State(state): State<AppState>,
+    axum::extract::Path(date): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .services
+        .terms_of_service(Some(&date))
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
 /// `GET /api/v1/instance/domain_blocks`: 404 unless `instance.show_domain_blocks` lets this
 /// viewer see the list (as Mastodon).
 pub(crate) async fn domain_blocks(

@@ -57,6 +57,14 @@ pub(crate) fn router() -> Router<AppState> {
             get(directory::privacy_policy),
         )
         .route(
+            "/api/v1/instance/terms_of_service",
+            get(directory::terms_of_service),
+        )
+        .route(
+            "/api/v1/instance/terms_of_service/{date}",
+            get(directory::terms_of_service_on),
+        )
+        .route(
             "/api/v1/instance/domain_blocks",
             get(directory::domain_blocks),
         )

@@ -183,6 +183,13 @@ fn wrong_types_and_bad_values_are_named() {
         bad("[instance]\nregistrations = \"maybe\"\n").option,
         "instance.registrations"
     );
+    for date in ["2026-13-01", "2026-1-1", "tomorrow", ""] {
+        assert_eq!(
+            bad(&format!("[instance]\nterms_of_service_date = \"{date}\"\n")).option,
+            "instance.terms_of_service_date",
+            "{date}"
+        );
+    }
     assert_eq!(bad("[log]\nformat = \"xml\"\n").option, "log.format");
     assert_eq!(
         bad("[log]\nlevel = \"rookery=shouty\"\n").option,

@@ -6,7 +6,47 @@ use serde_json::{Value, json};
 
 use crate::kit::{on_every_backend, spawn_with};
 
-on_every_backend!(instance_extras_and_directory_answer);
+on_every_backend!(instance_extras_and_directory_answer, terms_of_service);
+
+/// `GET /api/v1/instance/terms_of_service[/:date]`: 404 without terms, Mastodon's
+/// TermsOfService with them (escaped), and 404 for another day.
+async fn terms_of_service(backend: Backend) {
+    let none = spawn_with(backend, &[]).await;
+    assert_eq!(
+        none.get_json("/api/v1/instance/terms_of_service").await.0,
+        404
+    );
+    let app = spawn_with(
+        backend,
+        &[
+            (
+                "ROOKERY_INSTANCE__TERMS_OF_SERVICE",
+                "Be kind.\n\nNo <script>.",
+            ),
+            ("ROOKERY_INSTANCE__TERMS_OF_SERVICE_DATE", "2026-03-01"),
+        ],
+    )
+    .await;
+    let (st, terms) = app.get_json("/api/v1/instance/terms_of_service").await;
+    assert_eq!(st, 200, "{terms}");
+    assert_eq!(
+        terms,
+        json!({
+            "effective_date": "2026-03-01",
+            "effective": true,
+            "content": "<p>Be kind.</p><p>No &lt;script&gt;.</p>",
+            "succeeded_by": null,
+        })
+    );
+    let (st, same) = app
+        .get_json("/api/v1/instance/terms_of_service/2026-03-01")
+        .await;
+    assert_eq!((st, same), (200, terms));
+    for other in ["2025-01-01", "not-a-date", "%00"] {
+        let path = format!("/api/v1/instance/terms_of_service/{other}");
+        assert_eq!(app.get_json(&path).await.0, 404, "{other}");
+    }
+}
 
 async fn instance_extras_and_directory_answer(backend: Backend) {
     let app = spawn_with(
