@@ -5,6 +5,7 @@
 //! This crate holds shapes only; `rookery-service` fills them from domain types.
 
 mod account;
+mod announcements;
 mod filters;
 mod instance;
 mod lists;
@@ -16,6 +17,7 @@ mod status;
 mod tags;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
+pub use announcements::{Announcement, AnnouncementAccount, AnnouncementStatus, Reaction};
 pub use filters::{Filter, FilterKeyword, FilterResult, FilterStatus, FilterV1};
 pub use instance::{
     InstanceV1, InstanceV2, Rule, V1Configuration, V1Stats, V1Urls, V2Configuration, V2Contact,

@@ -34,6 +34,12 @@ pub mod names {
     pub const NOTIFICATIONS_MERGED: &str = "notifications_merged";
     /// The user's filters changed (no payload).
     pub const FILTERS_CHANGED: &str = "filters_changed";
+    /// An announcement was published (payload: the announcement, without `read`).
+    pub const ANNOUNCEMENT: &str = "announcement";
+    /// A reaction on an announcement changed (payload: `name`, `count`, `announcement_id`).
+    pub const ANNOUNCEMENT_REACTION: &str = "announcement.reaction";
+    /// An announcement was unpublished or removed (payload: its id).
+    pub const ANNOUNCEMENT_DELETE: &str = "announcement.delete";
     /// Internal: the user's blocks or mutes changed; streaming connections reload them. Never
     /// sent to clients.
     pub const RELATIONSHIPS: &str = "rookery.relationships";
@@ -103,6 +109,11 @@ pub mod channel {
     /// A user's home timeline and notifications.
     pub fn user(account: Id) -> String {
         format!("timeline:{account}")
+    }
+
+    /// Announcements, for every signed-in user's `user` stream.
+    pub fn announcements() -> String {
+        "announcements".to_owned()
     }
 
     /// A user's direct conversations.

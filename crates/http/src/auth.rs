@@ -62,18 +62,29 @@ impl Auth {
     /// The signed-in user behind a token granting `scope`. A user whose sign-up still waits for
     /// approval gets Mastodon's 403.
     pub fn user(&self, scope: &str) -> Result<&LocalAccount, ApiError> {
-        let user = self.scope(scope)?.user.as_ref().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "This method requires an authenticated user",
-            )
-        })?;
-        if !user.user.approved {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Your login is currently pending approval",
-            ));
-        }
-        Ok(user)
+        signed_in_user(self.scope(scope)?)
     }
+
+    /// The signed-in user behind a token of any scope (where Mastodon asks for a user and no
+    /// particular scope).
+    pub fn signed_in(&self) -> Result<&LocalAccount, ApiError> {
+        signed_in_user(self.0.as_ref().ok_or_else(invalid_token)?)
+    }
+}
+
+/// The token's user, who must have been approved.
+fn signed_in_user(auth: &Authenticated) -> Result<&LocalAccount, ApiError> {
+    let user = auth.user.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This method requires an authenticated user",
+        )
+    })?;
+    if !user.user.approved {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Your login is currently pending approval",
+        ));
+    }
+    Ok(user)
 }

@@ -146,6 +146,44 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: EmojiCommand,
     },
+    /// Announcements to everyone on the instance, shown by apps.
+    Announcements {
+        #[command(subcommand)]
+        command: AnnouncementsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnnouncementsCommand {
+    /// Add an announcement (published at once unless --unpublished).
+    Add {
+        /// The text: plain text; links, #hashtags, @mentions and :emoji: are shown as in posts.
+        #[arg(long)]
+        text: String,
+        /// When what is announced begins (RFC 3339, or a date); needs --ends-at.
+        #[arg(long, requires = "ends_at")]
+        starts_at: Option<String>,
+        /// When it ends; needs --starts-at.
+        #[arg(long, requires = "starts_at")]
+        ends_at: Option<String>,
+        /// The times are whole days (apps show dates only).
+        #[arg(long)]
+        all_day: bool,
+        /// Keep it hidden until `publish`.
+        #[arg(long)]
+        unpublished: bool,
+    },
+    /// List the announcements, published or not, oldest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an announcement to everyone.
+    Publish { id: String },
+    /// Hide an announcement (kept, with its reactions, until published again).
+    Unpublish { id: String },
+    /// Remove an announcement with its reactions.
+    Remove { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -629,6 +667,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Emoji { command } => {
                     crate::admin_emoji::emoji(&services, command).await?
+                }
+                AdminCommand::Announcements { command } => {
+                    crate::admin_announcements::announcements(&services, command).await?
                 }
             };
             {

@@ -81,6 +81,13 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.fetch_card(&job).await }
     });
     let s = services.clone();
+    registry.register(
+        move |job: crate::announcements::AnnouncementChanged, _ctx| {
+            let s = s.clone();
+            async move { s.announcements().changed(&job).await.map_err(retry) }
+        },
+    );
+    let s = services.clone();
     registry.register(move |job: crate::scheduled::PublishScheduledStatus, _ctx| {
         let s = s.clone();
         async move { s.scheduled_statuses().publish(&job).await.map_err(retry) }

@@ -5,6 +5,7 @@
 //! id generator and the instance [`Settings`] — passed in by the binary, never global.
 
 mod accounts;
+pub mod announcements;
 pub mod cards;
 pub mod conversations;
 pub mod crypto;

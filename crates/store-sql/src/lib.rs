@@ -16,6 +16,7 @@
 //! ([`DbOptions::pgbouncer`]).
 
 mod accounts;
+mod announcements;
 mod connect;
 mod conversations;
 mod custom_emojis;
@@ -100,6 +101,10 @@ impl Store for SqlStore {
     }
 
     fn custom_emoji_store(&self) -> &dyn rookery_store::CustomEmojiStore {
+        self
+    }
+
+    fn announcement_store(&self) -> &dyn rookery_store::AnnouncementStore {
         self
     }
 

@@ -138,6 +138,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0024_remote_polls.sql"),
     },
     Migration {
+        version: 25,
+        name: "announcements",
+        sql: include_str!("../migrations/0025_announcements.sql"),
+    },
+    Migration {
         version: 27,
         name: "profile_extras",
         sql: include_str!("../migrations/0027_profile_extras.sql"),

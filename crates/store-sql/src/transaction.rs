@@ -146,6 +146,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn announcements(&mut self) -> &mut dyn rookery_store::AnnouncementTx {
+        self
+    }
+
     fn endorsements(&mut self) -> &mut dyn rookery_store::EndorsementTx {
         self
     }

@@ -5,6 +5,7 @@
 //! implementation lives in `rookery-store-sql` (SQLite and PostgreSQL); nothing here knows
 //! about SQL, so the service and HTTP layers cannot either.
 
+mod announcements;
 mod conversations;
 mod custom_emojis;
 mod directory;
@@ -33,6 +34,9 @@ use rookery_model::{
     MediaUsage, OAuthApp, Role, Status, Timestamp, User,
 };
 
+pub use announcements::{
+    Announcement, AnnouncementStore, AnnouncementTx, ReactOutcome, ReactionCount,
+};
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use custom_emojis::{CustomEmojiStore, CustomEmojiTx, NewLocalEmoji};
 pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
@@ -128,6 +132,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// This instance's custom emoji.
     fn custom_emoji_store(&self) -> &dyn CustomEmojiStore;
+
+    /// Announcements to everyone on the instance.
+    fn announcement_store(&self) -> &dyn AnnouncementStore;
 
     /// The instance as a whole: activity, peers, the profile directory.
     fn directory_store(&self) -> &dyn DirectoryStore;
@@ -470,6 +477,9 @@ pub trait Transaction: Send {
 
     /// This instance's custom emoji, in this transaction.
     fn custom_emojis(&mut self) -> &mut dyn CustomEmojiTx;
+
+    /// Announcements, in this transaction.
+    fn announcements(&mut self) -> &mut dyn AnnouncementTx;
 
     /// Endorsements and notes, in this transaction.
     fn endorsements(&mut self) -> &mut dyn EndorsementTx;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod actors;
+mod announcements;
 mod authorize;
 mod conversations;
 mod custom_emojis;
@@ -30,7 +31,7 @@ mod suggestions;
 mod tags;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 
 use crate::{ApiError, AppState};
 
@@ -145,6 +146,15 @@ pub(crate) fn router() -> Router<AppState> {
             get(statuses::show)
                 .put(statuses::edit)
                 .delete(statuses::delete),
+        )
+        .route("/api/v1/announcements", get(announcements::list))
+        .route(
+            "/api/v1/announcements/{id}/dismiss",
+            post(announcements::dismiss),
+        )
+        .route(
+            "/api/v1/announcements/{id}/reactions/{name}",
+            put(announcements::react).delete(announcements::unreact),
         )
         .route("/api/v1/scheduled_statuses", get(scheduled_statuses::list))
         .route(

@@ -12,7 +12,7 @@ use rookery_store::FilterContext;
 use tokio_stream::{Stream, StreamExt, StreamMap};
 
 use super::metrics::{ReasonLabels, StreamLabels, TransportLabels};
-use super::spec::Spec;
+use super::spec::{Kind, Spec};
 use super::{Streaming, TokenSlot};
 use crate::AppState;
 
@@ -24,6 +24,9 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 /// The key of the internal subscription to the user's own channel, which carries
 /// "your blocks or mutes changed" even when the user streams only public timelines.
 const CONTROL: &str = "\u{0}control";
+
+/// The key of the subscription to announcements, which a `user` stream hears as its own.
+const ANNOUNCEMENTS: &str = "\u{0}announcements";
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<Arc<Event>, RecvError>> + Send>>;
 
@@ -67,6 +70,8 @@ pub(crate) struct Connection {
     specs: HashMap<String, Spec>,
     /// An event taken from the bus but not yet handed out (keeps `next` cancel-safe).
     pending: Option<(String, Result<Arc<Event>, RecvError>)>,
+    /// The key of the `user` stream that announcements are delivered on, if one is open.
+    announcements_to: Option<String>,
     _slot: Option<TokenSlot>,
 }
 
@@ -110,6 +115,7 @@ impl Connection {
             subs,
             specs: HashMap::new(),
             pending: None,
+            announcements_to: None,
             _slot: slot,
         }
     }
@@ -143,6 +149,18 @@ impl Connection {
             key.clone(),
             into_stream(self.state.services.events.subscribe(&ch)),
         );
+        if spec.kind == Kind::User && self.announcements_to.is_none() {
+            self.subs.insert(
+                ANNOUNCEMENTS.to_owned(),
+                into_stream(
+                    self.state
+                        .services
+                        .events
+                        .subscribe(&channel::announcements()),
+                ),
+            );
+            self.announcements_to = Some(key.clone());
+        }
         self.specs.insert(key, spec);
     }
 
@@ -151,6 +169,10 @@ impl Connection {
         let key = Self::key(spec);
         if let Some(spec) = self.specs.remove(&key) {
             self.subs.remove(&key);
+            if self.announcements_to.as_deref() == Some(key.as_str()) {
+                self.subs.remove(ANNOUNCEMENTS);
+                self.announcements_to = None;
+            }
             self.count_down(&spec);
         }
     }
@@ -351,6 +373,10 @@ impl Connection {
                 self.pending = None;
                 continue;
             }
+            let key = match (key.as_str(), &self.announcements_to) {
+                (ANNOUNCEMENTS, Some(user)) => user.clone(),
+                _ => key,
+            };
             let Some(spec) = self.specs.get(&key) else {
                 self.pending = None; // the control channel, or a stream just left
                 continue;

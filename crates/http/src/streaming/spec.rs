@@ -169,6 +169,9 @@ impl Spec {
                     | names::STATUS_UPDATE
                     | names::FILTERS_CHANGED
                     | names::NOTIFICATIONS_MERGED
+                    | names::ANNOUNCEMENT
+                    | names::ANNOUNCEMENT_REACTION
+                    | names::ANNOUNCEMENT_DELETE
             ),
             Kind::UserNotification => {
                 matches!(name, names::NOTIFICATION | names::NOTIFICATIONS_MERGED)
