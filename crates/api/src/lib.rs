@@ -36,7 +36,7 @@ pub use status::{
     Conversation, Notification, PreviewCard, PreviewCardAuthor, Relationship, Status, StatusEdit,
     StatusMention, StatusSource, StatusTag,
 };
-pub use tags::{FeaturedTag, Tag, TagHistory};
+pub use tags::{FeaturedTag, Tag, TagHistory, TrendsLink};
 
 use serde::Serialize;
 

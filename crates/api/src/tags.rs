@@ -1,4 +1,4 @@
-//! The Tag and FeaturedTag entities.
+//! The Tag and FeaturedTag entities, and the trending link (a PreviewCard with its use).
 
 use serde::Serialize;
 
@@ -38,4 +38,13 @@ pub struct FeaturedTag {
     pub url: String,
     pub statuses_count: String,
     pub last_status_at: Option<String>,
+}
+
+/// docs.joinmastodon.org/entities/PreviewCard/#trends-link — a card with its use per day.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrendsLink {
+    #[serde(flatten)]
+    pub card: crate::PreviewCard,
+    /// The last seven days, newest first.
+    pub history: Vec<TagHistory>,
 }

@@ -151,6 +151,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: AnnouncementsCommand,
     },
+    /// Trending hashtags, links and statuses, and their review (`trends.review`).
+    Trends {
+        #[command(subcommand)]
+        command: TrendsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,6 +189,31 @@ pub enum AnnouncementsCommand {
     Unpublish { id: String },
     /// Remove an announcement with its reactions.
     Remove { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrendsCommand {
+    /// What trends now, best first, with each item's review (approved, rejected, pending).
+    List {
+        /// Only this kind: tag, link or status.
+        kind: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let an item trend (with `trends.review`, only approved items are shown).
+    Approve {
+        /// tag, link or status.
+        kind: String,
+        /// A hashtag's name, a link's URL, or a status's id.
+        name: String,
+    },
+    /// Keep an item out of the trends for good.
+    Reject {
+        /// tag, link or status.
+        kind: String,
+        /// A hashtag's name, a link's URL, or a status's id.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -670,6 +700,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Announcements { command } => {
                     crate::admin_announcements::announcements(&services, command).await?
+                }
+                AdminCommand::Trends { command } => {
+                    crate::admin_trends::trends(&services, command).await?
                 }
             };
             {

@@ -53,6 +53,27 @@ pub struct Config {
     pub streaming: StreamingConfig,
     pub federation: FederationConfig,
     pub media: MediaConfig,
+    pub trends: TrendsConfig,
+}
+
+/// `[trends]`: trending hashtags, links and statuses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrendsConfig {
+    /// Compute and show trends (off: the endpoints answer empty lists).
+    pub enabled: bool,
+    /// Show only what an operator approved (`rookery admin trends approve`).
+    pub review: bool,
+}
+
+impl Default for TrendsConfig {
+    fn default() -> Self {
+        let d = rookery_service::trends::TrendsSettings::default();
+        TrendsConfig {
+            enabled: d.enabled,
+            review: d.review,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -570,6 +591,10 @@ impl Config {
                 )
             })?;
         settings.password_grant = self.oauth.password_grant;
+        settings.trends = rookery_service::trends::TrendsSettings {
+            enabled: self.trends.enabled,
+            review: self.trends.review,
+        };
         if !i.source_url.is_empty() && url::Url::parse(&i.source_url).is_err() {
             return Err(ConfigError::new(
                 "instance.source_url",

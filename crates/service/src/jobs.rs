@@ -168,6 +168,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.expire_unattached_job().await }
     });
     let s = services.clone();
+    registry.register(move |_job: crate::trends::RefreshTrends, _ctx| {
+        let s = s.clone();
+        async move { s.trends().refresh().await.map_err(retry) }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneDeadJobs, _ctx| {
         let s = s.clone();
         async move {
@@ -237,6 +242,9 @@ pub fn periodic_jobs() -> Vec<Periodic> {
         }),
         Periodic::new("expire_unattached_media", Duration::from_secs(3600), || {
             crate::media::ExpireUnattachedMedia {}
+        }),
+        Periodic::new("refresh_trends", Duration::from_secs(300), || {
+            crate::trends::RefreshTrends {}
         }),
     ]
 }

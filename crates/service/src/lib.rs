@@ -44,6 +44,7 @@ mod streams;
 mod suggestions;
 pub mod tags;
 mod timelines;
+pub mod trends;
 mod user_domain_blocks;
 mod webfinger;
 

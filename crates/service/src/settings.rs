@@ -42,6 +42,8 @@ pub struct Settings {
     pub terms_of_service_date: Option<String>,
     /// Who may read the list of moderated servers (`/api/v1/instance/domain_blocks`).
     pub show_domain_blocks: ShowDomainBlocks,
+    /// Whether trends are shown, and whether only reviewed ones are.
+    pub trends: crate::trends::TrendsSettings,
     /// How this instance talks to others.
     pub federation: FederationSettings,
     /// Uploads, processing limits and the remote media cache.
@@ -129,6 +131,7 @@ impl Settings {
             terms_of_service: String::new(),
             terms_of_service_date: None,
             show_domain_blocks: ShowDomainBlocks::Disabled,
+            trends: crate::trends::TrendsSettings::default(),
             federation: FederationSettings::default(),
             media: crate::media::MediaSettings::default(),
             media_base_url: None,

@@ -47,6 +47,7 @@ mod statuses;
 mod suggestions;
 mod tags;
 mod transaction;
+mod trends;
 mod user_domain_blocks;
 mod user_settings;
 
@@ -129,6 +130,10 @@ impl Store for SqlStore {
     }
 
     fn conversation_store(&self) -> &dyn rookery_store::ConversationStore {
+        self
+    }
+
+    fn trend_store(&self) -> &dyn rookery_store::trends::TrendStore {
         self
     }
 

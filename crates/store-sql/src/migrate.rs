@@ -143,6 +143,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0025_announcements.sql"),
     },
     Migration {
+        version: 26,
+        name: "trends",
+        sql: include_str!("../migrations/0026_trends.sql"),
+    },
+    Migration {
         version: 27,
         name: "profile_extras",
         sql: include_str!("../migrations/0027_profile_extras.sql"),

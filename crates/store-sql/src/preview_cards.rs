@@ -67,6 +67,24 @@ impl PreviewCardStore for SqlStore {
                 .collect::<Result<Vec<_>>>()
         }))
     }
+
+    async fn cards_by_ids(&self, ids: &[Id]) -> Result<Vec<PreviewCard>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM preview_cards c WHERE c.id IN ({})",
+            placeholders(1, ids.len())
+        );
+        read!(&self.pools, |c| with_conn!(c, |e, p| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for id in ids {
+                q = q.bind(id.as_i64());
+            }
+            let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
+            rows.iter().map(from_row).collect::<Result<Vec<_>>>()
+        }))
+    }
 }
 
 #[async_trait]

@@ -29,6 +29,24 @@ impl TagStore for SqlStore {
         ))
     }
 
+    async fn tags_by_ids(&self, ids: &[Id]) -> Result<Vec<Tag>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, name FROM tags WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        read!(&self.pools, |c| with_conn!(c, |e, p| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for id in ids {
+                q = q.bind(id.as_i64());
+            }
+            let rows = q.persistent(p).fetch_all(&mut *e).await.map_err(map_err)?;
+            rows.iter().map(tag_from_row).collect::<Result<Vec<_>>>()
+        }))
+    }
+
     async fn tag_history(&self, tag_id: Id, since: Timestamp) -> Result<Vec<TagDay>> {
         read!(&self.pools, |c| with_conn!(c, |e, p| {
             let rows = sqlx::query(

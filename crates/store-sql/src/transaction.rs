@@ -174,6 +174,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn trends(&mut self) -> &mut dyn rookery_store::trends::TrendTx {
+        self
+    }
+
     async fn insert_account(&mut self, account: &Account) -> Result<()> {
         accounts::insert_account(self.conn(), account).await
     }

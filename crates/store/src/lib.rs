@@ -5,6 +5,7 @@
 //! implementation lives in `rookery-store-sql` (SQLite and PostgreSQL); nothing here knows
 //! about SQL, so the service and HTTP layers cannot either.
 
+mod accounts;
 mod announcements;
 mod conversations;
 mod custom_emojis;
@@ -26,6 +27,7 @@ mod settings;
 mod suggestions;
 mod tags;
 mod timeline;
+pub mod trends;
 mod user_domain_blocks;
 
 use async_trait::async_trait;
@@ -34,6 +36,7 @@ use rookery_model::{
     MediaUsage, OAuthApp, Role, Status, Timestamp, User,
 };
 
+pub use accounts::{AccountSearch, LocalAccount};
 pub use announcements::{
     Announcement, AnnouncementStore, AnnouncementTx, ReactOutcome, ReactionCount,
 };
@@ -71,23 +74,6 @@ pub use user_domain_blocks::{UserDomainBlockStore, UserDomainBlockTx};
 
 /// Results of storage calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-/// A local account together with its user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LocalAccount {
-    pub account: Account,
-    pub user: User,
-}
-
-/// Which accounts an account search returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AccountSearch {
-    /// Only accounts this account follows.
-    pub followed_by: Option<Id>,
-    /// Matches skipped (`offset`).
-    pub offset: u32,
-    pub limit: u32,
-}
 
 /// One page of a keyset-paginated list, newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +139,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// The conversations area (direct threads per user).
     fn conversation_store(&self) -> &dyn ConversationStore;
+
+    /// Trending hashtags, links and statuses, and their review.
+    fn trend_store(&self) -> &dyn trends::TrendStore;
 
     /// Registers `hook`, called with a queue's name after a transaction from [`Store::begin`]
     /// that enqueued jobs on that queue has committed (so workers in this process can start
@@ -498,6 +487,9 @@ pub trait Transaction: Send {
 
     /// The conversations area's writes, in this transaction.
     fn conversations(&mut self) -> &mut dyn ConversationTx;
+
+    /// Trends and their review, in this transaction.
+    fn trends(&mut self) -> &mut dyn trends::TrendTx;
 
     /// Inserts an account. [`StoreError::Conflict`] if the username (any case) or URI is taken.
     async fn insert_account(&mut self, account: &Account) -> Result<()>;

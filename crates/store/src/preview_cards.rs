@@ -38,6 +38,9 @@ pub trait PreviewCardStore: Send + Sync {
 
     /// `(status id, card)` for those of `status_ids` that have one.
     async fn cards_of_statuses(&self, status_ids: &[Id]) -> Result<Vec<(Id, PreviewCard)>>;
+
+    /// The cards with these ids (those that exist, in no particular order).
+    async fn cards_by_ids(&self, ids: &[Id]) -> Result<Vec<PreviewCard>>;
 }
 
 /// Writes of preview cards, inside a [`crate::Transaction`].

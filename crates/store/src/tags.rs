@@ -31,6 +31,9 @@ pub trait TagStore: Send + Sync {
     /// The hashtag with this name (any case).
     async fn tag_by_name(&self, name: &str) -> Result<Option<Tag>>;
 
+    /// The hashtags with these ids (those that exist, in no particular order).
+    async fn tags_by_ids(&self, ids: &[Id]) -> Result<Vec<Tag>>;
+
     /// Its use per day since `since`, by days with any.
     async fn tag_history(&self, tag_id: Id, since: Timestamp) -> Result<Vec<TagDay>>;
 

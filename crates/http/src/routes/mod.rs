@@ -29,6 +29,7 @@ mod static_files;
 mod statuses;
 mod suggestions;
 mod tags;
+mod trends;
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -76,6 +77,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/custom_emojis", get(custom_emojis::list))
         .route("/emojis/{id}", get(custom_emojis::emoji))
         .route("/api/v1/directory", get(directory::directory))
+        .route("/api/v1/trends", get(trends::tags))
+        .route("/api/v1/trends/tags", get(trends::tags))
+        .route("/api/v1/trends/statuses", get(trends::statuses))
+        .route("/api/v1/trends/links", get(trends::links))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v2/instance/", get(instance::v2))
         .route("/", get(crate::pages::about))

@@ -36,6 +36,7 @@ fn the_example_is_valid_and_matches_the_defaults() {
         from_example.settings.federation,
         defaults.settings.federation
     );
+    assert_eq!(from_example.settings.trends, defaults.settings.trends);
     assert_eq!(
         from_example.transport.per_host_concurrency,
         defaults.transport.per_host_concurrency
@@ -226,4 +227,23 @@ fn https_default_follows_the_domain() {
         .resolve(None)
         .unwrap();
     assert!(r.settings.https);
+}
+
+#[test]
+fn trends_are_on_without_review_unless_configured() {
+    let r = load(None, env(&[])).unwrap().resolve(None).unwrap();
+    assert!(r.settings.trends.enabled);
+    assert!(!r.settings.trends.review);
+    let r = load(
+        None,
+        env(&[
+            ("ROOKERY_TRENDS__ENABLED", "false"),
+            ("ROOKERY_TRENDS__REVIEW", "true"),
+        ]),
+    )
+    .unwrap()
+    .resolve(None)
+    .unwrap();
+    assert!(!r.settings.trends.enabled);
+    assert!(r.settings.trends.review);
 }

@@ -38,4 +38,5 @@ mod streaming;
 mod streaming_bus;
 mod tags;
 mod tls;
+mod trends;
 mod two_instances;

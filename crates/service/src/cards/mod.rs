@@ -356,21 +356,31 @@ impl Services {
             .preview_card_store()
             .cards_of_statuses(status_ids)
             .await?;
+        let (status_ids, cards): (Vec<Id>, Vec<PreviewCard>) = cards.into_iter().unzip();
+        let entities = self.preview_card_entities(cards).await?;
+        Ok(status_ids.into_iter().zip(entities).collect())
+    }
+
+    /// The PreviewCard entities of `cards`, in order.
+    pub(crate) async fn preview_card_entities(
+        &self,
+        cards: Vec<PreviewCard>,
+    ) -> Result<Vec<api::PreviewCard>> {
         if cards.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Vec::new());
         }
-        let mut media_ids: Vec<Id> = cards.iter().filter_map(|(_, c)| c.media_id).collect();
+        let mut media_ids: Vec<Id> = cards.iter().filter_map(|c| c.media_id).collect();
         media_ids.sort();
         media_ids.dedup();
         let media = self.store.media_by_ids(&media_ids).await?;
         Ok(cards
             .into_iter()
-            .map(|(status, c)| {
+            .map(|c| {
                 let image = c
                     .media_id
                     .and_then(|id| media.iter().find(|m| m.id == id))
                     .filter(|m| m.state == MediaState::Ready);
-                let entity = api::PreviewCard {
+                api::PreviewCard {
                     url: c.url,
                     title: c.title,
                     description: c.description,
@@ -399,8 +409,7 @@ impl Services {
                     blurhash: image.and_then(|m| m.blurhash.clone()),
                     language: c.language,
                     published_at: None,
-                };
-                (status, entity)
+                }
             })
             .collect())
     }
