@@ -80,13 +80,22 @@ pub(crate) struct Ids {
 }
 
 /// `GET /api/v1/accounts/familiar_followers?id[]=` — unknown ids answer with no accounts.
+/// The ids may also come as a JSON body (`{"id": [...]}`), as Mastodon.py sends them and Rails
+/// reads them.
 pub(crate) async fn familiar_followers(
     State(state): State<AppState>,
     auth: Auth,
     LooseQuery(q): LooseQuery<Ids>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let user = auth.user("read:follows")?;
-    let ids: Vec<_> = q.id.iter().filter_map(|i| path_id(i).ok()).collect();
+    let mut asked = q.id;
+    if asked.is_empty() && !body.iter().all(u8::is_ascii_whitespace) {
+        let from_body: Ids = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("the body is not JSON ids: {e}")))?;
+        asked = from_body.id;
+    }
+    let ids: Vec<_> = asked.iter().filter_map(|i| path_id(i).ok()).collect();
     Ok(Json(state.services.familiar_followers(user, &ids).await?))
 }
 

@@ -109,6 +109,21 @@ async fn endorsements_notes_and_followers(backend: Backend) {
     assert_eq!(fam[0]["id"], carol_id.as_str());
     assert_eq!(ids(&fam[0]["accounts"]), vec![bob_id.clone()]);
     assert_eq!(fam[1]["accounts"], json!([]));
+    // The same with the ids in a JSON body of the GET, as Mastodon.py sends them.
+    let asked = |body: String| {
+        app.client
+            .get(app.url("/api/v1/accounts/familiar_followers"))
+            .bearer_auth(&alice)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let r = asked(json!({"id": [carol_id]}).to_string()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let from_body: Value = r.json().await.unwrap();
+    assert_eq!(ids(&from_body[0]["accounts"]), vec![bob_id.clone()]);
+    let r = asked("{not json".to_owned()).await.unwrap();
+    assert_eq!(r.status(), 400);
 
     // Removing a follower ends their follow.
     app.post_auth(&format!("/api/v1/accounts/{alice_id}/follow"), &carol, &[])
