@@ -46,6 +46,9 @@ pub struct Error {
     pub error: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
+    /// Per-field refusals (`{"username": [{"error": "ERR_TAKEN", "description": …}]}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl Error {
@@ -54,6 +57,7 @@ impl Error {
         Error {
             error: msg.into(),
             error_description: None,
+            details: None,
         }
     }
 }

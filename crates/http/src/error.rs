@@ -12,6 +12,8 @@ use rookery_service::ServiceError;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Mastodon's per-field `details`, when there are some.
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -20,6 +22,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            details: None,
         }
     }
 
@@ -40,6 +43,24 @@ impl From<ServiceError> for ApiError {
             tracing::error!(error = %cause, "request failed");
         }
         match e {
+            ServiceError::Fields(ref fields) => {
+                let mut details = serde_json::Map::new();
+                for f in fields {
+                    if let serde_json::Value::Array(list) = details
+                        .entry(f.field)
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+                    {
+                        list.push(
+                            serde_json::json!({"error": f.code, "description": f.description}),
+                        );
+                    }
+                }
+                ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    message: format!("Validation failed: {e}"),
+                    details: Some(serde_json::Value::Object(details)),
+                }
+            }
             ServiceError::Invalid { .. } | ServiceError::Conflict(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("Validation failed: {e}"),
@@ -61,6 +82,8 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(api::Error::new(self.message))).into_response()
+        let mut body = api::Error::new(self.message);
+        body.details = self.details;
+        (self.status, Json(body)).into_response()
     }
 }

@@ -246,39 +246,6 @@ pub struct ProfileUpdate {
     pub posting: crate::PostingUpdate,
 }
 
-/// Usernames nobody may register (they look official).
-const RESERVED: &[&str] = &[
-    "admin",
-    "administrator",
-    "root",
-    "support",
-    "help",
-    "mod",
-    "moderator",
-    "moderators",
-    "webmaster",
-    "postmaster",
-    "hostmaster",
-    "abuse",
-    "security",
-    "staff",
-    "owner",
-    "everyone",
-    "instance",
-    "system",
-];
-
-/// What signing up over the API takes.
-#[derive(Debug, Clone, Default)]
-pub struct Registration {
-    pub username: String,
-    pub email: String,
-    pub password: String,
-    pub agreement: bool,
-    pub locale: Option<String>,
-    pub reason: Option<String>,
-}
-
 fn limit(field: &'static str, text: &str, max: usize) -> Result<()> {
     if text.chars().count() > max {
         return Err(ServiceError::invalid(
@@ -449,41 +416,5 @@ impl Services {
             account,
             user: user.user.clone(),
         })
-    }
-
-    /// `POST /api/v1/accounts`: signs a person up, as the registration setting allows, and
-    /// returns a token for them. Without a mailer, the address counts as confirmed.
-    pub async fn register(
-        &self,
-        app: &rookery_model::OAuthApp,
-        r: Registration,
-    ) -> Result<crate::IssuedToken> {
-        let approval = match self.settings.registrations {
-            crate::Registrations::Closed => return Err(ServiceError::Forbidden),
-            crate::Registrations::Open => false,
-            crate::Registrations::Approval => true,
-        };
-        if !r.agreement {
-            return Err(ServiceError::invalid("agreement", "must be accepted"));
-        }
-        if RESERVED.contains(&r.username.trim().to_ascii_lowercase().as_str()) {
-            return Err(ServiceError::invalid("username", "is reserved"));
-        }
-        if approval && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            return Err(ServiceError::invalid("reason", "can't be blank"));
-        }
-        let created = self
-            .create_local_account(NewLocalAccount {
-                username: r.username,
-                email: r.email,
-                password: Some(r.password),
-                role: Role::User,
-                confirmed: true,
-                approved: !approval,
-            })
-            .await?;
-        self.issue_for_account(app, created.local.account.id)
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 }

@@ -11,6 +11,9 @@ pub enum ServiceError {
         field: &'static str,
         message: String,
     },
+    /// Several fields were refused at once (a sign-up), each with Mastodon's error code.
+    #[error("{}", describe_fields(.0))]
+    Fields(Vec<crate::FieldError>),
     /// The thing asked for does not exist (or may not be seen).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -44,6 +47,21 @@ impl ServiceError {
             _ => None,
         }
     }
+}
+
+/// `Username is reserved, Password can't be blank`, as Mastodon words a failed validation.
+fn describe_fields(errors: &[crate::FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| {
+            let mut name = e.field.replace('_', " ");
+            if let Some(first) = name.get(..1).map(str::to_ascii_uppercase) {
+                name.replace_range(..1, &first);
+            }
+            format!("{name} {}", e.description)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl From<StoreError> for ServiceError {

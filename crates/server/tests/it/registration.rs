@@ -1,7 +1,7 @@
 //! Signing up over the API, on every engine.
 
 use rookery_testkit::Backend;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::kit::{TestApp, on_every_backend, spawn_with};
 use crate::oauth::{get_with, register};
@@ -50,6 +50,28 @@ async fn registration_follows_the_instance_setting(backend: Backend) {
         ("agreement", "1"),
         ("locale", "en"),
     ];
+    // Every refused field at once, with Mastodon's codes (apps show each by its input).
+    let (status, body) = sign_up(
+        &app,
+        &token,
+        &[("username", "admin"), ("email", "nope"), ("password", "")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["details"],
+        json!({
+            "username": [{"error": "ERR_RESERVED", "description": "is reserved"}],
+            "email": [{"error": "ERR_INVALID", "description": "is invalid"}],
+            "password": [{"error": "ERR_BLANK", "description": "can't be blank"}],
+            "agreement": [{"error": "ERR_ACCEPTED", "description": "must be accepted"}],
+        })
+    );
+    assert_eq!(
+        body["error"],
+        "Validation failed: Username is reserved, Email is invalid, Password can't be blank, \
+         Agreement must be accepted"
+    );
     let (status, t) = sign_up(&app, &token, &good).await;
     assert_eq!(status, 200, "{t}");
     assert_eq!(t["token_type"], "Bearer");
@@ -127,6 +149,7 @@ async fn registration_follows_the_instance_setting(backend: Backend) {
     ] {
         let (status, body) = sign_up(&app, &token, &fields).await;
         assert_eq!(status, want, "{fields:?} {body}");
+        assert!(body["details"].is_object(), "{body}");
         assert!(
             body["error"]
                 .as_str()

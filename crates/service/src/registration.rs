@@ -1,0 +1,177 @@
+//! Signing up over the API (`POST /api/v1/accounts`): every field is checked before anything
+//! is written, and the refusals are reported per field as Mastodon reports them (`details`,
+//! with its `ERR_*` codes), so apps can show each next to its input.
+
+use rookery_model::{Email, NameError, Role, Username};
+
+use crate::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
+use crate::{NewLocalAccount, Result, ServiceError, Services};
+
+/// Usernames nobody may register (they look official).
+const RESERVED: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "support",
+    "help",
+    "mod",
+    "moderator",
+    "moderators",
+    "webmaster",
+    "postmaster",
+    "hostmaster",
+    "abuse",
+    "security",
+    "staff",
+    "owner",
+    "everyone",
+    "instance",
+    "system",
+];
+
+/// What signing up over the API takes.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub agreement: bool,
+    pub locale: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// One refused field of a sign-up: an entry of Mastodon's `details[field]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    /// `ERR_BLANK`, `ERR_INVALID`, `ERR_TOO_LONG`, `ERR_TOO_SHORT`, `ERR_TAKEN`,
+    /// `ERR_RESERVED` or `ERR_ACCEPTED`.
+    pub code: &'static str,
+    pub description: String,
+}
+
+/// The refusals of a sign-up, field by field.
+#[derive(Default)]
+struct Refusals(Vec<FieldError>);
+
+impl Refusals {
+    fn add(&mut self, field: &'static str, code: &'static str, description: impl Into<String>) {
+        self.0.push(FieldError {
+            field,
+            code,
+            description: description.into(),
+        });
+    }
+}
+
+impl Services {
+    /// `POST /api/v1/accounts`: signs a person up, as the registration setting allows, and
+    /// returns a token for them. Without a mailer, the address counts as confirmed.
+    pub async fn register(
+        &self,
+        app: &rookery_model::OAuthApp,
+        r: Registration,
+    ) -> Result<crate::IssuedToken> {
+        let approval = match self.settings.registrations {
+            crate::Registrations::Closed => return Err(ServiceError::Forbidden),
+            crate::Registrations::Open => false,
+            crate::Registrations::Approval => true,
+        };
+        let mut refused = Refusals::default();
+        self.check_username(&r.username, &mut refused).await?;
+        self.check_email(&r.email, &mut refused).await?;
+        let length = r.password.chars().count();
+        if r.password.is_empty() {
+            refused.add("password", "ERR_BLANK", "can't be blank");
+        } else if length < MIN_PASSWORD_LEN {
+            refused.add(
+                "password",
+                "ERR_TOO_SHORT",
+                format!("is too short (minimum is {MIN_PASSWORD_LEN} characters)"),
+            );
+        } else if length > MAX_PASSWORD_LEN {
+            refused.add(
+                "password",
+                "ERR_TOO_LONG",
+                format!("is too long (maximum is {MAX_PASSWORD_LEN} characters)"),
+            );
+        }
+        if !r.agreement {
+            refused.add("agreement", "ERR_ACCEPTED", "must be accepted");
+        }
+        if approval && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            refused.add("reason", "ERR_BLANK", "can't be blank");
+        }
+        if !refused.0.is_empty() {
+            return Err(ServiceError::Fields(refused.0));
+        }
+        let created = self
+            .create_local_account(NewLocalAccount {
+                username: r.username,
+                email: r.email,
+                password: Some(r.password),
+                role: Role::User,
+                confirmed: true,
+                approved: !approval,
+            })
+            .await?;
+        self.issue_for_account(app, created.local.account.id)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+
+    async fn check_username(&self, raw: &str, refused: &mut Refusals) -> Result<()> {
+        let username = match Username::parse(raw.trim()) {
+            Ok(u) => u,
+            Err(NameError::Empty) => {
+                refused.add("username", "ERR_BLANK", "can't be blank");
+                return Ok(());
+            }
+            Err(NameError::TooLong(n)) => {
+                refused.add(
+                    "username",
+                    "ERR_TOO_LONG",
+                    format!("is too long (maximum is {n} characters)"),
+                );
+                return Ok(());
+            }
+            Err(_) => {
+                refused.add(
+                    "username",
+                    "ERR_INVALID",
+                    "must contain only letters, numbers and underscores",
+                );
+                return Ok(());
+            }
+        };
+        if RESERVED.contains(&username.as_str().to_ascii_lowercase().as_str()) {
+            refused.add("username", "ERR_RESERVED", "is reserved");
+        } else if self
+            .store
+            .local_account_by_username(username.as_str())
+            .await?
+            .is_some()
+        {
+            refused.add("username", "ERR_TAKEN", "is already taken");
+        }
+        Ok(())
+    }
+
+    async fn check_email(&self, raw: &str, refused: &mut Refusals) -> Result<()> {
+        match Email::parse(raw) {
+            Err(NameError::Empty) => refused.add("email", "ERR_BLANK", "can't be blank"),
+            Err(_) => refused.add("email", "ERR_INVALID", "is invalid"),
+            Ok(email) => {
+                if self
+                    .store
+                    .local_account_by_email(email.as_str())
+                    .await?
+                    .is_some()
+                {
+                    refused.add("email", "ERR_TAKEN", "is already taken");
+                }
+            }
+        }
+        Ok(())
+    }
+}
