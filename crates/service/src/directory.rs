@@ -42,6 +42,16 @@ impl Services {
         Ok(self.store.directory_store().peers(MAX_PEERS).await?)
     }
 
+    /// `GET /api/v1/instance/languages`: every language a post may be tagged with.
+    pub fn instance_languages(&self) -> Value {
+        Value::Array(
+            crate::languages::LANGUAGES
+                .iter()
+                .map(|(code, name)| json!({"code": code, "name": name}))
+                .collect(),
+        )
+    }
+
     /// `GET /api/v1/instance/privacy_policy`: the configured policy as HTML, or, when none is
     /// set, a statement saying so and whom to ask.
     pub fn privacy_policy(&self) -> Value {

@@ -22,6 +22,7 @@ mod format;
 mod instance;
 mod interactions;
 mod jobs;
+pub mod languages;
 pub mod lists;
 pub mod markers;
 pub mod media;

@@ -26,6 +26,11 @@ pub(crate) async fn extended_description(State(state): State<AppState>) -> Json<
     Json(state.services.extended_description())
 }
 
+/// `GET /api/v1/instance/languages`.
+pub(crate) async fn languages(State(state): State<AppState>) -> Json<Value> {
+    Json(state.services.instance_languages())
+}
+
 /// `GET /api/v1/instance/privacy_policy`.
 pub(crate) async fn privacy_policy(State(state): State<AppState>) -> Json<Value> {
     Json(state.services.privacy_policy())

@@ -58,6 +58,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/instance/privacy_policy",
             get(directory::privacy_policy),
         )
+        .route("/api/v1/instance/languages", get(directory::languages))
         .route(
             "/api/v1/instance/terms_of_service",
             get(directory::terms_of_service),

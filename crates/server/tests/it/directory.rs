@@ -87,6 +87,11 @@ async fn instance_extras_and_directory_answer(backend: Backend) {
         app.get_json("/api/v1/instance/rules").await,
         (200, json!([]))
     );
+    let (st, langs) = app.get_json("/api/v1/instance/languages").await;
+    assert_eq!(st, 200);
+    let langs = langs.as_array().unwrap();
+    assert!(langs.len() > 180);
+    assert!(langs.contains(&json!({"code": "en", "name": "English"})));
     assert_eq!(
         app.get_json("/api/v1/instance/translation_languages").await,
         (200, json!({}))
