@@ -65,6 +65,9 @@ impl From<ServiceError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("Validation failed: {e}"),
             ),
+            ServiceError::Unprocessable(text) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, text)
+            }
             ServiceError::NotFound(_) => ApiError::not_found(),
             ServiceError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "This action is not allowed")

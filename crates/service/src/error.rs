@@ -14,6 +14,10 @@ pub enum ServiceError {
     /// Several fields were refused at once (a sign-up), each with Mastodon's error code.
     #[error("{}", describe_fields(.0))]
     Fields(Vec<crate::FieldError>),
+    /// Input was refused with a text the client sees as it is (Mastodon's own wording, with
+    /// no "Validation failed" before it).
+    #[error("{0}")]
+    Unprocessable(String),
     /// The thing asked for does not exist (or may not be seen).
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -124,7 +124,8 @@ impl Services {
 impl ScheduledStatuses<'_> {
     /// `POST /api/v1/statuses` with `scheduled_at`: a time in the past posts now (as
     /// Mastodon); one less than five minutes ahead is refused; a later one is kept, after the
-    /// same checks as posting.
+    /// same checks as posting. The limits and the `Idempotency-Key` are checked in the
+    /// transaction that writes it, so requests at once cannot pass them together.
     pub async fn post(
         &self,
         author: &LocalAccount,
@@ -132,13 +133,24 @@ impl ScheduledStatuses<'_> {
         at: Option<Timestamp>,
     ) -> Result<Posted> {
         let now = self.s.clock.now();
+        let key = new
+            .idempotency_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| k.chars().take(200).collect::<String>());
+        let since = now.plus_millis(-crate::statuses::IDEMPOTENCY_TTL_MS);
+        if let Some(k) = &key
+            && let Some(earlier) = self.earlier(author, k, since).await?
+        {
+            return Ok(earlier);
+        }
         let Some(at) = at.filter(|at| *at > now) else {
             return Ok(Posted::Now(Box::new(
                 self.s.post_status(author, new).await?,
             )));
         };
         check_time(at, now)?;
-        self.check_limits(author, at, None).await?;
         let checked = self.s.check_new_status(author, &new, None).await?;
         // The visibility it will have (the author's default when none was asked for), as
         // Mastodon shows it in `params`.
@@ -156,19 +168,60 @@ impl ScheduledStatuses<'_> {
             created_at: now,
         };
         let mut tx = self.s.store.begin().await?;
+        let counts = count_that_day(tx.as_mut(), author.account.id, at).await?;
+        if let Some(k) = &key
+            && !tx
+                .record_idempotency(author.account.id, k, scheduled.id, now, since)
+                .await?
+        {
+            // A request with the same key got there first: its answer.
+            drop(tx);
+            return match self.earlier(author, k, since).await? {
+                Some(earlier) => Ok(earlier),
+                None => Err(ServiceError::Conflict(
+                    "a request with this Idempotency-Key is in progress".into(),
+                )),
+            };
+        }
+        check_limits(counts, at, None)?;
         if !tx
             .scheduled_statuses()
             .insert_scheduled_status(&scheduled)
             .await?
         {
-            return Err(ServiceError::invalid(
-                "media_ids",
-                "are attached to another status",
-            ));
+            return Err(crate::media::upload::media_not_found(&scheduled.media_ids));
         }
         self.enqueue(tx.as_mut(), &scheduled).await?;
         tx.commit().await?;
         Ok(Posted::Scheduled(Box::new(self.entity(&scheduled).await?)))
+    }
+
+    /// What an earlier request with the `Idempotency-Key` made: a scheduled status, or a
+    /// status (posted now, or published since).
+    async fn earlier(
+        &self,
+        author: &LocalAccount,
+        key: &str,
+        since: Timestamp,
+    ) -> Result<Option<Posted>> {
+        let Some(id) = self
+            .s
+            .store
+            .idempotent_status(author.account.id, key, since)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let store = self.s.store.scheduled_status_store();
+        if let Some(s) = store.scheduled_status(author.account.id, id).await? {
+            return Ok(Some(Posted::Scheduled(Box::new(self.entity(&s).await?))));
+        }
+        match self.s.get_status(Some(&author.account), id).await {
+            Ok(status) => Ok(Some(Posted::Now(Box::new(status)))),
+            // Published under a new id, or deleted: nothing to answer with.
+            Err(ServiceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn enqueue(
@@ -183,46 +236,6 @@ impl ScheduledStatuses<'_> {
         rookery_jobs::enqueue_at(tx, &self.s.ids, s.scheduled_at, &job)
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        Ok(())
-    }
-
-    /// Mastodon's limits: 300 waiting, 25 on one UTC day (`except`: the one being moved).
-    async fn check_limits(
-        &self,
-        author: &LocalAccount,
-        at: Timestamp,
-        except: Option<&ScheduledStatus>,
-    ) -> Result<()> {
-        let day = at.as_millis().div_euclid(DAY_MS) * DAY_MS;
-        let (total, that_day) = self
-            .s
-            .store
-            .scheduled_status_store()
-            .count_scheduled(
-                author.account.id,
-                Timestamp::from_millis(day),
-                Timestamp::from_millis(day + DAY_MS),
-            )
-            .await?;
-        let (total, that_day) = match except {
-            Some(s) => {
-                let same_day = s.scheduled_at.as_millis().div_euclid(DAY_MS) * DAY_MS == day;
-                (total - 1, that_day - i64::from(same_day))
-            }
-            None => (total, that_day),
-        };
-        if total >= TOTAL_LIMIT {
-            return Err(ServiceError::invalid(
-                "scheduled_at",
-                format!("You have exceeded the limit of {TOTAL_LIMIT} scheduled posts"),
-            ));
-        }
-        if that_day >= DAILY_LIMIT {
-            return Err(ServiceError::invalid(
-                "scheduled_at",
-                format!("You have exceeded the limit of {DAILY_LIMIT} scheduled posts for today"),
-            ));
-        }
         Ok(())
     }
 
@@ -309,8 +322,9 @@ impl ScheduledStatuses<'_> {
             return self.entity(&s).await;
         };
         check_time(at, self.s.clock.now())?;
-        self.check_limits(user, at, Some(&s)).await?;
         let mut tx = self.s.store.begin().await?;
+        let counts = count_that_day(tx.as_mut(), user.account.id, at).await?;
+        check_limits(counts, at, Some(&s))?;
         if !tx
             .scheduled_statuses()
             .reschedule(user.account.id, id, at)
@@ -397,6 +411,51 @@ fn check_time(at: Timestamp, now: Timestamp) -> Result<()> {
         return Err(ServiceError::invalid(
             "scheduled_at",
             "must be at least 5 minutes in the future",
+        ));
+    }
+    Ok(())
+}
+
+/// The account's scheduled statuses in all and on `at`'s UTC day, counted in `tx`, which
+/// then holds the account's scheduling until it ends.
+async fn count_that_day(
+    tx: &mut dyn rookery_store::Transaction,
+    account_id: Id,
+    at: Timestamp,
+) -> Result<(i64, i64)> {
+    let day = at.as_millis().div_euclid(DAY_MS) * DAY_MS;
+    Ok(tx
+        .scheduled_statuses()
+        .count_scheduled(
+            account_id,
+            Timestamp::from_millis(day),
+            Timestamp::from_millis(day + DAY_MS),
+        )
+        .await?)
+}
+
+/// Mastodon's limits: 300 waiting, 25 on one UTC day, given `(total, on at's day)`
+/// (`except`: the one being moved, counted already).
+fn check_limits(counts: (i64, i64), at: Timestamp, except: Option<&ScheduledStatus>) -> Result<()> {
+    let (total, that_day) = counts;
+    let day = at.as_millis().div_euclid(DAY_MS);
+    let (total, that_day) = match except {
+        Some(s) => {
+            let same_day = s.scheduled_at.as_millis().div_euclid(DAY_MS) == day;
+            (total - 1, that_day - i64::from(same_day))
+        }
+        None => (total, that_day),
+    };
+    if total >= TOTAL_LIMIT {
+        return Err(ServiceError::invalid(
+            "scheduled_at",
+            format!("You have exceeded the limit of {TOTAL_LIMIT} scheduled posts"),
+        ));
+    }
+    if that_day >= DAILY_LIMIT {
+        return Err(ServiceError::invalid(
+            "scheduled_at",
+            format!("You have exceeded the limit of {DAILY_LIMIT} scheduled posts for today"),
         ));
     }
     Ok(())

@@ -40,7 +40,7 @@ pub(crate) struct CheckedStatus {
 }
 
 /// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
-const IDEMPOTENCY_TTL_MS: i64 = 3600 * 1000;
+pub(crate) const IDEMPOTENCY_TTL_MS: i64 = 3600 * 1000;
 
 /// Fan-out of a new status to followers' and mentioned accounts' home feeds, and mention
 /// notifications (the `default` queue).
@@ -329,11 +329,8 @@ impl Services {
                 .await?
                 != media_ids.len() as u64
         {
-            // Attached to another status meanwhile.
-            return Err(ServiceError::invalid(
-                "media_ids",
-                "is attached to another status",
-            ));
+            // Attached to another status, or held by a scheduled one, meanwhile.
+            return Err(crate::media::upload::media_not_found(&media_ids));
         }
         if let Some(poll) = &new.poll {
             self.insert_poll(tx.as_mut(), status.id, author.account.id, poll)

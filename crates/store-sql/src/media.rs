@@ -472,18 +472,48 @@ pub(crate) async fn stuck(
     media_rows!(c, sql, before.as_millis(), i64::from(limit))
 }
 
+/// Takes the row locks of uploads `ids` for the rest of the transaction (PostgreSQL; SQLite
+/// has a single writer already), so a post and a scheduled status claiming the same upload
+/// at once are serialised, and the one that comes second sees what the first wrote.
+pub(crate) async fn lock(c: Conn<'_>, ids: &[Id]) -> Result<()> {
+    if ids.is_empty() || !matches!(c, Conn::Pg(..)) {
+        return Ok(());
+    }
+    let mut sorted: Vec<i64> = ids.iter().map(|i| i.as_i64()).collect();
+    sorted.sort_unstable();
+    let sql = format!(
+        "SELECT id FROM media_attachments WHERE id IN ({}) ORDER BY id FOR UPDATE",
+        placeholders(1, sorted.len())
+    );
+    with_conn!(c, |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for id in &sorted {
+            q = q.bind(*id);
+        }
+        q.persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)
+            .map(|_| ())
+    })
+}
+
+/// Attaches the author's uploads to a new status, unless attached elsewhere or held by a
+/// scheduled status (checked after taking their locks, in this transaction).
 pub(crate) async fn attach(c: Conn<'_>, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
-    // At most a handful: one statement each, recording the position given.
     let mut c = c;
+    lock(c.reborrow(), ids).await?;
+    // At most a handful: one statement each, recording the position given.
     let mut attached = 0;
     for (position, id) in ids.iter().enumerate() {
         attached += exec!(
             c.reborrow(),
             "UPDATE media_attachments SET status_id = $1, position = $2 WHERE id = $3 \
-             AND account_id = $4 AND status_id IS NULL AND purpose = 'attachment'",
+             AND account_id = $4 AND status_id IS NULL AND purpose = 'attachment' \
+             AND NOT EXISTS (SELECT 1 FROM scheduled_status_media h WHERE h.media_id = $3)",
             status_id.as_i64(),
             position as i64,
             id.as_i64(),

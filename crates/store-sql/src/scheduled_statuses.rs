@@ -104,25 +104,6 @@ impl ScheduledStatusStore for SqlStore {
         })
     }
 
-    async fn count_scheduled(
-        &self,
-        account_id: Id,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<(i64, i64)> {
-        let rows = read!(&self.pools, |c| {
-            int_pairs(
-            c,
-            "SELECT COUNT(*) AS a, \
-             COALESCE(SUM(CASE WHEN scheduled_at >= $2 AND scheduled_at < $3 THEN 1 ELSE 0 END), 0) AS b \
-             FROM scheduled_statuses WHERE account_id = $1",
-            &[account_id.as_i64(), from.as_millis(), to.as_millis()]
-        )
-        .await
-        })?;
-        Ok(rows.first().copied().unwrap_or((0, 0)))
-    }
-
     async fn held_media(&self, media_ids: &[Id]) -> Result<Vec<(Id, Id)>> {
         if media_ids.is_empty() {
             return Ok(Vec::new());
@@ -143,7 +124,36 @@ impl ScheduledStatusStore for SqlStore {
 
 #[async_trait]
 impl ScheduledStatusTx for SqlTx {
+    async fn count_scheduled(
+        &mut self,
+        account_id: Id,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<(i64, i64)> {
+        // One scheduling at a time per account (SQLite has a single writer already).
+        if matches!(self.conn(), Conn::Pg(..)) {
+            int_pairs(
+                self.conn(),
+                "SELECT id AS a, id AS b FROM accounts WHERE id = $1 FOR UPDATE",
+                &[account_id.as_i64()],
+            )
+            .await?;
+        }
+        let rows = int_pairs(
+            self.conn(),
+            "SELECT COUNT(*) AS a, \
+             COALESCE(SUM(CASE WHEN scheduled_at >= $2 AND scheduled_at < $3 THEN 1 ELSE 0 END), 0) AS b \
+             FROM scheduled_statuses WHERE account_id = $1",
+            &[account_id.as_i64(), from.as_millis(), to.as_millis()],
+        )
+        .await?;
+        Ok(rows.first().copied().unwrap_or((0, 0)))
+    }
+
     async fn insert_scheduled_status(&mut self, s: &ScheduledStatus) -> Result<bool> {
+        // Taken first, so a post attaching the same upload at once waits for this one (and
+        // this one sees that post's attachment if it came first).
+        crate::media::lock(self.conn(), &s.media_ids).await?;
         exec!(
             self.conn(),
             "INSERT INTO scheduled_statuses (id, account_id, scheduled_at, params, created_at) \
@@ -159,7 +169,8 @@ impl ScheduledStatusTx for SqlTx {
                 self.conn(),
                 "INSERT INTO scheduled_status_media (media_id, scheduled_status_id, position) \
                  SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM media_attachments \
-                 WHERE id = $1 AND account_id = $4 AND status_id IS NULL) \
+                 WHERE id = $1 AND account_id = $4 AND status_id IS NULL \
+                 AND purpose = 'attachment') \
                  ON CONFLICT DO NOTHING",
                 media.as_i64(),
                 s.id.as_i64(),

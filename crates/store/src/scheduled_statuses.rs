@@ -35,15 +35,6 @@ pub trait ScheduledStatusStore: Send + Sync {
         page: TimelinePage,
     ) -> Result<Vec<ScheduledStatus>>;
 
-    /// How many statuses the account has scheduled: in all, and between `from` (inclusive)
-    /// and `to` (exclusive).
-    async fn count_scheduled(
-        &self,
-        account_id: Id,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<(i64, i64)>;
-
     /// `(media id, scheduled status id)` for those of `media_ids` held by a scheduled status.
     async fn held_media(&self, media_ids: &[Id]) -> Result<Vec<(Id, Id)>>;
 }
@@ -51,8 +42,19 @@ pub trait ScheduledStatusStore: Send + Sync {
 /// Writes of scheduled statuses, inside a [`crate::Transaction`].
 #[async_trait]
 pub trait ScheduledStatusTx: Send {
-    /// Adds a scheduled status and holds its media; `false` (nothing written) if one of the
-    /// media is held by another scheduled status already.
+    /// How many statuses the account has scheduled: in all, and between `from` (inclusive)
+    /// and `to` (exclusive). Serialises the account's scheduling until the transaction ends,
+    /// so limits checked against these counts hold against concurrent requests.
+    async fn count_scheduled(
+        &mut self,
+        account_id: Id,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<(i64, i64)>;
+
+    /// Adds a scheduled status and holds its media; `false` if one of the media is not the
+    /// author's unattached upload, or is held by another scheduled status (the transaction
+    /// should then be dropped).
     async fn insert_scheduled_status(&mut self, scheduled: &ScheduledStatus) -> Result<bool>;
 
     /// Moves the account's scheduled status to `at`; `false` if there is no such status.

@@ -54,7 +54,7 @@ pub(crate) async fn create(
     for raw in form.media_ids.iter().filter(|m| !m.is_empty()) {
         media_ids.push(raw.parse::<Id>().map_err(|_| {
             unprocessable(&format!(
-                "Validation failed: Media ids {raw:?} is not a known attachment"
+                "Media {raw} not found or already attached to another post"
             ))
         })?);
     }
@@ -392,7 +392,7 @@ pub(crate) async fn edit(
     for raw in form.media_ids.iter().filter(|m| !m.is_empty()) {
         media_ids.push(raw.parse::<Id>().map_err(|_| {
             unprocessable(&format!(
-                "Validation failed: Media ids {raw:?} is not a known attachment"
+                "Media {raw} not found or already attached to another post"
             ))
         })?);
     }

@@ -15,7 +15,10 @@ use crate::kit::{TestApp, eventually, on_every_backend, spawn_federating};
 use crate::media::files::make_png;
 use crate::streaming::Sse;
 
-on_every_backend!(links_get_cards_and_hostile_pages_none);
+on_every_backend!(
+    links_get_cards_and_hostile_pages_none,
+    odd_pages_are_decoded_and_own_links_get_no_card
+);
 
 const PAGE: &str = r#"<!doctype html><html lang="fr"><head>
 <title>Fallback</title>
@@ -194,4 +197,91 @@ async fn links_get_cards_and_hostile_pages_none(backend: Backend) {
             .await;
         assert_eq!((st, body), (200, serde_json::json!({})));
     }
+}
+
+/// Pages with many entities and legacy charsets, on loopback.
+async fn odd_site() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let entities = "<html><head><title>Tom&rsquo;s caf&eacute; &mdash; 5&nbsp;&euro; &hellip; \
+                    &copy;&reg;&trade; &laquo;x&raquo; &#39;a&#x27; &#233;&#xE9; &bogus; &amp</title>\
+                    <meta name=\"description\" content=\"&ldquo;Hi&rdquo; &middot; &times;2 &frac12; &Uuml;ber &szlig;\">\
+                    </head></html>";
+    // "Café crème" in ISO-8859-1, declared in the header.
+    let latin1: Vec<u8> = b"<html><head><title>Caf\xe9 cr\xe8me</title></head></html>".to_vec();
+    // Windows-1252 curly quotes and euro sign, declared only in the page.
+    let cp1252: Vec<u8> =
+        b"<html><head><meta charset=\"windows-1252\"><title>\x93Quoted\x94 \x80 5</title></head></html>"
+            .to_vec();
+    let router = axum::Router::new()
+        .route(
+            "/entities",
+            get(move || async move { ([(CONTENT_TYPE, "text/html")], entities) }),
+        )
+        .route(
+            "/latin1",
+            get(move || {
+                let body = latin1.clone();
+                async move { ([(CONTENT_TYPE, "text/html; charset=ISO-8859-1")], body) }
+            }),
+        )
+        .route(
+            "/cp1252",
+            get(move || {
+                let body = cp1252.clone();
+                async move { ([(CONTENT_TYPE, "text/html")], body) }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+/// The card of post `id`, once it has one.
+async fn titled(app: &TestApp, token: &str, id: String) -> Value {
+    eventually("a card", || async {
+        card_of(app, token, &id).await["title"].is_string()
+    })
+    .await;
+    card_of(app, token, &id).await
+}
+
+async fn odd_pages_are_decoded_and_own_links_get_no_card(backend: Backend) {
+    let site = odd_site().await;
+    let app = spawn_federating(backend, &[]).await;
+    let alice = app.token("alice").await;
+    let card = titled(
+        &app,
+        &alice,
+        post(&app, &alice, &format!("see {site}/entities")).await,
+    )
+    .await;
+    assert_eq!(
+        card["title"],
+        "Tom\u{2019}s caf\u{e9} \u{2014} 5 \u{20ac} \u{2026} \u{a9}\u{ae}\u{2122} \u{ab}x\u{bb} 'a' \u{e9}\u{e9} &bogus; &amp"
+    );
+    assert_eq!(
+        card["description"],
+        "\u{201c}Hi\u{201d} \u{b7} \u{d7}2 \u{bd} \u{dc}ber \u{df}"
+    );
+    let card = titled(
+        &app,
+        &alice,
+        post(&app, &alice, &format!("see {site}/latin1")).await,
+    )
+    .await;
+    assert_eq!(card["title"], "Caf\u{e9} cr\u{e8}me");
+    let card = titled(
+        &app,
+        &alice,
+        post(&app, &alice, &format!("see {site}/cp1252")).await,
+    )
+    .await;
+    assert_eq!(card["title"], "\u{201c}Quoted\u{201d} \u{20ac} 5");
+
+    // A link to this instance's own pages gets no card (it is not fetched).
+    let own = post(&app, &alice, &format!("see http://{}/@alice", app.domain())).await;
+    let marker = post(&app, &alice, &format!("and {site}/latin1?again")).await;
+    titled(&app, &alice, marker).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(card_of(&app, &alice, &own).await, Value::Null);
 }

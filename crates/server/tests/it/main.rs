@@ -31,6 +31,7 @@ mod polls;
 mod registration;
 mod relationships;
 mod roles;
+mod scheduled_races;
 mod scheduled_statuses;
 mod social;
 mod statuses;

@@ -3,6 +3,8 @@
 //! OpenGraph facts become a card shared by every post linking the same URL, the page's image
 //! is copied here like other remote media, and followers' streams get a `status.update`.
 
+mod charset;
+mod entities;
 mod opengraph;
 
 use std::collections::HashMap;
@@ -39,8 +41,9 @@ impl JobSpec for FetchCard {
     }
 }
 
-/// The first link of rendered status HTML that is neither a mention nor a hashtag.
-pub(crate) fn first_link(content: &str) -> Option<String> {
+/// The first link of rendered status HTML that is neither a mention nor a hashtag, nor a
+/// link to this instance (`own`: its domain), which gets no card.
+pub(crate) fn first_link(content: &str, own: &str) -> Option<String> {
     let lower = content.to_ascii_lowercase();
     let mut from = 0;
     while let Some(p) = lower[from..].find("<a ") {
@@ -62,9 +65,10 @@ pub(crate) fn first_link(content: &str) -> Option<String> {
         {
             continue;
         }
-        if let Some(href) =
-            attr("href").filter(|h| host_of(h).is_some() && h.len() <= MAX_URL_CHARS)
-        {
+        if let Some(href) = attr("href").filter(|h| {
+            host_of(h).is_some_and(|host| !host.eq_ignore_ascii_case(own))
+                && h.len() <= MAX_URL_CHARS
+        }) {
             return Some(href);
         }
     }
@@ -150,7 +154,9 @@ impl Services {
         status: &Status,
         edited: bool,
     ) -> Result<()> {
-        if status.reblog_of_id.is_some() || (!edited && first_link(&status.content).is_none()) {
+        if status.reblog_of_id.is_some()
+            || (!edited && first_link(&status.content, &self.settings.domain.to_string()).is_none())
+        {
             return Ok(());
         }
         rookery_jobs::enqueue(
@@ -178,7 +184,7 @@ impl Services {
         else {
             return Ok(());
         };
-        let Some(url) = first_link(&status.content) else {
+        let Some(url) = first_link(&status.content, &self.settings.domain.to_string()) else {
             return self.drop_card(status.id).await; // an edit took the link away
         };
         let now = self.clock.now();
@@ -280,7 +286,7 @@ impl Services {
         if !html {
             return Ok(None);
         }
-        let text = String::from_utf8_lossy(&page.body);
+        let text = charset::page_text(&page.body, page.content_type.as_deref());
         let meta = parse(&text);
         Ok(card_of(
             self.ids.next_id(),
@@ -427,11 +433,18 @@ mod tests {
             <a href="https://news.example/a?b=1&amp;c=2" target="_blank" rel="nofollow noopener noreferrer">news</a>
             <a href="https://second.example/">no</a></p>"#;
         assert_eq!(
-            first_link(html).as_deref(),
+            first_link(html, "rookery.test").as_deref(),
             Some("https://news.example/a?b=1&c=2")
         );
-        assert_eq!(first_link("<p>no links</p>"), None);
-        assert_eq!(first_link("<a href=\"unterminated"), None);
+        assert_eq!(first_link("<p>no links</p>", "rookery.test"), None);
+        // This instance's own pages get no card: the next link does.
+        let own =
+            r#"<a href="https://Rookery.test/@a/1">me</a> <a href="https://x.example/">x</a>"#;
+        assert_eq!(
+            first_link(own, "rookery.test").as_deref(),
+            Some("https://x.example/")
+        );
+        assert_eq!(first_link("<a href=\"unterminated", "rookery.test"), None);
     }
 
     #[test]

@@ -196,7 +196,8 @@ fn attributes(text: &str, from: usize) -> (Vec<(String, String)>, usize) {
     }
 }
 
-/// Decodes character references (named: the common few; numeric: any valid scalar).
+/// Decodes character references (named: those of [`super::entities`]; numeric: any valid
+/// scalar); anything else is left as written.
 fn decode(s: &str) -> String {
     if !s.contains('&') {
         return s.to_owned();
@@ -209,18 +210,11 @@ fn decode(s: &str) -> String {
         let end = rest.bytes().take(12).position(|c| c == b';');
         let decoded = end.and_then(|e| {
             let entity = &rest[1..e];
-            let c = match entity {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some(' '),
-                _ => entity
-                    .strip_prefix("#x")
-                    .or_else(|| entity.strip_prefix("#X"))
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+            let c = match entity.strip_prefix('#') {
+                None => super::entities::named(entity),
+                Some(number) => number
+                    .strip_prefix(['x', 'X'])
+                    .map_or_else(|| number.parse().ok(), |h| u32::from_str_radix(h, 16).ok())
                     .and_then(char::from_u32),
             };
             c.map(|c| (c, e + 1))
@@ -288,10 +282,7 @@ mod tests {
             <meta property="og:type" content="video.other">
             </head><body><meta property="og:description" content="not read"></body>"#;
         let m = parse(html);
-        assert_eq!(
-            m.title.as_deref(),
-            Some("Caf&eacute; & \u{201c}bar\u{201d}")
-        );
+        assert_eq!(m.title.as_deref(), Some("Caf\u{e9} & \u{201c}bar\u{201d}"));
         assert_eq!(m.description.as_deref(), Some("A page about things"));
         assert_eq!(m.image.as_deref(), Some("/img.png"));
         assert_eq!(m.site_name.as_deref(), Some("Site"));

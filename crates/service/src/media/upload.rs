@@ -297,20 +297,31 @@ impl Services {
             return Ok(wanted);
         }
         let found = self.store.media_by_ids(&wanted).await?;
-        for id in &wanted {
-            let m = found
-                .iter()
-                .find(|m| m.id == *id)
-                .filter(|m| m.account_id == owner.id && m.purpose == MediaPurpose::Attachment)
-                .ok_or_else(|| {
-                    ServiceError::invalid("media_ids", format!("{id} is not a known attachment"))
-                })?;
-            if m.status_id.is_some() {
-                return Err(ServiceError::invalid(
-                    "media_ids",
-                    format!("{id} is attached to another status"),
-                ));
-            }
+        let held = self
+            .store
+            .scheduled_status_store()
+            .held_media(&wanted)
+            .await?;
+        // Another's, not an attachment, attached already or held by another scheduled
+        // status: Mastodon's one answer for all of them.
+        let missing: Vec<Id> = wanted
+            .iter()
+            .filter(|id| {
+                let usable = found.iter().any(|m| {
+                    m.id == **id
+                        && m.account_id == owner.id
+                        && m.purpose == MediaPurpose::Attachment
+                        && m.status_id.is_none()
+                });
+                let held_elsewhere = held.iter().any(|(m, by)| m == *id && Some(*by) != holder);
+                !usable || held_elsewhere
+            })
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            return Err(media_not_found(&missing));
+        }
+        for m in found.iter().filter(|m| wanted.contains(&m.id)) {
             match m.state {
                 MediaState::Ready => {}
                 MediaState::Processing => {
@@ -323,21 +334,10 @@ impl Services {
                 MediaState::Failed | MediaState::Remote => {
                     return Err(ServiceError::invalid(
                         "media_ids",
-                        format!("{id} could not be processed"),
+                        format!("{} could not be processed", m.id),
                     ));
                 }
             }
-        }
-        let held = self
-            .store
-            .scheduled_status_store()
-            .held_media(&wanted)
-            .await?;
-        if let Some((id, _)) = held.iter().find(|(_, by)| Some(*by) != holder) {
-            return Err(ServiceError::invalid(
-                "media_ids",
-                format!("{id} is attached to a scheduled status"),
-            ));
         }
         Ok(wanted)
     }
@@ -384,6 +384,15 @@ impl Services {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Mastodon's 422 for uploads that are unknown, or attached to (or held for) another post.
+pub(crate) fn media_not_found(ids: &[Id]) -> ServiceError {
+    let ids: Vec<String> = ids.iter().map(Id::to_string).collect();
+    ServiceError::Unprocessable(format!(
+        "Media {} not found or already attached to another post",
+        ids.join(", ")
+    ))
 }
 
 #[cfg(test)]
