@@ -433,6 +433,9 @@ pub struct RemoteActor {
     pub following: Option<String>,
     #[serde(default)]
     pub featured: Option<String>,
+    /// Mastodon's `featuredTags`: a collection of the `Hashtag`s the actor features.
+    #[serde(default)]
+    pub featured_tags: Option<String>,
     #[serde(default)]
     pub endpoints: Option<ActorEndpoints>,
     #[serde(default)]

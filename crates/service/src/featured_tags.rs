@@ -171,6 +171,10 @@ impl FeaturedTags<'_> {
             .await?;
         match outcome {
             FeatureOutcome::Featured(f) => {
+                let href = self.url(&user.account, &f.name);
+                self.s
+                    .federate_featured_tag(tx.as_mut(), &user.account, &f.name, &href, true)
+                    .await?;
                 tx.commit().await?;
                 Ok((tag, f))
             }
@@ -191,6 +195,17 @@ impl FeaturedTags<'_> {
 
     /// `DELETE /api/v1/featured_tags/:id`: only the user's own.
     pub async fn delete(&self, user: &LocalAccount, id: Id) -> Result<()> {
+        let featured = self
+            .s
+            .store
+            .featured_tag_store()
+            .featured_tags(user.account.id)
+            .await?;
+        let name = featured
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.name.clone())
+            .ok_or(ServiceError::NotFound("featured tag"))?;
         let mut tx = self.s.store.begin().await?;
         if !tx
             .featured_tags()
@@ -199,8 +214,22 @@ impl FeaturedTags<'_> {
         {
             return Err(ServiceError::NotFound("featured tag"));
         }
+        self.removed(tx.as_mut(), user, &name).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Tells the followers' servers, in `tx`, that `name` is no longer featured.
+    async fn removed(
+        &self,
+        tx: &mut dyn rookery_store::Transaction,
+        user: &LocalAccount,
+        name: &str,
+    ) -> Result<()> {
+        let href = self.url(&user.account, name);
+        self.s
+            .federate_featured_tag(tx, &user.account, name, &href, false)
+            .await
     }
 
     /// `POST /api/v1/tags/:name/feature` (`feature`) and `/unfeature`: the Tag entity with
@@ -218,9 +247,13 @@ impl FeaturedTags<'_> {
             match self.s.store.tag_store().tag_by_name(&name).await? {
                 Some(tag) => {
                     let mut tx = self.s.store.begin().await?;
-                    tx.featured_tags()
+                    if tx
+                        .featured_tags()
                         .unfeature_tag_by_tag(user.account.id, tag.id)
-                        .await?;
+                        .await?
+                    {
+                        self.removed(tx.as_mut(), user, &tag.name).await?;
+                    }
                     tx.commit().await?;
                     tag
                 }

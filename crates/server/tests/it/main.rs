@@ -15,6 +15,7 @@ mod domain_blocks;
 mod e2e;
 mod endorsements;
 mod featured_tags;
+mod federated_featured_tags;
 mod federated_media;
 mod federated_polls;
 mod federation;

@@ -429,6 +429,11 @@ impl Services {
                 Err(e) => return Err(e.into()),
             },
         }
+        if let Some(url) = actor.featured_tags.as_deref() {
+            self.queue_featured_tags_sync(tx.as_mut(), &account, url)
+                .await
+                .map_err(|e| ResolveError::Failed(e.to_string()))?;
+        }
         tx.commit().await?;
         if let Err(e) = self.remember_emojis(&account, actor.tag.iter()).await {
             tracing::debug!(account = %account.id, error = %e, "custom emoji not recorded");

@@ -64,6 +64,8 @@ impl Services {
             "Announce" => self.on_announce(actor, a).await,
             "Like" => self.on_like(actor, a).await,
             "Block" => self.on_block(actor, a).await,
+            "Add" => self.on_featured_tag_change(actor, a, true).await,
+            "Remove" => self.on_featured_tag_change(actor, a, false).await,
             other => {
                 tracing::debug!(kind = other, id = %a.id, "activity type not handled");
                 Ok(())

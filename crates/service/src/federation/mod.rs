@@ -8,9 +8,11 @@
 //! - `inbox`: verifying an inbox POST and queueing it (`ingress` queue).
 //! - `ingress`: what each received activity does.
 //! - `delivery`: building our activities and delivering them (`push` queue).
+//! - `polls`, `featured_tags`: what those areas exchange with other servers.
 
 mod actors;
 mod delivery;
+mod featured_tags;
 mod inbox;
 mod ingress;
 mod instance_actor;
@@ -29,6 +31,7 @@ use rookery_model::Id;
 
 pub use actors::{RefreshActor, ResolveError};
 pub use delivery::{Deliver, Federate};
+pub use featured_tags::SyncFeaturedTags;
 pub use inbox::{Accepted, InboundRequest, InboxError};
 pub use ingress::Ingress;
 pub use instance_actor::INSTANCE_ACTOR_COLLECTIONS;
