@@ -579,6 +579,14 @@ impl Config {
                 format!("{date:?} is not a date like 2026-01-31"),
             ));
         }
+        if !i.terms_of_service.trim().is_empty() && i.terms_of_service_date.is_none() {
+            // Apps remember which terms were accepted by this date: it must not move.
+            return Err(ConfigError::new(
+                "instance.terms_of_service_date",
+                "is needed with instance.terms_of_service: the day the terms took effect, \
+                 like 2026-01-31",
+            ));
+        }
         settings.terms_of_service_date = i.terms_of_service_date.clone();
         settings.show_domain_blocks =
             rookery_service::ShowDomainBlocks::parse(&i.show_domain_blocks).ok_or_else(|| {

@@ -77,18 +77,14 @@ impl Services {
     }
 
     /// `GET /api/v1/instance/terms_of_service[/:date]`: the configured terms (Mastodon's
-    /// TermsOfService), `None` when there are none or `date` is not the day they took effect.
-    /// Without a configured day, they count from the day of the answer.
+    /// TermsOfService), `None` when there are none or `date` is not the day they took effect
+    /// (the configuration requires that day with the terms).
     pub fn terms_of_service(&self, date: Option<&str>) -> Option<Value> {
         let text = self.settings.terms_of_service.trim();
+        let effective = self.settings.terms_of_service_date.clone()?;
         if text.is_empty() {
             return None;
         }
-        let effective = self
-            .settings
-            .terms_of_service_date
-            .clone()
-            .unwrap_or_else(|| self.clock.now().to_date_string());
         if date.is_some_and(|d| d != effective) {
             return None;
         }

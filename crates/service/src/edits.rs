@@ -24,8 +24,8 @@ pub struct StatusUpdate {
     pub spoiler_text: Option<String>,
     pub sensitive: Option<bool>,
     pub language: Option<String>,
-    /// The attachments the client sends back (apps resend the status's own); changing them in
-    /// an edit is not supported yet.
+    /// The attachments as they should be after the edit, in order: the status's own to keep
+    /// and the author's new uploads to add (those left out are let go). Empty: unchanged.
     pub media_ids: Vec<Id>,
     /// New alt text and focal points of the status's attachments (`media_attributes[]`).
     pub media_attributes: Vec<MediaEdit>,
@@ -61,28 +61,42 @@ impl Services {
             return Err(ServiceError::NotFound("status"));
         }
         let text = update.text.trim_end().to_owned();
-        let mut attached: Vec<Id> = self
-            .store
-            .status_media(&[status.id])
-            .await?
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        let mut sent = update.media_ids.clone();
-        attached.sort();
-        sent.sort();
-        sent.dedup();
-        if !update.media_ids.is_empty() && sent != attached {
-            return Err(ServiceError::invalid(
-                "media_ids",
-                "cannot be changed by an edit yet",
-            ));
+        let current = self.store.status_media(&[status.id]).await?;
+        let attached: Vec<Id> = current.iter().map(|m| m.id).collect();
+        // The attachments as sent, in their order; none sent keeps them as they are.
+        let mut wanted: Vec<Id> = Vec::with_capacity(update.media_ids.len());
+        for id in &update.media_ids {
+            if !wanted.contains(id) {
+                wanted.push(*id);
+            }
         }
-        if text.trim().is_empty() && attached.is_empty() {
+        let new_media = if wanted.is_empty() || wanted == attached {
+            None
+        } else {
+            // Added ones must be the author's own unattached uploads, as when posting.
+            let added: Vec<Id> = wanted
+                .iter()
+                .filter(|id| !attached.contains(id))
+                .copied()
+                .collect();
+            self.media_for_status(&user.account, &added, None).await?;
+            let max = self.settings.max_media_attachments as usize;
+            if wanted.len() > max {
+                return Err(ServiceError::invalid(
+                    "media_ids",
+                    format!("can contain at most {max} attachments"),
+                ));
+            }
+            Some(wanted)
+        };
+        let media = match &new_media {
+            None => current,
+            Some(ids) => self.store.media_by_ids(ids).await?,
+        };
+        if text.trim().is_empty() && media.is_empty() {
             return Err(ServiceError::invalid("text", "can't be blank"));
         }
         let mut described = Vec::with_capacity(update.media_attributes.len());
-        let media = self.store.status_media(&[status.id]).await?;
         for edit in update.media_attributes {
             let Some(m) = media.iter().find(|m| m.id == edit.id) else {
                 return Err(ServiceError::invalid(
@@ -150,6 +164,12 @@ impl Services {
         status.edited_at = Some(now);
         status.updated_at = now;
         tx.update_status_content(&status).await?;
+        if let Some(ids) = &new_media
+            && tx.set_status_media(id, user.account.id, ids).await? != ids.len() as u64
+        {
+            // Attached elsewhere, or held by a scheduled status, meanwhile.
+            return Err(crate::media::upload::media_not_found(ids));
+        }
         for (media_id, description, focus) in &described {
             tx.describe_attached_media(*media_id, id, description, *focus, now)
                 .await?;

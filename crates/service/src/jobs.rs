@@ -48,7 +48,10 @@ const TOKEN_GRACE_MS: i64 = 24 * 3600 * 1000;
 
 fn retry(e: ServiceError) -> JobError {
     match e {
-        ServiceError::NotFound(_) | ServiceError::Invalid { .. } => JobError::Fatal(e.to_string()),
+        ServiceError::NotFound(_)
+        | ServiceError::Invalid { .. }
+        | ServiceError::Fields(_)
+        | ServiceError::Unprocessable(_) => JobError::Fatal(e.to_string()),
         other => JobError::Retry(other.log_cause().unwrap_or("failed").to_owned()),
     }
 }

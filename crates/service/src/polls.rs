@@ -194,8 +194,8 @@ impl Services {
                 };
                 tx.polls().update_poll(&poll, reset).await?;
                 // A later end is waited for by the job already queued; an earlier one needs its
-                // own.
-                if old.expires_at.is_none_or(|t| expires_at < t) {
+                // own, and so does a poll that had ended (its job has run).
+                if old.expired(now) || old.expires_at.is_none_or(|t| expires_at < t) {
                     self.queue_poll_end(tx, poll.id, expires_at).await?;
                 }
                 Ok(true)

@@ -396,7 +396,12 @@ impl ScheduledStatuses<'_> {
             Ok(_) => Ok(()),
             // Cancelled (or published by another run) meanwhile.
             Err(ServiceError::NotFound("scheduled status")) => Ok(()),
-            Err(e @ (ServiceError::Invalid { .. } | ServiceError::NotFound(_))) => {
+            Err(
+                e @ (ServiceError::Invalid { .. }
+                | ServiceError::NotFound(_)
+                | ServiceError::Unprocessable(_)
+                | ServiceError::Conflict(_)),
+            ) => {
                 tracing::warn!(scheduled = %s.id, error = %e, "scheduled status cannot be posted; kept in its author's list");
                 Ok(())
             }

@@ -200,6 +200,15 @@ impl AnnouncementTx for SqlTx {
         limit: i64,
         now: Timestamp,
     ) -> Result<ReactOutcome> {
+        // One new reaction at a time per announcement, so two new names cannot both pass the
+        // limit (SQLite has a single writer already).
+        if matches!(self.conn(), Conn::Pg(..)) {
+            exec!(
+                self.conn(),
+                "SELECT id FROM announcements WHERE id = $1 FOR NO KEY UPDATE",
+                id.as_i64()
+            )?;
+        }
         // A name already used on the announcement never counts against the limit.
         let added = exec!(
             self.conn(),

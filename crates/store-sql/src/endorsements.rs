@@ -105,7 +105,9 @@ impl EndorsementStore for SqlStore {
             "SELECT f.target_account_id AS familiar_target, {ACCOUNT_COLUMNS} FROM follows f \
              JOIN follows mine ON mine.target_account_id = f.account_id AND mine.account_id = $1 \
              JOIN accounts a ON a.id = f.account_id \
+             JOIN accounts t ON t.id = f.target_account_id \
              WHERE f.target_account_id IN ({}) AND a.suspended_at IS NULL \
+             AND (t.id = $1 OR NOT t.hide_collections) AND NOT a.hide_collections \
              ORDER BY f.target_account_id, f.id DESC",
             placeholders(2, targets.len())
         );

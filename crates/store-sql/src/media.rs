@@ -523,6 +523,51 @@ pub(crate) async fn attach(c: Conn<'_>, status_id: Id, account_id: Id, ids: &[Id
     Ok(attached)
 }
 
+/// The attachments of an edited status become `ids`, in order (see
+/// `Transaction::set_status_media`).
+pub(crate) async fn set_status_media(
+    c: Conn<'_>,
+    status_id: Id,
+    account_id: Id,
+    ids: &[Id],
+) -> Result<u64> {
+    let mut c = c;
+    lock(c.reborrow(), ids).await?;
+    let keep: Vec<i64> = ids.iter().map(|i| i.as_i64()).collect();
+    let let_go = if keep.is_empty() {
+        "UPDATE media_attachments SET status_id = NULL, position = 0 WHERE status_id = $1"
+            .to_owned()
+    } else {
+        format!(
+            "UPDATE media_attachments SET status_id = NULL, position = 0 WHERE status_id = $1 \
+             AND id NOT IN ({})",
+            placeholders(2, keep.len())
+        )
+    };
+    with_conn!(c.reborrow(), |e, p| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(let_go.clone())).bind(status_id.as_i64());
+        for id in &keep {
+            q = q.bind(*id);
+        }
+        q.persistent(p).execute(&mut *e).await.map_err(map_err)?;
+    });
+    let mut attached = 0;
+    for (position, id) in ids.iter().enumerate() {
+        attached += exec!(
+            c.reborrow(),
+            "UPDATE media_attachments SET status_id = $1, position = $2 WHERE id = $3 \
+             AND account_id = $4 AND purpose = 'attachment' \
+             AND (status_id = $1 OR (status_id IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM scheduled_status_media h WHERE h.media_id = $3)))",
+            status_id.as_i64(),
+            position as i64,
+            id.as_i64(),
+            account_id.as_i64()
+        )?;
+    }
+    Ok(attached)
+}
+
 pub(crate) async fn delete(mut c: Conn<'_>, id: Id) -> Result<bool> {
     exec!(
         c.reborrow(),

@@ -134,6 +134,9 @@ impl ScheduledStatusTx for SqlTx {
         if matches!(self.conn(), Conn::Pg(..)) {
             int_pairs(
                 self.conn(),
+                // FOR UPDATE, not NO KEY UPDATE: a post being made takes the account's key
+                // share before its uploads' locks, so it waits here first instead of holding an
+                // upload this scheduling needs (which deadlocks).
                 "SELECT id AS a, id AS b FROM accounts WHERE id = $1 FOR UPDATE",
                 &[account_id.as_i64()],
             )

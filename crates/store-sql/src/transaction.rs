@@ -269,6 +269,10 @@ impl Transaction for SqlTx {
         crate::media::attach(self.conn(), status_id, account_id, ids).await
     }
 
+    async fn set_status_media(&mut self, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64> {
+        crate::media::set_status_media(self.conn(), status_id, account_id, ids).await
+    }
+
     async fn delete_media(&mut self, id: Id) -> Result<bool> {
         crate::media::delete(self.conn(), id).await
     }

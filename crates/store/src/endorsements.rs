@@ -21,7 +21,9 @@ pub trait EndorsementStore: Send + Sync {
     /// The accounts it endorses, newest endorsement first: `(endorsement id, account)`.
     async fn endorsements(&self, account_id: Id, page: TimelinePage) -> Result<Vec<(Id, Account)>>;
 
-    /// For each of `targets`, the accounts `account_id` follows that follow it.
+    /// For each of `targets`, the accounts `account_id` follows that follow it. Neither a
+    /// target nor a follower that hides its collections gives them away (to anyone but
+    /// itself, for a target).
     async fn familiar_followers(
         &self,
         account_id: Id,

@@ -767,6 +767,11 @@ pub trait Transaction: Send {
     /// Attaches the account's unattached attachments `ids` to a status; returns how many were.
     async fn attach_media(&mut self, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64>;
 
+    /// Makes `ids`, in this order, the attachments of an edited status: those it has stay,
+    /// the account's unattached ones are attached, the others it had are let go. Returns how
+    /// many of `ids` it has now (fewer: one was not the account's to attach).
+    async fn set_status_media(&mut self, status_id: Id, account_id: Id, ids: &[Id]) -> Result<u64>;
+
     /// Deletes a media row; `false` if there was none.
     async fn delete_media(&mut self, id: Id) -> Result<bool>;
 

@@ -184,6 +184,10 @@ fn wrong_types_and_bad_values_are_named() {
         bad("[instance]\nregistrations = \"maybe\"\n").option,
         "instance.registrations"
     );
+    assert_eq!(
+        bad("[instance]\nterms_of_service = \"Be kind.\"\n").option,
+        "instance.terms_of_service_date"
+    );
     for date in ["2026-13-01", "2026-1-1", "tomorrow", ""] {
         assert_eq!(
             bad(&format!("[instance]\nterms_of_service_date = \"{date}\"\n")).option,

@@ -2,6 +2,7 @@
 //! from local storage; the API's answers field by field; hostile input.
 
 mod admin;
+mod edits;
 pub mod files;
 mod hostile;
 mod kinds;

@@ -135,6 +135,23 @@ async fn polls_are_edited_as_mastodon_edits_them(backend: Backend) {
         poll_notices(&app, &bob).await == 1
     })
     .await;
+    // Opened again by an edit: its new end is waited for again.
+    let (st, edited) = put_json(
+        &app,
+        &edit,
+        &alice,
+        json!({"status": "lunch, again", "poll": poll(&["soup", "salad", "pie"], 600, false)}),
+    )
+    .await;
+    assert_eq!(st, 200, "{edited}");
+    assert_eq!(edited["poll"]["expired"], false);
+    eventually("a job waits for the new end", || async {
+        app.sql_texts("SELECT payload FROM jobs WHERE kind = 'poll_expired'")
+            .await
+            .len()
+            == 1
+    })
+    .await;
 
     // Without a poll, an edit takes it away; another edit adds a new one.
     let (st, edited) = put_json(&app, &edit, &alice, json!({"status": "no poll now"})).await;

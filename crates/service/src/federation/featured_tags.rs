@@ -213,7 +213,8 @@ impl Services {
             "actor": actor,
             "to": [rookery_activitypub::PUBLIC],
             "cc": [self.urls.actor_path(account.username.as_str(), "followers")],
-            "target": self.urls.actor_path(account.username.as_str(), "collections/tags"),
+            // Mastodon names the featured (pinned) collection here, and acts only on that.
+            "target": self.urls.actor_path(account.username.as_str(), "collections/featured"),
             "object": {"type": "Hashtag", "href": href, "name": format!("#{name}")},
         });
         self.enqueue_federate(tx, account, &activity, true, Vec::new())

@@ -114,6 +114,15 @@ pub(crate) fn remote_poll(
     })
 }
 
+/// Whether `object` is an edit newer than the last one `status` had (its `updated` is later).
+fn newer_edit(status: &Status, object: &Object) -> bool {
+    object
+        .updated
+        .as_deref()
+        .and_then(Timestamp::parse_rfc3339)
+        .is_some_and(|t| status.edited_at.is_none_or(|e| t > e))
+}
+
 impl Services {
     /// The poll of a status, if it has one.
     pub(crate) async fn poll_of_status(&self, status_id: Id) -> Result<Option<Poll>> {
@@ -209,6 +218,14 @@ impl Services {
             return Ok(());
         };
         let old = self.poll_of_status(status.id).await?;
+        // A poll added, or its options or kind changed, is an edit: only one newer than the
+        // post's last edit may do it (a late or replayed `Update` must not void votes).
+        let reshaped = old
+            .as_ref()
+            .is_none_or(|o| o.options != poll.options || o.multiple != poll.multiple);
+        if reshaped && !newer_edit(&status, object) {
+            return Ok(());
+        }
         if let Some(old) = old.as_ref().filter(|o| o.options == poll.options) {
             // Votes are never taken back: an `Update` that counts fewer is older than what we
             // have (delivered late or replayed), and its tallies are not taken.
@@ -243,8 +260,8 @@ impl Services {
         let Some(status) = self.store.status_by_uri(uri).await? else {
             return Ok(());
         };
-        if status.local || status.account_id != author.id {
-            return Ok(()); // refused with the edit itself
+        if status.local || status.account_id != author.id || !newer_edit(&status, object) {
+            return Ok(()); // refused with the edit itself, or older than the last edit
         }
         let Some(poll) = self.poll_of_status(status.id).await? else {
             return Ok(());

@@ -92,7 +92,10 @@ pub(crate) fn from_stored(stored: i64) -> f64 {
     stored as f64 / SCALE
 }
 
-/// Scores hashtags or links from their use, carrying forward the peaks of `previous`.
+/// Scores hashtags or links from their use, carrying forward the peaks of `previous`. Only
+/// items still in `uses` are scored: one whose every recent use became ineligible (its
+/// accounts suspended, its posts deleted or made sensitive, the hashtag disabled) leaves the
+/// trends at once rather than decaying.
 pub(crate) fn score_uses(
     kind: TrendKind,
     rules: Rules,
@@ -100,23 +103,15 @@ pub(crate) fn score_uses(
     previous: &[Trend],
     now: Timestamp,
 ) -> Vec<Trend> {
-    let mut ids: Vec<Id> = uses
-        .iter()
-        .map(|u| u.item_id)
-        .chain(previous.iter().map(|t| t.item_id))
-        .collect();
-    ids.sort();
-    ids.dedup();
+    let before: std::collections::HashMap<Id, &Trend> =
+        previous.iter().map(|t| (t.item_id, t)).collect();
     let now_ms = now.as_millis();
     let mut out = Vec::new();
-    for id in ids {
+    for u in uses {
         #[allow(clippy::cast_precision_loss)] // account counts
-        let s = uses.iter().find(|u| u.item_id == id).map_or(0.0, |u| {
-            surge(u.recent as f64, u.earlier as f64, rules.threshold)
-        });
-        let (mut peak, mut peak_at) = previous
-            .iter()
-            .find(|t| t.item_id == id)
+        let s = surge(u.recent as f64, u.earlier as f64, rules.threshold);
+        let (mut peak, mut peak_at) = before
+            .get(&u.item_id)
             .filter(|t| t.max_score_at.as_millis() >= now_ms - rules.cooldown_ms)
             .map_or((0.0, now), |t| (from_stored(t.max_score), t.max_score_at));
         if s > peak {
@@ -127,7 +122,7 @@ pub(crate) fn score_uses(
         if score >= rules.floor {
             out.push(Trend {
                 kind,
-                item_id: id,
+                item_id: u.item_id,
                 score: to_stored(score),
                 max_score: to_stored(peak),
                 max_score_at: peak_at,
@@ -208,14 +203,16 @@ mod tests {
         );
         assert_eq!(first.len(), 1);
         assert_eq!(first[0].score, to_stored(16.0));
-        // Four hours later nobody used it: the peak, halved once, remains.
+        // Four hours later nobody else used it: the peak, halved once, remains.
         let later = Timestamp::from_millis(now.as_millis() + 4 * HOUR_MS);
-        let second = score_uses(TrendKind::Tag, TAGS, &[], &first, later);
+        let second = score_uses(TrendKind::Tag, TAGS, &[uses(1, 5, 0)], &first, later);
         assert_eq!(second[0].score, to_stored(8.0));
         assert_eq!(second[0].max_score_at, now);
+        // Its uses became ineligible (suspended accounts, deleted posts): gone at once.
+        assert!(score_uses(TrendKind::Tag, TAGS, &[], &first, later).is_empty());
         // After the cooldown the peak is forgotten.
         let much_later = Timestamp::from_millis(now.as_millis() + 3 * DAY_MS);
-        assert!(score_uses(TrendKind::Tag, TAGS, &[], &first, much_later).is_empty());
+        assert!(score_uses(TrendKind::Tag, TAGS, &[uses(1, 0, 5)], &first, much_later).is_empty());
     }
 
     #[test]

@@ -219,6 +219,20 @@ async fn profile_extras(backend: Backend) {
         );
     }
 
+    // Nor does familiar_followers give them away: carol follows bob, who follows alice.
+    let carol = app.token("carol").await;
+    let (_, bob_acct, _) = app
+        .get_auth("/api/v1/accounts/verify_credentials", Some(&bob))
+        .await;
+    let bob_id = bob_acct["id"].as_str().unwrap().to_owned();
+    let (s, _) = app
+        .post_auth(&format!("/api/v1/accounts/{bob_id}/follow"), &carol, &[])
+        .await;
+    assert_eq!(s, 200);
+    let familiar = format!("/api/v1/accounts/familiar_followers?id[]={id}");
+    let (_, fam, _) = app.get_auth(&familiar, Some(&carol)).await;
+    assert_eq!(fam[0]["accounts"], serde_json::json!([]), "{fam}");
+
     // Bad values are refused whole, with Mastodon's 422.
     for (field, value) in [
         ("avatar_description", "x".repeat(151)),
@@ -248,6 +262,8 @@ async fn profile_extras(backend: Backend) {
     assert_eq!(me["source"]["attribution_domains"], serde_json::json!([]));
     let (_, to_bob, _) = app.get_auth(&path, Some(&bob)).await;
     assert_eq!(to_bob.as_array().map(Vec::len), Some(1), "{to_bob}");
+    let (_, fam, _) = app.get_auth(&familiar, Some(&carol)).await;
+    assert_eq!(fam[0]["accounts"][0]["id"], bob_id.as_str(), "{fam}");
 
     // Removing the images brings back the defaults and drops their descriptions.
     for (kind, field) in [
