@@ -247,6 +247,20 @@ pub struct InstanceConfig {
     pub terms_of_service_date: Option<String>,
     /// `disabled`, `users` or `all`.
     pub show_domain_blocks: String,
+    /// The server's rules, in order: each a text, or `{ text = "…", hint = "…" }`.
+    pub rules: Vec<RuleConfig>,
+}
+
+/// One of `instance.rules`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RuleConfig {
+    Text(String),
+    Full {
+        text: String,
+        #[serde(default)]
+        hint: String,
+    },
 }
 
 impl Default for InstanceConfig {
@@ -264,6 +278,7 @@ impl Default for InstanceConfig {
             terms_of_service: String::new(),
             terms_of_service_date: None,
             show_domain_blocks: "disabled".into(),
+            rules: Vec::new(),
         }
     }
 }
@@ -588,6 +603,21 @@ impl Config {
             ));
         }
         settings.terms_of_service_date = i.terms_of_service_date.clone();
+        settings.rules = Vec::with_capacity(i.rules.len());
+        for rule in &i.rules {
+            let (text, hint) = match rule {
+                RuleConfig::Text(t) => (t.trim(), ""),
+                RuleConfig::Full { text, hint } => (text.trim(), hint.trim()),
+            };
+            if text.is_empty() || text.chars().count() > 300 || hint.chars().count() > 2000 {
+                return Err(ConfigError::new(
+                    "instance.rules",
+                    "each rule needs a text of at most 300 characters (and a hint of at most \
+                     2,000)",
+                ));
+            }
+            settings.rules.push((text.to_owned(), hint.to_owned()));
+        }
         settings.show_domain_blocks =
             rookery_service::ShowDomainBlocks::parse(&i.show_domain_blocks).ok_or_else(|| {
                 ConfigError::new(

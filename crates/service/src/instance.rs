@@ -154,6 +154,20 @@ impl Services {
     }
 
     /// The instance's picture, served from the binary.
+    /// The server's rules (Mastodon's Rule entities), numbered from 1 in their order.
+    pub fn rules(&self) -> Vec<api::Rule> {
+        self.settings
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, (text, hint))| api::Rule {
+                id: (i + 1).to_string(),
+                text: text.clone(),
+                hint: hint.clone(),
+            })
+            .collect()
+    }
+
     fn thumbnail_url(&self) -> String {
         format!("{}/instance/thumbnail.png", self.urls.base())
     }
@@ -197,7 +211,7 @@ impl Services {
                 polls: Self::polls_config(),
             },
             contact_account: self.contact_account().await?,
-            rules: Vec::new(),
+            rules: self.rules(),
         })
     }
 
@@ -243,7 +257,7 @@ impl Services {
                 email: s.contact_email.clone(),
                 account: self.contact_account().await?,
             },
-            rules: Vec::new(),
+            rules: self.rules(),
         })
     }
 

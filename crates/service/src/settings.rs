@@ -40,6 +40,8 @@ pub struct Settings {
     pub terms_of_service: String,
     /// The day they took effect (`YYYY-MM-DD`).
     pub terms_of_service_date: Option<String>,
+    /// The server's rules, in order: `(text, hint)`.
+    pub rules: Vec<(String, String)>,
     /// Who may read the list of moderated servers (`/api/v1/instance/domain_blocks`).
     pub show_domain_blocks: ShowDomainBlocks,
     /// Whether trends are shown, and whether only reviewed ones are.
@@ -130,6 +132,7 @@ impl Settings {
             privacy_policy: String::new(),
             terms_of_service: String::new(),
             terms_of_service_date: None,
+            rules: Vec::new(),
             show_domain_blocks: ShowDomainBlocks::Disabled,
             trends: crate::trends::TrendsSettings::default(),
             federation: FederationSettings::default(),

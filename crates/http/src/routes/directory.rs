@@ -71,9 +71,9 @@ pub(crate) async fn domain_blocks(
     }
 }
 
-/// `GET /api/v1/instance/rules`: the same (empty) list as the instance entity's `rules`.
-pub(crate) async fn rules() -> Json<Value> {
-    Json(json!([]))
+/// `GET /api/v1/instance/rules`: the same list as the instance entity's `rules`.
+pub(crate) async fn rules(State(state): State<AppState>) -> Json<Vec<api::Rule>> {
+    Json(state.services.rules())
 }
 
 /// `GET /api/v1/instance/translation_languages`: none, as translation is not offered

@@ -188,6 +188,14 @@ fn wrong_types_and_bad_values_are_named() {
         bad("[instance]\nterms_of_service = \"Be kind.\"\n").option,
         "instance.terms_of_service_date"
     );
+    assert_eq!(
+        bad("[instance]\nrules = [\"  \"]\n").option,
+        "instance.rules"
+    );
+    assert_eq!(
+        bad(&format!("[instance]\nrules = [\"{}\"]\n", "x".repeat(301))).option,
+        "instance.rules"
+    );
     for date in ["2026-13-01", "2026-1-1", "tomorrow", ""] {
         assert_eq!(
             bad(&format!("[instance]\nterms_of_service_date = \"{date}\"\n")).option,

@@ -9,7 +9,7 @@ use crate::kit::{on_every_backend, spawn_with};
 on_every_backend!(instance_extras_and_directory_answer, terms_of_service);
 
 /// `GET /api/v1/instance/terms_of_service[/:date]`: 404 without terms, Mastodon's
-/// TermsOfService with them (escaped), and 404 for another day.
+/// TermsOfService with them (escaped), and 404 for another day; the configured rules.
 async fn terms_of_service(backend: Backend) {
     let none = spawn_with(backend, &[]).await;
     assert_eq!(
@@ -24,9 +24,24 @@ async fn terms_of_service(backend: Backend) {
                 "Be kind.\n\nNo <script>.",
             ),
             ("ROOKERY_INSTANCE__TERMS_OF_SERVICE_DATE", "2026-03-01"),
+            (
+                "ROOKERY_INSTANCE__RULES",
+                r#"["Be <kind>", {text = "No spam", hint = "Ads count"}]"#,
+            ),
         ],
     )
     .await;
+    // The rules, numbered in order, in the list and in both instance entities.
+    let rules = json!([
+        {"id": "1", "text": "Be <kind>", "hint": ""},
+        {"id": "2", "text": "No spam", "hint": "Ads count"},
+    ]);
+    assert_eq!(
+        app.get_json("/api/v1/instance/rules").await,
+        (200, rules.clone())
+    );
+    assert_eq!(app.get_json("/api/v1/instance").await.1["rules"], rules);
+    assert_eq!(app.get_json("/api/v2/instance").await.1["rules"], rules);
     let (st, terms) = app.get_json("/api/v1/instance/terms_of_service").await;
     assert_eq!(st, 200, "{terms}");
     assert_eq!(
