@@ -70,7 +70,7 @@ impl Services {
         {
             return Err(ServiceError::invalid("email", "is already taken"));
         }
-        let hash = password::hash(&plain, self.random.as_ref()).await?;
+        let hash = self.passwords.hash(&plain, self.random.as_ref()).await?;
         let keys = tokio::task::spawn_blocking(KeyPair::generate)
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
@@ -171,7 +171,7 @@ impl Services {
     ) -> Result<Option<String>> {
         let local = self.local_account(username).await?;
         let (plain, generated) = self.choose_password(new_password)?;
-        let hash = password::hash(&plain, self.random.as_ref()).await?;
+        let hash = self.passwords.hash(&plain, self.random.as_ref()).await?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(local.user.id, &hash, self.clock.now())
             .await?;
@@ -181,7 +181,9 @@ impl Services {
 
     /// Checks a password against a local account's (for sign-in).
     pub async fn check_password(&self, local: &LocalAccount, password: &str) -> bool {
-        password::verify(password, &local.user.password_hash).await
+        self.passwords
+            .verify(password, &local.user.password_hash)
+            .await
     }
 
     /// Changes a local user's role.

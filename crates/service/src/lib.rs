@@ -104,6 +104,8 @@ pub struct Services {
     pub(crate) federation: Arc<federation::FederationState>,
     /// Media storage and processing (`None`: this process cannot store files).
     pub(crate) media: Option<Arc<media::MediaRuntime>>,
+    /// Password hashing, a few at a time.
+    pub(crate) passwords: Arc<password::Passwords>,
 }
 
 impl std::fmt::Debug for Services {
@@ -139,6 +141,7 @@ impl Services {
                 federation::NoTransport,
             ))),
             media: None,
+            passwords: Arc::new(password::Passwords::default()),
         }
     }
 }

@@ -347,6 +347,9 @@ impl Services {
             self.store.local_account_by_username(login).await?
         };
         let Some(local) = found else {
+            self.passwords
+                .verify_nothing(password, self.random.as_ref())
+                .await;
             return Ok(None);
         };
         if !self.check_password(&local, password).await {

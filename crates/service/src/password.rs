@@ -64,6 +64,60 @@ pub async fn verify(password: &str, phc: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// How many argon2 computations run at once in a process. Each takes 19 MiB and a core for
+/// tens of milliseconds: a burst of sign-ins waits its turn here instead of exhausting a small
+/// machine's memory (fifty at once would take a gigabyte).
+pub const CONCURRENT_HASHES: usize = 2;
+
+/// Hashing and checking passwords, at most [`CONCURRENT_HASHES`] at a time.
+#[derive(Debug)]
+pub struct Passwords {
+    permits: tokio::sync::Semaphore,
+    /// The hash of a random password, checked against for logins that match no account.
+    decoy: tokio::sync::OnceCell<String>,
+}
+
+impl Default for Passwords {
+    fn default() -> Self {
+        Passwords {
+            permits: tokio::sync::Semaphore::new(CONCURRENT_HASHES),
+            decoy: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+impl Passwords {
+    /// [`hash`], waiting for a turn.
+    pub async fn hash(&self, password: &str, random: &dyn Random) -> Result<String> {
+        let _turn = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        hash(password, random).await
+    }
+
+    /// [`verify`], waiting for a turn.
+    pub async fn verify(&self, password: &str, phc: &str) -> bool {
+        let Ok(_turn) = self.permits.acquire().await else {
+            return false;
+        };
+        verify(password, phc).await
+    }
+
+    /// Spends the time a check of `password` takes, against no account: a login that matches
+    /// none is not told apart from a wrong password by how long the answer takes.
+    pub async fn verify_nothing(&self, password: &str, random: &dyn Random) {
+        let decoy = self
+            .decoy
+            .get_or_try_init(|| async { self.hash(&generate(random), random).await })
+            .await;
+        if let Ok(phc) = decoy {
+            let _ = self.verify(password, phc).await;
+        }
+    }
+}
+
 /// A random password of 24 URL-safe characters, for accounts created by an admin.
 pub fn generate(random: &dyn Random) -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -87,6 +141,32 @@ mod tests {
         assert!(verify("correct horse", &h).await);
         assert!(!verify("wrong horse", &h).await);
         assert!(!verify("correct horse", "not a hash").await);
+    }
+
+    #[tokio::test]
+    async fn hashing_waits_for_a_turn() {
+        let p = Passwords::default();
+        // Every turn taken: a sign-in waits rather than starting a hash of its own.
+        let taken = p
+            .permits
+            .acquire_many(CONCURRENT_HASHES as u32)
+            .await
+            .unwrap();
+        let waiting = tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            p.hash("correct horse", &SystemRandom),
+        )
+        .await;
+        assert!(waiting.is_err(), "hashed without a turn");
+        drop(taken);
+        let h = p.hash("correct horse", &SystemRandom).await.unwrap();
+        assert!(p.verify("correct horse", &h).await);
+        // A login matching no account is checked against the decoy, made once.
+        p.verify_nothing("correct horse", &SystemRandom).await;
+        let decoy = p.decoy.get().cloned().unwrap();
+        p.verify_nothing("other", &SystemRandom).await;
+        assert_eq!(p.decoy.get(), Some(&decoy));
+        assert_eq!(p.permits.available_permits(), CONCURRENT_HASHES);
     }
 
     #[test]
