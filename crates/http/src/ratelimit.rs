@@ -1,14 +1,17 @@
-//! Rate limits on the client API, as Mastodon applies them: per access token (or, without one,
-//! per client address) in fixed windows, with `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
-//! `X-RateLimit-Reset` on every API response and `429` past the limit. Counters live in this
-//! process (each web process limits on its own).
+//! Rate limits on the client API, as Mastodon applies them: per access token (or, without a
+//! valid one, per client address) in fixed windows, with `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset` on every API response and `429` past the
+//! limit. Sign-in and sign-up (`/oauth/*`, `/auth/*`) count per address. A token counts only
+//! once it has been checked (a made-up one is anonymous, so it cannot buy its own allowance);
+//! the check is kept for the handler, which does not make it again. Counters live in this
+//! process (each web process limits on its own), at most [`MAX_KEYS`] of them.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -34,6 +37,10 @@ impl Default for RateLimits {
         }
     }
 }
+
+/// Counters kept at most; past that (a flood of addresses or tokens in one window), new keys
+/// share one counter with the per-address limit.
+pub const MAX_KEYS: usize = 100_000;
 
 /// Fixed-window counters.
 #[derive(Debug, Default)]
@@ -64,9 +71,14 @@ impl Limiter {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        if counters.len() > 100_000 {
+        if counters.len() >= MAX_KEYS && !counters.contains_key(&key) {
             counters.retain(|_, (start, _)| *start >= window);
         }
+        let key = if counters.len() >= MAX_KEYS && !counters.contains_key(&key) {
+            "overflow".to_owned()
+        } else {
+            key
+        };
         let entry = counters.entry(key).or_insert((window, 0));
         if entry.0 != window {
             *entry = (window, 0);
@@ -82,23 +94,29 @@ impl Limiter {
     }
 }
 
-fn bearer_key(req: &Request) -> Option<String> {
-    let h = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = h.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| format!("t:{}", rookery_service::crypto::sha256_hex(token.trim())))
-}
-
-/// Middleware for `/api/` routes.
+/// Middleware for `/api/`, `/oauth/` and `/auth/` routes.
 pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(limits) = state.limiter.limits else {
         return next.run(req).await;
     };
-    if !req.uri().path().starts_with("/api/") {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/");
+    if !(api || path.starts_with("/oauth/") || path.starts_with("/auth/")) {
         return next.run(req).await;
     }
-    let (key, max) = match bearer_key(&req) {
+    let (mut parts, body) = req.into_parts();
+    let mut token_key = None;
+    if api && let Some(token) = crate::auth::bearer(&parts) {
+        // Checked once here and kept for the handler's `Auth`.
+        let auth = match state.services.authenticate(&token).await {
+            Ok(a) => a,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        token_key = auth.as_ref().map(|a| format!("t:{}", a.token.id));
+        parts.extensions.insert(crate::auth::Auth(auth));
+    }
+    let req = Request::from_parts(parts, body);
+    let (key, max) = match token_key {
         Some(k) => (k, limits.per_token),
         None => {
             let addr = req
@@ -129,4 +147,30 @@ pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Nex
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_bounded() {
+        let limiter = Limiter::new(Some(RateLimits::default()));
+        let now = Timestamp::from_millis(1_000_000);
+        for i in 0..MAX_KEYS {
+            limiter.hit(format!("a:{i}"), 1, 300_000, now);
+        }
+        // Past the bound, new keys share one counter: a second newcomer finds it spent.
+        assert!(limiter.hit("a:new".into(), 1, 300_000, now).3);
+        assert!(!limiter.hit("a:newer".into(), 1, 300_000, now).3);
+        // Known keys keep their own.
+        assert!(!limiter.hit("a:7".into(), 1, 300_000, now).3);
+        let size = limiter.counters.lock().map(|c| c.len()).unwrap_or(0);
+        assert!(size <= MAX_KEYS + 1, "{size}");
+        // A new window frees the table.
+        let later = Timestamp::from_millis(now.as_millis() + 300_000);
+        assert!(limiter.hit("a:fresh".into(), 1, 300_000, later).3);
+        let size = limiter.counters.lock().map(|c| c.len()).unwrap_or(0);
+        assert!(size < 10, "{size}");
+    }
 }

@@ -651,9 +651,9 @@ async fn rate_limits_answer_429_with_headers(backend: Backend) {
         ],
     )
     .await;
-    // Registering the app is itself an anonymous API request: one of the address's three.
+    // Registering the app and getting its token count as the address's (two of its three).
     let token = app.token("alice").await;
-    for remaining in ["1", "0"] {
+    for remaining in ["0"] {
         let r = app.get("/api/v1/instance").await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["x-ratelimit-limit"], "3");
@@ -671,6 +671,28 @@ async fn rate_limits_answer_429_with_headers(backend: Backend) {
     assert_eq!(body["error"], "Too many requests");
     // Operational endpoints are not limited.
     assert_eq!(app.get("/health").await.status(), 200);
+    // A made-up token buys no allowance of its own: it is the address's, spent.
+    let r = app
+        .client
+        .get(app.url("/api/v1/instance"))
+        .bearer_auth("made-up-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // Nor do sign-in attempts.
+    let r = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "guess"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
     // A token has its own, larger allowance.
     let mut statuses = Vec::new();
     for _ in 0..6 {
