@@ -7,7 +7,7 @@
 //! process (each web process limits on its own), at most [`MAX_KEYS`] of them.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -42,11 +42,102 @@ impl Default for RateLimits {
 /// share one counter with the per-address limit.
 pub const MAX_KEYS: usize = 100_000;
 
+/// An address block (`10.0.0.0/8`, `::1`), for the proxies whose forwarded addresses are
+/// believed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    /// `ADDRESS` or `ADDRESS/PREFIX`; `None` if it is neither.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (text.trim().parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Network { addr, prefix })
+    }
+
+    /// Whether `ip` is in the block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let bits = |a: IpAddr| -> (u128, u8) {
+            match a {
+                IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+                IpAddr::V6(v) => (u128::from(v), 128),
+            }
+        };
+        let ((net, width), (addr, addr_width)) = (bits(self.addr), bits(ip));
+        if width != addr_width {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix);
+        let mask = if shift >= 128 { 0 } else { u128::MAX << shift };
+        (net & mask) == (addr & mask)
+    }
+}
+
+/// The client's address: the connection's, or, when that is a trusted proxy, the nearest
+/// address in `X-Forwarded-For` (else `Forwarded: for=`) that is not one.
+pub fn client_address(
+    peer: Option<IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[Network],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let value = |name: &str| -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|s| s.trim().to_owned())
+            .collect()
+    };
+    let mut hops: Vec<IpAddr> = value("x-forwarded-for")
+        .iter()
+        .filter_map(|h| h.parse().ok())
+        .collect();
+    if hops.is_empty() {
+        hops = value("forwarded")
+            .iter()
+            .flat_map(|h| h.split(';'))
+            .filter_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                if !k.eq_ignore_ascii_case("for") {
+                    return None;
+                }
+                let v = v.trim_matches('"');
+                let v = v
+                    .strip_prefix('[')
+                    .map_or(v, |r| r.split(']').next().unwrap_or(r));
+                v.parse()
+                    .ok()
+                    .or_else(|| v.rsplit_once(':').and_then(|(a, _)| a.parse().ok()))
+            })
+            .collect();
+    }
+    hops.iter()
+        .rev()
+        .copied()
+        .find(|ip| !is_trusted(*ip))
+        .or(hops.first().copied())
+        .or(Some(peer))
+}
+
 /// Fixed-window counters.
 #[derive(Debug, Default)]
 pub struct Limiter {
     limits: Option<RateLimits>,
     counters: Mutex<HashMap<String, (i64, u32)>>,
+    trusted: Vec<Network>,
 }
 
 impl Limiter {
@@ -55,7 +146,14 @@ impl Limiter {
         Limiter {
             limits,
             counters: Mutex::new(HashMap::new()),
+            trusted: Vec::new(),
         }
+    }
+
+    /// The same, believing the forwarded addresses that these proxies send.
+    pub fn with_trusted_proxies(mut self, trusted: Vec<Network>) -> Self {
+        self.trusted = trusted;
+        self
     }
 
     /// Counts a request for `key`; returns (limit, remaining, window end, allowed).
@@ -119,10 +217,12 @@ pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Nex
     let (key, max) = match token_key {
         Some(k) => (k, limits.per_token),
         None => {
-            let addr = req
+            let peer = req
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+                .map(|c| c.0.ip());
+            let addr = client_address(peer, req.headers(), &state.limiter.trusted)
+                .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
             (format!("a:{addr}"), limits.per_address)
         }
     };
@@ -152,6 +252,55 @@ pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Nex
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_believed_from_trusted_proxies_only() {
+        let trusted: Vec<Network> = ["10.0.0.0/8", "::1"]
+            .iter()
+            .filter_map(|t| Network::parse(t))
+            .collect();
+        assert_eq!(trusted.len(), 2);
+        assert!(Network::parse("10.0.0.0/33").is_none());
+        assert!(Network::parse("nope").is_none());
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.9, 10.1.2.3".parse().unwrap(),
+        );
+        // From a trusted proxy: the nearest untrusted hop (a client cannot forge past it).
+        assert_eq!(
+            client_address(Some(ip("10.9.9.9")), &h, &trusted),
+            Some(ip("203.0.113.9"))
+        );
+        // From anyone else: the connection's own address.
+        assert_eq!(
+            client_address(Some(ip("198.51.100.1")), &h, &trusted),
+            Some(ip("198.51.100.1"))
+        );
+        let mut f = axum::http::HeaderMap::new();
+        f.insert(
+            "forwarded",
+            "for=\"[2001:db8::7]:4711\";proto=https".parse().unwrap(),
+        );
+        assert_eq!(
+            client_address(Some(ip("::1")), &f, &trusted),
+            Some(ip("2001:db8::7"))
+        );
+        f.insert("forwarded", "for=192.0.2.60;proto=http".parse().unwrap());
+        assert_eq!(
+            client_address(Some(ip("::1")), &f, &trusted),
+            Some(ip("192.0.2.60"))
+        );
+        // Nothing forwarded: the proxy's own address.
+        let none = axum::http::HeaderMap::new();
+        assert_eq!(
+            client_address(Some(ip("::1")), &none, &trusted),
+            Some(ip("::1"))
+        );
+        assert!(Network::parse("0.0.0.0/0").is_some_and(|n| n.contains(ip("8.8.8.8"))));
+        assert!(!Network::parse("::/0").is_some_and(|n| n.contains(ip("8.8.8.8"))));
+    }
 
     #[test]
     fn the_table_is_bounded() {

@@ -133,7 +133,10 @@ pub fn app_state(
         services,
         metrics: Arc::new(metrics),
         lag,
-        limiter: Arc::new(rookery_http::ratelimit::Limiter::new(cfg.rate_limits)),
+        limiter: Arc::new(
+            rookery_http::ratelimit::Limiter::new(cfg.rate_limits)
+                .with_trusted_proxies(cfg.trusted_proxies.clone()),
+        ),
         streaming,
     }
 }

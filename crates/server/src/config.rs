@@ -120,6 +120,9 @@ pub struct ServerConfig {
     /// PEM certificate chain and private key: serve HTTPS directly (no reverse proxy).
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Reverse proxies (addresses or `address/prefix` blocks) whose `X-Forwarded-For` and
+    /// `Forwarded` headers name the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -131,6 +134,7 @@ impl Default for ServerConfig {
             admin_listen: "127.0.0.1:9100".into(),
             tls_cert: None,
             tls_key: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -435,6 +439,8 @@ pub struct Resolved {
     pub db: rookery_store_sql::DbOptions,
     pub auto_migrate: bool,
     pub rate_limits: Option<rookery_http::ratelimit::RateLimits>,
+    /// The proxies whose forwarded client addresses are believed.
+    pub trusted_proxies: Vec<rookery_http::ratelimit::Network>,
     pub log: LogConfig,
     pub bus: BusSettings,
     /// The outgoing HTTP client of federation.
@@ -663,6 +669,15 @@ impl Config {
             per_address: rl.per_address,
             window_ms: i64::try_from(rl.window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
         });
+        let mut trusted_proxies = Vec::with_capacity(self.server.trusted_proxies.len());
+        for t in &self.server.trusted_proxies {
+            trusted_proxies.push(rookery_http::ratelimit::Network::parse(t).ok_or_else(|| {
+                ConfigError::new(
+                    "server.trusted_proxies",
+                    format!("{t:?} is not an address or an address/prefix block"),
+                )
+            })?);
+        }
         let bus = bus::resolve(&self.redis, &self.streaming)?;
         let mut transport = federation::resolve(&self.federation, &mut settings.federation)?;
         transport.fetch.user_agent = format!(
@@ -678,6 +693,7 @@ impl Config {
             bus,
             transport,
             rate_limits,
+            trusted_proxies,
             data_dir,
             listen,
             admin_listen,

@@ -189,6 +189,10 @@ fn wrong_types_and_bad_values_are_named() {
         "instance.terms_of_service_date"
     );
     assert_eq!(
+        bad("[server]\ntrusted_proxies = [\"10.0.0.0/40\"]\n").option,
+        "server.trusted_proxies"
+    );
+    assert_eq!(
         bad("[instance]\nrules = [\"  \"]\n").option,
         "instance.rules"
     );
