@@ -38,6 +38,11 @@ impl Default for RateLimits {
     }
 }
 
+/// Sign-in attempts (`POST /oauth/token`, the sign-in form) per address in
+/// [`SIGN_IN_WINDOW_MS`] (Mastodon's login throttle).
+pub const SIGN_IN_ATTEMPTS: u32 = 25;
+pub const SIGN_IN_WINDOW_MS: i64 = 300_000;
+
 /// Counters kept at most; past that (a flood of addresses or tokens in one window), new keys
 /// share one counter with the per-address limit.
 pub const MAX_KEYS: usize = 100_000;
@@ -227,8 +232,18 @@ pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Nex
         }
     };
     let now = state.services.clock.now();
+    // Password guessing: sign-in posts from one address are few, as Mastodon allows them.
+    let sign_in = req.method() == axum::http::Method::POST
+        && matches!(req.uri().path(), "/oauth/token" | "/oauth/authorize");
+    let login_ok = !sign_in || {
+        let login_key = format!("login:{}", key.strip_prefix("a:").unwrap_or(&key));
+        state
+            .limiter
+            .hit(login_key, SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_MS, now)
+            .3
+    };
     let (limit, remaining, reset, allowed) = state.limiter.hit(key, max, limits.window_ms, now);
-    let mut response = if allowed {
+    let mut response = if allowed && login_ok {
         next.run(req).await
     } else {
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests").into_response()

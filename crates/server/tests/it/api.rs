@@ -23,6 +23,7 @@ on_every_backend!(
     profile_page_escapes_user_text,
     unknown_routes_are_json_404,
     rate_limits_answer_429_with_headers,
+    sign_in_attempts_are_few_per_address,
 );
 
 async fn instance_v1_has_mastodon_shape(backend: Backend) {
@@ -706,4 +707,32 @@ async fn rate_limits_answer_429_with_headers(backend: Backend) {
         statuses.push(r.status().as_u16());
     }
     assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429]);
+}
+
+/// Password guessing from one address stops after Mastodon's 25 attempts in five minutes,
+/// even with a large per-address allowance.
+async fn sign_in_attempts_are_few_per_address(backend: Backend) {
+    let app = spawn_with(backend, &[("ROOKERY_RATE_LIMITS__PER_ADDRESS", "1000")]).await;
+    app.create_account("alice").await;
+    let mut statuses = Vec::new();
+    for _ in 0..27 {
+        let r = app
+            .client
+            .post(app.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "guess"),
+                ("client_id", "x"),
+                ("client_secret", "y"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses[..25].iter().all(|s| *s != 429), "{statuses:?}");
+    assert_eq!(&statuses[25..], &[429, 429]);
+    // The rest of the API is not held up by it.
+    assert_eq!(app.get("/api/v1/instance").await.status(), 200);
 }
