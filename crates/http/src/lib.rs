@@ -127,6 +127,7 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(cors)
+        .layer(axum::middleware::from_fn(pages::secure_pages))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

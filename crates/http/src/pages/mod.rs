@@ -36,30 +36,62 @@ impl Site {
 }
 
 /// Renders `page` with the headers every page carries: no framing, no scripts, no sniffing,
-/// no referrer beyond this origin.
+/// no referrer beyond this origin, and forms posted to this server only.
 pub(crate) fn render(page: &impl Template) -> Result<Response, ApiError> {
     let body = page
         .render()
         .map_err(|e| ApiError::from(ServiceError::Internal(format!("rendering a page: {e}"))))?;
     let mut response = (StatusCode::OK, Html(body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
+    response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; \
              form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ),
     );
+    Ok(response)
+}
+
+/// Gives every HTML response the page headers it lacks: a policy with no scripts and no
+/// framing, `X-Frame-Options: DENY`, `nosniff` and a same-origin referrer. (A page may set a
+/// policy of its own first; the OAuth pages leave out `form-action`, as the consent form's
+/// answer redirects to the app, which `form-action 'self'` would block in browsers that apply
+/// it to redirects.)
+pub(crate) async fn secure_pages(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(req).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !html {
+        return response;
+    }
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; \
+                 base-uri 'none'; frame-ancestors 'none'",
+            ),
+        );
+    }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    Ok(response)
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+    }
+    response
 }
 
 #[derive(Template)]

@@ -414,6 +414,22 @@ async fn about_page_escapes_and_forbids_framing(backend: Backend) {
         assert!(!html.contains("<b>place</b>"), "{html}");
         assert!(html.contains("<dd>1</dd>"), "one person: {html}");
     }
+    // Every other page too: a profile, a hashtag page.
+    for path in ["/@alice", "/tags/rust"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers();
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(h.contains_key("referrer-policy"), "{path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
     let r = app.client.head(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }

@@ -402,6 +402,17 @@ async fn authorization_code_through_the_browser_forms_with_pkce(backend: Backend
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The sign-in page cannot be framed (clickjacking) and runs no scripts.
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     let jar = cookie(&r);
     let html = r.text().await.unwrap();
     assert!(html.contains("<form method=\"post\" action=\"/oauth/authorize\">"));
