@@ -52,6 +52,19 @@ pub(crate) fn render(page: &impl Template) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// `GET /robots.txt`: crawlers may read the public pages, not the API, the sign-in pages or
+/// media; AI training crawlers that honour it are turned away, as Mastodon does. Accounts that
+/// are not discoverable are kept out of indexes by `X-Robots-Tag` on their pages.
+pub(crate) async fn robots() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "User-agent: GPTBot\nDisallow: /\n\n\
+         User-agent: *\nDisallow: /api/\nDisallow: /oauth/\nDisallow: /auth/\n\
+         Disallow: /system/\nDisallow: /media_proxy/\n",
+    )
+        .into_response()
+}
+
 /// Gives every HTML response the page headers it lacks: a policy with no scripts and no
 /// framing, `X-Frame-Options: DENY`, `nosniff` and a same-origin referrer. (A page may set a
 /// policy of its own first; the OAuth pages leave out `form-action`, as the consent form's

@@ -1,7 +1,7 @@
 //! Actors: the ActivityPub document and the HTML profile at the same place.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::{activity_json, escape_html, wants_json};
@@ -54,5 +54,12 @@ pub(crate) async fn profile_page(
         id = escape_html(&actor.id),
         summary = actor.summary, // already sanitised HTML
     );
-    Ok(([(header::VARY, "Accept")], Html(page)).into_response())
+    let mut response = ([(header::VARY, "Accept")], Html(page)).into_response();
+    if !actor.discoverable {
+        response.headers_mut().insert(
+            HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex, noarchive"),
+        );
+    }
+    Ok(response)
 }

@@ -86,6 +86,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v2/instance/", get(instance::v2))
         .route("/", get(crate::pages::about))
         .route("/about", get(crate::pages::about))
+        .route("/robots.txt", get(crate::pages::robots))
         .route("/.well-known/webfinger", get(discovery::webfinger))
         .route("/.well-known/host-meta", get(discovery::host_meta))
         .route(

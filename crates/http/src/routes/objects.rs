@@ -146,5 +146,13 @@ pub(crate) async fn status_page(
             .unwrap_or_default(),
         content = note.content, // already sanitised HTML
     );
-    Ok(([(header::VARY, "Accept")], Html(page)).into_response())
+    let mut response = ([(header::VARY, "Accept")], Html(page)).into_response();
+    // An author who is not discoverable is kept out of search engines' indexes.
+    if !state.services.local_actor(&username).await?.discoverable {
+        response.headers_mut().insert(
+            axum::http::HeaderName::from_static("x-robots-tag"),
+            axum::http::HeaderValue::from_static("noindex, noarchive"),
+        );
+    }
+    Ok(response)
 }

@@ -432,6 +432,24 @@ async fn about_page_escapes_and_forbids_framing(backend: Backend) {
     }
     let r = app.client.head(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // robots.txt; and an account that is not discoverable is kept out of indexes.
+    let r = app.get("/robots.txt").await;
+    assert_eq!(r.status(), 200);
+    let robots = r.text().await.unwrap();
+    assert!(robots.contains("Disallow: /api/"), "{robots}");
+    assert!(
+        app.get("/@alice")
+            .await
+            .headers()
+            .get("x-robots-tag")
+            .is_none()
+    );
+    app.sql("UPDATE accounts SET discoverable = FALSE WHERE username = 'alice'")
+        .await;
+    assert_eq!(
+        app.get("/@alice").await.headers()["x-robots-tag"],
+        "noindex, noarchive"
+    );
 }
 
 async fn webfinger_refuses_bad_resources(backend: Backend) {
