@@ -38,7 +38,8 @@ impl Default for RateLimits {
     }
 }
 
-/// Sign-in attempts (`POST /oauth/token`, the sign-in form) per address in
+/// Sign-in and sign-up attempts (the password grant, the sign-in form, `POST /api/v1/accounts`)
+/// per address in
 /// [`SIGN_IN_WINDOW_MS`] (Mastodon's login throttle).
 pub const SIGN_IN_ATTEMPTS: u32 = 25;
 pub const SIGN_IN_WINDOW_MS: i64 = 300_000;
@@ -85,56 +86,95 @@ impl Network {
     }
 }
 
-/// The client's address: the connection's, or, when that is a trusted proxy, the nearest
-/// address in `X-Forwarded-For` (else `Forwarded: for=`) that is not one.
+/// Proxies believed when none are configured: loopback and private networks, as Rails (and so
+/// Mastodon) trusts by default. A proxy elsewhere must be listed in `server.trusted_proxies`.
+pub fn default_trusted_proxies() -> Vec<Network> {
+    [
+        "127.0.0.0/8",
+        "::1",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+    ]
+    .iter()
+    .filter_map(|n| Network::parse(n))
+    .collect()
+}
+
+/// An address in a forwarding header: `1.2.3.4`, `1.2.3.4:5678`, `[2001:db8::1]:443`,
+/// `"[2001:db8::1]"`, or a bare IPv6 address.
+fn forwarded_ip(raw: &str) -> Option<IpAddr> {
+    let v = raw.trim().trim_matches('"');
+    if let Ok(ip) = v.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    let v = match v.strip_prefix('[') {
+        Some(rest) => rest.split(']').next()?,
+        None => v.rsplit_once(':').map_or(v, |(a, _)| a),
+    };
+    v.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+}
+
+/// The client's address: the connection's, or, when that is a trusted proxy, the nearest hop
+/// of `X-Forwarded-For` (else of `Forwarded: for=`) that is not a trusted proxy. The walk goes
+/// from the right (the hops our proxies added) and stops at anything it cannot read, so what a
+/// client wrote itself on the left is never taken.
 pub fn client_address(
     peer: Option<IpAddr>,
     headers: &axum::http::HeaderMap,
     trusted: &[Network],
 ) -> Option<IpAddr> {
-    let peer = peer?;
+    let peer = peer?.to_canonical();
     let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(peer) {
         return Some(peer);
     }
-    let value = |name: &str| -> Vec<String> {
+    let entries = |name: &str| -> Vec<String> {
         headers
             .get_all(name)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
             .collect()
     };
-    let mut hops: Vec<IpAddr> = value("x-forwarded-for")
-        .iter()
-        .filter_map(|h| h.parse().ok())
-        .collect();
+    let mut hops = entries("x-forwarded-for");
     if hops.is_empty() {
-        hops = value("forwarded")
+        hops = entries("forwarded")
             .iter()
             .flat_map(|h| h.split(';'))
             .filter_map(|p| {
                 let (k, v) = p.trim().split_once('=')?;
-                if !k.eq_ignore_ascii_case("for") {
-                    return None;
-                }
-                let v = v.trim_matches('"');
-                let v = v
-                    .strip_prefix('[')
-                    .map_or(v, |r| r.split(']').next().unwrap_or(r));
-                v.parse()
-                    .ok()
-                    .or_else(|| v.rsplit_once(':').and_then(|(a, _)| a.parse().ok()))
+                k.eq_ignore_ascii_case("for").then(|| v.to_owned())
             })
             .collect();
     }
-    hops.iter()
-        .rev()
-        .copied()
-        .find(|ip| !is_trusted(*ip))
-        .or(hops.first().copied())
-        .or(Some(peer))
+    let mut nearest = peer;
+    for raw in hops.iter().rev() {
+        let Some(ip) = forwarded_ip(raw) else {
+            break;
+        };
+        nearest = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    Some(nearest)
+}
+
+/// The key a client address counts under: IPv6 addresses by their /64 (one subscriber usually
+/// has the whole block, as Mastodon counts them).
+fn address_key(ip: Option<IpAddr>) -> String {
+    match ip {
+        None => "a:unknown".to_owned(),
+        Some(IpAddr::V4(v4)) => format!("a:{v4}"),
+        Some(IpAddr::V6(v6)) => {
+            let block = u128::from(v6) & (u128::MAX << 64);
+            format!("a:{}/64", std::net::Ipv6Addr::from(block))
+        }
+    }
 }
 
 /// Fixed-window counters.
@@ -151,13 +191,16 @@ impl Limiter {
         Limiter {
             limits,
             counters: Mutex::new(HashMap::new()),
-            trusted: Vec::new(),
+            trusted: default_trusted_proxies(),
         }
     }
 
-    /// The same, believing the forwarded addresses that these proxies send.
+    /// The same, believing the forwarded addresses that these proxies send (instead of the
+    /// default loopback and private networks, when any is given).
     pub fn with_trusted_proxies(mut self, trusted: Vec<Network>) -> Self {
-        self.trusted = trusted;
+        if !trusted.is_empty() {
+            self.trusted = trusted;
+        }
         self
     }
 
@@ -169,31 +212,61 @@ impl Limiter {
         window_ms: i64,
         now: Timestamp,
     ) -> (u32, u32, i64, bool) {
-        let window = now.as_millis().div_euclid(window_ms) * window_ms;
+        let now_ms = now.as_millis();
+        let window_end = now_ms.div_euclid(window_ms) * window_ms + window_ms;
         let mut counters = match self.counters.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
         if counters.len() >= MAX_KEYS && !counters.contains_key(&key) {
-            counters.retain(|_, (start, _)| *start >= window);
+            // Each counter ends with its own window (limits have windows of their own).
+            counters.retain(|_, (end, _)| *end > now_ms);
         }
         let key = if counters.len() >= MAX_KEYS && !counters.contains_key(&key) {
             "overflow".to_owned()
         } else {
             key
         };
-        let entry = counters.entry(key).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
+        let entry = counters.entry(key).or_insert((window_end, 0));
+        if entry.0 != window_end {
+            *entry = (window_end, 0);
         }
         entry.1 = entry.1.saturating_add(1);
         let used = entry.1;
-        (
-            limit,
-            limit.saturating_sub(used),
-            window + window_ms,
-            used <= limit,
-        )
+        (limit, limit.saturating_sub(used), window_end, used <= limit)
+    }
+}
+
+/// Whether a request is a sign-in or sign-up attempt, which Mastodon allows 25 of per address
+/// in five minutes: the sign-in form, the password grant, and `POST /api/v1/accounts`. The
+/// grant is read from the (small, bounded) body of `POST /oauth/token`; other grants (apps
+/// exchanging codes, refreshing tokens) are not attempts.
+async fn sign_in_attempt(req: Request) -> Result<(Request, bool), Response> {
+    use axum::http::Method;
+    if req.method() != Method::POST {
+        return Ok((req, false));
+    }
+    match req.uri().path() {
+        "/oauth/authorize" | "/api/v1/accounts" => Ok((req, true)),
+        "/oauth/token" => {
+            let (parts, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, 64 * 1024).await.map_err(|_| {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The request is too large")
+                    .into_response()
+            })?;
+            let form = crate::extract::form_to_json(&bytes);
+            let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let grant = |v: &serde_json::Value| {
+                v.get("grant_type")
+                    .and_then(|g| g.as_str().map(str::to_owned))
+            };
+            let password = grant(&json).or_else(|| grant(&form)).as_deref() == Some("password");
+            Ok((
+                Request::from_parts(parts, axum::body::Body::from(bytes)),
+                password,
+            ))
+        }
+        _ => Ok((req, false)),
     }
 }
 
@@ -218,32 +291,35 @@ pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Nex
         token_key = auth.as_ref().map(|a| format!("t:{}", a.token.id));
         parts.extensions.insert(crate::auth::Auth(auth));
     }
-    let req = Request::from_parts(parts, body);
-    let (key, max) = match token_key {
-        Some(k) => (k, limits.per_token),
-        None => {
-            let peer = req
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip());
-            let addr = client_address(peer, req.headers(), &state.limiter.trusted)
-                .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-            (format!("a:{addr}"), limits.per_address)
-        }
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let address = address_key(client_address(peer, &parts.headers, &state.limiter.trusted));
+    let (req, attempt) = match sign_in_attempt(Request::from_parts(parts, body)).await {
+        Ok(r) => r,
+        Err(refused) => return refused,
     };
     let now = state.services.clock.now();
-    // Password guessing: sign-in posts from one address are few, as Mastodon allows them.
-    let sign_in = req.method() == axum::http::Method::POST
-        && matches!(req.uri().path(), "/oauth/token" | "/oauth/authorize");
-    let login_ok = !sign_in || {
-        let login_key = format!("login:{}", key.strip_prefix("a:").unwrap_or(&key));
-        state
-            .limiter
-            .hit(login_key, SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_MS, now)
-            .3
+    let (key, max) = match token_key {
+        Some(k) => (k, limits.per_token),
+        None => (address.clone(), limits.per_address),
     };
-    let (limit, remaining, reset, allowed) = state.limiter.hit(key, max, limits.window_ms, now);
-    let mut response = if allowed && login_ok {
+    // Password guessing and mass sign-ups: few per address, with their own headers when refused.
+    let mut counted = state.limiter.hit(key, max, limits.window_ms, now);
+    if attempt && counted.3 {
+        let login = state.limiter.hit(
+            format!("login:{address}"),
+            SIGN_IN_ATTEMPTS,
+            SIGN_IN_WINDOW_MS,
+            now,
+        );
+        if !login.3 {
+            counted = login;
+        }
+    }
+    let (limit, remaining, reset, allowed) = counted;
+    let mut response = if allowed {
         next.run(req).await
     } else {
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests").into_response()
@@ -278,11 +354,12 @@ mod tests {
         assert!(Network::parse("10.0.0.0/33").is_none());
         assert!(Network::parse("nope").is_none());
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        let mut h = axum::http::HeaderMap::new();
-        h.insert(
-            "x-forwarded-for",
-            "6.6.6.6, 203.0.113.9, 10.1.2.3".parse().unwrap(),
-        );
+        let headers = |name: &'static str, value: &str| {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert(name, value.parse().unwrap());
+            h
+        };
+        let h = headers("x-forwarded-for", "6.6.6.6, 203.0.113.9, 10.1.2.3");
         // From a trusted proxy: the nearest untrusted hop (a client cannot forge past it).
         assert_eq!(
             client_address(Some(ip("10.9.9.9")), &h, &trusted),
@@ -293,16 +370,24 @@ mod tests {
             client_address(Some(ip("198.51.100.1")), &h, &trusted),
             Some(ip("198.51.100.1"))
         );
-        let mut f = axum::http::HeaderMap::new();
-        f.insert(
-            "forwarded",
-            "for=\"[2001:db8::7]:4711\";proto=https".parse().unwrap(),
+        // A hop with a port is read; one that cannot be read stops the walk there, so the
+        // client's own left-hand entry is never taken.
+        let h = headers("x-forwarded-for", "6.6.6.6, garbage, 203.0.113.9:4711");
+        assert_eq!(
+            client_address(Some(ip("10.9.9.9")), &h, &trusted),
+            Some(ip("203.0.113.9"))
         );
+        let h = headers("x-forwarded-for", "6.6.6.6, garbage, 10.0.0.5");
+        assert_eq!(
+            client_address(Some(ip("10.9.9.9")), &h, &trusted),
+            Some(ip("10.0.0.5"))
+        );
+        let f = headers("forwarded", "for=\"[2001:db8::7]:4711\";proto=https");
         assert_eq!(
             client_address(Some(ip("::1")), &f, &trusted),
             Some(ip("2001:db8::7"))
         );
-        f.insert("forwarded", "for=192.0.2.60;proto=http".parse().unwrap());
+        let f = headers("forwarded", "for=192.0.2.60;proto=http");
         assert_eq!(
             client_address(Some(ip("::1")), &f, &trusted),
             Some(ip("192.0.2.60"))
@@ -313,8 +398,28 @@ mod tests {
             client_address(Some(ip("::1")), &none, &trusted),
             Some(ip("::1"))
         );
+        // An IPv4 peer seen through an IPv6 socket is still the IPv4 proxy.
+        let h = headers("x-forwarded-for", "203.0.113.9");
+        assert_eq!(
+            client_address(Some(ip("::ffff:10.1.1.1")), &h, &trusted),
+            Some(ip("203.0.113.9"))
+        );
         assert!(Network::parse("0.0.0.0/0").is_some_and(|n| n.contains(ip("8.8.8.8"))));
         assert!(!Network::parse("::/0").is_some_and(|n| n.contains(ip("8.8.8.8"))));
+        // Loopback and private networks are believed by default.
+        let defaults = default_trusted_proxies();
+        assert!(defaults.iter().any(|n| n.contains(ip("127.0.0.1"))));
+        assert!(defaults.iter().any(|n| n.contains(ip("192.168.1.2"))));
+        assert!(!defaults.iter().any(|n| n.contains(ip("8.8.8.8"))));
+        // IPv6 clients count by their /64.
+        assert_eq!(
+            address_key(Some(ip("2001:db8:1:2:aaaa::1"))),
+            address_key(Some(ip("2001:db8:1:2:bbbb::9")))
+        );
+        assert_ne!(
+            address_key(Some(ip("2001:db8:1:2::1"))),
+            address_key(Some(ip("2001:db8:1:3::1")))
+        );
     }
 
     #[test]

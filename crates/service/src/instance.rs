@@ -153,7 +153,6 @@ impl Services {
             .map(|l| self.account_entity(&l.account)))
     }
 
-    /// The instance's picture, served from the binary.
     /// The server's rules (Mastodon's Rule entities), numbered from 1 in their order.
     pub fn rules(&self) -> Vec<api::Rule> {
         self.settings
@@ -168,6 +167,7 @@ impl Services {
             .collect()
     }
 
+    /// The instance's picture, served from the binary.
     fn thumbnail_url(&self) -> String {
         format!("{}/instance/thumbnail.png", self.urls.base())
     }

@@ -30,12 +30,23 @@ pub fn validate(password: &str) -> Result<()> {
 }
 
 /// Hashes with argon2id (the crate's OWASP-recommended defaults: 19 MiB, t=2, p=1).
-/// CPU-heavy: runs on the blocking pool.
+/// CPU-heavy: runs on the blocking pool. (Outside tests, through [`Passwords`].)
+#[cfg(test)]
 pub async fn hash(password: &str, random: &dyn Random) -> Result<String> {
+    hash_holding(password, random, None).await
+}
+
+/// [`hash`], holding `turn` until the computation ends (even if the caller goes away).
+async fn hash_holding(
+    password: &str,
+    random: &dyn Random,
+    turn: Option<tokio::sync::OwnedSemaphorePermit>,
+) -> Result<String> {
     let mut salt = [0u8; 16];
     random.fill(&mut salt);
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let salt =
             SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(e.to_string()))?;
         Argon2::default()
@@ -48,10 +59,21 @@ pub async fn hash(password: &str, random: &dyn Random) -> Result<String> {
 }
 
 /// Whether `password` matches `phc`. A malformed stored hash never matches.
+#[cfg(test)]
 pub async fn verify(password: &str, phc: &str) -> bool {
+    verify_holding(password, phc, None).await
+}
+
+/// [`verify`], holding `turn` until the computation ends.
+async fn verify_holding(
+    password: &str,
+    phc: &str,
+    turn: Option<tokio::sync::OwnedSemaphorePermit>,
+) -> bool {
     let password = password.to_owned();
     let phc = phc.to_owned();
     tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         PasswordHash::new(&phc)
             .map(|h| {
                 Argon2::default()
@@ -72,7 +94,7 @@ pub const CONCURRENT_HASHES: usize = 2;
 /// Hashing and checking passwords, at most [`CONCURRENT_HASHES`] at a time.
 #[derive(Debug)]
 pub struct Passwords {
-    permits: tokio::sync::Semaphore,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
     /// The hash of a random password, checked against for logins that match no account.
     decoy: tokio::sync::OnceCell<String>,
 }
@@ -80,29 +102,31 @@ pub struct Passwords {
 impl Default for Passwords {
     fn default() -> Self {
         Passwords {
-            permits: tokio::sync::Semaphore::new(CONCURRENT_HASHES),
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_HASHES)),
             decoy: tokio::sync::OnceCell::new(),
         }
     }
 }
 
 impl Passwords {
-    /// [`hash`], waiting for a turn.
+    /// [`hash`], waiting for a turn (held by the computation itself, so a caller that goes
+    /// away does not let another start while it still runs).
     pub async fn hash(&self, password: &str, random: &dyn Random) -> Result<String> {
-        let _turn = self
+        let turn = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        hash(password, random).await
+        hash_holding(password, random, Some(turn)).await
     }
 
     /// [`verify`], waiting for a turn.
     pub async fn verify(&self, password: &str, phc: &str) -> bool {
-        let Ok(_turn) = self.permits.acquire().await else {
+        let Ok(turn) = self.permits.clone().acquire_owned().await else {
             return false;
         };
-        verify(password, phc).await
+        verify_holding(password, phc, Some(turn)).await
     }
 
     /// Spends the time a check of `password` takes, against no account: a login that matches

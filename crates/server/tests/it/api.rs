@@ -767,6 +767,35 @@ async fn sign_in_attempts_are_few_per_address(backend: Backend) {
     }
     assert!(statuses[..25].iter().all(|s| *s != 429), "{statuses:?}");
     assert_eq!(&statuses[25..], &[429, 429]);
+    // Other grants are not sign-in attempts: apps exchanging codes are not held up (as in
+    // Mastodon, which throttles its password form only).
+    let r = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "x"),
+            ("client_secret", "y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status().as_u16(), 429);
+    // The test client connects from loopback, which is believed as a proxy by default: another
+    // client behind it, named by `X-Forwarded-For`, has attempts of its own.
+    let r = app
+        .client
+        .post(app.url("/oauth/token"))
+        .header("x-forwarded-for", "203.0.113.7")
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "guess"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status().as_u16(), 429);
     // The rest of the API is not held up by it.
     assert_eq!(app.get("/api/v1/instance").await.status(), 200);
 }
