@@ -181,7 +181,15 @@ impl Store for SqlStore {
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let tx = match &self.pools {
-            Pools::Sqlite { writer, .. } => SqlTx::sqlite(writer.begin().await.map_err(map_err)?),
+            // IMMEDIATE: the write lock is taken at the start and waited for (busy_timeout), so
+            // a transaction that reads before it writes cannot fail with SQLITE_BUSY when another
+            // process (the admin CLI, a worker) wrote in between.
+            Pools::Sqlite { writer, .. } => SqlTx::sqlite(
+                writer
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(map_err)?,
+            ),
             Pools::Postgres { pool, persistent } => {
                 SqlTx::pg(pool.begin().await.map_err(map_err)?, *persistent)
             }

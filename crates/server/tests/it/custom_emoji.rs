@@ -189,8 +189,8 @@ async fn emoji_from_the_command_line(backend: Backend) {
 
     // Removing takes the emoji and its image away.
     let fox_url = list[1]["url"].as_str().unwrap().to_owned();
-    let (code, out, _) = admin_emoji(&app, &["remove", "fox"]);
-    assert_eq!(code, 0);
+    let (code, out, err) = admin_emoji(&app, &["remove", "fox"]);
+    assert_eq!(code, 0, "{out} {err}");
     assert_eq!(out.trim(), "Removed :fox:.");
     assert_eq!(codes(&picker(&app).await), ["blobcat", "party"]);
     assert_eq!(fetch(&app, &fox_url, "*/*").await.status(), 404);
