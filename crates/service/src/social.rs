@@ -300,6 +300,11 @@ impl Services {
         // Unfollowing also withdraws a pending request.
         tx.take_follow_request(user.account.id, target.id).await?;
         if tx.delete_follow(user.account.id, target.id).await? {
+            // Lists hold followed accounts only: left at once, as in Mastodon (the job's other
+            // effects, the home feed, may follow later).
+            tx.lists()
+                .remove_from_owner_lists(user.account.id, target.id)
+                .await?;
             self.enqueue_follow_effects(tx.as_mut(), user.account.id, target.id, false)
                 .await?;
         }
