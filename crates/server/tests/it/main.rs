@@ -29,6 +29,7 @@ mod notification_requests;
 mod notifications;
 mod oauth;
 mod polls;
+mod rate_limits;
 mod registration;
 mod relationships;
 mod roles;
