@@ -69,6 +69,17 @@ impl Auth {
         signed_in_user(self.scope(scope)?)
     }
 
+    /// The user behind a token granting `scope`, whether or not their address is confirmed
+    /// and their sign-up approved (to ask for the confirmation mail again).
+    pub fn any_user(&self, scope: &str) -> Result<&LocalAccount, ApiError> {
+        self.scope(scope)?.user.as_ref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This method requires an authenticated user",
+            )
+        })
+    }
+
     /// The signed-in user behind a token of any scope (where Mastodon asks for a user and no
     /// particular scope).
     pub fn signed_in(&self) -> Result<&LocalAccount, ApiError> {
@@ -76,7 +87,7 @@ impl Auth {
     }
 }
 
-/// The token's user, who must have been approved.
+/// The token's user, whose address must be confirmed and whose sign-up approved.
 fn signed_in_user(auth: &Authenticated) -> Result<&LocalAccount, ApiError> {
     let user = auth.user.as_ref().ok_or_else(|| {
         ApiError::new(
@@ -84,6 +95,12 @@ fn signed_in_user(auth: &Authenticated) -> Result<&LocalAccount, ApiError> {
             "This method requires an authenticated user",
         )
     })?;
+    if user.user.confirmed_at.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Your login is missing a confirmed e-mail address",
+        ));
+    }
     if !user.user.approved {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

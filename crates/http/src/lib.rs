@@ -7,6 +7,7 @@
 pub mod auth;
 mod error;
 pub mod extract;
+mod forms;
 mod metrics;
 mod pages;
 pub mod paging;

@@ -186,6 +186,11 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// The proxies whose forwarded addresses are believed.
+    pub(crate) fn trusted(&self) -> &[Network] {
+        &self.trusted
+    }
+
     /// A limiter; `None` disables limits.
     pub fn new(limits: Option<RateLimits>) -> Self {
         Limiter {
@@ -238,7 +243,8 @@ impl Limiter {
 }
 
 /// Whether a request is a sign-in or sign-up attempt, which Mastodon allows 25 of per address
-/// in five minutes: the sign-in form, the password grant, and `POST /api/v1/accounts`. The
+/// in five minutes: the sign-in form, the password grant, `POST /api/v1/accounts`, asking
+/// for the confirmation mail again, and the forms under `/auth/`. The
 /// grant is read from the (small, bounded) body of `POST /oauth/token`; other grants (apps
 /// exchanging codes, refreshing tokens) are not attempts.
 async fn sign_in_attempt(req: Request) -> Result<(Request, bool), Response> {
@@ -247,7 +253,9 @@ async fn sign_in_attempt(req: Request) -> Result<(Request, bool), Response> {
         return Ok((req, false));
     }
     match req.uri().path() {
-        "/oauth/authorize" | "/api/v1/accounts" => Ok((req, true)),
+        "/oauth/authorize" | "/api/v1/accounts" | "/api/v1/emails/confirmations" => Ok((req, true)),
+        // Sign-up, confirmation and password-reset forms.
+        path if path.starts_with("/auth/") => Ok((req, true)),
         "/oauth/token" => {
             let (parts, body) = req.into_parts();
             let bytes = axum::body::to_bytes(body, 64 * 1024).await.map_err(|_| {

@@ -200,6 +200,8 @@ pub struct User {
     pub approved: bool,
     /// Sign-in refused (set by moderators).
     pub disabled: bool,
+    /// Signing in takes a TOTP code (or a recovery code) besides the password.
+    pub two_factor: bool,
     pub locale: Option<String>,
     /// What a post gets when the app does not say (`source[privacy]` etc.).
     pub posting: PostingDefaults,

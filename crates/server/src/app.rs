@@ -109,7 +109,7 @@ pub fn services(
     let (media, media_url) = crate::media::runtime(&cfg.media)?;
     let mut settings = cfg.settings.clone();
     settings.media_base_url = Some(media_url);
-    Ok(Services::new(
+    let services = Services::new(
         store,
         Arc::new(SystemClock),
         Arc::new(SystemRandom),
@@ -117,7 +117,15 @@ pub fn services(
     )
     .with_events(events)
     .with_transport(Arc::new(transport))
-    .with_media(media))
+    .with_media(media);
+    Ok(match &cfg.smtp {
+        Some(smtp) => {
+            let mailer = rookery_mail::SmtpMailer::new(smtp)
+                .map_err(|e| ConfigError::new("smtp", e.to_string()))?;
+            services.with_mail(Arc::new(crate::mail::Smtp(mailer)))
+        }
+        None => services,
+    })
 }
 
 /// The HTTP state of a process: its services, metrics (with the streaming metrics

@@ -156,6 +156,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: TrendsCommand,
     },
+    /// Outgoing mail (`[smtp]`).
+    Mail {
+        #[command(subcommand)]
+        command: crate::admin_mail::MailCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -433,6 +438,8 @@ pub enum AccountsCommand {
         #[arg(long)]
         undo: bool,
     },
+    /// Print a one-hour password-reset link to hand to the user (when mail is off).
+    ResetLink { username: String },
 }
 
 /// The first line of standard input, for `--password-stdin`.
@@ -704,6 +711,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 AdminCommand::Trends { command } => {
                     crate::admin_trends::trends(&services, command).await?
                 }
+                AdminCommand::Mail { command } => {
+                    crate::admin_mail::mail(&services, command).await?
+                }
             };
             {
                 use std::io::Write as _;
@@ -742,6 +752,9 @@ async fn accounts(
         }
         AccountsCommand::Suspend { username, undo } => {
             crate::admin::suspend(services, username, *undo).await?
+        }
+        AccountsCommand::ResetLink { username } => {
+            crate::admin_mail::reset_link(services, username).await?
         }
     };
     Ok(out)

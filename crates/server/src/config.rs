@@ -14,9 +14,11 @@ use rookery_service::{Registrations, Settings};
 
 mod bus;
 mod federation;
+mod mail;
 mod media;
 pub use bus::{BusSettings, RedisConfig, StreamingConfig};
 pub use federation::{FederationConfig, TransportSettings};
+pub use mail::SmtpConfig;
 pub use media::{MediaBackend, MediaConfig, S3MediaConfig, StorageSettings};
 
 /// A configuration problem: which option, and why. Displayed as one line.
@@ -54,6 +56,7 @@ pub struct Config {
     pub federation: FederationConfig,
     pub media: MediaConfig,
     pub trends: TrendsConfig,
+    pub smtp: SmtpConfig,
 }
 
 /// `[trends]`: trending hashtags, links and statuses.
@@ -449,6 +452,8 @@ pub struct Resolved {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Media storage and ffmpeg.
     pub media: MediaBackend,
+    /// Outgoing mail (`None`: mail is off).
+    pub smtp: Option<rookery_mail::SmtpSettings>,
 }
 
 impl Config {
@@ -687,8 +692,10 @@ impl Config {
         );
         let base_url = rookery_service::Urls::new(&settings).base().to_owned();
         let media = media::resolve(&self.media, &data_dir, &base_url, &mut settings.media)?;
+        let smtp = self.smtp.resolve(settings.domain.as_str())?;
         Ok(Resolved {
             media,
+            smtp,
             tls,
             bus,
             transport,

@@ -143,6 +143,12 @@ pub async fn run(
              separately (web, streaming, worker) need Redis to hear each other"
         );
     }
+    if cfg.smtp.is_none() && roles.web {
+        tracing::warn!(
+            "[smtp] is not set: no mail is sent, sign-ups need no confirmation, and password \
+             resets go through `rookery admin accounts reset-link`"
+        );
+    }
     let services = services(cfg, store, events)?;
     let mut metrics = Metrics::new();
     let job_metrics = Arc::new(JobMetrics::new(metrics.registry_mut()));

@@ -119,6 +119,7 @@ impl Services {
             confirmed_at: new.confirmed.then_some(now),
             approved: new.approved,
             disabled: false,
+            two_factor: false,
             locale: None,
             posting: rookery_model::PostingDefaults::default(),
             created_at: now,

@@ -64,6 +64,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.fanout(job.status_id).await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::mail::SendMail, _ctx| {
+        let s = s.clone();
+        async move { s.mail().deliver(&job).await }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::edits::EditNotices, _ctx| {
         let s = s.clone();
         async move { s.edit_notices(&job).await.map_err(retry) }

@@ -4,6 +4,7 @@
 //! [`Services`] bundles what the use cases need — the store, the clock, the random source, the
 //! id generator and the instance [`Settings`] — passed in by the binary, never global.
 
+pub mod account_links;
 mod accounts;
 pub mod announcements;
 pub mod cards;
@@ -24,6 +25,7 @@ mod interactions;
 mod jobs;
 pub mod languages;
 pub mod lists;
+pub mod mail;
 pub mod markers;
 pub mod media;
 pub mod notifications;
@@ -39,6 +41,7 @@ mod render;
 pub mod scheduled;
 mod search;
 mod settings;
+pub mod sign_in;
 mod social;
 mod status_entities;
 mod statuses;
@@ -106,6 +109,8 @@ pub struct Services {
     pub(crate) media: Option<Arc<media::MediaRuntime>>,
     /// Password hashing, a few at a time.
     pub(crate) passwords: Arc<password::Passwords>,
+    /// Sends mail (`None`: mail is off).
+    pub(crate) mailer: Option<Arc<dyn mail::MailTransport>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -142,6 +147,7 @@ impl Services {
             ))),
             media: None,
             passwords: Arc::new(password::Passwords::default()),
+            mailer: None,
         }
     }
 }

@@ -330,12 +330,22 @@ impl Services {
             .sign_in(login, password)
             .await?
             .ok_or_else(|| OAuthError::InvalidGrant("Invalid email or password.".into()))?;
+        if user.user.two_factor {
+            // As Mastodon: an account with a second factor signs in through the sign-in page,
+            // which asks for it; the password alone is not a grant.
+            return Err(OAuthError::InvalidGrant(
+                "The provided authorization grant is invalid, expired, revoked, does not match \
+                 the redirection URI used in the authorization request, or was issued to \
+                 another client."
+                    .into(),
+            ));
+        }
         self.issue(app, Some(user.account.id), scopes, true, None)
             .await
     }
 
     /// Checks a sign-in: the account must exist, have this password, and be allowed in
-    /// (approved, not disabled, not suspended).
+    /// (confirmed, approved, not disabled, not suspended).
     pub async fn sign_in(&self, login: &str, password: &str) -> Result<Option<LocalAccount>> {
         let login = login.trim();
         if login.is_empty() || password.is_empty() || login.len() > 320 || password.len() > 1024 {
@@ -355,7 +365,11 @@ impl Services {
         if !self.check_password(&local, password).await {
             return Ok(None);
         }
-        if local.user.disabled || !local.user.approved || local.account.suspended_at.is_some() {
+        if local.user.disabled
+            || !local.user.approved
+            || local.user.confirmed_at.is_none()
+            || local.account.suspended_at.is_some()
+        {
             return Ok(None);
         }
         Ok(Some(local))

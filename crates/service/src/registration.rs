@@ -66,12 +66,23 @@ impl Refusals {
 
 impl Services {
     /// `POST /api/v1/accounts`: signs a person up, as the registration setting allows, and
-    /// returns a token for them. Without a mailer, the address counts as confirmed.
+    /// returns a token for them. With mail on, the address is sent a confirmation link and
+    /// the account waits for it; without, the address counts as confirmed.
     pub async fn register(
         &self,
         app: &rookery_model::OAuthApp,
         r: Registration,
     ) -> Result<crate::IssuedToken> {
+        let created = self.sign_up(r).await?;
+        self.issue_for_account(app, created.account.id)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+
+    /// Signs a person up (from an app or the sign-up page), as the registration setting
+    /// allows: every field is checked first, then the account is created and, with mail on,
+    /// the confirmation link sent.
+    pub async fn sign_up(&self, r: Registration) -> Result<rookery_store::LocalAccount> {
         let approval = match self.settings.registrations {
             crate::Registrations::Closed => return Err(ServiceError::Forbidden),
             crate::Registrations::Open => false,
@@ -111,13 +122,17 @@ impl Services {
                 email: r.email,
                 password: Some(r.password),
                 role: Role::User,
-                confirmed: true,
+                // With mail on, the address must be confirmed before the account is used.
+                confirmed: !self.mail().enabled(),
                 approved: !approval,
             })
             .await?;
-        self.issue_for_account(app, created.local.account.id)
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))
+        if created.local.user.confirmed_at.is_none() {
+            self.account_links()
+                .send_confirmation(&created.local)
+                .await?;
+        }
+        Ok(created.local)
     }
 
     async fn check_username(&self, raw: &str, refused: &mut Refusals) -> Result<()> {

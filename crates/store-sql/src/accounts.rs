@@ -20,6 +20,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_
 pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_id, u.email AS u_email, \
     u.password_hash AS u_password_hash, u.role AS u_role, u.confirmed_at AS u_confirmed_at, \
     u.approved AS u_approved, u.disabled AS u_disabled, u.locale AS u_locale, \
+    (u.otp_enabled_at IS NOT NULL) AS u_two_factor, \
     u.default_privacy AS u_default_privacy, u.default_sensitive AS u_default_sensitive, \
     u.default_language AS u_default_language, \
     u.created_at AS u_created_at, u.updated_at AS u_updated_at";
@@ -126,6 +127,7 @@ fn user_from_row(r: &impl Fields) -> Result<User, StoreError> {
         confirmed_at: ts(r.opt_int("u_confirmed_at")?),
         approved: r.flag("u_approved")?,
         disabled: r.flag("u_disabled")?,
+        two_factor: r.flag("u_two_factor")?,
         locale: r.opt_text("u_locale")?,
         posting: PostingDefaults {
             visibility: Visibility::parse(&r.text("u_default_privacy")?).ok_or_else(|| {

@@ -42,6 +42,7 @@ mod preview_cards;
 mod restrictions;
 mod scheduled_statuses;
 mod settings;
+mod sign_in;
 mod social;
 mod statuses;
 mod suggestions;
@@ -50,6 +51,7 @@ mod transaction;
 mod trends;
 mod user_domain_blocks;
 mod user_settings;
+mod user_tokens;
 
 use async_trait::async_trait;
 
@@ -106,6 +108,10 @@ impl Store for SqlStore {
     }
 
     fn announcement_store(&self) -> &dyn rookery_store::AnnouncementStore {
+        self
+    }
+
+    fn sign_in_store(&self) -> &dyn rookery_store::SignInStore {
         self
     }
 

@@ -152,6 +152,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "profile_extras",
         sql: include_str!("../migrations/0027_profile_extras.sql"),
     },
+    Migration {
+        version: 28,
+        name: "user_tokens",
+        sql: include_str!("../migrations/0028_user_tokens.sql"),
+    },
+    Migration {
+        version: 29,
+        name: "sign_in",
+        sql: include_str!("../migrations/0029_sign_in.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -150,6 +150,14 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn user_tokens(&mut self) -> &mut dyn rookery_store::UserTokenTx {
+        self
+    }
+
+    fn sign_in(&mut self) -> &mut dyn rookery_store::SignInTx {
+        self
+    }
+
     fn endorsements(&mut self) -> &mut dyn rookery_store::EndorsementTx {
         self
     }

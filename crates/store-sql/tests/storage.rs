@@ -150,6 +150,7 @@ fn user(ctx: &Ctx, account: &Account, email: &str) -> User {
         confirmed_at: Some(Timestamp::from_millis(T0)),
         approved: true,
         disabled: false,
+        two_factor: false,
         locale: Some("en".into()),
         posting: rookery_model::PostingDefaults::default(),
         created_at: Timestamp::from_millis(T0),

@@ -24,11 +24,13 @@ mod polls;
 mod preview_cards;
 mod scheduled_statuses;
 mod settings;
+mod sign_in;
 mod suggestions;
 mod tags;
 mod timeline;
 pub mod trends;
 mod user_domain_blocks;
+mod user_tokens;
 
 use async_trait::async_trait;
 use rookery_model::{
@@ -64,6 +66,7 @@ pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
 pub use scheduled_statuses::{ScheduledStatus, ScheduledStatusStore, ScheduledStatusTx};
 pub use settings::UserSettingsTx;
+pub use sign_in::{SignInStore, SignInTx, TwoFactor, WebSession};
 pub use suggestions::{SuggestionSource, SuggestionStore, SuggestionTx};
 pub use tags::{Tag, TagDay, TagStore, TagTx};
 pub use timeline::{
@@ -71,6 +74,7 @@ pub use timeline::{
     StatusEdit, TimelinePage, ViewerFlags,
 };
 pub use user_domain_blocks::{UserDomainBlockStore, UserDomainBlockTx};
+pub use user_tokens::{TokenPurpose, UserToken, UserTokenTx};
 
 /// Results of storage calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -121,6 +125,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Announcements to everyone on the instance.
     fn announcement_store(&self) -> &dyn AnnouncementStore;
+
+    /// Web sessions and second factors.
+    fn sign_in_store(&self) -> &dyn SignInStore;
 
     /// The instance as a whole: activity, peers, the profile directory.
     fn directory_store(&self) -> &dyn DirectoryStore;
@@ -469,6 +476,12 @@ pub trait Transaction: Send {
 
     /// Announcements, in this transaction.
     fn announcements(&mut self) -> &mut dyn AnnouncementTx;
+
+    /// One-time mailed links and account security, in this transaction.
+    fn user_tokens(&mut self) -> &mut dyn UserTokenTx;
+
+    /// Web sessions and second factors, in this transaction.
+    fn sign_in(&mut self) -> &mut dyn SignInTx;
 
     /// Endorsements and notes, in this transaction.
     fn endorsements(&mut self) -> &mut dyn EndorsementTx;

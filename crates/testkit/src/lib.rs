@@ -18,12 +18,14 @@ mod redis;
 #[cfg(feature = "s3")]
 mod s3;
 mod servers;
+mod smtp;
 
 pub use dir::TempDir;
 pub use redis::{RedisMode, RedisServer, TestCerts};
 #[cfg(feature = "s3")]
 pub use s3::{S3Server, TestCdn};
 pub use servers::{PgBouncer, PgCluster, PgServer, free_port, pgbouncer, postgres};
+pub use smtp::SmtpSink;
 
 /// The engines a storage test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,23 @@ use rookery_service::ServiceError;
 
 use crate::{ApiError, AppState};
 
+mod auth;
+mod session;
+mod settings;
+mod sign_up;
 mod tags;
 
+pub(crate) use auth::{
+    confirm, confirmation_new, confirmation_resend, password_create, password_edit, password_new,
+    password_update,
+};
+pub(crate) use session::{sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor};
+pub(crate) use settings::{
+    change_password, overview as settings, password as settings_password, revoke_session,
+    sessions as settings_sessions, two_factor as settings_two_factor, two_factor_disable,
+    two_factor_enable, two_factor_setup,
+};
+pub(crate) use sign_up::{form as sign_up_form, submit as sign_up};
 pub(crate) use tags::{account_tag, tag};
 
 /// What every page shows around its content.
@@ -59,7 +74,7 @@ pub(crate) async fn robots() -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         "User-agent: GPTBot\nDisallow: /\n\n\
-         User-agent: *\nDisallow: /api/\nDisallow: /oauth/\nDisallow: /auth/\n\
+         User-agent: *\nDisallow: /api/\nDisallow: /oauth/\nDisallow: /auth/\nDisallow: /settings/\n\
          Disallow: /system/\nDisallow: /media_proxy/\n",
     )
         .into_response()

@@ -9,6 +9,7 @@ mod custom_emojis;
 mod directory;
 mod discovery;
 mod domain_blocks;
+mod emails;
 mod endorsements;
 mod featured_tags;
 mod federation;
@@ -87,6 +88,59 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/", get(crate::pages::about))
         .route("/about", get(crate::pages::about))
         .route("/robots.txt", get(crate::pages::robots))
+        .route(
+            "/auth/confirmation",
+            get(crate::pages::confirm).post(crate::pages::confirmation_resend),
+        )
+        .route(
+            "/auth/confirmation/new",
+            get(crate::pages::confirmation_new),
+        )
+        .route(
+            "/auth/sign_up",
+            get(crate::pages::sign_up_form).post(crate::pages::sign_up),
+        )
+        .route(
+            "/auth/sign_in",
+            get(crate::pages::sign_in_form).post(crate::pages::sign_in),
+        )
+        .route(
+            "/auth/sign_in/two_factor",
+            post(crate::pages::sign_in_two_factor),
+        )
+        .route("/auth/sign_out", post(crate::pages::sign_out))
+        .route("/settings", get(crate::pages::settings))
+        .route(
+            "/settings/password",
+            get(crate::pages::settings_password).post(crate::pages::change_password),
+        )
+        .route(
+            "/settings/two_factor",
+            get(crate::pages::settings_two_factor),
+        )
+        .route(
+            "/settings/two_factor/setup",
+            post(crate::pages::two_factor_setup),
+        )
+        .route(
+            "/settings/two_factor/enable",
+            post(crate::pages::two_factor_enable),
+        )
+        .route(
+            "/settings/two_factor/disable",
+            post(crate::pages::two_factor_disable),
+        )
+        .route("/settings/sessions", get(crate::pages::settings_sessions))
+        .route(
+            "/settings/sessions/{id}/revoke",
+            post(crate::pages::revoke_session),
+        )
+        .route("/auth/password", post(crate::pages::password_create))
+        .route("/auth/password/new", get(crate::pages::password_new))
+        .route(
+            "/auth/password/edit",
+            get(crate::pages::password_edit).post(crate::pages::password_update),
+        )
         .route("/.well-known/webfinger", get(discovery::webfinger))
         .route("/.well-known/host-meta", get(discovery::host_meta))
         .route(
@@ -98,6 +152,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/nodeinfo/2.0.json", get(discovery::nodeinfo))
         .route("/api/v1/apps", post(oauth::create_app))
         .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
+        .route(
+            "/api/v1/emails/confirmations",
+            post(emails::resend_confirmation),
+        )
+        .route(
+            "/api/v1/emails/check_confirmation",
+            get(emails::check_confirmation),
+        )
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .route(

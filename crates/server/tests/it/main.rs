@@ -5,6 +5,7 @@
 
 mod announcements;
 mod api;
+mod browser;
 mod capabilities;
 mod cards;
 mod cli;
@@ -24,6 +25,7 @@ mod inbox;
 mod interactions;
 mod kit;
 mod lists;
+mod mail;
 mod media;
 mod notification_requests;
 mod notifications;
@@ -35,6 +37,8 @@ mod relationships;
 mod roles;
 mod scheduled_races;
 mod scheduled_statuses;
+mod settings_pages;
+mod sign_up_page;
 mod social;
 mod statuses;
 mod streaming;

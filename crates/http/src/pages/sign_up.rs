@@ -1,0 +1,240 @@
+//! Signing up in a browser (`/auth/sign_up`): the same checks as `POST /api/v1/accounts`,
+//! behind a CSRF token, a honeypot field and a minimum time between showing the form and
+//! sending it (no third-party service needed to keep simple bots out).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use rookery_service::registration::Registration;
+use rookery_service::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, Registrations, ServiceError};
+
+use super::auth::{message, with_cookie};
+use super::{Site, render};
+use crate::forms;
+use crate::{ApiError, AppState};
+
+/// A form sent sooner than this after it was shown is taken for a bot's.
+const MIN_SECONDS_TO_FILL: i64 = 3;
+
+#[derive(Template)]
+#[template(path = "auth/sign_up.html")]
+struct SignUpPage {
+    site: Site,
+    csrf: String,
+    shown: String,
+    approval: bool,
+    username: String,
+    email: String,
+    reason: String,
+    errors: Vec<String>,
+    rules: Vec<(String, String)>,
+    has_policies: bool,
+    min: usize,
+    max: usize,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SignUpForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    shown: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    agreement: Option<String>,
+    /// The honeypot: hidden from people, filled in by bots.
+    #[serde(default)]
+    website: String,
+}
+
+fn closed(state: &AppState) -> Result<Response, ApiError> {
+    message(
+        state,
+        StatusCode::FORBIDDEN,
+        "Sign-ups are closed",
+        &["This server does not take new accounts at the moment."],
+        None,
+    )
+}
+
+async fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &SignUpForm,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let services = &state.services;
+    let settings = &services.settings;
+    let csrf = forms::issue(services, headers).await?;
+    let mut response = render(&SignUpPage {
+        site: Site::of(state),
+        csrf: csrf.token.clone(),
+        shown: forms::stamp(services).await?,
+        approval: settings.registrations == Registrations::Approval,
+        username: form.username.clone(),
+        email: form.email.clone(),
+        reason: form.reason.clone(),
+        errors,
+        rules: settings.rules.clone(),
+        has_policies: !settings.terms_of_service.trim().is_empty()
+            || !settings.privacy_policy.trim().is_empty(),
+        min: MIN_PASSWORD_LEN,
+        max: MAX_PASSWORD_LEN,
+    })?;
+    *response.status_mut() = status;
+    Ok(with_cookie(response, &csrf))
+}
+
+/// `GET /auth/sign_up`.
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if state.services.settings.registrations == Registrations::Closed {
+        return closed(&state);
+    }
+    page(
+        &state,
+        &headers,
+        &SignUpForm::default(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /auth/sign_up`.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<SignUpForm>,
+) -> Result<Response, ApiError> {
+    let services = &state.services;
+    if services.settings.registrations == Registrations::Closed {
+        return closed(&state);
+    }
+    if !forms::check(services, &headers, &form.authenticity_token).await? {
+        return message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            &["Go back, reload the page and send the form again."],
+            None,
+        );
+    }
+    let too_fast = forms::seconds_since(services, &form.shown)
+        .await?
+        .is_none_or(|s| s < MIN_SECONDS_TO_FILL);
+    if !form.website.is_empty() || too_fast {
+        let again = vec!["Please take a moment to fill in the form, then send it again.".into()];
+        return page(
+            &state,
+            &headers,
+            &form,
+            again,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    if form.password != form.password_confirmation {
+        let errors = vec!["The two passwords differ.".into()];
+        return page(
+            &state,
+            &headers,
+            &form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let registration = Registration {
+        username: form.username.clone(),
+        email: form.email.clone(),
+        password: form.password.clone(),
+        agreement: form.agreement.is_some(),
+        locale: None,
+        reason: Some(form.reason.clone()).filter(|r| !r.trim().is_empty()),
+    };
+    let local = match services.sign_up(registration).await {
+        Ok(local) => local,
+        Err(ServiceError::Fields(fields)) => {
+            let errors = fields
+                .iter()
+                .map(|f| format!("{} {}", label(f.field), f.description))
+                .collect();
+            return page(
+                &state,
+                &headers,
+                &form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(ServiceError::Invalid { field, message }) => {
+            let errors = vec![format!("{} {message}", label(field))];
+            return page(
+                &state,
+                &headers,
+                &form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let waiting = !local.user.approved;
+    let unconfirmed = local.user.confirmed_at.is_none();
+    let handle = format!("@{}@{}", local.account.username, services.settings.domain);
+    let mut paragraphs = vec![format!("Your account is {handle}.")];
+    if unconfirmed {
+        paragraphs.push(format!(
+            "We sent a link to {} : open it to confirm your address.",
+            local.user.email.as_str()
+        ));
+    }
+    if waiting {
+        paragraphs.push(
+            "The moderators review your sign-up; you can sign in once they approve it.".into(),
+        );
+    } else {
+        paragraphs.push(
+            "Sign in from any Mastodon app (Tusky, Ivory, Elk, Phanpy, the official apps) by \
+             entering this server's address."
+                .into(),
+        );
+    }
+    let heading = if unconfirmed {
+        "Check your inbox"
+    } else {
+        "Welcome!"
+    };
+    let texts: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    message(&state, StatusCode::OK, heading, &texts, None)
+}
+
+/// How a field is named on the page.
+fn label(field: &str) -> &'static str {
+    match field {
+        "username" => "Username",
+        "email" => "E-mail address",
+        "password" => "Password",
+        "agreement" => "The rules",
+        "reason" => "The reason",
+        _ => "A field",
+    }
+}

@@ -1,0 +1,74 @@
+//! One-time links mailed to users (e-mail confirmation, password reset) and what redeeming
+//! them changes: the storage side. Only a hash of each token is stored.
+//!
+//! Reached through [`crate::Transaction::user_tokens`].
+
+use async_trait::async_trait;
+use rookery_model::{Id, Timestamp};
+
+use crate::Result;
+
+/// What a mailed link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Confirms the user's e-mail address.
+    Confirmation,
+    /// Lets the user choose a new password.
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Confirmation => "confirmation",
+            TokenPurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// A one-time link's stored half.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserToken {
+    pub id: Id,
+    pub user_id: Id,
+    pub purpose: TokenPurpose,
+    /// Hex SHA-256 of the token in the link.
+    pub token_hash: String,
+    pub expires_at: Timestamp,
+    pub created_at: Timestamp,
+}
+
+/// One-time links and account security, in a transaction.
+#[async_trait]
+pub trait UserTokenTx: Send {
+    /// Stores a new link.
+    async fn insert_user_token(&mut self, token: &UserToken) -> Result<()>;
+
+    /// Spends the unexpired, unused link of `purpose` with this hash: the user it belongs to,
+    /// or `None` (unknown, expired, or already used).
+    async fn redeem_user_token(
+        &mut self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Id>>;
+
+    /// Voids the user's unused links of `purpose` (a newer one replaces them, or what they
+    /// were for is done).
+    async fn void_user_tokens(
+        &mut self,
+        user_id: Id,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<u64>;
+
+    /// The account of a user.
+    async fn account_of_user(&mut self, user_id: Id) -> Result<Option<Id>>;
+
+    /// Marks the user's address confirmed. `false` if it already was.
+    async fn confirm_user(&mut self, user_id: Id, now: Timestamp) -> Result<bool>;
+
+    /// Revokes every access token of the account (all apps signed out). Returns how many.
+    async fn revoke_account_tokens(&mut self, account_id: Id, now: Timestamp) -> Result<u64>;
+}
