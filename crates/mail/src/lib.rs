@@ -1,4 +1,5 @@
-//! Outgoing mail over SMTP. One [`SmtpMailer`] per process keeps a small pool of connections;
+//! Outgoing mail over SMTP. One [`SmtpMailer`] per process opens a connection per message (mail
+//! is rare: confirmations, resets, notices; no background task keeps connections open);
 //! [`SmtpMailer::send`] builds a multipart message (plain text and HTML) and tells a failure
 //! worth retrying (connection trouble, a 4xx reply) from one that is not (a 5xx reply, a bad
 //! address).

@@ -49,6 +49,19 @@ impl Timestamp {
         format!("{y:04}-{mo:02}-{d:02}")
     }
 
+    /// RFC 2822 in UTC, as RSS `pubDate` wants it: `Tue, 26 Nov 2019 23:27:31 +0000`.
+    pub fn to_rfc2822(self) -> String {
+        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let ((y, mo, d), (h, m, s, _)) = self.civil();
+        // 1970-01-01 was a Thursday.
+        let weekday = DAYS[self.0.div_euclid(86_400_000).rem_euclid(7) as usize];
+        let month = MONTHS[(mo as usize).saturating_sub(1) % 12];
+        format!("{weekday}, {d:02} {month} {y:04} {h:02}:{m:02}:{s:02} +0000")
+    }
+
     /// Parses an RFC 3339 timestamp (any offset); sub-millisecond digits are dropped.
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
         let parsed =
@@ -150,6 +163,24 @@ mod tests {
         // a leap day
         let leap = Timestamp::parse_rfc3339("2024-02-29T12:00:00Z").unwrap();
         assert_eq!(leap.to_rfc3339(), "2024-02-29T12:00:00.000Z");
+    }
+
+    #[test]
+    fn formats_for_rss() {
+        assert_eq!(
+            Timestamp::from_millis(0).to_rfc2822(),
+            "Thu, 01 Jan 1970 00:00:00 +0000"
+        );
+        assert_eq!(
+            Timestamp::from_millis(1_574_810_851_123).to_rfc2822(),
+            "Tue, 26 Nov 2019 23:27:31 +0000"
+        );
+        let leap = Timestamp::parse_rfc3339("2024-02-29T12:00:00Z").unwrap();
+        assert_eq!(leap.to_rfc2822(), "Thu, 29 Feb 2024 12:00:00 +0000");
+        assert_eq!(
+            Timestamp::from_millis(-1).to_rfc2822(),
+            "Wed, 31 Dec 1969 23:59:59 +0000"
+        );
     }
 
     #[test]

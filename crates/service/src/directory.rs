@@ -55,8 +55,7 @@ impl Services {
     /// `GET /api/v1/instance/privacy_policy`: the configured policy as HTML, or, when none is
     /// set, a statement saying so and whom to ask.
     pub fn privacy_policy(&self) -> Value {
-        let text = self.settings.privacy_policy.trim();
-        let content = if text.is_empty() {
+        let content = self.privacy_policy_html().unwrap_or_else(|| {
             let contact = match self.settings.contact_email.trim() {
                 "" => "its administrators".to_owned(),
                 email => email.to_owned(),
@@ -66,9 +65,7 @@ impl Services {
                  your data.",
                 self.settings.title
             ))
-        } else {
-            paragraphs(text)
-        };
+        });
         // From the configuration, which keeps no date of change: the time of the answer.
         json!({
             "updated_at": self.clock.now().to_rfc3339(),
@@ -80,20 +77,30 @@ impl Services {
     /// TermsOfService), `None` when there are none or `date` is not the day they took effect
     /// (the configuration requires that day with the terms).
     pub fn terms_of_service(&self, date: Option<&str>) -> Option<Value> {
-        let text = self.settings.terms_of_service.trim();
-        let effective = self.settings.terms_of_service_date.clone()?;
-        if text.is_empty() {
-            return None;
-        }
+        let (effective, content) = self.terms_of_service_html()?;
         if date.is_some_and(|d| d != effective) {
             return None;
         }
         Some(json!({
             "effective_date": effective,
             "effective": true,
-            "content": paragraphs(text),
+            "content": content,
             "succeeded_by": null,
         }))
+    }
+
+    /// The configured privacy policy as HTML (escaped text in paragraphs), if there is one.
+    pub(crate) fn privacy_policy_html(&self) -> Option<String> {
+        let text = self.settings.privacy_policy.trim();
+        (!text.is_empty()).then(|| paragraphs(text))
+    }
+
+    /// The configured terms of service: the day they took effect and their text as HTML
+    /// (escaped, in paragraphs), if there are any.
+    pub(crate) fn terms_of_service_html(&self) -> Option<(String, String)> {
+        let text = self.settings.terms_of_service.trim();
+        let effective = self.settings.terms_of_service_date.clone()?;
+        (!text.is_empty()).then(|| (effective, paragraphs(text)))
     }
 
     /// `GET /api/v1/instance/domain_blocks`: the servers moderated here (limited or suspended)
@@ -130,18 +137,22 @@ impl Services {
 
     /// `GET /api/v1/instance/extended_description`: the configured description as HTML.
     pub fn extended_description(&self) -> Value {
-        let text = self.settings.description.trim();
-        let content = if text.is_empty() {
-            String::new()
-        } else {
-            format!("<p>{}</p>", crate::render::escape_html(text))
-        };
         // The description comes from the configuration, which keeps no date of change: the
         // time of the answer stands in.
         json!({
             "updated_at": self.clock.now().to_rfc3339(),
-            "content": content,
+            "content": self.extended_description_html(),
         })
+    }
+
+    /// The configured description as HTML (escaped text; empty when there is none).
+    pub(crate) fn extended_description_html(&self) -> String {
+        let text = self.settings.description.trim();
+        if text.is_empty() {
+            String::new()
+        } else {
+            format!("<p>{}</p>", crate::render::escape_html(text))
+        }
     }
 
     /// `GET /api/v1/directory`: discoverable accounts, `active` (recently posting) or `new`.

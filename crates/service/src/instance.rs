@@ -141,7 +141,8 @@ impl Services {
         })
     }
 
-    async fn contact_account(&self) -> Result<Option<api::Account>> {
+    /// The local account shown as the contact, if one is configured and not suspended.
+    pub(crate) async fn contact_account(&self) -> Result<Option<api::Account>> {
         let Some(name) = &self.settings.contact_username else {
             return Ok(None);
         };

@@ -32,6 +32,7 @@ pub mod notifications;
 mod oauth;
 mod oauth_admin;
 mod objects;
+pub mod pages;
 mod password;
 pub mod polls;
 mod preferences;

@@ -31,7 +31,8 @@ pub struct CollectionPage {
 }
 
 impl Services {
-    async fn live_local(&self, username: &str) -> Result<LocalAccount> {
+    /// A local account that is not suspended; `NotFound` for any other.
+    pub(crate) async fn live_local(&self, username: &str) -> Result<LocalAccount> {
         let local = self.local_account(username).await?;
         if local.account.suspended_at.is_some() {
             return Err(ServiceError::NotFound("account"));
@@ -170,7 +171,11 @@ impl Services {
     }
 
     /// A public or unlisted original post of `username`; `NotFound` for anything else.
-    async fn published_status(&self, username: &str, id: Id) -> Result<(LocalAccount, Status)> {
+    pub(crate) async fn published_status(
+        &self,
+        username: &str,
+        id: Id,
+    ) -> Result<(LocalAccount, Status)> {
         let local = self.live_local(username).await?;
         let status = self
             .store

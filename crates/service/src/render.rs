@@ -32,7 +32,8 @@ pub(crate) fn text_to_html(text: &str) -> String {
         .collect()
 }
 
-/// A profile field value as HTML: escaped, links made clickable.
+/// A profile field value as HTML: escaped, links made clickable and marked `rel="me"` (the
+/// link back that lets a website confirm it belongs to the account, as Mastodon's do).
 fn field_html(value: &str) -> String {
     let html = crate::format::render(
         &crate::format::tokenize(value),
@@ -42,7 +43,10 @@ fn field_html(value: &str) -> String {
     html.strip_prefix("<p>")
         .and_then(|h| h.strip_suffix("</p>"))
         .unwrap_or(&html)
-        .to_owned()
+        .replace(
+            "rel=\"nofollow noopener noreferrer\"",
+            "rel=\"me nofollow noopener noreferrer\"",
+        )
 }
 
 /// The profile text as HTML: local notes are stored as the source the user typed.
@@ -190,5 +194,15 @@ mod tests {
             text_to_html("<script>&\"'"),
             "<p>&lt;script&gt;&amp;&quot;&#39;</p>"
         );
+    }
+
+    #[test]
+    fn field_links_are_rel_me() {
+        let html = field_html("https://alice.example and <b>");
+        assert!(
+            html.contains("<a href=\"https://alice.example\" target=\"_blank\" rel=\"me nofollow noopener noreferrer\">"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;b&gt;"), "{html}");
     }
 }

@@ -81,6 +81,11 @@ impl SmtpSink {
         self.port
     }
 
+    /// The directory the messages are written to (one JSON file each).
+    pub fn mail_dir(&self) -> PathBuf {
+        self.dir.join("mail")
+    }
+
     /// While `true`, messages are refused with a temporary error (451).
     pub fn refuse(&self, refuse: bool) -> Result<(), String> {
         let flag = self.dir.join("mail").join("refuse");

@@ -61,7 +61,7 @@ pub(super) fn message(
     link: Option<(&str, &str)>,
 ) -> Result<Response, ApiError> {
     let mut response = render(&Message {
-        site: Site::of(state),
+        site: Site::of(&state.services),
         heading: heading.to_owned(),
         paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
         link: link.map(|(h, t)| (h.to_owned(), t.to_owned())),
@@ -147,7 +147,7 @@ pub(crate) async fn confirmation_new(
 ) -> Result<Response, ApiError> {
     let csrf = forms::issue(&state.services, &headers).await?;
     let page = render(&ConfirmationNew {
-        site: Site::of(&state),
+        site: Site::of(&state.services),
         csrf: csrf.token.clone(),
     })?;
     Ok(with_cookie(page, &csrf))
@@ -191,7 +191,7 @@ pub(crate) async fn password_new(
 ) -> Result<Response, ApiError> {
     let csrf = forms::issue(&state.services, &headers).await?;
     let page = render(&PasswordNew {
-        site: Site::of(&state),
+        site: Site::of(&state.services),
         csrf: csrf.token.clone(),
         email: String::new(),
         error: None,
@@ -256,7 +256,7 @@ async fn edit_form(
 ) -> Result<Response, ApiError> {
     let csrf = forms::issue(&state.services, headers).await?;
     let mut page = render(&PasswordEdit {
-        site: Site::of(state),
+        site: Site::of(&state.services),
         csrf: csrf.token.clone(),
         token,
         error,

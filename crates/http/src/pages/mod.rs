@@ -1,26 +1,34 @@
-//! Server-rendered HTML pages. Templates live in `crates/http/templates/`, are compiled into
-//! the binary by `askama`, and escape everything they render; every page is sent with the
-//! same security headers.
+//! Server-rendered HTML pages (about, profiles, posts, hashtags, the OAuth sign-in and consent)
+//! and RSS feeds. Templates live in `crates/http/templates/`, are compiled into the binary by
+//! `askama`, and escape everything they render; every page is sent with the same security
+//! headers. Pages show only what an anonymous visitor may see.
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use rookery_service::ServiceError;
+use rookery_service::{ServiceError, Services};
 
-use crate::{ApiError, AppState};
+use crate::ApiError;
 
+mod about;
 mod auth;
+mod feed;
+pub(crate) mod oauth;
+mod profile;
 mod session;
 mod settings;
 mod sign_up;
+mod status;
 mod tags;
+mod view;
 
+pub(crate) use about::about;
 pub(crate) use auth::{
     confirm, confirmation_new, confirmation_resend, password_create, password_edit, password_new,
     password_update,
 };
+pub(crate) use profile::profile;
 pub(crate) use session::{sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor};
 pub(crate) use settings::{
     change_password, overview as settings, password as settings_password, revoke_session,
@@ -28,6 +36,7 @@ pub(crate) use settings::{
     two_factor_enable, two_factor_setup,
 };
 pub(crate) use sign_up::{form as sign_up_form, submit as sign_up};
+pub(crate) use status::status;
 pub(crate) use tags::{account_tag, tag};
 
 /// What every page shows around its content.
@@ -39,8 +48,8 @@ pub(crate) struct Site {
 }
 
 impl Site {
-    pub(crate) fn of(state: &AppState) -> Site {
-        let settings = &state.services.settings;
+    pub(crate) fn of(services: &Services) -> Site {
+        let settings = &services.settings;
         Site {
             title: settings.title.clone(),
             domain: settings.domain.to_string(),
@@ -50,13 +59,16 @@ impl Site {
     }
 }
 
+/// Renders a template to text.
+pub(crate) fn html(page: &impl Template) -> Result<String, ApiError> {
+    page.render()
+        .map_err(|e| ApiError::from(ServiceError::Internal(format!("rendering a page: {e}"))))
+}
+
 /// Renders `page` with the headers every page carries: no framing, no scripts, no sniffing,
 /// no referrer beyond this origin, and forms posted to this server only.
 pub(crate) fn render(page: &impl Template) -> Result<Response, ApiError> {
-    let body = page
-        .render()
-        .map_err(|e| ApiError::from(ServiceError::Internal(format!("rendering a page: {e}"))))?;
-    let mut response = (StatusCode::OK, Html(body)).into_response();
+    let mut response = (StatusCode::OK, Html(html(page)?)).into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -65,6 +77,15 @@ pub(crate) fn render(page: &impl Template) -> Result<Response, ApiError> {
         ),
     );
     Ok(response)
+}
+
+/// Keeps search engines from indexing and archiving a page (for accounts that are not
+/// discoverable).
+pub(crate) fn noindex(response: &mut Response) {
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex, noarchive"),
+    );
 }
 
 /// `GET /robots.txt`: crawlers may read the public pages, not the API, the sign-in pages or
@@ -120,36 +141,4 @@ pub(crate) async fn secure_pages(
         );
     }
     response
-}
-
-#[derive(Template)]
-#[template(path = "about.html")]
-struct About {
-    site: Site,
-    actor: String,
-    description: String,
-    contact_email: String,
-    open_registrations: bool,
-    users: i64,
-    statuses: i64,
-    active_month: i64,
-    domains: i64,
-}
-
-/// `GET /` and `GET /about`: what this server is, its numbers, how to join. (Also the
-/// instance actor's profile page.)
-pub(crate) async fn about(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let info = state.services.nodeinfo().await?;
-    let settings = &state.services.settings;
-    render(&About {
-        site: Site::of(&state),
-        actor: state.services.urls.instance_actor(),
-        description: info.description,
-        contact_email: settings.contact_email.clone(),
-        open_registrations: info.open_registrations,
-        users: info.stats.local_users,
-        statuses: info.stats.local_statuses,
-        active_month: info.stats.active_month,
-        domains: info.stats.known_domains,
-    })
 }

@@ -111,7 +111,7 @@ async fn sign_in_page(
 ) -> Result<Response, ApiError> {
     let csrf = forms::issue(&state.services, headers).await?;
     let mut page = render(&SignInPage {
-        site: Site::of(state),
+        site: Site::of(&state.services),
         csrf: csrf.token.clone(),
         login: login.to_owned(),
         error: error.map(str::to_owned),
@@ -222,7 +222,7 @@ async fn two_factor_page(
 ) -> Result<Response, ApiError> {
     let csrf = forms::issue(&state.services, headers).await?;
     let mut page = render(&TwoFactorPage {
-        site: Site::of(state),
+        site: Site::of(&state.services),
         csrf: csrf.token.clone(),
         ticket: ticket(&state.services, local, &csrf.nonce).await?,
         error: error.map(str::to_owned),

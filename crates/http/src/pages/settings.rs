@@ -115,7 +115,7 @@ async fn signed(
 
 fn frame(state: &AppState, s: &Signed, section: &'static str) -> Frame {
     Frame {
-        site: Site::of(state),
+        site: Site::of(&state.services),
         me: s.local.account.username.to_string(),
         csrf: s.csrf.token.clone(),
         section,

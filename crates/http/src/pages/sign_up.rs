@@ -80,7 +80,7 @@ async fn page(
     let settings = &services.settings;
     let csrf = forms::issue(services, headers).await?;
     let mut response = render(&SignUpPage {
-        site: Site::of(state),
+        site: Site::of(&state.services),
         csrf: csrf.token.clone(),
         shown: forms::stamp(services).await?,
         approval: settings.registrations == Registrations::Approval,

@@ -14,37 +14,13 @@ use rookery_model::{Id, OAuthApp, Scopes};
 use rookery_service::crypto::{random_token, sign, verify};
 use rookery_service::{OOB_REDIRECT, Services};
 
-use super::escape_html;
 use crate::extract::Body;
+use crate::pages::oauth;
 use crate::{ApiError, AppState};
 
 /// Forms and tickets are valid this long.
 const FORM_TTL_MS: i64 = 30 * 60 * 1000;
 const CSRF_COOKIE: &str = "rookery_csrf";
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
-         <title>{t}</title><style>body{{font-family:sans-serif;max-width:28rem;margin:3rem auto;\
-         padding:0 1rem}}label,input,button{{display:block;width:100%;margin:.4rem 0}}\
-         input,button{{padding:.5rem;font-size:1rem}}.error{{color:#b00}}</style></head>\
-         <body><main><h1>{t}</h1>{body}</main></body></html>\n",
-        t = escape_html(title)
-    )
-}
-
-fn error_page(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        Html(page(
-            "Authorization failed",
-            &format!("<p class=\"error\">{}</p>", escape_html(message)),
-        )),
-    )
-        .into_response()
-}
 
 /// What the app asked for; carried through the forms.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -75,13 +51,15 @@ struct Checked {
 
 async fn check(services: &Services, r: &Request) -> Result<Checked, Response> {
     if r.response_type != "code" {
-        return Err(error_page(
+        return Err(oauth::error(
+            services,
             StatusCode::BAD_REQUEST,
             "The authorization server does not support this response type.",
         ));
     }
     let app = services.app_by_client_id(&r.client_id).await.map_err(|_| {
-        error_page(
+        oauth::error(
+            services,
             StatusCode::BAD_REQUEST,
             "Client authentication failed: unknown client.",
         )
@@ -92,13 +70,15 @@ async fn check(services: &Services, r: &Request) -> Result<Checked, Response> {
         r.redirect_uri.clone()
     };
     if !app.redirect_uris.contains(&redirect_uri) {
-        return Err(error_page(
+        return Err(oauth::error(
+            services,
             StatusCode::BAD_REQUEST,
             "The redirect uri included is not valid.",
         ));
     }
     let scopes = Services::requested_scopes(&app, Some(&r.scope)).map_err(|_| {
-        error_page(
+        oauth::error(
+            services,
             StatusCode::BAD_REQUEST,
             "The requested scope is invalid, unknown, or malformed.",
         )
@@ -107,7 +87,8 @@ async fn check(services: &Services, r: &Request) -> Result<Checked, Response> {
         ("", _) => None,
         (c, "S256") if c.len() >= 43 && c.len() <= 128 => Some(c.to_owned()),
         _ => {
-            return Err(error_page(
+            return Err(oauth::error(
+                services,
                 StatusCode::BAD_REQUEST,
                 "Only S256 PKCE challenges of 43 to 128 characters are supported.",
             ));
@@ -121,16 +102,9 @@ async fn check(services: &Services, r: &Request) -> Result<Checked, Response> {
     })
 }
 
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        escape_html(name),
-        escape_html(value)
-    )
-}
-
-fn request_fields(r: &Request) -> String {
-    [
+/// The app's request as form fields.
+fn request_fields(r: &Request) -> Vec<(&'static str, &str)> {
+    vec![
         ("response_type", &r.response_type),
         ("client_id", &r.client_id),
         ("redirect_uri", &r.redirect_uri),
@@ -139,9 +113,6 @@ fn request_fields(r: &Request) -> String {
         ("code_challenge", &r.code_challenge),
         ("code_challenge_method", &r.code_challenge_method),
     ]
-    .iter()
-    .map(|(k, v)| hidden(k, v))
-    .collect()
 }
 
 fn cookie_nonce(headers: &HeaderMap) -> Option<String> {
@@ -196,24 +167,7 @@ async fn sign_in_form(
     error: Option<&str>,
 ) -> Result<String, ApiError> {
     let csrf = csrf_token(&state.services, nonce).await?;
-    let error = error.map_or(String::new(), |e| {
-        format!("<p class=\"error\">{}</p>", escape_html(e))
-    });
-    Ok(page(
-        &format!("Sign in to {}", state.services.settings.title),
-        &format!(
-            "<p><strong>{app}</strong> wants to use your account.</p>{error}\
-             <form method=\"post\" action=\"/oauth/authorize\">{fields}{csrf}\
-             <label for=\"login\">E-mail address or username</label>\
-             <input id=\"login\" name=\"login\" autocomplete=\"username\" required>\
-             <label for=\"password\">Password</label>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-             <button type=\"submit\">Sign in</button></form>",
-            app = escape_html(&app.name),
-            fields = request_fields(r),
-            csrf = hidden("csrf", &csrf),
-        ),
-    ))
+    oauth::sign_in(&state.services, &app.name, request_fields(r), &csrf, error)
 }
 
 /// `GET /oauth/authorize` — the sign-in form.
@@ -259,6 +213,48 @@ struct Ticket {
     challenge: Option<String>,
     state: String,
     expires: i64,
+    /// The password was right; the second factor is still to come (the consent form refuses
+    /// such a ticket).
+    #[serde(default)]
+    needs_code: bool,
+}
+
+impl Ticket {
+    fn read(services: &Services, key: &[u8], signed: &str) -> Option<Ticket> {
+        verify(key, signed)
+            .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|t: &Ticket| t.expires > services.clock.now().as_millis())
+    }
+
+    fn signed(&self, key: &[u8]) -> Result<String, ApiError> {
+        let json = serde_json::to_vec(self)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        Ok(sign(key, &URL_SAFE_NO_PAD.encode(json)))
+    }
+}
+
+/// The consent page for a ticket whose sign-in is complete.
+async fn consent_page(
+    services: &Services,
+    nonce: &str,
+    ticket: &Ticket,
+    username: &str,
+    app_name: &str,
+) -> Result<Response, ApiError> {
+    let key = services.secret_key().await?;
+    let signed = ticket.signed(&key)?;
+    let csrf = csrf_token(services, nonce).await?;
+    let scopes = Scopes::parse(&ticket.scopes).map_err(|_| ApiError::bad_request("bad ticket"))?;
+    let html = oauth::consent(
+        services,
+        username,
+        app_name,
+        scopes.iter().collect(),
+        &signed,
+        &csrf,
+    )?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 
 /// `POST /oauth/authorize` — checks the password, then shows the consent page.
@@ -269,7 +265,8 @@ pub(crate) async fn sign_in(
 ) -> Result<Response, ApiError> {
     let services = &state.services;
     if !csrf_ok(services, &headers, &form.csrf).await? {
-        return Ok(error_page(
+        return Ok(oauth::error(
+            services,
             StatusCode::FORBIDDEN,
             "The form expired or did not come from this site. Go back to the app and start again.",
         ));
@@ -290,7 +287,7 @@ pub(crate) async fn sign_in(
         .await?;
         return Ok((StatusCode::UNAUTHORIZED, Html(html)).into_response());
     };
-    let ticket = Ticket {
+    let mut ticket = Ticket {
         account_id: user.account.id.to_string(),
         client_id: checked.app.client_id.clone(),
         redirect_uri: checked.redirect_uri.clone(),
@@ -298,31 +295,106 @@ pub(crate) async fn sign_in(
         challenge: checked.challenge.clone(),
         state: form.request.state.clone(),
         expires: services.clock.now().as_millis() + FORM_TTL_MS,
+        needs_code: user.user.two_factor,
     };
-    let json = serde_json::to_vec(&ticket)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if ticket.needs_code {
+        // Five minutes for the code, as on the web sign-in.
+        ticket.expires = services.clock.now().as_millis() + 5 * 60 * 1000;
+        let key = services.secret_key().await?;
+        let csrf = csrf_token(services, &nonce).await?;
+        let html = oauth::two_factor(
+            services,
+            &checked.app.name,
+            &ticket.signed(&key)?,
+            &csrf,
+            None,
+        )?;
+        return Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response());
+    }
+    consent_page(
+        services,
+        &nonce,
+        &ticket,
+        user.account.username.as_str(),
+        &checked.app.name,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SecondFactor {
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /oauth/authorize/two_factor` — the second factor of an account that has one, then
+/// the consent page.
+pub(crate) async fn two_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(form): Body<SecondFactor>,
+) -> Result<Response, ApiError> {
+    let services = &state.services;
+    let expired = || {
+        oauth::error(
+            services,
+            StatusCode::FORBIDDEN,
+            "The form expired or did not come from this site. Go back to the app and start again.",
+        )
+    };
+    if !csrf_ok(services, &headers, &form.csrf).await? {
+        return Ok(expired());
+    }
     let key = services.secret_key().await?;
-    let signed = sign(&key, &URL_SAFE_NO_PAD.encode(json));
-    let csrf = csrf_token(services, &nonce).await?;
-    let scopes: String = checked
-        .scopes
-        .iter()
-        .map(|s| format!("<li><code>{}</code></li>", escape_html(s)))
-        .collect();
-    let html = page(
-        "Authorize access",
-        &format!(
-            "<p>Signed in as <strong>@{user}</strong>.</p><p><strong>{app}</strong> asks for:</p>\
-             <ul>{scopes}</ul><form method=\"post\" action=\"/oauth/authorize/decision\">{t}{c}\
-             <button type=\"submit\" name=\"decision\" value=\"approve\">Authorize</button>\
-             <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
-            user = escape_html(user.account.username.as_str()),
-            app = escape_html(&checked.app.name),
-            t = hidden("ticket", &signed),
-            c = hidden("csrf", &csrf),
-        ),
-    );
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    let Some(mut ticket) = Ticket::read(services, &key, &form.ticket).filter(|t| t.needs_code)
+    else {
+        return Ok(expired());
+    };
+    let account_id: Id = ticket
+        .account_id
+        .parse()
+        .map_err(|_| ApiError::bad_request("bad ticket"))?;
+    let account = services
+        .store
+        .account(account_id)
+        .await
+        .map_err(rookery_service::ServiceError::from)?
+        .ok_or_else(|| ApiError::bad_request("bad ticket"))?;
+    let local = services.local_account(account.username.as_str()).await?;
+    let app = services
+        .app_by_client_id(&ticket.client_id)
+        .await
+        .map_err(|_| ApiError::bad_request("unknown client"))?;
+    let nonce = cookie_nonce(&headers).unwrap_or_default();
+    if !services
+        .sign_ins()
+        .check_second_factor(&local, &form.code)
+        .await?
+    {
+        let csrf = csrf_token(services, &nonce).await?;
+        let html = oauth::two_factor(
+            services,
+            &app.name,
+            &form.ticket,
+            &csrf,
+            Some("This code is not right, or was used already."),
+        )?;
+        return Ok((StatusCode::UNAUTHORIZED, Html(html)).into_response());
+    }
+    ticket.needs_code = false;
+    ticket.expires = services.clock.now().as_millis() + FORM_TTL_MS;
+    consent_page(
+        services,
+        &nonce,
+        &ticket,
+        account.username.as_str(),
+        &app.name,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -358,25 +430,25 @@ pub(crate) async fn decide(
 ) -> Result<Response, ApiError> {
     let services = &state.services;
     if !csrf_ok(services, &headers, &form.csrf).await? {
-        return Ok(error_page(
+        return Ok(oauth::error(
+            services,
             StatusCode::FORBIDDEN,
             "The form expired or did not come from this site. Go back to the app and start again.",
         ));
     }
     let key = services.secret_key().await?;
-    let ticket: Option<Ticket> = verify(&key, &form.ticket)
-        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(|t: &Ticket| t.expires > services.clock.now().as_millis());
+    // A ticket still waiting for its second factor cannot approve anything.
+    let ticket = Ticket::read(services, &key, &form.ticket).filter(|t| !t.needs_code);
     let Some(t) = ticket else {
-        return Ok(error_page(
+        return Ok(oauth::error(
+            services,
             StatusCode::BAD_REQUEST,
             "The authorization request expired. Go back to the app and start again.",
         ));
     };
     if form.decision != "approve" {
         if t.redirect_uri == OOB_REDIRECT {
-            return Ok(error_page(StatusCode::OK, "You denied access."));
+            return Ok(oauth::error(services, StatusCode::OK, "You denied access."));
         }
         let to = with_params(
             &t.redirect_uri,
@@ -403,14 +475,7 @@ pub(crate) async fn decide(
         )
         .await?;
     if t.redirect_uri == OOB_REDIRECT {
-        let html = page(
-            "Authorization code",
-            &format!(
-                "<p>Copy this code and paste it into the application:</p>\
-                 <p><input readonly id=\"code\" value=\"{}\"></p>",
-                escape_html(&code)
-            ),
-        );
+        let html = oauth::code(services, &code)?;
         return Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response());
     }
     let to = with_params(&t.redirect_uri, &[("code", &code), ("state", &t.state)]);

@@ -37,6 +37,9 @@ use axum::routing::{delete, get, post, put};
 
 use crate::{ApiError, AppState};
 
+pub(crate) use federation::SignedIfActivityPub;
+pub(crate) use statuses::path_id;
+
 pub(crate) fn ops() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
@@ -167,6 +170,7 @@ pub(crate) fn router() -> Router<AppState> {
             get(authorize::form).post(authorize::sign_in),
         )
         .route("/oauth/authorize/decision", post(authorize::decide))
+        .route("/oauth/authorize/two_factor", post(authorize::two_factor))
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),
@@ -471,8 +475,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{username}/inbox", post(federation::user_inbox))
         .route("/api/v2/search", get(federation::search))
         .route("/users/{username}", get(actors::actor))
-        .route("/@{username}", get(actors::profile_page))
-        .route("/@{username}/{id}", get(objects::status_page))
+        .route("/@{username}", get(crate::pages::profile))
+        .route("/@{username}/{id}", get(crate::pages::status))
         .route("/users/{username}/statuses/{id}", get(objects::status))
         .route(
             "/users/{username}/statuses/{id}/activity",
@@ -546,15 +550,6 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
         "Method not allowed",
     )
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub(crate) fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// Whether the request asks for ActivityPub JSON.

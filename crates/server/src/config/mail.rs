@@ -19,7 +19,8 @@ pub struct SmtpConfig {
     pub security: String,
     pub username: Option<String>,
     pub password: Option<String>,
-    /// The sender: `address` or `Name <address>`. Default: `notifications@DOMAIN`.
+    /// The sender: `address` or `Name <address>`. Default: `notifications@DOMAIN` (without a
+    /// port).
     pub from: Option<String>,
     /// Connecting and each SMTP command give up after this many seconds.
     pub timeout_seconds: u64,
@@ -45,6 +46,21 @@ fn is_local(host: &str) -> bool {
             .trim_matches(['[', ']'])
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `notifications@` the domain without its port (`localhost` for a test instance on an IP
+/// address, which is no mail domain).
+fn default_from(domain: &str) -> String {
+    let host = match domain.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => domain,
+    };
+    let host = host.trim_matches(['[', ']']);
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        "notifications@localhost".to_owned()
+    } else {
+        format!("notifications@{host}")
+    }
 }
 
 impl SmtpConfig {
@@ -102,10 +118,7 @@ impl SmtpConfig {
             port,
             security,
             credentials,
-            from: self
-                .from
-                .clone()
-                .unwrap_or_else(|| format!("notifications@{domain}")),
+            from: self.from.clone().unwrap_or_else(|| default_from(domain)),
             timeout: Duration::from_secs(self.timeout_seconds),
         };
         // The sender and TLS names are checked now, so a mistake stops start-up.

@@ -263,3 +263,72 @@ fn trends_are_on_without_review_unless_configured() {
     assert!(!r.settings.trends.enabled);
     assert!(r.settings.trends.review);
 }
+
+#[test]
+fn smtp_settings_are_checked_at_start_up() {
+    let resolve = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("ROOKERY_SERVER__DOMAIN", "social.example:8443")];
+        all.extend_from_slice(pairs);
+        load(None, env(&all)).unwrap().resolve(None)
+    };
+    // Off without a host.
+    assert!(resolve(&[]).unwrap().smtp.is_none());
+    let r = resolve(&[("ROOKERY_SMTP__HOST", "smtp.example")]).unwrap();
+    let smtp = r.smtp.unwrap();
+    assert_eq!(smtp.port, 587);
+    assert_eq!(smtp.from, "notifications@social.example");
+    let r = resolve(&[
+        ("ROOKERY_SMTP__HOST", "smtp.example"),
+        ("ROOKERY_SMTP__SECURITY", "tls"),
+    ]);
+    assert_eq!(r.unwrap().smtp.unwrap().port, 465);
+    let e = resolve(&[
+        ("ROOKERY_SMTP__HOST", "smtp.example"),
+        ("ROOKERY_SMTP__SECURITY", "ssl"),
+    ])
+    .unwrap_err();
+    assert_eq!(e.option, "smtp.security");
+    // A password in clear to another machine is refused; to this one it is allowed.
+    let e = resolve(&[
+        ("ROOKERY_SMTP__HOST", "smtp.example"),
+        ("ROOKERY_SMTP__SECURITY", "none"),
+        ("ROOKERY_SMTP__USERNAME", "u"),
+        ("ROOKERY_SMTP__PASSWORD", "p"),
+    ])
+    .unwrap_err();
+    assert_eq!(e.option, "smtp.security");
+    assert!(
+        resolve(&[
+            ("ROOKERY_SMTP__HOST", "127.0.0.1"),
+            ("ROOKERY_SMTP__SECURITY", "none"),
+            ("ROOKERY_SMTP__USERNAME", "u"),
+            ("ROOKERY_SMTP__PASSWORD", "p"),
+        ])
+        .is_ok()
+    );
+    let e = resolve(&[
+        ("ROOKERY_SMTP__HOST", "smtp.example"),
+        ("ROOKERY_SMTP__USERNAME", "u"),
+    ])
+    .unwrap_err();
+    assert_eq!(e.option, "smtp.username");
+    let e = resolve(&[
+        ("ROOKERY_SMTP__HOST", "smtp.example"),
+        ("ROOKERY_SMTP__FROM", "not an address\r\nBcc: x@y"),
+    ])
+    .unwrap_err();
+    assert_eq!(e.option, "smtp.from");
+    // A test instance on an IP address gets a sender that is an address.
+    let r = load(
+        None,
+        env(&[
+            ("ROOKERY_SERVER__DOMAIN", "127.0.0.1:3000"),
+            ("ROOKERY_SMTP__HOST", "127.0.0.1"),
+            ("ROOKERY_SMTP__SECURITY", "none"),
+        ]),
+    )
+    .unwrap()
+    .resolve(None)
+    .unwrap();
+    assert_eq!(r.smtp.unwrap().from, "notifications@localhost");
+}

@@ -27,7 +27,7 @@ fn python() -> PathBuf {
     path
 }
 
-struct Server(std::process::Child);
+pub(crate) struct Server(std::process::Child);
 
 fn with_env(cmd: &mut Command, db: &TestDb, port: u16, extra: &[(String, String)]) {
     cmd.env("ROOKERY_SERVER__DOMAIN", format!("127.0.0.1:{port}"))
@@ -103,6 +103,31 @@ impl Bucket {
     }
 }
 
+/// Starts `rookery serve` on a free port with `extra` settings and waits until it answers.
+/// The domain must name the real port (clients use the OAuth URLs the server advertises), so
+/// the port is chosen first; if another process takes it meanwhile, another is tried.
+pub(crate) fn start_serve(db: &TestDb, dir: &TempDir, extra: &[(String, String)]) -> (Server, u16) {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let port = rookery_testkit::free_port().unwrap();
+        let mut serve = rookery(dir);
+        with_env(&mut serve, db, port, extra);
+        let mut server = Server(
+            serve
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        if ours(&mut server, port) {
+            return (server, port);
+        }
+        assert!(attempt < 5, "could not start serve on a free port");
+    }
+}
+
 /// Waits until our `serve` answers on `port` as itself; `false` if it died (port taken).
 fn ours(server: &mut Server, port: u16) -> bool {
     let started = Instant::now();
@@ -154,7 +179,7 @@ fn check_node() {
     );
 }
 
-fn node_modules() -> PathBuf {
+pub(crate) fn node_modules() -> PathBuf {
     check_node();
     let dir = e2e_dir().join("node/node_modules");
     assert!(
@@ -236,7 +261,7 @@ fn time_passes(db: &TestDb, request: &str) {
 
 /// Runs the client to its end, answering its requests for time to pass; its success, stdout
 /// and stderr.
-fn drive(cmd: &mut Command, db: &TestDb) -> (bool, String, String) {
+pub(crate) fn drive(cmd: &mut Command, db: &TestDb) -> (bool, String, String) {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -284,27 +309,7 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
             "true".to_owned(),
         ));
     }
-    // The domain must name the real port (clients use the OAuth URLs the server advertises),
-    // so the port is chosen first; if another process takes it meanwhile, try another.
-    let mut attempt = 0;
-    let (server, port) = loop {
-        attempt += 1;
-        let port = rookery_testkit::free_port().unwrap();
-        let mut serve = rookery(&dir);
-        with_env(&mut serve, &db, port, &extra_env);
-        let mut server = Server(
-            serve
-                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        if ours(&mut server, port) {
-            break (server, port);
-        }
-        assert!(attempt < 5, "could not start serve on a free port");
-    };
+    let (server, port) = start_serve(&db, &dir, &extra_env);
     let env = |cmd: &mut Command| with_env(cmd, &db, port, &extra_env);
     for user in ["alice", "bob"] {
         let mut admin = rookery(&dir);

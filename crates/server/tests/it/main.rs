@@ -6,6 +6,7 @@
 mod announcements;
 mod api;
 mod browser;
+mod browser_e2e;
 mod capabilities;
 mod cards;
 mod cli;
@@ -30,6 +31,7 @@ mod media;
 mod notification_requests;
 mod notifications;
 mod oauth;
+mod pages;
 mod polls;
 mod rate_limits;
 mod registration;

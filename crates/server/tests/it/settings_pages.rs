@@ -22,7 +22,10 @@ async fn sign_in(browser: &mut Browser<'_>, login: &str, password: &str) -> crat
 
 /// The text between `start` and `end` in `html`.
 fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
-    let from = html.find(start).unwrap_or_else(|| panic!("no {start} in {html}")) + start.len();
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {html}"))
+        + start.len();
     let to = html[from..].find(end).unwrap() + from;
     &html[from..to]
 }
@@ -96,7 +99,14 @@ async fn settings_with_two_factor_sign_in(backend: Backend) {
         .map(|c| c.split('<').next().unwrap().to_owned())
         .collect();
     assert_eq!(codes.len(), 10, "{}", page.html);
-    assert!(app.services.local_account("hana").await.unwrap().user.two_factor);
+    assert!(
+        app.services
+            .local_account("hana")
+            .await
+            .unwrap()
+            .user
+            .two_factor
+    );
 
     // The password alone is no longer a grant, with Mastodon's error.
     let (status, body) = password_grant(&app, "a good password").await;
@@ -215,7 +225,10 @@ async fn settings_with_two_factor_sign_in(backend: Backend) {
         .submit(
             "/settings/two_factor",
             "/settings/two_factor/disable",
-            &[("current_password", "hana's new password"), ("code", "123456")],
+            &[
+                ("current_password", "hana's new password"),
+                ("code", "123456"),
+            ],
         )
         .await;
     assert_eq!(page.status, 422);
@@ -230,7 +243,14 @@ async fn settings_with_two_factor_sign_in(backend: Backend) {
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.html);
-    assert!(!app.services.local_account("hana").await.unwrap().user.two_factor);
+    assert!(
+        !app.services
+            .local_account("hana")
+            .await
+            .unwrap()
+            .user
+            .two_factor
+    );
     let (status, _) = password_grant(&app, "hana's new password").await;
     assert_eq!(status, 200);
 
@@ -251,4 +271,97 @@ async fn settings_with_two_factor_sign_in(backend: Backend) {
         )
         .await;
     assert_eq!(forged.status, 403);
+}
+
+/// Apps sign in through the OAuth pages unchanged: with two-factor authentication on, the
+/// sign-in page asks for a code before the consent page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_sign_in_asks_for_the_second_factor() {
+    let app = spawn_with(Backend::Sqlite, &[]).await;
+    let local = app.create_account("hana").await;
+    let sign_ins = app.services.sign_ins();
+    let setup = sign_ins.begin_two_factor(&local).await.unwrap();
+    sign_ins
+        .enable_two_factor(&local, &totp(&setup.secret, now_unix()))
+        .await
+        .unwrap();
+
+    let oob = "urn:ietf:wg:oauth:2.0:oob";
+    let (id, secret) = register(&app, "read", oob).await;
+    let query =
+        format!("/oauth/authorize?response_type=code&client_id={id}&redirect_uri={oob}&scope=read");
+    let mut browser = Browser::new(&app);
+    let form = browser.get(&query).await;
+    assert_eq!(form.status, 200);
+    let csrf = form.field("csrf");
+    let fields = [
+        ("response_type", "code"),
+        ("client_id", id.as_str()),
+        ("redirect_uri", oob),
+        ("scope", "read"),
+        ("csrf", csrf.as_str()),
+        ("login", "hana@example.com"),
+        ("password", "a good password"),
+    ];
+    let step = browser.post("/oauth/authorize", &fields).await;
+    assert_eq!(step.status, 200, "{}", step.html);
+    assert!(step.html.contains("Two-factor authentication"));
+    let ticket = step.field("ticket");
+    let csrf = step.field("csrf");
+    // The half-done ticket cannot approve anything.
+    let skipped = browser
+        .post(
+            "/oauth/authorize/decision",
+            &[
+                ("ticket", &ticket),
+                ("csrf", &csrf),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(skipped.status, 400);
+    let wrong = browser
+        .post(
+            "/oauth/authorize/two_factor",
+            &[("ticket", &ticket), ("csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let consent = browser
+        .post(
+            "/oauth/authorize/two_factor",
+            &[
+                ("ticket", &ticket),
+                ("csrf", &csrf),
+                ("code", &totp(&setup.secret, now_unix() + 30)),
+            ],
+        )
+        .await;
+    assert_eq!(consent.status, 200, "{}", consent.html);
+    let done = browser
+        .post(
+            "/oauth/authorize/decision",
+            &[
+                ("ticket", consent.field("ticket").as_str()),
+                ("csrf", consent.field("csrf").as_str()),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    let code = between(&done.html, "id=\"code\" value=\"", "\"").to_owned();
+    let r = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("redirect_uri", oob),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
