@@ -1,7 +1,8 @@
 //! Rate limits on the client API, as Mastodon applies them: per access token (or, without a
 //! valid one, per client address) in fixed windows, with `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining` and `X-RateLimit-Reset` on every API response and `429` past the
-//! limit. Sign-in and sign-up (`/oauth/*`, `/auth/*`) count per address. A token counts only
+//! limit. Sign-in and sign-up (`/oauth/*`, `/auth/*`, the settings forms) count per address,
+//! and failed passwords and second factors also per account. A token counts only
 //! once it has been checked (a made-up one is anonymous, so it cannot buy its own allowance);
 //! the check is kept for the handler, which does not make it again. Counters live in this
 //! process (each web process limits on its own), at most [`MAX_KEYS`] of them.
@@ -209,6 +210,26 @@ impl Limiter {
         self
     }
 
+    /// Whether `key` (an account's passwords or second factors) has had fewer than `limit`
+    /// failures in the current window of `window_ms`. Counts nothing: see [`Self::failed`].
+    /// (Per process: behind a load balancer each web process keeps its own count.)
+    pub(crate) fn allows(&self, key: &str, limit: u32, window_ms: i64, now: Timestamp) -> bool {
+        let now_ms = now.as_millis();
+        let window_end = now_ms.div_euclid(window_ms) * window_ms + window_ms;
+        let counters = match self.counters.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        counters
+            .get(key)
+            .is_none_or(|(end, used)| *end != window_end || *used < limit)
+    }
+
+    /// Records a failure for `key` (see [`Self::allows`]).
+    pub(crate) fn failed(&self, key: String, window_ms: i64, now: Timestamp) {
+        self.hit(key, u32::MAX, window_ms, now);
+    }
+
     /// Counts a request for `key`; returns (limit, remaining, window end, allowed).
     fn hit(
         &self,
@@ -243,9 +264,9 @@ impl Limiter {
 }
 
 /// Whether a request is a sign-in or sign-up attempt, which Mastodon allows 25 of per address
-/// in five minutes: the sign-in form, the password grant, `POST /api/v1/accounts`, asking
-/// for the confirmation mail again, and the forms under `/auth/`. The
-/// grant is read from the (small, bounded) body of `POST /oauth/token`; other grants (apps
+/// in five minutes: the sign-in forms and their second step, the password grant,
+/// `POST /api/v1/accounts`, asking for the confirmation mail again, the forms under `/auth/`,
+/// and the settings forms that check a password. The grant is read from the (small, bounded) body of `POST /oauth/token`; other grants (apps
 /// exchanging codes, refreshing tokens) are not attempts.
 async fn sign_in_attempt(req: Request) -> Result<(Request, bool), Response> {
     use axum::http::Method;
@@ -253,7 +274,12 @@ async fn sign_in_attempt(req: Request) -> Result<(Request, bool), Response> {
         return Ok((req, false));
     }
     match req.uri().path() {
-        "/oauth/authorize" | "/api/v1/accounts" | "/api/v1/emails/confirmations" => Ok((req, true)),
+        "/oauth/authorize"
+        | "/oauth/authorize/two_factor"
+        | "/api/v1/accounts"
+        | "/api/v1/emails/confirmations"
+        | "/settings/password"
+        | "/settings/two_factor/disable" => Ok((req, true)),
         // Sign-up, confirmation and password-reset forms.
         path if path.starts_with("/auth/") => Ok((req, true)),
         "/oauth/token" => {
@@ -278,14 +304,18 @@ async fn sign_in_attempt(req: Request) -> Result<(Request, bool), Response> {
     }
 }
 
-/// Middleware for `/api/`, `/oauth/` and `/auth/` routes.
+/// Middleware for `/api/`, `/oauth/`, `/auth/` and `/settings/` routes.
 pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(limits) = state.limiter.limits else {
         return next.run(req).await;
     };
     let path = req.uri().path();
     let api = path.starts_with("/api/");
-    if !(api || path.starts_with("/oauth/") || path.starts_with("/auth/")) {
+    if !(api
+        || path.starts_with("/oauth/")
+        || path.starts_with("/auth/")
+        || path.starts_with("/settings/"))
+    {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
@@ -347,6 +377,49 @@ pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Nex
     }
     response
 }
+
+/// Failed passwords allowed per account (by the login typed) in [`FAILURE_WINDOW_MS`].
+const PASSWORD_FAILURES: u32 = 10;
+/// Failed second factors allowed per account in [`FAILURE_WINDOW_MS`] (a six-digit code
+/// cannot be guessed in so few tries).
+const SECOND_FACTOR_FAILURES: u32 = 10;
+const FAILURE_WINDOW_MS: i64 = 3600 * 1000;
+
+/// What an account's secrets are guarded against: guessing its password, or its second
+/// factor, however many addresses the guesses come from.
+pub(crate) enum Guard<'a> {
+    /// The login typed (an e-mail address or a username).
+    Password(&'a str),
+    /// The account whose second factor is being checked.
+    SecondFactor(rookery_model::Id),
+}
+
+impl Guard<'_> {
+    fn key(&self) -> (String, u32) {
+        match self {
+            Guard::Password(login) => (
+                format!("fail:login:{}", login.trim().to_lowercase()),
+                PASSWORD_FAILURES,
+            ),
+            Guard::SecondFactor(id) => (format!("fail:2fa:{id}"), SECOND_FACTOR_FAILURES),
+        }
+    }
+
+    /// Whether another try is allowed now.
+    pub(crate) fn allowed(&self, limiter: &Limiter, now: Timestamp) -> bool {
+        let (key, limit) = self.key();
+        limiter.allows(&key, limit, FAILURE_WINDOW_MS, now)
+    }
+
+    /// Counts a failed try.
+    pub(crate) fn failed(&self, limiter: &Limiter, now: Timestamp) {
+        limiter.failed(self.key().0, FAILURE_WINDOW_MS, now);
+    }
+}
+
+/// What a page or API answer says when [`Guard::allowed`] refuses.
+pub(crate) const TOO_MANY_FAILURES: &str =
+    "Too many failed attempts for this account: try again in an hour.";
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,8 @@
 //! Outgoing mail over SMTP. One [`SmtpMailer`] per process opens a connection per message (mail
 //! is rare: confirmations, resets, notices; no background task keeps connections open);
 //! [`SmtpMailer::send`] builds a multipart message (plain text and HTML) and tells a failure
-//! worth retrying (connection trouble, a 4xx reply) from one that is not (a 5xx reply, a bad
-//! address).
+//! worth retrying (anything the server or the network did) from one that is not (a message
+//! that cannot be built, such as a malformed address).
 
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ pub enum SendError {
     /// Worth trying again later.
     #[error("{0}")]
     Temporary(String),
-    /// Will not be accepted as it is.
+    /// Will never be sent as it is.
     #[error("{0}")]
     Permanent(String),
 }
@@ -110,11 +110,13 @@ impl SmtpMailer {
         html: &str,
     ) -> Result<(), SendError> {
         let message = build(&self.from, to, subject, text, html)?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(describe(&e))),
-            Err(e) => Err(SendError::Temporary(describe(&e))),
-        }
+        // Every refusal by the server is worth retrying: a 5xx answer to AUTH or MAIL FROM is
+        // a setting to fix, after which the queued mail should still go out.
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| SendError::Temporary(describe(&e)))
     }
 
     /// Connects and says hello (and authenticates), to check the settings.

@@ -365,6 +365,7 @@ impl Instance {
                 role: Role::User,
                 confirmed: true,
                 approved: true,
+                send_confirmation: false,
             })
             .await
             .unwrap()

@@ -47,6 +47,7 @@ async fn seed(opts: &DbOptions, statuses: usize) -> Seeded {
             role: Role::User,
             confirmed: true,
             approved: true,
+            send_confirmation: false,
         })
         .await
         .unwrap()

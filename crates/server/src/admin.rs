@@ -32,6 +32,7 @@ pub async fn create(
             role,
             confirmed: true,
             approved: true,
+            send_confirmation: false,
         })
         .await
         .map_err(fail)?;

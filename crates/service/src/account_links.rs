@@ -1,13 +1,19 @@
 //! E-mail confirmation and password reset: one-time links mailed to users. A link carries a
-//! random token; only its SHA-256 is stored, it works once, until it expires, and a newer link
-//! of the same kind voids the older ones. Asking for a reset never tells whether an address
-//! has an account.
+//! random token made when the mail is sent (by a job on the `mailers` queue, so the token is
+//! never stored in plain text, not even in the job); only its SHA-256 is stored, it works once,
+//! until it expires, and a newer link of the same kind voids the older ones. Asking for a reset
+//! answers the same, and does the same work, whether or not the address has an account: the
+//! job looks the address up.
 
+use std::time::Duration;
+
+use rookery_jobs::{JobError, JobSpec, Queue, RetryPolicy};
 use rookery_model::{Id, Timestamp};
 use rookery_store::{LocalAccount, TokenPurpose, Transaction, UserToken};
+use serde::{Deserialize, Serialize};
 
 use crate::crypto::{random_token, sha256_hex};
-use crate::mail::Message;
+use crate::mail::{Message, SendMail};
 use crate::{Result, ServiceError, Services, password};
 
 /// How long a confirmation link works.
@@ -16,8 +22,44 @@ const CONFIRMATION_TTL_MS: i64 = 24 * 3600 * 1000;
 const RESET_TTL_MS: i64 = 3600 * 1000;
 
 /// Mastodon's refusal of a second confirmation.
-const ALREADY_CONFIRMED: &str =
+pub const ALREADY_CONFIRMED: &str =
     "This method is only available while the e-mail is awaiting confirmation";
+
+/// Mails a user the link that confirms their address (made at sending time).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendConfirmation {
+    pub user_id: Id,
+}
+
+impl JobSpec for SendConfirmation {
+    const KIND: &'static str = "send_confirmation";
+    const QUEUE: Queue = Queue::Mailers;
+
+    fn policy() -> RetryPolicy {
+        SendMail::policy()
+    }
+}
+
+/// Mails a reset link to the account with this address, if there is one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendPasswordReset {
+    pub email: String,
+}
+
+impl JobSpec for SendPasswordReset {
+    const KIND: &'static str = "send_password_reset";
+    const QUEUE: Queue = Queue::Mailers;
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy {
+            // A reset link is wanted now: a few tries over about an hour.
+            max_attempts: 6,
+            base_delay_ms: 30_000,
+            max_delay_ms: 20 * 60 * 1000,
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
 
 /// Confirmation and reset links.
 pub struct AccountLinks<'a> {
@@ -77,34 +119,80 @@ impl AccountLinks<'_> {
         })
     }
 
-    /// Mails `local` a link confirming their address (after sign-up, or when asked again).
-    pub(crate) async fn send_confirmation(&self, local: &LocalAccount) -> Result<()> {
-        if local.user.confirmed_at.is_some() {
-            return Err(ServiceError::Unprocessable(ALREADY_CONFIRMED.into()));
-        }
-        let mut tx = self.s.store.begin().await?;
+    /// Makes a link for `local` and mails it now (from a job: a failure is retried, each
+    /// attempt with a fresh link).
+    async fn mail_link(&self, local: &LocalAccount, purpose: TokenPurpose) -> Result<(), JobError> {
+        let fail = |e: ServiceError| JobError::Retry(e.to_string());
+        let mut tx = self.s.store.begin().await.map_err(|e| fail(e.into()))?;
         let link = self
-            .new_link(tx.as_mut(), local.user.id, TokenPurpose::Confirmation)
-            .await?;
-        let message = Message::Confirmation {
-            username: local.account.username.to_string(),
-            link,
+            .new_link(tx.as_mut(), local.user.id, purpose)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(|e| fail(e.into()))?;
+        let username = local.account.username.to_string();
+        let message = match purpose {
+            TokenPurpose::Confirmation => Message::Confirmation { username, link },
+            TokenPurpose::PasswordReset => Message::PasswordReset { username, link },
         };
         self.s
             .mail()
-            .queue(tx.as_mut(), &local.user.email, &message)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+            .send_now(local.user.email.as_str(), &message)
+            .await
+    }
+
+    /// Runs a [`SendConfirmation`] job.
+    pub(crate) async fn run_confirmation(&self, job: &SendConfirmation) -> Result<(), JobError> {
+        let local = self
+            .s
+            .store
+            .sign_in_store()
+            .local_account_by_user(job.user_id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        match local {
+            Some(local) if local.user.confirmed_at.is_none() => {
+                self.mail_link(&local, TokenPurpose::Confirmation).await
+            }
+            // Confirmed meanwhile, or gone: nothing to send.
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs a [`SendPasswordReset`] job.
+    pub(crate) async fn run_password_reset(&self, job: &SendPasswordReset) -> Result<(), JobError> {
+        let local = self
+            .s
+            .store
+            .local_account_by_email(&job.email)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        match local {
+            Some(local) if !local.user.disabled && local.account.suspended_at.is_none() => {
+                self.mail_link(&local, TokenPurpose::PasswordReset).await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `POST /api/v1/emails/confirmations`: mails the confirmation link again (only while the
     /// address waits for it, and only when mail is on).
     pub async fn resend_confirmation(&self, local: &LocalAccount) -> Result<()> {
-        if !self.s.mail().enabled() {
+        if !self.s.mail().enabled() || local.user.confirmed_at.is_some() {
             return Err(ServiceError::Unprocessable(ALREADY_CONFIRMED.into()));
         }
-        self.send_confirmation(local).await
+        self.enqueue(&SendConfirmation {
+            user_id: local.user.id,
+        })
+        .await
+    }
+
+    async fn enqueue<J: JobSpec>(&self, job: &J) -> Result<()> {
+        let mut tx = self.s.store.begin().await?;
+        rookery_jobs::enqueue(tx.as_mut(), &self.s.ids, self.s.clock.now(), job)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// `POST /auth/confirmation`: mails the confirmation link again to `email` if an account
@@ -116,7 +204,7 @@ impl AccountLinks<'_> {
         }
         match self.s.store.local_account_by_email(email).await? {
             Some(local) if local.user.confirmed_at.is_none() => {
-                self.send_confirmation(&local).await
+                self.resend_confirmation(&local).await
             }
             _ => Ok(()),
         }
@@ -134,49 +222,27 @@ impl AccountLinks<'_> {
             .await?
             .ok_or(ServiceError::NotFound("confirmation link"))?;
         tx.user_tokens().confirm_user(user_id, now).await?;
-        let account_id = tx
+        let (_, username, _) = tx
             .user_tokens()
-            .account_of_user(user_id)
+            .user_contact(user_id)
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
         tx.commit().await?;
-        let account = self
-            .s
-            .store
-            .account(account_id)
-            .await?
-            .ok_or(ServiceError::NotFound("account"))?;
-        Ok(account.username.to_string())
+        Ok(username)
     }
 
-    /// `POST /auth/password`: mails a reset link to `email` if an account has it. Answers the
-    /// same either way, and takes about as long (no database write is skipped on purpose, but
-    /// the mail itself is sent by a job).
+    /// `POST /auth/password`: queues a reset mail for `email`. The job looks the address up,
+    /// so the answer and the work are the same whether or not an account has it. Nothing is
+    /// queued when mail is off (a link handed out by the operator stays valid).
     pub async fn request_password_reset(&self, email: &str) -> Result<()> {
         let email = email.trim();
-        if email.is_empty() || email.len() > 320 {
+        if !self.s.mail().enabled() || email.is_empty() || email.len() > 320 {
             return Ok(());
         }
-        let Some(local) = self.s.store.local_account_by_email(email).await? else {
-            return Ok(());
-        };
-        if local.user.disabled || local.account.suspended_at.is_some() {
-            return Ok(());
-        }
-        let mut tx = self.s.store.begin().await?;
-        let link = self
-            .new_link(tx.as_mut(), local.user.id, TokenPurpose::PasswordReset)
-            .await?;
-        let message = Message::PasswordReset {
-            username: local.account.username.to_string(),
-            link,
-        };
-        self.s
-            .mail()
-            .queue(tx.as_mut(), &local.user.email, &message)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.enqueue(&SendPasswordReset {
+            email: email.to_owned(),
+        })
+        .await
     }
 
     /// `rookery admin accounts reset-link USERNAME`: a password-reset link for an operator to
@@ -191,9 +257,10 @@ impl AccountLinks<'_> {
         Ok(link)
     }
 
-    /// `PUT /auth/password`: sets a new password with a reset link's token. Spends the token,
-    /// voids other reset links, and (unless told to keep them) signs every app out. The
-    /// account's username, or `NotFound` for a token that is unknown, used or expired.
+    /// `POST /auth/password/edit`: sets a new password with a reset link's token. Spends the
+    /// token, voids other reset links, signs every browser out and (unless told to keep them)
+    /// every app. The account's username, or `NotFound` for a token that is unknown, used or
+    /// expired.
     pub async fn reset_password(
         &self,
         token: &str,
@@ -214,9 +281,9 @@ impl AccountLinks<'_> {
             .redeem_user_token(TokenPurpose::PasswordReset, &sha256_hex(token), now)
             .await?
             .ok_or(ServiceError::NotFound("password reset link"))?;
-        let account_id = tx
+        let (account_id, username, email) = tx
             .user_tokens()
-            .account_of_user(user_id)
+            .user_contact(user_id)
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
         tx.set_password_hash(user_id, &hash, now).await?;
@@ -225,31 +292,18 @@ impl AccountLinks<'_> {
             .await?;
         // The link came by mail: the address works.
         tx.user_tokens().confirm_user(user_id, now).await?;
-        // Browsers are signed out either way; apps unless told to keep them.
         tx.sign_in().revoke_sessions(user_id, None, now).await?;
         if after == AfterReset::SignOutEverywhere {
             tx.user_tokens()
                 .revoke_account_tokens(account_id, now)
                 .await?;
         }
-        let local = match self.s.store.account(account_id).await? {
-            Some(account) => account,
-            None => return Err(ServiceError::NotFound("account")),
+        let message = Message::PasswordChanged {
+            username: username.clone(),
+            apps_signed_out: after == AfterReset::SignOutEverywhere,
         };
-        let email = self
-            .s
-            .store
-            .local_account_by_username(local.username.as_str())
-            .await?
-            .map(|l| l.user.email);
-        if let Some(email) = email {
-            let message = Message::PasswordChanged {
-                username: local.username.to_string(),
-                apps_signed_out: after == AfterReset::SignOutEverywhere,
-            };
-            self.s.mail().queue(tx.as_mut(), &email, &message).await?;
-        }
+        self.s.mail().queue(tx.as_mut(), &email, &message).await?;
         tx.commit().await?;
-        Ok(local.username.to_string())
+        Ok(username)
     }
 }

@@ -20,6 +20,9 @@ pub struct NewLocalAccount {
     pub confirmed: bool,
     /// Whether the account may sign in without a moderator's approval.
     pub approved: bool,
+    /// Mail the confirmation link (queued with the account, so neither exists without the
+    /// other).
+    pub send_confirmation: bool,
 }
 
 /// A freshly created local account.
@@ -126,9 +129,16 @@ impl Services {
             updated_at: now,
         };
         let mut tx = self.store.begin().await?;
+        let confirmation = crate::account_links::SendConfirmation { user_id: user.id };
         let inserted = async {
             tx.insert_account(&account).await?;
-            tx.insert_user(&user).await
+            tx.insert_user(&user).await?;
+            if new.send_confirmation && user.confirmed_at.is_none() {
+                rookery_jobs::enqueue(tx.as_mut(), &self.ids, now, &confirmation)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            }
+            Ok(())
         }
         .await;
         match inserted {

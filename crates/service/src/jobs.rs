@@ -69,6 +69,16 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.mail().deliver(&job).await }
     });
     let s = services.clone();
+    registry.register(move |job: crate::account_links::SendConfirmation, _ctx| {
+        let s = s.clone();
+        async move { s.account_links().run_confirmation(&job).await }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::account_links::SendPasswordReset, _ctx| {
+        let s = s.clone();
+        async move { s.account_links().run_password_reset(&job).await }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::edits::EditNotices, _ctx| {
         let s = s.clone();
         async move { s.edit_notices(&job).await.map_err(retry) }
@@ -225,14 +235,27 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
                 .begin()
                 .await
                 .map_err(|e| JobError::Retry(e.to_string()))?;
-            let n = tx
-                .prune_expired_tokens(before)
+            let retry = |e: rookery_store::StoreError| JobError::Retry(e.to_string());
+            let n = tx.prune_expired_tokens(before).await.map_err(retry)?;
+            let links = tx
+                .user_tokens()
+                .prune_user_tokens(before)
                 .await
-                .map_err(|e| JobError::Retry(e.to_string()))?;
-            tx.commit()
+                .map_err(retry)?;
+            // Sessions unused for their whole lifetime are dead too.
+            let idle = s.clock.now().plus_millis(-crate::sign_in::SESSION_IDLE_MS);
+            let sessions = tx
+                .sign_in()
+                .prune_sessions(before, idle)
                 .await
-                .map_err(|e| JobError::Retry(e.to_string()))?;
-            tracing::info!(deleted = n, "pruned expired OAuth tokens");
+                .map_err(retry)?;
+            tx.commit().await.map_err(retry)?;
+            tracing::info!(
+                deleted = n,
+                links,
+                sessions,
+                "pruned expired OAuth tokens, mailed links and web sessions"
+            );
             Ok(())
         }
     });

@@ -195,7 +195,7 @@ impl Services {
             created_at: self.clock.now(),
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_oauth_app(&app).await?;
+        tx.oauth().insert_oauth_app(&app).await?;
         tx.commit().await?;
         Ok(CreatedApp { app, client_secret })
     }
@@ -208,6 +208,7 @@ impl Services {
     ) -> std::result::Result<OAuthApp, OAuthError> {
         let app = self
             .store
+            .oauth_store()
             .oauth_app_by_client_id(client_id)
             .await?
             .ok_or(OAuthError::InvalidClient)?;
@@ -226,6 +227,7 @@ impl Services {
         client_id: &str,
     ) -> std::result::Result<OAuthApp, OAuthError> {
         self.store
+            .oauth_store()
             .oauth_app_by_client_id(client_id)
             .await?
             .ok_or(OAuthError::InvalidClient)
@@ -302,13 +304,13 @@ impl Services {
         };
         let mut tx = self.store.begin().await?;
         if let Some(old) = replacing
-            && !tx.revoke_access_token(old, now).await?
+            && !tx.oauth().revoke_access_token(old, now).await?
         {
             return Err(OAuthError::InvalidGrant(
                 "The refresh token was already used.".into(),
             ));
         }
-        tx.insert_access_token(&token).await?;
+        tx.oauth().insert_access_token(&token).await?;
         tx.commit().await?;
         Ok(IssuedToken {
             token,
@@ -345,7 +347,10 @@ impl Services {
     }
 
     /// Checks a sign-in: the account must exist, have this password, and be allowed in
-    /// (confirmed, approved, not disabled, not suspended).
+    /// (approved, not disabled, not suspended). An unconfirmed address is the caller's to
+    /// refuse: as in Mastodon, the password grant issues a token whose calls answer 403 until
+    /// the address is confirmed (so the app can ask for the mail again), while the sign-in
+    /// pages say to confirm first.
     pub async fn sign_in(&self, login: &str, password: &str) -> Result<Option<LocalAccount>> {
         let login = login.trim();
         if login.is_empty() || password.is_empty() || login.len() > 320 || password.len() > 1024 {
@@ -365,11 +370,7 @@ impl Services {
         if !self.check_password(&local, password).await {
             return Ok(None);
         }
-        if local.user.disabled
-            || !local.user.approved
-            || local.user.confirmed_at.is_none()
-            || local.account.suspended_at.is_some()
-        {
+        if local.user.disabled || !local.user.approved || local.account.suspended_at.is_some() {
             return Ok(None);
         }
         Ok(Some(local))
@@ -419,7 +420,7 @@ impl Services {
             created_at: now,
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_authorization_code(&row).await?;
+        tx.oauth().insert_authorization_code(&row).await?;
         tx.commit().await?;
         Ok(code)
     }
@@ -440,6 +441,7 @@ impl Services {
         let now: Timestamp = self.clock.now();
         let mut tx = self.store.begin().await?;
         let grant = tx
+            .oauth()
             .use_authorization_code(&sha256_hex(code), now)
             .await?
             .ok_or_else(invalid)?;
@@ -471,6 +473,7 @@ impl Services {
     ) -> std::result::Result<IssuedToken, OAuthError> {
         let old = self
             .store
+            .oauth_store()
             .access_token_by_refresh_hash(&sha256_hex(refresh_token))
             .await?
             .filter(|t| t.app_id == app.id && t.revoked_at.is_none())
@@ -495,13 +498,20 @@ impl Services {
     /// an error (RFC 7009).
     pub async fn revoke(&self, app: &OAuthApp, token: &str) -> Result<()> {
         let hash = sha256_hex(token);
-        let found = match self.store.access_token_by_hash(&hash).await? {
+        let found = match self.store.oauth_store().access_token_by_hash(&hash).await? {
             Some(t) => Some(t),
-            None => self.store.access_token_by_refresh_hash(&hash).await?,
+            None => {
+                self.store
+                    .oauth_store()
+                    .access_token_by_refresh_hash(&hash)
+                    .await?
+            }
         };
         if let Some(t) = found.filter(|t| t.app_id == app.id) {
             let mut tx = self.store.begin().await?;
-            tx.revoke_access_token(t.id, self.clock.now()).await?;
+            tx.oauth()
+                .revoke_access_token(t.id, self.clock.now())
+                .await?;
             tx.commit().await?;
         }
         Ok(())
@@ -513,7 +523,11 @@ impl Services {
         if bearer.is_empty() || bearer.len() > 512 {
             return Ok(None);
         }
-        let Some((token, app, user)) = self.store.token_with_owner(&sha256_hex(bearer)).await?
+        let Some((token, app, user)) = self
+            .store
+            .oauth_store()
+            .token_with_owner(&sha256_hex(bearer))
+            .await?
         else {
             return Ok(None);
         };

@@ -32,7 +32,13 @@ impl Services {
             (Some(id), Some(secret)) => {
                 check_credential("client_id", &id)?;
                 check_credential("client_secret", &secret)?;
-                if self.store.oauth_app_by_client_id(&id).await?.is_some() {
+                if self
+                    .store
+                    .oauth_store()
+                    .oauth_app_by_client_id(&id)
+                    .await?
+                    .is_some()
+                {
                     return Err(ServiceError::invalid("client_id", "is already taken"));
                 }
                 Some((id, secret))
@@ -63,6 +69,7 @@ impl Services {
             .ok_or(ServiceError::NotFound("account"))?;
         let app = self
             .store
+            .oauth_store()
             .oauth_app_by_client_id(client_id)
             .await?
             .ok_or(ServiceError::NotFound("application"))?;
@@ -83,6 +90,7 @@ impl Services {
                 check_credential("token", &t)?;
                 if self
                     .store
+                    .oauth_store()
                     .access_token_by_hash(&sha256_hex(&t))
                     .await?
                     .is_some()

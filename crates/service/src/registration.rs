@@ -125,13 +125,9 @@ impl Services {
                 // With mail on, the address must be confirmed before the account is used.
                 confirmed: !self.mail().enabled(),
                 approved: !approval,
+                send_confirmation: self.mail().enabled(),
             })
             .await?;
-        if created.local.user.confirmed_at.is_none() {
-            self.account_links()
-                .send_confirmation(&created.local)
-                .await?;
-        }
         Ok(created.local)
     }
 

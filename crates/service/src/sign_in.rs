@@ -256,11 +256,13 @@ impl SignIn<'_> {
         let mut tx = self.s.store.begin().await?;
         if !tx
             .sign_in()
-            .enable_two_factor(local.user.id, step, &hashes, now)
+            .enable_two_factor(local.user.id, &secret, step, &hashes, now)
             .await?
         {
             return Err(ServiceError::Unprocessable(
-                "Two-factor authentication is already on.".into(),
+                "Two-factor authentication is already on, or was set up again in another \
+                 window: start the set-up again."
+                    .into(),
             ));
         }
         let message = Message::TwoFactorChanged {
@@ -346,6 +348,14 @@ impl SignIn<'_> {
         tx.set_password_hash(local.user.id, &hash, now).await?;
         tx.sign_in()
             .revoke_sessions(local.user.id, Some(keep), now)
+            .await?;
+        // A reset link asked for before the change no longer works.
+        tx.user_tokens()
+            .void_user_tokens(
+                local.user.id,
+                rookery_store::TokenPurpose::PasswordReset,
+                now,
+            )
             .await?;
         let message = Message::PasswordChanged {
             username: local.account.username.to_string(),

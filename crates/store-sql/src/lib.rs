@@ -55,7 +55,7 @@ mod user_tokens;
 
 use async_trait::async_trait;
 
-use rookery_model::{AccessToken, Account, Id, OAuthApp, Status, Timestamp};
+use rookery_model::{Account, Id, Status, Timestamp};
 use rookery_store::{
     AccountStatusesFilter, Engine, InstanceStats, Interaction, LocalAccount, Page, PoolStats,
     Relationship, Restriction, Result, SchemaStatus, Store, TimelinePage, Transaction, ViewerFlags,
@@ -112,6 +112,10 @@ impl Store for SqlStore {
     }
 
     fn sign_in_store(&self) -> &dyn rookery_store::SignInStore {
+        self
+    }
+
+    fn oauth_store(&self) -> &dyn rookery_store::OAuthStore {
         self
     }
 
@@ -601,53 +605,6 @@ impl Store for SqlStore {
     async fn status_edits(&self, status_id: Id) -> Result<Vec<rookery_store::StatusEdit>> {
         read!(&self.pools, |c| interactions::status_edits(c, status_id)
             .await)
-    }
-
-    async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
-        read!(&self.pools, |c| oauth::app_by(
-            c,
-            "client_id",
-            oauth::AppKey::ClientId(client_id)
-        )
-        .await)
-    }
-
-    async fn oauth_app(&self, id: Id) -> Result<Option<OAuthApp>> {
-        read!(&self.pools, |c| oauth::app_by(
-            c,
-            "id",
-            oauth::AppKey::Id(id)
-        )
-        .await)
-    }
-
-    async fn token_with_owner(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(AccessToken, OAuthApp, Option<LocalAccount>)>> {
-        read!(&self.pools, |c| oauth::token_with_owner(c, token_hash)
-            .await)
-    }
-
-    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
-        read!(&self.pools, |c| oauth::token_by(
-            c,
-            "token_hash",
-            token_hash
-        )
-        .await)
-    }
-
-    async fn access_token_by_refresh_hash(
-        &self,
-        refresh_hash: &str,
-    ) -> Result<Option<AccessToken>> {
-        read!(&self.pools, |c| oauth::token_by(
-            c,
-            "refresh_token_hash",
-            refresh_hash
-        )
-        .await)
     }
 }
 

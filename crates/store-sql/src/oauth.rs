@@ -3,7 +3,7 @@
 use rookery_model::{AccessToken, AuthorizationCode, Id, OAuthApp, Scopes, Timestamp};
 use rookery_store::{LocalAccount, Result, StoreError};
 
-use crate::db::{Conn, Fields, Prefixed, map_err, with_conn};
+use crate::db::{Conn, Fields, Prefixed, map_err, read, with_conn};
 
 fn scopes(text: &str) -> Result<Scopes> {
     Scopes::parse(text).map_err(|e| StoreError::Corrupt(format!("stored scopes: {e}")))
@@ -255,4 +255,70 @@ pub(crate) async fn token_with_owner(
         };
         Ok(Some((token, app, user)))
     })
+}
+
+#[async_trait::async_trait]
+impl rookery_store::OAuthStore for crate::SqlStore {
+    async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>> {
+        read!(&self.pools, |c| app_by(
+            c,
+            "client_id",
+            AppKey::ClientId(client_id)
+        )
+        .await)
+    }
+
+    async fn oauth_app(&self, id: Id) -> Result<Option<OAuthApp>> {
+        read!(&self.pools, |c| app_by(c, "id", AppKey::Id(id)).await)
+    }
+
+    async fn token_with_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessToken, OAuthApp, Option<LocalAccount>)>> {
+        read!(&self.pools, |c| token_with_owner(c, token_hash).await)
+    }
+
+    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>> {
+        read!(&self.pools, |c| token_by(c, "token_hash", token_hash).await)
+    }
+
+    async fn access_token_by_refresh_hash(
+        &self,
+        refresh_hash: &str,
+    ) -> Result<Option<AccessToken>> {
+        read!(&self.pools, |c| token_by(
+            c,
+            "refresh_token_hash",
+            refresh_hash
+        )
+        .await)
+    }
+}
+
+#[async_trait::async_trait]
+impl rookery_store::OAuthTx for crate::transaction::SqlTx {
+    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {
+        insert_app(self.conn(), app).await
+    }
+
+    async fn insert_authorization_code(&mut self, code: &AuthorizationCode) -> Result<()> {
+        insert_code(self.conn(), code).await
+    }
+
+    async fn use_authorization_code(
+        &mut self,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AuthorizationCode>> {
+        use_code(self.conn(), code_hash, now).await
+    }
+
+    async fn insert_access_token(&mut self, token: &AccessToken) -> Result<()> {
+        insert_token(self.conn(), token).await
+    }
+
+    async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool> {
+        revoke_token(self.conn(), id, now).await
+    }
 }

@@ -59,6 +59,16 @@ impl SignInStore for SqlStore {
         })
     }
 
+    async fn local_account_by_user(&self, user_id: Id) -> Result<Option<LocalAccount>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, {USER_COLUMNS} FROM users u \
+             JOIN accounts a ON a.id = u.account_id WHERE u.id = $1"
+        );
+        read!(&self.pools, |c| {
+            fetch_optional!(c, sql.as_str(), local_from_row, user_id.as_i64())
+        })
+    }
+
     async fn sessions_of(&self, user_id: Id) -> Result<Vec<WebSession>> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM web_sessions s \
@@ -172,6 +182,7 @@ impl SignInTx for SqlTx {
     async fn enable_two_factor(
         &mut self,
         user_id: Id,
+        secret: &str,
         step: i64,
         recovery_hashes: &[(Id, String)],
         now: Timestamp,
@@ -179,10 +190,11 @@ impl SignInTx for SqlTx {
         let changed = exec!(
             self.conn(),
             "UPDATE users SET otp_enabled_at = $1, otp_last_step = $2, updated_at = $1 \
-             WHERE id = $3 AND otp_enabled_at IS NULL AND otp_secret IS NOT NULL",
+             WHERE id = $3 AND otp_enabled_at IS NULL AND otp_secret = $4",
             now.as_millis(),
             step,
-            user_id.as_i64()
+            user_id.as_i64(),
+            secret
         )?;
         if changed != 1 {
             return Ok(false);
@@ -228,6 +240,19 @@ impl SignInTx for SqlTx {
             step,
             user_id.as_i64()
         )? == 1)
+    }
+
+    async fn prune_sessions(
+        &mut self,
+        revoked_before: Timestamp,
+        unused_before: Timestamp,
+    ) -> Result<u64> {
+        exec!(
+            self.conn(),
+            "DELETE FROM web_sessions WHERE revoked_at < $1 OR last_seen_at < $2",
+            revoked_before.as_millis(),
+            unused_before.as_millis()
+        )
     }
 
     async fn use_recovery_code(

@@ -2,15 +2,13 @@
 
 use async_trait::async_trait;
 
-use rookery_model::{
-    AccessToken, Account, AuthorizationCode, Id, OAuthApp, Role, Status, Timestamp, User,
-};
+use rookery_model::{Account, Id, Role, Status, Timestamp, User};
 use rookery_store::{
     Follow, Interaction, NewJob, NewRestriction, Restriction, Result, Transaction,
 };
 
 use crate::db::{Conn, map_err};
-use crate::{accounts, interactions, jobs, oauth, restrictions, settings, social, statuses};
+use crate::{accounts, interactions, jobs, restrictions, settings, social, statuses};
 
 /// Called with a queue's name after a transaction that enqueued jobs on it committed.
 pub type JobsCommitted = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
@@ -155,6 +153,10 @@ impl Transaction for SqlTx {
     }
 
     fn sign_in(&mut self) -> &mut dyn rookery_store::SignInTx {
+        self
+    }
+
+    fn oauth(&mut self) -> &mut dyn rookery_store::OAuthTx {
         self
     }
 
@@ -518,30 +520,6 @@ impl Transaction for SqlTx {
         target_id: Id,
     ) -> Result<bool> {
         restrictions::unrestrict(self.conn(), kind, account_id, target_id).await
-    }
-
-    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {
-        oauth::insert_app(self.conn(), app).await
-    }
-
-    async fn insert_authorization_code(&mut self, code: &AuthorizationCode) -> Result<()> {
-        oauth::insert_code(self.conn(), code).await
-    }
-
-    async fn use_authorization_code(
-        &mut self,
-        code_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<AuthorizationCode>> {
-        oauth::use_code(self.conn(), code_hash, now).await
-    }
-
-    async fn insert_access_token(&mut self, token: &AccessToken) -> Result<()> {
-        oauth::insert_token(self.conn(), token).await
-    }
-
-    async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool> {
-        oauth::revoke_token(self.conn(), id, now).await
     }
 
     async fn put_setting_once(&mut self, key: &str, value: &str, now: Timestamp) -> Result<String> {

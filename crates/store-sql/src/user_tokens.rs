@@ -1,7 +1,7 @@
 //! One-time mailed links (confirmation, password reset) and what redeeming them changes.
 
 use async_trait::async_trait;
-use rookery_model::{Id, Timestamp};
+use rookery_model::{Email, Id, Timestamp};
 use rookery_store::{Result, TokenPurpose, UserToken, UserTokenTx};
 
 use crate::db::{Fields, exec, fetch_optional};
@@ -11,8 +11,12 @@ fn user_id(r: &impl Fields) -> Result<Id> {
     Ok(Id::from_i64(r.int("user_id")?))
 }
 
-fn account_id(r: &impl Fields) -> Result<Id> {
-    Ok(Id::from_i64(r.int("account_id")?))
+fn contact(r: &impl Fields) -> Result<(Id, String, Email)> {
+    Ok((
+        Id::from_i64(r.int("account_id")?),
+        r.text("username")?,
+        Email::from_trusted(r.text("email")?),
+    ))
 }
 
 #[async_trait]
@@ -66,11 +70,12 @@ impl UserTokenTx for SqlTx {
         )
     }
 
-    async fn account_of_user(&mut self, user_id: Id) -> Result<Option<Id>> {
+    async fn user_contact(&mut self, user_id: Id) -> Result<Option<(Id, String, Email)>> {
         fetch_optional!(
             self.conn(),
-            "SELECT account_id FROM users WHERE id = $1",
-            account_id,
+            "SELECT u.account_id, a.username, u.email FROM users u \
+             JOIN accounts a ON a.id = u.account_id WHERE u.id = $1",
+            contact,
             user_id.as_i64()
         )
     }
@@ -83,6 +88,14 @@ impl UserTokenTx for SqlTx {
             now.as_millis(),
             user_id.as_i64()
         )? == 1)
+    }
+
+    async fn prune_user_tokens(&mut self, before: Timestamp) -> Result<u64> {
+        exec!(
+            self.conn(),
+            "DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1",
+            before.as_millis()
+        )
     }
 
     async fn revoke_account_tokens(&mut self, account_id: Id, now: Timestamp) -> Result<u64> {

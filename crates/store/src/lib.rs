@@ -19,6 +19,7 @@ mod jobs;
 mod lists;
 mod notification_requests;
 mod notifications;
+mod oauth;
 mod overview;
 mod polls;
 mod preview_cards;
@@ -34,8 +35,8 @@ mod user_tokens;
 
 use async_trait::async_trait;
 use rookery_model::{
-    AccessToken, Account, AuthorizationCode, CustomEmoji, Id, MediaAttachment, MediaPurpose,
-    MediaUsage, OAuthApp, Role, Status, Timestamp, User,
+    Account, CustomEmoji, Id, MediaAttachment, MediaPurpose, MediaUsage, Role, Status, Timestamp,
+    User,
 };
 
 pub use accounts::{AccountSearch, LocalAccount};
@@ -61,6 +62,7 @@ pub use notification_requests::{
 pub use notifications::{
     GroupStats, Marker, Notification, NotificationKind, NotificationStore, NotificationTx,
 };
+pub use oauth::{OAuthStore, OAuthTx};
 pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
@@ -128,6 +130,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Web sessions and second factors.
     fn sign_in_store(&self) -> &dyn SignInStore;
+
+    /// OAuth applications and tokens.
+    fn oauth_store(&self) -> &dyn OAuthStore;
 
     /// The instance as a whole: activity, peers, the profile directory.
     fn directory_store(&self) -> &dyn DirectoryStore;
@@ -421,26 +426,6 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// A custom emoji by id.
     async fn custom_emoji(&self, id: Id) -> Result<Option<CustomEmoji>>;
-
-    /// An OAuth application by its public client id.
-    async fn oauth_app_by_client_id(&self, client_id: &str) -> Result<Option<OAuthApp>>;
-
-    /// An OAuth application by id.
-    async fn oauth_app(&self, id: Id) -> Result<Option<OAuthApp>>;
-
-    /// An access token with its application and (for user tokens) its local account, by the
-    /// digest of its secret: the one query an authenticated request makes.
-    async fn token_with_owner(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(AccessToken, OAuthApp, Option<LocalAccount>)>>;
-
-    /// An access token by the digest of its secret.
-    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<AccessToken>>;
-
-    /// An access token by the digest of its refresh token.
-    async fn access_token_by_refresh_hash(&self, refresh_hash: &str)
-    -> Result<Option<AccessToken>>;
 }
 
 /// Writes (and the reads they depend on) that commit together or not at all.
@@ -482,6 +467,9 @@ pub trait Transaction: Send {
 
     /// Web sessions and second factors, in this transaction.
     fn sign_in(&mut self) -> &mut dyn SignInTx;
+
+    /// OAuth applications and tokens, in this transaction.
+    fn oauth(&mut self) -> &mut dyn OAuthTx;
 
     /// Endorsements and notes, in this transaction.
     fn endorsements(&mut self) -> &mut dyn EndorsementTx;
@@ -677,26 +665,6 @@ pub trait Transaction: Send {
         account_id: Id,
         target_id: Id,
     ) -> Result<bool>;
-
-    /// Registers an OAuth application.
-    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()>;
-
-    /// Stores an authorization code.
-    async fn insert_authorization_code(&mut self, code: &AuthorizationCode) -> Result<()>;
-
-    /// Marks the code with this digest used and returns it, if it was unused and unexpired at
-    /// `now` (codes work once).
-    async fn use_authorization_code(
-        &mut self,
-        code_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<AuthorizationCode>>;
-
-    /// Stores an access token.
-    async fn insert_access_token(&mut self, token: &AccessToken) -> Result<()>;
-
-    /// Revokes a token. `false` if it was already revoked or does not exist.
-    async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool>;
 
     /// Stores an instance setting only if it is not set yet; returns the value in force.
     async fn put_setting_once(&mut self, key: &str, value: &str, now: Timestamp) -> Result<String>;

@@ -40,6 +40,9 @@ pub trait SignInStore: Send + Sync {
         token_hash: &str,
     ) -> Result<Option<(WebSession, LocalAccount)>>;
 
+    /// The local account of a user.
+    async fn local_account_by_user(&self, user_id: Id) -> Result<Option<LocalAccount>>;
+
     /// A user's live sessions, most recently seen first.
     async fn sessions_of(&self, user_id: Id) -> Result<Vec<WebSession>>;
 
@@ -73,11 +76,13 @@ pub trait SignInTx: Send {
     /// when two-factor authentication is already on).
     async fn set_pending_otp_secret(&mut self, user_id: Id, secret: &str) -> Result<bool>;
 
-    /// Turns two-factor authentication on with the pending secret, with the step of the code
-    /// that proved it and the hashes of fresh recovery codes. `false` if it was on already.
+    /// Turns two-factor authentication on with the pending `secret` (the one the code was
+    /// checked against), with the step of that code and the hashes of fresh recovery codes.
+    /// `false` if it was on already, or another set-up replaced the secret meanwhile.
     async fn enable_two_factor(
         &mut self,
         user_id: Id,
+        secret: &str,
         step: i64,
         recovery_hashes: &[(Id, String)],
         now: Timestamp,
@@ -97,4 +102,12 @@ pub trait SignInTx: Send {
         code_hash: &str,
         now: Timestamp,
     ) -> Result<bool>;
+
+    /// Deletes sessions revoked before `revoked_before` or unused since before
+    /// `unused_before`. Returns how many.
+    async fn prune_sessions(
+        &mut self,
+        revoked_before: Timestamp,
+        unused_before: Timestamp,
+    ) -> Result<u64>;
 }

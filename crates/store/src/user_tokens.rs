@@ -4,7 +4,7 @@
 //! Reached through [`crate::Transaction::user_tokens`].
 
 use async_trait::async_trait;
-use rookery_model::{Id, Timestamp};
+use rookery_model::{Email, Id, Timestamp};
 
 use crate::Result;
 
@@ -63,11 +63,14 @@ pub trait UserTokenTx: Send {
         now: Timestamp,
     ) -> Result<u64>;
 
-    /// The account of a user.
-    async fn account_of_user(&mut self, user_id: Id) -> Result<Option<Id>>;
+    /// A user's account id, username and e-mail address.
+    async fn user_contact(&mut self, user_id: Id) -> Result<Option<(Id, String, Email)>>;
 
     /// Marks the user's address confirmed. `false` if it already was.
     async fn confirm_user(&mut self, user_id: Id, now: Timestamp) -> Result<bool>;
+
+    /// Deletes links that expired or were used before `before`. Returns how many.
+    async fn prune_user_tokens(&mut self, before: Timestamp) -> Result<u64>;
 
     /// Revokes every access token of the account (all apps signed out). Returns how many.
     async fn revoke_account_tokens(&mut self, account_id: Id, now: Timestamp) -> Result<u64>;

@@ -18,9 +18,13 @@ use rookery_store::{LocalAccount, WebSession};
 use super::auth::{message, with_cookie};
 use super::{Site, render};
 use crate::forms;
+use crate::ratelimit::{Guard, TOO_MANY_FAILURES};
 use crate::{ApiError, AppState};
 
 pub(crate) const SESSION_COOKIE: &str = "rookery_session";
+/// Why a correct password does not sign in yet.
+const UNCONFIRMED: &str = "Confirm your e-mail address first: open the link we sent you, or \
+                           ask for a new one below.";
 /// How long the second step of signing in may take.
 const TICKET_TTL_MS: i64 = 5 * 60 * 1000;
 
@@ -44,36 +48,23 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
 /// The signed-in user of a request, if its session cookie is live.
 pub(crate) async fn current(
     state: &AppState,
     headers: &HeaderMap,
     ip: &str,
 ) -> Result<Option<(WebSession, LocalAccount)>, ApiError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = forms::cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     Ok(state.services.sign_ins().session(&token, ip).await?)
 }
 
 fn session_cookie(services: &Services, token: &str, max_age: i64) -> String {
-    let secure = if services.settings.https {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        forms::secure_attribute(services)
+    )
 }
 
 /// A redirect to the sign-in page.
@@ -196,17 +187,22 @@ pub(crate) async fn sign_in(
         )
         .await;
     }
+    let guard = Guard::Password(&form.login);
+    let now = services.clock.now();
+    let login = &form.login;
+    if !guard.allowed(&state.limiter, now) {
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return sign_in_page(&state, &headers, login, Some(TOO_MANY_FAILURES), status).await;
+    }
     let Some(local) = services.sign_in(&form.login, &form.password).await? else {
-        let error = "Invalid e-mail address or password (or the address is not confirmed yet).";
-        return sign_in_page(
-            &state,
-            &headers,
-            &form.login,
-            Some(error),
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        guard.failed(&state.limiter, now);
+        let error = Some("Invalid e-mail address or password.");
+        return sign_in_page(&state, &headers, login, error, StatusCode::UNAUTHORIZED).await;
     };
+    if local.user.confirmed_at.is_none() {
+        let error = Some(UNCONFIRMED);
+        return sign_in_page(&state, &headers, login, error, StatusCode::FORBIDDEN).await;
+    }
     if !local.user.two_factor {
         return signed_in(&state, &headers, &local, &ip).await;
     }
@@ -288,11 +284,18 @@ pub(crate) async fn two_factor(
         return expired();
     };
     let local = services.local_account(account.username.as_str()).await?;
+    let guard = Guard::SecondFactor(local.account.id);
+    let now = services.clock.now();
+    if !guard.allowed(&state.limiter, now) {
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return two_factor_page(&state, &headers, &local, Some(TOO_MANY_FAILURES), status).await;
+    }
     if !services
         .sign_ins()
         .check_second_factor(&local, &form.code)
         .await?
     {
+        guard.failed(&state.limiter, now);
         return two_factor_page(
             &state,
             &headers,
@@ -305,23 +308,16 @@ pub(crate) async fn two_factor(
     signed_in(&state, &headers, &local, &ip).await
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct SignOutForm {
-    #[serde(default)]
-    authenticity_token: String,
-}
-
-/// `POST /auth/sign_out`.
+/// `POST /auth/sign_out`. Not guarded by the form token: a forged sign-out only signs the
+/// browser out (its cookie is cleared by the answer either way), and the session must not
+/// outlive the cookie.
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
-    axum::Form(form): axum::Form<SignOutForm>,
 ) -> Result<Response, ApiError> {
     let services = &state.services;
-    if forms::check(services, &headers, &form.authenticity_token).await?
-        && let Some((session, local)) = current(&state, &headers, &ip).await?
-    {
+    if let Some((session, local)) = current(&state, &headers, &ip).await? {
         services.sign_ins().end_session(&local, session.id).await?;
     }
     let mut response = Redirect::to("/").into_response();

@@ -15,6 +15,7 @@ use super::auth::with_cookie;
 use super::session::{ClientIp, current, to_sign_in};
 use super::{Site, render};
 use crate::forms::{self, Csrf};
+use crate::ratelimit::Guard;
 use crate::{ApiError, AppState};
 
 /// What every settings page shows around its section.
@@ -405,15 +406,19 @@ pub(crate) async fn two_factor_disable(
         Err(answer) => return Ok(answer),
     };
     let services = &state.services;
-    let password_ok = services
-        .check_password(&s.local, &form.current_password)
-        .await;
+    let guard = Guard::SecondFactor(s.local.account.id);
+    let now = services.clock.now();
+    let password_ok = guard.allowed(&state.limiter, now)
+        && services
+            .check_password(&s.local, &form.current_password)
+            .await;
     let code_ok = password_ok
         && services
             .sign_ins()
             .check_second_factor(&s.local, &form.code)
             .await?;
     if !code_ok {
+        guard.failed(&state.limiter, now);
         let error = Some("The password or the code is not right.".to_owned());
         return two_factor_page(
             &state,

@@ -15,7 +15,9 @@ use rookery_service::crypto::{random_token, sign, verify};
 use rookery_service::{OOB_REDIRECT, Services};
 
 use crate::extract::Body;
+use crate::forms;
 use crate::pages::oauth;
+use crate::ratelimit::{Guard, TOO_MANY_FAILURES};
 use crate::{ApiError, AppState};
 
 /// Forms and tickets are valid this long.
@@ -116,47 +118,25 @@ fn request_fields(r: &Request) -> Vec<(&'static str, &str)> {
 }
 
 fn cookie_nonce(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == CSRF_COOKIE)
-        .map(|(_, v)| v.to_owned())
+    forms::cookie(headers, CSRF_COOKIE).filter(|v| !v.is_empty() && v.len() <= 64)
 }
 
 async fn csrf_token(services: &Services, nonce: &str) -> Result<String, ApiError> {
-    let key = services.secret_key().await?;
-    let expires = services.clock.now().as_millis() + FORM_TTL_MS;
-    Ok(sign(&key, &format!("csrf:{nonce}:{expires}")))
+    forms::token_for(services, nonce).await
 }
 
 async fn csrf_ok(services: &Services, headers: &HeaderMap, token: &str) -> Result<bool, ApiError> {
-    let Some(nonce) = cookie_nonce(headers) else {
-        return Ok(false);
-    };
-    let key = services.secret_key().await?;
-    let Some(payload) = verify(&key, token) else {
-        return Ok(false);
-    };
-    let mut parts = payload.split(':');
-    let ok = parts.next() == Some("csrf")
-        && parts.next() == Some(nonce.as_str())
-        && parts
-            .next()
-            .and_then(|e| e.parse::<i64>().ok())
-            .is_some_and(|e| e > services.clock.now().as_millis());
-    Ok(ok)
+    match cookie_nonce(headers) {
+        Some(nonce) => forms::token_matches(services, &nonce, token).await,
+        None => Ok(false),
+    }
 }
 
 fn set_cookie(services: &Services, nonce: &str) -> String {
-    let secure = if services.settings.https {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{CSRF_COOKIE}={nonce}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=1800{secure}")
+    format!(
+        "{CSRF_COOKIE}={nonce}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=1800{}",
+        forms::secure_attribute(services)
+    )
 }
 
 async fn sign_in_form(
@@ -217,14 +197,20 @@ struct Ticket {
     /// such a ticket).
     #[serde(default)]
     needs_code: bool,
+    /// The browser that signed in (its form cookie's nonce): the ticket works there only.
+    #[serde(default)]
+    nonce: String,
 }
 
 impl Ticket {
-    fn read(services: &Services, key: &[u8], signed: &str) -> Option<Ticket> {
+    /// The ticket in `signed`, if it is this server's, unexpired, and was made for the
+    /// browser that sent `headers`.
+    fn read(services: &Services, key: &[u8], signed: &str, headers: &HeaderMap) -> Option<Ticket> {
+        let nonce = cookie_nonce(headers)?;
         verify(key, signed)
             .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
             .and_then(|b| serde_json::from_slice(&b).ok())
-            .filter(|t: &Ticket| t.expires > services.clock.now().as_millis())
+            .filter(|t: &Ticket| t.expires > services.clock.now().as_millis() && t.nonce == nonce)
     }
 
     fn signed(&self, key: &[u8]) -> Result<String, ApiError> {
@@ -276,16 +262,34 @@ pub(crate) async fn sign_in(
         Err(page) => return Ok(page),
     };
     let nonce = cookie_nonce(&headers).unwrap_or_default();
-    let Some(user) = services.sign_in(&form.login, &form.password).await? else {
-        let html = sign_in_form(
-            &state,
-            &form.request,
-            &checked.app,
-            &nonce,
-            Some("Invalid e-mail address or password."),
-        )
-        .await?;
-        return Ok((StatusCode::UNAUTHORIZED, Html(html)).into_response());
+    let guard = Guard::Password(&form.login);
+    let now = services.clock.now();
+    let refusal = if !guard.allowed(&state.limiter, now) {
+        Err((StatusCode::TOO_MANY_REQUESTS, TOO_MANY_FAILURES))
+    } else {
+        match services.sign_in(&form.login, &form.password).await? {
+            None => {
+                guard.failed(&state.limiter, now);
+                Err((
+                    StatusCode::UNAUTHORIZED,
+                    "Invalid e-mail address or password.",
+                ))
+            }
+            Some(user) if user.user.confirmed_at.is_none() => Err((
+                StatusCode::FORBIDDEN,
+                "Confirm your e-mail address first: open the link we sent you, or ask for a \
+                 new one at /auth/confirmation/new.",
+            )),
+            Some(user) => Ok(user),
+        }
+    };
+    let user = match refusal {
+        Ok(user) => user,
+        Err((status, error)) => {
+            let html =
+                sign_in_form(&state, &form.request, &checked.app, &nonce, Some(error)).await?;
+            return Ok((status, Html(html)).into_response());
+        }
     };
     let mut ticket = Ticket {
         account_id: user.account.id.to_string(),
@@ -296,6 +300,7 @@ pub(crate) async fn sign_in(
         state: form.request.state.clone(),
         expires: services.clock.now().as_millis() + FORM_TTL_MS,
         needs_code: user.user.two_factor,
+        nonce: nonce.clone(),
     };
     if ticket.needs_code {
         // Five minutes for the code, as on the web sign-in.
@@ -350,7 +355,8 @@ pub(crate) async fn two_factor(
         return Ok(expired());
     }
     let key = services.secret_key().await?;
-    let Some(mut ticket) = Ticket::read(services, &key, &form.ticket).filter(|t| t.needs_code)
+    let Some(mut ticket) =
+        Ticket::read(services, &key, &form.ticket, &headers).filter(|t| t.needs_code)
     else {
         return Ok(expired());
     };
@@ -370,20 +376,27 @@ pub(crate) async fn two_factor(
         .await
         .map_err(|_| ApiError::bad_request("unknown client"))?;
     let nonce = cookie_nonce(&headers).unwrap_or_default();
-    if !services
+    let guard = Guard::SecondFactor(local.account.id);
+    let now = services.clock.now();
+    let refusal = if !guard.allowed(&state.limiter, now) {
+        Some((StatusCode::TOO_MANY_REQUESTS, TOO_MANY_FAILURES))
+    } else if !services
         .sign_ins()
         .check_second_factor(&local, &form.code)
         .await?
     {
+        guard.failed(&state.limiter, now);
+        Some((
+            StatusCode::UNAUTHORIZED,
+            "This code is not right, or was used already.",
+        ))
+    } else {
+        None
+    };
+    if let Some((status, error)) = refusal {
         let csrf = csrf_token(services, &nonce).await?;
-        let html = oauth::two_factor(
-            services,
-            &app.name,
-            &form.ticket,
-            &csrf,
-            Some("This code is not right, or was used already."),
-        )?;
-        return Ok((StatusCode::UNAUTHORIZED, Html(html)).into_response());
+        let html = oauth::two_factor(services, &app.name, &form.ticket, &csrf, Some(error))?;
+        return Ok((status, Html(html)).into_response());
     }
     ticket.needs_code = false;
     ticket.expires = services.clock.now().as_millis() + FORM_TTL_MS;
@@ -438,7 +451,7 @@ pub(crate) async fn decide(
     }
     let key = services.secret_key().await?;
     // A ticket still waiting for its second factor cannot approve anything.
-    let ticket = Ticket::read(services, &key, &form.ticket).filter(|t| !t.needs_code);
+    let ticket = Ticket::read(services, &key, &form.ticket, &headers).filter(|t| !t.needs_code);
     let Some(t) = ticket else {
         return Ok(oauth::error(
             services,

@@ -186,9 +186,23 @@ pub(crate) async fn token(
             let app = client(services, &headers, &req).await?;
             let user = req.username.as_deref().ok_or_else(|| missing("username"))?;
             let pass = req.password.as_deref().ok_or_else(|| missing("password"))?;
-            services
+            let guard = crate::ratelimit::Guard::Password(user);
+            let now = services.clock.now();
+            if !guard.allowed(&state.limiter, now) {
+                return Err(OAuthFailure(OAuthError::InvalidGrant(
+                    crate::ratelimit::TOO_MANY_FAILURES.into(),
+                )));
+            }
+            match services
                 .grant_password(&app, user, pass, req.scope.as_deref())
-                .await?
+                .await
+            {
+                Err(e @ OAuthError::InvalidGrant(_)) => {
+                    guard.failed(&state.limiter, now);
+                    return Err(OAuthFailure(e));
+                }
+                other => other?,
+            }
         }
         "client_credentials" => {
             let app = client(services, &headers, &req).await?;

@@ -266,6 +266,7 @@ impl TestApp {
                 role: rookery_model::Role::User,
                 confirmed: true,
                 approved: true,
+                send_confirmation: false,
             })
             .await
             .unwrap()

@@ -365,3 +365,66 @@ async fn oauth_sign_in_asks_for_the_second_factor() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// Guessing is limited per account, whatever address the guesses come from: ten failed
+/// passwords, or ten failed codes, in an hour, and then even the right one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_passwords_and_codes_are_limited_per_account() {
+    let app = spawn_with(Backend::Sqlite, &[]).await;
+    app.create_account("hana").await;
+    for _ in 0..10 {
+        let (status, _) = password_grant(&app, "wrong").await;
+        assert_eq!(status, 400);
+    }
+    let (status, body) = password_grant(&app, "a good password").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Too many failed attempts"),
+        "{body}"
+    );
+    let mut browser = Browser::new(&app);
+    let page = sign_in(&mut browser, "HANA@example.com", "a good password").await;
+    assert_eq!(page.status, 429);
+
+    // The second factor, on another account.
+    let local = app.create_account("ines").await;
+    let sign_ins = app.services.sign_ins();
+    let setup = sign_ins.begin_two_factor(&local).await.unwrap();
+    sign_ins
+        .enable_two_factor(&local, &totp(&setup.secret, now_unix()))
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&app);
+    let step = sign_in(&mut browser, "ines", "a good password").await;
+    assert_eq!(step.status, 200);
+    let post = |code: String| {
+        [
+            ("authenticity_token", step.field("authenticity_token")),
+            ("ticket", step.field("ticket")),
+            ("code", code),
+        ]
+    };
+    for _ in 0..10 {
+        let fields = post("000000".into());
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            browser
+                .post("/auth/sign_in/two_factor", &fields)
+                .await
+                .status,
+            401
+        );
+    }
+    let fields = post(totp(&setup.secret, now_unix() + 30));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        browser
+            .post("/auth/sign_in/two_factor", &fields)
+            .await
+            .status,
+        429
+    );
+}

@@ -50,8 +50,10 @@ pub trait MailTransport: Send + Sync + 'static {
     async fn send(&self, mail: &OutgoingMail) -> std::result::Result<(), MailError>;
 }
 
-/// Sends one rendered message. Retried for about half a day (a mail server being down for a
-/// few hours is common); then it is dead and visible to operators.
+/// Sends one rendered message (one that carries no secret: notices and tests; links are made
+/// by the jobs that send them). Retried for about half a day, the wait doubling from 30 s up
+/// to 2 h (a mail server being down for a few hours is common); then it is dead and visible
+/// to operators.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendMail {
     pub mail: OutgoingMail,
@@ -63,7 +65,7 @@ impl JobSpec for SendMail {
 
     fn policy() -> RetryPolicy {
         RetryPolicy {
-            max_attempts: 10,
+            max_attempts: 14,
             base_delay_ms: 30_000,
             max_delay_ms: 2 * 3600 * 1000,
             timeout: Duration::from_secs(120),
@@ -131,12 +133,28 @@ impl Mail<'_> {
 
     /// Runs a [`SendMail`] job.
     pub(crate) async fn deliver(&self, job: &SendMail) -> std::result::Result<(), JobError> {
+        self.transmit(&job.mail).await
+    }
+
+    /// Renders `message` for `to` and sends it now (from a job, which retries on failure).
+    pub(crate) async fn send_now(
+        &self,
+        to: &str,
+        message: &Message,
+    ) -> std::result::Result<(), JobError> {
+        let mail = message
+            .render(to, &self.s.settings.title, self.s.urls.base())
+            .map_err(|e| JobError::Fatal(e.to_string()))?;
+        self.transmit(&mail).await
+    }
+
+    async fn transmit(&self, mail: &OutgoingMail) -> std::result::Result<(), JobError> {
         let Some(transport) = &self.s.mailer else {
             return Err(JobError::Fatal(
                 "mail is off on this process: configure [smtp]".into(),
             ));
         };
-        match transport.send(&job.mail).await {
+        match transport.send(mail).await {
             Ok(()) => {
                 tracing::info!(kind = "mail", "mail sent");
                 Ok(())
