@@ -18,7 +18,7 @@ pub mod streaming;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, Method, header};
+use axum::http::{HeaderName, Method, StatusCode, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -129,9 +129,23 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(cors)
         .layer(axum::middleware::from_fn(pages::secure_pages))
+        .layer(axum::middleware::map_response(close_after_too_large))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// A body refused as too large is left unread, so the server drops the connection after
+/// answering: say so, or the client reuses it for its next request and sees that request
+/// fail half-sent.
+async fn close_after_too_large(mut response: axum::response::Response) -> axum::response::Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }

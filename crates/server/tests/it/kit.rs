@@ -360,7 +360,14 @@ where
 /// both outcomes are a refusal.
 pub async fn assert_refused_as_too_large(request: reqwest::RequestBuilder) {
     match request.send().await {
-        Ok(r) => assert_eq!(r.status(), 413),
+        Ok(r) => {
+            assert_eq!(r.status(), 413);
+            // The rest of the body is never read: the connection must not be reused.
+            assert_eq!(
+                r.headers().get("connection").map(|v| v.as_bytes()),
+                Some(&b"close"[..])
+            );
+        }
         Err(e) => assert!(e.is_request() || e.is_body(), "{e:?}"),
     }
 }
