@@ -69,6 +69,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, text)
             }
             ServiceError::NotFound(_) => ApiError::not_found(),
+            ServiceError::Gone(_) => ApiError::new(StatusCode::GONE, "Gone"),
             ServiceError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "This action is not allowed")
             }

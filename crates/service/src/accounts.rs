@@ -228,10 +228,7 @@ impl Services {
     /// The ActivityPub actor of a local, unsuspended account.
     pub async fn local_actor(&self, username: &str) -> Result<Actor> {
         let local = Username::parse(username).map_err(|_| ServiceError::NotFound("account"))?;
-        let local = self.local_account(local.as_str()).await?;
-        if local.account.suspended_at.is_some() {
-            return Err(ServiceError::NotFound("account"));
-        }
+        let local = self.live_local(local.as_str()).await?;
         self.local_actor_document(&local.account).await
     }
 }

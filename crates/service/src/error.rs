@@ -21,6 +21,9 @@ pub enum ServiceError {
     /// The thing asked for does not exist (or may not be seen).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// It existed and was deleted for good (an account its owner deleted): peers drop it.
+    #[error("{0} gone")]
+    Gone(&'static str),
     /// Not allowed for this user (Mastodon's 403 "This action is not allowed").
     #[error("This action is not allowed")]
     Forbidden,

@@ -4,6 +4,7 @@
 //! [`Services`] bundles what the use cases need — the store, the clock, the random source, the
 //! id generator and the instance [`Settings`] — passed in by the binary, never global.
 
+pub mod account_deletion;
 pub mod account_links;
 mod accounts;
 pub mod announcements;

@@ -31,13 +31,20 @@ pub struct CollectionPage {
 }
 
 impl Services {
-    /// A local account that is not suspended; `NotFound` for any other.
+    /// A local account that is not suspended; `Gone` for one its owner deleted, `NotFound`
+    /// for any other.
     pub(crate) async fn live_local(&self, username: &str) -> Result<LocalAccount> {
-        let local = self.local_account(username).await?;
-        if local.account.suspended_at.is_some() {
-            return Err(ServiceError::NotFound("account"));
+        match self.local_account(username).await {
+            Ok(local) if local.account.suspended_at.is_none() => Ok(local),
+            Ok(_) | Err(ServiceError::NotFound(_)) => {
+                Err(if self.account_deletions().was_deleted(username).await? {
+                    ServiceError::Gone("account")
+                } else {
+                    ServiceError::NotFound("account")
+                })
+            }
+            Err(e) => Err(e),
         }
-        Ok(local)
     }
 
     /// The ActivityPub id of `account` (local or remote).

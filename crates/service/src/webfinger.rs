@@ -115,6 +115,13 @@ impl Services {
             Some(local) if local.account.suspended_at.is_none() => {
                 Ok(WebfingerTarget::Account(Box::new(local)))
             }
+            _ if self
+                .account_deletions()
+                .was_deleted(username.as_str())
+                .await? =>
+            {
+                Err(ServiceError::Gone("account"))
+            }
             _ => Err(ServiceError::NotFound("account")),
         }
     }

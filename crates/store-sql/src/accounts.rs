@@ -385,7 +385,9 @@ pub(crate) async fn set_suspended(
     at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let sql = "UPDATE accounts SET suspended_at = $1, updated_at = $2 WHERE id = $3";
+    // An account its owner deleted stays suspended.
+    let sql = "UPDATE accounts SET suspended_at = $1, updated_at = $2 \
+               WHERE id = $3 AND deleted_at IS NULL";
     let at = at.map(Timestamp::as_millis);
     update_one(c, sql, None, at, now, account_id, "account").await
 }

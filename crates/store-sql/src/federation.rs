@@ -150,24 +150,8 @@ pub(crate) async fn update_remote_account(c: Conn<'_>, a: &Account) -> Result<()
 
 /// Removes a remote account and everything it made; follow counts of the accounts it followed
 /// or was followed by are corrected first.
-pub(crate) async fn delete_remote_account(mut c: Conn<'_>, id: Id) -> Result<bool> {
-    exec!(
-        c.reborrow(),
-        "UPDATE accounts SET followers_count = followers_count - 1 \
-         WHERE id IN (SELECT target_account_id FROM follows WHERE account_id = $1)",
-        id.as_i64()
-    )?;
-    exec!(
-        c.reborrow(),
-        "UPDATE accounts SET following_count = following_count - 1 \
-         WHERE id IN (SELECT account_id FROM follows WHERE target_account_id = $1)",
-        id.as_i64()
-    )?;
-    Ok(exec!(
-        c,
-        "DELETE FROM accounts WHERE id = $1 AND domain IS NOT NULL",
-        id.as_i64()
-    )? == 1)
+pub(crate) async fn delete_remote_account(c: Conn<'_>, id: Id) -> Result<bool> {
+    crate::account_deletion::delete_account_row(c, id, false).await
 }
 
 const HOST_COLUMNS: &str =

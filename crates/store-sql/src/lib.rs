@@ -15,6 +15,7 @@
 //! PostgreSQL works directly or through pgBouncer in transaction pooling mode
 //! ([`DbOptions::pgbouncer`]).
 
+mod account_deletion;
 mod accounts;
 mod announcements;
 mod connect;
@@ -112,6 +113,10 @@ impl Store for SqlStore {
     }
 
     fn sign_in_store(&self) -> &dyn rookery_store::SignInStore {
+        self
+    }
+
+    fn account_deletion_store(&self) -> &dyn rookery_store::AccountDeletionStore {
         self
     }
 

@@ -162,6 +162,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sign_in",
         sql: include_str!("../migrations/0029_sign_in.sql"),
     },
+    Migration {
+        version: 30,
+        name: "account_deletion",
+        sql: include_str!("../migrations/0030_account_deletion.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -156,6 +156,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn account_deletion(&mut self) -> &mut dyn rookery_store::AccountDeletionTx {
+        self
+    }
+
     fn oauth(&mut self) -> &mut dyn rookery_store::OAuthTx {
         self
     }

@@ -5,6 +5,7 @@
 //! implementation lives in `rookery-store-sql` (SQLite and PostgreSQL); nothing here knows
 //! about SQL, so the service and HTTP layers cannot either.
 
+mod account_deletion;
 mod accounts;
 mod announcements;
 mod conversations;
@@ -39,6 +40,7 @@ use rookery_model::{
     User,
 };
 
+pub use account_deletion::{AccountDeletionStore, AccountDeletionTx};
 pub use accounts::{AccountSearch, LocalAccount};
 pub use announcements::{
     Announcement, AnnouncementStore, AnnouncementTx, ReactOutcome, ReactionCount,
@@ -130,6 +132,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Web sessions and second factors.
     fn sign_in_store(&self) -> &dyn SignInStore;
+
+    /// Accounts their owners deleted.
+    fn account_deletion_store(&self) -> &dyn AccountDeletionStore;
 
     /// OAuth applications and tokens.
     fn oauth_store(&self) -> &dyn OAuthStore;
@@ -467,6 +472,9 @@ pub trait Transaction: Send {
 
     /// Web sessions and second factors, in this transaction.
     fn sign_in(&mut self) -> &mut dyn SignInTx;
+
+    /// Accounts their owners deleted, in this transaction.
+    fn account_deletion(&mut self) -> &mut dyn AccountDeletionTx;
 
     /// OAuth applications and tokens, in this transaction.
     fn oauth(&mut self) -> &mut dyn OAuthTx;

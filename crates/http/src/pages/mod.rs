@@ -31,9 +31,10 @@ pub(crate) use auth::{
 pub(crate) use profile::profile;
 pub(crate) use session::{sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor};
 pub(crate) use settings::{
-    change_password, overview as settings, password as settings_password, revoke_session,
-    sessions as settings_sessions, two_factor as settings_two_factor, two_factor_disable,
-    two_factor_enable, two_factor_setup,
+    change_password, confirm_delete_account as settings_confirm_delete,
+    delete_account as settings_delete, overview as settings, password as settings_password,
+    revoke_session, sessions as settings_sessions, two_factor as settings_two_factor,
+    two_factor_disable, two_factor_enable, two_factor_setup,
 };
 pub(crate) use sign_up::{form as sign_up_form, submit as sign_up};
 pub(crate) use status::status;

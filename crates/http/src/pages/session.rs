@@ -321,8 +321,13 @@ pub(crate) async fn sign_out(
         services.sign_ins().end_session(&local, session.id).await?;
     }
     let mut response = Redirect::to("/").into_response();
+    clear_session(&mut response, services);
+    Ok(response)
+}
+
+/// Makes the browser forget its session cookie.
+pub(super) fn clear_session(response: &mut Response, services: &Services) {
     if let Ok(v) = HeaderValue::from_str(&session_cookie(services, "", 0)) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
-    Ok(response)
 }

@@ -71,6 +71,17 @@ struct TwoFactor {
     recovery_codes: Vec<String>,
 }
 
+#[derive(Template)]
+#[template(path = "settings/delete.html")]
+struct DeleteAccount {
+    site: Site,
+    me: String,
+    csrf: String,
+    section: &'static str,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
 struct SessionRow {
     id: String,
     browser: String,
@@ -529,4 +540,83 @@ pub(crate) async fn revoke_session(
         Err(_) => None,
     };
     sessions_page(&state, &s, notice).await
+}
+
+fn delete_page(
+    state: &AppState,
+    s: &Signed,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let mut f = frame(state, s, "delete");
+    f.error = error;
+    let body = settings_page!(DeleteAccount, f, {});
+    page(&body, s, status)
+}
+
+/// `GET /settings/delete`.
+pub(crate) async fn delete_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, ApiError> {
+    match signed(&state, &headers, &ip).await? {
+        Ok(s) => delete_page(&state, &s, None, StatusCode::OK),
+        Err(to) => Ok(to),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeleteForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /settings/delete`: with the password, the account closes now and a job removes it.
+pub(crate) async fn confirm_delete_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    axum::Form(form): axum::Form<DeleteForm>,
+) -> Result<Response, ApiError> {
+    let s = match posted(&state, &headers, &ip, &form.authenticity_token).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let services = &state.services;
+    // Wrong passwords count against the account as at sign-in.
+    let guard = Guard::Password(s.local.account.username.as_str());
+    let now = services.clock.now();
+    if !guard.allowed(&state.limiter, now) {
+        let error = "Too many wrong passwords: try again in an hour.".to_owned();
+        return delete_page(&state, &s, Some(error), StatusCode::TOO_MANY_REQUESTS);
+    }
+    match services
+        .account_deletions()
+        .request(&s.local, &form.password)
+        .await
+    {
+        Ok(()) => {}
+        Err(ServiceError::Invalid { .. }) => {
+            guard.failed(&state.limiter, now);
+            let error = "The password is not right.".to_owned();
+            return delete_page(&state, &s, Some(error), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut response = super::auth::message(
+        &state,
+        StatusCode::OK,
+        "Your account is being deleted",
+        &[
+            "You are signed out everywhere. Everything your account held is being removed from \
+             this server, and the servers it knows are being told.",
+            "The username stays reserved.",
+        ],
+        Some(("/", "Back to the home page")),
+    )?;
+    super::session::clear_session(&mut response, services);
+    Ok(response)
 }

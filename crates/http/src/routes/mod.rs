@@ -135,6 +135,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/settings/sessions", get(crate::pages::settings_sessions))
         .route(
+            "/settings/delete",
+            get(crate::pages::settings_delete).post(crate::pages::settings_confirm_delete),
+        )
+        .route(
             "/settings/sessions/{id}/revoke",
             post(crate::pages::revoke_session),
         )

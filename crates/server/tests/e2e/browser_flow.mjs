@@ -198,6 +198,21 @@ try {
   if (!page.url().endsWith('/settings')) fail(`signed in to ${page.url()}`);
   await page.goto(`${base}/settings/sessions`);
   await snap('sessions');
+
+  // Leaving: the account is deleted with the password, and signing in no longer works.
+  await Promise.all([page.waitForURL(`${base}/settings/delete`), page.click('a[href="/settings/delete"]')]);
+  await snap('delete-account');
+  await page.fill('#password', 'iris third password');
+  await submit();
+  await expectText('Your account is being deleted');
+  await snap('account-deleted');
+  await page.goto(`${base}/settings`);
+  if (!page.url().includes('/auth/sign_in')) fail(`still signed in after deleting: ${page.url()}`);
+  await page.fill('#login', 'iris');
+  await page.fill('#password', 'iris third password');
+  await submit();
+  if (page.url().endsWith('/settings')) fail('a deleted account signed in');
+  await snap('deleted-sign-in-refused');
   console.log('browser flow passed');
 } finally {
   await browser.close();

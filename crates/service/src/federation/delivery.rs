@@ -24,6 +24,9 @@ pub struct Federate {
     /// Also every server where the sender has followers.
     pub followers: bool,
     pub inboxes: Vec<String>,
+    /// Also every server this instance knows an account of (an actor's deletion).
+    #[serde(default)]
+    pub every_known_server: bool,
 }
 
 impl rookery_jobs::JobSpec for Federate {
@@ -163,6 +166,7 @@ impl Services {
             activity: activity.to_string(),
             followers,
             inboxes,
+            every_known_server: false,
         };
         rookery_jobs::enqueue(tx, &self.ids, self.clock.now(), &job)
             .await
@@ -175,6 +179,9 @@ impl Services {
         let mut inboxes: BTreeSet<String> = job.inboxes.iter().cloned().collect();
         if job.followers {
             inboxes.extend(self.store.follower_inboxes(job.sender).await?);
+        }
+        if job.every_known_server {
+            inboxes.extend(self.store.account_deletion_store().known_inboxes().await?);
         }
         let ours = self.settings.domain.as_str();
         let now = self.clock.now();
