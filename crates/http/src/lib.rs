@@ -72,7 +72,8 @@ fn web_routes(state: &AppState) -> Router<AppState> {
     let mut router = limited(
         routes::router()
             .layer(RequestBodyLimitLayer::new(DEFAULT_BODY_LIMIT))
-            .merge(routes::upload_routes(upload_limit)),
+            .merge(routes::upload_routes(upload_limit))
+            .merge(routes::import_routes()),
         state,
     );
     if let Some(root) = state.services.local_media_root() {

@@ -79,6 +79,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.account_deletions().run(&job).await }
     });
     let s = services.clone();
+    registry.register(move |job: crate::imports::RunImport, _ctx| {
+        let s = s.clone();
+        async move { s.imports().run(&job).await }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::account_links::SendPasswordReset, _ctx| {
         let s = s.clone();
         async move { s.account_links().run_password_reset(&job).await }

@@ -21,6 +21,7 @@ pub mod featured_tags;
 pub mod federation;
 pub mod filters;
 mod format;
+pub mod imports;
 mod instance;
 mod interactions;
 mod jobs;

@@ -29,6 +29,7 @@ mod endorsements;
 mod featured_tags;
 mod federation;
 mod filters;
+mod imports;
 mod interactions;
 mod jobs;
 mod lists;
@@ -117,6 +118,10 @@ impl Store for SqlStore {
     }
 
     fn account_deletion_store(&self) -> &dyn rookery_store::AccountDeletionStore {
+        self
+    }
+
+    fn import_store(&self) -> &dyn rookery_store::ImportStore {
         self
     }
 

@@ -167,6 +167,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "account_deletion",
         sql: include_str!("../migrations/0030_account_deletion.sql"),
     },
+    Migration {
+        version: 32,
+        name: "imports",
+        sql: include_str!("../migrations/0032_imports.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

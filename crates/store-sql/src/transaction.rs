@@ -160,6 +160,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn imports(&mut self) -> &mut dyn rookery_store::ImportTx {
+        self
+    }
+
     fn oauth(&mut self) -> &mut dyn rookery_store::OAuthTx {
         self
     }

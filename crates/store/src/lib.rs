@@ -16,6 +16,7 @@ mod error;
 mod featured_tags;
 mod federation;
 mod filters;
+mod imports;
 mod jobs;
 mod lists;
 mod notification_requests;
@@ -55,6 +56,7 @@ pub use federation::DeliveryHost;
 pub use filters::{
     Filter, FilterAction, FilterContext, FilterKeyword, FilterStatus, FilterStore, FilterTx,
 };
+pub use imports::{Import, ImportProgress, ImportRow, ImportStore, ImportTx};
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use lists::{List, ListStore, ListTx, RepliesPolicy};
 pub use notification_requests::{
@@ -135,6 +137,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Accounts their owners deleted.
     fn account_deletion_store(&self) -> &dyn AccountDeletionStore;
+
+    /// Imports of CSV files.
+    fn import_store(&self) -> &dyn ImportStore;
 
     /// OAuth applications and tokens.
     fn oauth_store(&self) -> &dyn OAuthStore;
@@ -475,6 +480,9 @@ pub trait Transaction: Send {
 
     /// Accounts their owners deleted, in this transaction.
     fn account_deletion(&mut self) -> &mut dyn AccountDeletionTx;
+
+    /// Imports of CSV files, in this transaction.
+    fn imports(&mut self) -> &mut dyn ImportTx;
 
     /// OAuth applications and tokens, in this transaction.
     fn oauth(&mut self) -> &mut dyn OAuthTx;

@@ -14,6 +14,7 @@ use crate::ApiError;
 mod about;
 mod auth;
 mod feed;
+mod import;
 pub(crate) mod oauth;
 mod profile;
 mod session;
@@ -27,6 +28,9 @@ pub(crate) use about::about;
 pub(crate) use auth::{
     confirm, confirmation_new, confirmation_resend, password_create, password_edit, password_new,
     password_update,
+};
+pub(crate) use import::{
+    IMPORT_BODY_LIMIT, form as settings_import, submit as settings_import_submit,
 };
 pub(crate) use profile::profile;
 pub(crate) use session::{sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor};

@@ -19,13 +19,13 @@ use crate::ratelimit::Guard;
 use crate::{ApiError, AppState};
 
 /// What every settings page shows around its section.
-struct Frame {
-    site: Site,
-    me: String,
-    csrf: String,
-    section: &'static str,
-    notice: Option<String>,
-    error: Option<String>,
+pub(super) struct Frame {
+    pub(super) site: Site,
+    pub(super) me: String,
+    pub(super) csrf: String,
+    pub(super) section: &'static str,
+    pub(super) notice: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 #[derive(Template)]
@@ -103,13 +103,13 @@ struct Sessions {
 }
 
 /// The request's session, or the sign-in page to go to.
-struct Signed {
-    session: WebSession,
-    local: LocalAccount,
-    csrf: Csrf,
+pub(super) struct Signed {
+    pub(super) session: WebSession,
+    pub(super) local: LocalAccount,
+    pub(super) csrf: Csrf,
 }
 
-async fn signed(
+pub(super) async fn signed(
     state: &AppState,
     headers: &HeaderMap,
     ip: &str,
@@ -125,7 +125,7 @@ async fn signed(
     }))
 }
 
-fn frame(state: &AppState, s: &Signed, section: &'static str) -> Frame {
+pub(super) fn frame(state: &AppState, s: &Signed, section: &'static str) -> Frame {
     Frame {
         site: Site::of(&state.services),
         me: s.local.account.username.to_string(),
@@ -136,7 +136,11 @@ fn frame(state: &AppState, s: &Signed, section: &'static str) -> Frame {
     }
 }
 
-fn page(page: &impl Template, s: &Signed, status: StatusCode) -> Result<Response, ApiError> {
+pub(super) fn page(
+    page: &impl Template,
+    s: &Signed,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
     let mut response = render(page)?;
     *response.status_mut() = status;
     Ok(with_cookie(response, &s.csrf))
@@ -156,9 +160,10 @@ macro_rules! settings_page {
         }
     }};
 }
+pub(super) use settings_page;
 
 /// Checks a posted form's token; `Err` holds the answer to a forged or stale one.
-async fn posted(
+pub(super) async fn posted(
     state: &AppState,
     headers: &HeaderMap,
     ip: &str,

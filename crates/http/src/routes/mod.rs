@@ -535,6 +535,18 @@ pub(crate) fn upload_routes(limit: usize) -> Router<AppState> {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }
 
+/// The import page, which takes files larger than other forms.
+pub(crate) fn import_routes() -> Router<AppState> {
+    let limit = crate::pages::IMPORT_BODY_LIMIT;
+    Router::new()
+        .route(
+            "/settings/import",
+            get(crate::pages::settings_import).post(crate::pages::settings_import_submit),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+}
+
 /// Media files kept on the local disk, under `/system/`.
 pub(crate) fn local_files(root: std::path::PathBuf) -> Router<AppState> {
     Router::new()

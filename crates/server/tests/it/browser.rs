@@ -106,6 +106,21 @@ impl<'a> Browser<'a> {
         self.read(r).await
     }
 
+    /// Posts a multipart form (a file upload) with the browser's cookies.
+    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
+        let r = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .header("user-agent", self.agent)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.read(r).await
+    }
+
     /// Fills in the form of the page at `path` (its hidden fields, then `fields`) and posts it
     /// to `action`.
     pub async fn submit(&mut self, path: &str, action: &str, fields: &[(&str, &str)]) -> Page {

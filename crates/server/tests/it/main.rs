@@ -23,6 +23,7 @@ mod federated_media;
 mod federated_polls;
 mod federation;
 mod filters;
+mod imports;
 mod inbox;
 mod interactions;
 mod kit;
