@@ -114,8 +114,19 @@ impl AccountDeletion<'_> {
         let (Some(_), Some(account)) = (requested, account) else {
             return Ok(()); // not a local account whose owner asked
         };
-        // Rows first, then files, batch by batch (as for a remote account deleted).
+        // Rows first, then files, batch by batch (as for a remote account deleted); archives
+        // of the account's data are files too.
         s.release_account_media(account.id).await.map_err(retry)?;
+        match s.local_account(account.username.as_str()).await {
+            Ok(local) => {
+                s.exports()
+                    .delete_archives_of(local.user.id)
+                    .await
+                    .map_err(retry)?;
+            }
+            Err(ServiceError::NotFound(_)) => {} // purged already
+            Err(e) => return Err(retry(e)),
+        }
         let actor = s.urls.actor(account.username.as_str());
         let activity = json!({
             "@context": AS_CONTEXT,

@@ -206,6 +206,22 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.trends().refresh().await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::export::BuildArchive, ctx| {
+        let s = s.clone();
+        async move { s.exports().build(&job, &ctx).await }
+    });
+    let s = services.clone();
+    registry.register(move |_job: crate::export::PruneArchives, _ctx| {
+        let s = s.clone();
+        async move {
+            let n = s.exports().prune().await.map_err(retry)?;
+            if n > 0 {
+                tracing::info!(deleted = n, "deleted account archives older than a week");
+            }
+            Ok(())
+        }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneDeadJobs, _ctx| {
         let s = s.clone();
         async move {
@@ -291,6 +307,9 @@ pub fn periodic_jobs() -> Vec<Periodic> {
         }),
         Periodic::new("refresh_trends", Duration::from_secs(300), || {
             crate::trends::RefreshTrends {}
+        }),
+        Periodic::new("prune_archives", Duration::from_secs(3600), || {
+            crate::export::PruneArchives {}
         }),
     ]
 }

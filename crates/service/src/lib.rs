@@ -17,6 +17,7 @@ mod domains;
 mod edits;
 mod endorsements;
 mod error;
+pub mod export;
 pub mod featured_tags;
 pub mod federation;
 pub mod filters;

@@ -26,6 +26,7 @@ mod directory;
 mod domain_blocks;
 mod emoji;
 mod endorsements;
+mod export;
 mod featured_tags;
 mod federation;
 mod filters;
@@ -122,6 +123,10 @@ impl Store for SqlStore {
     }
 
     fn import_store(&self) -> &dyn rookery_store::ImportStore {
+        self
+    }
+
+    fn export_store(&self) -> &dyn rookery_store::ExportStore {
         self
     }
 

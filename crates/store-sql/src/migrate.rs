@@ -168,6 +168,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0030_account_deletion.sql"),
     },
     Migration {
+        version: 31,
+        name: "account_archives",
+        sql: include_str!("../migrations/0031_account_archives.sql"),
+    },
+    Migration {
         version: 32,
         name: "imports",
         sql: include_str!("../migrations/0032_imports.sql"),

@@ -164,6 +164,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn export(&mut self) -> &mut dyn rookery_store::ExportTx {
+        self
+    }
+
     fn oauth(&mut self) -> &mut dyn rookery_store::OAuthTx {
         self
     }

@@ -13,6 +13,7 @@ mod custom_emojis;
 mod directory;
 mod endorsements;
 mod error;
+mod export;
 mod featured_tags;
 mod federation;
 mod filters;
@@ -51,6 +52,10 @@ pub use custom_emojis::{CustomEmojiStore, CustomEmojiTx, NewLocalEmoji};
 pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
 pub use endorsements::{EndorsementStore, EndorsementTx};
 pub use error::StoreError;
+pub use export::{
+    AccountArchive, ArchiveState, ExportCounts, ExportRow, ExportStore, ExportTx, ExportedAccount,
+    ExportedStatus, FollowedAccount, MutedAccount,
+};
 pub use featured_tags::{FeatureOutcome, FeaturedTag, FeaturedTagStore, FeaturedTagTx};
 pub use federation::DeliveryHost;
 pub use filters::{
@@ -140,6 +145,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Imports of CSV files.
     fn import_store(&self) -> &dyn ImportStore;
+
+    /// Exports of an account's data and its archives.
+    fn export_store(&self) -> &dyn ExportStore;
 
     /// OAuth applications and tokens.
     fn oauth_store(&self) -> &dyn OAuthStore;
@@ -483,6 +491,9 @@ pub trait Transaction: Send {
 
     /// Imports of CSV files, in this transaction.
     fn imports(&mut self) -> &mut dyn ImportTx;
+
+    /// Account archives, in this transaction.
+    fn export(&mut self) -> &mut dyn ExportTx;
 
     /// OAuth applications and tokens, in this transaction.
     fn oauth(&mut self) -> &mut dyn OAuthTx;

@@ -13,6 +13,7 @@ use crate::ApiError;
 
 mod about;
 mod auth;
+mod export;
 mod feed;
 mod import;
 pub(crate) mod oauth;
@@ -29,6 +30,7 @@ pub(crate) use auth::{
     confirm, confirmation_new, confirmation_resend, password_create, password_edit, password_new,
     password_update,
 };
+pub(crate) use export::routes as export_routes;
 pub(crate) use import::{
     IMPORT_BODY_LIMIT, form as settings_import, submit as settings_import_submit,
 };

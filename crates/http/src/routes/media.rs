@@ -193,9 +193,10 @@ fn reaches_uploads(path: &str) -> bool {
     let Some(decoded) = percent_decode(path) else {
         return true;
     };
-    decoded
-        .split(['/', '\\'])
-        .any(|segment| segment.eq_ignore_ascii_case("uploads"))
+    decoded.split(['/', '\\']).any(|segment| {
+        // Raw uploads keep their metadata; account archives are sent only to their owner.
+        segment.eq_ignore_ascii_case("uploads") || segment.eq_ignore_ascii_case("backups")
+    })
 }
 
 /// `%XX` escapes decoded; `None` for a broken escape or bytes that are not UTF-8.

@@ -134,6 +134,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(crate::pages::two_factor_disable),
         )
         .route("/settings/sessions", get(crate::pages::settings_sessions))
+        .merge(crate::pages::export_routes())
         .route(
             "/settings/delete",
             get(crate::pages::settings_delete).post(crate::pages::settings_confirm_delete),

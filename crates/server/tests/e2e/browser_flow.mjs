@@ -199,6 +199,24 @@ try {
   await page.goto(`${base}/settings/sessions`);
   await snap('sessions');
 
+  // Taking the data along: the archive is asked for, built by a job, and downloaded.
+  await page.goto(`${base}/settings/export`);
+  await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Request your archive")')]);
+  await expectText('Your archive is being prepared');
+  let archiveLink = null;
+  for (let i = 0; i < 100 && !archiveLink; i++) {
+    await page.goto(`${base}/settings/export`);
+    archiveLink = await page.$('a[href^="/settings/export/archives/"]');
+    if (!archiveLink) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!archiveLink) fail('the archive was never ready');
+  await snap('export');
+  const [download] = await Promise.all([page.waitForEvent('download'), archiveLink.click()]);
+  const zipPath = await download.path();
+  const zip = (await import('node:fs')).readFileSync(zipPath);
+  if (zip.length < 100 || zip.toString('latin1', 0, 2) !== 'PK') fail(`the archive is not a zip (${zip.length} bytes)`);
+  if (!zip.includes(Buffer.from('outbox.json'))) fail('the archive has no outbox.json');
+
   // Leaving: the account is deleted with the password, and signing in no longer works.
   await Promise.all([page.waitForURL(`${base}/settings/delete`), page.click('a[href="/settings/delete"]')]);
   await snap('delete-account');

@@ -296,6 +296,21 @@ async fn deleting_an_account_leaves_nothing_behind(backend: Backend) {
     other.agent = "Mozilla/5.0 (Macintosh) Safari/605";
     sign_in(&mut other, "carol").await;
 
+    // Carol takes her archive first: a file in storage besides her media.
+    let page = browser
+        .submit("/settings/export", "/settings/export/archive", &[])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    eventually("the archive is built", || async {
+        app.sql_texts("SELECT state FROM account_archives").await == ["ready"]
+    })
+    .await;
+    assert!(
+        stored_files(&app).iter().any(|f| f.starts_with("backups/")),
+        "{:?}",
+        stored_files(&app)
+    );
+
     // A post without the form's token, and a wrong password, change nothing.
     let page = browser
         .post("/settings/delete", &[("password", "a good password")])

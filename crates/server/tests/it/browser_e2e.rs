@@ -54,6 +54,6 @@ fn a_person_joins_in_a_browser() {
         "browser flow failed:\n{stdout}\n{stderr}"
     );
     let taken = std::fs::read_dir(&shots).unwrap().count();
-    assert!(taken >= 19, "{taken} screenshots in {}", shots.display());
+    assert!(taken >= 20, "{taken} screenshots in {}", shots.display());
     drop(server);
 }

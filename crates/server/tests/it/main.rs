@@ -17,6 +17,7 @@ mod directory;
 mod domain_blocks;
 mod e2e;
 mod endorsements;
+mod export;
 mod featured_tags;
 mod federated_featured_tags;
 mod federated_media;
