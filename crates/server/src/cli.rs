@@ -161,6 +161,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: crate::admin_mail::MailCommand,
     },
+    /// Invite links (sign-ups through them work even when sign-ups are closed).
+    Invites {
+        #[command(subcommand)]
+        command: crate::admin_invites::InvitesCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -713,6 +718,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Mail { command } => {
                     crate::admin_mail::mail(&services, command).await?
+                }
+                AdminCommand::Invites { command } => {
+                    crate::admin_invites::invites(&services, command).await?
                 }
             };
             {

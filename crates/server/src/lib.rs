@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_announcements;
 pub mod admin_apps;
 pub mod admin_emoji;
+pub mod admin_invites;
 pub mod admin_mail;
 pub mod admin_trends;
 pub mod app;

@@ -25,6 +25,7 @@ mod format;
 pub mod imports;
 mod instance;
 mod interactions;
+pub mod invites;
 mod jobs;
 pub mod languages;
 pub mod lists;

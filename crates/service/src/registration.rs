@@ -38,6 +38,9 @@ pub struct Registration {
     pub agreement: bool,
     pub locale: Option<String>,
     pub reason: Option<String>,
+    /// An invite link's code: signing up through it works even when sign-ups are closed,
+    /// and needs no approval.
+    pub invite_code: Option<String>,
 }
 
 /// One refused field of a sign-up: an entry of Mastodon's `details[field]`.
@@ -83,10 +86,15 @@ impl Services {
     /// allows: every field is checked first, then the account is created and, with mail on,
     /// the confirmation link sent.
     pub async fn sign_up(&self, r: Registration) -> Result<rookery_store::LocalAccount> {
-        let approval = match self.settings.registrations {
-            crate::Registrations::Closed => return Err(ServiceError::Forbidden),
-            crate::Registrations::Open => false,
-            crate::Registrations::Approval => true,
+        let invite = match r.invite_code.as_deref().filter(|c| !c.trim().is_empty()) {
+            Some(code) => Some(self.invites().usable(code).await?),
+            None => None,
+        };
+        let approval = match (self.settings.registrations, &invite) {
+            (_, Some(_)) => false,
+            (crate::Registrations::Closed, None) => return Err(ServiceError::Forbidden),
+            (crate::Registrations::Open, None) => false,
+            (crate::Registrations::Approval, None) => true,
         };
         let mut refused = Refusals::default();
         self.check_username(&r.username, &mut refused).await?;
@@ -116,6 +124,9 @@ impl Services {
         if !refused.0.is_empty() {
             return Err(ServiceError::Fields(refused.0));
         }
+        if let Some(invite) = &invite {
+            self.invites().take(invite).await?;
+        }
         let created = self
             .create_local_account(NewLocalAccount {
                 username: r.username,
@@ -127,8 +138,15 @@ impl Services {
                 approved: !approval,
                 send_confirmation: self.mail().enabled(),
             })
-            .await?;
-        Ok(created.local)
+            .await;
+        match (created, &invite) {
+            (Ok(created), _) => Ok(created.local),
+            (Err(e), Some(invite)) => {
+                self.invites().give_back(invite).await?;
+                Err(e)
+            }
+            (Err(e), None) => Err(e),
+        }
     }
 
     async fn check_username(&self, raw: &str, refused: &mut Refusals) -> Result<()> {

@@ -32,6 +32,7 @@ mod federation;
 mod filters;
 mod imports;
 mod interactions;
+mod invites;
 mod jobs;
 mod lists;
 mod media;
@@ -123,6 +124,10 @@ impl Store for SqlStore {
     }
 
     fn import_store(&self) -> &dyn rookery_store::ImportStore {
+        self
+    }
+
+    fn invite_store(&self) -> &dyn rookery_store::InviteStore {
         self
     }
 

@@ -177,6 +177,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "imports",
         sql: include_str!("../migrations/0032_imports.sql"),
     },
+    Migration {
+        version: 33,
+        name: "invites",
+        sql: include_str!("../migrations/0033_invites.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

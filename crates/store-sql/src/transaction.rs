@@ -164,6 +164,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn invites(&mut self) -> &mut dyn rookery_store::InviteTx {
+        self
+    }
+
     fn export(&mut self) -> &mut dyn rookery_store::ExportTx {
         self
     }

@@ -18,6 +18,7 @@ mod featured_tags;
 mod federation;
 mod filters;
 mod imports;
+mod invites;
 mod jobs;
 mod lists;
 mod notification_requests;
@@ -62,6 +63,7 @@ pub use filters::{
     Filter, FilterAction, FilterContext, FilterKeyword, FilterStatus, FilterStore, FilterTx,
 };
 pub use imports::{Import, ImportProgress, ImportRow, ImportStore, ImportTx};
+pub use invites::{Invite, InviteStore, InviteTx};
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use lists::{List, ListStore, ListTx, RepliesPolicy};
 pub use notification_requests::{
@@ -145,6 +147,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Imports of CSV files.
     fn import_store(&self) -> &dyn ImportStore;
+
+    /// Invite links.
+    fn invite_store(&self) -> &dyn InviteStore;
 
     /// Exports of an account's data and its archives.
     fn export_store(&self) -> &dyn ExportStore;
@@ -491,6 +496,9 @@ pub trait Transaction: Send {
 
     /// Imports of CSV files, in this transaction.
     fn imports(&mut self) -> &mut dyn ImportTx;
+
+    /// Invite links, in this transaction.
+    fn invites(&mut self) -> &mut dyn InviteTx;
 
     /// Account archives, in this transaction.
     fn export(&mut self) -> &mut dyn ExportTx;

@@ -42,7 +42,7 @@ pub(crate) use settings::{
     revoke_session, sessions as settings_sessions, two_factor as settings_two_factor,
     two_factor_disable, two_factor_enable, two_factor_setup,
 };
-pub(crate) use sign_up::{form as sign_up_form, submit as sign_up};
+pub(crate) use sign_up::{form as sign_up_form, invited as sign_up_invited, submit as sign_up};
 pub(crate) use status::status;
 pub(crate) use tags::{account_tag, tag};
 

@@ -26,6 +26,8 @@ struct SignUpPage {
     csrf: String,
     shown: String,
     approval: bool,
+    /// Signing up through an invite link (its code goes back with the form).
+    invite_code: String,
     username: String,
     email: String,
     reason: String,
@@ -57,6 +59,8 @@ pub(crate) struct SignUpForm {
     /// The honeypot: hidden from people, filled in by bots.
     #[serde(default)]
     website: String,
+    #[serde(default)]
+    invite_code: String,
 }
 
 fn closed(state: &AppState) -> Result<Response, ApiError> {
@@ -83,7 +87,8 @@ async fn page(
         site: Site::of(&state.services),
         csrf: csrf.token.clone(),
         shown: forms::stamp(services).await?,
-        approval: settings.registrations == Registrations::Approval,
+        approval: settings.registrations == Registrations::Approval && form.invite_code.is_empty(),
+        invite_code: form.invite_code.clone(),
         username: form.username.clone(),
         email: form.email.clone(),
         reason: form.reason.clone(),
@@ -116,6 +121,32 @@ pub(crate) async fn form(
     .await
 }
 
+/// `GET /invite/{code}`: the sign-up form, through an invite (open even when sign-ups are
+/// closed).
+pub(crate) async fn invited(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    match state.services.invites().usable(&code).await {
+        Ok(invite) => {
+            let form = SignUpForm {
+                invite_code: invite.code,
+                ..SignUpForm::default()
+            };
+            page(&state, &headers, &form, Vec::new(), StatusCode::OK).await
+        }
+        Err(ServiceError::Fields(_)) => message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "This invite no longer works",
+            &["It was used up, has expired or was withdrawn: ask for a new one."],
+            None,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /auth/sign_up`.
 pub(crate) async fn submit(
     State(state): State<AppState>,
@@ -123,7 +154,7 @@ pub(crate) async fn submit(
     axum::Form(form): axum::Form<SignUpForm>,
 ) -> Result<Response, ApiError> {
     let services = &state.services;
-    if services.settings.registrations == Registrations::Closed {
+    if services.settings.registrations == Registrations::Closed && form.invite_code.is_empty() {
         return closed(&state);
     }
     if !forms::check(services, &headers, &form.authenticity_token).await? {
@@ -167,6 +198,7 @@ pub(crate) async fn submit(
         agreement: form.agreement.is_some(),
         locale: None,
         reason: Some(form.reason.clone()).filter(|r| !r.trim().is_empty()),
+        invite_code: Some(form.invite_code.clone()).filter(|c| !c.is_empty()),
     };
     let local = match services.sign_up(registration).await {
         Ok(local) => local,
@@ -235,6 +267,7 @@ fn label(field: &str) -> &'static str {
         "password" => "Password",
         "agreement" => "The rules",
         "reason" => "The reason",
+        "invite_code" => "The invite link",
         _ => "A field",
     }
 }

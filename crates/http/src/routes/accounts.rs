@@ -225,6 +225,7 @@ pub(crate) struct Register {
     agreement: Option<bool>,
     locale: Option<String>,
     reason: Option<String>,
+    invite_code: Option<String>,
 }
 
 /// `POST /api/v1/accounts` — sign up (with an app token); returns the new user's token.
@@ -245,6 +246,7 @@ pub(crate) async fn register(
                 agreement: form.agreement.unwrap_or(false),
                 locale: form.locale,
                 reason: form.reason,
+                invite_code: form.invite_code,
             },
         )
         .await?;

@@ -103,6 +103,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/auth/sign_up",
             get(crate::pages::sign_up_form).post(crate::pages::sign_up),
         )
+        .route("/invite/{code}", get(crate::pages::sign_up_invited))
         .route(
             "/auth/sign_in",
             get(crate::pages::sign_in_form).post(crate::pages::sign_in),

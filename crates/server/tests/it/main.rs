@@ -27,6 +27,7 @@ mod filters;
 mod imports;
 mod inbox;
 mod interactions;
+mod invites;
 mod kit;
 mod lists;
 mod mail;
