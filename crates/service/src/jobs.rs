@@ -79,9 +79,9 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.account_deletions().run(&job).await }
     });
     let s = services.clone();
-    registry.register(move |job: crate::imports::RunImport, _ctx| {
+    registry.register(move |job: crate::imports::RunImport, ctx| {
         let s = s.clone();
-        async move { s.imports().run(&job).await }
+        async move { s.imports().run(&job, &ctx).await }
     });
     let s = services.clone();
     registry.register(move |job: crate::account_links::SendPasswordReset, _ctx| {

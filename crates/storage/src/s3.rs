@@ -26,8 +26,14 @@ pub enum Addressing {
     VirtualHost,
 }
 
-/// Keys under this prefix are never made public by [`S3Config::acl`].
-pub const PRIVATE_PREFIX: &str = "uploads/";
+/// Keys under these prefixes are never made public by [`S3Config::acl`] nor cached by
+/// shared caches: raw uploads (which still carry their metadata) and account archives
+/// (everything an account holds, direct messages included).
+pub const PRIVATE_PREFIXES: [&str; 2] = ["uploads/", "backups/"];
+
+fn is_private(key: &str) -> bool {
+    PRIVATE_PREFIXES.iter().any(|p| key.starts_with(p))
+}
 
 /// Where and how to reach the bucket. `Debug` hides the secret.
 #[derive(Clone)]
@@ -337,15 +343,21 @@ impl S3Storage {
         Ok(self.signed(method, &path, headers, payload_hash))
     }
 
-    /// The headers an upload of `key` carries. Raw uploads (`uploads/…`, which still carry
-    /// their metadata until processed) never get the public ACL.
+    /// The headers an upload of `key` carries. Private keys (raw uploads, archives) never
+    /// get the public ACL, and tell caches not to keep them.
     fn upload_headers<'a>(&'a self, key: &str, content_type: &'a str) -> Vec<(&'a str, &'a str)> {
+        let private = is_private(key);
+        let cache_control = if private {
+            "private, no-store"
+        } else {
+            self.cache_control.as_str()
+        };
         let mut headers = vec![
             ("content-type", content_type),
-            ("cache-control", self.cache_control.as_str()),
+            ("cache-control", cache_control),
         ];
         if let Some(acl) = &self.acl
-            && !key.starts_with(PRIVATE_PREFIX)
+            && !private
         {
             headers.push(("x-amz-acl", acl.as_str()));
         }

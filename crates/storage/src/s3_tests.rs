@@ -49,6 +49,21 @@ fn raw_uploads_never_get_the_public_acl() {
     assert!(acl("media/1/original.jpg"));
     assert!(acl("cache/1/small.jpg"));
     assert!(!acl("uploads/1-abcdef"));
+    assert!(!acl("backups/Zx3/archive.zip"));
+    let cache = |key: &str| {
+        s.upload_headers(key, "application/zip")
+            .iter()
+            .find(|(k, _)| *k == "cache-control")
+            .map(|(_, v)| (*v).to_owned())
+    };
+    assert_eq!(
+        cache("backups/Zx3/archive.zip").as_deref(),
+        Some("private, no-store")
+    );
+    assert_ne!(
+        cache("media/1/original.jpg").as_deref(),
+        Some("private, no-store")
+    );
     let s = S3Storage::new(config(Addressing::Path)).unwrap();
     assert!(
         !s.upload_headers("media/1/original.jpg", "image/jpeg")

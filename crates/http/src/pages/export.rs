@@ -267,9 +267,36 @@ pub(crate) async fn download_archive(
         .exports()
         .archive_file(&local, rookery_model::Id::from_i64(id))
         .await?;
-    Ok(attachment(
+    let opened = tokio::fs::File::open(&file.path).await;
+    if file.scratch {
+        // Open files stay readable once unlinked: nothing is left behind after the download.
+        let _ = tokio::fs::remove_file(&file.path).await;
+    }
+    let opened = opened.map_err(|e| {
+        ApiError::from(rookery_service::ServiceError::Unavailable(format!(
+            "opening an archive: {e}"
+        )))
+    })?;
+    let len = opened.metadata().await.map(|m| m.len()).ok();
+    let chunks = futures_util::stream::unfold(opened, |mut f| async move {
+        use tokio::io::AsyncReadExt as _;
+        let mut buf = vec![0u8; 64 * 1024];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    });
+    let mut response = attachment(
         "application/zip",
         &file.file_name,
-        Body::from(file.bytes),
-    ))
+        Body::from_stream(chunks),
+    );
+    if let Some(len) = len.and_then(|l| HeaderValue::from_str(&l.to_string()).ok()) {
+        response.headers_mut().insert(header::CONTENT_LENGTH, len);
+    }
+    Ok(response)
 }

@@ -148,6 +148,37 @@ async fn imports_merge_and_replace(backend: Backend) {
         .await;
     assert_eq!(members[0]["username"], "carol", "{members}");
 
+    // Lists, replacing: lists the file names are emptied and keep their ids, the others go.
+    let work = lists
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["title"] == "Work")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    import_done(
+        &mut browser,
+        "lists",
+        "overwrite",
+        &format!("Work,carol@{domain}\n"),
+    )
+    .await;
+    let (_, lists_now, _) = app.get_auth("/api/v1/lists", Some(&alice)).await;
+    assert_eq!(lists_now.as_array().unwrap().len(), 1, "{lists_now}");
+    assert_eq!(lists_now[0]["id"], work.as_str());
+    let (_, members, _) = app
+        .get_auth(&format!("/api/v1/lists/{work}/accounts"), Some(&alice))
+        .await;
+    let names: Vec<&str> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["carol"], "{members}");
+
     // Follows, replacing: only Carol is followed after.
     import_done(
         &mut browser,

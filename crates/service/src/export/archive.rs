@@ -86,7 +86,10 @@ pub struct ArchiveView {
 #[derive(Debug, Clone)]
 pub struct ArchiveFile {
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    /// Where the zip is on this machine, to be streamed from.
+    pub path: std::path::PathBuf,
+    /// A copy fetched from remote storage for this download: remove it once opened.
+    pub scratch: bool,
 }
 
 fn storage_failure(e: impl std::fmt::Display) -> ServiceError {
@@ -184,17 +187,33 @@ impl Export<'_> {
             .as_deref()
             .ok_or(ServiceError::NotFound("archive"))?;
         let runtime = self.s.media_runtime()?;
-        let bytes = runtime
-            .storage
-            .get(key)
-            .await
-            .map_err(storage_failure)?
-            .ok_or(ServiceError::NotFound("archive"))?;
+        // Streamed from disk, never held in memory: where the file is, or a scratch copy of
+        // the bucket's.
+        let (path, scratch) = match self.s.local_media_root() {
+            Some(root) => (root.join(key), false),
+            None => {
+                let name = format!(
+                    "rookery-archive-{}.zip",
+                    crate::crypto::random_token(self.s.random.as_ref())
+                );
+                let path = std::env::temp_dir().join(name);
+                if !runtime
+                    .storage
+                    .get_to_file(key, &path)
+                    .await
+                    .map_err(storage_failure)?
+                {
+                    return Err(ServiceError::NotFound("archive"));
+                }
+                (path, true)
+            }
+        };
         let date = archive.created_at.to_rfc3339();
         let day = date.get(..10).unwrap_or("archive");
         Ok(ArchiveFile {
             file_name: format!("archive-{}-{day}.zip", local.account.username),
-            bytes,
+            path,
+            scratch,
         })
     }
 

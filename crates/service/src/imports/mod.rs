@@ -3,14 +3,14 @@
 //! as rows in one request, then a `run_import` job on the `pull` queue (remote accounts and
 //! posts are looked up on their servers) does each row once, so progress survives restarts.
 //! With `overwrite`, what the file does not name is removed once every row is done (lists:
-//! the account's lists are emptied first, as Mastodon does).
+//! those the file names are emptied first and the others deleted, as Mastodon does).
 
 mod parse;
 
 use std::collections::HashSet;
 
 use rookery_api as api;
-use rookery_jobs::{JobError, JobSpec, Queue, RetryPolicy};
+use rookery_jobs::{JobContext, JobError, JobSpec, Queue, RetryPolicy};
 use rookery_model::Id;
 use rookery_store::{ImportProgress, Interaction, LocalAccount, Restriction, TimelinePage};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use crate::{Result, ServiceError, Services};
 /// Imports not finished yet that one account may have.
 const MAX_UNFINISHED: i64 = 3;
 /// Rows read at a time by the job.
-const BATCH: u32 = 100;
+const BATCH: u32 = 20;
 /// Imports shown on the page.
 const RECENT: u32 = 10;
 
@@ -240,8 +240,14 @@ impl Imports<'_> {
             .collect())
     }
 
-    /// Runs a [`RunImport`] job: every pending row, then an overwrite's removals.
-    pub(crate) async fn run(&self, job: &RunImport) -> std::result::Result<(), JobError> {
+    /// Runs a [`RunImport`] job: every pending row, then an overwrite's removals. A row that
+    /// could not be done for a passing reason (a server not answering) stays pending and the
+    /// job is retried; on its last attempt such rows count as failed.
+    pub(crate) async fn run(
+        &self,
+        job: &RunImport,
+        ctx: &JobContext,
+    ) -> std::result::Result<(), JobError> {
         let s = self.s;
         let store = s.store.import_store();
         let import = match store.import(job.import_id).await {
@@ -258,9 +264,7 @@ impl Imports<'_> {
                 import.kind, import.mode
             )));
         };
-        let Some(user) = self.owner(import.account_id).await.map_err(retry)? else {
-            return Ok(()); // the account is gone (its rows with it)
-        };
+        let last_try = ctx.attempt >= RunImport::policy().max_attempts;
         let fresh = store
             .import_rows(import.id, "imported", None, 1)
             .await
@@ -272,10 +276,19 @@ impl Imports<'_> {
                 .map_err(|e| retry(e.into()))?
                 .is_empty();
         if kind == ImportKind::Lists && mode == ImportMode::Overwrite && fresh {
-            self.delete_lists(&user).await.map_err(retry)?;
+            let Some(user) = self.owner(import.account_id).await.map_err(retry)? else {
+                return Ok(());
+            };
+            let items = self.items(import.id).await.map_err(retry)?;
+            self.reset_lists(&user, &items).await.map_err(retry)?;
         }
         let mut after = None;
+        let mut deferred = 0u32;
         loop {
+            // The owner may have been suspended or deleted meanwhile: look again each batch.
+            let Some(user) = self.owner(import.account_id).await.map_err(retry)? else {
+                return Ok(());
+            };
             let rows = store
                 .import_rows(import.id, "pending", after, BATCH)
                 .await
@@ -290,7 +303,11 @@ impl Imports<'_> {
                 let (state, target, error) = match &outcome {
                     Ok(target) => ("imported", Some(target.as_str()), None),
                     Err(e @ (ServiceError::Unavailable(_) | ServiceError::Internal(_))) => {
-                        tracing::warn!(import = %import.id, error = ?e.log_cause(), "import row failed");
+                        tracing::info!(import = %import.id, error = ?e.log_cause(), "import row not done");
+                        if !last_try {
+                            deferred += 1;
+                            continue;
+                        }
                         ("failed", None, Some(reason(e)))
                     }
                     Err(e) => ("failed", None, Some(reason(e))),
@@ -303,7 +320,15 @@ impl Imports<'_> {
                 tx.commit().await.map_err(|e| retry(e.into()))?;
             }
         }
+        if deferred > 0 {
+            return Err(JobError::Retry(format!(
+                "{deferred} lines could not be done yet"
+            )));
+        }
         if mode == ImportMode::Overwrite && kind != ImportKind::Lists {
+            let Some(user) = self.owner(import.account_id).await.map_err(retry)? else {
+                return Ok(());
+            };
             self.remove_unlisted(&user, kind, import.id)
                 .await
                 .map_err(retry)?;
@@ -315,6 +340,25 @@ impl Imports<'_> {
             .map_err(|e| retry(e.into()))?;
         tx.commit().await.map_err(|e| retry(e.into()))?;
         Ok(())
+    }
+
+    /// Every line of an import, whatever became of it.
+    async fn items(&self, import: Id) -> Result<Vec<Item>> {
+        let store = self.s.store.import_store();
+        let mut out = Vec::new();
+        for state in ["pending", "imported", "failed"] {
+            let mut after = None;
+            loop {
+                let rows = store.import_rows(import, state, after, 1000).await?;
+                let Some(last) = rows.last() else { break };
+                after = Some(last.id);
+                out.extend(
+                    rows.iter()
+                        .filter_map(|r| serde_json::from_str::<Item>(&r.data).ok()),
+                );
+            }
+        }
+        Ok(out)
     }
 
     async fn owner(&self, account_id: Id) -> Result<Option<LocalAccount>> {
@@ -392,8 +436,11 @@ impl Imports<'_> {
                 if id != user.account.id {
                     s.follow(user, id, None, None).await?;
                 }
-                s.lists().add_members(user, list, &[id]).await?;
-                Ok(id.to_string())
+                match s.lists().add_members(user, list, &[id]).await {
+                    // Already a member: nothing to do.
+                    Ok(()) | Err(ServiceError::Conflict(_)) => Ok(id.to_string()),
+                    Err(e) => Err(e),
+                }
             }
         }
     }
@@ -441,11 +488,35 @@ impl Imports<'_> {
             .map_err(|_| ServiceError::Internal(format!("a list id: {found}")))
     }
 
-    async fn delete_lists(&self, user: &LocalAccount) -> Result<()> {
+    /// A list overwrite's first half, as Mastodon's: lists the file names are emptied (and
+    /// keep their ids and settings), the others are deleted.
+    async fn reset_lists(&self, user: &LocalAccount, items: &[Item]) -> Result<()> {
+        let titles: HashSet<&str> = items.iter().filter_map(|i| i.list.as_deref()).collect();
         let lists = self.s.lists();
         for l in lists.all(user).await? {
-            if let Ok(id) = l.id.parse() {
+            let Ok(id) = l.id.parse::<Id>() else { continue };
+            if !titles.contains(l.title.as_str()) {
                 lists.delete(user, id).await?;
+                continue;
+            }
+            loop {
+                let page = TimelinePage {
+                    limit: 200,
+                    ..TimelinePage::default()
+                };
+                let members: Vec<Id> = self
+                    .s
+                    .store
+                    .list_store()
+                    .list_members(id, page)
+                    .await?
+                    .into_iter()
+                    .map(|(_, a)| a.id)
+                    .collect();
+                if members.is_empty() {
+                    break;
+                }
+                lists.remove_members(user, id, &members).await?;
             }
         }
         Ok(())
@@ -460,6 +531,8 @@ impl Imports<'_> {
     ) -> Result<()> {
         let s = self.s;
         let store = s.store.import_store();
+        // Kept: what imported lines became, and whatever any line names (a line that failed,
+        // say because its server did not answer, still keeps what the account had).
         let mut keep = HashSet::new();
         let mut after = None;
         loop {
@@ -468,6 +541,35 @@ impl Imports<'_> {
             after = Some(last.id);
             keep.extend(rows.into_iter().filter_map(|r| r.target));
         }
+        let ours = s.settings.domain.as_str().to_ascii_lowercase();
+        let named: HashSet<String> = self
+            .items(import)
+            .await?
+            .iter()
+            .filter_map(|i| {
+                i.acct
+                    .as_deref()
+                    .map(|a| {
+                        let a = a.to_lowercase();
+                        if a.contains('@') {
+                            a
+                        } else {
+                            format!("{a}@{ours}")
+                        }
+                    })
+                    .or_else(|| i.domain.clone())
+                    .or_else(|| i.uri.clone())
+            })
+            .collect();
+        let acct_of = |a: &rookery_model::Account| {
+            format!(
+                "{}@{}",
+                a.username.as_str().to_lowercase(),
+                a.domain
+                    .as_ref()
+                    .map_or(ours.clone(), |d| d.as_str().to_lowercase())
+            )
+        };
         let me = user.account.id;
         let mut gone: Vec<String> = Vec::new();
         let mut page = TimelinePage {
@@ -475,13 +577,13 @@ impl Imports<'_> {
             ..TimelinePage::default()
         };
         loop {
-            let batch: Vec<(Id, String)> = match kind {
+            let batch: Vec<(Id, String, String)> = match kind {
                 ImportKind::Following => s
                     .store
                     .follow_list(me, false, page)
                     .await?
                     .into_iter()
-                    .map(|(row, a)| (row, a.id.to_string()))
+                    .map(|(row, a)| (row, a.id.to_string(), acct_of(&a)))
                     .collect(),
                 ImportKind::Blocking | ImportKind::Muting => {
                     let r = if kind == ImportKind::Blocking {
@@ -493,31 +595,35 @@ impl Imports<'_> {
                         .restricted_accounts(me, r, page)
                         .await?
                         .into_iter()
-                        .map(|(row, a)| (row, a.id.to_string()))
+                        .map(|(row, a)| (row, a.id.to_string(), acct_of(&a)))
                         .collect()
                 }
-                ImportKind::DomainBlocking => {
-                    s.store
-                        .user_domain_block_store()
-                        .user_domain_blocks(me, page)
-                        .await?
-                }
+                ImportKind::DomainBlocking => s
+                    .store
+                    .user_domain_block_store()
+                    .user_domain_blocks(me, page)
+                    .await?
+                    .into_iter()
+                    .map(|(row, d)| (row, d.clone(), d))
+                    .collect(),
                 ImportKind::Bookmarks => s
                     .store
                     .interactions(me, Interaction::Bookmark, page)
                     .await?
                     .into_iter()
-                    .map(|(row, st)| (row, st.id.to_string()))
+                    .map(|(row, st)| (row, st.id.to_string(), st.uri.clone().unwrap_or_default()))
                     .collect(),
                 ImportKind::Lists => Vec::new(),
             };
-            let Some((last, _)) = batch.last() else { break };
+            let Some((last, _, _)) = batch.last() else {
+                break;
+            };
             page.max_id = Some(*last);
             gone.extend(
                 batch
                     .into_iter()
-                    .map(|(_, t)| t)
-                    .filter(|t| !keep.contains(t)),
+                    .filter(|(_, t, name)| !keep.contains(t) && !named.contains(name))
+                    .map(|(_, t, _)| t),
             );
         }
         for target in gone {

@@ -181,7 +181,12 @@ pub fn parse(kind: ImportKind, bytes: &[u8]) -> Result<Vec<Item>> {
             URI => item.uri.is_some(),
             _ => item.list.is_some(),
         });
-        if !complete || !seen.insert(item.describe().to_lowercase()) {
+        // Addresses and domains are the same in any case; post ids may not be (base62).
+        let key = match kind {
+            ImportKind::Bookmarks => item.describe(),
+            _ => item.describe().to_lowercase(),
+        };
+        if !complete || !seen.insert(key) {
             continue;
         }
         if items.len() == MAX_ROWS {
