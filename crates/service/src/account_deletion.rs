@@ -14,6 +14,9 @@ use serde_json::json;
 use crate::federation::Federate;
 use crate::{Result, ServiceError, Services};
 
+/// Statuses deleted per transaction.
+const STATUS_BATCH: u32 = 500;
+
 /// Removes what a deleted account owned and announces its deletion.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeleteAccount {
@@ -144,6 +147,23 @@ impl AccountDeletion<'_> {
             inboxes: Vec::new(),
             every_known_server: true,
         };
+        // Statuses first, a batch per transaction: no long lock on the database.
+        loop {
+            let batch = async {
+                let mut tx = s.store.begin().await?;
+                let n = tx
+                    .account_deletion()
+                    .purge_statuses(account.id, STATUS_BATCH)
+                    .await?;
+                tx.commit().await?;
+                Ok::<_, ServiceError>(n)
+            }
+            .await
+            .map_err(retry)?;
+            if batch == 0 {
+                break;
+            }
+        }
         let now = s.clock.now();
         let purged = async {
             let mut tx = s.store.begin().await?;

@@ -46,70 +46,88 @@ fn found(r: &impl Fields) -> Result<i64> {
     r.int("n")
 }
 
-/// Takes account `id` out of the counts it is part of (others' followers and following,
-/// favourites, boosts and replies on others' statuses), before it is deleted.
+/// `column - 1`, never below zero.
+fn minus_one(column: &str) -> String {
+    format!("{column} = CASE WHEN {column} > 0 THEN {column} - 1 ELSE 0 END")
+}
+
+/// Takes account `id` out of the counts its relationships are part of (others' followers and
+/// following, favourites on others' statuses), before it is deleted.
 async fn release_counts(mut c: Conn<'_>, id: Id) -> Result<()> {
     let id = id.as_i64();
-    exec!(
-        c.reborrow(),
-        "UPDATE accounts SET followers_count = followers_count - 1 \
+    let followers = format!(
+        "UPDATE accounts SET {} \
          WHERE id IN (SELECT target_account_id FROM follows WHERE account_id = $1)",
-        id
-    )?;
-    exec!(
-        c.reborrow(),
-        "UPDATE accounts SET following_count = following_count - 1 \
+        minus_one("followers_count")
+    );
+    exec!(c.reborrow(), sqlx::AssertSqlSafe(followers), id)?;
+    let following = format!(
+        "UPDATE accounts SET {} \
          WHERE id IN (SELECT account_id FROM follows WHERE target_account_id = $1)",
-        id
-    )?;
-    exec!(
-        c.reborrow(),
-        "UPDATE statuses SET favourites_count = favourites_count - 1 \
-         WHERE account_id <> $1 AND id IN (SELECT status_id FROM favourites WHERE account_id = $1)",
-        id
-    )?;
-    exec!(
-        c.reborrow(),
-        "UPDATE statuses SET reblogs_count = reblogs_count - 1 \
-         WHERE account_id <> $1 AND id IN \
-         (SELECT reblog_of_id FROM statuses WHERE account_id = $1 AND reblog_of_id IS NOT NULL)",
-        id
-    )?;
-    exec!(
-        c,
-        "UPDATE statuses SET replies_count = replies_count - \
-         (SELECT COUNT(*) FROM statuses r WHERE r.in_reply_to_id = statuses.id \
-          AND r.account_id = $1 AND r.reblog_of_id IS NULL) \
-         WHERE account_id <> $1 AND id IN \
-         (SELECT in_reply_to_id FROM statuses WHERE account_id = $1 AND in_reply_to_id IS NOT NULL \
-          AND reblog_of_id IS NULL)",
-        id
-    )?;
+        minus_one("following_count")
+    );
+    exec!(c.reborrow(), sqlx::AssertSqlSafe(following), id)?;
+    let favourites = format!(
+        "UPDATE statuses SET {} WHERE account_id <> $1 \
+         AND id IN (SELECT status_id FROM favourites WHERE account_id = $1)",
+        minus_one("favourites_count")
+    );
+    exec!(c, sqlx::AssertSqlSafe(favourites), id)?;
     Ok(())
 }
 
-/// Deletes account `id` and, through the schema's cascades, all it owned; fixes the counts it
-/// was part of and the direct conversations whose newest status was one of its own.
-pub(crate) async fn delete_account_row(mut c: Conn<'_>, id: Id, local: bool) -> Result<bool> {
+/// Deletes up to `limit` of account `id`'s statuses (and, by cascade, what hangs on them),
+/// taking them out of others' boost and reply counts and moving others' direct conversations
+/// back to the message before; returns how many went.
+pub(crate) async fn delete_statuses_batch(mut c: Conn<'_>, id: Id, limit: i64) -> Result<u64> {
+    let ids: Vec<i64> = with_conn!(c.reborrow(), |e, p| {
+        let rows =
+            sqlx::query("SELECT id FROM statuses WHERE account_id = $1 ORDER BY id LIMIT $2")
+                .bind(id.as_i64())
+                .bind(limit)
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(|r| r.int("id")).collect::<Result<_>>()
+    })?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    // Ids read from the table just now: numbers only.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let threads: Vec<i64> = with_conn!(c.reborrow(), |e, p| {
-        let rows = sqlx::query(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT DISTINCT COALESCE(conversation_id, id) AS thread FROM statuses \
-             WHERE account_id = $1 AND visibility = 'direct'",
-        )
-        .bind(id.as_i64())
+             WHERE id IN ({list}) AND visibility = 'direct'"
+        )))
         .persistent(p)
         .fetch_all(&mut *e)
         .await
         .map_err(map_err)?;
         rows.iter().map(|r| r.int("thread")).collect::<Result<_>>()
     })?;
-    release_counts(c.reborrow(), id).await?;
-    let sql = if local {
-        "DELETE FROM accounts WHERE id = $1 AND domain IS NULL"
-    } else {
-        "DELETE FROM accounts WHERE id = $1 AND domain IS NOT NULL"
-    };
-    let deleted = exec!(c.reborrow(), sql, id.as_i64())? == 1;
+    let reblogs = format!(
+        "UPDATE statuses SET {} WHERE account_id <> $1 AND id IN \
+         (SELECT reblog_of_id FROM statuses WHERE id IN ({list}) AND reblog_of_id IS NOT NULL)",
+        minus_one("reblogs_count")
+    );
+    exec!(c.reborrow(), sqlx::AssertSqlSafe(reblogs), id.as_i64())?;
+    let replies_here = format!(
+        "(SELECT COUNT(*) FROM statuses r WHERE r.in_reply_to_id = statuses.id \
+          AND r.id IN ({list}) AND r.reblog_of_id IS NULL)"
+    );
+    let replies = format!(
+        "UPDATE statuses SET replies_count = CASE WHEN replies_count > {replies_here} \
+         THEN replies_count - {replies_here} ELSE 0 END \
+         WHERE account_id <> $1 AND id IN (SELECT in_reply_to_id FROM statuses \
+         WHERE id IN ({list}) AND in_reply_to_id IS NOT NULL AND reblog_of_id IS NULL)"
+    );
+    exec!(c.reborrow(), sqlx::AssertSqlSafe(replies), id.as_i64())?;
+    let deleted = exec!(
+        c.reborrow(),
+        sqlx::AssertSqlSafe(format!("DELETE FROM statuses WHERE id IN ({list})"))
+    )?;
     for thread in threads {
         // The others' rows move back to the newest direct status left that they were part of.
         exec!(
@@ -133,6 +151,19 @@ pub(crate) async fn delete_account_row(mut c: Conn<'_>, id: Id, local: bool) -> 
     Ok(deleted)
 }
 
+/// Deletes account `id` and, through the schema's cascades, all it owned (its statuses first,
+/// in batches, with the counts and conversations they were part of).
+pub(crate) async fn delete_account_row(mut c: Conn<'_>, id: Id, local: bool) -> Result<bool> {
+    while delete_statuses_batch(c.reborrow(), id, 500).await? > 0 {}
+    release_counts(c.reborrow(), id).await?;
+    let sql = if local {
+        "DELETE FROM accounts WHERE id = $1 AND domain IS NULL"
+    } else {
+        "DELETE FROM accounts WHERE id = $1 AND domain IS NOT NULL"
+    };
+    Ok(exec!(c, sql, id.as_i64())? == 1)
+}
+
 #[async_trait]
 impl AccountDeletionStore for SqlStore {
     async fn deletion_requested(&self, account_id: Id) -> Result<Option<Timestamp>> {
@@ -151,8 +182,9 @@ impl AccountDeletionStore for SqlStore {
     }
 
     async fn known_inboxes(&self) -> Result<Vec<String>> {
-        let sql = "SELECT DISTINCT COALESCE(shared_inbox_url, inbox_url) AS inbox FROM accounts \
-                   WHERE domain IS NOT NULL AND COALESCE(shared_inbox_url, inbox_url) IS NOT NULL \
+        let sql = "SELECT DISTINCT COALESCE(NULLIF(shared_inbox_url, ''), inbox_url) AS inbox \
+                   FROM accounts WHERE domain IS NOT NULL \
+                   AND COALESCE(NULLIF(shared_inbox_url, ''), NULLIF(inbox_url, '')) IS NOT NULL \
                    ORDER BY inbox";
         read!(&self.pools, |c| {
             with_conn!(c, |e, p| {
@@ -169,6 +201,20 @@ impl AccountDeletionStore for SqlStore {
 
 #[async_trait]
 impl AccountDeletionTx for SqlTx {
+    async fn purge_statuses(&mut self, account_id: Id, limit: u32) -> Result<u64> {
+        let marked = fetch_optional!(
+            self.conn(),
+            "SELECT deleted_at FROM accounts WHERE id = $1 AND domain IS NULL",
+            deleted_at,
+            account_id.as_i64()
+        )?
+        .flatten();
+        if marked.is_none() {
+            return Ok(0);
+        }
+        delete_statuses_batch(self.conn(), account_id, i64::from(limit)).await
+    }
+
     async fn mark_deleted(&mut self, account_id: Id, now: Timestamp) -> Result<bool> {
         Ok(exec!(
             self.conn(),
@@ -181,9 +227,12 @@ impl AccountDeletionTx for SqlTx {
 
     async fn purge_deleted(&mut self, account_id: Id, now: Timestamp) -> Result<bool> {
         let id = account_id.as_i64();
+        // Not purged yet: its user is still there (a second run finds nothing to do, and
+        // announces nothing again).
         let sql = "SELECT username, uri, url, actor_type, public_key_pem, private_key_pem, \
-                   created_at, deleted_at FROM accounts \
-                   WHERE id = $1 AND domain IS NULL AND deleted_at IS NOT NULL";
+                   created_at, deleted_at FROM accounts a \
+                   WHERE id = $1 AND domain IS NULL AND deleted_at IS NOT NULL \
+                   AND EXISTS (SELECT 1 FROM users u WHERE u.account_id = a.id)";
         let Some(kept) = fetch_optional!(self.conn(), sql, kept_from_row, id)? else {
             return Ok(false);
         };

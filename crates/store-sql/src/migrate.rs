@@ -182,6 +182,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "invites",
         sql: include_str!("../migrations/0033_invites.sql"),
     },
+    Migration {
+        version: 34,
+        name: "cascade_indexes",
+        sql: include_str!("../migrations/0034_cascade_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -31,9 +31,14 @@ pub trait AccountDeletionTx: Send {
     /// (or is not local).
     async fn mark_deleted(&mut self, account_id: Id, now: Timestamp) -> Result<bool>;
 
+    /// Deletes up to `limit` statuses of local account `account_id` marked deleted (with the
+    /// counts and conversations of others they were part of); returns how many. Purging in
+    /// batches keeps each transaction short.
+    async fn purge_statuses(&mut self, account_id: Id, limit: u32) -> Result<u64>;
+
     /// Removes everything local account `account_id` owned (its user, statuses,
     /// relationships, lists, tokens, notifications…) and fixes the counts it was part of,
     /// keeping the account row with its username, addresses and keys, emptied. False when it
-    /// is not a local account marked deleted.
+    /// is not a local account marked deleted, or was purged already.
     async fn purge_deleted(&mut self, account_id: Id, now: Timestamp) -> Result<bool>;
 }

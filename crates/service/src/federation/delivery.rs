@@ -185,19 +185,25 @@ impl Services {
         }
         let ours = self.settings.domain.as_str();
         let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        for inbox in interleave_hosts(inboxes, ours) {
-            let deliver = Deliver {
-                sender: job.sender,
-                inbox,
-                activity_id: job.activity_id.clone(),
-                activity: job.activity.clone(),
-            };
-            rookery_jobs::enqueue(tx.as_mut(), &self.ids, now, &deliver)
-                .await
-                .map_err(enqueue_err)?;
+        // A thousand deliveries a transaction: an actor's deletion goes to every server known,
+        // and one long transaction would hold SQLite's writer. Run again, the deliveries
+        // already queued are not queued twice (their unique keys).
+        for chunk in interleave_hosts(inboxes, ours).chunks(1000) {
+            let mut tx = self.store.begin().await?;
+            for inbox in chunk {
+                let deliver = Deliver {
+                    sender: job.sender,
+                    inbox: inbox.clone(),
+                    activity_id: job.activity_id.clone(),
+                    activity: job.activity.clone(),
+                };
+                rookery_jobs::enqueue(tx.as_mut(), &self.ids, now, &deliver)
+                    .await
+                    .map_err(enqueue_err)?;
+            }
+            tx.commit().await?;
         }
-        Ok(tx.commit().await?)
+        Ok(())
     }
 
     /// The `deliver` job.
