@@ -61,6 +61,30 @@ impl JobSpec for SendPasswordReset {
     }
 }
 
+/// Mails the link that confirms the new address a user asked to change to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendEmailChange {
+    pub user_id: Id,
+}
+
+impl JobSpec for SendEmailChange {
+    const KIND: &'static str = "send_email_change";
+    const QUEUE: Queue = Queue::Mailers;
+
+    fn policy() -> RetryPolicy {
+        SendMail::policy()
+    }
+}
+
+/// What asking for a new address did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailChange {
+    /// A link went to the new address; the old one stays until it is opened.
+    Mailed,
+    /// Without mail, the new address is the account's at once.
+    Done,
+}
+
 /// Confirmation and reset links.
 pub struct AccountLinks<'a> {
     s: &'a Services,
@@ -93,7 +117,7 @@ impl AccountLinks<'_> {
         let now = self.s.clock.now();
         let token = random_token(self.s.random.as_ref());
         let ttl = match purpose {
-            TokenPurpose::Confirmation => CONFIRMATION_TTL_MS,
+            TokenPurpose::Confirmation | TokenPurpose::EmailChange => CONFIRMATION_TTL_MS,
             TokenPurpose::PasswordReset => RESET_TTL_MS,
         };
         let links = tx.user_tokens();
@@ -110,7 +134,7 @@ impl AccountLinks<'_> {
             .await?;
         let base = self.s.urls.base();
         Ok(match purpose {
-            TokenPurpose::Confirmation => {
+            TokenPurpose::Confirmation | TokenPurpose::EmailChange => {
                 format!("{base}/auth/confirmation?confirmation_token={token}")
             }
             TokenPurpose::PasswordReset => {
@@ -130,14 +154,37 @@ impl AccountLinks<'_> {
             .map_err(fail)?;
         tx.commit().await.map_err(|e| fail(e.into()))?;
         let username = local.account.username.to_string();
-        let message = match purpose {
-            TokenPurpose::Confirmation => Message::Confirmation { username, link },
-            TokenPurpose::PasswordReset => Message::PasswordReset { username, link },
+        let (to, message) = match purpose {
+            TokenPurpose::Confirmation => (
+                local.user.email.as_str().to_owned(),
+                Message::Confirmation { username, link },
+            ),
+            TokenPurpose::PasswordReset => (
+                local.user.email.as_str().to_owned(),
+                Message::PasswordReset { username, link },
+            ),
+            TokenPurpose::EmailChange => {
+                let mut tx = self.s.store.begin().await.map_err(|e| fail(e.into()))?;
+                let waiting = tx
+                    .user_tokens()
+                    .unconfirmed_email(local.user.id)
+                    .await
+                    .map_err(|e| fail(e.into()))?;
+                drop(tx);
+                let Some(email) = waiting else {
+                    return Ok(()); // cancelled or done meanwhile
+                };
+                (
+                    email.clone(),
+                    Message::EmailChange {
+                        username,
+                        email,
+                        link,
+                    },
+                )
+            }
         };
-        self.s
-            .mail()
-            .send_now(local.user.email.as_str(), &message)
-            .await
+        self.s.mail().send_now(&to, &message).await
     }
 
     /// Runs a [`SendConfirmation`] job.
@@ -195,6 +242,104 @@ impl AccountLinks<'_> {
         Ok(())
     }
 
+    /// Runs a [`SendEmailChange`] job.
+    pub(crate) async fn run_email_change(&self, job: &SendEmailChange) -> Result<(), JobError> {
+        let local = self
+            .s
+            .store
+            .sign_in_store()
+            .local_account_by_user(job.user_id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        match local {
+            Some(local) => self.mail_link(&local, TokenPurpose::EmailChange).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The settings page's change of address: with the password; the new address must be
+    /// free. With mail on, a link goes to the new address and the old one is told; without,
+    /// the change is made at once.
+    pub async fn request_email_change(
+        &self,
+        local: &LocalAccount,
+        new_email: &str,
+        password: &str,
+    ) -> Result<EmailChange> {
+        if password.is_empty() || !self.s.check_password(local, password).await {
+            return Err(ServiceError::invalid("current password", "is not right"));
+        }
+        let email = rookery_model::Email::parse(new_email.trim())
+            .map_err(|_| ServiceError::invalid("e-mail address", "is invalid"))?;
+        if email
+            .as_str()
+            .eq_ignore_ascii_case(local.user.email.as_str())
+        {
+            return Err(ServiceError::invalid(
+                "e-mail address",
+                "is the one you have already",
+            ));
+        }
+        if self
+            .s
+            .store
+            .local_account_by_email(email.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::invalid("e-mail address", "is already taken"));
+        }
+        let now = self.s.clock.now();
+        let mut tx = self.s.store.begin().await?;
+        let links = tx.user_tokens();
+        links
+            .set_unconfirmed_email(local.user.id, Some(email.as_str()))
+            .await?;
+        links
+            .void_user_tokens(local.user.id, TokenPurpose::EmailChange, now)
+            .await?;
+        if !self.s.mail().enabled() {
+            return match links.apply_unconfirmed_email(local.user.id, now).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    Ok(EmailChange::Done)
+                }
+                Err(rookery_store::StoreError::Conflict(_)) => {
+                    Err(ServiceError::invalid("e-mail address", "is already taken"))
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
+        rookery_jobs::enqueue(
+            tx.as_mut(),
+            &self.s.ids,
+            now,
+            &SendEmailChange {
+                user_id: local.user.id,
+            },
+        )
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let notice = Message::EmailChanging {
+            username: local.account.username.to_string(),
+            email: email.as_str().to_owned(),
+        };
+        self.s
+            .mail()
+            .queue(tx.as_mut(), &local.user.email, &notice)
+            .await?;
+        tx.commit().await?;
+        Ok(EmailChange::Mailed)
+    }
+
+    /// The address the user asked to change to, while its link waits to be opened.
+    pub async fn pending_email(&self, local: &LocalAccount) -> Result<Option<String>> {
+        let mut tx = self.s.store.begin().await?;
+        let waiting = tx.user_tokens().unconfirmed_email(local.user.id).await?;
+        tx.commit().await?;
+        Ok(waiting)
+    }
+
     /// `POST /auth/confirmation`: mails the confirmation link again to `email` if an account
     /// with it still waits for confirmation. Answers the same either way.
     pub async fn resend_confirmation_to(&self, email: &str) -> Result<()> {
@@ -215,13 +360,31 @@ impl AccountLinks<'_> {
     /// expired.
     pub async fn confirm(&self, token: &str) -> Result<String> {
         let now = self.s.clock.now();
+        let hash = sha256_hex(token);
         let mut tx = self.s.store.begin().await?;
-        let user_id = tx
-            .user_tokens()
-            .redeem_user_token(TokenPurpose::Confirmation, &sha256_hex(token), now)
+        let links = tx.user_tokens();
+        let user_id = if let Some(user_id) = links
+            .redeem_user_token(TokenPurpose::Confirmation, &hash, now)
             .await?
-            .ok_or(ServiceError::NotFound("confirmation link"))?;
-        tx.user_tokens().confirm_user(user_id, now).await?;
+        {
+            links.confirm_user(user_id, now).await?;
+            user_id
+        } else {
+            // A new address's link: it becomes the account's address.
+            let user_id = links
+                .redeem_user_token(TokenPurpose::EmailChange, &hash, now)
+                .await?
+                .ok_or(ServiceError::NotFound("confirmation link"))?;
+            match links.apply_unconfirmed_email(user_id, now).await {
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(ServiceError::NotFound("confirmation link")),
+                Err(rookery_store::StoreError::Conflict(_)) => {
+                    return Err(ServiceError::invalid("email", "is already taken"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+            user_id
+        };
         let (_, username, _) = tx
             .user_tokens()
             .user_contact(user_id)

@@ -84,6 +84,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.imports().run(&job, &ctx).await }
     });
     let s = services.clone();
+    registry.register(move |job: crate::account_links::SendEmailChange, _ctx| {
+        let s = s.clone();
+        async move { s.account_links().run_email_change(&job).await }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::account_links::SendPasswordReset, _ctx| {
         let s = s.clone();
         async move { s.account_links().run_password_reset(&job).await }

@@ -187,6 +187,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "cascade_indexes",
         sql: include_str!("../migrations/0034_cascade_indexes.sql"),
     },
+    Migration {
+        version: 35,
+        name: "email_change",
+        sql: include_str!("../migrations/0035_email_change.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -90,6 +90,44 @@ impl UserTokenTx for SqlTx {
         )? == 1)
     }
 
+    async fn unconfirmed_email(&mut self, user_id: Id) -> Result<Option<String>> {
+        let found = fetch_optional!(
+            self.conn(),
+            "SELECT unconfirmed_email FROM users WHERE id = $1",
+            |r: &_| Fields::opt_text(r, "unconfirmed_email"),
+            user_id.as_i64()
+        )?;
+        Ok(found.flatten())
+    }
+
+    async fn set_unconfirmed_email(&mut self, user_id: Id, email: Option<&str>) -> Result<()> {
+        exec!(
+            self.conn(),
+            "UPDATE users SET unconfirmed_email = $1 WHERE id = $2",
+            email,
+            user_id.as_i64()
+        )?;
+        Ok(())
+    }
+
+    async fn apply_unconfirmed_email(
+        &mut self,
+        user_id: Id,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        let Some(email) = self.unconfirmed_email(user_id).await? else {
+            return Ok(None);
+        };
+        exec!(
+            self.conn(),
+            "UPDATE users SET email = unconfirmed_email, unconfirmed_email = NULL, \
+             confirmed_at = COALESCE(confirmed_at, $1), updated_at = $1 WHERE id = $2",
+            now.as_millis(),
+            user_id.as_i64()
+        )?;
+        Ok(Some(email))
+    }
+
     async fn prune_user_tokens(&mut self, before: Timestamp) -> Result<u64> {
         exec!(
             self.conn(),

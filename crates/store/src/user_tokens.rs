@@ -15,6 +15,8 @@ pub enum TokenPurpose {
     Confirmation,
     /// Lets the user choose a new password.
     PasswordReset,
+    /// Confirms the new address the user asked to change to.
+    EmailChange,
 }
 
 impl TokenPurpose {
@@ -23,6 +25,7 @@ impl TokenPurpose {
         match self {
             TokenPurpose::Confirmation => "confirmation",
             TokenPurpose::PasswordReset => "password_reset",
+            TokenPurpose::EmailChange => "email_change",
         }
     }
 }
@@ -68,6 +71,20 @@ pub trait UserTokenTx: Send {
 
     /// Marks the user's address confirmed. `false` if it already was.
     async fn confirm_user(&mut self, user_id: Id, now: Timestamp) -> Result<bool>;
+
+    /// The address the user asked to change to, waiting for confirmation.
+    async fn unconfirmed_email(&mut self, user_id: Id) -> Result<Option<String>>;
+
+    /// Sets (or clears) the address waiting for confirmation.
+    async fn set_unconfirmed_email(&mut self, user_id: Id, email: Option<&str>) -> Result<()>;
+
+    /// Makes the address waiting for confirmation the user's address (confirmed). Returns it,
+    /// or `None` when none waits. A taken address is a `Conflict`.
+    async fn apply_unconfirmed_email(
+        &mut self,
+        user_id: Id,
+        now: Timestamp,
+    ) -> Result<Option<String>>;
 
     /// Deletes links that expired or were used before `before`. Returns how many.
     async fn prune_user_tokens(&mut self, before: Timestamp) -> Result<u64>;

@@ -136,6 +136,13 @@ pub(crate) async fn confirm(
                 "Send the confirmation e-mail again",
             )),
         ),
+        Err(ServiceError::Invalid { .. }) => message(
+            &state,
+            StatusCode::CONFLICT,
+            "This address is taken",
+            &["Another account uses this address now: choose another one in your settings."],
+            Some(("/settings/email", "Change your e-mail address")),
+        ),
         Err(e) => Err(e.into()),
     }
 }

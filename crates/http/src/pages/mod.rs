@@ -13,6 +13,7 @@ use crate::ApiError;
 
 mod about;
 mod auth;
+mod email;
 mod export;
 mod feed;
 mod import;
@@ -30,6 +31,7 @@ pub(crate) use auth::{
     confirm, confirmation_new, confirmation_resend, password_create, password_edit, password_new,
     password_update,
 };
+pub(crate) use email::{form as settings_email, submit as settings_email_submit};
 pub(crate) use export::routes as export_routes;
 pub(crate) use import::{
     IMPORT_BODY_LIMIT, form as settings_import, submit as settings_import_submit,

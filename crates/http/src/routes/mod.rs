@@ -135,6 +135,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(crate::pages::two_factor_disable),
         )
         .route("/settings/sessions", get(crate::pages::settings_sessions))
+        .route(
+            "/settings/email",
+            get(crate::pages::settings_email).post(crate::pages::settings_email_submit),
+        )
         .merge(crate::pages::export_routes())
         .route(
             "/settings/delete",

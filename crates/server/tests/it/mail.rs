@@ -12,7 +12,11 @@ use crate::oauth::register;
 
 on_every_backend!(confirmation_and_password_reset_by_mail);
 
-async fn spawn_mailing(backend: Backend, sink: &SmtpSink, extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn spawn_mailing(
+    backend: Backend,
+    sink: &SmtpSink,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let port = sink.port().to_string();
     let mut env = vec![
         ("ROOKERY_SMTP__HOST", "127.0.0.1"),
@@ -27,7 +31,7 @@ async fn spawn_mailing(backend: Backend, sink: &SmtpSink, extra: &[(&str, &str)]
     spawn_with(backend, &env).await
 }
 
-fn mails(sink: &SmtpSink, n: usize) -> Vec<Value> {
+pub(crate) fn mails(sink: &SmtpSink, n: usize) -> Vec<Value> {
     sink.wait_for(n, Duration::from_secs(20))
         .unwrap()
         .iter()
@@ -36,7 +40,7 @@ fn mails(sink: &SmtpSink, n: usize) -> Vec<Value> {
 }
 
 /// The link in a mail's text that starts with `prefix`.
-fn link_in(mail: &Value, prefix: &str) -> String {
+pub(crate) fn link_in(mail: &Value, prefix: &str) -> String {
     let text = mail["text"].as_str().unwrap();
     let start = text
         .find(prefix)
@@ -45,7 +49,7 @@ fn link_in(mail: &Value, prefix: &str) -> String {
 }
 
 /// The path and query of a link to the test instance.
-fn path_of(link: &str) -> String {
+pub(crate) fn path_of(link: &str) -> String {
     link.strip_prefix("https://rookery.test")
         .unwrap()
         .to_owned()

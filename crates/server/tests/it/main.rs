@@ -16,6 +16,7 @@ mod custom_emoji;
 mod directory;
 mod domain_blocks;
 mod e2e;
+mod email_change;
 mod endorsements;
 mod export;
 mod featured_tags;

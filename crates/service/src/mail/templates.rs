@@ -24,6 +24,14 @@ pub enum Message {
     },
     /// Two-factor authentication was turned on or off.
     TwoFactorChanged { username: String, enabled: bool },
+    /// To the new address: confirms a change of address.
+    EmailChange {
+        username: String,
+        email: String,
+        link: String,
+    },
+    /// To the old address: a change of address was asked for.
+    EmailChanging { username: String, email: String },
 }
 
 struct Common<'a> {
@@ -114,6 +122,44 @@ mod two_factor {
         pub(super) common: &'a super::Common<'a>,
         pub(super) username: &'a str,
         pub(super) enabled: bool,
+    }
+}
+
+mod email_change {
+    #[derive(askama::Template)]
+    #[template(path = "mail/email_change.txt", escape = "none")]
+    pub(super) struct Text<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) email: &'a str,
+        pub(super) link: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "mail/email_change.html")]
+    pub(super) struct Html<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) email: &'a str,
+        pub(super) link: &'a str,
+    }
+}
+
+mod email_changing {
+    #[derive(askama::Template)]
+    #[template(path = "mail/email_changing.txt", escape = "none")]
+    pub(super) struct Text<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) email: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "mail/email_changing.html")]
+    pub(super) struct Html<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) email: &'a str,
     }
 }
 
@@ -213,6 +259,42 @@ impl Message {
                         common: c,
                         username,
                         enabled: *enabled,
+                    },
+                )?,
+            ),
+            Message::EmailChange {
+                username,
+                email,
+                link,
+            } => (
+                "Confirm your new e-mail address".to_owned(),
+                both(
+                    &email_change::Text {
+                        common: c,
+                        username,
+                        email,
+                        link,
+                    },
+                    &email_change::Html {
+                        common: c,
+                        username,
+                        email,
+                        link,
+                    },
+                )?,
+            ),
+            Message::EmailChanging { username, email } => (
+                "Your e-mail address is being changed".to_owned(),
+                both(
+                    &email_changing::Text {
+                        common: c,
+                        username,
+                        email,
+                    },
+                    &email_changing::Html {
+                        common: c,
+                        username,
+                        email,
                     },
                 )?,
             ),
