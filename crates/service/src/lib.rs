@@ -32,6 +32,7 @@ pub mod lists;
 pub mod mail;
 pub mod markers;
 pub mod media;
+pub mod notification_emails;
 pub mod notifications;
 mod oauth;
 mod oauth_admin;

@@ -226,6 +226,12 @@ impl Services {
 
     /// `notification` events for notifications just committed, each rendered for its recipient.
     pub(crate) async fn publish_notifications(&self, list: Vec<Notification>) -> Result<()> {
+        // Every notification shown passes here once: those wanted by e-mail are mailed too.
+        for n in &list {
+            if let Err(e) = self.notification_emails().mail_if_wanted(n).await {
+                tracing::warn!(error = ?e.log_cause(), "notification e-mail not queued");
+            }
+        }
         let mut by_recipient: HashMap<Id, Vec<Notification>> = HashMap::new();
         for n in list {
             by_recipient.entry(n.account_id).or_default().push(n);

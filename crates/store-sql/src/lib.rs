@@ -37,6 +37,7 @@ mod jobs;
 mod lists;
 mod media;
 mod migrate;
+mod notification_emails;
 mod notification_requests;
 mod notifications;
 mod oauth;
@@ -128,6 +129,10 @@ impl Store for SqlStore {
     }
 
     fn invite_store(&self) -> &dyn rookery_store::InviteStore {
+        self
+    }
+
+    fn notification_email_store(&self) -> &dyn rookery_store::NotificationEmailStore {
         self
     }
 

@@ -192,6 +192,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "email_change",
         sql: include_str!("../migrations/0035_email_change.sql"),
     },
+    Migration {
+        version: 36,
+        name: "notification_emails",
+        sql: include_str!("../migrations/0036_notification_emails.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

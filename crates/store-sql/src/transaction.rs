@@ -168,6 +168,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn notification_emails(&mut self) -> &mut dyn rookery_store::NotificationEmailTx {
+        self
+    }
+
     fn export(&mut self) -> &mut dyn rookery_store::ExportTx {
         self
     }

@@ -21,6 +21,7 @@ mod imports;
 mod invites;
 mod jobs;
 mod lists;
+mod notification_emails;
 mod notification_requests;
 mod notifications;
 mod oauth;
@@ -66,6 +67,7 @@ pub use imports::{Import, ImportProgress, ImportRow, ImportStore, ImportTx};
 pub use invites::{Invite, InviteStore, InviteTx};
 pub use jobs::{Job, JobFilter, JobQueue, JobState, NewJob, QueueStats};
 pub use lists::{List, ListStore, ListTx, RepliesPolicy};
+pub use notification_emails::{NotificationEmailStore, NotificationEmailTx, NotificationMailbox};
 pub use notification_requests::{
     NotificationPolicy, NotificationRequest, NotificationRequestStore, NotificationRequestTx,
     PolicyAction, SenderFacts,
@@ -150,6 +152,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Invite links.
     fn invite_store(&self) -> &dyn InviteStore;
+
+    /// Which notifications users also want by e-mail.
+    fn notification_email_store(&self) -> &dyn NotificationEmailStore;
 
     /// Exports of an account's data and its archives.
     fn export_store(&self) -> &dyn ExportStore;
@@ -499,6 +504,9 @@ pub trait Transaction: Send {
 
     /// Invite links, in this transaction.
     fn invites(&mut self) -> &mut dyn InviteTx;
+
+    /// Notification e-mail settings, in this transaction.
+    fn notification_emails(&mut self) -> &mut dyn NotificationEmailTx;
 
     /// Account archives, in this transaction.
     fn export(&mut self) -> &mut dyn ExportTx;

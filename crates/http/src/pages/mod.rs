@@ -17,6 +17,7 @@ mod email;
 mod export;
 mod feed;
 mod import;
+mod notification_settings;
 pub(crate) mod oauth;
 mod profile;
 mod session;
@@ -35,6 +36,9 @@ pub(crate) use email::{form as settings_email, submit as settings_email_submit};
 pub(crate) use export::routes as export_routes;
 pub(crate) use import::{
     IMPORT_BODY_LIMIT, form as settings_import, submit as settings_import_submit,
+};
+pub(crate) use notification_settings::{
+    form as settings_notifications, submit as settings_notifications_submit,
 };
 pub(crate) use profile::profile;
 pub(crate) use session::{sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor};

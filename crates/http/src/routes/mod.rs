@@ -136,6 +136,11 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/settings/sessions", get(crate::pages::settings_sessions))
         .route(
+            "/settings/notifications",
+            get(crate::pages::settings_notifications)
+                .post(crate::pages::settings_notifications_submit),
+        )
+        .route(
             "/settings/email",
             get(crate::pages::settings_email).post(crate::pages::settings_email_submit),
         )

@@ -33,6 +33,7 @@ mod kit;
 mod lists;
 mod mail;
 mod media;
+mod notification_emails;
 mod notification_requests;
 mod notifications;
 mod oauth;

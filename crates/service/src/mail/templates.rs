@@ -32,6 +32,15 @@ pub enum Message {
     },
     /// To the old address: a change of address was asked for.
     EmailChanging { username: String, email: String },
+    /// A notification the user wants by e-mail: `from` `what` (`mentioned you`), the post's
+    /// text when there is one, and where to see it.
+    Notification {
+        username: String,
+        from: String,
+        what: String,
+        excerpt: Option<String>,
+        link: String,
+    },
 }
 
 struct Common<'a> {
@@ -160,6 +169,30 @@ mod email_changing {
         pub(super) common: &'a super::Common<'a>,
         pub(super) username: &'a str,
         pub(super) email: &'a str,
+    }
+}
+
+mod notification {
+    #[derive(askama::Template)]
+    #[template(path = "mail/notification.txt", escape = "none")]
+    pub(super) struct Text<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) from: &'a str,
+        pub(super) what: &'a str,
+        pub(super) excerpt: &'a Option<String>,
+        pub(super) link: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "mail/notification.html")]
+    pub(super) struct Html<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) from: &'a str,
+        pub(super) what: &'a str,
+        pub(super) excerpt: &'a Option<String>,
+        pub(super) link: &'a str,
     }
 }
 
@@ -295,6 +328,33 @@ impl Message {
                         common: c,
                         username,
                         email,
+                    },
+                )?,
+            ),
+            Message::Notification {
+                username,
+                from,
+                what,
+                excerpt,
+                link,
+            } => (
+                format!("{from} {what}"),
+                both(
+                    &notification::Text {
+                        common: c,
+                        username,
+                        from,
+                        what,
+                        excerpt,
+                        link,
+                    },
+                    &notification::Html {
+                        common: c,
+                        username,
+                        from,
+                        what,
+                        excerpt,
+                        link,
                     },
                 )?,
             ),
