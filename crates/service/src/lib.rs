@@ -8,6 +8,7 @@ pub mod account_deletion;
 pub mod account_links;
 mod accounts;
 pub mod announcements;
+pub mod authorized_apps;
 pub mod cards;
 pub mod conversations;
 pub mod crypto;

@@ -212,6 +212,64 @@ pub(crate) async fn revoke_token(c: Conn<'_>, id: Id, now: Timestamp) -> Result<
     })
 }
 
+/// The account's working tokens with their applications, newest first.
+pub(crate) async fn active_account_tokens(
+    c: Conn<'_>,
+    account_id: Id,
+    now: Timestamp,
+) -> Result<Vec<(AccessToken, OAuthApp)>> {
+    let token_cols: String = TOKEN_COLUMNS
+        .split(", ")
+        .map(|col| format!("t.{col} AS t_{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let app_cols: String = APP_COLUMNS
+        .split(", ")
+        .map(|col| format!("app.{col} AS app_{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {token_cols}, {app_cols} FROM oauth_tokens t \
+         JOIN oauth_applications app ON app.id = t.application_id \
+         WHERE t.account_id = $1 AND t.revoked_at IS NULL \
+         AND (t.expires_at IS NULL OR t.expires_at > $2) \
+         ORDER BY t.created_at DESC, t.id DESC LIMIT 1000"
+    );
+    with_conn!(c, |e, p| {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(account_id.as_i64())
+            .bind(now.as_millis())
+            .persistent(p)
+            .fetch_all(&mut *e)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    token_from_row(&Prefixed(r, "t_"))?,
+                    app_from_row(&Prefixed(r, "app_"))?,
+                ))
+            })
+            .collect()
+    })
+}
+
+pub(crate) async fn revoke_app_tokens(
+    c: Conn<'_>,
+    account_id: Id,
+    app_id: Id,
+    now: Timestamp,
+) -> Result<u64> {
+    crate::db::exec!(
+        c,
+        "UPDATE oauth_tokens SET revoked_at = $1 \
+         WHERE account_id = $2 AND application_id = $3 AND revoked_at IS NULL",
+        now.as_millis(),
+        account_id.as_i64(),
+        app_id.as_i64()
+    )
+}
+
 /// A token with its application and (for user tokens) its user, in one query: the lookup every
 /// authenticated request makes.
 pub(crate) async fn token_with_owner(
@@ -294,6 +352,15 @@ impl rookery_store::OAuthStore for crate::SqlStore {
         )
         .await)
     }
+
+    async fn active_account_tokens(
+        &self,
+        account_id: Id,
+        now: Timestamp,
+    ) -> Result<Vec<(AccessToken, OAuthApp)>> {
+        read!(&self.pools, |c| active_account_tokens(c, account_id, now)
+            .await)
+    }
 }
 
 #[async_trait::async_trait]
@@ -320,5 +387,14 @@ impl rookery_store::OAuthTx for crate::transaction::SqlTx {
 
     async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool> {
         revoke_token(self.conn(), id, now).await
+    }
+
+    async fn revoke_app_tokens(
+        &mut self,
+        account_id: Id,
+        app_id: Id,
+        now: Timestamp,
+    ) -> Result<u64> {
+        revoke_app_tokens(self.conn(), account_id, app_id, now).await
     }
 }

@@ -30,6 +30,14 @@ pub trait OAuthStore: Send + Sync {
     /// An access token by the digest of its refresh token.
     async fn access_token_by_refresh_hash(&self, refresh_hash: &str)
     -> Result<Option<AccessToken>>;
+
+    /// The account's tokens that still work at `now`, each with its application, newest
+    /// first: the apps the user has authorized.
+    async fn active_account_tokens(
+        &self,
+        account_id: Id,
+        now: Timestamp,
+    ) -> Result<Vec<(AccessToken, OAuthApp)>>;
 }
 
 /// OAuth, in a transaction.
@@ -54,4 +62,12 @@ pub trait OAuthTx: Send {
 
     /// Revokes a token. `false` if it was already revoked or does not exist.
     async fn revoke_access_token(&mut self, id: Id, now: Timestamp) -> Result<bool>;
+
+    /// Revokes every token the application holds for the account; how many were live.
+    async fn revoke_app_tokens(
+        &mut self,
+        account_id: Id,
+        app_id: Id,
+        now: Timestamp,
+    ) -> Result<u64>;
 }

@@ -12,6 +12,8 @@ use rookery_service::{ServiceError, Services};
 use crate::ApiError;
 
 mod about;
+mod account_lists;
+mod applications;
 mod auth;
 mod email;
 mod export;
@@ -19,7 +21,9 @@ mod feed;
 mod import;
 mod notification_settings;
 pub(crate) mod oauth;
+mod preferences_settings;
 mod profile;
+mod profile_settings;
 mod session;
 mod settings;
 mod sign_up;
@@ -28,6 +32,8 @@ mod tags;
 mod view;
 
 pub(crate) use about::about;
+pub(crate) use account_lists::routes as account_list_routes;
+pub(crate) use applications::routes as applications_routes;
 pub(crate) use auth::{
     confirm, confirmation_new, confirmation_resend, password_create, password_edit, password_new,
     password_update,
@@ -40,7 +46,9 @@ pub(crate) use import::{
 pub(crate) use notification_settings::{
     form as settings_notifications, submit as settings_notifications_submit,
 };
+pub(crate) use preferences_settings::routes as preferences_routes;
 pub(crate) use profile::profile;
+pub(crate) use profile_settings::routes as profile_settings_routes;
 pub(crate) use session::{sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor};
 pub(crate) use settings::{
     change_password, confirm_delete_account as settings_confirm_delete,

@@ -145,6 +145,9 @@ pub(crate) fn router() -> Router<AppState> {
             get(crate::pages::settings_email).post(crate::pages::settings_email_submit),
         )
         .merge(crate::pages::export_routes())
+        .merge(crate::pages::preferences_routes())
+        .merge(crate::pages::applications_routes())
+        .merge(crate::pages::account_list_routes())
         .route(
             "/settings/delete",
             get(crate::pages::settings_delete).post(crate::pages::settings_confirm_delete),
@@ -542,6 +545,7 @@ pub(crate) fn upload_routes(limit: usize) -> Router<AppState> {
             "/api/v1/profile/header",
             axum::routing::delete(accounts::delete_header),
         )
+        .merge(crate::pages::profile_settings_routes())
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }

@@ -45,6 +45,7 @@ mod relationships;
 mod roles;
 mod scheduled_races;
 mod scheduled_statuses;
+mod settings_account;
 mod settings_pages;
 mod sign_up_page;
 mod social;
