@@ -94,6 +94,15 @@ impl NotificationEmails<'_> {
         ) else {
             return Ok(());
         };
+        // What the recipient's clients would hide is not mailed either: blocked or muted
+        // (with notifications) accounts, blocked domains, suspended accounts.
+        if from.suspended_at.is_some()
+            || s.hidden_for(Some(&recipient), true)
+                .await?
+                .contains(&from.id.to_string())
+        {
+            return Ok(());
+        }
         let status = match n.status_id {
             Some(id) => s.store.status(id).await?,
             None => None,
@@ -115,6 +124,10 @@ impl NotificationEmails<'_> {
             _ => "favourited your post",
         };
         let excerpt = status.as_ref().map(|st| {
+            // Behind a content warning: the warning, not the text.
+            if !st.spoiler_text.trim().is_empty() {
+                return format!("Content warning: {}", st.spoiler_text.trim());
+            }
             let text = crate::filters::html_to_text(&st.content);
             let mut cut: String = text.chars().take(EXCERPT).collect();
             if text.chars().count() > EXCERPT {
@@ -123,7 +136,9 @@ impl NotificationEmails<'_> {
             cut
         });
         let link = match (&status, n.kind) {
-            (_, NotificationKind::FollowRequest) => format!("{}/settings", s.urls.base()),
+            (_, NotificationKind::FollowRequest) => {
+                format!("{}/settings/follow_requests", s.urls.base())
+            }
             (Some(st), _) if st.local => {
                 let author = s.store.account(st.account_id).await?;
                 author.map_or_else(

@@ -1,7 +1,7 @@
 //! Passwords: argon2id hashes in PHC string form.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rookery_model::Random;
 
 use crate::{Result, ServiceError};
@@ -29,61 +29,130 @@ pub fn validate(password: &str) -> Result<()> {
     Ok(())
 }
 
-/// Hashes with argon2id (the crate's OWASP-recommended defaults: 19 MiB, t=2, p=1).
-/// CPU-heavy: runs on the blocking pool. (Outside tests, through [`Passwords`].)
-#[cfg(test)]
-pub async fn hash(password: &str, random: &dyn Random) -> Result<String> {
-    hash_holding(password, random, None).await
+/// Argon2 working memory, kept between computations: a process holds [`CONCURRENT_HASHES`]
+/// of these (19 MiB each) for good instead of allocating one per sign-in. Freed per
+/// computation, the allocator kept a copy per thread that ever hashed, and a burst of
+/// sign-ins grew the process by half a gigabyte.
+type Memory = Vec<Block>;
+
+/// Argon2id with the crate's OWASP-recommended parameters (19 MiB, t=2, p=1).
+fn default_params() -> Params {
+    Params::default()
 }
 
-/// [`hash`], holding `turn` until the computation ends (even if the caller goes away).
+/// Runs argon2 into `out` with `memory` (grown to what `params` need).
+fn compute(
+    argon: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+    memory: &mut Memory,
+) -> std::result::Result<(), argon2::Error> {
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    argon.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+}
+
+/// The PHC string of a new argon2id hash of `password` with `salt`.
+fn hash_with(password: &str, salt: &[u8], memory: &mut Memory) -> Result<String> {
+    let failed =
+        |e: &dyn std::fmt::Display| ServiceError::Internal(format!("password hashing failed: {e}"));
+    let params = default_params();
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let salt_string = SaltString::encode_b64(salt).map_err(|e| failed(&e))?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(&argon, &params, password.as_bytes(), salt, &mut out, memory)
+        .map_err(|e| failed(&e))?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        salt: Some(salt_string.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string `phc` (any argon2 variant and parameters).
+fn verify_with(password: &str, phc: &str, memory: &mut Memory) -> bool {
+    let mut check = || -> Option<bool> {
+        let stored = PasswordHash::new(phc).ok()?;
+        let algorithm = Algorithm::try_from(stored.algorithm).ok()?;
+        let version = match stored.version {
+            Some(v) => Version::try_from(v).ok()?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(&stored).ok()?;
+        let expected = stored.hash?;
+        let mut salt = [0u8; 64];
+        let salt = stored.salt?.decode_b64(&mut salt).ok()?;
+        let argon = Argon2::new(algorithm, version, params.clone());
+        let mut out = vec![0u8; expected.len()];
+        compute(&argon, &params, password.as_bytes(), salt, &mut out, memory).ok()?;
+        // Compared in constant time.
+        Some(Output::new(&out).ok()? == expected)
+    };
+    check().unwrap_or(false)
+}
+
+/// Hashes with argon2id. CPU-heavy: runs on the blocking pool. (Outside tests, through
+/// [`Passwords`].)
+#[cfg(test)]
+pub async fn hash(password: &str, random: &dyn Random) -> Result<String> {
+    hash_holding(password, random, None, Memory::new()).await.0
+}
+
+/// [`hash`] with `memory`, holding `turn` until the computation ends (even if the caller goes
+/// away); the memory comes back with the result.
 async fn hash_holding(
     password: &str,
     random: &dyn Random,
     turn: Option<tokio::sync::OwnedSemaphorePermit>,
-) -> Result<String> {
+    mut memory: Memory,
+) -> (Result<String>, Option<Memory>) {
     let mut salt = [0u8; 16];
     random.fill(&mut salt);
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    let done = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        let salt =
-            SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}")))
+        let result = hash_with(&password, &salt, &mut memory);
+        (result, memory)
     })
-    .await
-    .map_err(|e| ServiceError::Internal(e.to_string()))?
+    .await;
+    match done {
+        Ok((result, memory)) => (result, Some(memory)),
+        Err(e) => (Err(ServiceError::Internal(e.to_string())), None),
+    }
 }
 
 /// Whether `password` matches `phc`. A malformed stored hash never matches.
 #[cfg(test)]
 pub async fn verify(password: &str, phc: &str) -> bool {
-    verify_holding(password, phc, None).await
+    verify_holding(password, phc, None, Memory::new()).await.0
 }
 
-/// [`verify`], holding `turn` until the computation ends.
+/// [`verify`] with `memory`, holding `turn` until the computation ends.
 async fn verify_holding(
     password: &str,
     phc: &str,
     turn: Option<tokio::sync::OwnedSemaphorePermit>,
-) -> bool {
+    mut memory: Memory,
+) -> (bool, Option<Memory>) {
     let password = password.to_owned();
     let phc = phc.to_owned();
-    tokio::task::spawn_blocking(move || {
+    let done = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        PasswordHash::new(&phc)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+        let ok = verify_with(&password, &phc, &mut memory);
+        (ok, memory)
     })
-    .await
-    .unwrap_or(false)
+    .await;
+    match done {
+        Ok((ok, memory)) => (ok, Some(memory)),
+        Err(_) => (false, None),
+    }
 }
 
 /// How many argon2 computations run at once in a process. Each takes 19 MiB and a core for
@@ -95,6 +164,8 @@ pub const CONCURRENT_HASHES: usize = 2;
 #[derive(Debug)]
 pub struct Passwords {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Working memory of computations that ended, for the next ones (at most one per turn).
+    memory: std::sync::Mutex<Vec<Memory>>,
     /// The hash of a random password, checked against for logins that match no account.
     decoy: tokio::sync::OnceCell<String>,
 }
@@ -103,6 +174,7 @@ impl Default for Passwords {
     fn default() -> Self {
         Passwords {
             permits: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_HASHES)),
+            memory: std::sync::Mutex::new(Vec::new()),
             decoy: tokio::sync::OnceCell::new(),
         }
     }
@@ -118,7 +190,9 @@ impl Passwords {
             .acquire_owned()
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        hash_holding(password, random, Some(turn)).await
+        let (result, memory) = hash_holding(password, random, Some(turn), self.take_memory()).await;
+        self.give_memory(memory);
+        result
     }
 
     /// [`verify`], waiting for a turn.
@@ -126,7 +200,34 @@ impl Passwords {
         let Ok(turn) = self.permits.clone().acquire_owned().await else {
             return false;
         };
-        verify_holding(password, phc, Some(turn)).await
+        let (ok, memory) = verify_holding(password, phc, Some(turn), self.take_memory()).await;
+        self.give_memory(memory);
+        ok
+    }
+
+    /// Working memory for a computation that has its turn.
+    fn take_memory(&self) -> Memory {
+        self.memory
+            .lock()
+            .ok()
+            .and_then(|mut m| m.pop())
+            .unwrap_or_default()
+    }
+
+    /// Keeps a computation's memory for the next (trimmed to the default size, if a stored
+    /// hash with more memory needed more).
+    fn give_memory(&self, memory: Option<Memory>) {
+        let Some(mut memory) = memory else { return };
+        let blocks = default_params().block_count();
+        if memory.len() > blocks {
+            memory.truncate(blocks);
+            memory.shrink_to_fit();
+        }
+        if let Ok(mut kept) = self.memory.lock()
+            && kept.len() < CONCURRENT_HASHES
+        {
+            kept.push(memory);
+        }
     }
 
     /// Spends the time a check of `password` takes, against no account: a login that matches
@@ -165,6 +266,39 @@ mod tests {
         assert!(verify("correct horse", &h).await);
         assert!(!verify("wrong horse", &h).await);
         assert!(!verify("correct horse", "not a hash").await);
+    }
+
+    /// Hashes stored before the working memory was kept (made by the crate's own hasher),
+    /// and other argon2 parameters, still verify; new hashes verify with the crate's verifier.
+    #[tokio::test]
+    async fn hashes_match_the_crates_own() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
+        let old = Argon2::default()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        let smaller = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x10,
+            Params::new(4096, 3, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse", &salt)
+        .unwrap()
+        .to_string();
+        let p = Passwords::default();
+        for phc in [&old, &smaller] {
+            assert!(p.verify("correct horse", phc).await, "{phc}");
+            assert!(!p.verify("correct horsE", phc).await, "{phc}");
+        }
+        let new = p.hash("correct horse", &SystemRandom).await.unwrap();
+        let parsed = PasswordHash::new(&new).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(new.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{new}");
     }
 
     #[tokio::test]

@@ -142,7 +142,9 @@ impl Services {
         match (created, &invite) {
             (Ok(created), _) => Ok(created.local),
             (Err(e), Some(invite)) => {
-                self.invites().give_back(invite).await?;
+                if let Err(back) = self.invites().give_back(invite).await {
+                    tracing::warn!(error = ?back.log_cause(), "an invite's use was not given back");
+                }
                 Err(e)
             }
             (Err(e), None) => Err(e),

@@ -154,6 +154,14 @@ pub(crate) async fn delete_statuses_batch(mut c: Conn<'_>, id: Id, limit: i64) -
 /// Deletes account `id` and, through the schema's cascades, all it owned (its statuses first,
 /// in batches, with the counts and conversations they were part of).
 pub(crate) async fn delete_account_row(mut c: Conn<'_>, id: Id, local: bool) -> Result<bool> {
+    let sql = if local {
+        "SELECT COUNT(*) AS n FROM accounts WHERE id = $1 AND domain IS NULL"
+    } else {
+        "SELECT COUNT(*) AS n FROM accounts WHERE id = $1 AND domain IS NOT NULL"
+    };
+    if fetch_optional!(c.reborrow(), sql, found, id.as_i64())?.unwrap_or(0) == 0 {
+        return Ok(false); // not such an account: nothing is touched
+    }
     while delete_statuses_batch(c.reborrow(), id, 500).await? > 0 {}
     release_counts(c.reborrow(), id).await?;
     let sql = if local {

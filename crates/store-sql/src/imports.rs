@@ -104,11 +104,11 @@ impl ImportStore for SqlStore {
         })
     }
 
-    async fn unfinished_imports(&self, account_id: Id) -> Result<i64> {
+    async fn unfinished_imports(&self, account_id: Id, since: Timestamp) -> Result<i64> {
         let sql = "SELECT COUNT(*) AS n FROM imports \
-                   WHERE account_id = $1 AND finished_at IS NULL";
+                   WHERE account_id = $1 AND finished_at IS NULL AND created_at > $2";
         let n = read!(&self.pools, |c| {
-            fetch_optional!(c, sql, count, account_id.as_i64())
+            fetch_optional!(c, sql, count, account_id.as_i64(), since.as_millis())
         })?;
         Ok(n.unwrap_or(0))
     }

@@ -19,8 +19,10 @@ fn mailbox(r: &impl Fields) -> Result<NotificationMailbox> {
 #[async_trait]
 impl NotificationEmailStore for SqlStore {
     async fn notification_mailbox(&self, account_id: Id) -> Result<Option<NotificationMailbox>> {
-        let sql = "SELECT id, email, email_notifications FROM users WHERE account_id = $1 \
-                   AND confirmed_at IS NOT NULL AND approved AND NOT disabled";
+        let sql = "SELECT u.id, u.email, u.email_notifications FROM users u \
+                   JOIN accounts a ON a.id = u.account_id WHERE u.account_id = $1 \
+                   AND u.confirmed_at IS NOT NULL AND u.approved AND NOT u.disabled \
+                   AND a.suspended_at IS NULL AND a.deleted_at IS NULL";
         read!(&self.pools, |c| {
             fetch_optional!(c, sql, mailbox, account_id.as_i64())
         })

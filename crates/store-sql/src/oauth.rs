@@ -260,6 +260,16 @@ pub(crate) async fn revoke_app_tokens(
     app_id: Id,
     now: Timestamp,
 ) -> Result<u64> {
+    let mut c = c;
+    // A code not exchanged yet would bring the app back: spent with the tokens.
+    crate::db::exec!(
+        c.reborrow(),
+        "UPDATE oauth_authorizations SET used_at = $1 \
+         WHERE account_id = $2 AND application_id = $3 AND used_at IS NULL",
+        now.as_millis(),
+        account_id.as_i64(),
+        app_id.as_i64()
+    )?;
     crate::db::exec!(
         c,
         "UPDATE oauth_tokens SET revoked_at = $1 \

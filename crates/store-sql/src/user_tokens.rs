@@ -125,6 +125,14 @@ impl UserTokenTx for SqlTx {
             now.as_millis(),
             user_id.as_i64()
         )?;
+        // Links mailed to the old address stop working with it.
+        exec!(
+            self.conn(),
+            "UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL \
+             AND purpose IN ('password_reset', 'confirmation')",
+            now.as_millis(),
+            user_id.as_i64()
+        )?;
         Ok(Some(email))
     }
 

@@ -62,8 +62,8 @@ pub trait ImportStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<ImportRow>>;
 
-    /// Imports of the account not finished yet.
-    async fn unfinished_imports(&self, account_id: Id) -> Result<i64>;
+    /// Imports of the account started after `since` and not finished yet.
+    async fn unfinished_imports(&self, account_id: Id, since: Timestamp) -> Result<i64>;
 }
 
 /// Imports, in a transaction.

@@ -78,8 +78,9 @@ pub trait UserTokenTx: Send {
     /// Sets (or clears) the address waiting for confirmation.
     async fn set_unconfirmed_email(&mut self, user_id: Id, email: Option<&str>) -> Result<()>;
 
-    /// Makes the address waiting for confirmation the user's address (confirmed). Returns it,
-    /// or `None` when none waits. A taken address is a `Conflict`.
+    /// Makes the address waiting for confirmation the user's address (confirmed), voiding the
+    /// reset and confirmation links mailed to the old one. Returns it, or `None` when none
+    /// waits. A taken address is a `Conflict`.
     async fn apply_unconfirmed_email(
         &mut self,
         user_id: Id,

@@ -268,10 +268,8 @@ pub(crate) async fn download_archive(
         .archive_file(&local, rookery_model::Id::from_i64(id))
         .await?;
     let opened = tokio::fs::File::open(&file.path).await;
-    if file.scratch {
-        // Open files stay readable once unlinked: nothing is left behind after the download.
-        let _ = tokio::fs::remove_file(&file.path).await;
-    }
+    // Open files stay readable once unlinked: a scratch copy goes now.
+    drop(file.scratch);
     let opened = opened.map_err(|e| {
         ApiError::from(rookery_service::ServiceError::Unavailable(format!(
             "opening an archive: {e}"

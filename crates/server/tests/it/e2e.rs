@@ -29,6 +29,53 @@ fn python() -> PathBuf {
 
 pub(crate) struct Server(std::process::Child);
 
+impl Server {
+    /// The process id (to read its memory use from `/proc`).
+    pub(crate) fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+/// `rookery admin accounts create USER` (password `a good password`, address
+/// `USER@example.com`) against the database of a `serve` started by [`start_serve`].
+pub(crate) fn create_user(
+    dir: &TempDir,
+    db: &TestDb,
+    port: u16,
+    extra: &[(String, String)],
+    user: &str,
+) {
+    let mut admin = rookery(dir);
+    with_env(&mut admin, db, port, extra);
+    let mut child = admin
+        .args([
+            "admin",
+            "accounts",
+            "create",
+            user,
+            "--email",
+            &format!("{user}@example.com"),
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a good password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn with_env(cmd: &mut Command, db: &TestDb, port: u16, extra: &[(String, String)]) {
     cmd.env("ROOKERY_SERVER__DOMAIN", format!("127.0.0.1:{port}"))
         .env("ROOKERY_DATABASE__URL", &db.url)
@@ -310,37 +357,8 @@ fn run_client_flow_with(backend: Backend, client: Client, media: Media) {
         ));
     }
     let (server, port) = start_serve(&db, &dir, &extra_env);
-    let env = |cmd: &mut Command| with_env(cmd, &db, port, &extra_env);
     for user in ["alice", "bob"] {
-        let mut admin = rookery(&dir);
-        env(&mut admin);
-        let mut child = admin
-            .args([
-                "admin",
-                "accounts",
-                "create",
-                user,
-                "--email",
-                &format!("{user}@example.com"),
-                "--password-stdin",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"a good password\n")
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        create_user(&dir, &db, port, &extra_env, user);
     }
     let base = format!("http://127.0.0.1:{port}");
     let (mut cmd, done) = match client {

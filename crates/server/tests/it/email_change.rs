@@ -91,6 +91,21 @@ async fn changing_the_address_by_mail(backend: Backend) {
         .await;
     assert_eq!(page.status, 403);
 
+    // A reset link mailed to the old address before the change.
+    let page = Browser::new(&app)
+        .submit(
+            "/auth/password/new",
+            "/auth/password",
+            &[("email", "alice@example.com")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let reset = mails(&sink, 1).remove(0);
+    let reset_link = path_of(&link_in(
+        &reset,
+        "https://rookery.test/auth/password/edit?reset_password_token=",
+    ));
+
     let page = change(&mut browser, "alice.new@example.com", "a good password").await;
     assert_eq!(page.status, 200, "{}", page.html);
     assert!(
@@ -99,7 +114,7 @@ async fn changing_the_address_by_mail(backend: Backend) {
         "{}",
         page.html
     );
-    let sent = mails(&sink, 2);
+    let sent: Vec<Value> = mails(&sink, 3).into_iter().skip(1).collect();
     let to = |m: &Value| m["rcpt_tos"][0].as_str().unwrap_or_default().to_owned();
     let confirm = sent
         .iter()
@@ -147,6 +162,20 @@ async fn changing_the_address_by_mail(backend: Backend) {
     assert_eq!(grant(&app, "alice.new@example.com").await, 200);
     assert_eq!(grant(&app, "alice@example.com").await, 400);
     assert_eq!(app.get(&link).await.status(), 404, "a link works once");
+    // The reset link mailed to the old address died with it.
+    let token = reset_link.split('=').nth(1).unwrap().to_owned();
+    let page = Browser::new(&app)
+        .submit(
+            &reset_link,
+            "/auth/password/edit",
+            &[
+                ("reset_password_token", token.as_str()),
+                ("password", "a new password"),
+                ("password_confirmation", "a new password"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 404, "{}", page.html);
     let page = browser.get("/settings/email").await;
     assert!(!page.html.contains("A link was sent"), "{}", page.html);
 }

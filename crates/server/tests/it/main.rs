@@ -47,6 +47,7 @@ mod scheduled_races;
 mod scheduled_statuses;
 mod settings_account;
 mod settings_pages;
+mod sign_in_burst;
 mod sign_up_page;
 mod social;
 mod statuses;

@@ -126,6 +126,16 @@ async fn chosen_notifications_are_mailed(backend: Backend) {
         .find(|m| subject(m).contains("favourited your post"))
         .unwrap_or_else(|| panic!("{sent:?}"));
     assert!(favourite["text"].as_str().unwrap().contains("sunny today"));
-    // Nothing else came (the follow).
+    // A muted account's mentions are not shown, so not mailed either.
+    let bob_id = app.account_id("bob").await;
+    let (s, _) = app
+        .post_auth(&format!("/api/v1/accounts/{bob_id}/mute"), &alice, &[])
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post_auth("/api/v1/statuses", &bob, &[("status", "@alice again?")])
+        .await;
+    assert_eq!(s, 200);
+    // Nothing else came (the follow, the muted mention).
     assert!(sink.wait_for(3, Duration::from_millis(1500)).is_err());
 }

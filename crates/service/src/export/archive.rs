@@ -83,13 +83,39 @@ pub struct ArchiveView {
 }
 
 /// A downloaded archive.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ArchiveFile {
     pub file_name: String,
     /// Where the zip is on this machine, to be streamed from.
     pub path: std::path::PathBuf,
-    /// A copy fetched from remote storage for this download: remove it once opened.
-    pub scratch: bool,
+    /// A copy fetched from remote storage for this download, deleted when this is dropped
+    /// (open the file first: an open file stays readable once unlinked).
+    pub scratch: Option<ScratchFile>,
+}
+
+/// A file that is deleted when this is dropped, whether the work with it finished or not.
+#[derive(Debug)]
+pub struct ScratchFile(std::path::PathBuf);
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A directory only this process's user may read, for copies of private files.
+fn private_scratch_dir() -> Result<std::path::PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let dir = std::env::temp_dir().join("rookery-scratch");
+    let made = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    if let Err(e) = made
+        && e.kind() != std::io::ErrorKind::AlreadyExists
+    {
+        return Err(ServiceError::Unavailable(format!("scratch directory: {e}")));
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| ServiceError::Unavailable(format!("scratch directory: {e}")))?;
+    Ok(dir)
 }
 
 fn storage_failure(e: impl std::fmt::Display) -> ServiceError {
@@ -190,13 +216,21 @@ impl Export<'_> {
         // Streamed from disk, never held in memory: where the file is, or a scratch copy of
         // the bucket's.
         let (path, scratch) = match self.s.local_media_root() {
-            Some(root) => (root.join(key), false),
+            Some(root) => {
+                let path = root.join(key);
+                if !path.is_file() {
+                    return Err(ServiceError::NotFound("archive"));
+                }
+                (path, None)
+            }
             None => {
                 let name = format!(
-                    "rookery-archive-{}.zip",
+                    "archive-{}.zip",
                     crate::crypto::random_token(self.s.random.as_ref())
                 );
-                let path = std::env::temp_dir().join(name);
+                let path = private_scratch_dir()?.join(name);
+                // Deleted if the fetch fails or the request goes away half-way.
+                let guard = ScratchFile(path.clone());
                 if !runtime
                     .storage
                     .get_to_file(key, &path)
@@ -205,7 +239,7 @@ impl Export<'_> {
                 {
                     return Err(ServiceError::NotFound("archive"));
                 }
-                (path, true)
+                (path, Some(guard))
             }
         };
         let date = archive.created_at.to_rfc3339();

@@ -165,7 +165,9 @@ impl Imports<'_> {
         file: &[u8],
     ) -> Result<Id> {
         let store = self.s.store.import_store();
-        if store.unfinished_imports(user.account.id).await? >= MAX_UNFINISHED {
+        // An import whose job died (its attempts used up) stops counting after a day.
+        let since = self.s.clock.now().plus_millis(-24 * 3600 * 1000);
+        if store.unfinished_imports(user.account.id, since).await? >= MAX_UNFINISHED {
             return Err(ServiceError::invalid(
                 "data",
                 "cannot be imported yet: wait until your other imports are done",
@@ -298,7 +300,8 @@ impl Imports<'_> {
             for row in rows {
                 let outcome = match serde_json::from_str::<Item>(&row.data) {
                     Ok(item) => self.apply(&user, kind, &item).await,
-                    Err(e) => Err(ServiceError::Internal(e.to_string())),
+                    // A row that cannot be read never will be: failed, not retried.
+                    Err(e) => Err(ServiceError::Unprocessable(format!("unreadable line: {e}"))),
                 };
                 let (state, target, error) = match &outcome {
                     Ok(target) => ("imported", Some(target.as_str()), None),
