@@ -43,6 +43,25 @@ const [bob] = await login("bob");
 assert.equal((await alice.v1.accounts.verifyCredentials()).username, "alice");
 step("apps.create (JSON), token.create (multipart), verifyCredentials");
 
+// Registration through masto: an app token (client credentials) signs a person up.
+const appToken = await oauth.token.create({
+  grantType: "client_credentials",
+  clientId: app.clientId,
+  clientSecret: app.clientSecret,
+  scope: scopes,
+});
+const registrar = createRestAPIClient({ url: base, accessToken: appToken.accessToken });
+const joined = await registrar.v1.accounts.create({
+  username: "mastojoiner",
+  email: "mastojoiner@example.com",
+  password: "a good password",
+  agreement: true,
+  locale: "en",
+});
+const joiner = createRestAPIClient({ url: base, accessToken: joined.accessToken });
+assert.equal((await joiner.v1.accounts.verifyCredentials()).username, "mastojoiner");
+step("accounts.create (registration), then verifyCredentials with its token");
+
 const aliceAccount = await bob.v1.accounts.lookup({ acct: "alice" });
 const rel = await bob.v1.accounts.$select(aliceAccount.id).follow();
 assert.equal(rel.following, true);

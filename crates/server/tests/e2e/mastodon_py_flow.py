@@ -45,6 +45,18 @@ me = alice.account_verify_credentials()
 assert me["username"] == "alice", me
 step("password grant, verify_credentials")
 
+# 2b. Signing up from the library (open registrations, no mail: usable at once), then log_in.
+newcomer = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
+token = newcomer.create_account(
+    "pyjoiner", PASSWORD, "pyjoiner@example.com", agreement=True, locale="en", scopes=SCOPES
+)
+assert token, token
+assert newcomer.account_verify_credentials()["username"] == "pyjoiner"
+again = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
+again.log_in("pyjoiner@example.com", PASSWORD, scopes=SCOPES, allow_http=True)
+assert again.account_verify_credentials()["username"] == "pyjoiner"
+step("create_account, then log_in")
+
 # 3. Authorization code for bob, through the real sign-in and consent forms.
 bob = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
 url = bob.auth_request_url(scopes=SCOPES, redirect_uris="urn:ietf:wg:oauth:2.0:oob", allow_http=True)
