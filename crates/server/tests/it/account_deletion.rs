@@ -63,15 +63,23 @@ fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
-async fn sign_in(browser: &mut Browser<'_>, login: &str) {
-    let page = browser
-        .submit(
-            "/auth/sign_in",
-            "/auth/sign_in",
-            &[("login", login), ("password", "a good password")],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.html);
+/// Creates a confirmed, approved local account.
+async fn create(
+    app: &TestApp,
+    username: &str,
+    email: &str,
+) -> rookery_service::Result<rookery_service::CreatedAccount> {
+    app.services
+        .create_local_account(rookery_service::NewLocalAccount {
+            username: username.into(),
+            email: email.into(),
+            password: Some("a good password".into()),
+            role: rookery_model::Role::User,
+            confirmed: true,
+            approved: true,
+            send_confirmation: false,
+        })
+        .await
 }
 
 async fn deleting_an_account_leaves_nothing_behind(backend: Backend) {
@@ -291,10 +299,10 @@ async fn deleting_an_account_leaves_nothing_behind(backend: Backend) {
 
     // Carol signs in to the pages, with a second browser session as well.
     let mut browser = Browser::new(&app);
-    sign_in(&mut browser, "carol@example.com").await;
+    browser.sign_in("carol@example.com").await;
     let mut other = Browser::new(&app);
     other.agent = "Mozilla/5.0 (Macintosh) Safari/605";
-    sign_in(&mut other, "carol").await;
+    other.sign_in("carol").await;
 
     // Carol takes her archive first: a file in storage besides her media.
     let page = browser
@@ -435,32 +443,10 @@ async fn deleting_an_account_leaves_nothing_behind(backend: Backend) {
     assert_eq!(s, 404);
     let (s, _) = app.get_json("/api/v1/accounts/lookup?acct=carol").await;
     assert_eq!(s, 404);
-    let taken = app
-        .services
-        .create_local_account(rookery_service::NewLocalAccount {
-            username: "carol".into(),
-            email: "new-carol@example.com".into(),
-            password: Some("a good password".into()),
-            role: rookery_model::Role::User,
-            confirmed: true,
-            approved: true,
-            send_confirmation: false,
-        })
-        .await;
+    let taken = create(&app, "carol", "new-carol@example.com").await;
     assert!(taken.is_err(), "the username is reserved");
     // Her address is free again.
-    let again = app
-        .services
-        .create_local_account(rookery_service::NewLocalAccount {
-            username: "carol2".into(),
-            email: "carol@example.com".into(),
-            password: Some("a good password".into()),
-            role: rookery_model::Role::User,
-            confirmed: true,
-            approved: true,
-            send_confirmation: false,
-        })
-        .await;
+    let again = create(&app, "carol2", "carol@example.com").await;
     assert!(again.is_ok(), "{:?}", again.err());
 }
 
@@ -493,7 +479,7 @@ async fn other_servers_are_told() {
     .await;
 
     let mut browser = Browser::new(&a);
-    sign_in(&mut browser, "carol").await;
+    browser.sign_in("carol").await;
     let page = browser
         .submit(
             "/settings/delete",

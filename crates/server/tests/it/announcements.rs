@@ -6,7 +6,7 @@ use rookery_service::custom_emojis::NewEmoji;
 use rookery_store::Announcement;
 use serde_json::Value;
 
-use crate::cli::{rookery, run};
+use crate::cli::admin_on;
 use crate::kit::{TestApp, on_every_backend, spawn_with};
 use crate::media::files::make_png;
 use crate::streaming::Sse;
@@ -22,18 +22,7 @@ on_every_backend!(
 
 /// `rookery admin announcements ARGS` on the app's own database.
 fn admin(app: &TestApp, args: &[&str]) -> (i32, String, String) {
-    let data = app.db.dir.path().join("data");
-    let mut cmd = rookery(&app.db.dir);
-    cmd.arg("--data-dir")
-        .arg(&data)
-        .env("ROOKERY_SERVER__DOMAIN", "rookery.test")
-        .env("ROOKERY_SERVER__HTTPS", "true")
-        .env("ROOKERY_DATABASE__URL", &app.db.url)
-        .env("ROOKERY_DATABASE__PGBOUNCER", app.db.pgbouncer.to_string());
-    if let Some(m) = &app.db.migration_url {
-        cmd.env("ROOKERY_DATABASE__MIGRATION_URL", m);
-    }
-    run(cmd.arg("admin").arg("announcements").args(args))
+    admin_on(app, "announcements", args)
 }
 
 async fn add(app: &TestApp, new: NewAnnouncement) -> Announcement {

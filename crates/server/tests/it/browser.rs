@@ -121,6 +121,25 @@ impl<'a> Browser<'a> {
         self.read(r).await
     }
 
+    /// Signs in through `/auth/sign_in` with the kit's password (`a good password`).
+    pub async fn sign_in(&mut self, login: &str) {
+        let page = self
+            .submit(
+                "/auth/sign_in",
+                "/auth/sign_in",
+                &[("login", login), ("password", "a good password")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.html);
+    }
+
+    /// A browser signed in as `login` (username or address; the kit's password).
+    pub async fn signed_in(app: &'a TestApp, login: &str) -> Browser<'a> {
+        let mut browser = Browser::new(app);
+        browser.sign_in(login).await;
+        browser
+    }
+
     /// Fills in the form of the page at `path` (its hidden fields, then `fields`) and posts it
     /// to `action`.
     pub async fn submit(&mut self, path: &str, action: &str, fields: &[(&str, &str)]) -> Page {

@@ -20,6 +20,23 @@ pub fn rookery(dir: &TempDir) -> Command {
     c
 }
 
+/// `rookery admin AREA ARGS` on a test app's own database (domain `rookery.test`, HTTPS);
+/// (exit code, stdout, stderr).
+pub fn admin_on(app: &crate::kit::TestApp, area: &str, args: &[&str]) -> (i32, String, String) {
+    let data = app.db.dir.path().join("data");
+    let mut cmd = rookery(&app.db.dir);
+    cmd.arg("--data-dir")
+        .arg(&data)
+        .env("ROOKERY_SERVER__DOMAIN", "rookery.test")
+        .env("ROOKERY_SERVER__HTTPS", "true")
+        .env("ROOKERY_DATABASE__URL", &app.db.url)
+        .env("ROOKERY_DATABASE__PGBOUNCER", app.db.pgbouncer.to_string());
+    if let Some(m) = &app.db.migration_url {
+        cmd.env("ROOKERY_DATABASE__MIGRATION_URL", m);
+    }
+    run(cmd.arg("admin").arg(area).args(args))
+}
+
 /// Runs to completion; returns (exit code, stdout, stderr).
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().unwrap();

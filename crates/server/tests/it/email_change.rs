@@ -12,19 +12,6 @@ use crate::oauth::register;
 
 on_every_backend!(changing_the_address_by_mail);
 
-async fn signed_in<'a>(app: &'a TestApp, login: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let page = browser
-        .submit(
-            "/auth/sign_in",
-            "/auth/sign_in",
-            &[("login", login), ("password", "a good password")],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.html);
-    browser
-}
-
 async fn change(browser: &mut Browser<'_>, email: &str, password: &str) -> crate::browser::Page {
     browser
         .submit(
@@ -60,7 +47,7 @@ async fn changing_the_address_by_mail(backend: Backend) {
     let app = spawn_mailing(backend, &sink, &[("ROOKERY_RATE_LIMITS__ENABLED", "false")]).await;
     app.create_account("alice").await;
     app.create_account("bob").await;
-    let mut browser = signed_in(&app, "alice").await;
+    let mut browser = Browser::signed_in(&app, "alice").await;
     let page = browser.get("/settings/email").await;
     assert!(page.html.contains("alice@example.com"), "{}", page.html);
 
@@ -188,7 +175,7 @@ async fn without_mail_the_change_is_made_at_once() {
     )
     .await;
     app.create_account("carol").await;
-    let mut browser = signed_in(&app, "carol").await;
+    let mut browser = Browser::signed_in(&app, "carol").await;
     let page = change(&mut browser, "carol@elsewhere.example", "a good password").await;
     assert_eq!(page.status, 200, "{}", page.html);
     assert!(

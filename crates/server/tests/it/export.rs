@@ -13,21 +13,6 @@ use crate::media::{make_png, processed, upload};
 
 on_every_backend!(csv_files_in_mastodon_formats, archive_of_an_account);
 
-const PASSWORD: &str = "a good password";
-
-async fn signed_in<'a>(app: &'a TestApp, username: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
-    let email = format!("{username}@example.com");
-    let page = b
-        .submit(
-            "/auth/sign_in",
-            "/auth/sign_in",
-            &[("login", email.as_str()), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.html);
-    b
-}
 
 /// GETs `path` with the browser's session: (status, headers, body bytes).
 async fn download(
@@ -187,7 +172,7 @@ async fn csv_files_in_mastodon_formats(backend: Backend) {
     let page = anonymous.post("/settings/export/archive", &[]).await;
     assert_eq!(page.status, 303);
 
-    let mut b = signed_in(&app, "hana").await;
+    let mut b = Browser::signed_in(&app, "hana@example.com").await;
     let page = b.get("/settings/export").await;
     assert_eq!(page.status, 200, "{}", page.html);
     for (label, count, file) in [
@@ -253,7 +238,7 @@ async fn csv_files_in_mastodon_formats(backend: Backend) {
     assert_eq!(status, 404);
 
     // Someone else's export is their own.
-    let dave_browser = signed_in(&app, "dave").await;
+    let dave_browser = Browser::signed_in(&app, "dave@example.com").await;
     assert_eq!(
         csv(&app, &dave_browser, "following_accounts.csv").await,
         "Account address,Show boosts,Notify on new posts,Languages\nhana@rookery.test,true,false,\n"
@@ -338,7 +323,7 @@ async fn archive_of_an_account(backend: Backend) {
     )
     .await;
 
-    let mut b = signed_in(&app, "hana").await;
+    let mut b = Browser::signed_in(&app, "hana@example.com").await;
     // A form without its token is refused, and asks for nothing.
     let page = b.post("/settings/export/archive", &[]).await;
     assert_eq!(page.status, 403, "{}", page.html);
@@ -481,7 +466,7 @@ async fn archive_of_an_account(backend: Backend) {
         .map(|r| (r.status().as_u16(), (), ()))
         .unwrap();
     assert_eq!(status, 303);
-    let bob_browser = signed_in(&app, "bob").await;
+    let bob_browser = Browser::signed_in(&app, "bob@example.com").await;
     let (status, _, _) = download(&app, &bob_browser, &path).await;
     assert_eq!(status, 404);
     let key = app

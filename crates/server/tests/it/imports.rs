@@ -13,19 +13,6 @@ on_every_backend!(
     bad_files_are_refused_and_change_nothing
 );
 
-async fn signed_in<'a>(app: &'a TestApp, login: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let page = browser
-        .submit(
-            "/auth/sign_in",
-            "/auth/sign_in",
-            &[("login", login), ("password", "a good password")],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.html);
-    browser
-}
-
 /// Posts a file to the import form.
 async fn import(browser: &mut Browser<'_>, kind: &str, mode: &str, csv: &[u8]) -> Page {
     let token = browser
@@ -81,7 +68,7 @@ async fn imports_merge_and_replace(backend: Backend) {
         .post_auth(&format!("/api/v1/accounts/{dave_id}/follow"), &alice, &[])
         .await;
     assert_eq!(s, 200);
-    let mut browser = signed_in(&app, "alice").await;
+    let mut browser = Browser::signed_in(&app, "alice").await;
 
     // Follows, merged: what Alice followed stays; an unknown account and a repeated line.
     let html = import_done(
@@ -276,7 +263,7 @@ async fn bad_files_are_refused_and_change_nothing(backend: Backend) {
     let app = spawn_with(backend, &[("ROOKERY_RATE_LIMITS__ENABLED", "false")]).await;
     app.create_account("alice").await;
     let domain = app.domain();
-    let mut browser = signed_in(&app, "alice").await;
+    let mut browser = Browser::signed_in(&app, "alice").await;
     let count = || async {
         app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM import_rows")
             .await[0]

@@ -8,7 +8,7 @@ use rookery_testkit::Backend;
 use serde_json::Value;
 
 use crate::browser::Browser;
-use crate::cli::{rookery, run};
+use crate::cli::admin_on;
 use crate::kit::{TestApp, on_every_backend, spawn_with};
 use crate::oauth::register;
 
@@ -16,18 +16,7 @@ on_every_backend!(invites_open_closed_sign_ups);
 
 /// `rookery admin invites ARGS` on the app's own database.
 fn admin(app: &TestApp, args: &[&str]) -> (i32, String, String) {
-    let data = app.db.dir.path().join("data");
-    let mut cmd = rookery(&app.db.dir);
-    cmd.arg("--data-dir")
-        .arg(&data)
-        .env("ROOKERY_SERVER__DOMAIN", "rookery.test")
-        .env("ROOKERY_SERVER__HTTPS", "true")
-        .env("ROOKERY_DATABASE__URL", &app.db.url)
-        .env("ROOKERY_DATABASE__PGBOUNCER", app.db.pgbouncer.to_string());
-    if let Some(m) = &app.db.migration_url {
-        cmd.env("ROOKERY_DATABASE__MIGRATION_URL", m);
-    }
-    run(cmd.arg("admin").arg("invites").args(args))
+    admin_on(app, "invites", args)
 }
 
 /// The code of the link `admin invites create` printed.

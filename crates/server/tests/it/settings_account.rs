@@ -19,19 +19,6 @@ on_every_backend!(
     pages_need_a_session
 );
 
-async fn signed_in<'a>(app: &'a TestApp, login: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let page = browser
-        .submit(
-            "/auth/sign_in",
-            "/auth/sign_in",
-            &[("login", login), ("password", "a good password")],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.html);
-    browser
-}
-
 async fn me(app: &TestApp, token: &str) -> Value {
     let (s, body, _) = app
         .get_auth("/api/v1/accounts/verify_credentials", Some(token))
@@ -89,7 +76,7 @@ async fn profile_page_edits_the_profile(backend: Backend) {
     let token = app.token("alice").await;
     let before = me(&app, &token).await;
     let default_avatar = before["avatar"].as_str().unwrap().to_owned();
-    let mut browser = signed_in(&app, "alice").await;
+    let mut browser = Browser::signed_in(&app, "alice").await;
     let page = browser.get("/settings/profile").await;
     assert!(page.html.contains(&default_avatar), "{}", page.html);
 
@@ -244,7 +231,7 @@ async fn preferences(app: &TestApp, token: &str) -> Value {
 async fn preferences_round_trip(backend: Backend) {
     let app = spawn_with(backend, &[("ROOKERY_RATE_LIMITS__ENABLED", "false")]).await;
     let token = app.token("alice").await;
-    let mut browser = signed_in(&app, "alice").await;
+    let mut browser = Browser::signed_in(&app, "alice").await;
     let page = browser
         .submit(
             "/settings/preferences",
@@ -404,7 +391,7 @@ async fn authorized_apps_are_listed_and_revoked(backend: Backend) {
         v["access_token"].as_str().unwrap().to_owned()
     };
 
-    let mut browser = signed_in(&app, "alice").await;
+    let mut browser = Browser::signed_in(&app, "alice").await;
     let page = browser.get("/settings/applications").await;
     assert_eq!(page.status, 200, "{}", page.html);
     assert!(page.html.contains("Test &#60;App&#62;"), "{}", page.html);
@@ -493,7 +480,7 @@ async fn follow_requests_blocks_and_mutes(backend: Backend) {
         assert_eq!(r["requested"], true);
     }
 
-    let mut browser = signed_in(&app, "alice").await;
+    let mut browser = Browser::signed_in(&app, "alice").await;
     let page = browser.get("/settings/follow_requests").await;
     assert_eq!(page.status, 200, "{}", page.html);
     assert!(page.html.contains("@bob"), "{}", page.html);
