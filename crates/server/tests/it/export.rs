@@ -13,7 +13,6 @@ use crate::media::{make_png, processed, upload};
 
 on_every_backend!(csv_files_in_mastodon_formats, archive_of_an_account);
 
-
 /// GETs `path` with the browser's session: (status, headers, body bytes).
 async fn download(
     app: &TestApp,
