@@ -109,3 +109,18 @@ fn signed_in_user(auth: &Authenticated) -> Result<&LocalAccount, ApiError> {
     }
     Ok(user)
 }
+
+impl Auth {
+    /// A staff member acting through the admin API: the token must grant `scope` and the
+    /// user's role `permission` (403 "This action is not allowed" otherwise, as Mastodon).
+    pub fn moderator(
+        &self,
+        scope: &str,
+        permission: rookery_model::Permission,
+    ) -> Result<rookery_service::moderation::Moderator, ApiError> {
+        let user = self.user(scope)?;
+        Ok(rookery_service::moderation::Moderator::of(
+            user, permission,
+        )?)
+    }
+}

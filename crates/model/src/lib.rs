@@ -18,6 +18,7 @@ mod id;
 mod media;
 mod names;
 mod oauth;
+mod permission;
 mod scopes;
 mod status;
 mod time;
@@ -30,6 +31,7 @@ pub use media::{
 };
 pub use names::{Domain, Email, NameError, Username};
 pub use oauth::{AccessToken, AuthorizationCode, OAuthApp};
+pub use permission::Permission;
 pub use scopes::{KNOWN_SCOPES, Scopes, UnknownScope};
 pub use status::{Status, Visibility};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

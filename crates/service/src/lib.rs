@@ -33,6 +33,7 @@ pub mod lists;
 pub mod mail;
 pub mod markers;
 pub mod media;
+pub mod moderation;
 pub mod notification_emails;
 pub mod notifications;
 mod oauth;

@@ -18,6 +18,7 @@
 mod account_deletion;
 mod accounts;
 mod announcements;
+mod audit_log;
 mod connect;
 mod conversations;
 mod custom_emojis;
@@ -129,6 +130,10 @@ impl Store for SqlStore {
     }
 
     fn invite_store(&self) -> &dyn rookery_store::InviteStore {
+        self
+    }
+
+    fn audit_log_store(&self) -> &dyn rookery_store::AuditLogStore {
         self
     }
 

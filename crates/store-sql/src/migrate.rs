@@ -197,6 +197,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "notification_emails",
         sql: include_str!("../migrations/0036_notification_emails.sql"),
     },
+    Migration {
+        version: 37,
+        name: "moderation",
+        sql: include_str!("../migrations/0037_moderation.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -168,6 +168,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn audit_log(&mut self) -> &mut dyn rookery_store::AuditLogTx {
+        self
+    }
+
     fn notification_emails(&mut self) -> &mut dyn rookery_store::NotificationEmailTx {
         self
     }

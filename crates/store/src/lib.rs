@@ -8,6 +8,7 @@
 mod account_deletion;
 mod accounts;
 mod announcements;
+mod audit_log;
 mod conversations;
 mod custom_emojis;
 mod directory;
@@ -49,6 +50,7 @@ pub use accounts::{AccountSearch, LocalAccount};
 pub use announcements::{
     Announcement, AnnouncementStore, AnnouncementTx, ReactOutcome, ReactionCount,
 };
+pub use audit_log::{ActionLog, AuditLogStore, AuditLogTx};
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use custom_emojis::{CustomEmojiStore, CustomEmojiTx, NewLocalEmoji};
 pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
@@ -153,6 +155,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Invite links.
     fn invite_store(&self) -> &dyn InviteStore;
+
+    /// The audit log of moderation actions.
+    fn audit_log_store(&self) -> &dyn AuditLogStore;
 
     /// Which notifications users also want by e-mail.
     fn notification_email_store(&self) -> &dyn NotificationEmailStore;

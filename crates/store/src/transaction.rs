@@ -7,11 +7,11 @@ use rookery_model::{
 };
 
 use crate::{
-    AccountDeletionTx, AnnouncementTx, ConversationTx, CustomEmojiTx, DeliveryHost, EndorsementTx,
-    ExportTx, FeaturedTagTx, FilterTx, Follow, ImportTx, Interaction, InviteTx, ListTx, NewJob,
-    NewRestriction, NotificationEmailTx, NotificationRequestTx, NotificationTx, OAuthTx, PollTx,
-    PreviewCardTx, Restriction, Result, ScheduledStatusTx, SignInTx, StatusEdit, SuggestionTx,
-    TagTx, UserDomainBlockTx, UserSettingsTx, UserTokenTx, trends,
+    AccountDeletionTx, AnnouncementTx, AuditLogTx, ConversationTx, CustomEmojiTx, DeliveryHost,
+    EndorsementTx, ExportTx, FeaturedTagTx, FilterTx, Follow, ImportTx, Interaction, InviteTx,
+    ListTx, NewJob, NewRestriction, NotificationEmailTx, NotificationRequestTx, NotificationTx,
+    OAuthTx, PollTx, PreviewCardTx, Restriction, Result, ScheduledStatusTx, SignInTx, StatusEdit,
+    SuggestionTx, TagTx, UserDomainBlockTx, UserSettingsTx, UserTokenTx, trends,
 };
 
 /// Writes (and the reads they depend on) that commit together or not at all.
@@ -62,6 +62,9 @@ pub trait Transaction: Send {
 
     /// Invite links, in this transaction.
     fn invites(&mut self) -> &mut dyn InviteTx;
+
+    /// The audit log, in this transaction.
+    fn audit_log(&mut self) -> &mut dyn AuditLogTx;
 
     /// Notification e-mail settings, in this transaction.
     fn notification_emails(&mut self) -> &mut dyn NotificationEmailTx;

@@ -47,7 +47,7 @@ async fn credential(
         "id": (rookery_model::Role::ALL.iter().position(|r| *r == role).unwrap_or(0)).to_string(),
         "name": role.display_name(),
         "color": "",
-        "permissions": "0",
+        "permissions": role.permission_bits().to_string(),
         "highlighted": role >= rookery_model::Role::Moderator,
     });
     Ok(body)
