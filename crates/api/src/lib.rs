@@ -5,6 +5,7 @@
 //! This crate holds shapes only; `rookery-service` fills them from domain types.
 
 mod account;
+mod admin;
 mod announcements;
 mod filters;
 mod instance;
@@ -17,6 +18,7 @@ mod status;
 mod tags;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
+pub use admin::{AdminAccount, AdminIp, AdminRole};
 pub use announcements::{Announcement, AnnouncementAccount, AnnouncementStatus, Reaction};
 pub use filters::{Filter, FilterKeyword, FilterResult, FilterStatus, FilterV1};
 pub use instance::{

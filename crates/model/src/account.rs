@@ -83,6 +83,11 @@ pub struct Account {
     pub statuses_count: i64,
     pub last_status_at: Option<Timestamp>,
     pub suspended_at: Option<Timestamp>,
+    /// Moderators limited it (Mastodon's silence): hidden from public timelines and from the
+    /// notifications of people who do not follow it.
+    pub silenced_at: Option<Timestamp>,
+    /// Moderators marked its media sensitive.
+    pub sensitized_at: Option<Timestamp>,
     /// When a remote actor's document was last fetched (`None` for local accounts).
     pub fetched_at: Option<Timestamp>,
     pub created_at: Timestamp,

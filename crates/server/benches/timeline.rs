@@ -89,6 +89,8 @@ async fn seed(opts: &DbOptions, statuses: usize) -> Seeded {
             statuses_count: (statuses / AUTHORS) as i64,
             last_status_at: None,
             suspended_at: None,
+            silenced_at: None,
+            sensitized_at: None,
             fetched_at: None,
             created_at: now,
             updated_at: now,

@@ -109,6 +109,8 @@ impl Services {
             statuses_count: 0,
             last_status_at: None,
             suspended_at: None,
+            silenced_at: None,
+            sensitized_at: None,
             fetched_at: None,
             created_at: now,
             updated_at: now,

@@ -13,7 +13,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_
     a.fetched_at, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
     a.discoverable, a.avatar_description, a.header_description, a.hide_collections, a.indexable, \
     a.attribution_domains, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
-    a.suspended_at, a.created_at, a.updated_at, \
+    a.suspended_at, a.silenced_at, a.sensitized_at, a.created_at, a.updated_at, \
     (SELECT m.file_key FROM media_attachments m WHERE m.id = a.avatar_media_id) AS avatar_key, \
     (SELECT m.file_key FROM media_attachments m WHERE m.id = a.header_media_id) AS header_key";
 
@@ -109,6 +109,8 @@ pub(crate) fn account_from_row(r: &impl Fields) -> Result<Account, StoreError> {
         statuses_count: r.int("statuses_count")?,
         last_status_at: ts(r.opt_int("last_status_at")?),
         suspended_at: ts(r.opt_int("suspended_at")?),
+        silenced_at: ts(r.opt_int("silenced_at")?),
+        sensitized_at: ts(r.opt_int("sensitized_at")?),
         created_at: Timestamp::from_millis(r.int("created_at")?),
         updated_at: Timestamp::from_millis(r.int("updated_at")?),
     })

@@ -134,6 +134,8 @@ pub fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {
         statuses_count: 0,
         last_status_at: None,
         suspended_at: None,
+        silenced_at: None,
+        sensitized_at: None,
         fetched_at: None,
         created_at: Timestamp::from_millis(T0),
         updated_at: Timestamp::from_millis(T0),

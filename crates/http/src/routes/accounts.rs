@@ -42,14 +42,10 @@ async fn credential(
         "indexable": user.account.profile.indexable,
         "attribution_domains": user.account.profile.attribution_domains,
     });
-    let role = user.user.role;
-    body["role"] = json!({
-        "id": (rookery_model::Role::ALL.iter().position(|r| *r == role).unwrap_or(0)).to_string(),
-        "name": role.display_name(),
-        "color": "",
-        "permissions": role.permission_bits().to_string(),
-        "highlighted": role >= rookery_model::Role::Moderator,
-    });
+    body["role"] = serde_json::to_value(rookery_service::moderation::accounts_view::role_entity(
+        user.user.role,
+    ))
+    .unwrap_or_default();
     Ok(body)
 }
 

@@ -226,6 +226,8 @@ pub(crate) async fn bench_delivery(a: &Instance, client: &Handle) -> DeliveryRes
             statuses_count: 0,
             last_status_at: None,
             suspended_at: None,
+            silenced_at: None,
+            sensitized_at: None,
             fetched_at: Some(now),
             created_at: now,
             updated_at: now,

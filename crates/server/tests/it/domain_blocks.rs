@@ -39,6 +39,8 @@ async fn remote_post(app: &TestApp, domain: &str, follows: Option<&str>) -> Stri
         statuses_count: 1,
         last_status_at: None,
         suspended_at: None,
+        silenced_at: None,
+        sensitized_at: None,
         fetched_at: Some(now),
         created_at: now,
         updated_at: now,

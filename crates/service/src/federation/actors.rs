@@ -391,6 +391,8 @@ impl Services {
             statuses_count: 0,
             last_status_at: None,
             suspended_at: None,
+            silenced_at: None,
+            sensitized_at: None,
             fetched_at: Some(now),
             created_at: now,
             updated_at: now,

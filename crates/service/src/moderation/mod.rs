@@ -4,6 +4,7 @@
 //! module of its own beside this one; they share the [`Moderator`] that acts and
 //! [`audit`]'s record of what it did.
 
+pub mod accounts_view;
 pub mod audit;
 
 use rookery_model::{Id, Permission, Role};
