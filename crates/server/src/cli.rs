@@ -166,6 +166,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: crate::admin_invites::InvitesCommand,
     },
+    /// Webhooks: endpoints told of new accounts, reports, posts and dead jobs.
+    Webhooks {
+        #[command(subcommand)]
+        command: crate::admin_webhooks::WebhooksCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -721,6 +726,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Invites { command } => {
                     crate::admin_invites::invites(&services, command).await?
+                }
+                AdminCommand::Webhooks { command } => {
+                    crate::admin_webhooks::webhooks(&services, command).await?
                 }
             };
             {

@@ -143,6 +143,18 @@ impl Services {
             Ok(())
         }
         .await;
+        let inserted = match inserted {
+            Ok(()) => self
+                .webhooks()
+                .emit(
+                    tx.as_mut(),
+                    "account.created",
+                    crate::webhooks::WebhookObject::Account(account.id),
+                )
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string())),
+            Err(e) => Err(e),
+        };
         match inserted {
             Ok(()) => {
                 tx.commit().await?;
@@ -390,6 +402,13 @@ impl Services {
                 .await?;
             local_user.posting = p;
         }
+        self.webhooks()
+            .emit(
+                tx.as_mut(),
+                "account.updated",
+                crate::webhooks::WebhookObject::Account(account.id),
+            )
+            .await?;
         tx.commit().await?;
         if let Err(e) = self.federate_profile(&account).await {
             tracing::warn!(account = %account.id, error = %e, "profile update not federated");
@@ -420,6 +439,13 @@ impl Services {
         account.updated_at = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.update_profile(&account).await?;
+        self.webhooks()
+            .emit(
+                tx.as_mut(),
+                "account.updated",
+                crate::webhooks::WebhookObject::Account(account.id),
+            )
+            .await?;
         tx.commit().await?;
         if let Err(e) = self.federate_profile(&account).await {
             tracing::warn!(account = %account.id, error = %e, "profile update not federated");

@@ -198,6 +198,13 @@ impl Services {
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         // The link may have changed: its card is read again (or taken away).
         self.queue_card(tx.as_mut(), &status, true).await?;
+        self.webhooks()
+            .emit(
+                tx.as_mut(),
+                "status.updated",
+                crate::webhooks::WebhookObject::Status(id),
+            )
+            .await?;
         tx.commit().await?;
         self.get_status(Some(&user.account), id).await
     }

@@ -227,6 +227,21 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         }
     });
     let s = services.clone();
+    registry.register(move |job: crate::webhooks::EmitWebhook, _ctx| {
+        let s = s.clone();
+        async move { s.webhooks().run_emit(&job).await }
+    });
+    let s = services.clone();
+    registry.register(move |job: crate::webhooks::DeliverWebhook, _ctx| {
+        let s = s.clone();
+        async move { s.webhooks().run_deliver(&job).await }
+    });
+    let s = services.clone();
+    registry.register(move |_job: crate::webhooks::ReportDeadJobs, _ctx| {
+        let s = s.clone();
+        async move { s.webhooks().report_dead_jobs().await.map(|_| ()) }
+    });
+    let s = services.clone();
     registry.register(move |_job: PruneDeadJobs, _ctx| {
         let s = s.clone();
         async move {
@@ -315,6 +330,9 @@ pub fn periodic_jobs() -> Vec<Periodic> {
         }),
         Periodic::new("prune_archives", Duration::from_secs(3600), || {
             crate::export::PruneArchives {}
+        }),
+        Periodic::new("report_dead_jobs", Duration::from_secs(60), || {
+            crate::webhooks::ReportDeadJobs {}
         }),
     ]
 }

@@ -60,6 +60,7 @@ mod timelines;
 pub mod trends;
 mod user_domain_blocks;
 mod webfinger;
+pub mod webhooks;
 
 use std::sync::{Arc, Mutex};
 
@@ -119,6 +120,8 @@ pub struct Services {
     pub(crate) passwords: Arc<password::Passwords>,
     /// Sends mail (`None`: mail is off).
     pub(crate) mailer: Option<Arc<dyn mail::MailTransport>>,
+    /// The enabled webhooks, as this node last read them.
+    pub(crate) webhook_cache: Arc<webhooks::WebhookCache>,
 }
 
 impl std::fmt::Debug for Services {
@@ -156,6 +159,7 @@ impl Services {
             media: None,
             passwords: Arc::new(password::Passwords::default()),
             mailer: None,
+            webhook_cache: Arc::default(),
         }
     }
 }

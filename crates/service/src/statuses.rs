@@ -373,6 +373,13 @@ impl Services {
         )
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.webhooks()
+            .emit(
+                tx.as_mut(),
+                "status.created",
+                crate::webhooks::WebhookObject::Status(status.id),
+            )
+            .await?;
         tx.commit().await?;
         self.forget_stats();
         let mut out = self

@@ -58,6 +58,7 @@ mod trends;
 mod user_domain_blocks;
 mod user_settings;
 mod user_tokens;
+mod webhooks;
 
 use async_trait::async_trait;
 
@@ -134,6 +135,10 @@ impl Store for SqlStore {
     }
 
     fn audit_log_store(&self) -> &dyn rookery_store::AuditLogStore {
+        self
+    }
+
+    fn webhook_store(&self) -> &dyn rookery_store::WebhookStore {
         self
     }
 

@@ -202,6 +202,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "moderation",
         sql: include_str!("../migrations/0037_moderation.sql"),
     },
+    Migration {
+        version: 41,
+        name: "webhooks",
+        sql: include_str!("../migrations/0041_webhooks.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

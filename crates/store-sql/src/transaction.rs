@@ -172,6 +172,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn webhooks(&mut self) -> &mut dyn rookery_store::WebhookTx {
+        self
+    }
+
     fn notification_emails(&mut self) -> &mut dyn rookery_store::NotificationEmailTx {
         self
     }

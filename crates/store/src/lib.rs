@@ -39,6 +39,7 @@ mod transaction;
 pub mod trends;
 mod user_domain_blocks;
 mod user_tokens;
+mod webhooks;
 
 use async_trait::async_trait;
 use rookery_model::{
@@ -93,6 +94,7 @@ pub use timeline::{
 pub use transaction::Transaction;
 pub use user_domain_blocks::{UserDomainBlockStore, UserDomainBlockTx};
 pub use user_tokens::{TokenPurpose, UserToken, UserTokenTx};
+pub use webhooks::{Webhook, WebhookStore, WebhookTx};
 
 /// Results of storage calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -158,6 +160,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// The audit log of moderation actions.
     fn audit_log_store(&self) -> &dyn AuditLogStore;
+
+    /// Webhooks told of events.
+    fn webhook_store(&self) -> &dyn WebhookStore;
 
     /// Which notifications users also want by e-mail.
     fn notification_email_store(&self) -> &dyn NotificationEmailStore;

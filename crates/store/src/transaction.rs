@@ -11,7 +11,7 @@ use crate::{
     EndorsementTx, ExportTx, FeaturedTagTx, FilterTx, Follow, ImportTx, Interaction, InviteTx,
     ListTx, NewJob, NewRestriction, NotificationEmailTx, NotificationRequestTx, NotificationTx,
     OAuthTx, PollTx, PreviewCardTx, Restriction, Result, ScheduledStatusTx, SignInTx, StatusEdit,
-    SuggestionTx, TagTx, UserDomainBlockTx, UserSettingsTx, UserTokenTx, trends,
+    SuggestionTx, TagTx, UserDomainBlockTx, UserSettingsTx, UserTokenTx, WebhookTx, trends,
 };
 
 /// Writes (and the reads they depend on) that commit together or not at all.
@@ -65,6 +65,9 @@ pub trait Transaction: Send {
 
     /// The audit log, in this transaction.
     fn audit_log(&mut self) -> &mut dyn AuditLogTx;
+
+    /// Webhooks, in this transaction.
+    fn webhooks(&mut self) -> &mut dyn WebhookTx;
 
     /// Notification e-mail settings, in this transaction.
     fn notification_emails(&mut self) -> &mut dyn NotificationEmailTx;

@@ -57,3 +57,4 @@ mod tags;
 mod tls;
 mod trends;
 mod two_instances;
+mod webhooks;
