@@ -13,6 +13,7 @@ use crate::ApiError;
 
 mod about;
 mod account_lists;
+mod admin;
 mod applications;
 mod auth;
 mod email;
@@ -33,6 +34,7 @@ mod view;
 
 pub(crate) use about::about;
 pub(crate) use account_lists::routes as account_list_routes;
+pub(crate) use admin::routes as admin_routes;
 pub(crate) use applications::routes as applications_routes;
 pub(crate) use auth::{
     confirm, confirmation_new, confirmation_resend, password_create, password_edit, password_new,

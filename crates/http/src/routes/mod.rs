@@ -147,6 +147,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(crate::pages::export_routes())
         .merge(crate::pages::preferences_routes())
         .merge(crate::pages::applications_routes())
+        .merge(crate::pages::admin_routes())
         .merge(crate::pages::account_list_routes())
         .route(
             "/settings/delete",

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: failing loudly is the point
 
 mod account_deletion;
+mod admin_pages;
 mod announcements;
 mod api;
 mod browser;

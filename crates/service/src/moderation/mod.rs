@@ -6,6 +6,7 @@
 
 pub mod accounts_view;
 pub mod audit;
+pub mod overview;
 
 use rookery_model::{Id, Permission, Role};
 use rookery_store::LocalAccount;
