@@ -11,6 +11,7 @@ mod filters;
 mod instance;
 mod lists;
 mod media;
+mod moderation;
 mod notifications;
 mod polls;
 mod scheduled;
@@ -27,6 +28,7 @@ pub use instance::{
 };
 pub use lists::List;
 pub use media::MediaAttachment;
+pub use moderation::{AccountWarning, Appeal};
 pub use notifications::{
     GroupedNotificationsResults, Marker, NotificationGroup, NotificationPolicy,
     NotificationPolicySummary, NotificationPolicyV1, NotificationRequest, PartialAccountWithAvatar,

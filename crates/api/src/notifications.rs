@@ -61,6 +61,9 @@ pub struct NotificationGroup {
     /// Only for kinds about a status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_id: Option<String>,
+    /// For `moderation_warning` groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation_warning: Option<crate::AccountWarning>,
 }
 
 /// docs.joinmastodon.org/entities/Marker

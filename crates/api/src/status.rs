@@ -92,6 +92,9 @@ pub struct Notification {
     pub created_at: String,
     pub account: Account,
     pub status: Option<Status>,
+    /// For `moderation_warning` notifications.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation_warning: Option<crate::AccountWarning>,
 }
 
 /// docs.joinmastodon.org/entities/Conversation

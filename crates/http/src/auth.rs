@@ -45,8 +45,23 @@ impl FromRequestParts<AppState> for Auth {
         let Some(token) = bearer(parts) else {
             return Ok(Auth(None));
         };
-        Ok(Auth(state.services.authenticate(&token).await?))
+        Ok(Auth(authenticate(state, &token).await?))
     }
+}
+
+/// The token's owner; a token whose user's login a moderator disabled gets Mastodon's 403.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<rookery_service::Authenticated>, ApiError> {
+    let found = state.services.authenticate(token).await?;
+    if found.is_none() && state.services.login_disabled(token).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Your login is currently disabled",
+        ));
+    }
+    Ok(found)
 }
 
 impl Auth {

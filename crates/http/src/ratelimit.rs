@@ -322,9 +322,9 @@ pub(crate) async fn limit(State(state): State<AppState>, req: Request, next: Nex
     let mut token_key = None;
     if api && let Some(token) = crate::auth::bearer(&parts) {
         // Checked once here and kept for the handler's `Auth`.
-        let auth = match state.services.authenticate(&token).await {
+        let auth = match crate::auth::authenticate(&state, &token).await {
             Ok(a) => a,
-            Err(e) => return ApiError::from(e).into_response(),
+            Err(e) => return e.into_response(),
         };
         token_key = auth.as_ref().map(|a| format!("t:{}", a.token.id));
         parts.extensions.insert(crate::auth::Auth(auth));

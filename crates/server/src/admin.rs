@@ -140,10 +140,25 @@ pub async fn suspend(
     username: &str,
     undo: bool,
 ) -> Result<String, StartError> {
-    let l = services
-        .set_suspended(username, !undo)
-        .await
-        .map_err(fail)?;
+    use rookery_service::moderation::{Moderator, actions::ActionKind};
+    // The same action as the admin API's, in the audit log as the operator's.
+    let l = services.local_account(username).await.map_err(fail)?;
+    let actions = services.account_actions();
+    if undo {
+        actions
+            .unsuspend(Moderator::CLI, l.account.id)
+            .await
+            .map(drop)
+    } else {
+        let req = rookery_service::moderation::actions::ActionRequest {
+            kind: ActionKind::Suspend,
+            report_id: None,
+            text: String::new(),
+            send_email: false,
+        };
+        actions.perform(Moderator::CLI, l.account.id, &req).await
+    }
+    .map_err(fail)?;
     Ok(if undo {
         format!("{} is no longer suspended.\n", l.account.username)
     } else {

@@ -450,6 +450,8 @@ pub enum AccountsCommand {
     },
     /// Print a one-hour password-reset link to hand to the user (when mail is off).
     ResetLink { username: String },
+    #[command(flatten)]
+    Moderation(crate::admin_moderation::ModerationCommand),
 }
 
 /// The first line of standard input, for `--password-stdin`.
@@ -771,6 +773,9 @@ async fn accounts(
         }
         AccountsCommand::ResetLink { username } => {
             crate::admin_mail::reset_link(services, username).await?
+        }
+        AccountsCommand::Moderation(command) => {
+            crate::admin_moderation::run(services, command).await?
         }
     };
     Ok(out)

@@ -79,6 +79,13 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.account_deletions().run(&job).await }
     });
     let s = services.clone();
+    registry.register(
+        move |job: crate::moderation::suspensions::PurgeSuspended, _ctx| {
+            let s = s.clone();
+            async move { s.purge_suspended(&job).await }
+        },
+    );
+    let s = services.clone();
     registry.register(move |job: crate::imports::RunImport, ctx| {
         let s = s.clone();
         async move { s.imports().run(&job, &ctx).await }

@@ -140,7 +140,12 @@ impl Services {
             })
             .await;
         match (created, &invite) {
-            (Ok(created), _) => Ok(created.local),
+            (Ok(created), _) => {
+                if approval {
+                    self.tell_staff_of_sign_up(&created.local).await?;
+                }
+                Ok(created.local)
+            }
             (Err(e), Some(invite)) => {
                 if let Err(back) = self.invites().give_back(invite).await {
                     tracing::warn!(error = ?back.log_cause(), "an invite's use was not given back");

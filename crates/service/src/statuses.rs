@@ -236,6 +236,8 @@ impl Services {
                 Some(p)
             }
         };
+        // Moderators may force the media of an account sensitive.
+        let forced_sensitive = author.account.sensitized_at.is_some() && !media_ids.is_empty();
         Ok(CheckedStatus {
             text,
             media_ids,
@@ -243,7 +245,8 @@ impl Services {
             language,
             parent,
             sensitive: new.sensitive.unwrap_or(defaults.sensitive)
-                || !new.spoiler_text.trim().is_empty(),
+                || !new.spoiler_text.trim().is_empty()
+                || forced_sensitive,
         })
     }
 

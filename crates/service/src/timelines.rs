@@ -77,6 +77,7 @@ impl Services {
     ) -> Result<StatusPage> {
         let statuses = self.store.public_timeline(local, only_media, page).await?;
         let bounds = StatusPage::bounds_of(&statuses);
+        let statuses = self.without_limited(viewer, statuses).await?;
         let list = self.status_entities(viewer, &statuses).await?;
         self.without_hidden_page(
             bounds,
@@ -108,6 +109,7 @@ impl Services {
             .tag_timeline(tag, local, only_media, page)
             .await?;
         let bounds = StatusPage::bounds_of(&statuses);
+        let statuses = self.without_limited(viewer, statuses).await?;
         let list = self.status_entities(viewer, &statuses).await?;
         self.without_hidden_page(
             bounds,

@@ -16,6 +16,7 @@
 //! ([`DbOptions::pgbouncer`]).
 
 mod account_deletion;
+mod account_moderation;
 mod accounts;
 mod announcements;
 mod audit_log;
@@ -139,6 +140,10 @@ impl Store for SqlStore {
     }
 
     fn webhook_store(&self) -> &dyn rookery_store::WebhookStore {
+        self
+    }
+
+    fn account_moderation_store(&self) -> &dyn rookery_store::AccountModerationStore {
         self
     }
 

@@ -176,6 +176,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn account_moderation(&mut self) -> &mut dyn rookery_store::AccountModerationTx {
+        self
+    }
+
     fn notification_emails(&mut self) -> &mut dyn rookery_store::NotificationEmailTx {
         self
     }

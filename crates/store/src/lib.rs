@@ -6,6 +6,7 @@
 //! about SQL, so the service and HTTP layers cannot either.
 
 mod account_deletion;
+mod account_moderation;
 mod accounts;
 mod announcements;
 mod audit_log;
@@ -47,6 +48,10 @@ use rookery_model::{
 };
 
 pub use account_deletion::{AccountDeletionStore, AccountDeletionTx};
+pub use account_moderation::{
+    AccountFilter, AccountModerationStore, AccountModerationTx, AccountOrigin, AccountState,
+    AccountWarning,
+};
 pub use accounts::{AccountSearch, LocalAccount};
 pub use announcements::{
     Announcement, AnnouncementStore, AnnouncementTx, ReactOutcome, ReactionCount,
@@ -163,6 +168,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Webhooks told of events.
     fn webhook_store(&self) -> &dyn WebhookStore;
+
+    /// Moderation actions on accounts.
+    fn account_moderation_store(&self) -> &dyn AccountModerationStore;
 
     /// Which notifications users also want by e-mail.
     fn notification_email_store(&self) -> &dyn NotificationEmailStore;

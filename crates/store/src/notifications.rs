@@ -20,11 +20,16 @@ pub enum NotificationKind {
     Update,
     /// A poll one voted in, or made, has ended.
     Poll,
+    /// A moderator took an action on one's account (Mastodon 4.3); the notification's id is
+    /// the warning's.
+    ModerationWarning,
+    /// Someone signed up (to staff, when sign-ups wait for approval).
+    AdminSignUp,
 }
 
 impl NotificationKind {
     /// All kinds.
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 10] = [
         NotificationKind::Mention,
         NotificationKind::Status,
         NotificationKind::Reblog,
@@ -33,6 +38,8 @@ impl NotificationKind {
         NotificationKind::Favourite,
         NotificationKind::Update,
         NotificationKind::Poll,
+        NotificationKind::ModerationWarning,
+        NotificationKind::AdminSignUp,
     ];
 
     /// The API and stored name.
@@ -46,6 +53,8 @@ impl NotificationKind {
             NotificationKind::Favourite => "favourite",
             NotificationKind::Update => "update",
             NotificationKind::Poll => "poll",
+            NotificationKind::ModerationWarning => "moderation_warning",
+            NotificationKind::AdminSignUp => "admin.sign_up",
         }
     }
 

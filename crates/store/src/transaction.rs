@@ -69,6 +69,9 @@ pub trait Transaction: Send {
     /// Webhooks, in this transaction.
     fn webhooks(&mut self) -> &mut dyn WebhookTx;
 
+    /// Moderation actions on accounts, in this transaction.
+    fn account_moderation(&mut self) -> &mut dyn crate::AccountModerationTx;
+
     /// Notification e-mail settings, in this transaction.
     fn notification_emails(&mut self) -> &mut dyn NotificationEmailTx;
 

@@ -29,6 +29,7 @@ mod session;
 mod settings;
 mod sign_up;
 mod status;
+mod strikes;
 mod tags;
 mod view;
 
@@ -60,6 +61,7 @@ pub(crate) use settings::{
 };
 pub(crate) use sign_up::{form as sign_up_form, invited as sign_up_invited, submit as sign_up};
 pub(crate) use status::status;
+pub(crate) use strikes::routes as strike_routes;
 pub(crate) use tags::{account_tag, tag};
 
 /// What every page shows around its content.

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod actors;
+mod admin;
 mod announcements;
 mod authorize;
 mod conversations;
@@ -145,6 +146,8 @@ pub(crate) fn router() -> Router<AppState> {
             get(crate::pages::settings_email).post(crate::pages::settings_email_submit),
         )
         .merge(crate::pages::export_routes())
+        .merge(admin::accounts::routes())
+        .merge(crate::pages::strike_routes())
         .merge(crate::pages::preferences_routes())
         .merge(crate::pages::applications_routes())
         .merge(crate::pages::admin_routes())

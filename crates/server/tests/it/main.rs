@@ -4,6 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: failing loudly is the point
 
 mod account_deletion;
+mod account_moderation;
+mod account_moderation_cli;
+mod account_moderation_federation;
+mod account_moderation_sign_ups;
 mod admin_pages;
 mod announcements;
 mod api;

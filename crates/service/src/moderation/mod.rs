@@ -4,9 +4,15 @@
 //! module of its own beside this one; they share the [`Moderator`] that acts and
 //! [`audit`]'s record of what it did.
 
+pub mod account_admin;
 pub mod accounts_view;
+pub mod actions;
 pub mod audit;
+mod limits;
 pub mod overview;
+pub mod sign_ups;
+pub mod suspensions;
+mod warnings;
 
 use rookery_model::{Id, Permission, Role};
 use rookery_store::LocalAccount;

@@ -208,6 +208,10 @@ impl Notifications<'_> {
             .collect();
         let shown_statuses: HashSet<String> = rendered.iter().map(|s| s.id.clone()).collect();
 
+        let warnings = self
+            .s
+            .notified_warnings(&reps.iter().map(|(_, n)| n).collect::<Vec<_>>())
+            .await?;
         let mut groups = Vec::new();
         let mut first_accounts: Vec<Id> = Vec::new();
         let mut other_accounts: Vec<Id> = Vec::new();
@@ -258,6 +262,7 @@ impl Notifications<'_> {
                 } else {
                     None
                 },
+                moderation_warning: warnings.get(&n.id).cloned(),
             });
         }
         let senders: Vec<&Account> = accounts.values().collect();

@@ -122,7 +122,10 @@ pub(crate) fn display_key(n: &Notification, grouped: &[NotificationKind]) -> Str
 fn about_status(kind: NotificationKind) -> bool {
     !matches!(
         kind,
-        NotificationKind::Follow | NotificationKind::FollowRequest
+        NotificationKind::Follow
+            | NotificationKind::FollowRequest
+            | NotificationKind::ModerationWarning
+            | NotificationKind::AdminSignUp
     )
 }
 
@@ -194,6 +197,9 @@ impl Services {
         let rendered = self.status_entities(Some(recipient), &statuses).await?;
         let by_id: HashMap<String, api::Status> =
             rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
+        let warnings = self
+            .notified_warnings(&list.iter().collect::<Vec<_>>())
+            .await?;
         Ok(list
             .into_iter()
             .filter_map(|n| {
@@ -219,6 +225,7 @@ impl Services {
                         .cloned()
                         .unwrap_or_else(|| self.account_entity(from)),
                     status,
+                    moderation_warning: warnings.get(&n.id).cloned(),
                 })
             })
             .collect())

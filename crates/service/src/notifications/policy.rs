@@ -35,6 +35,14 @@ pub(super) async fn verdict(tx: &mut dyn Transaction, n: &Notification) -> Resul
     if !filterable(n.kind) || n.account_id == n.from_account_id {
         return Ok(PolicyAction::Accept);
     }
+    // A silenced (limited) account reaches only those who follow it.
+    if tx
+        .account_moderation()
+        .silenced_stranger(n.from_account_id, n.account_id)
+        .await?
+    {
+        return Ok(PolicyAction::Filter);
+    }
     let policy = tx
         .notification_requests()
         .policy_in_tx(n.account_id)

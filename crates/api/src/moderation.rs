@@ -1,0 +1,27 @@
+//! What moderation shows the people it acts on.
+
+use serde::Serialize;
+
+use crate::Account;
+
+/// docs.joinmastodon.org/entities/AccountWarning
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AccountWarning {
+    pub id: String,
+    /// `none`, `disable`, `mark_statuses_as_sensitive`, `delete_statuses`, `sensitive`,
+    /// `silence`, `suspend`.
+    pub action: String,
+    pub text: String,
+    pub status_ids: Option<Vec<String>>,
+    pub target_account: Account,
+    pub appeal: Option<Appeal>,
+    pub created_at: String,
+}
+
+/// docs.joinmastodon.org/entities/Appeal
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Appeal {
+    pub text: String,
+    /// `approved`, `rejected` or `pending`.
+    pub state: String,
+}

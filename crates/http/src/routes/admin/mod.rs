@@ -1,0 +1,3 @@
+//! The admin API (`/api/v1/admin/…`), one module per area.
+
+pub(crate) mod accounts;
