@@ -14,6 +14,7 @@ mod media;
 mod moderation;
 mod notifications;
 mod polls;
+mod reports;
 mod scheduled;
 mod status;
 mod tags;
@@ -35,6 +36,7 @@ pub use notifications::{
     Preferences,
 };
 pub use polls::{Poll, PollOption};
+pub use reports::{AdminReport, Report};
 pub use scheduled::{ScheduledPoll, ScheduledStatus, ScheduledStatusParams};
 pub use status::{
     Conversation, Notification, PreviewCard, PreviewCardAuthor, Relationship, Status, StatusEdit,

@@ -64,6 +64,9 @@ pub struct NotificationGroup {
     /// For `moderation_warning` groups.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation_warning: Option<crate::AccountWarning>,
+    /// The report an `admin.report` group is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::Report>,
 }
 
 /// docs.joinmastodon.org/entities/Marker

@@ -95,6 +95,9 @@ pub struct Notification {
     /// For `moderation_warning` notifications.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation_warning: Option<crate::AccountWarning>,
+    /// The report an `admin.report` notification is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::Report>,
 }
 
 /// docs.joinmastodon.org/entities/Conversation

@@ -171,6 +171,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: crate::admin_webhooks::WebhooksCommand,
     },
+    /// Reports to the moderators.
+    Reports {
+        #[command(subcommand)]
+        command: crate::admin_reports::ReportsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -731,6 +736,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Webhooks { command } => {
                     crate::admin_webhooks::webhooks(&services, command).await?
+                }
+                AdminCommand::Reports { command } => {
+                    crate::admin_reports::reports(&services, command).await?
                 }
             };
             {

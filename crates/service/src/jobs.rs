@@ -312,6 +312,7 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
             Ok(())
         }
     });
+    crate::moderation::reports::register_jobs(registry, services);
 }
 
 /// The periodic schedule.

@@ -347,22 +347,6 @@ impl AccountModerationTx for SqlTx {
         Ok(follows)
     }
 
-    async fn resolve_report(
-        &mut self,
-        report_id: Id,
-        by: Option<Id>,
-        now: Timestamp,
-    ) -> Result<bool> {
-        Ok(exec!(
-            self.conn(),
-            "UPDATE reports SET action_taken_at = $1, action_taken_by_account_id = $2, \
-             updated_at = $1 WHERE id = $3",
-            now.as_millis(),
-            by.map(Id::as_i64),
-            report_id.as_i64()
-        )? == 1)
-    }
-
     async fn insert_warning(&mut self, w: &AccountWarning) -> Result<()> {
         let ids: Vec<String> = w.status_ids.iter().map(|i| i.to_string()).collect();
         exec!(

@@ -46,6 +46,7 @@ mod oauth;
 mod paging;
 mod polls;
 mod preview_cards;
+mod reports;
 mod restrictions;
 mod scheduled_statuses;
 mod settings;
@@ -132,6 +133,10 @@ impl Store for SqlStore {
     }
 
     fn invite_store(&self) -> &dyn rookery_store::InviteStore {
+        self
+    }
+
+    fn report_store(&self) -> &dyn rookery_store::ReportStore {
         self
     }
 

@@ -203,6 +203,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0037_moderation.sql"),
     },
     Migration {
+        version: 38,
+        name: "reports",
+        sql: include_str!("../migrations/0038_reports.sql"),
+    },
+    Migration {
         version: 39,
         name: "account_moderation",
         sql: include_str!("../migrations/0039_account_moderation.sql"),

@@ -168,6 +168,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn reports(&mut self) -> &mut dyn rookery_store::ReportTx {
+        self
+    }
+
     fn audit_log(&mut self) -> &mut dyn rookery_store::AuditLogTx {
         self
     }

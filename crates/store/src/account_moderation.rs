@@ -137,13 +137,5 @@ pub trait AccountModerationTx: Send {
     /// returns the `(follower, followed)` pairs removed.
     async fn sever_follows(&mut self, account_id: Id) -> Result<Vec<(Id, Id)>>;
 
-    /// Marks report `report_id` resolved by `by`; false when there is no such report.
-    async fn resolve_report(
-        &mut self,
-        report_id: Id,
-        by: Option<Id>,
-        now: Timestamp,
-    ) -> Result<bool>;
-
     async fn insert_warning(&mut self, warning: &AccountWarning) -> Result<()>;
 }

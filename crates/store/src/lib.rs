@@ -30,6 +30,7 @@ mod oauth;
 mod overview;
 mod polls;
 mod preview_cards;
+mod reports;
 mod scheduled_statuses;
 mod settings;
 mod sign_in;
@@ -87,6 +88,7 @@ pub use oauth::{OAuthStore, OAuthTx};
 pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
+pub use reports::{Report, ReportFilter, ReportStore, ReportTx, Staff};
 pub use scheduled_statuses::{ScheduledStatus, ScheduledStatusStore, ScheduledStatusTx};
 pub use settings::UserSettingsTx;
 pub use sign_in::{SignInStore, SignInTx, TwoFactor, WebSession};
@@ -162,6 +164,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Invite links.
     fn invite_store(&self) -> &dyn InviteStore;
+
+    /// Reports to the moderators.
+    fn report_store(&self) -> &dyn ReportStore;
 
     /// The audit log of moderation actions.
     fn audit_log_store(&self) -> &dyn AuditLogStore;

@@ -25,11 +25,13 @@ pub enum NotificationKind {
     ModerationWarning,
     /// Someone signed up (to staff, when sign-ups wait for approval).
     AdminSignUp,
+    /// A new report, to staff who may manage reports (`admin.report`).
+    AdminReport,
 }
 
 impl NotificationKind {
     /// All kinds.
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 11] = [
         NotificationKind::Mention,
         NotificationKind::Status,
         NotificationKind::Reblog,
@@ -40,6 +42,7 @@ impl NotificationKind {
         NotificationKind::Poll,
         NotificationKind::ModerationWarning,
         NotificationKind::AdminSignUp,
+        NotificationKind::AdminReport,
     ];
 
     /// The API and stored name.
@@ -55,6 +58,7 @@ impl NotificationKind {
             NotificationKind::Poll => "poll",
             NotificationKind::ModerationWarning => "moderation_warning",
             NotificationKind::AdminSignUp => "admin.sign_up",
+            NotificationKind::AdminReport => "admin.report",
         }
     }
 

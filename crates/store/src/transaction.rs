@@ -63,6 +63,9 @@ pub trait Transaction: Send {
     /// Invite links, in this transaction.
     fn invites(&mut self) -> &mut dyn InviteTx;
 
+    /// Reports, in this transaction.
+    fn reports(&mut self) -> &mut dyn crate::ReportTx;
+
     /// The audit log, in this transaction.
     fn audit_log(&mut self) -> &mut dyn AuditLogTx;
 

@@ -26,6 +26,7 @@ mod oauth;
 mod objects;
 mod polls;
 mod preferences;
+mod reports;
 mod scheduled_statuses;
 mod static_files;
 mod statuses;
@@ -145,6 +146,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/settings/email",
             get(crate::pages::settings_email).post(crate::pages::settings_email_submit),
         )
+        .merge(reports::routes())
         .merge(crate::pages::export_routes())
         .merge(admin::accounts::routes())
         .merge(crate::pages::strike_routes())

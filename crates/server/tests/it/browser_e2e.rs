@@ -8,7 +8,7 @@ use std::process::Command;
 
 use rookery_testkit::{Backend, SmtpSink, TempDir, TestDb};
 
-use crate::e2e::{drive, node_modules, start_serve};
+use crate::e2e::{create_user, drive, node_modules, run_admin, start_serve};
 
 fn chromium() {
     assert!(
@@ -55,5 +55,44 @@ fn a_person_joins_in_a_browser() {
     );
     let taken = std::fs::read_dir(&shots).unwrap().count();
     assert!(taken >= 20, "{taken} screenshots in {}", shots.display());
+    drop(server);
+}
+
+#[test]
+fn a_moderator_handles_a_report_in_a_browser() {
+    chromium();
+    let modules = node_modules();
+    let db = TestDb::new(Backend::Sqlite);
+    let dir = TempDir::new("rookery-admin-browser").unwrap();
+    let extra = Vec::new();
+    let (server, port) = start_serve(&db, &dir, &extra);
+    for user in ["mod", "troll", "victim"] {
+        create_user(&dir, &db, port, &extra, user);
+    }
+    run_admin(
+        &dir,
+        &db,
+        port,
+        &extra,
+        &["accounts", "set-role", "mod", "moderator"],
+    );
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("admin-browser-screenshots");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/e2e/admin_flow.mjs"
+    ))
+    .arg(format!("http://127.0.0.1:{port}"))
+    .arg(&modules)
+    .arg(&shots);
+    let (ok, stdout, stderr) = drive(&mut cmd, &db);
+    assert!(
+        ok && stdout.contains("admin flow passed"),
+        "admin flow failed:\n{stdout}\n{stderr}"
+    );
+    let taken = std::fs::read_dir(&shots).unwrap().count();
+    assert_eq!(taken, 4, "{taken} screenshots in {}", shots.display());
     drop(server);
 }

@@ -76,6 +76,24 @@ pub(crate) fn create_user(
     );
 }
 
+/// `rookery admin ARGS` against the database of a `serve` started by [`start_serve`].
+pub(crate) fn run_admin(
+    dir: &TempDir,
+    db: &TestDb,
+    port: u16,
+    extra: &[(String, String)],
+    args: &[&str],
+) {
+    let mut admin = rookery(dir);
+    with_env(&mut admin, db, port, extra);
+    let out = admin.arg("admin").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn with_env(cmd: &mut Command, db: &TestDb, port: u16, extra: &[(String, String)]) {
     cmd.env("ROOKERY_SERVER__DOMAIN", format!("127.0.0.1:{port}"))
         .env("ROOKERY_DATABASE__URL", &db.url)

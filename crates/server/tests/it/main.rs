@@ -47,6 +47,8 @@ mod polls;
 mod rate_limits;
 mod registration;
 mod relationships;
+mod reports;
+mod reports_federation;
 mod roles;
 mod scheduled_races;
 mod scheduled_statuses;

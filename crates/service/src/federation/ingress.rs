@@ -49,6 +49,11 @@ impl Services {
         }
         let activity = Activity::parse(job.activity.as_bytes())
             .map_err(|e| ServiceError::invalid("activity", e.to_string()))?;
+        if activity.kind == "Flag" {
+            return self
+                .on_flag(&signer, &activity, job.activity.as_bytes())
+                .await;
+        }
         self.process_activity(&signer, &activity).await
     }
 

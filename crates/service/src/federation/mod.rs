@@ -13,6 +13,7 @@
 mod actors;
 mod delivery;
 mod featured_tags;
+mod flags;
 mod inbox;
 mod ingress;
 mod instance_actor;

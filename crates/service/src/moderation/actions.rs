@@ -169,11 +169,20 @@ impl AccountActions<'_> {
         }
         if let Some(report) = req.report_id
             && !tx
-                .account_moderation()
+                .reports()
                 .resolve_report(report, by.account_id, now)
                 .await?
         {
             return Err(ServiceError::NotFound("report"));
+        }
+        if let Some(report) = req.report_id {
+            s.webhooks()
+                .emit(
+                    tx.as_mut(),
+                    "report.updated",
+                    crate::webhooks::WebhookObject::Report(report),
+                )
+                .await?;
         }
         let warning = AccountWarning {
             id: s.ids.next_id(),

@@ -207,6 +207,12 @@ impl Notifications<'_> {
             })
             .collect();
         let shown_statuses: HashSet<String> = rendered.iter().map(|s| s.id.clone()).collect();
+        let report_ids: Vec<Id> = reps
+            .iter()
+            .filter(|(_, n)| n.kind == NotificationKind::AdminReport)
+            .map(|(_, n)| n.id)
+            .collect();
+        let reports = self.s.notification_reports(&report_ids).await?;
 
         let warnings = self
             .s
@@ -223,6 +229,10 @@ impl Notifications<'_> {
                     .is_some_and(|s| shown_statuses.contains(s))
             {
                 continue; // the status is gone or hidden from the user
+            }
+            let report = reports.get(&n.id).cloned();
+            if n.kind == NotificationKind::AdminReport && report.is_none() {
+                continue; // the report is gone
             }
             let (count, most_recent, latest_at, page_min, samples) = match stats.get(&key) {
                 Some(g) => (
@@ -263,6 +273,7 @@ impl Notifications<'_> {
                     None
                 },
                 moderation_warning: warnings.get(&n.id).cloned(),
+                report,
             });
         }
         let senders: Vec<&Account> = accounts.values().collect();

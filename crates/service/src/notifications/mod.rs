@@ -126,6 +126,7 @@ fn about_status(kind: NotificationKind) -> bool {
             | NotificationKind::FollowRequest
             | NotificationKind::ModerationWarning
             | NotificationKind::AdminSignUp
+            | NotificationKind::AdminReport
     )
 }
 
@@ -200,6 +201,12 @@ impl Services {
         let warnings = self
             .notified_warnings(&list.iter().collect::<Vec<_>>())
             .await?;
+        let report_ids: Vec<Id> = list
+            .iter()
+            .filter(|n| n.kind == NotificationKind::AdminReport)
+            .map(|n| n.id)
+            .collect();
+        let reports = self.notification_reports(&report_ids).await?;
         Ok(list
             .into_iter()
             .filter_map(|n| {
@@ -208,6 +215,10 @@ impl Services {
                     Some(sid) => Some(by_id.get(&sid.to_string())?.clone()),
                     None => None,
                 };
+                let report = reports.get(&n.id).cloned();
+                if n.kind == NotificationKind::AdminReport && report.is_none() {
+                    return None; // the report is gone
+                }
                 // A `hide` filter of the notifications context drops what it matches.
                 if status
                     .as_ref()
@@ -226,6 +237,7 @@ impl Services {
                         .unwrap_or_else(|| self.account_entity(from)),
                     status,
                     moderation_warning: warnings.get(&n.id).cloned(),
+                    report,
                 })
             })
             .collect())

@@ -119,7 +119,10 @@ impl Webhooks<'_> {
                 },
                 None => return Ok(None),
             },
-            WebhookObject::Report(_) => return Ok(None),
+            WebhookObject::Report(id) => match s.store.report_store().report(id).await? {
+                Some(r) => serde_json::to_value(s.admin_report_entity(&r).await?),
+                None => return Ok(None),
+            },
             WebhookObject::Job(id) => match s.store.job(id).await? {
                 // Not the payload: it may hold what only its owner should see (a mailed link).
                 Some(j) => Ok(json!({

@@ -11,8 +11,10 @@ use rookery_service::moderation::Moderator;
 use super::settings::{Frame, Signed, frame, page, posted, signed};
 use crate::{ApiError, AppState};
 
+mod accounts;
 mod audit;
 mod dashboard;
+mod reports;
 mod webhooks;
 
 /// The admin pages' routes.
@@ -20,6 +22,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .merge(dashboard::routes())
         .merge(audit::routes())
+        .merge(reports::routes())
+        .merge(accounts::routes())
         .merge(webhooks::routes())
 }
 

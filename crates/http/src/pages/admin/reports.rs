@@ -1,0 +1,345 @@
+//! `/admin/reports`: the reports queue and each report — who reported whom and why, the
+//! reported posts, assigning, resolving and reopening, and acting on the reported account with
+//! the report resolved in the same step.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use rookery_model::{Id, Permission};
+use rookery_service::ServiceError;
+use rookery_service::moderation::actions::{ActionKind, ActionRequest};
+use rookery_store::{ReportFilter, TimelinePage};
+use serde::Deserialize;
+
+use super::{Staff, TokenForm, admin_frame, admin_page, staff, staff_posted};
+use crate::pages::Site;
+use crate::pages::session::ClientIp;
+use crate::pages::settings::settings_page;
+use crate::{ApiError, AppState};
+
+const PER_PAGE: u32 = 40;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/reports", get(list))
+        .route("/admin/reports/{id}", get(show))
+        .route("/admin/reports/{id}/action", post(action))
+        .route("/admin/reports/{id}/{step}", post(step))
+}
+
+struct ReportRow {
+    id: String,
+    target: String,
+    reporter: String,
+    category: String,
+    comment: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/reports.html")]
+struct ReportsPage {
+    site: Site,
+    me: String,
+    csrf: String,
+    section: &'static str,
+    notice: Option<String>,
+    error: Option<String>,
+    resolved: bool,
+    rows: Vec<ReportRow>,
+}
+
+struct PostRow {
+    url: String,
+    content: String,
+    spoiler: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/report.html")]
+struct ReportPage {
+    site: Site,
+    me: String,
+    csrf: String,
+    section: &'static str,
+    notice: Option<String>,
+    error: Option<String>,
+    id: String,
+    target: String,
+    target_id: String,
+    target_state: String,
+    reporter: String,
+    category: String,
+    rules: Vec<String>,
+    comment: String,
+    forwarded: bool,
+    remote: bool,
+    at: String,
+    resolved_by: Option<String>,
+    assigned: Option<String>,
+    assigned_to_me: bool,
+    posts: Vec<PostRow>,
+}
+
+fn acct(a: &rookery_api::AdminAccount) -> String {
+    format!("@{}", a.account.acct)
+}
+
+/// What moderators have done to an account, in a few words.
+pub(super) fn state_of(a: &rookery_api::AdminAccount) -> String {
+    let mut parts = Vec::new();
+    if a.suspended {
+        parts.push("suspended");
+    }
+    if a.silenced {
+        parts.push("limited");
+    }
+    if a.disabled {
+        parts.push("login disabled");
+    }
+    if a.sensitized {
+        parts.push("media marked sensitive");
+    }
+    if !a.approved {
+        parts.push("waiting for approval");
+    }
+    if parts.is_empty() {
+        "active".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    resolved: Option<String>,
+}
+
+/// `GET /admin/reports` (`?resolved=1` for the resolved ones).
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let staff = match staff(&state, &headers, &ip, Permission::ManageReports).await? {
+        Ok(s) => s,
+        Err(to) => return Ok(to),
+    };
+    let resolved = q.resolved.is_some_and(|r| r == "1" || r == "true");
+    let filter = ReportFilter {
+        resolved: Some(resolved),
+        ..ReportFilter::default()
+    };
+    let page = TimelinePage {
+        max_id: None,
+        since_id: None,
+        min_id: None,
+        limit: PER_PAGE,
+    };
+    let services = &state.services;
+    let reports = services
+        .reports()
+        .list(staff.moderator, &filter, page)
+        .await?;
+    let mut rows = Vec::with_capacity(reports.len());
+    for r in &reports {
+        let e = services.admin_report_entity(r).await?;
+        rows.push(ReportRow {
+            id: e.id.clone(),
+            target: acct(&e.target_account),
+            reporter: acct(&e.account),
+            category: e.category.clone(),
+            comment: e.comment.chars().take(140).collect(),
+            at: e.created_at.clone(),
+        });
+    }
+    let body = settings_page!(ReportsPage, admin_frame(&state, &staff, "reports"), {
+        resolved: resolved,
+        rows: rows,
+    });
+    admin_page(&body, &staff, StatusCode::OK)
+}
+
+fn report_id(id: &str) -> Result<Id, ApiError> {
+    id.parse::<i64>()
+        .map(Id::from_i64)
+        .map_err(|_| ServiceError::NotFound("report").into())
+}
+
+async fn report_page(
+    state: &AppState,
+    staff: &Staff,
+    id: Id,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let services = &state.services;
+    let report = services.reports().get(staff.moderator, id).await?;
+    let e = services.admin_report_entity(&report).await?;
+    let me = staff.moderator.account_id.map(|i| i.to_string());
+    let posts = e
+        .statuses
+        .iter()
+        .map(|s| PostRow {
+            url: s.url.clone().unwrap_or_else(|| s.uri.clone()),
+            content: s.content.clone(),
+            spoiler: s.spoiler_text.clone(),
+            at: s.created_at.clone(),
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut f = admin_frame(state, staff, "reports");
+    f.notice = notice;
+    f.error = error;
+    let body = settings_page!(ReportPage, f, {
+        id: e.id.clone(),
+        target: acct(&e.target_account),
+        target_id: e.target_account.id.clone(),
+        target_state: state_of(&e.target_account),
+        reporter: acct(&e.account),
+        category: e.category.clone(),
+        rules: e.rules.iter().map(|r| r.text.clone()).collect(),
+        comment: e.comment.clone(),
+        forwarded: e.forwarded,
+        remote: e.target_account.domain.is_some(),
+        at: e.created_at.clone(),
+        resolved_by: e
+            .action_taken
+            .then(|| e.action_taken_by_account.as_ref().map(acct).unwrap_or_default()),
+        assigned: e.assigned_account.as_ref().map(acct),
+        assigned_to_me: e
+            .assigned_account
+            .as_ref()
+            .is_some_and(|a| Some(&a.id) == me.as_ref()),
+        posts: posts,
+    });
+    admin_page(&body, staff, status)
+}
+
+/// `GET /admin/reports/{id}`.
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let staff = match staff(&state, &headers, &ip, Permission::ManageReports).await? {
+        Ok(s) => s,
+        Err(to) => return Ok(to),
+    };
+    report_page(&state, &staff, report_id(&id)?, None, None).await
+}
+
+/// `POST /admin/reports/{id}/{assign|unassign|resolve|reopen}`.
+async fn step(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Path((id, step)): Path<(String, String)>,
+    axum::Form(form): axum::Form<TokenForm>,
+) -> Result<Response, ApiError> {
+    let staff = match staff_posted(
+        &state,
+        &headers,
+        &ip,
+        &form.authenticity_token,
+        Permission::ManageReports,
+    )
+    .await?
+    {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let id = report_id(&id)?;
+    let reports = state.services.reports();
+    let by = staff.moderator;
+    let notice = match step.as_str() {
+        "assign" => {
+            reports.assign_to_self(by, id).await?;
+            "The report is assigned to you."
+        }
+        "unassign" => {
+            reports.unassign(by, id).await?;
+            "The report is assigned to no one."
+        }
+        "resolve" => {
+            reports.resolve(by, id).await?;
+            "The report is resolved."
+        }
+        "reopen" => {
+            reports.reopen(by, id).await?;
+            "The report is open again."
+        }
+        _ => return Err(ServiceError::NotFound("action").into()),
+    };
+    report_page(&state, &staff, id, Some(notice.into()), None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    send_email: Option<String>,
+}
+
+/// `POST /admin/reports/{id}/action`: acts on the reported account and resolves the report.
+async fn action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<ActionForm>,
+) -> Result<Response, ApiError> {
+    let staff = match staff_posted(
+        &state,
+        &headers,
+        &ip,
+        &form.authenticity_token,
+        Permission::ManageUsers,
+    )
+    .await?
+    {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let id = report_id(&id)?;
+    let report = state.services.reports().get(staff.moderator, id).await?;
+    let Some(kind) = ActionKind::parse(&form.kind) else {
+        return report_page(&state, &staff, id, None, Some("Choose an action.".into())).await;
+    };
+    let request = ActionRequest {
+        kind,
+        report_id: Some(id),
+        text: form.text,
+        send_email: form.send_email.is_some(),
+    };
+    match state
+        .services
+        .account_actions()
+        .perform(staff.moderator, report.target_account_id, &request)
+        .await
+    {
+        Ok(()) => {
+            let notice = format!("Done ({}); the report is resolved.", kind.as_str());
+            report_page(&state, &staff, id, Some(notice), None).await
+        }
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Unprocessable(_))) => {
+            report_page(&state, &staff, id, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
