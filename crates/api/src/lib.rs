@@ -6,6 +6,7 @@
 
 mod account;
 mod admin;
+mod admin_policy;
 mod announcements;
 mod filters;
 mod instance;
@@ -21,6 +22,10 @@ mod tags;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
 pub use admin::{AdminAccount, AdminIp, AdminRole};
+pub use admin_policy::{
+    AdminCanonicalEmailBlock, AdminDomainAllow, AdminDomainBlock, AdminEmailDomainBlock,
+    AdminIpBlock,
+};
 pub use announcements::{Announcement, AnnouncementAccount, AnnouncementStatus, Reaction};
 pub use filters::{Filter, FilterKeyword, FilterResult, FilterStatus, FilterV1};
 pub use instance::{

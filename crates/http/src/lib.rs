@@ -8,6 +8,7 @@ pub mod auth;
 mod error;
 pub mod extract;
 mod forms;
+mod ip_access;
 mod metrics;
 mod pages;
 pub mod paging;
@@ -94,10 +95,15 @@ pub fn full_router(state: AppState) -> Router {
 
 /// Client API rate limits (not for long-lived streaming connections).
 fn limited(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    router.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        ratelimit::limit,
-    ))
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ip_access::refuse_blocked,
+        ))
 }
 
 fn finish(router: Router<AppState>, state: AppState) -> Router {

@@ -1,6 +1,6 @@
 //! Instance-wide domain blocks, as moderators set them.
 
-use crate::{Domain, Timestamp};
+use crate::{Domain, Id, Timestamp};
 
 /// What a domain block does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,7 @@ impl BlockSeverity {
 /// A block of a remote domain (and its subdomains).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainBlock {
+    pub id: Id,
     pub domain: Domain,
     pub severity: BlockSeverity,
     /// Remote media from the domain is not fetched or stored.
@@ -45,6 +46,8 @@ pub struct DomainBlock {
     pub private_comment: String,
     /// May be shown publicly.
     pub public_comment: String,
+    /// Shown in the public list with some letters starred out.
+    pub obfuscate: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use rookery_model::Role;
+use rookery_service::moderation::Moderator;
 use rookery_service::{NewLocalAccount, Services};
 use rookery_store::{LocalAccount, Page};
 
@@ -321,16 +322,21 @@ pub async fn domains(services: &Services, command: &DomainsCommand) -> Result<St
             reject_reports,
             comment,
             public_comment,
+            obfuscate,
         } => {
             let b = services
-                .block_domain(rookery_service::NewDomainBlock {
-                    domain: domain.clone(),
-                    severity: severity.clone(),
-                    reject_media: *reject_media,
-                    reject_reports: *reject_reports,
-                    private_comment: comment.clone(),
-                    public_comment: public_comment.clone(),
-                })
+                .block_domain(
+                    Moderator::CLI,
+                    rookery_service::NewDomainBlock {
+                        domain: domain.clone(),
+                        severity: severity.clone(),
+                        reject_media: *reject_media,
+                        reject_reports: *reject_reports,
+                        private_comment: comment.clone(),
+                        public_comment: public_comment.clone(),
+                        obfuscate: *obfuscate,
+                    },
+                )
                 .await
                 .map_err(fail)?;
             Ok(format!(
@@ -346,7 +352,11 @@ pub async fn domains(services: &Services, command: &DomainsCommand) -> Result<St
             ))
         }
         DomainsCommand::Unblock { domain } => {
-            if services.unblock_domain(domain).await.map_err(fail)? {
+            if services
+                .unblock_domain(Moderator::CLI, domain)
+                .await
+                .map_err(fail)?
+            {
                 Ok(format!("Unblocked {domain}.\n"))
             } else {
                 Err(StartError::Other(format!("{domain} is not blocked")))

@@ -355,6 +355,9 @@ pub enum DomainsCommand {
         /// A note that may be shown publicly.
         #[arg(long, default_value = "")]
         public_comment: String,
+        /// Star out part of the domain in the public list of blocks.
+        #[arg(long)]
+        obfuscate: bool,
     },
     /// Lift the block of a domain.
     Unblock { domain: String },

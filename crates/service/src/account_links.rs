@@ -289,6 +289,16 @@ impl AccountLinks<'_> {
         {
             return Err(ServiceError::invalid("e-mail address", "is already taken"));
         }
+        match self.s.email_blocks().refusal(email.as_str()).await? {
+            Some("blocked") => {
+                return Err(ServiceError::invalid(
+                    "e-mail address",
+                    "uses a disallowed e-mail provider",
+                ));
+            }
+            Some(_) => return Err(ServiceError::invalid("e-mail address", "is already taken")),
+            None => {}
+        }
         let now = self.s.clock.now();
         let mut tx = self.s.store.begin().await?;
         let links = tx.user_tokens();

@@ -124,8 +124,13 @@ impl Services {
                 .filter(|b| b.severity != rookery_model::BlockSeverity::Noop)
                 .map(|b| {
                     let domain = b.domain.as_str();
+                    let shown = if b.obfuscate {
+                        crate::moderation::domain_blocks::obfuscated(domain)
+                    } else {
+                        domain.to_owned()
+                    };
                     json!({
-                        "domain": domain,
+                        "domain": shown,
                         "digest": crate::crypto::sha256_hex(domain),
                         "severity": b.severity.as_str(),
                         "comment": Some(b.public_comment.trim()).filter(|c| !c.is_empty()),

@@ -1,10 +1,12 @@
-//! Instance-wide domain blocks (`rookery admin domains …`, later the admin API), and the
+//! Instance-wide domain blocks (`rookery admin domains …` and the admin API, both through
+//! [`crate::moderation::domain_blocks`]), and the
 //! check federation uses before it talks to, or listens to, a domain.
 
-use rookery_model::{BlockSeverity, Domain, DomainBlock, domain_and_parents};
+use rookery_model::{DomainBlock, domain_and_parents};
 use serde::Serialize;
 
-use crate::{Result, ServiceError, Services};
+use crate::moderation::Moderator;
+use crate::{Result, Services};
 
 /// What a moderator asks for.
 #[derive(Debug, Clone)]
@@ -16,17 +18,21 @@ pub struct NewDomainBlock {
     pub reject_reports: bool,
     pub private_comment: String,
     pub public_comment: String,
+    /// Shown starred out in the public list.
+    pub obfuscate: bool,
 }
 
 /// A domain block as operators see it (CLI, JSON).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DomainBlockView {
+    pub id: String,
     pub domain: String,
     pub severity: &'static str,
     pub reject_media: bool,
     pub reject_reports: bool,
     pub private_comment: String,
     pub public_comment: String,
+    pub obfuscate: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -34,93 +40,37 @@ pub struct DomainBlockView {
 impl From<DomainBlock> for DomainBlockView {
     fn from(b: DomainBlock) -> Self {
         DomainBlockView {
+            id: b.id.to_string(),
             domain: b.domain.to_string(),
             severity: b.severity.as_str(),
             reject_media: b.reject_media,
             reject_reports: b.reject_reports,
             private_comment: b.private_comment,
             public_comment: b.public_comment,
+            obfuscate: b.obfuscate,
             created_at: b.created_at.to_rfc3339(),
             updated_at: b.updated_at.to_rfc3339(),
         }
     }
 }
 
-/// Longest comment kept.
-const MAX_COMMENT: usize = 1000;
-
 /// How long a process keeps its copy of the domain blocks (changes made by another process,
 /// such as `rookery admin domains block`, take effect within this time).
 pub const BLOCKS_TTL_MS: i64 = 30_000;
 
 impl Services {
-    /// Blocks a domain (and its subdomains), or changes an existing block.
-    pub async fn block_domain(&self, new: NewDomainBlock) -> Result<DomainBlockView> {
-        let text = new.domain.trim().trim_end_matches('.');
-        let domain = Domain::parse(text)
-            .map_err(|e| ServiceError::invalid("domain", format!("{text:?} {e}")))?;
-        if domain.as_str().contains(':') {
-            return Err(ServiceError::invalid(
-                "domain",
-                "give the host name without a port",
-            ));
-        }
-        // Never our own domain, nor a parent of it (that would cut us off from ourselves).
-        if domain_and_parents(self.settings.domain.host()).contains(&domain.to_string()) {
-            return Err(ServiceError::invalid(
-                "domain",
-                "this is the instance's own domain",
-            ));
-        }
-        let severity = BlockSeverity::parse(&new.severity).ok_or_else(|| {
-            ServiceError::invalid(
-                "severity",
-                format!("{:?} is not one of suspend, silence, noop", new.severity),
-            )
-        })?;
-        for (field, text) in [
-            ("private_comment", &new.private_comment),
-            ("public_comment", &new.public_comment),
-        ] {
-            if text.chars().count() > MAX_COMMENT {
-                return Err(ServiceError::invalid(
-                    field,
-                    format!("longer than {MAX_COMMENT} characters"),
-                ));
-            }
-        }
-        let now = self.clock.now();
-        let created_at = self
-            .store
-            .domain_blocks_matching(&[domain.to_string()])
-            .await?
-            .first()
-            .map_or(now, |b| b.created_at);
-        let block = DomainBlock {
-            domain,
-            severity,
-            reject_media: new.reject_media,
-            reject_reports: new.reject_reports,
-            private_comment: new.private_comment,
-            public_comment: new.public_comment,
-            created_at,
-            updated_at: now,
-        };
-        let mut tx = self.store.begin().await?;
-        tx.put_domain_block(&block).await?;
-        tx.commit().await?;
-        self.forget_domain_blocks();
-        Ok(block.into())
+    /// Blocks a domain (and its subdomains), or changes an existing block, as `by`.
+    pub async fn block_domain(
+        &self,
+        by: Moderator,
+        new: NewDomainBlock,
+    ) -> Result<DomainBlockView> {
+        Ok(self.admin_domain_blocks().put(by, new).await?.into())
     }
 
-    /// Lifts the block of exactly `domain`; whether there was one.
-    pub async fn unblock_domain(&self, domain: &str) -> Result<bool> {
-        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-        let mut tx = self.store.begin().await?;
-        let removed = tx.delete_domain_block(&domain).await?;
-        tx.commit().await?;
-        self.forget_domain_blocks();
-        Ok(removed)
+    /// Lifts the block of exactly `domain`, as `by`; whether there was one.
+    pub async fn unblock_domain(&self, by: Moderator, domain: &str) -> Result<bool> {
+        self.admin_domain_blocks().delete_domain(by, domain).await
     }
 
     /// Every block, by domain.
@@ -158,13 +108,51 @@ impl Services {
             }
         };
         let candidates = domain_and_parents(host);
-        Ok(candidates
+        let block = candidates
             .iter()
             .find_map(|c| blocks.iter().find(|b| b.domain.as_str() == c))
-            .cloned())
+            .cloned();
+        if block.is_none() && self.settings.federation.limited_federation {
+            return self.outside_allow_list(&candidates).await;
+        }
+        Ok(block)
     }
 
-    fn forget_domain_blocks(&self) {
+    /// In allow-list mode, a suspension of a domain that is not allowed (nor is any parent
+    /// of it); `None` for allowed domains and our own.
+    async fn outside_allow_list(&self, candidates: &[String]) -> Result<Option<DomainBlock>> {
+        let Some(domain) = candidates.first() else {
+            return Ok(None);
+        };
+        if domain_and_parents(self.settings.domain.host()).first() == Some(domain) {
+            return Ok(None);
+        }
+        let policy = self.server_policy().await?;
+        if candidates
+            .iter()
+            .any(|c| policy.allowed_domains.iter().any(|a| a == c))
+        {
+            return Ok(None);
+        }
+        let Ok(parsed) = rookery_model::Domain::parse(domain) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        Ok(Some(DomainBlock {
+            id: rookery_model::Id::from_i64(0),
+            domain: parsed,
+            severity: rookery_model::BlockSeverity::Suspend,
+            reject_media: true,
+            reject_reports: true,
+            private_comment: "not in the allow-list".into(),
+            public_comment: String::new(),
+            obfuscate: false,
+            created_at: now,
+            updated_at: now,
+        }))
+    }
+
+    pub(crate) fn forget_domain_blocks(&self) {
         if let Ok(mut c) = self.federation.domain_blocks.lock() {
             *c = None;
         }

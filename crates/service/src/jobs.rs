@@ -203,6 +203,13 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.cache_emoji(&job).await }
     });
     let s = services.clone();
+    registry.register(
+        move |job: crate::moderation::domain_blocks::PurgeDomainMedia, _ctx| {
+            let s = s.clone();
+            async move { s.purge_domain_media(&job).await.map(drop).map_err(retry) }
+        },
+    );
+    let s = services.clone();
     registry.register(move |_job: crate::media::PruneMediaCache, _ctx| {
         let s = s.clone();
         async move { s.prune_media_job().await }

@@ -3,6 +3,7 @@
 //! with its `ERR_*` codes), so apps can show each next to its input.
 
 use rookery_model::{Email, NameError, Role, Username};
+use rookery_store::IpBlockSeverity;
 
 use crate::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 use crate::{NewLocalAccount, Result, ServiceError, Services};
@@ -41,6 +42,8 @@ pub struct Registration {
     /// An invite link's code: signing up through it works even when sign-ups are closed,
     /// and needs no approval.
     pub invite_code: Option<String>,
+    /// The address the request came from (IP blocks apply to it; it is kept on the user).
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// One refused field of a sign-up: an entry of Mastodon's `details[field]`.
@@ -48,7 +51,7 @@ pub struct Registration {
 pub struct FieldError {
     pub field: &'static str,
     /// `ERR_BLANK`, `ERR_INVALID`, `ERR_TOO_LONG`, `ERR_TOO_SHORT`, `ERR_TAKEN`,
-    /// `ERR_RESERVED` or `ERR_ACCEPTED`.
+    /// `ERR_BLOCKED`, `ERR_RESERVED` or `ERR_ACCEPTED`.
     pub code: &'static str,
     pub description: String,
 }
@@ -96,9 +99,30 @@ impl Services {
             (crate::Registrations::Open, None) => false,
             (crate::Registrations::Approval, None) => true,
         };
+        // IP blocks: refused outright (invited or not), or held for approval unless invited.
+        let ip_block = match r.ip {
+            Some(ip) => self.ip_block_for(ip).await?,
+            None => None,
+        };
+        let ip_approval = match ip_block {
+            Some(IpBlockSeverity::SignUpBlock | IpBlockSeverity::NoAccess) => {
+                return Err(ServiceError::Forbidden);
+            }
+            Some(IpBlockSeverity::SignUpRequiresApproval) => invite.is_none(),
+            None => false,
+        };
         let mut refused = Refusals::default();
         self.check_username(&r.username, &mut refused).await?;
         self.check_email(&r.email, &mut refused).await?;
+        if invite.is_none() && !r.email.trim().is_empty() {
+            match self.email_blocks().refusal(&r.email).await? {
+                Some("blocked") => {
+                    refused.add("email", "ERR_BLOCKED", "uses a disallowed e-mail provider")
+                }
+                Some(_) => refused.add("email", "ERR_TAKEN", "is already taken"),
+                None => {}
+            }
+        }
         let length = r.password.chars().count();
         if r.password.is_empty() {
             refused.add("password", "ERR_BLANK", "can't be blank");
@@ -135,13 +159,20 @@ impl Services {
                 role: Role::User,
                 // With mail on, the address must be confirmed before the account is used.
                 confirmed: !self.mail().enabled(),
-                approved: !approval,
+                approved: !approval && !ip_approval,
                 send_confirmation: self.mail().enabled(),
             })
             .await;
         match (created, &invite) {
             (Ok(created), _) => {
-                if approval {
+                if let Some(ip) = r.ip {
+                    let mut tx = self.store.begin().await?;
+                    tx.server_policy()
+                        .set_sign_up_ip(created.local.account.id, &ip.to_string())
+                        .await?;
+                    tx.commit().await?;
+                }
+                if approval || ip_approval {
                     self.tell_staff_of_sign_up(&created.local).await?;
                 }
                 Ok(created.local)

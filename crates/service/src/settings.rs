@@ -74,6 +74,9 @@ pub struct FederationSettings {
     pub unavailable_after_secs: i64,
     /// …and skipped for this long (or until a request from it arrives).
     pub unavailable_for_secs: i64,
+    /// Allow-list mode: only the allowed domains (`/api/v1/admin/domain_allows`) may deliver
+    /// to the inbox, be fetched from or be delivered to.
+    pub limited_federation: bool,
 }
 
 impl Default for FederationSettings {
@@ -86,6 +89,7 @@ impl Default for FederationSettings {
             actor_refresh_secs: 24 * 3600,
             unavailable_after_secs: 12 * 3600,
             unavailable_for_secs: 24 * 3600,
+            limited_federation: false,
         }
     }
 }

@@ -1,18 +1,19 @@
 //! Domain blocks: one row per blocked domain; look-ups check a domain and its parents.
 
-use rookery_model::{BlockSeverity, Domain, DomainBlock, Timestamp};
+use rookery_model::{BlockSeverity, Domain, DomainBlock, Id, Timestamp};
 use rookery_store::{Result, StoreError};
 
 use crate::db::{Conn, Fields, exec, map_err, with_conn};
 use crate::statuses::placeholders;
 
 const COLUMNS: &str = "domain, severity, reject_media, reject_reports, private_comment, \
-    public_comment, created_at, updated_at";
+    public_comment, created_at, updated_at, id, obfuscate";
 
 fn from_row(r: &impl Fields) -> Result<DomainBlock> {
     let domain = r.text("domain")?;
     let severity = r.text("severity")?;
     Ok(DomainBlock {
+        id: Id::from_i64(r.int("id")?),
         domain: Domain::parse(&domain)
             .map_err(|e| StoreError::Corrupt(format!("domain block {domain:?}: {e}")))?,
         severity: BlockSeverity::parse(&severity)
@@ -21,6 +22,7 @@ fn from_row(r: &impl Fields) -> Result<DomainBlock> {
         reject_reports: r.flag("reject_reports")?,
         private_comment: r.text("private_comment")?,
         public_comment: r.text("public_comment")?,
+        obfuscate: r.flag("obfuscate")?,
         created_at: Timestamp::from_millis(r.int("created_at")?),
         updated_at: Timestamp::from_millis(r.int("updated_at")?),
     })
@@ -58,14 +60,28 @@ pub(crate) async fn matching(c: Conn<'_>, domains: &[String]) -> Result<Vec<Doma
     })
 }
 
-/// Adds or replaces the block of `b.domain` (keeping its creation time).
+/// The block with id `id`.
+pub(crate) async fn by_id(c: Conn<'_>, id: Id) -> Result<Option<DomainBlock>> {
+    let sql = format!("SELECT {COLUMNS} FROM domain_blocks WHERE id = $1");
+    with_conn!(c, |e, p| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id.as_i64())
+            .persistent(p)
+            .fetch_optional(&mut *e)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(from_row).transpose()
+    })
+}
+
+/// Adds or replaces the block of `b.domain` (keeping its id and creation time).
 pub(crate) async fn put(c: Conn<'_>, b: &DomainBlock) -> Result<()> {
     let sql = format!(
-        "INSERT INTO domain_blocks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+        "INSERT INTO domain_blocks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (domain) DO UPDATE SET severity = excluded.severity, \
          reject_media = excluded.reject_media, reject_reports = excluded.reject_reports, \
          private_comment = excluded.private_comment, public_comment = excluded.public_comment, \
-         updated_at = excluded.updated_at"
+         obfuscate = excluded.obfuscate, updated_at = excluded.updated_at"
     );
     with_conn!(c, |e, p| {
         sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
@@ -77,6 +93,8 @@ pub(crate) async fn put(c: Conn<'_>, b: &DomainBlock) -> Result<()> {
             .bind(&b.public_comment)
             .bind(b.created_at.as_millis())
             .bind(b.updated_at.as_millis())
+            .bind(b.id.as_i64())
+            .bind(b.obfuscate)
             .persistent(p)
             .execute(&mut *e)
             .await

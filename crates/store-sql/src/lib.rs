@@ -23,6 +23,7 @@ mod audit_log;
 mod connect;
 mod conversations;
 mod custom_emojis;
+mod dashboard;
 mod db;
 mod directory;
 mod domain_blocks;
@@ -49,6 +50,7 @@ mod preview_cards;
 mod reports;
 mod restrictions;
 mod scheduled_statuses;
+mod server_policy;
 mod settings;
 mod sign_in;
 mod social;
@@ -149,6 +151,14 @@ impl Store for SqlStore {
     }
 
     fn account_moderation_store(&self) -> &dyn rookery_store::AccountModerationStore {
+        self
+    }
+
+    fn server_policy_store(&self) -> &dyn rookery_store::ServerPolicyStore {
+        self
+    }
+
+    fn dashboard_store(&self) -> &dyn rookery_store::DashboardStore {
         self
     }
 

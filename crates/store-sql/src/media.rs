@@ -215,6 +215,34 @@ pub(crate) async fn cached_lru(c: Conn<'_>, limit: u32) -> Result<Vec<MediaAttac
     media_rows!(c, sql, i64::from(limit))
 }
 
+/// Cached copies of the files of a domain's accounts (and its subdomains', on any port),
+/// oldest first.
+pub(crate) async fn cached_of_domain(
+    c: Conn<'_>,
+    domain: &str,
+    limit: u32,
+) -> Result<Vec<MediaAttachment>> {
+    let sql = format!(
+        "SELECT {MEDIA_COLUMNS} FROM media_attachments m JOIN accounts a ON a.id = m.account_id \
+         WHERE m.remote_url IS NOT NULL AND m.file_key IS NOT NULL \
+         AND (lower(a.domain) = $1 OR lower(a.domain) LIKE $2 OR lower(a.domain) LIKE $3 \
+         OR lower(a.domain) LIKE $4) ORDER BY m.id LIMIT $5"
+    );
+    let domain = domain.to_ascii_lowercase();
+    let subdomains = format!("%.{domain}");
+    let with_port = format!("{domain}:%");
+    let sub_with_port = format!("%.{domain}:%");
+    media_rows!(
+        c,
+        sql,
+        domain.as_str(),
+        subdomains.as_str(),
+        with_port.as_str(),
+        sub_with_port.as_str(),
+        i64::from(limit)
+    )
+}
+
 pub(crate) async fn stale_cached(
     c: Conn<'_>,
     before: Timestamp,

@@ -213,6 +213,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0039_account_moderation.sql"),
     },
     Migration {
+        version: 40,
+        name: "server_policy",
+        sql: include_str!("../migrations/0040_server_policy.sql"),
+    },
+    Migration {
         version: 41,
         name: "webhooks",
         sql: include_str!("../migrations/0041_webhooks.sql"),

@@ -184,6 +184,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn server_policy(&mut self) -> &mut dyn rookery_store::ServerPolicyTx {
+        self
+    }
+
     fn notification_emails(&mut self) -> &mut dyn rookery_store::NotificationEmailTx {
         self
     }

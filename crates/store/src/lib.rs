@@ -12,6 +12,7 @@ mod announcements;
 mod audit_log;
 mod conversations;
 mod custom_emojis;
+mod dashboard;
 mod directory;
 mod endorsements;
 mod error;
@@ -32,6 +33,7 @@ mod polls;
 mod preview_cards;
 mod reports;
 mod scheduled_statuses;
+mod server_policy;
 mod settings;
 mod sign_in;
 mod suggestions;
@@ -60,6 +62,7 @@ pub use announcements::{
 pub use audit_log::{ActionLog, AuditLogStore, AuditLogTx};
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use custom_emojis::{CustomEmojiStore, CustomEmojiTx, NewLocalEmoji};
+pub use dashboard::{DailyMeasure, DashboardStore, RankedDimension};
 pub use directory::{DirectoryOrder, DirectoryStore, WeekActivity};
 pub use endorsements::{EndorsementStore, EndorsementTx};
 pub use error::StoreError;
@@ -90,6 +93,10 @@ pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
 pub use reports::{Report, ReportFilter, ReportStore, ReportTx, Staff};
 pub use scheduled_statuses::{ScheduledStatus, ScheduledStatusStore, ScheduledStatusTx};
+pub use server_policy::{
+    CanonicalEmailBlock, DomainAllow, EmailDomainBlock, IpBlock, IpBlockSeverity,
+    ServerPolicyStore, ServerPolicyTx,
+};
 pub use settings::UserSettingsTx;
 pub use sign_in::{SignInStore, SignInTx, TwoFactor, WebSession};
 pub use suggestions::{SuggestionSource, SuggestionStore, SuggestionTx};
@@ -176,6 +183,12 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Moderation actions on accounts.
     fn account_moderation_store(&self) -> &dyn AccountModerationStore;
+
+    /// Server-wide moderation policy (domain, e-mail and IP blocks, allowed domains).
+    fn server_policy_store(&self) -> &dyn ServerPolicyStore;
+
+    /// The figures of the admin dashboard.
+    fn dashboard_store(&self) -> &dyn DashboardStore;
 
     /// Which notifications users also want by e-mail.
     fn notification_email_store(&self) -> &dyn NotificationEmailStore;

@@ -75,6 +75,9 @@ pub trait Transaction: Send {
     /// Moderation actions on accounts, in this transaction.
     fn account_moderation(&mut self) -> &mut dyn crate::AccountModerationTx;
 
+    /// Server-wide moderation policy, in this transaction.
+    fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
+
     /// Notification e-mail settings, in this transaction.
     fn notification_emails(&mut self) -> &mut dyn NotificationEmailTx;
 

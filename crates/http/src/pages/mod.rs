@@ -52,7 +52,9 @@ pub(crate) use notification_settings::{
 pub(crate) use preferences_settings::routes as preferences_routes;
 pub(crate) use profile::profile;
 pub(crate) use profile_settings::routes as profile_settings_routes;
-pub(crate) use session::{sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor};
+pub(crate) use session::{
+    ClientIp, sign_in, sign_in_form, sign_out, two_factor as sign_in_two_factor,
+};
 pub(crate) use settings::{
     change_password, confirm_delete_account as settings_confirm_delete,
     delete_account as settings_delete, overview as settings, password as settings_password,

@@ -12,6 +12,7 @@ use rookery_service::registration::Registration;
 use rookery_service::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, Registrations, ServiceError};
 
 use super::auth::{message, with_cookie};
+use super::session::ClientIp;
 use super::{Site, render};
 use crate::forms;
 use crate::{ApiError, AppState};
@@ -151,6 +152,7 @@ pub(crate) async fn invited(
 pub(crate) async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<SignUpForm>,
 ) -> Result<Response, ApiError> {
     let services = &state.services;
@@ -199,6 +201,7 @@ pub(crate) async fn submit(
         locale: None,
         reason: Some(form.reason.clone()).filter(|r| !r.trim().is_empty()),
         invite_code: Some(form.invite_code.clone()).filter(|c| !c.is_empty()),
+        ip: ip.parse().ok(),
     };
     let local = match services.sign_up(registration).await {
         Ok(local) => local,
@@ -226,6 +229,16 @@ pub(crate) async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
+        }
+        // Sign-ups closed, or an IP block of the client's network.
+        Err(ServiceError::Forbidden) => {
+            return message(
+                &state,
+                StatusCode::FORBIDDEN,
+                "You cannot sign up from here",
+                &["Sign-ups from your network are not accepted on this server."],
+                None,
+            );
         }
         Err(e) => return Err(e.into()),
     };

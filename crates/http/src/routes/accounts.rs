@@ -228,6 +228,7 @@ pub(crate) struct Register {
 pub(crate) async fn register(
     State(state): State<AppState>,
     auth: Auth,
+    crate::pages::ClientIp(ip): crate::pages::ClientIp,
     Body(form): Body<Register>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let app = auth.scope("write:accounts")?.app.clone();
@@ -243,6 +244,7 @@ pub(crate) async fn register(
                 locale: form.locale,
                 reason: form.reason,
                 invite_code: form.invite_code,
+                ip: ip.parse().ok(),
             },
         )
         .await?;

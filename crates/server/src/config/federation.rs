@@ -40,6 +40,9 @@ pub struct FederationConfig {
     pub unavailable_after_secs: i64,
     /// …and skipped for this long, or until a request from it arrives.
     pub unavailable_for_secs: i64,
+    /// Allow-list mode: federate only with the domains moderators allowed (the admin API's
+    /// domain allows); every other server is treated as suspended.
+    pub limited_federation: bool,
 }
 
 impl Default for FederationConfig {
@@ -59,6 +62,7 @@ impl Default for FederationConfig {
             per_host_concurrency: 4,
             unavailable_after_secs: s.unavailable_after_secs,
             unavailable_for_secs: s.unavailable_for_secs,
+            limited_federation: s.limited_federation,
         }
     }
 }
@@ -130,6 +134,7 @@ pub(super) fn resolve(
     settings.actor_refresh_secs = c.actor_refresh_secs;
     settings.unavailable_after_secs = c.unavailable_after_secs;
     settings.unavailable_for_secs = c.unavailable_for_secs;
+    settings.limited_federation = c.limited_federation;
     Ok(TransportSettings {
         fetch: rookery_fetch::FetchOptions {
             allow_private_addresses: c.allow_private_addresses,

@@ -2,6 +2,7 @@
 
 use rookery_model::BlockSeverity;
 use rookery_service::NewDomainBlock;
+use rookery_service::moderation::Moderator;
 use rookery_testkit::Backend;
 
 use crate::kit::{on_every_backend, spawn_with};
@@ -14,16 +15,17 @@ fn block(domain: &str, severity: &str) -> NewDomainBlock {
         reject_reports: false,
         private_comment: String::new(),
         public_comment: String::new(),
+        obfuscate: false,
     }
 }
 
 async fn the_nearest_domain_block_applies(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let s = &app.services;
-    s.block_domain(block("example.com", "silence"))
+    s.block_domain(Moderator::CLI, block("example.com", "silence"))
         .await
         .unwrap();
-    s.block_domain(block("bad.example.com", "suspend"))
+    s.block_domain(Moderator::CLI, block("bad.example.com", "suspend"))
         .await
         .unwrap();
     let severity = |host: &'static str| async move {
@@ -46,15 +48,19 @@ async fn the_nearest_domain_block_applies(backend: Backend) {
     assert_eq!(severity("").await, None);
     // The instance's own domain (and its parents) cannot be blocked.
     assert!(
-        s.block_domain(block("rookery.test", "suspend"))
+        s.block_domain(Moderator::CLI, block("rookery.test", "suspend"))
             .await
             .is_err()
     );
-    assert!(s.block_domain(block("test", "suspend")).await.is_err());
+    assert!(
+        s.block_domain(Moderator::CLI, block("test", "suspend"))
+            .await
+            .is_err()
+    );
     let long = "x".repeat(1001);
     let mut b = block("c.example", "noop");
     b.private_comment = long;
-    assert!(s.block_domain(b).await.is_err());
+    assert!(s.block_domain(Moderator::CLI, b).await.is_err());
 }
 
 async fn ap_get(app: &crate::kit::TestApp, path: &str) -> (u16, serde_json::Value) {

@@ -239,14 +239,18 @@ async fn an_oversized_body_is_refused(backend: Backend) {
 async fn a_suspended_domain_is_answered_but_dropped(backend: Backend) {
     let p = Pair::new(backend, &[]).await;
     p.a.services
-        .block_domain(rookery_service::NewDomainBlock {
-            domain: "blocked.example".into(),
-            severity: "suspend".into(),
-            reject_media: false,
-            reject_reports: false,
-            private_comment: String::new(),
-            public_comment: String::new(),
-        })
+        .block_domain(
+            rookery_service::moderation::Moderator::CLI,
+            rookery_service::NewDomainBlock {
+                domain: "blocked.example".into(),
+                severity: "suspend".into(),
+                reject_media: false,
+                reject_reports: false,
+                private_comment: String::new(),
+                public_comment: String::new(),
+                obfuscate: false,
+            },
+        )
         .await
         .unwrap();
     // Its actors are not even fetched (the name does not resolve): the request is dropped first.

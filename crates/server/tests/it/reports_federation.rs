@@ -161,14 +161,18 @@ async fn a_forwarded_report_reaches_the_reported_server(backend: Backend) {
     // A rejects B's reports (blocks name hosts without ports): a new report from B is not
     // heard.
     a.services
-        .block_domain(NewDomainBlock {
-            domain: "localhost".into(),
-            severity: "noop".into(),
-            reject_media: false,
-            reject_reports: true,
-            private_comment: String::new(),
-            public_comment: String::new(),
-        })
+        .block_domain(
+            rookery_service::moderation::Moderator::CLI,
+            NewDomainBlock {
+                domain: "localhost".into(),
+                severity: "noop".into(),
+                reject_media: false,
+                reject_reports: true,
+                private_comment: String::new(),
+                public_comment: String::new(),
+                obfuscate: false,
+            },
+        )
         .await
         .unwrap();
     let (s, again) = b

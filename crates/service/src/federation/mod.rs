@@ -217,6 +217,13 @@ pub(crate) struct FederationState {
             Arc<Vec<rookery_model::DomainBlock>>,
         )>,
     >,
+    /// IP blocks and allowed domains, and when they were read.
+    pub(crate) server_policy: Mutex<
+        Option<(
+            rookery_model::Timestamp,
+            Arc<crate::moderation::ip_blocks::PolicySnapshot>,
+        )>,
+    >,
 }
 
 impl FederationState {
@@ -228,6 +235,7 @@ impl FederationState {
             instance_key: Mutex::new(None),
             healthy_hosts: Mutex::new(HashMap::new()),
             domain_blocks: Mutex::new(None),
+            server_policy: Mutex::new(None),
         }
     }
 }

@@ -52,7 +52,7 @@ const STUCK_AFTER_MS: i64 = 6 * 3600 * 1000;
 
 /// What happens to a row whose files are released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Release {
+pub(crate) enum Release {
     /// A cached copy: the row stays, a link to the origin.
     Evict,
     /// An upload: deleted unless a status took it meanwhile.
@@ -115,7 +115,7 @@ impl Services {
     /// back to being a link to its origin (`Release::Evict`), other rows go. Each write is
     /// conditional, so a row that changed meanwhile (attached to a new post, copied again) is
     /// left alone and its files kept. Returns the bytes freed.
-    async fn release(
+    pub(crate) async fn release(
         &self,
         runtime: &MediaRuntime,
         m: MediaAttachment,

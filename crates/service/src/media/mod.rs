@@ -28,6 +28,7 @@ use rookery_api as api;
 use rookery_model::{MediaAttachment, MediaKind, MediaState};
 use serde_json::{Value, json};
 
+pub(crate) use cache::Release;
 pub use cache::{ExpireUnattachedMedia, PruneMediaCache, PruneReport};
 pub use emoji::CacheEmoji;
 pub(crate) use emoji::shortcodes_in;

@@ -467,7 +467,13 @@ impl Services {
         } else {
             m.file_key.as_deref()
         };
+        // A copy made before its server's media were rejected is not served any more.
+        let rejected = match m.remote_url.as_deref().and_then(crate::federation::host_of) {
+            Some(host) => self.rejects_media_from(&host).await,
+            None => false,
+        };
         if m.state == MediaState::Ready
+            && !rejected
             && let Some(key) = cached
         {
             if let Some(c) = self.media_counters() {

@@ -42,7 +42,15 @@ impl Services {
                 .as_ref()
                 .map(|u| u.email.as_str().to_owned())
                 .unwrap_or_default(),
-            ip: None,
+            ip: match account.domain {
+                None => {
+                    self.store
+                        .server_policy_store()
+                        .sign_up_ip(account.id)
+                        .await?
+                }
+                Some(_) => None,
+            },
             ips: Vec::new(),
             locale: user.as_ref().and_then(|u| u.locale.clone()),
             invite_request: None,

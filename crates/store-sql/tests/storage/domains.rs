@@ -1,18 +1,20 @@
 //! Domain blocks, on every engine.
 
-use rookery_model::{BlockSeverity, Domain, DomainBlock, Timestamp, domain_and_parents};
+use rookery_model::{BlockSeverity, Domain, DomainBlock, Id, Timestamp, domain_and_parents};
 use rookery_store::Store;
 
 use super::{Ctx, T0};
 
 fn block(domain: &str, severity: BlockSeverity, at: i64) -> DomainBlock {
     DomainBlock {
+        id: Id::from_i64((T0 + at) << 16 | domain.len() as i64),
         domain: Domain::parse(domain).unwrap(),
         severity,
         reject_media: false,
         reject_reports: false,
         private_comment: "spam wave; see ticket 12".into(),
         public_comment: String::new(),
+        obfuscate: false,
         created_at: Timestamp::from_millis(T0 + at),
         updated_at: Timestamp::from_millis(T0 + at),
     }
