@@ -13,6 +13,12 @@ use crate::db::{Conn, Fields, exec, fetch_optional, map_err, read, with_conn};
 use crate::statuses::{bounds, placeholders};
 use crate::transaction::SqlTx;
 
+/// Whether account `a` is silenced: by a moderator, or through a `silence` block of its domain
+/// or a parent of it (domains may carry a port).
+const SILENCED: &str = "(a.silenced_at IS NOT NULL OR (a.domain IS NOT NULL AND EXISTS \
+    (SELECT 1 FROM domain_blocks d WHERE d.severity = 'silence' AND (lower(a.domain) = d.domain \
+    OR lower(a.domain) LIKE '%.' || d.domain OR lower(a.domain) LIKE d.domain || ':%'))))";
+
 const WARNING_COLUMNS: &str = "id, account_id, target_account_id, action, text, report_id, \
     status_ids, overruled_at, created_at";
 
@@ -190,7 +196,7 @@ impl AccountModerationStore for SqlStore {
         }
         let sql = format!(
             "SELECT a.id FROM accounts a WHERE a.id IN ({}) AND (a.suspended_at IS NOT NULL \
-             OR (a.silenced_at IS NOT NULL AND a.id <> $1 AND NOT EXISTS (SELECT 1 FROM follows f \
+             OR ({SILENCED} AND a.id <> $1 AND NOT EXISTS (SELECT 1 FROM follows f \
              WHERE f.account_id = $1 AND f.target_account_id = a.id)))",
             placeholders(2, account_ids.len())
         );
@@ -258,12 +264,14 @@ impl AccountModerationStore for SqlStore {
 #[async_trait]
 impl AccountModerationTx for SqlTx {
     async fn silenced_stranger(&mut self, account_id: Id, recipient: Id) -> Result<bool> {
-        let sql = "SELECT a.id FROM accounts a WHERE a.id = $1 AND a.silenced_at IS NOT NULL \
+        let sql = format!(
+            "SELECT a.id FROM accounts a WHERE a.id = $1 AND {SILENCED} \
              AND a.id <> $2 AND NOT EXISTS (SELECT 1 FROM follows f \
-             WHERE f.account_id = $2 AND f.target_account_id = a.id)";
+             WHERE f.account_id = $2 AND f.target_account_id = a.id)"
+        );
         let found = fetch_optional!(
             self.conn(),
-            sql,
+            sql.as_str(),
             |r| r.int("id"),
             account_id.as_i64(),
             recipient.as_i64()

@@ -6,7 +6,10 @@ use serde_json::{Value, json};
 
 use crate::kit::{TestApp, on_every_backend, spawn_with};
 
-on_every_backend!(blocked_domains_disappear);
+on_every_backend!(
+    blocked_domains_disappear,
+    silenced_domains_are_hidden_from_strangers
+);
 
 /// A remote account of `domain`, following `follows`, with one public status; the status id.
 async fn remote_post(app: &TestApp, domain: &str, follows: Option<&str>) -> String {
@@ -159,4 +162,58 @@ async fn blocked_domains_disappear(backend: Backend) {
         app.get_auth("/api/v1/domain_blocks", Some(&alice)).await.1,
         json!([])
     );
+}
+
+/// A moderator's `silence` block of a domain limits all its accounts (subdomains too): their
+/// posts leave the public timeline of everyone who does not follow them.
+async fn silenced_domains_are_hidden_from_strangers(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let bob = app.token("bob").await;
+    let carol = app.token("carol").await;
+    let loud = remote_post(&app, "a.loud.example", None).await;
+    let quiet = remote_post(&app, "quiet.example", None).await;
+    let (_, status, _) = app
+        .get_auth(&format!("/api/v1/statuses/{loud}"), Some(&bob))
+        .await;
+    let author: i64 = status["account"]["id"].as_str().unwrap().parse().unwrap();
+    let carol_id: i64 = app.account_id("carol").await.parse().unwrap();
+    let mut tx = app.services.store.begin().await.unwrap();
+    tx.insert_follow(&rookery_store::Follow {
+        id: app.services.ids.next_id(),
+        account_id: rookery_model::Id::from_i64(carol_id),
+        target_account_id: rookery_model::Id::from_i64(author),
+        show_reblogs: true,
+        notify: false,
+        uri: None,
+        created_at: app.services.clock.now(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(public_ids(&app, &bob).await.contains(&loud));
+
+    app.services
+        .block_domain(
+            rookery_service::moderation::Moderator::CLI,
+            rookery_service::NewDomainBlock {
+                domain: "loud.example".into(),
+                severity: "silence".into(),
+                reject_media: false,
+                reject_reports: false,
+                private_comment: String::new(),
+                public_comment: String::new(),
+                obfuscate: false,
+            },
+        )
+        .await
+        .unwrap();
+    let bobs = public_ids(&app, &bob).await;
+    assert!(!bobs.contains(&loud), "{bobs:?}");
+    assert!(bobs.contains(&quiet));
+    assert!(
+        public_ids(&app, &carol).await.contains(&loud),
+        "a follower still sees it"
+    );
+    let (_, anonymous) = app.get_json("/api/v1/timelines/public").await;
+    assert!(!anonymous.to_string().contains(&loud));
 }

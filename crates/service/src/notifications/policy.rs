@@ -35,18 +35,20 @@ pub(super) async fn verdict(tx: &mut dyn Transaction, n: &Notification) -> Resul
     if !filterable(n.kind) || n.account_id == n.from_account_id {
         return Ok(PolicyAction::Accept);
     }
-    // A silenced (limited) account reaches only those who follow it.
-    if tx
-        .account_moderation()
-        .silenced_stranger(n.from_account_id, n.account_id)
-        .await?
-    {
-        return Ok(PolicyAction::Filter);
-    }
     let policy = tx
         .notification_requests()
         .policy_in_tx(n.account_id)
         .await?;
+    // A limited account (by a moderator, or through its domain) reaches only those who follow
+    // it, unless the recipient accepts limited accounts (`for_limited_accounts`).
+    if policy.for_limited_accounts != PolicyAction::Accept
+        && tx
+            .account_moderation()
+            .silenced_stranger(n.from_account_id, n.account_id)
+            .await?
+    {
+        return Ok(policy.for_limited_accounts);
+    }
     let private_mentions =
         n.kind == NotificationKind::Mention && policy.for_private_mentions != PolicyAction::Accept;
     let relationship_cases = [
