@@ -131,8 +131,18 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
             HeaderName::from_static("x-request-id"),
         ])
         .max_age(std::time::Duration::from_secs(86_400));
-    router
+    // Mastodon (Rails) also answers API paths with a trailing slash, and clients send them
+    // (Mastodon.py asks for `/api/v1/reports/`, `/api/v1/admin/domain_blocks/`, …): a path
+    // that matches nothing is tried once more without it.
+    let exact = router
+        .clone()
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state.clone());
+    router
+        .fallback_service(tower::service_fn(move |req| {
+            without_trailing_slash(exact.clone(), req)
+        }))
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(cors)
         .layer(axum::middleware::from_fn(pages::secure_pages))
@@ -142,6 +152,25 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// Routes `req` on `router` with its API path's trailing slashes taken off.
+async fn without_trailing_slash(
+    router: Router,
+    mut req: axum::extract::Request,
+) -> Result<axum::response::Response, std::convert::Infallible> {
+    let path = req.uri().path();
+    if path.starts_with("/api/") && path.len() > "/api/".len() && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let target = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_owned(),
+        };
+        if let Ok(uri) = target.parse::<axum::http::Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    tower::ServiceExt::oneshot(router, req).await
 }
 
 /// A body refused as too large is left unread, so the server drops the connection after

@@ -2,7 +2,7 @@
 //! [`crate::moderation::domain_blocks`]), and the
 //! check federation uses before it talks to, or listens to, a domain.
 
-use rookery_model::{DomainBlock, domain_and_parents};
+use rookery_model::{BlockSeverity, DomainBlock, domain_and_parents};
 use serde::Serialize;
 
 use crate::moderation::Moderator;
@@ -112,8 +112,15 @@ impl Services {
             .iter()
             .find_map(|c| blocks.iter().find(|b| b.domain.as_str() == c))
             .cloned();
-        if block.is_none() && self.settings.federation.limited_federation {
-            return self.outside_allow_list(&candidates).await;
+        // In allow-list mode a domain that is not allowed is suspended, whatever lighter block
+        // it may also have.
+        if self.settings.federation.limited_federation
+            && block
+                .as_ref()
+                .is_none_or(|b| b.severity != BlockSeverity::Suspend)
+            && let Some(outside) = self.outside_allow_list(&candidates).await?
+        {
+            return Ok(Some(outside));
         }
         Ok(block)
     }

@@ -159,7 +159,10 @@ impl Services {
         }
         status.text = text;
         status.content = content;
-        status.sensitive = update.sensitive.unwrap_or(status.sensitive) || !spoiler.is_empty();
+        // Media of an account moderators marked sensitive stays sensitive.
+        status.sensitive = update.sensitive.unwrap_or(status.sensitive)
+            || !spoiler.is_empty()
+            || (user.account.sensitized_at.is_some() && !media.is_empty());
         status.spoiler_text = spoiler;
         status.edited_at = Some(now);
         status.updated_at = now;

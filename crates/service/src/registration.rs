@@ -165,15 +165,28 @@ impl Services {
             .await;
         match (created, &invite) {
             (Ok(created), _) => {
+                // The account exists: what follows is told, not undone, when it fails.
                 if let Some(ip) = r.ip {
-                    let mut tx = self.store.begin().await?;
-                    tx.server_policy()
-                        .set_sign_up_ip(created.local.account.id, &ip.to_string())
-                        .await?;
-                    tx.commit().await?;
+                    let id = created.local.account.id;
+                    let noted = async {
+                        let mut tx = self.store.begin().await?;
+                        tx.server_policy()
+                            .set_sign_up_ip(id, &ip.to_string())
+                            .await?;
+                        tx.commit().await
+                    };
+                    if let Err(e) = noted.await {
+                        tracing::warn!(account = %id, error = %e, "the sign-up address was not kept");
+                    }
                 }
-                if approval || ip_approval {
-                    self.tell_staff_of_sign_up(&created.local).await?;
+                if (approval || ip_approval)
+                    && let Err(e) = self.tell_staff_of_sign_up(&created.local).await
+                {
+                    tracing::warn!(
+                        account = %created.local.account.id,
+                        error = ?e.log_cause(),
+                        "staff were not told of a sign-up waiting for approval"
+                    );
                 }
                 Ok(created.local)
             }

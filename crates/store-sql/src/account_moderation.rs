@@ -17,7 +17,8 @@ use crate::transaction::SqlTx;
 /// or a parent of it (domains may carry a port).
 const SILENCED: &str = "(a.silenced_at IS NOT NULL OR (a.domain IS NOT NULL AND EXISTS \
     (SELECT 1 FROM domain_blocks d WHERE d.severity = 'silence' AND (lower(a.domain) = d.domain \
-    OR lower(a.domain) LIKE '%.' || d.domain OR lower(a.domain) LIKE d.domain || ':%'))))";
+    OR lower(a.domain) LIKE '%.' || d.domain OR lower(a.domain) LIKE d.domain || ':%' \
+    OR lower(a.domain) LIKE '%.' || d.domain || ':%'))))";
 
 const WARNING_COLUMNS: &str = "id, account_id, target_account_id, action, text, report_id, \
     status_ids, overruled_at, created_at";

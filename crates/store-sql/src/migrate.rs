@@ -222,6 +222,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webhooks",
         sql: include_str!("../migrations/0041_webhooks.sql"),
     },
+    Migration {
+        version: 42,
+        name: "moderation_fixes",
+        sql: include_str!("../migrations/0042_moderation_fixes.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -44,6 +44,36 @@ impl WebhookStore for SqlStore {
         })
     }
 
+    async fn dead_jobs_since(
+        &self,
+        after: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(Id, String, Timestamp)>> {
+        read!(&self.pools, |c| {
+            with_conn!(c, |e, p| {
+                let rows = sqlx::query(
+                    "SELECT id, kind, updated_at FROM jobs WHERE state = 'dead' \
+                     AND updated_at > $1 ORDER BY updated_at, id LIMIT $2",
+                )
+                .bind(after.as_millis())
+                .bind(i64::from(limit))
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            Id::from_i64(r.int("id")?),
+                            r.text("kind")?,
+                            Timestamp::from_millis(r.int("updated_at")?),
+                        ))
+                    })
+                    .collect()
+            })
+        })
+    }
+
     async fn webhook(&self, id: Id) -> Result<Option<Webhook>> {
         let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1");
         read!(&self.pools, |c| {

@@ -30,6 +30,13 @@ pub trait WebhookStore: Send + Sync {
     async fn webhooks(&self) -> Result<Vec<Webhook>>;
 
     async fn webhook(&self, id: Id) -> Result<Option<Webhook>>;
+
+    /// Jobs that went dead after `after` (by when they died, oldest first): `(id, kind, when)`.
+    async fn dead_jobs_since(
+        &self,
+        after: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(Id, String, Timestamp)>>;
 }
 
 /// Webhooks, in a transaction.

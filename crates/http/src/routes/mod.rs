@@ -52,7 +52,6 @@ pub(crate) fn ops() -> Router<AppState> {
 pub(crate) fn router() -> Router<AppState> {
     ops()
         .route("/api/v1/instance", get(instance::v1))
-        .route("/api/v1/instance/", get(instance::v1))
         .route("/api/v1/instance/activity", get(directory::activity))
         .route("/api/v1/instance/peers", get(directory::peers))
         .route(
@@ -305,8 +304,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/timelines/tag/{hashtag}", get(statuses::tag))
         .route("/api/v1/timelines/list/{id}", get(lists::timeline))
         .route("/api/v1/conversations", get(conversations::index))
-        // Mastodon.py asks with a trailing slash, which Mastodon accepts.
-        .route("/api/v1/conversations/", get(conversations::index))
         .route(
             "/api/v1/conversations/{id}",
             axum::routing::delete(conversations::remove),

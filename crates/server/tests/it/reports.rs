@@ -125,6 +125,29 @@ async fn a_report_reaches_the_moderators(backend: Backend) {
     let text = sent[0]["text"].as_str().unwrap();
     assert!(text.contains("reported @bob"), "{text}");
     assert!(text.contains("this is spam"), "{text}");
+    assert!(
+        text.contains(&format!("/admin/reports/{id}")),
+        "the mail links the page: {text}"
+    );
+
+    // A second report by the same person reaches the moderator too (sent as Mastodon.py
+    // sends it, with a trailing slash, which Mastodon accepts).
+    let (s, second) = app
+        .post_auth(
+            "/api/v1/reports/",
+            &alice,
+            &[("account_id", &bob_id), ("comment", "and again")],
+        )
+        .await;
+    assert_eq!(s, 200, "{second}");
+    let (_, notes, _) = app
+        .get_auth(
+            "/api/v1/notifications?types[]=admin.report",
+            Some(&moderator),
+        )
+        .await;
+    assert_eq!(notes.as_array().map(Vec::len), Some(2), "{notes}");
+    assert_eq!(notes[0]["report"]["id"], second["id"]);
 
     // Without the staff role, or without the admin scopes: 403, and nothing changes.
     let (s, _, _) = app.get_auth("/api/v1/admin/reports", Some(&alice)).await;

@@ -258,8 +258,10 @@ impl Services {
                 .take(1000)
                 .collect(),
             visibility,
+            // Media of an account moderators marked sensitive is sensitive here too.
             sensitive: object.sensitive.unwrap_or(false)
-                || object.summary.as_deref().is_some_and(|s| !s.is_empty()),
+                || object.summary.as_deref().is_some_and(|s| !s.is_empty())
+                || (author.sensitized_at.is_some() && object.attachment.iter().next().is_some()),
             language: object.language().map(|l| l.chars().take(10).collect()),
             replies_count: 0,
             reblogs_count: 0,

@@ -167,15 +167,33 @@ impl AccountActions<'_> {
             }
             ActionKind::Suspend => self.suspend_in(tx.as_mut(), &t).await?,
         }
-        if let Some(report) = req.report_id
-            && !tx
+        if let Some(report) = req.report_id {
+            // The report must be about this account; it is resolved with the action, and
+            // logged as resolved too.
+            let about = s.store.report_store().report(report).await?;
+            if about.is_none_or(|r| r.target_account_id != t.account.id) {
+                return Err(ServiceError::NotFound("report"));
+            }
+            if !tx
                 .reports()
                 .resolve_report(report, by.account_id, now)
                 .await?
-        {
-            return Err(ServiceError::NotFound("report"));
-        }
-        if let Some(report) = req.report_id {
+            {
+                return Err(ServiceError::NotFound("report"));
+            }
+            audit::record(
+                s,
+                tx.as_mut(),
+                by,
+                Entry {
+                    action: "resolve",
+                    target_type: "Report",
+                    target_id: Some(report),
+                    target_name: &report.to_string(),
+                    reason: "",
+                },
+            )
+            .await?;
             s.webhooks()
                 .emit(
                     tx.as_mut(),

@@ -17,6 +17,21 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Longest period asked about, in days.
 const MAX_DAYS: i64 = 3660;
+/// Most keys answered in one request (each is a scan of a big table).
+const MAX_KEYS: usize = 30;
+/// Most periods in a retention table (its size grows with their square).
+const MAX_PERIODS: usize = 400;
+
+/// The keys asked for, each once, at most [`MAX_KEYS`] (the rest are ignored, as unknown keys
+/// are).
+fn keys_of(q: &DashboardQuery) -> Vec<&String> {
+    let mut seen = std::collections::HashSet::new();
+    q.keys
+        .iter()
+        .filter(|k| seen.insert(k.as_str()))
+        .take(MAX_KEYS)
+        .collect()
+}
 
 /// A key asked for, with the domain some keys take (`instance_accounts[domain]`).
 #[derive(Debug, Clone, Default)]
@@ -115,7 +130,7 @@ impl Dashboard<'_> {
         let before = Timestamp::from_millis(from.as_millis() - length);
         let store = self.s.store.dashboard_store();
         let mut out = Vec::new();
-        for key in &q.keys {
+        for key in keys_of(q) {
             let domain = Self::domain_of(q, key);
             let measure = match key.as_str() {
                 "active_users" => DailyMeasure::ActiveUsers,
@@ -174,7 +189,7 @@ impl Dashboard<'_> {
         let limit = u32::try_from(q.limit.unwrap_or(10).clamp(1, 100)).unwrap_or(10);
         let store = self.s.store.dashboard_store();
         let mut out = Vec::new();
-        for key in &q.keys {
+        for key in keys_of(q) {
             let domain = Self::domain_of(q, key);
             let dimension = match key.as_str() {
                 "languages" => Some(RankedDimension::Languages),
@@ -253,6 +268,12 @@ impl Dashboard<'_> {
         let mut starts = Vec::new();
         let mut at = if monthly { month_start(from) } else { from };
         while at.as_millis() < to.as_millis() {
+            if starts.len() >= MAX_PERIODS {
+                return Err(ServiceError::invalid(
+                    "end_at",
+                    format!("the table may have at most {MAX_PERIODS} periods: ask by month"),
+                ));
+            }
             starts.push(at);
             at = if monthly {
                 next_month(at)

@@ -68,36 +68,6 @@ fn parse_id(text: &str, what: &'static str) -> Result<Id> {
         .map_err(|_| ServiceError::NotFound(what))
 }
 
-/// Resolves `report` by `by` inside `tx` (for account actions taken on a report), recording it
-/// in the audit log; `NotFound` when there is no such report.
-pub async fn resolve_in(
-    s: &Services,
-    tx: &mut dyn Transaction,
-    by: Moderator,
-    report: Id,
-) -> Result<()> {
-    if !tx
-        .reports()
-        .resolve_report(report, by.account_id, s.clock.now())
-        .await?
-    {
-        return Err(ServiceError::NotFound("report"));
-    }
-    audit::record(
-        s,
-        tx,
-        by,
-        Entry {
-            action: "resolve",
-            target_type: "Report",
-            target_id: Some(report),
-            target_name: &report.to_string(),
-            reason: "",
-        },
-    )
-    .await
-}
-
 impl Reports<'_> {
     /// The category and rules a report is filed under: `violation` whenever rules are cited
     /// (which must be the instance's), else the category asked for (`other` by default).
@@ -290,7 +260,7 @@ impl Reports<'_> {
                 from: acct(reporter),
                 what: format!("reported {}", acct(target)),
                 excerpt,
-                link: format!("{}/api/v1/admin/reports/{}", s.urls.base(), report.id),
+                link: format!("{}/admin/reports/{}", s.urls.base(), report.id),
             };
             s.mail().queue(tx, &email, &message).await?;
         }

@@ -32,7 +32,7 @@ impl Services {
                 from: format!("@{}", new.account.username.as_str()),
                 what: "signed up and waits for approval".to_owned(),
                 excerpt: None,
-                link: format!("{}/@{}", self.urls.base(), new.account.username.as_str()),
+                link: format!("{}/admin/accounts/{}", self.urls.base(), new.account.id),
             };
             self.mail()
                 .queue(tx.as_mut(), &member.user.email, &message)

@@ -3,13 +3,13 @@
 
 use aws_lc_rs::hmac;
 use rookery_jobs::{JobError, JobSpec, Queue, RetryPolicy};
-use rookery_model::Id;
-use rookery_store::{JobFilter, JobState};
+use rookery_model::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{EmitWebhook, WebhookObject, Webhooks};
 use crate::ServiceError;
+use crate::federation::TransportError;
 
 /// The header carrying the body's signature: `sha256=` and the hex HMAC-SHA256 of the body
 /// under the webhook's secret, as Mastodon sends it.
@@ -28,7 +28,7 @@ impl JobSpec for DeliverWebhook {
     const KIND: &'static str = "deliver_webhook";
     const QUEUE: Queue = Queue::Default;
 
-    /// 12 attempts, 5 s doubling up to an hour (about 5 hours in all): a receiver that is
+    /// 12 attempts, 5 s doubling up to an hour (about two and a half hours in all): a receiver that is
     /// down for a deploy gets its events when it is back.
     fn policy() -> RetryPolicy {
         RetryPolicy {
@@ -161,13 +161,27 @@ impl Webhooks<'_> {
             (SIGNATURE_HEADER.to_owned(), sign(&hook.secret, &body)),
         ];
         let transport = self.s.federation.transport.clone();
+        // The error names the webhook and its host only: the URL's path is often its
+        // credential (Slack, Discord, Mattermost), and errors are shown to operators.
+        let host = super::endpoint(&hook.url);
+        let id = hook.id;
         match transport.post(&hook.url, &headers, body).await {
             Ok(r) if (200..300).contains(&r.status) => Ok(()),
             Ok(r) => Err(JobError::Retry(format!(
-                "{} answered {}",
-                hook.url, r.status
+                "webhook {id} ({host}) answered {}",
+                r.status
             ))),
-            Err(e) => Err(JobError::Retry(format!("{}: {e}", hook.url))),
+            Err(TransportError::Refused(_)) => Err(JobError::Retry(format!(
+                "webhook {id} ({host}): the address is private and not allowed"
+            ))),
+            // It answered, with more than we read: it received the event.
+            Err(TransportError::TooLarge) => Ok(()),
+            Err(TransportError::Busy(_)) => Err(JobError::Retry(format!(
+                "webhook {id} ({host}): too many requests in flight"
+            ))),
+            Err(TransportError::Failed(_)) => Err(JobError::Retry(format!(
+                "webhook {id} ({host}): no answer (connection, TLS or timeout)"
+            ))),
         }
     }
 
@@ -193,27 +207,24 @@ impl Webhooks<'_> {
         let dead = self
             .s
             .store
-            .list_jobs(&JobFilter {
-                queue: None,
-                state: Some(JobState::Dead),
-                max_id: None,
-                limit: DEAD_JOBS_PER_LOOK,
-            })
+            .webhook_store()
+            .dead_jobs_since(Timestamp::from_millis(seen), DEAD_JOBS_PER_LOOK)
             .await
             .map_err(retry)?;
-        let fresh: Vec<_> = dead
+        // Where this look stopped: the next one goes on from there (a burst of more than
+        // [`DEAD_JOBS_PER_LOOK`] is told over several minutes, not dropped).
+        let newest = dead.last().map_or(seen, |(_, _, at)| at.as_millis());
+        // Webhook jobs are not told of by webhook: a receiver that is down would be told of
+        // its own failures, and each of those would fail too.
+        let fresh: Vec<Id> = dead
             .iter()
-            .filter(|j| j.updated_at.as_millis() > seen)
+            .filter(|(_, kind, _)| kind != EmitWebhook::KIND && kind != DeliverWebhook::KIND)
+            .map(|(id, _, _)| *id)
             .collect();
-        let newest = fresh
-            .iter()
-            .map(|j| j.updated_at.as_millis())
-            .max()
-            .unwrap_or(seen);
         self.forget();
         let mut tx = self.s.store.begin().await.map_err(retry)?;
-        for j in &fresh {
-            self.emit(tx.as_mut(), "job.dead", WebhookObject::Job(j.id))
+        for id in &fresh {
+            self.emit(tx.as_mut(), "job.dead", WebhookObject::Job(*id))
                 .await
                 .map_err(retry)?;
         }

@@ -40,6 +40,19 @@ const CACHE_MS: i64 = 10_000;
 const MAX_URL_LEN: usize = 2048;
 const MAX_TEMPLATE_LEN: usize = 16 * 1024;
 
+/// A webhook's URL as it may be shown (logs, errors, the audit log): scheme, host and port,
+/// without the path and query that often hold the receiver's credential.
+pub fn endpoint(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{}://{h}:{p}", u.scheme()),
+            (Some(h), None) => format!("{}://{h}", u.scheme()),
+            _ => "(no host)".into(),
+        },
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
 /// What an event is about: rendered when the event is sent, not when it happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id")]
@@ -240,7 +253,7 @@ impl Webhooks<'_> {
                 action,
                 target_type: "Webhook",
                 target_id: Some(hook.id),
-                target_name: &hook.url,
+                target_name: &endpoint(&hook.url),
                 reason: "",
             },
         )

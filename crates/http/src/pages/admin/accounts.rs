@@ -35,7 +35,6 @@ struct AccountRow {
     acct: String,
     email: String,
     state: String,
-    reason: String,
     at: String,
 }
 
@@ -130,7 +129,6 @@ async fn list(
             acct: format!("@{}", a.account.acct),
             email: a.email.clone(),
             state: state_of(&a),
-            reason: a.invite_request.clone().unwrap_or_default(),
             at: a.created_at.clone(),
         })
         .collect();

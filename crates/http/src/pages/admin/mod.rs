@@ -13,6 +13,7 @@ use crate::{ApiError, AppState};
 
 mod accounts;
 mod audit;
+mod blocks;
 mod dashboard;
 mod reports;
 mod webhooks;
@@ -24,6 +25,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(reports::routes())
         .merge(accounts::routes())
+        .merge(blocks::routes())
         .merge(webhooks::routes())
 }
 
