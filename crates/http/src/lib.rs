@@ -95,15 +95,10 @@ pub fn full_router(state: AppState) -> Router {
 
 /// Client API rate limits (not for long-lived streaming connections).
 fn limited(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    router
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ratelimit::limit,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ip_access::refuse_blocked,
-        ))
+    router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        ratelimit::limit,
+    ))
 }
 
 fn finish(router: Router<AppState>, state: AppState) -> Router {
@@ -144,6 +139,11 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
             without_trailing_slash(exact.clone(), req)
         }))
         .method_not_allowed_fallback(routes::method_not_allowed)
+        // Networks blocked with `no_access` reach nothing: API, pages, media, streaming.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ip_access::refuse_blocked,
+        ))
         .layer(cors)
         .layer(axum::middleware::from_fn(pages::secure_pages))
         .layer(axum::middleware::map_response(close_after_too_large))

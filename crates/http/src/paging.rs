@@ -135,6 +135,31 @@ impl<T> Paged<T> {
         page
     }
 
+    /// One page of a whole list read at once (the admin lists of blocks, which stay small):
+    /// newest first by the id `id` reads from each item, bounded as `page` says.
+    pub fn of_whole_list(
+        mut items: Vec<T>,
+        id: impl Fn(&T) -> i64,
+        page: TimelinePage,
+        base: &str,
+        uri: &OriginalUri,
+    ) -> Self {
+        let above = page.min_id.or(page.since_id).map_or(i64::MIN, Id::as_i64);
+        let below = page.max_id.map_or(i64::MAX, Id::as_i64);
+        items.retain(|i| (above + 1..below).contains(&id(i)));
+        items.sort_by_key(|i| std::cmp::Reverse(id(i)));
+        let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        if page.min_id.is_some() {
+            // The page just above `min_id`: the oldest ones.
+            let skip = items.len().saturating_sub(limit);
+            items.drain(..skip);
+        } else {
+            items.truncate(limit);
+        }
+        let keyed = items.into_iter().map(|i| (id(&i).to_string(), i)).collect();
+        Self::keyed(keyed, base, uri)
+    }
+
     fn link(&self, key: &str, value: &str) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.query {

@@ -7,6 +7,7 @@ use clap::Subcommand;
 use rookery_model::Id;
 use rookery_service::Services;
 use rookery_service::moderation::Moderator;
+use rookery_service::moderation::post_removal::PostRemoval;
 use rookery_store::{Report, ReportFilter, TimelinePage};
 
 use crate::admin::fail;
@@ -25,6 +26,20 @@ pub enum ReportsCommand {
     Show { id: String },
     /// Mark a report resolved.
     Resolve { id: String },
+    /// Remove reported posts (all of the report's, or those named with `--status`), warn their
+    /// author and resolve the report.
+    RemovePosts {
+        id: String,
+        /// A post of the report to remove (repeatable; none: all of them).
+        #[arg(long = "status")]
+        statuses: Vec<String>,
+        /// Why, shown to the author.
+        #[arg(long, default_value = "")]
+        text: String,
+        /// Also tell the author by e-mail.
+        #[arg(long)]
+        email: bool,
+    },
 }
 
 fn parse_id(text: &str) -> Result<Id, StartError> {
@@ -120,6 +135,36 @@ pub async fn reports(services: &Services, command: &ReportsCommand) -> Result<St
         ReportsCommand::Resolve { id } => {
             let r = reports.resolve(by, parse_id(id)?).await.map_err(fail)?;
             Ok(format!("Report {} is resolved.\n", r.id))
+        }
+        ReportsCommand::RemovePosts {
+            id,
+            statuses,
+            text,
+            email,
+        } => {
+            let mut status_ids = Vec::new();
+            for s in statuses {
+                let parsed = s
+                    .trim()
+                    .parse()
+                    .map_err(|_| StartError::Other(format!("{s:?} is not a post id")))?;
+                status_ids.push(parsed);
+            }
+            let request = PostRemoval {
+                report_id: parse_id(id)?,
+                status_ids,
+                text: text.clone(),
+                send_email: *email,
+            };
+            let n = services
+                .account_actions()
+                .remove_reported_posts(by, &request)
+                .await
+                .map_err(fail)?;
+            Ok(format!(
+                "{n} post(s) removed; report {} is resolved.\n",
+                request.report_id
+            ))
         }
     }
 }

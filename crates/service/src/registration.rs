@@ -9,6 +9,9 @@ use crate::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 use crate::{NewLocalAccount, Result, ServiceError, Services};
 
 /// Usernames nobody may register (they look official).
+/// Longest reason for joining kept (Mastodon's limit on invite requests).
+const MAX_REASON_CHARS: usize = 420;
+
 const RESERVED: &[&str] = &[
     "admin",
     "administrator",
@@ -142,9 +145,20 @@ impl Services {
         if !r.agreement {
             refused.add("agreement", "ERR_ACCEPTED", "must be accepted");
         }
-        if approval && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        let reason = r.reason.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if approval && reason.is_none() {
             refused.add("reason", "ERR_BLANK", "can't be blank");
+        } else if reason.is_some_and(|s| s.chars().count() > MAX_REASON_CHARS) {
+            refused.add(
+                "reason",
+                "ERR_TOO_LONG",
+                format!("is too long (maximum is {MAX_REASON_CHARS} characters)"),
+            );
         }
+        // Kept only where a moderator reads it: for sign-ups that wait for approval.
+        let reason = reason
+            .filter(|_| approval || ip_approval)
+            .map(str::to_owned);
         if !refused.0.is_empty() {
             return Err(ServiceError::Fields(refused.0));
         }
@@ -166,21 +180,25 @@ impl Services {
         match (created, &invite) {
             (Ok(created), _) => {
                 // The account exists: what follows is told, not undone, when it fails.
-                if let Some(ip) = r.ip {
+                let details = rookery_store::SignUpDetails {
+                    ip: r.ip.map(|ip| ip.to_string()),
+                    reason,
+                };
+                if details != rookery_store::SignUpDetails::default() {
                     let id = created.local.account.id;
                     let noted = async {
                         let mut tx = self.store.begin().await?;
-                        tx.server_policy()
-                            .set_sign_up_ip(id, &ip.to_string())
-                            .await?;
+                        tx.server_policy().set_sign_up_details(id, &details).await?;
                         tx.commit().await
                     };
                     if let Err(e) = noted.await {
-                        tracing::warn!(account = %id, error = %e, "the sign-up address was not kept");
+                        tracing::warn!(account = %id, error = %e, "the sign-up address and reason were not kept");
                     }
                 }
                 if (approval || ip_approval)
-                    && let Err(e) = self.tell_staff_of_sign_up(&created.local).await
+                    && let Err(e) = self
+                        .tell_staff_of_sign_up(&created.local, details.reason.as_deref())
+                        .await
                 {
                     tracing::warn!(
                         account = %created.local.account.id,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rookery_api as api;
 use rookery_model::{Account, Id, Status, Visibility};
-use rookery_store::{FilterContext, LocalAccount};
+use rookery_store::{FilterContext, LocalAccount, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::format::{Token, render, tokenize};
@@ -567,27 +567,15 @@ impl Services {
             .pop()
             .ok_or(ServiceError::NotFound("status"))?;
         entity.text = Some(status.text.clone());
-        let notice = self.removal_notice(&status).await?;
-        let outgoing = self.removal_outgoing(&author.account, &status).await?;
         // Kept for a redraft unless asked otherwise (they expire with other unattached media).
         let media = if delete_media {
             self.store.status_media(&[id]).await?
         } else {
             Vec::new()
         };
+        let removal = self.status_removal(&author.account, &status).await?;
         let mut tx = self.store.begin().await?;
-        if let Some(out) = outgoing {
-            out.enqueue(self, tx.as_mut()).await?;
-        }
-        if tx.delete_status(id).await? {
-            rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &notice)
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            tx.count_status(author.account.id, -1, None).await?;
-            if let Some(parent) = status.in_reply_to_id {
-                tx.count_reply(parent, -1).await?;
-            }
-        }
+        removal.apply(self, tx.as_mut()).await?;
         tx.commit().await?;
         self.forget_stats();
         // The status is gone either way; files left behind expire with unattached media.
@@ -597,6 +585,21 @@ impl Services {
             tracing::warn!(status = %id, error = %e, "attachments of a deleted status not deleted");
         }
         Ok(entity)
+    }
+
+    /// What deleting `status` (by `author`) takes, read before the transaction that applies it:
+    /// the `delete` events to send and, for a local status, the `Delete` (or `Undo` of a
+    /// boost) for other servers.
+    pub(crate) async fn status_removal(
+        &self,
+        author: &Account,
+        status: &Status,
+    ) -> Result<StatusRemoval> {
+        Ok(StatusRemoval {
+            status: status.clone(),
+            notice: self.removal_notice(status).await?,
+            outgoing: self.removal_outgoing(author, status).await?,
+        })
     }
 
     /// `GET /api/v1/statuses/:id/context`: visible ancestors (oldest first) and descendants.
@@ -665,5 +668,39 @@ impl Services {
             });
         }
         Ok(list)
+    }
+}
+
+/// A status deletion prepared by [`Services::status_removal`].
+pub(crate) struct StatusRemoval {
+    status: Status,
+    notice: crate::streams::StatusRemoved,
+    outgoing: Option<crate::federation::Outgoing>,
+}
+
+impl StatusRemoval {
+    /// Deletes the status inside `tx` with its counts, queues its `delete` events and tells
+    /// other servers of a local one; `false` when it was already gone.
+    pub(crate) async fn apply(self, s: &Services, tx: &mut dyn Transaction) -> Result<bool> {
+        let status = &self.status;
+        if !tx.delete_status(status.id).await? {
+            return Ok(false);
+        }
+        if let Some(out) = self.outgoing {
+            out.enqueue(s, tx).await?;
+        }
+        match status.reblog_of_id {
+            Some(original) => tx.count_reblog(original, -1).await?,
+            None => {
+                tx.count_status(status.account_id, -1, None).await?;
+                if let Some(parent) = status.in_reply_to_id {
+                    tx.count_reply(parent, -1).await?;
+                }
+            }
+        }
+        rookery_jobs::enqueue(tx, &s.ids, s.clock.now(), &self.notice)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(true)
     }
 }

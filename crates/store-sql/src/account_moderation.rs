@@ -15,10 +15,14 @@ use crate::transaction::SqlTx;
 
 /// Whether account `a` is silenced: by a moderator, or through a `silence` block of its domain
 /// or a parent of it (domains may carry a port).
+/// The blocked domain is matched literally (`_` and `%` escaped for `LIKE`; domain names are
+/// validated without them, this keeps the match exact whatever a row holds).
 const SILENCED: &str = "(a.silenced_at IS NOT NULL OR (a.domain IS NOT NULL AND EXISTS \
     (SELECT 1 FROM domain_blocks d WHERE d.severity = 'silence' AND (lower(a.domain) = d.domain \
-    OR lower(a.domain) LIKE '%.' || d.domain OR lower(a.domain) LIKE d.domain || ':%' \
-    OR lower(a.domain) LIKE '%.' || d.domain || ':%'))))";
+    OR lower(a.domain) LIKE '%.' || replace(replace(d.domain, '%', '\\%'), '_', '\\_') ESCAPE '\\' \
+    OR lower(a.domain) LIKE replace(replace(d.domain, '%', '\\%'), '_', '\\_') || ':%' ESCAPE '\\' \
+    OR lower(a.domain) LIKE '%.' || replace(replace(d.domain, '%', '\\%'), '_', '\\_') || ':%' \
+    ESCAPE '\\'))))";
 
 const WARNING_COLUMNS: &str = "id, account_id, target_account_id, action, text, report_id, \
     status_ids, overruled_at, created_at";

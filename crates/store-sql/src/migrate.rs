@@ -227,6 +227,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "moderation_fixes",
         sql: include_str!("../migrations/0042_moderation_fixes.sql"),
     },
+    Migration {
+        version: 45,
+        name: "report_evidence",
+        sql: include_str!("../migrations/0045_report_evidence.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use rookery_model::{Id, Timestamp};
 use rookery_store::{
-    Report, ReportFilter, ReportStore, ReportTx, Result, Staff, StoreError, TimelinePage,
+    Report, ReportFilter, ReportStore, ReportTx, ReportedPost, Result, Staff, StoreError,
+    TimelinePage,
 };
 
 use crate::SqlStore;
@@ -168,6 +169,33 @@ impl ReportStore for SqlStore {
         })
     }
 
+    async fn reported_posts(&self, id: Id) -> Result<Vec<ReportedPost>> {
+        read!(&self.pools, |c| {
+            with_conn!(c, |e, p| {
+                let rows = sqlx::query(
+                    "SELECT status_id, url, content, spoiler_text, posted_at \
+                     FROM report_statuses WHERE report_id = $1 ORDER BY status_id",
+                )
+                .bind(id.as_i64())
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ReportedPost {
+                            status_id: Id::from_i64(r.int("status_id")?),
+                            url: r.opt_text("url")?,
+                            content: r.opt_text("content")?.unwrap_or_default(),
+                            spoiler_text: r.opt_text("spoiler_text")?.unwrap_or_default(),
+                            posted_at: r.opt_int("posted_at")?.map(Timestamp::from_millis),
+                        })
+                    })
+                    .collect()
+            })
+        })
+    }
+
     async fn users_with_roles(&self, roles: &[&str]) -> Result<Vec<Staff>> {
         if roles.is_empty() {
             return Ok(Vec::new());
@@ -232,7 +260,10 @@ impl ReportTx for SqlTx {
         for status in &r.status_ids {
             exec!(
                 self.conn(),
-                "INSERT INTO report_statuses (report_id, status_id) VALUES ($1, $2) \
+                "INSERT INTO report_statuses \
+                 (report_id, status_id, url, content, spoiler_text, posted_at) \
+                 SELECT $1, $2, COALESCE(s.url, s.uri), s.content, s.spoiler_text, s.created_at \
+                 FROM (SELECT 1) AS one LEFT JOIN statuses s ON s.id = $2 WHERE TRUE \
                  ON CONFLICT DO NOTHING",
                 r.id.as_i64(),
                 status.as_i64()

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use rookery_model::{DomainBlock, Id, Timestamp};
 use rookery_store::{
     CanonicalEmailBlock, DomainAllow, EmailDomainBlock, IpBlock, IpBlockSeverity, Result,
-    ServerPolicyStore, ServerPolicyTx, StoreError,
+    ServerPolicyStore, ServerPolicyTx, SignUpDetails, StoreError,
 };
 
 use crate::SqlStore;
@@ -173,14 +173,19 @@ impl ServerPolicyStore for SqlStore {
         ))
     }
 
-    async fn sign_up_ip(&self, account_id: Id) -> Result<Option<String>> {
-        let ip: Option<Option<String>> = read!(&self.pools, |c| fetch_optional!(
+    async fn sign_up_details(&self, account_id: Id) -> Result<SignUpDetails> {
+        let found: Option<SignUpDetails> = read!(&self.pools, |c| fetch_optional!(
             c,
-            "SELECT sign_up_ip FROM users WHERE account_id = $1",
-            |r: &_| Fields::opt_text(r, "sign_up_ip"),
+            "SELECT sign_up_ip, sign_up_reason FROM users WHERE account_id = $1",
+            |r: &_| -> Result<SignUpDetails> {
+                Ok(SignUpDetails {
+                    ip: Fields::opt_text(r, "sign_up_ip")?,
+                    reason: Fields::opt_text(r, "sign_up_reason")?,
+                })
+            },
             account_id.as_i64()
         ))?;
-        Ok(ip.flatten())
+        Ok(found.unwrap_or_default())
     }
 
     async fn cached_media_of_domain(
@@ -286,11 +291,12 @@ impl ServerPolicyTx for SqlTx {
         .map(|n| n == 1)
     }
 
-    async fn set_sign_up_ip(&mut self, account_id: Id, ip: &str) -> Result<()> {
+    async fn set_sign_up_details(&mut self, account_id: Id, details: &SignUpDetails) -> Result<()> {
         exec!(
             self.conn(),
-            "UPDATE users SET sign_up_ip = $1 WHERE account_id = $2",
-            ip,
+            "UPDATE users SET sign_up_ip = $1, sign_up_reason = $2 WHERE account_id = $3",
+            details.ip.as_deref(),
+            details.reason.as_deref(),
             account_id.as_i64()
         )?;
         Ok(())

@@ -58,9 +58,25 @@ pub trait ReportStore: Send + Sync {
     /// The reports `admin.report` notifications are about: (notification id, report id).
     async fn reports_of_notifications(&self, notification_ids: &[Id]) -> Result<Vec<(Id, Id)>>;
 
+    /// What the reported posts of report `id` said when they were reported (kept when the
+    /// posts are gone), in the order of their ids.
+    async fn reported_posts(&self, id: Id) -> Result<Vec<ReportedPost>>;
+
     /// Local users (not disabled) whose role is one of `roles` (`moderator`, `admin`, …): who
     /// hears of new reports.
     async fn users_with_roles(&self, roles: &[&str]) -> Result<Vec<Staff>>;
+}
+
+/// A reported post as it was when reported: the evidence kept with the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedPost {
+    pub status_id: Id,
+    /// Its public page (or its ActivityPub id).
+    pub url: Option<String>,
+    /// The HTML it showed.
+    pub content: String,
+    pub spoiler_text: String,
+    pub posted_at: Option<Timestamp>,
 }
 
 /// A staff member to tell of a report.
@@ -74,7 +90,7 @@ pub struct Staff {
 /// Reports, in a transaction.
 #[async_trait]
 pub trait ReportTx: Send {
-    /// Adds a report and its posts; `false` (and nothing written) when one with the same
+    /// Adds a report and its posts (with a copy of what they say); `false` (and nothing written) when one with the same
     /// `uri` exists.
     async fn insert_report(&mut self, report: &Report) -> Result<bool>;
 

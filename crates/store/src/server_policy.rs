@@ -103,8 +103,8 @@ pub trait ServerPolicyStore: Send + Sync {
     async fn ip_blocks(&self) -> Result<Vec<IpBlock>>;
     async fn ip_block(&self, id: Id) -> Result<Option<IpBlock>>;
 
-    /// The address the user of `account_id` signed up from, if it was recorded.
-    async fn sign_up_ip(&self, account_id: Id) -> Result<Option<String>>;
+    /// Where the user of `account_id` signed up from and the reason they gave, as recorded.
+    async fn sign_up_details(&self, account_id: Id) -> Result<SignUpDetails>;
 
     /// Cached copies of the files of `domain`'s accounts (subdomains included), oldest first.
     async fn cached_media_of_domain(
@@ -112,6 +112,15 @@ pub trait ServerPolicyStore: Send + Sync {
         domain: &str,
         limit: u32,
     ) -> Result<Vec<rookery_model::MediaAttachment>>;
+}
+
+/// What is recorded of a sign-up for moderators.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignUpDetails {
+    /// The address it came from.
+    pub ip: Option<String>,
+    /// Why the person wants to join (asked when sign-ups need approval).
+    pub reason: Option<String>,
 }
 
 /// Server-wide policy, in a transaction (each change is recorded in the audit log in the same
@@ -131,6 +140,6 @@ pub trait ServerPolicyTx: Send {
     async fn put_ip_block(&mut self, block: &IpBlock) -> Result<()>;
     async fn delete_ip_block(&mut self, id: Id) -> Result<bool>;
 
-    /// Records the address the user of `account_id` signed up from.
-    async fn set_sign_up_ip(&mut self, account_id: Id, ip: &str) -> Result<()>;
+    /// Records where the user of `account_id` signed up from and the reason they gave.
+    async fn set_sign_up_details(&mut self, account_id: Id, details: &SignUpDetails) -> Result<()>;
 }

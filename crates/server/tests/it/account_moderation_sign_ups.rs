@@ -79,6 +79,47 @@ async fn staff_hear_of_sign_ups_and_users_of_decisions(backend: Backend) {
     assert_eq!(r.status(), 200);
     let newbie = app.account_id("newbie").await;
 
+    // What moderators see of it: the reason given and the address it came from.
+    let (s, seen, _) = app
+        .get_auth(&format!("/api/v1/admin/accounts/{newbie}"), Some(&boss))
+        .await;
+    assert_eq!(s, 200, "{seen}");
+    assert_eq!(seen["invite_request"], "I like birds", "{seen}");
+    assert_eq!(seen["ip"], "127.0.0.1", "{seen}");
+    assert_eq!(seen["ips"][0]["ip"], "127.0.0.1", "{seen}");
+    let mut page = Browser::signed_in(&app, "boss").await;
+    let list = page.get("/admin/accounts?status=pending").await;
+    assert!(list.html.contains("<td>I like birds</td>"), "{}", list.html);
+
+    // A reason longer than Mastodon keeps is refused, and nothing is created.
+    let long = "b".repeat(421);
+    let r = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .bearer_auth(&token)
+        .form(&[
+            ("username", "wordy"),
+            ("email", "wordy@example.com"),
+            ("password", "a good password"),
+            ("agreement", "1"),
+            ("reason", long.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let refused: Value = r.json().await.unwrap();
+    assert_eq!(
+        refused["details"]["reason"][0]["error"], "ERR_TOO_LONG",
+        "{refused}"
+    );
+    assert_eq!(
+        app.sql_texts("SELECT username FROM accounts WHERE username = 'wordy'")
+            .await
+            .len(),
+        0
+    );
+
     for t in [&boss, &mo] {
         let list = sign_ups_notified(&app, t).await;
         assert_eq!(list.len(), 1, "{list:?}");
@@ -102,6 +143,12 @@ async fn staff_hear_of_sign_ups_and_users_of_decisions(backend: Backend) {
         .filter(|m| m["text"].as_str().unwrap().contains("waits for approval"))
         .collect();
     assert_eq!(staff_mails.len(), 2, "{sent:?}");
+    assert!(
+        staff_mails
+            .iter()
+            .all(|m| m["text"].as_str().unwrap().contains("I like birds")),
+        "{staff_mails:?}"
+    );
     assert!(
         staff_mails
             .iter()

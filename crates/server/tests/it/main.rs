@@ -47,6 +47,7 @@ mod polls;
 mod rate_limits;
 mod registration;
 mod relationships;
+mod report_posts;
 mod reports;
 mod reports_federation;
 mod roles;

@@ -1,9 +1,12 @@
 //! Reports across two live instances: a user of B reports a user of A with `forward=true`, and
 //! A's moderators find the report (comment and posts) from B's instance actor; the same `Flag`
-//! delivered again files nothing more; a server whose reports are rejected is not heard.
+//! delivered again files nothing more; a server whose reports are rejected is not heard; a
+//! reported post A's moderators remove is deleted on B too.
 
 use rookery_model::Role;
 use rookery_service::NewDomainBlock;
+use rookery_service::moderation::Moderator;
+use rookery_service::moderation::post_removal::PostRemoval;
 use rookery_service::moderation::reports::ForwardReport;
 use rookery_testkit::Backend;
 use serde_json::Value;
@@ -162,7 +165,7 @@ async fn a_forwarded_report_reaches_the_reported_server(backend: Backend) {
     // heard.
     a.services
         .block_domain(
-            rookery_service::moderation::Moderator::CLI,
+            Moderator::CLI,
             NewDomainBlock {
                 domain: "localhost".into(),
                 severity: "noop".into(),
@@ -193,4 +196,28 @@ async fn a_forwarded_report_reaches_the_reported_server(backend: Backend) {
     assert_eq!(list.len(), 1);
     // B keeps both of bob's reports.
     assert_eq!(count(&b, "reports").await, 2);
+
+    // A's moderators remove the reported post: B is told and deletes its copy.
+    let report_id = list[0]["id"].as_str().unwrap().parse().unwrap();
+    let removal = PostRemoval {
+        report_id,
+        status_ids: Vec::new(),
+        text: "not here".into(),
+        send_email: false,
+    };
+    let removed = a
+        .services
+        .account_actions()
+        .remove_reported_posts(Moderator::CLI, &removal)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    eventually("the removed post is gone from B", || async {
+        home().await.is_none()
+    })
+    .await;
+    let (s, _, _) = b
+        .get_auth(&format!("/api/v1/statuses/{status_on_b}"), Some(&bob))
+        .await;
+    assert_eq!(s, 404);
 }

@@ -516,6 +516,42 @@ async fn ip_blocks_refuse_sign_ups_and_access(backend: Backend) {
     assert_eq!(delete(&app, &format!("{path}/{id}"), &admin).await.0, 200);
     assert_eq!(get(&app, path, &admin).await.1, json!([]));
 
+    // The list is paged as Mastodon's: newest first, `limit`, `Link` to the rest.
+    let mut ids = Vec::new();
+    for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
+        let (_, b) = post(
+            &app,
+            path,
+            &admin,
+            json!({"ip": ip, "severity": "sign_up_block"}),
+        )
+        .await;
+        ids.push(b["id"].as_str().unwrap().to_owned());
+    }
+    let (status, first, link) = app.get_auth(&format!("{path}?limit=2"), Some(&admin)).await;
+    assert_eq!(status, 200, "{first}");
+    let listed: Vec<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [ids[2].as_str(), ids[1].as_str()]);
+    let link = link.unwrap();
+    let next = link.split('<').nth(1).unwrap().split('>').next().unwrap();
+    assert!(next.contains("limit=2"), "{link}");
+    let next = &next[next.find("/api/").unwrap()..];
+    let (_, rest, _) = app.get_auth(next, Some(&admin)).await;
+    assert_eq!(rest.as_array().unwrap().len(), 1, "{rest}");
+    assert_eq!(rest[0]["id"], ids[0].as_str());
+    let (_, newer, _) = app
+        .get_auth(&format!("{path}?limit=1&min_id={}", ids[0]), Some(&admin))
+        .await;
+    assert_eq!(newer[0]["id"], ids[1].as_str(), "{newer}");
+    for id in &ids {
+        assert_eq!(delete(&app, &format!("{path}/{id}"), &admin).await.0, 200);
+    }
+
     // The kit's requests come from 127.0.0.1: sign-ups from there are refused…
     let (_, b) = post(
         &app,
@@ -577,7 +613,7 @@ async fn ip_blocks_refuse_sign_ups_and_access(backend: Backend) {
     let log = audit(&app).await;
     assert_eq!(
         log.iter().filter(|l| l.contains(" IpBlock ")).count(),
-        7,
+        13,
         "{log:?}"
     );
 }

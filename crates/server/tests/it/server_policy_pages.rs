@@ -1,5 +1,6 @@
 //! The sign-up page under server-wide policy: a blocked e-mail domain and a blocked network
-//! are refused there as over the API.
+//! are refused there as over the API; a network blocked with `no_access` reaches nothing —
+//! API, pages, streaming — until the block is lifted.
 
 use std::time::Duration;
 
@@ -9,7 +10,10 @@ use rookery_testkit::Backend;
 
 use crate::kit::{TestApp, on_every_backend, spawn_with};
 
-on_every_backend!(the_sign_up_page_applies_email_and_ip_blocks);
+on_every_backend!(
+    the_sign_up_page_applies_email_and_ip_blocks,
+    no_access_reaches_nothing
+);
 
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -86,4 +90,41 @@ async fn the_sign_up_page_applies_email_and_ip_blocks(backend: Backend) {
     let (status, html) = sign_up(&app, "sam", "sam@example.com").await;
     assert_eq!(status, 200, "{html}");
     assert!(s.local_account("sam").await.is_ok());
+}
+
+async fn no_access_reaches_nothing(backend: Backend) {
+    let app = spawn_with(backend, &[]).await;
+    let paths = [
+        "/api/v1/instance",
+        "/",
+        "/about",
+        "/api/v1/streaming/health",
+        "/.well-known/nodeinfo",
+    ];
+    for path in paths {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    let s = &app.services;
+    let block = s
+        .ip_blocks()
+        .create(
+            Moderator::CLI,
+            IpBlockInput {
+                ip: Some("127.0.0.0/8".into()),
+                severity: Some("no_access".into()),
+                ..IpBlockInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    for path in paths {
+        assert_eq!(app.get(path).await.status(), 403, "{path}");
+    }
+    s.ip_blocks()
+        .delete(Moderator::CLI, block.id)
+        .await
+        .unwrap();
+    for path in paths {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
 }

@@ -31,6 +31,7 @@ use rookery_activitypub::keys::KeyPair;
 use rookery_model::Id;
 
 pub use actors::{RefreshActor, ResolveError};
+pub(crate) use delivery::Outgoing;
 pub use delivery::{Deliver, Federate};
 pub use featured_tags::SyncFeaturedTags;
 pub use inbox::{Accepted, InboundRequest, InboxError};

@@ -450,22 +450,12 @@ impl Services {
 
     /// Deletes a remote status or reblog, with its counts and `delete` events.
     pub(super) async fn remove_remote_status(&self, status: &Status) -> Result<()> {
-        let notice = self.removal_notice(status).await?;
+        let Some(author) = self.store.account(status.account_id).await? else {
+            return Ok(());
+        };
+        let removal = self.status_removal(&author, status).await?;
         let mut tx = self.store.begin().await?;
-        if tx.delete_status(status.id).await? {
-            match status.reblog_of_id {
-                Some(original) => tx.count_reblog(original, -1).await?,
-                None => {
-                    tx.count_status(status.account_id, -1, None).await?;
-                    if let Some(parent) = status.in_reply_to_id {
-                        tx.count_reply(parent, -1).await?;
-                    }
-                }
-            }
-            rookery_jobs::enqueue(tx.as_mut(), &self.ids, self.clock.now(), &notice)
-                .await
-                .map_err(enqueue_err)?;
-        }
+        removal.apply(self, tx.as_mut()).await?;
         Ok(tx.commit().await?)
     }
 

@@ -33,6 +33,15 @@ impl Services {
             Some(_) => None,
         };
         let entity = self.account_entity(account);
+        let sign_up = match account.domain {
+            None => {
+                self.store
+                    .server_policy_store()
+                    .sign_up_details(account.id)
+                    .await?
+            }
+            Some(_) => rookery_store::SignUpDetails::default(),
+        };
         Ok(api::AdminAccount {
             id: account.id.to_string(),
             username: account.username.as_str().to_owned(),
@@ -42,18 +51,17 @@ impl Services {
                 .as_ref()
                 .map(|u| u.email.as_str().to_owned())
                 .unwrap_or_default(),
-            ip: match account.domain {
-                None => {
-                    self.store
-                        .server_policy_store()
-                        .sign_up_ip(account.id)
-                        .await?
-                }
-                Some(_) => None,
-            },
-            ips: Vec::new(),
+            ips: sign_up
+                .ip
+                .iter()
+                .map(|ip| api::AdminIp {
+                    ip: ip.clone(),
+                    used_at: account.created_at.to_rfc3339(),
+                })
+                .collect(),
+            ip: sign_up.ip,
             locale: user.as_ref().and_then(|u| u.locale.clone()),
-            invite_request: None,
+            invite_request: sign_up.reason,
             role: user.as_ref().map(|u| role_entity(u.role)),
             confirmed: user.as_ref().is_none_or(|u| u.confirmed_at.is_some()),
             approved: user.as_ref().is_none_or(|u| u.approved),

@@ -68,7 +68,20 @@ pub struct ActionRequest {
 }
 
 /// Longest warning text kept.
-const MAX_TEXT_CHARS: usize = 5000;
+pub(super) const MAX_TEXT_CHARS: usize = 5000;
+
+/// What an action on an account leaves behind (see [`AccountActions::conclude`]).
+pub(super) struct Outcome {
+    /// The warning's action (`none`, `suspend`, `delete_statuses`, …), also the audit entry's.
+    pub action: &'static str,
+    /// What the mail says was done ("suspended your account").
+    pub summary: &'static str,
+    pub text: String,
+    pub report_id: Option<Id>,
+    /// The posts the warning is about.
+    pub status_ids: Vec<Id>,
+    pub send_email: bool,
+}
 
 /// Moderation actions on accounts.
 pub struct AccountActions<'a> {
@@ -167,9 +180,33 @@ impl AccountActions<'_> {
             }
             ActionKind::Suspend => self.suspend_in(tx.as_mut(), &t).await?,
         }
-        if let Some(report) = req.report_id {
-            // The report must be about this account; it is resolved with the action, and
-            // logged as resolved too.
+        let done = Outcome {
+            action: req.kind.as_str(),
+            summary: warning_summary(req.kind),
+            text,
+            report_id: req.report_id,
+            status_ids: Vec::new(),
+            send_email: req.send_email,
+        };
+        self.conclude(tx.as_mut(), by, &t, done).await?;
+        tx.commit().await?;
+        s.forget_stats();
+        Ok(())
+    }
+
+    /// What follows any action on `t`, in its transaction: the report it answers resolved
+    /// (it must be about `t`), the warning its owner sees (notification and, if asked, mail)
+    /// and the audit-log entry.
+    pub(super) async fn conclude(
+        &self,
+        tx: &mut dyn Transaction,
+        by: Moderator,
+        t: &Target,
+        done: Outcome,
+    ) -> Result<()> {
+        let s = self.s;
+        let now = s.clock.now();
+        if let Some(report) = done.report_id {
             let about = s.store.report_store().report(report).await?;
             if about.is_none_or(|r| r.target_account_id != t.account.id) {
                 return Err(ServiceError::NotFound("report"));
@@ -183,7 +220,7 @@ impl AccountActions<'_> {
             }
             audit::record(
                 s,
-                tx.as_mut(),
+                tx,
                 by,
                 Entry {
                     action: "resolve",
@@ -196,7 +233,7 @@ impl AccountActions<'_> {
             .await?;
             s.webhooks()
                 .emit(
-                    tx.as_mut(),
+                    tx,
                     "report.updated",
                     crate::webhooks::WebhookObject::Report(report),
                 )
@@ -206,10 +243,10 @@ impl AccountActions<'_> {
             id: s.ids.next_id(),
             account_id: by.account_id,
             target_account_id: t.account.id,
-            action: req.kind.as_str().to_owned(),
-            text: text.clone(),
-            report_id: req.report_id,
-            status_ids: Vec::new(),
+            action: done.action.to_owned(),
+            text: done.text.clone(),
+            report_id: done.report_id,
+            status_ids: done.status_ids,
             overruled_at: None,
             created_at: now,
         };
@@ -227,34 +264,32 @@ impl AccountActions<'_> {
                 created_at: now,
                 filtered: false,
             };
-            s.store_notification(tx.as_mut(), &mut n).await?;
+            s.store_notification(tx, &mut n).await?;
         }
         audit::record(
             s,
-            tx.as_mut(),
+            tx,
             by,
             Entry {
-                action: req.kind.as_str(),
+                action: done.action,
                 target_type: "Account",
                 target_id: Some(t.account.id),
                 target_name: &t.name(),
-                reason: &text,
+                reason: &done.text,
             },
         )
         .await?;
-        if let (Some(l), true) = (&t.local, req.send_email) {
+        if let (Some(l), true) = (&t.local, done.send_email) {
             let link = format!("{}/disputes/strikes/{}", s.urls.base(), warning.id);
             let message = Message::Notification {
                 username: l.account.username.as_str().to_owned(),
                 from: s.settings.title.clone(),
-                what: warning_summary(req.kind).to_owned(),
-                excerpt: (!text.is_empty()).then(|| text.clone()),
+                what: done.summary.to_owned(),
+                excerpt: (!done.text.is_empty()).then(|| done.text.clone()),
                 link,
             };
-            s.mail().queue(tx.as_mut(), &l.user.email, &message).await?;
+            s.mail().queue(tx, &l.user.email, &message).await?;
         }
-        tx.commit().await?;
-        s.forget_stats();
         Ok(())
     }
 

@@ -15,6 +15,7 @@ pub mod email_blocks;
 pub mod ip_blocks;
 mod limits;
 pub mod overview;
+pub mod post_removal;
 mod report_entities;
 mod report_forward;
 pub mod reports;

@@ -7,8 +7,13 @@ use crate::mail::Message;
 use crate::{Result, Services};
 
 impl Services {
-    /// Notifies every staff member of `new`'s sign-up (and mails them), in one transaction.
-    pub(crate) async fn tell_staff_of_sign_up(&self, new: &LocalAccount) -> Result<()> {
+    /// Notifies every staff member of `new`'s sign-up (and mails them, with the reason given),
+    /// in one transaction.
+    pub(crate) async fn tell_staff_of_sign_up(
+        &self,
+        new: &LocalAccount,
+        reason: Option<&str>,
+    ) -> Result<()> {
         let staff = self.store.account_moderation_store().staff().await?;
         if staff.is_empty() {
             return Ok(());
@@ -31,7 +36,7 @@ impl Services {
                 username: member.account.username.as_str().to_owned(),
                 from: format!("@{}", new.account.username.as_str()),
                 what: "signed up and waits for approval".to_owned(),
-                excerpt: None,
+                excerpt: reason.map(str::to_owned),
                 link: format!("{}/admin/accounts/{}", self.urls.base(), new.account.id),
             };
             self.mail()

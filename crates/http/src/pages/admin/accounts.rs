@@ -36,6 +36,8 @@ struct AccountRow {
     email: String,
     state: String,
     at: String,
+    /// Why they want to join (sign-ups waiting for approval).
+    reason: String,
 }
 
 #[derive(Template)]
@@ -80,6 +82,8 @@ struct AccountPage {
     silenced: bool,
     disabled: bool,
     sensitized: bool,
+    ip: String,
+    reason: String,
     reports: Vec<ReportRow>,
 }
 
@@ -130,6 +134,7 @@ async fn list(
             email: a.email.clone(),
             state: state_of(&a),
             at: a.created_at.clone(),
+            reason: a.invite_request.clone().unwrap_or_default(),
         })
         .collect();
     let body = settings_page!(AccountsPage, admin_frame(&state, &staff, "accounts"), {
@@ -222,6 +227,8 @@ async fn account_page(
         silenced: a.silenced,
         disabled: a.disabled,
         sensitized: a.sensitized,
+        ip: a.ip.clone().unwrap_or_default(),
+        reason: a.invite_request.clone().unwrap_or_default(),
         reports: reports,
     });
     admin_page(&body, staff, status)

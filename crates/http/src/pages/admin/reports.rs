@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use rookery_model::{Id, Permission};
 use rookery_service::ServiceError;
 use rookery_service::moderation::actions::{ActionKind, ActionRequest};
+use rookery_service::moderation::post_removal::PostRemoval;
 use rookery_store::{ReportFilter, TimelinePage};
 use serde::Deserialize;
 
@@ -27,6 +28,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/reports", get(list))
         .route("/admin/reports/{id}", get(show))
         .route("/admin/reports/{id}/action", post(action))
+        .route("/admin/reports/{id}/remove_posts", post(remove_posts))
         .route("/admin/reports/{id}/{step}", post(step))
 }
 
@@ -53,10 +55,13 @@ struct ReportsPage {
 }
 
 struct PostRow {
+    id: String,
     url: String,
     content: String,
     spoiler: String,
     at: String,
+    /// Deleted since it was reported (what is shown is what it said then).
+    gone: bool,
 }
 
 #[derive(Template)]
@@ -82,6 +87,7 @@ struct ReportPage {
     resolved_by: Option<String>,
     assigned: Option<String>,
     assigned_to_me: bool,
+    has_live_posts: bool,
     posts: Vec<PostRow>,
 }
 
@@ -182,16 +188,34 @@ async fn report_page(
     let report = services.reports().get(staff.moderator, id).await?;
     let e = services.admin_report_entity(&report).await?;
     let me = staff.moderator.account_id.map(|i| i.to_string());
-    let posts = e
-        .statuses
-        .iter()
-        .map(|s| PostRow {
-            url: s.url.clone().unwrap_or_else(|| s.uri.clone()),
-            content: s.content.clone(),
-            spoiler: s.spoiler_text.clone(),
-            at: s.created_at.clone(),
+    // Every reported post as it was reported; the live one where it is still there.
+    let posts = services
+        .reports()
+        .reported_posts(staff.moderator, id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let id = p.status_id.to_string();
+            match e.statuses.iter().find(|s| s.id == id) {
+                Some(s) => PostRow {
+                    id,
+                    url: s.url.clone().unwrap_or_else(|| s.uri.clone()),
+                    content: s.content.clone(),
+                    spoiler: s.spoiler_text.clone(),
+                    at: s.created_at.clone(),
+                    gone: false,
+                },
+                None => PostRow {
+                    id,
+                    url: p.url.unwrap_or_default(),
+                    content: p.content,
+                    spoiler: p.spoiler_text,
+                    at: p.posted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                    gone: true,
+                },
+            }
         })
-        .collect();
+        .collect::<Vec<_>>();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -220,6 +244,7 @@ async fn report_page(
             .assigned_account
             .as_ref()
             .is_some_and(|a| Some(&a.id) == me.as_ref()),
+        has_live_posts: posts.iter().any(|p| !p.gone),
         posts: posts,
     });
     admin_page(&body, staff, status)
@@ -338,6 +363,62 @@ async fn action(
             report_page(&state, &staff, id, Some(notice), None).await
         }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Unprocessable(_))) => {
+            report_page(&state, &staff, id, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/reports/{id}/remove_posts` (`status_ids` repeated — none: all of the report's
+/// posts —, `text`, `send_email`): removes reported posts and resolves the report.
+async fn remove_posts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let id = report_id(&id)?;
+    let mut token = String::new();
+    let mut request = PostRemoval {
+        report_id: id,
+        status_ids: Vec::new(),
+        text: String::new(),
+        send_email: false,
+    };
+    let mut unreadable = false;
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "authenticity_token" => token = v.into_owned(),
+            "status_ids" => match v.parse::<i64>() {
+                Ok(n) => request.status_ids.push(Id::from_i64(n)),
+                Err(_) => unreadable = true,
+            },
+            "text" => request.text = v.into_owned(),
+            "send_email" => request.send_email = true,
+            _ => {}
+        }
+    }
+    let staff = match staff_posted(&state, &headers, &ip, &token, Permission::ManageReports).await?
+    {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    if unreadable || request.status_ids.is_empty() {
+        let error = "Choose the posts to remove.".to_owned();
+        return report_page(&state, &staff, id, None, Some(error)).await;
+    }
+    match state
+        .services
+        .account_actions()
+        .remove_reported_posts(staff.moderator, &request)
+        .await
+    {
+        Ok(n) => {
+            let notice = format!("{n} post(s) removed; the report is resolved.");
+            report_page(&state, &staff, id, Some(notice), None).await
+        }
+        Err(e @ ServiceError::Unprocessable(_)) => {
             report_page(&state, &staff, id, None, Some(e.to_string())).await
         }
         Err(e) => Err(e.into()),

@@ -1,7 +1,7 @@
 //! Allowed domains (allow-list federation): `/api/v1/admin/domain_allows`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use rookery_api::AdminDomainAllow;
 use rookery_model::Permission::ManageFederation;
 use rookery_service::moderation::domain_allows::domain_allow_entity;
@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::extract::Body;
+use crate::paging::{LooseQuery, PageParams, Paged};
 use crate::routes::path_id;
 use crate::{ApiError, AppState};
 
@@ -20,14 +21,19 @@ pub(crate) struct AllowForm {
     domain: Option<String>,
 }
 
-/// `GET /api/v1/admin/domain_allows` — every allowed domain.
+/// `GET /api/v1/admin/domain_allows` — newest first, 100 a page (at most 200).
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<Vec<AdminDomainAllow>>, ApiError> {
+    uri: OriginalUri,
+    LooseQuery(p): LooseQuery<PageParams>,
+) -> Result<Paged<AdminDomainAllow>, ApiError> {
     let by = auth.moderator(READ, ManageFederation)?;
     let allows = state.services.domain_allows().list(by).await?;
-    Ok(Json(allows.iter().map(domain_allow_entity).collect()))
+    let all = allows.iter().map(domain_allow_entity).collect();
+    let id = |a: &AdminDomainAllow| a.id.parse().unwrap_or(0);
+    let base = state.services.urls.base();
+    Ok(Paged::of_whole_list(all, id, p.page(100, 200)?, base, &uri))
 }
 
 /// `GET /api/v1/admin/domain_allows/{id}` — one allowed domain.

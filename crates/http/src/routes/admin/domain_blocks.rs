@@ -1,7 +1,7 @@
 //! Server-wide domain blocks: `/api/v1/admin/domain_blocks` (Mastodon's Admin::DomainBlock).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use rookery_api::AdminDomainBlock;
 use rookery_model::Permission::ManageFederation;
 use rookery_service::NewDomainBlock;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::extract::{Body, loose};
+use crate::paging::{LooseQuery, PageParams, Paged};
 use crate::routes::path_id;
 use crate::{ApiError, AppState};
 
@@ -30,14 +31,20 @@ pub(crate) struct BlockForm {
     obfuscate: Option<bool>,
 }
 
-/// `GET /api/v1/admin/domain_blocks` — every block.
+/// `GET /api/v1/admin/domain_blocks` — the blocks, newest first, 100 a page (at most 200).
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<Vec<AdminDomainBlock>>, ApiError> {
+    uri: OriginalUri,
+    LooseQuery(p): LooseQuery<PageParams>,
+) -> Result<Paged<AdminDomainBlock>, ApiError> {
     let by = auth.moderator(READ, ManageFederation)?;
     let blocks = state.services.admin_domain_blocks().list(by).await?;
-    Ok(Json(blocks.iter().map(domain_block_entity).collect()))
+    let all = blocks.iter().map(domain_block_entity).collect();
+    let page = p.page(100, 200)?;
+    let id = |b: &AdminDomainBlock| b.id.parse().unwrap_or(0);
+    let base = state.services.urls.base();
+    Ok(Paged::of_whole_list(all, id, page, base, &uri))
 }
 
 /// `GET /api/v1/admin/domain_blocks/{id}` — one block.

@@ -2,7 +2,7 @@
 //! `/api/v1/admin/canonical_email_blocks` (Admin::CanonicalEmailBlock).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use rookery_api::{AdminCanonicalEmailBlock, AdminEmailDomainBlock};
 use rookery_model::Permission::ManageBlocks;
 use rookery_service::moderation::email_blocks::{
@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::extract::Body;
+use crate::paging::{LooseQuery, PageParams, Paged};
 use crate::routes::path_id;
 use crate::{ApiError, AppState};
 
@@ -31,19 +32,27 @@ pub(crate) struct CanonicalForm {
     canonical_email_hash: Option<String>,
 }
 
-/// `GET /api/v1/admin/email_domain_blocks` — every blocked e-mail domain.
+/// `GET /api/v1/admin/email_domain_blocks` — newest first, 100 a page (at most 200).
 pub(crate) async fn domains(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<Vec<AdminEmailDomainBlock>>, ApiError> {
+    uri: OriginalUri,
+    LooseQuery(p): LooseQuery<PageParams>,
+) -> Result<Paged<AdminEmailDomainBlock>, ApiError> {
     let by = auth.moderator(READ_DOMAINS, ManageBlocks)?;
     let s = &state.services;
     let blocks = s.email_blocks().domains(by).await?;
-    Ok(Json(
-        blocks
-            .iter()
-            .map(|b| email_domain_block_entity(s, b))
-            .collect(),
+    let all = blocks
+        .iter()
+        .map(|b| email_domain_block_entity(s, b))
+        .collect();
+    let id = |b: &AdminEmailDomainBlock| b.id.parse().unwrap_or(0);
+    Ok(Paged::of_whole_list(
+        all,
+        id,
+        p.page(100, 200)?,
+        s.urls.base(),
+        &uri,
     ))
 }
 
@@ -89,16 +98,20 @@ pub(crate) async fn unblock_domain(
     Ok(Json(serde_json::json!({})))
 }
 
-/// `GET /api/v1/admin/canonical_email_blocks` — every blocked address (as hashes).
+/// `GET /api/v1/admin/canonical_email_blocks` — blocked addresses (as hashes), newest first,
+/// 100 a page (at most 200).
 pub(crate) async fn canonical(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<Vec<AdminCanonicalEmailBlock>>, ApiError> {
+    uri: OriginalUri,
+    LooseQuery(p): LooseQuery<PageParams>,
+) -> Result<Paged<AdminCanonicalEmailBlock>, ApiError> {
     let by = auth.moderator(READ_CANONICAL, ManageBlocks)?;
     let blocks = state.services.email_blocks().canonical(by).await?;
-    Ok(Json(
-        blocks.iter().map(canonical_email_block_entity).collect(),
-    ))
+    let all = blocks.iter().map(canonical_email_block_entity).collect();
+    let id = |b: &AdminCanonicalEmailBlock| b.id.parse().unwrap_or(0);
+    let base = state.services.urls.base();
+    Ok(Paged::of_whole_list(all, id, p.page(100, 200)?, base, &uri))
 }
 
 /// `GET /api/v1/admin/canonical_email_blocks/{id}` — one.

@@ -1,7 +1,7 @@
 //! IP blocks: `/api/v1/admin/ip_blocks` (Mastodon's Admin::IpBlock).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use rookery_api::AdminIpBlock;
 use rookery_model::Permission::ManageBlocks;
 use rookery_service::moderation::ip_blocks::{IpBlockInput, ip_block_entity};
@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::extract::{Body, loose};
+use crate::paging::{LooseQuery, PageParams, Paged};
 use crate::routes::path_id;
 use crate::{ApiError, AppState};
 
@@ -45,14 +46,19 @@ fn input(form: IpBlockForm) -> Result<IpBlockInput, ApiError> {
     })
 }
 
-/// `GET /api/v1/admin/ip_blocks` — every block.
+/// `GET /api/v1/admin/ip_blocks` — newest first, 100 a page (at most 200).
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<Vec<AdminIpBlock>>, ApiError> {
+    uri: OriginalUri,
+    LooseQuery(p): LooseQuery<PageParams>,
+) -> Result<Paged<AdminIpBlock>, ApiError> {
     let by = auth.moderator(READ, ManageBlocks)?;
     let blocks = state.services.ip_blocks().list(by).await?;
-    Ok(Json(blocks.iter().map(ip_block_entity).collect()))
+    let all = blocks.iter().map(ip_block_entity).collect();
+    let id = |b: &AdminIpBlock| b.id.parse().unwrap_or(0);
+    let base = state.services.urls.base();
+    Ok(Paged::of_whole_list(all, id, p.page(100, 200)?, base, &uri))
 }
 
 /// `GET /api/v1/admin/ip_blocks/{id}` — one block.
