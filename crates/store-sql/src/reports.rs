@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use rookery_model::{Id, Timestamp};
 use rookery_store::{
-    Report, ReportFilter, ReportStore, ReportTx, ReportedPost, Result, Staff, StoreError,
-    TimelinePage,
+    Report, ReportFilter, ReportNote, ReportStore, ReportTx, ReportedPost, Result, Staff,
+    StoreError, TimelinePage,
 };
 
 use crate::SqlStore;
@@ -35,6 +35,16 @@ fn report_from_row(r: &impl Fields) -> Result<Report> {
         created_at: Timestamp::from_millis(r.int("created_at")?),
         updated_at: Timestamp::from_millis(r.int("updated_at")?),
         status_ids: Vec::new(),
+    })
+}
+
+fn note_from_row(r: &impl Fields) -> Result<ReportNote> {
+    Ok(ReportNote {
+        id: Id::from_i64(r.int("id")?),
+        report_id: Id::from_i64(r.int("report_id")?),
+        account_id: r.opt_int("account_id")?.map(Id::from_i64),
+        content: r.text("content")?,
+        created_at: Timestamp::from_millis(r.int("created_at")?),
     })
 }
 
@@ -196,6 +206,33 @@ impl ReportStore for SqlStore {
         })
     }
 
+    async fn report_notes(&self, id: Id) -> Result<Vec<ReportNote>> {
+        read!(&self.pools, |c| {
+            with_conn!(c, |e, p| {
+                let rows = sqlx::query(
+                    "SELECT id, report_id, account_id, content, created_at FROM report_notes \
+                     WHERE report_id = $1 ORDER BY id",
+                )
+                .bind(id.as_i64())
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(note_from_row).collect()
+            })
+        })
+    }
+
+    async fn report_note(&self, id: Id) -> Result<Option<ReportNote>> {
+        read!(&self.pools, |c| fetch_optional!(
+            c,
+            "SELECT id, report_id, account_id, content, created_at FROM report_notes \
+             WHERE id = $1",
+            note_from_row,
+            id.as_i64()
+        ))
+    }
+
     async fn users_with_roles(&self, roles: &[&str]) -> Result<Vec<Staff>> {
         if roles.is_empty() {
             return Ok(Vec::new());
@@ -328,6 +365,29 @@ impl ReportTx for SqlTx {
             now.as_millis()
         )?;
         Ok(())
+    }
+
+    async fn insert_report_note(&mut self, note: &ReportNote) -> Result<()> {
+        exec!(
+            self.conn(),
+            "INSERT INTO report_notes (id, report_id, account_id, content, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+            note.id.as_i64(),
+            note.report_id.as_i64(),
+            note.account_id.map(Id::as_i64),
+            note.content.as_str(),
+            note.created_at.as_millis()
+        )?;
+        Ok(())
+    }
+
+    async fn delete_report_note(&mut self, id: Id) -> Result<bool> {
+        exec!(
+            self.conn(),
+            "DELETE FROM report_notes WHERE id = $1",
+            id.as_i64()
+        )
+        .map(|n| n == 1)
     }
 
     async fn link_notification(&mut self, notification_id: Id, report_id: Id) -> Result<()> {

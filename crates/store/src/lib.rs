@@ -91,7 +91,7 @@ pub use oauth::{OAuthStore, OAuthTx};
 pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
-pub use reports::{Report, ReportFilter, ReportStore, ReportTx, ReportedPost, Staff};
+pub use reports::{Report, ReportFilter, ReportNote, ReportStore, ReportTx, ReportedPost, Staff};
 pub use scheduled_statuses::{ScheduledStatus, ScheduledStatusStore, ScheduledStatusTx};
 pub use server_policy::{
     CanonicalEmailBlock, DomainAllow, EmailDomainBlock, IpBlock, IpBlockSeverity,

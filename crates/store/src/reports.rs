@@ -62,9 +62,26 @@ pub trait ReportStore: Send + Sync {
     /// posts are gone), in the order of their ids.
     async fn reported_posts(&self, id: Id) -> Result<Vec<ReportedPost>>;
 
+    /// The moderators' notes on report `id`, oldest first.
+    async fn report_notes(&self, id: Id) -> Result<Vec<ReportNote>>;
+
+    async fn report_note(&self, id: Id) -> Result<Option<ReportNote>>;
+
     /// Local users (not disabled) whose role is one of `roles` (`moderator`, `admin`, …): who
     /// hears of new reports.
     async fn users_with_roles(&self, roles: &[&str]) -> Result<Vec<Staff>>;
+}
+
+/// A moderator's note on a report (for the other moderators; never shown to the reporter or
+/// the reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportNote {
+    pub id: Id,
+    pub report_id: Id,
+    /// Who wrote it (`None`: the command line, or an account since deleted).
+    pub account_id: Option<Id>,
+    pub content: String,
+    pub created_at: Timestamp,
 }
 
 /// A reported post as it was when reported: the evidence kept with the report.
@@ -116,6 +133,11 @@ pub trait ReportTx: Send {
 
     /// Opens a resolved report again.
     async fn reopen_report(&mut self, id: Id, now: Timestamp) -> Result<()>;
+
+    async fn insert_report_note(&mut self, note: &ReportNote) -> Result<()>;
+
+    /// `false` when there was no such note.
+    async fn delete_report_note(&mut self, id: Id) -> Result<bool>;
 
     /// Ties an `admin.report` notification to its report.
     async fn link_notification(&mut self, notification_id: Id, report_id: Id) -> Result<()>;

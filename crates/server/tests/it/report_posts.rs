@@ -1,7 +1,8 @@
 //! Reported posts: what they said is kept with the report (a post its author deletes stays
 //! readable to the moderators), and a moderator removes some of them from the report page —
 //! the posts are gone, their author has a `delete_statuses` warning naming them, the report is
-//! resolved and every removal is in the audit log; refusals change nothing.
+//! resolved and every removal is in the audit log; refusals change nothing. Moderators leave
+//! notes on a report for each other.
 
 use rookery_model::Role;
 use rookery_testkit::Backend;
@@ -11,7 +12,7 @@ use crate::browser::Browser;
 use crate::kit::{TestApp, on_every_backend, spawn_with};
 use crate::reports::count;
 
-on_every_backend!(moderators_remove_reported_posts);
+on_every_backend!(moderators_remove_reported_posts, moderators_leave_notes);
 
 async fn post(app: &TestApp, token: &str, text: &str) -> String {
     let (s, body) = app
@@ -224,4 +225,81 @@ async fn moderators_remove_reported_posts(backend: Backend) {
         Value::Bool(true),
         "{admin_report}"
     );
+}
+
+async fn moderators_leave_notes(backend: Backend) {
+    let app = spawn_with(backend, &[("ROOKERY_RATE_LIMITS__ENABLED", "false")]).await;
+    for (name, role) in [
+        ("mod", Role::Moderator),
+        ("mod2", Role::Moderator),
+        ("boss", Role::Admin),
+    ] {
+        app.create_account(name).await;
+        app.services.set_role(name, role).await.unwrap();
+    }
+    let alice = app.token("alice").await;
+    app.token("bob").await;
+    let bob_id = app.account_id("bob").await;
+    let (s, report) = app
+        .post_auth(
+            "/api/v1/reports",
+            &alice,
+            &[("account_id", bob_id.as_str()), ("comment", "rude")],
+        )
+        .await;
+    assert_eq!(s, 200, "{report}");
+    let id = report["id"].as_str().unwrap().to_owned();
+    let path = format!("/admin/reports/{id}");
+    let action = format!("{path}/notes");
+
+    let mut first = Browser::signed_in(&app, "mod").await;
+    let page = first
+        .submit(&path, &action, &[("content", "asked <alice> for links")])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("Note added."), "{}", page.html);
+    assert!(
+        page.html.contains("asked &#60;alice&#62; for links"),
+        "{}",
+        page.html
+    );
+    for bad in ["   ", &"x".repeat(2001)] {
+        let page = first.submit(&path, &action, &[("content", bad)]).await;
+        assert_eq!(page.status, 422, "{}", page.html);
+    }
+    assert_eq!(count(&app, "report_notes").await, 1);
+    let note = app
+        .sql_texts("SELECT CAST(id AS TEXT) FROM report_notes")
+        .await[0]
+        .clone();
+    let delete = format!("{path}/notes/{note}/delete");
+
+    // Another moderator reads it but may not delete it; an admin may.
+    let mut second = Browser::signed_in(&app, "mod2").await;
+    let page = second.get(&path).await;
+    assert!(page.html.contains("@mod,"), "{}", page.html);
+    assert!(!page.html.contains(&delete), "{}", page.html);
+    let page = second.submit(&path, &delete, &[]).await;
+    assert_eq!(page.status, 403, "{}", page.html);
+    assert_eq!(count(&app, "report_notes").await, 1);
+    let mut boss = Browser::signed_in(&app, "boss").await;
+    let page = boss.submit(&path, &delete, &[]).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert_eq!(count(&app, "report_notes").await, 0);
+
+    // A note that resolves the report, in one step.
+    let page = second
+        .submit(
+            &path,
+            &action,
+            &[("content", "nothing to act on"), ("resolve", "1")],
+        )
+        .await;
+    assert!(
+        page.html.contains("Note added; the report is resolved."),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Resolved by @mod2"), "{}", page.html);
+    assert_eq!(count(&app, "report_notes").await, 1);
 }

@@ -18,6 +18,7 @@ pub mod overview;
 pub mod post_removal;
 mod report_entities;
 mod report_forward;
+pub mod report_notes;
 pub mod reports;
 pub mod sign_ups;
 pub mod suspensions;

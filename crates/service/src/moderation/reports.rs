@@ -6,7 +6,7 @@
 
 use rookery_model::{Account, Id, Permission, Role};
 use rookery_store::{
-    Notification, NotificationKind, Report, ReportFilter, TimelinePage, Transaction,
+    Notification, NotificationKind, Report, ReportFilter, ReportNote, TimelinePage, Transaction,
 };
 
 use super::Moderator;
@@ -42,7 +42,7 @@ pub struct ReportUpdate {
 }
 
 /// What a moderator does to a report.
-enum Change {
+pub(super) enum Change {
     Update(String, Vec<String>),
     Assign(Option<Id>),
     Resolve,
@@ -292,12 +292,26 @@ impl Reports<'_> {
     /// Applies `change` to the report in one transaction with its audit-log entry; returns
     /// the report as it is afterwards.
     async fn act(&self, by: Moderator, id: Id, change: Change) -> Result<Report> {
+        self.act_with_note(by, id, change, None).await
+    }
+
+    /// [`Self::act`], adding `note` to the report in the same transaction.
+    pub(super) async fn act_with_note(
+        &self,
+        by: Moderator,
+        id: Id,
+        change: Change,
+        note: Option<&ReportNote>,
+    ) -> Result<Report> {
         by.require(Permission::ManageReports)?;
         let s = self.s;
         let now = s.clock.now();
         let mut tx = s.store.begin().await?;
         if tx.reports().report_for_update(id).await?.is_none() {
             return Err(ServiceError::NotFound("report"));
+        }
+        if let Some(note) = note {
+            tx.reports().insert_report_note(note).await?;
         }
         let action = match change {
             Change::Update(category, rules) => {

@@ -29,6 +29,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/reports/{id}", get(show))
         .route("/admin/reports/{id}/action", post(action))
         .route("/admin/reports/{id}/remove_posts", post(remove_posts))
+        .route("/admin/reports/{id}/notes", post(add_note))
+        .route("/admin/reports/{id}/notes/{note}/delete", post(delete_note))
         .route("/admin/reports/{id}/{step}", post(step))
 }
 
@@ -64,6 +66,15 @@ struct PostRow {
     gone: bool,
 }
 
+struct NoteRow {
+    id: String,
+    by: String,
+    content: String,
+    at: String,
+    /// This moderator may delete it.
+    deletable: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin/report.html")]
 struct ReportPage {
@@ -89,6 +100,7 @@ struct ReportPage {
     assigned_to_me: bool,
     has_live_posts: bool,
     posts: Vec<PostRow>,
+    notes: Vec<NoteRow>,
 }
 
 fn acct(a: &rookery_api::AdminAccount) -> String {
@@ -216,6 +228,30 @@ async fn report_page(
             }
         })
         .collect::<Vec<_>>();
+    let admin = staff.moderator.role >= rookery_model::Role::Admin;
+    let mut notes = Vec::new();
+    for n in services.reports().notes(staff.moderator, id).await? {
+        let by = match n.account_id {
+            Some(a) => match services
+                .store
+                .account(a)
+                .await
+                .map_err(ServiceError::from)?
+            {
+                Some(a) => format!("@{}", a.username.as_str()),
+                None => "a former moderator".to_owned(),
+            },
+            None => "the command line".to_owned(),
+        };
+        notes.push(NoteRow {
+            id: n.id.to_string(),
+            by,
+            content: n.content,
+            at: n.created_at.to_rfc3339(),
+            deletable: admin
+                || (n.account_id.is_some() && n.account_id == staff.moderator.account_id),
+        });
+    }
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -246,6 +282,7 @@ async fn report_page(
             .is_some_and(|a| Some(&a.id) == me.as_ref()),
         has_live_posts: posts.iter().any(|p| !p.gone),
         posts: posts,
+        notes: notes,
     });
     admin_page(&body, staff, status)
 }
@@ -423,4 +460,91 @@ async fn remove_posts(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    content: String,
+    /// Present when "Add and resolve" was pressed.
+    #[serde(default)]
+    resolve: Option<String>,
+}
+
+/// `POST /admin/reports/{id}/notes` (`content`, `resolve`): a note for the other moderators.
+async fn add_note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<NoteForm>,
+) -> Result<Response, ApiError> {
+    let staff = match staff_posted(
+        &state,
+        &headers,
+        &ip,
+        &form.authenticity_token,
+        Permission::ManageReports,
+    )
+    .await?
+    {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let id = report_id(&id)?;
+    let resolve = form.resolve.is_some();
+    match state
+        .services
+        .reports()
+        .add_note(staff.moderator, id, &form.content, resolve)
+        .await
+    {
+        Ok(_) => {
+            let notice = if resolve {
+                "Note added; the report is resolved."
+            } else {
+                "Note added."
+            };
+            report_page(&state, &staff, id, Some(notice.into()), None).await
+        }
+        Err(e @ ServiceError::Invalid { .. }) => {
+            report_page(&state, &staff, id, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/reports/{id}/notes/{note}/delete`.
+async fn delete_note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Path((id, note)): Path<(String, String)>,
+    axum::Form(form): axum::Form<TokenForm>,
+) -> Result<Response, ApiError> {
+    let staff = match staff_posted(
+        &state,
+        &headers,
+        &ip,
+        &form.authenticity_token,
+        Permission::ManageReports,
+    )
+    .await?
+    {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let id = report_id(&id)?;
+    let note = note
+        .parse::<i64>()
+        .map(Id::from_i64)
+        .map_err(|_| ApiError::from(ServiceError::NotFound("note")))?;
+    state
+        .services
+        .reports()
+        .delete_note(staff.moderator, note)
+        .await?;
+    report_page(&state, &staff, id, Some("Note deleted.".into()), None).await
 }
