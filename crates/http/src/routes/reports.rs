@@ -30,14 +30,17 @@ pub(crate) struct CreateReport {
     comment: Option<String>,
     #[serde(default, deserialize_with = "loose::opt_bool")]
     forward: Option<bool>,
+    #[serde(default, deserialize_with = "loose::string_list")]
+    forward_to_domains: Vec<String>,
     #[serde(default)]
     category: Option<String>,
     #[serde(default, deserialize_with = "loose::string_list")]
     rule_ids: Vec<String>,
 }
 
-/// `POST /api/v1/reports` — `account_id`, `status_ids[]`, `comment`, `forward`, `category`,
-/// `rule_ids[]`: files a report; answers Mastodon's Report entity.
+/// `POST /api/v1/reports` — `account_id`, `status_ids[]`, `comment`, `forward`,
+/// `forward_to_domains[]`, `category`, `rule_ids[]`: files a report; answers Mastodon's Report
+/// entity.
 pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Auth,
@@ -63,6 +66,7 @@ pub(crate) async fn create(
                 status_ids: form.status_ids,
                 comment: form.comment.unwrap_or_default(),
                 forward: form.forward.unwrap_or(false),
+                forward_to_domains: form.forward_to_domains,
                 category: form.category,
                 rule_ids: form.rule_ids,
             },

@@ -50,6 +50,7 @@ mod relationships;
 mod report_posts;
 mod reports;
 mod reports_federation;
+mod reports_forward_domains;
 mod roles;
 mod scheduled_races;
 mod scheduled_statuses;

@@ -153,6 +153,7 @@ async fn a_forwarded_report_reaches_the_reported_server(backend: Backend) {
         b.services.clock.now(),
         &ForwardReport {
             report_id: b_report.parse().unwrap(),
+            inbox: None,
         },
     )
     .await

@@ -1,6 +1,7 @@
 //! Reports from other servers: a `Flag` activity naming local accounts and/or posts becomes a
 //! report for our moderators, one per local account concerned, filed by the sending actor's
-//! account. Dropped when the sender's server is suspended or its reports are rejected
+//! account. A remote account is reported here too when the posts named answer one of our
+//! users (what another server forwards with Mastodon's `forward_to_domains`). Dropped when the sender's server is suspended or its reports are rejected
 //! (`reject_reports`), when nothing local is named, or past [`FLAGS_PER_HOST_PER_HOUR`].
 
 use rookery_activitypub::vocab::Activity;
@@ -69,16 +70,30 @@ impl Services {
                 if !targets.iter().any(|t| t.id == account.id) {
                     targets.push(account);
                 }
-            } else if let Some(status) = self.local_status_of(Some(&uri)).await?
+            } else if let Some(status) = self.local_status_of(Some(&uri)).await? {
+                if !statuses.iter().any(|s| s.id == status.id) {
+                    statuses.push(status);
+                }
+            } else if let Some(status) = self.store.status_by_uri(&uri).await?
+                && self.answers_a_local_account(&status).await?
                 && !statuses.iter().any(|s| s.id == status.id)
             {
                 statuses.push(status);
             }
         }
         for st in &statuses {
-            if !targets.iter().any(|t| t.id == st.account_id)
-                && let Some(author) = self.local_target_by_id(st.account_id).await?
-            {
+            if targets.iter().any(|t| t.id == st.account_id) {
+                continue;
+            }
+            let author = if st.local {
+                self.local_target_by_id(st.account_id).await?
+            } else {
+                self.store
+                    .account(st.account_id)
+                    .await?
+                    .filter(|a| a.suspended_at.is_none())
+            };
+            if let Some(author) = author {
                 targets.push(author);
             }
         }
@@ -133,6 +148,21 @@ impl Services {
         tx.commit().await?;
         self.reports().publish(shown).await;
         Ok(())
+    }
+
+    /// Whether `status` (another server's) answers one of our users.
+    async fn answers_a_local_account(&self, status: &Status) -> Result<bool> {
+        if status.local {
+            return Ok(false);
+        }
+        let Some(parent) = status.in_reply_to_account_id else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .account(parent)
+            .await?
+            .is_some_and(|a| a.is_local()))
     }
 
     /// A live local account by id.

@@ -1,6 +1,8 @@
 //! Forwarding a report to the reported account's server: a `Flag` activity from the instance
 //! actor (as Mastodon sends it, so the reporter stays anonymous there), naming the account and
-//! the reported posts, with the reporter's comment. Sent by a job queued with the report.
+//! the reported posts, with the reporter's comment. Sent by a job queued with the report; also
+//! to the servers of the accounts the reported posts answer, when the reporter asked
+//! (`forward_to_domains`), one job per server.
 
 use rookery_activitypub::AS_CONTEXT;
 use rookery_jobs::{JobError, JobSpec, Queue, Registry, RetryPolicy};
@@ -11,10 +13,13 @@ use serde_json::{Value, json};
 
 use crate::{Result, ServiceError, Services};
 
-/// Sends report `report_id` on to its target's server.
+/// Sends report `report_id` on to its target's server, or to `inbox`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ForwardReport {
     pub report_id: Id,
+    /// Another server's shared inbox (`forward_to_domains`); `None`: the target's server.
+    #[serde(default)]
+    pub inbox: Option<String>,
 }
 
 impl JobSpec for ForwardReport {
@@ -32,16 +37,66 @@ impl JobSpec for ForwardReport {
     }
 
     fn unique_key(&self) -> Option<String> {
-        Some(format!("forward_report:{}", self.report_id))
+        Some(match &self.inbox {
+            None => format!("forward_report:{}", self.report_id),
+            Some(inbox) => format!("forward_report:{}:{inbox}", self.report_id),
+        })
     }
 }
 
-/// Queues the forwarding of `report_id` in `tx`.
-pub(crate) async fn enqueue(s: &Services, tx: &mut dyn Transaction, report_id: Id) -> Result<()> {
-    rookery_jobs::enqueue(tx, &s.ids, s.clock.now(), &ForwardReport { report_id })
+/// Queues the forwarding of `report_id` in `tx`: to the target's server (`inbox` `None`) or
+/// to `inbox`.
+pub(crate) async fn enqueue(
+    s: &Services,
+    tx: &mut dyn Transaction,
+    report_id: Id,
+    inbox: Option<String>,
+) -> Result<()> {
+    let job = ForwardReport { report_id, inbox };
+    rookery_jobs::enqueue(tx, &s.ids, s.clock.now(), &job)
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(())
+}
+
+/// The shared inboxes (else inboxes) of the servers, among `domains` (as the reporter named
+/// them), of the accounts `statuses` answer — not the target's own server —, one per server.
+pub(crate) async fn replied_to_inboxes(
+    s: &Services,
+    target: &rookery_model::Account,
+    statuses: &[rookery_model::Status],
+    domains: &[String],
+) -> Result<Vec<String>> {
+    let wanted: Vec<String> = domains
+        .iter()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect();
+    let own = target
+        .domain
+        .as_ref()
+        .map(|d| d.as_str().to_ascii_lowercase());
+    let mut seen = Vec::new();
+    let mut inboxes = Vec::new();
+    for st in statuses {
+        let Some(parent) = st.in_reply_to_account_id else {
+            continue;
+        };
+        let Some(a) = s.store.account(parent).await? else {
+            continue;
+        };
+        let Some(domain) = a.domain.as_ref().map(|d| d.as_str().to_ascii_lowercase()) else {
+            continue;
+        };
+        if Some(&domain) == own.as_ref() || !wanted.contains(&domain) || seen.contains(&domain) {
+            continue;
+        }
+        if let Some(inbox) = a.shared_inbox_url.clone().or_else(|| a.inbox_url.clone()) {
+            seen.push(domain);
+            inboxes.push(inbox);
+        }
+    }
+    Ok(inboxes)
 }
 
 /// Registers the report jobs.
@@ -97,10 +152,12 @@ async fn forward(s: &Services, job: &ForwardReport) -> std::result::Result<(), J
     };
     let (Some(target_uri), Some(inbox)) = (
         target.uri.clone(),
-        target
-            .shared_inbox_url
-            .clone()
-            .or_else(|| target.inbox_url.clone()),
+        job.inbox.clone().or_else(|| {
+            target
+                .shared_inbox_url
+                .clone()
+                .or_else(|| target.inbox_url.clone())
+        }),
     ) else {
         return Ok(()); // a local account, or one we cannot reach
     };

@@ -30,6 +30,8 @@ pub struct NewReport {
     pub status_ids: Vec<String>,
     pub comment: String,
     pub forward: bool,
+    /// With `forward`: servers of accounts the reported posts answer that get it too.
+    pub forward_to_domains: Vec<String>,
     pub category: Option<String>,
     pub rule_ids: Vec<String>,
 }
@@ -163,6 +165,12 @@ impl Reports<'_> {
             }
         }
         let forward = new.forward && !target.is_local();
+        let also_to = if forward {
+            let domains = &new.forward_to_domains;
+            super::report_forward::replied_to_inboxes(s, &target, &statuses, domains).await?
+        } else {
+            Vec::new()
+        };
         let now = s.clock.now();
         let report = Report {
             id: s.ids.next_id(),
@@ -186,7 +194,10 @@ impl Reports<'_> {
             .await?
             .unwrap_or_default();
         if forward {
-            super::report_forward::enqueue(s, tx.as_mut(), report.id).await?;
+            super::report_forward::enqueue(s, tx.as_mut(), report.id, None).await?;
+        }
+        for inbox in also_to {
+            super::report_forward::enqueue(s, tx.as_mut(), report.id, Some(inbox)).await?;
         }
         tx.commit().await?;
         self.publish(shown).await;
