@@ -227,6 +227,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "moderation_fixes",
         sql: include_str!("../migrations/0042_moderation_fixes.sql"),
     },
+    Migration {
+        version: 44,
+        name: "severed_relationships",
+        sql: include_str!("../migrations/0044_severed_relationships.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.
