@@ -34,7 +34,7 @@ pub use instance::{
 };
 pub use lists::List;
 pub use media::MediaAttachment;
-pub use moderation::{AccountWarning, Appeal};
+pub use moderation::{AccountWarning, Appeal, RelationshipSeveranceEvent};
 pub use notifications::{
     GroupedNotificationsResults, Marker, NotificationGroup, NotificationPolicy,
     NotificationPolicySummary, NotificationPolicyV1, NotificationRequest, PartialAccountWithAvatar,

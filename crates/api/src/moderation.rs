@@ -25,3 +25,19 @@ pub struct Appeal {
     /// `approved`, `rejected` or `pending`.
     pub state: String,
 }
+
+/// docs.joinmastodon.org/entities/RelationshipSeveranceEvent: follows a local account lost
+/// when a moderator suspended a remote account or a domain, or when it blocked a domain.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RelationshipSeveranceEvent {
+    pub id: String,
+    /// `domain_block`, `user_domain_block` or `account_suspension`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub purged: bool,
+    /// The domain, or the suspended account's `user@domain`.
+    pub target_name: String,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub created_at: String,
+}

@@ -67,6 +67,9 @@ pub struct NotificationGroup {
     /// The report an `admin.report` group is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<crate::Report>,
+    /// The severance a `severed_relationships` notification is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<crate::RelationshipSeveranceEvent>,
 }
 
 /// docs.joinmastodon.org/entities/Marker

@@ -49,6 +49,7 @@ mod render;
 pub mod scheduled;
 mod search;
 mod settings;
+pub mod severances;
 pub mod sign_in;
 mod social;
 mod status_entities;

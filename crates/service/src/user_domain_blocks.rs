@@ -1,5 +1,7 @@
 //! Domains a user blocks (`/api/v1/domain_blocks`): the accounts of a blocked domain are
 //! hidden from the user everywhere blocked accounts are (timelines, notifications, streams).
+//! Blocking a domain ends the follows both ways between the user and its accounts, recorded
+//! as severed relationships (the user is told, and can download what was lost).
 
 use rookery_events::{Event, channel, names};
 use rookery_model::{Domain, Id};
@@ -10,8 +12,8 @@ use crate::{Result, ServiceError, Services};
 /// Domains a user may block.
 const MAX_BLOCKS: u32 = 10_000;
 
-/// Followers (and follow requests) of a domain removed at once when it is blocked; more are
-/// removed by blocking it again.
+/// Followers (and follow requests) of a domain, and follows of its accounts, removed at once
+/// when it is blocked; more are removed by blocking it again.
 const SEVER_BATCH: u32 = 1000;
 
 impl Services {
@@ -43,14 +45,42 @@ impl Services {
         Ok(out)
     }
 
-    /// Removes what [`Services::domain_followers`] found, in `tx`; their servers get a
-    /// `Reject` of the follow.
+    /// The accounts of `domain` that `user` follows, with the follow, read before the
+    /// block's transaction (Mastodon unfollows them too).
+    async fn domain_followed(
+        &self,
+        user: &LocalAccount,
+        domain: &str,
+    ) -> Result<Vec<(rookery_model::Account, rookery_store::Follow)>> {
+        let ids = self
+            .store
+            .user_domain_block_store()
+            .followed_on_domain(user.account.id, domain, SEVER_BATCH)
+            .await?;
+        let mut out = Vec::new();
+        for target in self.store.accounts(&ids).await? {
+            if let Some(f) = self
+                .store
+                .follow_between(user.account.id, target.id)
+                .await?
+            {
+                out.push((target, f));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes what [`Services::domain_followers`] and [`Services::domain_followed`] found,
+    /// in `tx`: followers' servers get a `Reject` of the follow, followed accounts' an `Undo`.
+    /// Returns the follows removed.
     async fn sever_domain(
         &self,
         tx: &mut dyn rookery_store::Transaction,
         user: &LocalAccount,
         found: Vec<(rookery_model::Account, Option<rookery_store::Follow>, bool)>,
-    ) -> Result<()> {
+        followed: Vec<(rookery_model::Account, rookery_store::Follow)>,
+    ) -> Result<Vec<rookery_store::Follow>> {
+        let mut removed = Vec::new();
         for (follower, follow, request) in found {
             let follow = if request {
                 tx.take_follow_request(follower.id, user.account.id).await?
@@ -58,6 +88,7 @@ impl Services {
                 if tx.delete_follow(follower.id, user.account.id).await? {
                     self.enqueue_follow_effects(tx, follower.id, user.account.id, false)
                         .await?;
+                    removed.extend(follow.clone());
                 }
                 follow
             };
@@ -67,7 +98,24 @@ impl Services {
                     .await?;
             }
         }
-        Ok(())
+        for (target, f) in followed {
+            if !tx.delete_follow(user.account.id, target.id).await? {
+                continue;
+            }
+            let uri = f.uri.clone().unwrap_or_else(|| self.urls.follow(f.id));
+            let follow = self.follow_activity(&user.account, &target, &uri);
+            let undo = self.undo_activity(&user.account, follow);
+            let inbox = target.inbox_url.clone().into_iter().collect();
+            self.enqueue_federate(tx, &user.account, &undo, false, inbox)
+                .await?;
+            tx.lists()
+                .remove_from_owner_lists(user.account.id, target.id)
+                .await?;
+            self.enqueue_follow_effects(tx, user.account.id, target.id, false)
+                .await?;
+            removed.push(f);
+        }
+        Ok(removed)
     }
 
     /// A domain as a user names it (`example.com`, any case), checked.
@@ -105,10 +153,13 @@ impl Services {
         block: bool,
     ) -> Result<()> {
         let domain = self.blockable_domain(raw)?;
-        let followers = if block {
-            self.domain_followers(user, &domain).await?
+        let (followers, followed) = if block {
+            (
+                self.domain_followers(user, &domain).await?,
+                self.domain_followed(user, &domain).await?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         if block {
             let existing = self
@@ -131,6 +182,7 @@ impl Services {
             }
         }
         let mut tx = self.store.begin().await?;
+        let mut severed = Vec::new();
         if block {
             tx.user_domain_blocks()
                 .block_domain(
@@ -140,13 +192,25 @@ impl Services {
                     self.clock.now(),
                 )
                 .await?;
-            self.sever_domain(tx.as_mut(), user, followers).await?;
+            let removed = self
+                .sever_domain(tx.as_mut(), user, followers, followed)
+                .await?;
+            severed = self
+                .severances()
+                .record(
+                    tx.as_mut(),
+                    rookery_store::SeveranceKind::UserDomainBlock,
+                    &domain,
+                    &removed,
+                )
+                .await?;
         } else {
             tx.user_domain_blocks()
                 .unblock_domain(user.account.id, &domain)
                 .await?;
         }
         tx.commit().await?;
+        self.severances().publish(severed).await;
         // Streaming connections re-read whom the user must not hear from.
         self.events.publish(
             &channel::user(user.account.id),

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use rookery_model::{Account, Id, Timestamp};
 use rookery_store::{
     AccountFilter, AccountModerationStore, AccountModerationTx, AccountOrigin, AccountState,
-    AccountWarning, LocalAccount, Result, TimelinePage,
+    AccountWarning, Follow, LocalAccount, Result, TimelinePage,
 };
 
 use crate::SqlStore;
 use crate::accounts::{ACCOUNT_COLUMNS, USER_COLUMNS, account_from_row, local_from_row};
-use crate::db::{Conn, Fields, exec, fetch_optional, map_err, read, with_conn};
+use crate::db::{Fields, exec, fetch_optional, map_err, read, with_conn};
 use crate::statuses::{bounds, placeholders};
 use crate::transaction::SqlTx;
 
@@ -126,29 +126,6 @@ fn like(text: &str) -> String {
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
-}
-
-async fn follow_pairs(c: Conn<'_>, table: &str, account_id: Id) -> Result<Vec<(Id, Id)>> {
-    let sql = format!(
-        "SELECT account_id, target_account_id FROM {table} \
-         WHERE account_id = $1 OR target_account_id = $1"
-    );
-    with_conn!(c, |e, p| {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(account_id.as_i64())
-            .persistent(p)
-            .fetch_all(&mut *e)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    Id::from_i64(r.int("account_id")?),
-                    Id::from_i64(r.int("target_account_id")?),
-                ))
-            })
-            .collect()
-    })
 }
 
 #[async_trait]
@@ -347,10 +324,24 @@ impl AccountModerationTx for SqlTx {
         )? == 1)
     }
 
-    async fn sever_follows(&mut self, account_id: Id) -> Result<Vec<(Id, Id)>> {
-        let follows = follow_pairs(self.conn(), "follows", account_id).await?;
-        for (follower, followed) in &follows {
-            crate::social::delete_follow(self.conn(), *follower, *followed).await?;
+    async fn sever_follows(&mut self, account_id: Id) -> Result<Vec<Follow>> {
+        let sql = format!(
+            "SELECT {} FROM follows WHERE account_id = $1 OR target_account_id = $1 ORDER BY id",
+            crate::restrictions::FOLLOW_COLUMNS
+        );
+        let follows: Vec<Follow> = with_conn!(self.conn(), |e, p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(account_id.as_i64())
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+            rows.iter()
+                .map(crate::restrictions::follow_from_row)
+                .collect::<Result<Vec<_>>>()
+        })?;
+        for f in &follows {
+            crate::social::delete_follow(self.conn(), f.account_id, f.target_account_id).await?;
         }
         exec!(
             self.conn(),

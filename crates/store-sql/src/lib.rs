@@ -19,6 +19,7 @@ mod account_deletion;
 mod account_moderation;
 mod accounts;
 mod announcements;
+mod appeals;
 mod audit_log;
 mod connect;
 mod conversations;
@@ -52,6 +53,7 @@ mod restrictions;
 mod scheduled_statuses;
 mod server_policy;
 mod settings;
+mod severances;
 mod sign_in;
 mod social;
 mod statuses;
@@ -151,6 +153,14 @@ impl Store for SqlStore {
     }
 
     fn account_moderation_store(&self) -> &dyn rookery_store::AccountModerationStore {
+        self
+    }
+
+    fn appeal_store(&self) -> &dyn rookery_store::AppealStore {
+        self
+    }
+
+    fn severance_store(&self) -> &dyn rookery_store::SeveranceStore {
         self
     }
 

@@ -228,6 +228,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0042_moderation_fixes.sql"),
     },
     Migration {
+        version: 44,
+        name: "severed_relationships",
+        sql: include_str!("../migrations/0044_severed_relationships.sql"),
+    },
+    Migration {
         version: 45,
         name: "report_evidence",
         sql: include_str!("../migrations/0045_report_evidence.sql"),

@@ -184,6 +184,14 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn appeals(&mut self) -> &mut dyn rookery_store::AppealTx {
+        self
+    }
+
+    fn severances(&mut self) -> &mut dyn rookery_store::SeveranceTx {
+        self
+    }
+
     fn server_policy(&mut self) -> &mut dyn rookery_store::ServerPolicyTx {
         self
     }

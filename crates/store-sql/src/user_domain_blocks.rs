@@ -83,6 +83,30 @@ impl UserDomainBlockStore for SqlStore {
                 .collect::<Result<Vec<_>>>()
         }))
     }
+
+    async fn followed_on_domain(
+        &self,
+        account_id: Id,
+        domain: &str,
+        limit: u32,
+    ) -> Result<Vec<Id>> {
+        let sql = "SELECT f.target_account_id FROM follows f \
+                   JOIN accounts a ON a.id = f.target_account_id \
+                   WHERE f.account_id = $1 AND lower(a.domain) = lower($2) LIMIT $3";
+        read!(&self.pools, |c| with_conn!(c, |e, p| {
+            let rows = sqlx::query(sql)
+                .bind(account_id.as_i64())
+                .bind(domain)
+                .bind(i64::from(limit))
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+            rows.iter()
+                .map(|r| r.int("target_account_id").map(Id::from_i64))
+                .collect::<Result<Vec<_>>>()
+        }))
+    }
 }
 
 #[async_trait]

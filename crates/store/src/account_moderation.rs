@@ -134,8 +134,8 @@ pub trait AccountModerationTx: Send {
     async fn delete_pending(&mut self, account_id: Id) -> Result<bool>;
 
     /// Removes every follow (and follow request) from and to `account_id`, fixing the counts;
-    /// returns the `(follower, followed)` pairs removed.
-    async fn sever_follows(&mut self, account_id: Id) -> Result<Vec<(Id, Id)>>;
+    /// returns the follows removed.
+    async fn sever_follows(&mut self, account_id: Id) -> Result<Vec<crate::Follow>>;
 
     async fn insert_warning(&mut self, warning: &AccountWarning) -> Result<()>;
 }

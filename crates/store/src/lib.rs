@@ -9,6 +9,7 @@ mod account_deletion;
 mod account_moderation;
 mod accounts;
 mod announcements;
+mod appeals;
 mod audit_log;
 mod conversations;
 mod custom_emojis;
@@ -35,6 +36,7 @@ mod reports;
 mod scheduled_statuses;
 mod server_policy;
 mod settings;
+mod severances;
 mod sign_in;
 mod suggestions;
 mod tags;
@@ -59,6 +61,7 @@ pub use accounts::{AccountSearch, LocalAccount};
 pub use announcements::{
     Announcement, AnnouncementStore, AnnouncementTx, ReactOutcome, ReactionCount,
 };
+pub use appeals::{Appeal, AppealStore, AppealTx};
 pub use audit_log::{ActionLog, AuditLogStore, AuditLogTx};
 pub use conversations::{AccountConversation, ConversationStore, ConversationTx};
 pub use custom_emojis::{CustomEmojiStore, CustomEmojiTx, NewLocalEmoji};
@@ -98,6 +101,9 @@ pub use server_policy::{
     ServerPolicyStore, ServerPolicyTx, SignUpDetails,
 };
 pub use settings::UserSettingsTx;
+pub use severances::{
+    AccountSeverance, SeveranceEvent, SeveranceKind, SeveranceStore, SeveranceTx, SeveredFollow,
+};
 pub use sign_in::{SignInStore, SignInTx, TwoFactor, WebSession};
 pub use suggestions::{SuggestionSource, SuggestionStore, SuggestionTx};
 pub use tags::{Tag, TagDay, TagStore, TagTx};
@@ -183,6 +189,12 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Moderation actions on accounts.
     fn account_moderation_store(&self) -> &dyn AccountModerationStore;
+
+    /// Appeals of warnings.
+    fn appeal_store(&self) -> &dyn AppealStore;
+
+    /// Relationships severed by suspensions and domain blocks.
+    fn severance_store(&self) -> &dyn SeveranceStore;
 
     /// Server-wide moderation policy (domain, e-mail and IP blocks, allowed domains).
     fn server_policy_store(&self) -> &dyn ServerPolicyStore;

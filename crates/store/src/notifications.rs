@@ -27,11 +27,14 @@ pub enum NotificationKind {
     AdminSignUp,
     /// A new report, to staff who may manage reports (`admin.report`).
     AdminReport,
+    /// Follows were severed by a moderator's suspension or a domain block (Mastodon 4.3); the
+    /// notification's id is the account severance's.
+    SeveredRelationships,
 }
 
 impl NotificationKind {
     /// All kinds.
-    pub const ALL: [NotificationKind; 11] = [
+    pub const ALL: [NotificationKind; 12] = [
         NotificationKind::Mention,
         NotificationKind::Status,
         NotificationKind::Reblog,
@@ -43,6 +46,7 @@ impl NotificationKind {
         NotificationKind::ModerationWarning,
         NotificationKind::AdminSignUp,
         NotificationKind::AdminReport,
+        NotificationKind::SeveredRelationships,
     ];
 
     /// The API and stored name.
@@ -59,6 +63,7 @@ impl NotificationKind {
             NotificationKind::ModerationWarning => "moderation_warning",
             NotificationKind::AdminSignUp => "admin.sign_up",
             NotificationKind::AdminReport => "admin.report",
+            NotificationKind::SeveredRelationships => "severed_relationships",
         }
     }
 

@@ -75,6 +75,12 @@ pub trait Transaction: Send {
     /// Moderation actions on accounts, in this transaction.
     fn account_moderation(&mut self) -> &mut dyn crate::AccountModerationTx;
 
+    /// Appeals of warnings, in this transaction.
+    fn appeals(&mut self) -> &mut dyn crate::AppealTx;
+
+    /// Severed relationships, in this transaction.
+    fn severances(&mut self) -> &mut dyn crate::SeveranceTx;
+
     /// Server-wide moderation policy, in this transaction.
     fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
 

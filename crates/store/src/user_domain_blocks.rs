@@ -30,6 +30,10 @@ pub trait UserDomainBlockStore: Send + Sync {
         requests: bool,
         limit: u32,
     ) -> Result<Vec<Id>>;
+
+    /// Accounts of `domain` the account follows, at most `limit`.
+    async fn followed_on_domain(&self, account_id: Id, domain: &str, limit: u32)
+    -> Result<Vec<Id>>;
 }
 
 /// Writes of a user's domain blocks, inside a [`crate::Transaction`].

@@ -147,7 +147,7 @@ pub(crate) async fn page(
     }
 }
 
-fn attachment(content_type: &'static str, file_name: &str, body: Body) -> Response {
+pub(super) fn attachment(content_type: &'static str, file_name: &str, body: Body) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

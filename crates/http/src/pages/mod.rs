@@ -27,6 +27,7 @@ mod profile;
 mod profile_settings;
 mod session;
 mod settings;
+mod severed;
 mod sign_up;
 mod status;
 mod strikes;
@@ -61,6 +62,7 @@ pub(crate) use settings::{
     revoke_session, sessions as settings_sessions, two_factor as settings_two_factor,
     two_factor_disable, two_factor_enable, two_factor_setup,
 };
+pub(crate) use severed::routes as severed_routes;
 pub(crate) use sign_up::{form as sign_up_form, invited as sign_up_invited, submit as sign_up};
 pub(crate) use status::status;
 pub(crate) use strikes::routes as strike_routes;

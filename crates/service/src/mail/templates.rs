@@ -41,6 +41,19 @@ pub enum Message {
         excerpt: Option<String>,
         link: String,
     },
+    /// To staff who may manage appeals: `from` appealed a warning with `text`.
+    AppealSubmitted {
+        username: String,
+        from: String,
+        text: String,
+        link: String,
+    },
+    /// To the user: their appeal was approved (the decision reversed) or rejected.
+    AppealDecided {
+        username: String,
+        approved: bool,
+        link: String,
+    },
 }
 
 struct Common<'a> {
@@ -192,6 +205,48 @@ mod notification {
         pub(super) from: &'a str,
         pub(super) what: &'a str,
         pub(super) excerpt: &'a Option<String>,
+        pub(super) link: &'a str,
+    }
+}
+
+mod appeal_submitted {
+    #[derive(askama::Template)]
+    #[template(path = "mail/appeal_submitted.txt", escape = "none")]
+    pub(super) struct Text<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) from: &'a str,
+        pub(super) text: &'a str,
+        pub(super) link: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "mail/appeal_submitted.html")]
+    pub(super) struct Html<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) from: &'a str,
+        pub(super) text: &'a str,
+        pub(super) link: &'a str,
+    }
+}
+
+mod appeal_decided {
+    #[derive(askama::Template)]
+    #[template(path = "mail/appeal_decided.txt", escape = "none")]
+    pub(super) struct Text<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) approved: bool,
+        pub(super) link: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "mail/appeal_decided.html")]
+    pub(super) struct Html<'a> {
+        pub(super) common: &'a super::Common<'a>,
+        pub(super) username: &'a str,
+        pub(super) approved: bool,
         pub(super) link: &'a str,
     }
 }
@@ -354,6 +409,55 @@ impl Message {
                         from,
                         what,
                         excerpt,
+                        link,
+                    },
+                )?,
+            ),
+            Message::AppealSubmitted {
+                username,
+                from,
+                text,
+                link,
+            } => (
+                format!("{from} appealed a moderation decision"),
+                both(
+                    &appeal_submitted::Text {
+                        common: c,
+                        username,
+                        from,
+                        text,
+                        link,
+                    },
+                    &appeal_submitted::Html {
+                        common: c,
+                        username,
+                        from,
+                        text,
+                        link,
+                    },
+                )?,
+            ),
+            Message::AppealDecided {
+                username,
+                approved,
+                link,
+            } => (
+                if *approved {
+                    "Your appeal was approved".to_owned()
+                } else {
+                    "Your appeal was rejected".to_owned()
+                },
+                both(
+                    &appeal_decided::Text {
+                        common: c,
+                        username,
+                        approved: *approved,
+                        link,
+                    },
+                    &appeal_decided::Html {
+                        common: c,
+                        username,
+                        approved: *approved,
                         link,
                     },
                 )?,

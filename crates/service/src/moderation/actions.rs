@@ -158,6 +158,7 @@ impl AccountActions<'_> {
         let s = self.s;
         let now = s.clock.now();
         let mut tx = s.store.begin().await?;
+        let mut severed = Vec::new();
         match req.kind {
             ActionKind::None => {}
             ActionKind::Sensitive => {
@@ -178,7 +179,7 @@ impl AccountActions<'_> {
                     .set_silenced(t.account.id, Some(now), now)
                     .await?;
             }
-            ActionKind::Suspend => self.suspend_in(tx.as_mut(), &t).await?,
+            ActionKind::Suspend => severed = self.suspend_in(tx.as_mut(), &t).await?,
         }
         let done = Outcome {
             action: req.kind.as_str(),
@@ -191,6 +192,7 @@ impl AccountActions<'_> {
         self.conclude(tx.as_mut(), by, &t, done).await?;
         tx.commit().await?;
         s.forget_stats();
+        s.severances().publish(severed).await;
         Ok(())
     }
 
@@ -295,8 +297,13 @@ impl AccountActions<'_> {
 
     /// Suspends `t` inside `tx`: a local account is closed (nothing of it shown, no sign-in,
     /// its tokens refused), peers are told it is gone, and its data is purged after 30 days
-    /// unless it is unsuspended; a remote account's posts are hidden and follows severed.
-    async fn suspend_in(&self, tx: &mut dyn Transaction, t: &Target) -> Result<()> {
+    /// unless it is unsuspended; a remote account's posts are hidden and follows severed (the
+    /// local accounts that lose them are told: the notifications are returned, to publish).
+    async fn suspend_in(
+        &self,
+        tx: &mut dyn Transaction,
+        t: &Target,
+    ) -> Result<Vec<rookery_store::Notification>> {
         let s = self.s;
         let now = s.clock.now();
         tx.set_suspended(t.account.id, Some(now), now).await?;
@@ -332,10 +339,19 @@ impl AccountActions<'_> {
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
             }
             None => {
-                tx.account_moderation().sever_follows(t.account.id).await?;
+                let follows = tx.account_moderation().sever_follows(t.account.id).await?;
+                return s
+                    .severances()
+                    .record(
+                        tx,
+                        rookery_store::SeveranceKind::AccountSuspension,
+                        &t.account.acct(),
+                        &follows,
+                    )
+                    .await;
             }
         }
-        Ok(())
+        Ok(Vec::new())
     }
 
     /// An undoing action (`enable`, `unsilence`, `unsensitive`, `unsuspend`): applies

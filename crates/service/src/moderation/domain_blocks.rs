@@ -371,6 +371,22 @@ impl DomainBlocks<'_> {
         let mut tx = self.s.store.begin().await?;
         tx.put_domain_block(block).await?;
         record(self.s, &mut *tx, by, entry(action, block)).await?;
+        let mut severed = Vec::new();
+        if block.severity == BlockSeverity::Suspend {
+            // Follows between local accounts and the domain's end here, and each local
+            // account that loses some is told (Mastodon 4.3's severed relationships).
+            let follows = tx.severances().sever_domain(block.domain.as_str()).await?;
+            severed = self
+                .s
+                .severances()
+                .record(
+                    tx.as_mut(),
+                    rookery_store::SeveranceKind::DomainBlock,
+                    block.domain.as_str(),
+                    &follows,
+                )
+                .await?;
+        }
         if block.reject_media || block.severity == BlockSeverity::Suspend {
             rookery_jobs::enqueue(
                 tx.as_mut(),
@@ -385,6 +401,7 @@ impl DomainBlocks<'_> {
         }
         tx.commit().await?;
         self.s.forget_domain_blocks();
+        self.s.severances().publish(severed).await;
         Ok(())
     }
 }

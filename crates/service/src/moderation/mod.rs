@@ -7,6 +7,7 @@
 pub mod account_admin;
 pub mod accounts_view;
 pub mod actions;
+pub mod appeals;
 pub mod audit;
 pub mod dashboard;
 pub mod domain_allows;

@@ -10,20 +10,29 @@ use rookery_store::{AccountWarning, LocalAccount, Notification, NotificationKind
 use crate::{Result, ServiceError, Services};
 
 impl Services {
-    /// The AccountWarning entity of `w` (no appeals yet).
+    /// The AccountWarning entity of `w`, with its appeal when it was appealed.
     pub async fn warning_entity(&self, w: &AccountWarning) -> Result<api::AccountWarning> {
         let target = self
             .store
             .account(w.target_account_id)
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
+        let appeal = self
+            .store
+            .appeal_store()
+            .appeal_of_warning(w.id)
+            .await?
+            .map(|a| api::Appeal {
+                text: a.text.clone(),
+                state: a.state().to_owned(),
+            });
         Ok(api::AccountWarning {
             id: w.id.to_string(),
             action: w.action.clone(),
             text: w.text.clone(),
             status_ids: Some(w.status_ids.iter().map(ToString::to_string).collect()),
             target_account: self.account_entity(&target),
-            appeal: None,
+            appeal,
             created_at: w.created_at.to_rfc3339(),
         })
     }

@@ -218,6 +218,11 @@ impl Notifications<'_> {
             .s
             .notified_warnings(&reps.iter().map(|(_, n)| n).collect::<Vec<_>>())
             .await?;
+        let events = self
+            .s
+            .severances()
+            .notified(&reps.iter().map(|(_, n)| n).collect::<Vec<_>>())
+            .await?;
         let mut groups = Vec::new();
         let mut first_accounts: Vec<Id> = Vec::new();
         let mut other_accounts: Vec<Id> = Vec::new();
@@ -233,6 +238,9 @@ impl Notifications<'_> {
             let report = reports.get(&n.id).cloned();
             if n.kind == NotificationKind::AdminReport && report.is_none() {
                 continue; // the report is gone
+            }
+            if n.kind == NotificationKind::SeveredRelationships && !events.contains_key(&n.id) {
+                continue; // the severance is gone
             }
             let (count, most_recent, latest_at, page_min, samples) = match stats.get(&key) {
                 Some(g) => (
@@ -274,6 +282,7 @@ impl Notifications<'_> {
                 },
                 moderation_warning: warnings.get(&n.id).cloned(),
                 report,
+                event: events.get(&n.id).cloned(),
             });
         }
         let senders: Vec<&Account> = accounts.values().collect();

@@ -127,6 +127,7 @@ fn about_status(kind: NotificationKind) -> bool {
             | NotificationKind::ModerationWarning
             | NotificationKind::AdminSignUp
             | NotificationKind::AdminReport
+            | NotificationKind::SeveredRelationships
     )
 }
 
@@ -201,6 +202,10 @@ impl Services {
         let warnings = self
             .notified_warnings(&list.iter().collect::<Vec<_>>())
             .await?;
+        let events = self
+            .severances()
+            .notified(&list.iter().collect::<Vec<_>>())
+            .await?;
         let report_ids: Vec<Id> = list
             .iter()
             .filter(|n| n.kind == NotificationKind::AdminReport)
@@ -218,6 +223,10 @@ impl Services {
                 let report = reports.get(&n.id).cloned();
                 if n.kind == NotificationKind::AdminReport && report.is_none() {
                     return None; // the report is gone
+                }
+                let event = events.get(&n.id).cloned();
+                if n.kind == NotificationKind::SeveredRelationships && event.is_none() {
+                    return None; // the severance is gone
                 }
                 // A `hide` filter of the notifications context drops what it matches.
                 if status
@@ -238,6 +247,7 @@ impl Services {
                     status,
                     moderation_warning: warnings.get(&n.id).cloned(),
                     report,
+                    event,
                 })
             })
             .collect())

@@ -12,6 +12,7 @@ use super::settings::{Frame, Signed, frame, page, posted, signed};
 use crate::{ApiError, AppState};
 
 mod accounts;
+mod appeals;
 mod audit;
 mod blocks;
 mod dashboard;
@@ -25,6 +26,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(reports::routes())
         .merge(accounts::routes())
+        .merge(appeals::routes())
         .merge(blocks::routes())
         .merge(webhooks::routes())
 }
