@@ -196,6 +196,13 @@ async fn moderators_remove_reported_posts(backend: Backend) {
     expected.sort();
     assert_eq!(named, expected);
 
+    // bob's account page shows it in its history.
+    let page = moderator.get(&format!("/admin/accounts/{bob_id}")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let history = &page.html[page.html.find("account-history").unwrap()..];
+    assert!(history.contains("<td>delete_statuses</td>"), "{history}");
+    assert!(history.contains("no nastiness here"), "{history}");
+
     // The audit log has each removal and the resolution.
     let logged = app
         .sql_texts("SELECT action || ' ' || target_type FROM admin_action_logs ORDER BY id")

@@ -85,6 +85,8 @@ struct AccountPage {
     ip: String,
     reason: String,
     reports: Vec<ReportRow>,
+    /// What moderators did to it, newest first (for those who may read the audit log).
+    history: Vec<super::audit::LogRow>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,6 +202,19 @@ async fn account_page(
     } else {
         Vec::new()
     };
+    let history = if staff.moderator.role.can(Permission::ViewAuditLog) {
+        let page = rookery_store::Page {
+            max_id: None,
+            limit: PER_PAGE,
+        };
+        let logs = services
+            .audit_log()
+            .list(staff.moderator, page, None, Some(("Account", id)))
+            .await?;
+        super::audit::log_rows(state, logs).await?
+    } else {
+        Vec::new()
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -230,6 +245,7 @@ async fn account_page(
         ip: a.ip.clone().unwrap_or_default(),
         reason: a.invite_request.clone().unwrap_or_default(),
         reports: reports,
+        history: history,
     });
     admin_page(&body, staff, status)
 }

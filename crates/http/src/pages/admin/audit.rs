@@ -24,12 +24,12 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/admin/action_logs", get(list))
 }
 
-struct LogRow {
-    who: String,
-    action: String,
-    target: String,
-    reason: String,
-    at: String,
+pub(super) struct LogRow {
+    pub who: String,
+    pub action: String,
+    pub target: String,
+    pub reason: String,
+    pub at: String,
 }
 
 #[derive(Template)]
@@ -75,7 +75,25 @@ async fn list(
         .audit_log()
         .list(staff.moderator, page, None, None)
         .await?;
-    // The moderators' names, read once.
+    let older = (logs.len() == PER_PAGE as usize)
+        .then(|| {
+            logs.last()
+                .map(|l| format!("/admin/action_logs?max_id={}", l.id))
+        })
+        .flatten();
+    let rows = log_rows(&state, logs).await?;
+    let body = settings_page!(ActionLogs, admin_frame(&state, &staff, "action_logs"), {
+        rows: rows,
+        older: older,
+    });
+    admin_page(&body, &staff, StatusCode::OK)
+}
+
+/// Audit-log entries as the pages show them (the moderators' names read once).
+pub(super) async fn log_rows(
+    state: &AppState,
+    logs: Vec<rookery_store::ActionLog>,
+) -> Result<Vec<LogRow>, ApiError> {
     let mut ids: Vec<Id> = logs.iter().filter_map(|l| l.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -88,13 +106,7 @@ async fn list(
         .into_iter()
         .map(|a| (a.id, format!("@{}", a.username)))
         .collect();
-    let older = (logs.len() == PER_PAGE as usize)
-        .then(|| {
-            logs.last()
-                .map(|l| format!("/admin/action_logs?max_id={}", l.id))
-        })
-        .flatten();
-    let rows = logs
+    Ok(logs
         .into_iter()
         .map(|l| LogRow {
             who: match l.account_id {
@@ -110,10 +122,5 @@ async fn list(
             reason: l.reason,
             at: l.created_at.to_rfc3339(),
         })
-        .collect();
-    let body = settings_page!(ActionLogs, admin_frame(&state, &staff, "action_logs"), {
-        rows: rows,
-        older: older,
-    });
-    admin_page(&body, &staff, StatusCode::OK)
+        .collect())
 }
