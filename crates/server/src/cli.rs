@@ -14,6 +14,7 @@ macro_rules! say {
 use clap::{Parser, Subcommand};
 use rookery_model::{Role, SystemClock};
 
+pub use crate::admin_trends::TrendsCommand;
 use crate::app::{self, StartError};
 use crate::config::{self, Resolved};
 use crate::roles::{self, ConfigSource, Roles};
@@ -154,7 +155,7 @@ pub enum AdminCommand {
     /// Trending hashtags, links and statuses, and their review (`trends.review`).
     Trends {
         #[command(subcommand)]
-        command: TrendsCommand,
+        command: crate::admin_trends::TrendsCommand,
     },
     /// Outgoing mail (`[smtp]`).
     Mail {
@@ -209,31 +210,6 @@ pub enum AnnouncementsCommand {
     Unpublish { id: String },
     /// Remove an announcement with its reactions.
     Remove { id: String },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TrendsCommand {
-    /// What trends now, best first, with each item's review (approved, rejected, pending).
-    List {
-        /// Only this kind: tag, link or status.
-        kind: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Let an item trend (with `trends.review`, only approved items are shown).
-    Approve {
-        /// tag, link or status.
-        kind: String,
-        /// A hashtag's name, a link's URL, or a status's id.
-        name: String,
-    },
-    /// Keep an item out of the trends for good.
-    Reject {
-        /// tag, link or status.
-        kind: String,
-        /// A hashtag's name, a link's URL, or a status's id.
-        name: String,
-    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ mod account_moderation_cli;
 mod account_moderation_federation;
 mod account_moderation_sign_ups;
 mod admin_pages;
+mod admin_trends;
 mod announcements;
 mod api;
 mod browser;

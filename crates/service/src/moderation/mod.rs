@@ -20,6 +20,7 @@ mod report_forward;
 pub mod reports;
 pub mod sign_ups;
 pub mod suspensions;
+pub mod trends;
 mod warnings;
 
 use rookery_model::{Id, Permission, Role};
