@@ -177,6 +177,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: crate::admin_reports::ReportsCommand,
     },
+    /// The server's rules (shown on sign-up and the about page, cited by reports).
+    Rules {
+        #[command(subcommand)]
+        command: crate::admin_rules::RulesCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -682,6 +687,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 store,
                 std::sync::Arc::new(rookery_events::InProcessBus::default()),
             )?;
+            app::seed(&services).await?;
             let out = match command {
                 AdminCommand::Accounts { command } => accounts(&services, command).await?,
                 AdminCommand::Jobs { command } => crate::admin::jobs(&services, command).await?,
@@ -718,6 +724,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Reports { command } => {
                     crate::admin_reports::reports(&services, command).await?
+                }
+                AdminCommand::Rules { command } => {
+                    crate::admin_rules::rules(&services, command).await?
                 }
             };
             {

@@ -227,6 +227,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "moderation_fixes",
         sql: include_str!("../migrations/0042_moderation_fixes.sql"),
     },
+    Migration {
+        version: 43,
+        name: "rules",
+        sql: include_str!("../migrations/0043_rules.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

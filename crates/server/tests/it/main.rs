@@ -51,6 +51,7 @@ mod relationships;
 mod reports;
 mod reports_federation;
 mod roles;
+mod rules;
 mod scheduled_races;
 mod scheduled_statuses;
 mod server_policy;

@@ -18,6 +18,7 @@ pub mod overview;
 mod report_entities;
 mod report_forward;
 pub mod reports;
+pub mod rules;
 pub mod sign_ups;
 pub mod suspensions;
 pub mod trends;

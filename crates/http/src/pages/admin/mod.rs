@@ -16,6 +16,7 @@ mod audit;
 mod blocks;
 mod dashboard;
 mod reports;
+mod rules;
 mod webhooks;
 
 /// The admin pages' routes.
@@ -26,6 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(accounts::routes())
         .merge(blocks::routes())
+        .merge(rules::routes())
         .merge(webhooks::routes())
 }
 
