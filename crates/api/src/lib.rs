@@ -47,7 +47,9 @@ pub use status::{
     Conversation, Notification, PreviewCard, PreviewCardAuthor, Relationship, Status, StatusEdit,
     StatusMention, StatusSource, StatusTag,
 };
-pub use tags::{FeaturedTag, Tag, TagHistory, TrendsLink};
+pub use tags::{
+    AdminTag, AdminTrendsLink, AdminTrendsStatus, FeaturedTag, Tag, TagHistory, TrendsLink,
+};
 
 use serde::Serialize;
 

@@ -48,3 +48,37 @@ pub struct TrendsLink {
     /// The last seven days, newest first.
     pub history: Vec<TagHistory>,
 }
+
+/// docs.joinmastodon.org/entities/Tag/#admin — a hashtag as staff review it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AdminTag {
+    #[serde(flatten)]
+    pub tag: Tag,
+    /// Whether it may be shown in the public trends.
+    pub trendable: bool,
+    /// Whether it may be used in posts (always, here).
+    pub usable: bool,
+    /// Whether nobody reviewed it yet.
+    pub requires_review: bool,
+    /// Whether it may be listed in profile directories and search (always, here).
+    pub listable: bool,
+}
+
+/// A trending link as staff review it: the card's id (what approve and reject take) and
+/// whether nobody reviewed it yet, beside the public fields.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AdminTrendsLink {
+    pub id: String,
+    #[serde(flatten)]
+    pub link: TrendsLink,
+    pub requires_review: bool,
+}
+
+/// A trending status as staff review it: the Status entity and whether nobody reviewed it
+/// yet.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AdminTrendsStatus {
+    #[serde(flatten)]
+    pub status: crate::Status,
+    pub requires_review: bool,
+}

@@ -3,11 +3,37 @@
 
 use std::fmt::Write as _;
 
+use clap::Subcommand;
+
 use rookery_service::{ServiceError, Services};
 use rookery_store::trends::TrendKind;
 
 use crate::app::StartError;
-use crate::cli::TrendsCommand;
+
+#[derive(Debug, Subcommand)]
+pub enum TrendsCommand {
+    /// What trends now, best first, with each item's review (approved, rejected, pending).
+    List {
+        /// Only this kind: tag, link or status.
+        kind: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let an item trend (with `trends.review`, only approved items are shown).
+    Approve {
+        /// tag, link or status.
+        kind: String,
+        /// A hashtag's name, a link's URL, or a status's id.
+        name: String,
+    },
+    /// Keep an item out of the trends for good.
+    Reject {
+        /// tag, link or status.
+        kind: String,
+        /// A hashtag's name, a link's URL, or a status's id.
+        name: String,
+    },
+}
 
 fn kind(text: &str) -> Result<TrendKind, StartError> {
     TrendKind::parse(text.trim())

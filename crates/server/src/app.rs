@@ -128,6 +128,18 @@ pub fn services(
     })
 }
 
+/// What every process does once its services are built: imports the configured server rules
+/// into the `rules` table if it has never held one (afterwards the table is the source and
+/// `instance.rules` is not read again).
+pub async fn seed(services: &Services) -> Result<(), StartError> {
+    services
+        .rules()
+        .seed_from_config()
+        .await
+        .map_err(|e| StartError::Other(format!("cannot import instance.rules: {e}")))?;
+    Ok(())
+}
+
 /// The HTTP state of a process: its services, metrics (with the streaming metrics
 /// registered) and limits.
 pub fn app_state(
@@ -165,6 +177,7 @@ impl App {
         let store = open_store(cfg, &SystemClock).await?;
         let events = event_bus(cfg).await?;
         let services = services(cfg, store, events)?;
+        seed(&services).await?;
         let state = app_state(cfg, services.clone(), Metrics::new(), None);
         let streaming = state.streaming.clone();
         let router = full_router(state);

@@ -14,6 +14,7 @@ macro_rules! say {
 use clap::{Parser, Subcommand};
 use rookery_model::{Role, SystemClock};
 
+pub use crate::admin_trends::TrendsCommand;
 use crate::app::{self, StartError};
 use crate::config::{self, Resolved};
 use crate::roles::{self, ConfigSource, Roles};
@@ -154,7 +155,7 @@ pub enum AdminCommand {
     /// Trending hashtags, links and statuses, and their review (`trends.review`).
     Trends {
         #[command(subcommand)]
-        command: TrendsCommand,
+        command: crate::admin_trends::TrendsCommand,
     },
     /// Outgoing mail (`[smtp]`).
     Mail {
@@ -175,6 +176,11 @@ pub enum AdminCommand {
     Reports {
         #[command(subcommand)]
         command: crate::admin_reports::ReportsCommand,
+    },
+    /// The server's rules (shown on sign-up and the about page, cited by reports).
+    Rules {
+        #[command(subcommand)]
+        command: crate::admin_rules::RulesCommand,
     },
 }
 
@@ -209,31 +215,6 @@ pub enum AnnouncementsCommand {
     Unpublish { id: String },
     /// Remove an announcement with its reactions.
     Remove { id: String },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TrendsCommand {
-    /// What trends now, best first, with each item's review (approved, rejected, pending).
-    List {
-        /// Only this kind: tag, link or status.
-        kind: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Let an item trend (with `trends.review`, only approved items are shown).
-    Approve {
-        /// tag, link or status.
-        kind: String,
-        /// A hashtag's name, a link's URL, or a status's id.
-        name: String,
-    },
-    /// Keep an item out of the trends for good.
-    Reject {
-        /// tag, link or status.
-        kind: String,
-        /// A hashtag's name, a link's URL, or a status's id.
-        name: String,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -706,6 +687,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 store,
                 std::sync::Arc::new(rookery_events::InProcessBus::default()),
             )?;
+            app::seed(&services).await?;
             let out = match command {
                 AdminCommand::Accounts { command } => accounts(&services, command).await?,
                 AdminCommand::Jobs { command } => crate::admin::jobs(&services, command).await?,
@@ -742,6 +724,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Reports { command } => {
                     crate::admin_reports::reports(&services, command).await?
+                }
+                AdminCommand::Rules { command } => {
+                    crate::admin_rules::rules(&services, command).await?
                 }
             };
             {

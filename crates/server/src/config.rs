@@ -254,7 +254,8 @@ pub struct InstanceConfig {
     pub terms_of_service_date: Option<String>,
     /// `disabled`, `users` or `all`.
     pub show_domain_blocks: String,
-    /// The server's rules, in order: each a text, or `{ text = "…", hint = "…" }`.
+    /// The server's rules, in order: each a text, or `{ text = "…", hint = "…" }`. Only seeds
+    /// the `rules` table on first start (see docs/moderation-policy.md).
     pub rules: Vec<RuleConfig>,
 }
 

@@ -11,6 +11,7 @@ pub mod admin_invites;
 pub mod admin_mail;
 pub mod admin_moderation;
 pub mod admin_reports;
+pub mod admin_rules;
 pub mod admin_trends;
 pub mod admin_webhooks;
 pub mod app;

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::app::{StartError, app_state, event_bus, open_store, services};
+use crate::app::{StartError, app_state, event_bus, open_store, seed, services};
 use crate::config::{self, ConfigError, Resolved};
 use crate::tls::Tls;
 
@@ -150,6 +150,7 @@ pub async fn run(
         );
     }
     let services = services(cfg, store, events)?;
+    seed(&services).await?;
     let mut metrics = Metrics::new();
     let job_metrics = Arc::new(JobMetrics::new(metrics.registry_mut()));
     let lag = roles.worker.as_ref().map(|queues| {

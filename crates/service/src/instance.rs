@@ -154,20 +154,6 @@ impl Services {
             .map(|l| self.account_entity(&l.account)))
     }
 
-    /// The server's rules (Mastodon's Rule entities), numbered from 1 in their order.
-    pub fn rules(&self) -> Vec<api::Rule> {
-        self.settings
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, (text, hint))| api::Rule {
-                id: (i + 1).to_string(),
-                text: text.clone(),
-                hint: hint.clone(),
-            })
-            .collect()
-    }
-
     /// The instance's picture, served from the binary.
     fn thumbnail_url(&self) -> String {
         format!("{}/instance/thumbnail.png", self.urls.base())
@@ -212,7 +198,7 @@ impl Services {
                 polls: Self::polls_config(),
             },
             contact_account: self.contact_account().await?,
-            rules: self.rules(),
+            rules: self.rules().shown().await?,
         })
     }
 
@@ -258,7 +244,7 @@ impl Services {
                 email: s.contact_email.clone(),
                 account: self.contact_account().await?,
             },
-            rules: self.rules(),
+            rules: self.rules().shown().await?,
         })
     }
 

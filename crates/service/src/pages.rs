@@ -197,7 +197,7 @@ impl Pages<'_> {
     pub async fn about(&self) -> Result<AboutPage> {
         Ok(AboutPage {
             info: self.s.nodeinfo().await?,
-            rules: self.s.rules(),
+            rules: self.s.rules().shown().await?,
             contact_email: self.s.settings.contact_email.clone(),
             contact_account: self.s.contact_account().await?,
             extended_description: self.s.extended_description_html(),

@@ -40,7 +40,7 @@ pub struct Settings {
     pub terms_of_service: String,
     /// The day they took effect (`YYYY-MM-DD`).
     pub terms_of_service_date: Option<String>,
-    /// The server's rules, in order: `(text, hint)`.
+    /// The configured rules, in order: `(text, hint)`; imported once into the `rules` table.
     pub rules: Vec<(String, String)>,
     /// Who may read the list of moderated servers (`/api/v1/instance/domain_blocks`).
     pub show_domain_blocks: ShowDomainBlocks,

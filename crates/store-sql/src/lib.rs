@@ -50,6 +50,7 @@ mod polls;
 mod preview_cards;
 mod reports;
 mod restrictions;
+mod rules;
 mod scheduled_statuses;
 mod server_policy;
 mod settings;
@@ -165,6 +166,10 @@ impl Store for SqlStore {
     }
 
     fn server_policy_store(&self) -> &dyn rookery_store::ServerPolicyStore {
+        self
+    }
+
+    fn rule_store(&self) -> &dyn rookery_store::RuleStore {
         self
     }
 

@@ -228,6 +228,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0042_moderation_fixes.sql"),
     },
     Migration {
+        version: 43,
+        name: "rules",
+        sql: include_str!("../migrations/0043_rules.sql"),
+    },
+    Migration {
         version: 44,
         name: "severed_relationships",
         sql: include_str!("../migrations/0044_severed_relationships.sql"),

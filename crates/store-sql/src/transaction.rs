@@ -196,6 +196,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn rules(&mut self) -> &mut dyn rookery_store::RuleTx {
+        self
+    }
+
     fn notification_emails(&mut self) -> &mut dyn rookery_store::NotificationEmailTx {
         self
     }

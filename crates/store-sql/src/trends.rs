@@ -215,6 +215,20 @@ impl TrendStore for SqlStore {
                 .collect::<Result<Vec<_>>>()
         }))
     }
+
+    async fn review(&self, kind: TrendKind, item_id: Id) -> Result<Option<bool>> {
+        read!(&self.pools, |c| with_conn!(c, |e, p| {
+            let row =
+                sqlx::query("SELECT approved FROM trend_reviews WHERE kind = $1 AND item_id = $2")
+                    .bind(kind.as_str())
+                    .bind(item_id.as_i64())
+                    .persistent(p)
+                    .fetch_optional(&mut *e)
+                    .await
+                    .map_err(map_err)?;
+            row.map(|r| r.flag("approved")).transpose()
+        }))
+    }
 }
 
 #[async_trait]

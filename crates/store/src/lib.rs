@@ -33,6 +33,7 @@ mod overview;
 mod polls;
 mod preview_cards;
 mod reports;
+mod rules;
 mod scheduled_statuses;
 mod server_policy;
 mod settings;
@@ -95,6 +96,7 @@ pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
 pub use reports::{Report, ReportFilter, ReportNote, ReportStore, ReportTx, ReportedPost, Staff};
+pub use rules::{Rule, RuleStore, RuleTx};
 pub use scheduled_statuses::{ScheduledStatus, ScheduledStatusStore, ScheduledStatusTx};
 pub use server_policy::{
     CanonicalEmailBlock, DomainAllow, EmailDomainBlock, IpBlock, IpBlockSeverity,
@@ -198,6 +200,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Server-wide moderation policy (domain, e-mail and IP blocks, allowed domains).
     fn server_policy_store(&self) -> &dyn ServerPolicyStore;
+
+    /// The server's rules.
+    fn rule_store(&self) -> &dyn RuleStore;
 
     /// The figures of the admin dashboard.
     fn dashboard_store(&self) -> &dyn DashboardStore;

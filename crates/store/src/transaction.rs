@@ -84,6 +84,9 @@ pub trait Transaction: Send {
     /// Server-wide moderation policy, in this transaction.
     fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
 
+    /// The server's rules, in this transaction.
+    fn rules(&mut self) -> &mut dyn crate::RuleTx;
+
     /// Notification e-mail settings, in this transaction.
     fn notification_emails(&mut self) -> &mut dyn NotificationEmailTx;
 

@@ -115,6 +115,9 @@ pub trait TrendStore: Send + Sync {
 
     /// Every review of a kind: `(item id, approved)`.
     async fn reviews(&self, kind: TrendKind) -> Result<Vec<(Id, bool)>>;
+
+    /// The review of one item: approved (`Some(true)`), rejected (`Some(false)`) or none.
+    async fn review(&self, kind: TrendKind, item_id: Id) -> Result<Option<bool>>;
 }
 
 /// Writes of trends, inside a [`crate::Transaction`].

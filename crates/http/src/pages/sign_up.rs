@@ -94,7 +94,13 @@ async fn page(
         email: form.email.clone(),
         reason: form.reason.clone(),
         errors,
-        rules: settings.rules.clone(),
+        rules: services
+            .rules()
+            .shown()
+            .await?
+            .into_iter()
+            .map(|r| (r.text, r.hint))
+            .collect(),
         has_policies: !settings.terms_of_service.trim().is_empty()
             || !settings.privacy_policy.trim().is_empty(),
         min: MIN_PASSWORD_LEN,

@@ -72,8 +72,8 @@ pub(crate) async fn domain_blocks(
 }
 
 /// `GET /api/v1/instance/rules`: the same list as the instance entity's `rules`.
-pub(crate) async fn rules(State(state): State<AppState>) -> Json<Vec<api::Rule>> {
-    Json(state.services.rules())
+pub(crate) async fn rules(State(state): State<AppState>) -> Result<Json<Vec<api::Rule>>, ApiError> {
+    Ok(Json(state.services.rules().shown().await?))
 }
 
 /// `GET /api/v1/instance/translation_languages`: none, as translation is not offered

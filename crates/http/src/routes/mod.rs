@@ -155,6 +155,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(crate::pages::admin_routes())
         .merge(crate::pages::account_list_routes())
         .merge(admin::server_policy_routes())
+        .merge(admin::trends_routes())
         .route(
             "/settings/delete",
             get(crate::pages::settings_delete).post(crate::pages::settings_confirm_delete),

@@ -21,15 +21,15 @@ pub(crate) struct TrendParams {
 }
 
 /// `offset` and `limit` (`default`, at most `max`); anything but a whole number is refused.
-struct Window {
-    offset: u32,
-    limit: u32,
+pub(crate) struct Window {
+    pub(crate) offset: u32,
+    pub(crate) limit: u32,
     /// Whether `limit` was given (the links carry it only then, as Mastodon's).
     explicit_limit: bool,
 }
 
 impl TrendParams {
-    fn window(&self, default: u32, max: u32) -> Result<Window, ApiError> {
+    pub(crate) fn window(&self, default: u32, max: u32) -> Result<Window, ApiError> {
         let number = |v: &Option<String>, what: &str| -> Result<Option<u32>, ApiError> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
@@ -50,7 +50,7 @@ impl TrendParams {
 
 /// A page as JSON with its `Link` header: `next` when the page was full, `prev` when it did
 /// not start at the beginning.
-fn respond<T: Serialize>(
+pub(crate) fn respond<T: Serialize>(
     state: &AppState,
     uri: &OriginalUri,
     w: &Window,

@@ -21,8 +21,10 @@ mod report_entities;
 mod report_forward;
 pub mod report_notes;
 pub mod reports;
+pub mod rules;
 pub mod sign_ups;
 pub mod suspensions;
+pub mod trends;
 mod warnings;
 
 use rookery_model::{Id, Permission, Role};

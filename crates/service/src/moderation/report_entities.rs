@@ -97,11 +97,7 @@ impl Services {
         };
         let statuses = self.store.statuses(&report.status_ids).await?;
         let statuses = self.status_entities(None, &statuses).await?;
-        let rules = self
-            .rules()
-            .into_iter()
-            .filter(|r| report.rule_ids.contains(&r.id))
-            .collect();
+        let rules = self.rules().cited(&report.rule_ids).await?;
         Ok(api::AdminReport {
             id: report.id.to_string(),
             action_taken: report.action_taken_at.is_some(),

@@ -73,7 +73,7 @@ fn parse_id(text: &str, what: &'static str) -> Result<Id> {
 impl Reports<'_> {
     /// The category and rules a report is filed under: `violation` whenever rules are cited
     /// (which must be the instance's), else the category asked for (`other` by default).
-    fn category_and_rules(
+    async fn category_and_rules(
         &self,
         category: Option<&str>,
         rule_ids: &[String],
@@ -88,7 +88,14 @@ impl Reports<'_> {
         if rules.len() > MAX_RULES {
             return Err(ServiceError::invalid("rule_ids", "are too many"));
         }
-        let known: Vec<String> = self.s.rules().into_iter().map(|r| r.id).collect();
+        let known: Vec<String> = self
+            .s
+            .rules()
+            .shown()
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         if rules.iter().any(|r| !known.contains(r)) {
             return Err(ServiceError::invalid(
                 "rule_ids",
@@ -137,8 +144,9 @@ impl Reports<'_> {
                 format!("are too many (maximum is {MAX_STATUSES})"),
             ));
         }
-        let (category, rule_ids) =
-            self.category_and_rules(new.category.as_deref(), &new.rule_ids)?;
+        let (category, rule_ids) = self
+            .category_and_rules(new.category.as_deref(), &new.rule_ids)
+            .await?;
         let mut status_ids = Vec::with_capacity(new.status_ids.len());
         for text in &new.status_ids {
             let id: Id = text
@@ -379,9 +387,9 @@ impl Reports<'_> {
         let category = update.category.unwrap_or_else(|| current.category.clone());
         // Rules only go with `violation`; another category given drops them, as Mastodon does.
         let (category, rules) = if category.trim() != "violation" {
-            self.category_and_rules(Some(&category), &[])?
+            self.category_and_rules(Some(&category), &[]).await?
         } else {
-            self.category_and_rules(Some(&category), &rules)?
+            self.category_and_rules(Some(&category), &rules).await?
         };
         self.act(by, id, Change::Update(category, rules)).await
     }

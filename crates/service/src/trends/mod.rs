@@ -14,6 +14,7 @@ use rookery_store::TagDay;
 use rookery_store::trends::{ReviewFilter, Trend, TrendKind};
 use serde::{Deserialize, Serialize};
 
+use crate::moderation::Moderator;
 use crate::{Result, ServiceError, Services};
 
 use score::DAY_MS;
@@ -124,9 +125,27 @@ impl Trends<'_> {
             return Ok(TrendPage::empty());
         };
         let ids: Vec<Id> = rows.iter().map(|t| t.item_id).collect();
-        let tags = self.s.store.tag_store().tags_by_ids(&ids).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for id in &ids {
+        let items = self
+            .tag_entities(viewer, &ids)
+            .await?
+            .into_iter()
+            .map(|(_, tag)| tag)
+            .collect();
+        Ok(TrendPage {
+            full: rows.len() == limit as usize,
+            items,
+        })
+    }
+
+    /// The Tag entities of the hashtags with `ids`, in that order, without those gone.
+    pub(crate) async fn tag_entities(
+        &self,
+        viewer: Option<&Account>,
+        ids: &[Id],
+    ) -> Result<Vec<(Id, api::Tag)>> {
+        let tags = self.s.store.tag_store().tags_by_ids(ids).await?;
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
             let Some(tag) = tags.iter().find(|t| t.id == *id) else {
                 continue; // gone since the refresh
             };
@@ -137,17 +156,14 @@ impl Trends<'_> {
                 }
                 None => (None, None),
             };
-            items.push(
-                self.s
-                    .tags()
-                    .entity(Some(tag.id), &tag.name, following, featuring)
-                    .await?,
-            );
+            let entity = self
+                .s
+                .tags()
+                .entity(Some(tag.id), &tag.name, following, featuring)
+                .await?;
+            items.push((tag.id, entity));
         }
-        Ok(TrendPage {
-            full: rows.len() == limit as usize,
-            items,
-        })
+        Ok(items)
     }
 
     /// `GET /api/v1/trends/links`.
@@ -156,7 +172,21 @@ impl Trends<'_> {
             return Ok(TrendPage::empty());
         };
         let ids: Vec<Id> = rows.iter().map(|t| t.item_id).collect();
-        let mut found = self.s.store.preview_card_store().cards_by_ids(&ids).await?;
+        let items = self
+            .link_entities(&ids)
+            .await?
+            .into_iter()
+            .map(|(_, link)| link)
+            .collect();
+        Ok(TrendPage {
+            full: rows.len() == limit as usize,
+            items,
+        })
+    }
+
+    /// The trending-link entities of the cards with `ids`, in that order, without those gone.
+    pub(crate) async fn link_entities(&self, ids: &[Id]) -> Result<Vec<(Id, api::TrendsLink)>> {
+        let mut found = self.s.store.preview_card_store().cards_by_ids(ids).await?;
         found.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
         let card_ids: Vec<Id> = found.iter().map(|c| c.id).collect();
         let cards = self.s.preview_card_entities(found).await?;
@@ -165,15 +195,15 @@ impl Trends<'_> {
         let mut items = Vec::with_capacity(cards.len());
         for (id, card) in card_ids.into_iter().zip(cards) {
             let days = self.s.store.trend_store().link_history(id, since).await?;
-            items.push(api::TrendsLink {
-                card,
-                history: history(today, &days),
-            });
+            items.push((
+                id,
+                api::TrendsLink {
+                    card,
+                    history: history(today, &days),
+                },
+            ));
         }
-        Ok(TrendPage {
-            full: rows.len() == limit as usize,
-            items,
-        })
+        Ok(items)
     }
 
     /// `GET /api/v1/trends/statuses`: without what the viewer blocks or mutes, or filters
@@ -190,12 +220,7 @@ impl Trends<'_> {
         let ids: Vec<Id> = rows.iter().map(|t| t.item_id).collect();
         let mut found = self.s.store.statuses(&ids).await?;
         // Checked again: it may have been edited into a sensitive one since the refresh.
-        found.retain(|s| {
-            s.visibility == Visibility::Public
-                && !s.sensitive
-                && s.spoiler_text.is_empty()
-                && s.reblog_of_id.is_none()
-        });
+        found.retain(may_trend);
         found.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
         let list = self.s.status_entities(viewer, &found).await?;
         let items = self
@@ -257,7 +282,7 @@ impl Trends<'_> {
 
     /// The item an operator names: a hashtag by name, a link by URL (or card id), a status
     /// by id.
-    async fn resolve(&self, kind: TrendKind, name: &str) -> Result<Id> {
+    pub(crate) async fn resolve(&self, kind: TrendKind, name: &str) -> Result<Id> {
         let name = name.trim();
         let found = match kind {
             TrendKind::Tag => {
@@ -298,14 +323,15 @@ impl Trends<'_> {
         }))
     }
 
-    /// Approves (`true`) or rejects an item, trending or not yet.
+    /// Approves (`true`) or rejects an item, trending or not yet, named as the operator names
+    /// it at the command line ([`crate::moderation::trends::TrendReview::review`] with
+    /// [`Moderator::CLI`]).
     pub async fn review(&self, kind: TrendKind, name: &str, approved: bool) -> Result<Id> {
         let id = self.resolve(kind, name).await?;
-        let mut tx = self.s.store.begin().await?;
-        tx.trends()
-            .set_review(kind, id, approved, self.s.clock.now())
+        self.s
+            .trend_review()
+            .review(Moderator::CLI, kind, id, approved)
             .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -357,6 +383,15 @@ impl Trends<'_> {
         }
         Ok(out)
     }
+}
+
+/// Whether a status may be shown as trending: public, original, neither sensitive nor behind
+/// a content warning.
+pub(crate) fn may_trend(s: &rookery_model::Status) -> bool {
+    s.visibility == Visibility::Public
+        && !s.sensitive
+        && s.spoiler_text.is_empty()
+        && s.reblog_of_id.is_none()
 }
 
 fn store_names<T>(rows: Vec<T>, f: impl Fn(T) -> (Id, String)) -> HashMap<Id, String> {

@@ -17,6 +17,7 @@ mod audit;
 mod blocks;
 mod dashboard;
 mod reports;
+mod rules;
 mod webhooks;
 
 /// The admin pages' routes.
@@ -28,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(appeals::routes())
         .merge(blocks::routes())
+        .merge(rules::routes())
         .merge(webhooks::routes())
 }
 

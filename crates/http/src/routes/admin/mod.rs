@@ -7,6 +7,7 @@ mod domain_blocks;
 mod email_blocks;
 mod ip_blocks;
 pub(crate) mod reports;
+mod trends;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -67,4 +68,36 @@ pub(crate) fn server_policy_routes() -> Router<AppState> {
         .route("/api/v1/admin/measures", post(dashboard::measures))
         .route("/api/v1/admin/dimensions", post(dashboard::dimensions))
         .route("/api/v1/admin/retention", post(dashboard::retention))
+}
+
+/// Staff's review of trends.
+pub(crate) fn trends_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/trends/tags", get(trends::tags))
+        .route("/api/v1/admin/trends/statuses", get(trends::statuses))
+        .route("/api/v1/admin/trends/links", get(trends::links))
+        .route(
+            "/api/v1/admin/trends/tags/{id}/approve",
+            post(trends::approve_tag),
+        )
+        .route(
+            "/api/v1/admin/trends/tags/{id}/reject",
+            post(trends::reject_tag),
+        )
+        .route(
+            "/api/v1/admin/trends/statuses/{id}/approve",
+            post(trends::approve_status),
+        )
+        .route(
+            "/api/v1/admin/trends/statuses/{id}/reject",
+            post(trends::reject_status),
+        )
+        .route(
+            "/api/v1/admin/trends/links/{id}/approve",
+            post(trends::approve_link),
+        )
+        .route(
+            "/api/v1/admin/trends/links/{id}/reject",
+            post(trends::reject_link),
+        )
 }
