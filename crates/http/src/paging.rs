@@ -146,7 +146,7 @@ impl<T> Paged<T> {
     ) -> Self {
         let above = page.min_id.or(page.since_id).map_or(i64::MIN, Id::as_i64);
         let below = page.max_id.map_or(i64::MAX, Id::as_i64);
-        items.retain(|i| (above + 1..below).contains(&id(i)));
+        items.retain(|i| id(i) > above && id(i) < below);
         items.sort_by_key(|i| std::cmp::Reverse(id(i)));
         let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
         if page.min_id.is_some() {

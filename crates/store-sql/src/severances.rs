@@ -51,11 +51,14 @@ fn severed_from_row(r: &impl Fields) -> Result<SeveredFollow> {
     })
 }
 
-/// `x`'s domain is `$1` or one of its subdomains (with or without a port).
+/// `x`'s domain is `$1` or one of its subdomains (with or without a port); `$1` is matched
+/// literally (`_` and `%` escaped for `LIKE`).
 fn on_domain(x: &str) -> String {
+    let d = "replace(replace($1, '%', '\\%'), '_', '\\_')";
     format!(
-        "(lower({x}.domain) = $1 OR lower({x}.domain) LIKE '%.' || $1 \
-         OR lower({x}.domain) LIKE $1 || ':%' OR lower({x}.domain) LIKE '%.' || $1 || ':%')"
+        "(lower({x}.domain) = $1 OR lower({x}.domain) LIKE '%.' || {d} ESCAPE '\\' \
+         OR lower({x}.domain) LIKE {d} || ':%' ESCAPE '\\' \
+         OR lower({x}.domain) LIKE '%.' || {d} || ':%' ESCAPE '\\')"
     )
 }
 

@@ -321,6 +321,25 @@ async fn an_approved_appeal_lifts_a_suspension(backend: Backend) {
         .unwrap();
     mails(&sink, 1);
     let appeal = appeal_id(&app, &wid).await;
+    // A moderator decides only for roles below theirs: not a fellow moderator's appeal.
+    app.services
+        .set_role("gone", Role::Moderator)
+        .await
+        .unwrap();
+    staff(&app, "mo", Role::Moderator).await;
+    let mut peer = Browser::signed_in(&app, "mo").await;
+    let page = peer
+        .submit(
+            "/admin/disputes/appeals",
+            &format!("/admin/disputes/appeals/{appeal}/approve"),
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, 403, "{}", page.html);
+    assert_eq!(
+        admin_account(&app, &boss, &gone_id).await["suspended"],
+        true
+    );
     let mut admin = Browser::signed_in(&app, "boss").await;
     let page = admin
         .submit(

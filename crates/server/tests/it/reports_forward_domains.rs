@@ -59,6 +59,14 @@ async fn a_report_reaches_the_server_of_the_answered_account(backend: Backend) {
         ],
     )
     .await;
+    // C has the answer (carol was mentioned): a Flag naming it is understood there.
+    eventually("the answer reaches C", || async {
+        let (_, notes, _) = c
+            .get_auth("/api/v1/notifications?types[]=mention", Some(&carol))
+            .await;
+        notes.as_array().is_some_and(|n| !n.is_empty())
+    })
+    .await;
     resolve(&a, &alice, carols["uri"].as_str().unwrap()).await;
     let answer_on_a = resolve(&a, &alice, answer["uri"].as_str().unwrap()).await;
     let (_, shown, _) = a
@@ -77,6 +85,7 @@ async fn a_report_reaches_the_server_of_the_answered_account(backend: Backend) {
                 ("status_ids[]", answer_on_a.as_str()),
                 ("comment", "abuse"),
                 ("forward", "true"),
+                ("forward_to_domains[]", db.as_str()),
                 ("forward_to_domains[]", dc.as_str()),
                 ("forward_to_domains[]", "unrelated.example"),
             ],
@@ -101,6 +110,27 @@ async fn a_report_reaches_the_server_of_the_answered_account(backend: Backend) {
         Some(1),
         "{on_c:?}"
     );
+
+    // Only C named: B, the reported account's own server, is left out, as in Mastodon.
+    let (s, _) = a
+        .post_auth(
+            "/api/v1/reports",
+            &alice,
+            &[
+                ("account_id", bob_on_a.as_str()),
+                ("status_ids[]", answer_on_a.as_str()),
+                ("comment", "again"),
+                ("forward", "true"),
+                ("forward_to_domains[]", dc.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    eventually("C gets the second report", || async {
+        reports(&c, &c_mod).await.len() == 2
+    })
+    .await;
+
     // Without `forward`, nothing leaves A.
     let (s, _) = a
         .post_auth(
@@ -110,21 +140,21 @@ async fn a_report_reaches_the_server_of_the_answered_account(backend: Backend) {
                 ("account_id", bob_on_a.as_str()),
                 ("status_ids[]", answer_on_a.as_str()),
                 ("forward_to_domains[]", dc.as_str()),
+                ("forward_to_domains[]", db.as_str()),
             ],
         )
         .await;
     assert_eq!(s, 200);
-    eventually("A has no report to forward", || async {
-        a.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM jobs WHERE kind = 'forward_report'")
+    for (app, kind) in [(&a, "forward_report"), (&b, "ingress"), (&c, "ingress")] {
+        eventually("the servers are done", || async {
+            app.sql_texts(&format!(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM jobs WHERE kind = '{kind}'"
+            ))
             .await[0]
-            == "0"
-    })
-    .await;
-    eventually("C took in what it received", || async {
-        c.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM jobs WHERE kind = 'ingress'")
-            .await[0]
-            == "0"
-    })
-    .await;
-    assert_eq!(reports(&c, &c_mod).await.len(), 1);
+                == "0"
+        })
+        .await;
+    }
+    assert_eq!(reports(&b, &b_mod).await.len(), 1);
+    assert_eq!(reports(&c, &c_mod).await.len(), 2);
 }

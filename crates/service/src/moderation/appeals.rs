@@ -221,6 +221,14 @@ impl Appeals<'_> {
             .local_account_by_username(account.username.as_str())
             .await?
             .filter(|_| account.is_local());
+        // As for any action on an account: a moderator decides only for roles below theirs.
+        if let (Some(me), Some(l)) = (by.account_id, &local)
+            && (me == l.account.id
+                || l.user.role == rookery_model::Role::Owner
+                || l.user.role >= by.role)
+        {
+            return Err(ServiceError::Forbidden);
+        }
         if approve
             && warning.action == "suspend"
             && s.store

@@ -98,6 +98,11 @@ impl AccountActions<'_> {
             .await?;
         }
         let count = removed.len();
+        if count == 0 {
+            return Err(ServiceError::Unprocessable(
+                "None of these posts is left to remove".into(),
+            ));
+        }
         let done = Outcome {
             action: "delete_statuses",
             summary: "removed some of your posts",

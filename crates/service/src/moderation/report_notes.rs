@@ -60,8 +60,8 @@ impl Reports<'_> {
         Ok(note)
     }
 
-    /// Deletes a note: its author's own, or anyone's for an admin.
-    pub async fn delete_note(&self, by: Moderator, note_id: Id) -> Result<()> {
+    /// Deletes note `note_id` of report `report_id`: its author's own, or anyone's for an admin.
+    pub async fn delete_note(&self, by: Moderator, report_id: Id, note_id: Id) -> Result<()> {
         by.require(Permission::ManageReports)?;
         let s = self.s;
         let note = s
@@ -69,6 +69,7 @@ impl Reports<'_> {
             .report_store()
             .report_note(note_id)
             .await?
+            .filter(|n| n.report_id == report_id)
             .ok_or(ServiceError::NotFound("note"))?;
         let own = by.account_id.is_some() && note.account_id == by.account_id;
         if !own && by.role < Role::Admin {

@@ -173,6 +173,14 @@ impl Reports<'_> {
             }
         }
         let forward = new.forward && !target.is_local();
+        // Named servers (none named: the reported account's own) get it, as Mastodon does.
+        let to_origin = forward
+            && (new.forward_to_domains.is_empty()
+                || target.domain.as_ref().is_some_and(|d| {
+                    new.forward_to_domains
+                        .iter()
+                        .any(|n| n.trim().eq_ignore_ascii_case(d.as_str()))
+                }));
         let also_to = if forward {
             let domains = &new.forward_to_domains;
             super::report_forward::replied_to_inboxes(s, &target, &statuses, domains).await?
@@ -201,7 +209,7 @@ impl Reports<'_> {
             .file(tx.as_mut(), &report, reporter, &target)
             .await?
             .unwrap_or_default();
-        if forward {
+        if to_origin {
             super::report_forward::enqueue(s, tx.as_mut(), report.id, None).await?;
         }
         for inbox in also_to {

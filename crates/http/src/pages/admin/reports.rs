@@ -544,7 +544,7 @@ async fn delete_note(
     state
         .services
         .reports()
-        .delete_note(staff.moderator, note)
+        .delete_note(staff.moderator, id, note)
         .await?;
     report_page(&state, &staff, id, Some("Note deleted.".into()), None).await
 }
