@@ -83,7 +83,7 @@ try {
   await expectText('Reported by@victim');
   await snap('report');
   await page.check('input[name=kind][value=suspend]');
-  await page.fill('textarea[name=text]', 'harassment, see the report');
+  await page.fill('form[action$="/action"] textarea[name=text]', 'harassment, see the report');
   await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Take action and resolve")')]);
   await expectText('Done (suspend); the report is resolved.');
   await expectText('Resolved by @mod');
