@@ -96,8 +96,9 @@ pub async fn event_bus(cfg: &Resolved) -> Result<Arc<dyn EventBus>, StartError> 
     }
 }
 
-/// The use cases over a store, with the real clock and randomness, publishing on `events` and
-/// federating through the SSRF-safe HTTP client.
+/// The use cases over a store, with the real clock and randomness, publishing on `events`,
+/// federating through the SSRF-safe HTTP client and looking up the mail exchangers of
+/// signing-up addresses over DNS.
 pub fn services(
     cfg: &Resolved,
     store: SqlStore,
@@ -118,6 +119,21 @@ pub fn services(
     .with_events(events)
     .with_transport(Arc::new(transport))
     .with_media(media);
+    let services = match &cfg.mx_dns {
+        Some(dns) => {
+            let lookup = rookery_dns::MxLookup::new(dns).map_err(|e| {
+                ConfigError::new(
+                    "email_domain_blocks",
+                    format!(
+                        "{e} (set email_domain_blocks.dns_server, or check_mx = false to skip \
+                         MX lookups)"
+                    ),
+                )
+            })?;
+            services.with_mx_resolver(Arc::new(crate::dns::Dns(lookup)))
+        }
+        None => services,
+    };
     Ok(match &cfg.smtp {
         Some(smtp) => {
             let mailer = rookery_mail::SmtpMailer::new(smtp)

@@ -13,10 +13,12 @@ use rookery_model::Domain;
 use rookery_service::{Registrations, Settings};
 
 mod bus;
+mod email_blocks;
 mod federation;
 mod mail;
 mod media;
 pub use bus::{BusSettings, RedisConfig, StreamingConfig};
+pub use email_blocks::EmailDomainBlocksConfig;
 pub use federation::{FederationConfig, TransportSettings};
 pub use mail::SmtpConfig;
 pub use media::{MediaBackend, MediaConfig, S3MediaConfig, StorageSettings};
@@ -57,6 +59,7 @@ pub struct Config {
     pub media: MediaConfig,
     pub trends: TrendsConfig,
     pub smtp: SmtpConfig,
+    pub email_domain_blocks: EmailDomainBlocksConfig,
 }
 
 /// `[trends]`: trending hashtags, links and statuses.
@@ -455,6 +458,8 @@ pub struct Resolved {
     pub media: MediaBackend,
     /// Outgoing mail (`None`: mail is off).
     pub smtp: Option<rookery_mail::SmtpSettings>,
+    /// Where sign-ups look up the MX records of addresses (`None`: they do not).
+    pub mx_dns: Option<rookery_dns::DnsSettings>,
 }
 
 impl Config {
@@ -694,9 +699,11 @@ impl Config {
         let base_url = rookery_service::Urls::new(&settings).base().to_owned();
         let media = media::resolve(&self.media, &data_dir, &base_url, &mut settings.media)?;
         let smtp = self.smtp.resolve(settings.domain.as_str())?;
+        let mx_dns = self.email_domain_blocks.resolve()?;
         Ok(Resolved {
             media,
             smtp,
+            mx_dns,
             tls,
             bus,
             transport,

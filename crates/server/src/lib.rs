@@ -17,6 +17,7 @@ pub mod admin_webhooks;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod dns;
 pub mod federation;
 pub mod mail;
 pub mod media;

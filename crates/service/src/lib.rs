@@ -123,6 +123,8 @@ pub struct Services {
     pub(crate) mailer: Option<Arc<dyn mail::MailTransport>>,
     /// The enabled webhooks, as this node last read them.
     pub(crate) webhook_cache: Arc<webhooks::WebhookCache>,
+    /// Looks up the mail exchangers of signing-up addresses (`None`: not checked).
+    pub(crate) mx_resolver: Option<Arc<dyn moderation::email_blocks::MxResolver>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -161,6 +163,7 @@ impl Services {
             passwords: Arc::new(password::Passwords::default()),
             mailer: None,
             webhook_cache: Arc::default(),
+            mx_resolver: None,
         }
     }
 }

@@ -118,7 +118,7 @@ impl Services {
         self.check_username(&r.username, &mut refused).await?;
         self.check_email(&r.email, &mut refused).await?;
         if invite.is_none() && !r.email.trim().is_empty() {
-            match self.email_blocks().refusal(&r.email).await? {
+            match self.email_blocks().sign_up_refusal(&r.email).await? {
                 Some("blocked") => {
                     refused.add("email", "ERR_BLOCKED", "uses a disallowed e-mail provider")
                 }

@@ -14,6 +14,7 @@
 #![allow(clippy::expect_used, clippy::panic)] // test support: failing loudly is the point
 
 mod dir;
+mod dns;
 mod redis;
 #[cfg(feature = "s3")]
 mod s3;
@@ -21,6 +22,7 @@ mod servers;
 mod smtp;
 
 pub use dir::TempDir;
+pub use dns::DnsServer;
 pub use redis::{RedisMode, RedisServer, TestCerts};
 #[cfg(feature = "s3")]
 pub use s3::{S3Server, TestCdn};

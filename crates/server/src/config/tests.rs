@@ -37,6 +37,7 @@ fn the_example_is_valid_and_matches_the_defaults() {
         defaults.settings.federation
     );
     assert_eq!(from_example.settings.trends, defaults.settings.trends);
+    assert_eq!(from_example.mx_dns, defaults.mx_dns);
     assert_eq!(
         from_example.transport.per_host_concurrency,
         defaults.transport.per_host_concurrency
@@ -331,4 +332,27 @@ fn smtp_settings_are_checked_at_start_up() {
     .resolve(None)
     .unwrap();
     assert_eq!(r.smtp.unwrap().from, "notifications@localhost");
+}
+
+#[test]
+fn mx_lookups_are_on_by_default_and_checked() {
+    let resolve = |pairs: &[(&str, &str)]| load(None, env(pairs)).unwrap().resolve(None);
+    let dns = resolve(&[]).unwrap().mx_dns.unwrap();
+    assert_eq!(dns.server, None);
+    assert_eq!(dns.timeout, std::time::Duration::from_secs(5));
+    let dns = resolve(&[
+        ("ROOKERY_EMAIL_DOMAIN_BLOCKS__DNS_SERVER", "127.0.0.1:5353"),
+        ("ROOKERY_EMAIL_DOMAIN_BLOCKS__DNS_TIMEOUT_SECONDS", "2"),
+    ])
+    .unwrap()
+    .mx_dns
+    .unwrap();
+    assert_eq!(dns.server, Some(SocketAddr::from(([127, 0, 0, 1], 5353))));
+    assert_eq!(dns.timeout, std::time::Duration::from_secs(2));
+    let off = resolve(&[("ROOKERY_EMAIL_DOMAIN_BLOCKS__CHECK_MX", "false")]).unwrap();
+    assert!(off.mx_dns.is_none());
+    let e = resolve(&[("ROOKERY_EMAIL_DOMAIN_BLOCKS__DNS_SERVER", "dns.example")]).unwrap_err();
+    assert_eq!(e.option, "email_domain_blocks.dns_server");
+    let e = resolve(&[("ROOKERY_EMAIL_DOMAIN_BLOCKS__DNS_TIMEOUT_SECONDS", "0")]).unwrap_err();
+    assert_eq!(e.option, "email_domain_blocks.dns_timeout_seconds");
 }

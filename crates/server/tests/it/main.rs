@@ -24,6 +24,7 @@ mod directory;
 mod domain_blocks;
 mod e2e;
 mod email_change;
+mod email_mx_blocks;
 mod endorsements;
 mod export;
 mod featured_tags;

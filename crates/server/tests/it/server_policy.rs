@@ -22,7 +22,7 @@ on_every_backend!(
 const ADMIN_SCOPES: &str = "read write admin:read admin:write";
 
 /// A token with the admin scopes for a new user with `role`.
-async fn staff_token(app: &TestApp, name: &str, role: Role) -> String {
+pub(crate) async fn staff_token(app: &TestApp, name: &str, role: Role) -> String {
     app.services
         .create_local_account(rookery_service::NewLocalAccount {
             username: name.into(),
@@ -58,7 +58,7 @@ async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
     send(app, reqwest::Method::GET, path, token, None).await
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
     send(app, reqwest::Method::POST, path, token, Some(body)).await
 }
 
@@ -93,7 +93,7 @@ async fn audit(app: &TestApp) -> Vec<String> {
     rows
 }
 
-async fn app_token(app: &TestApp) -> String {
+pub(crate) async fn app_token(app: &TestApp) -> String {
     let (id, secret) = register(app, "read write follow", "urn:ietf:wg:oauth:2.0:oob").await;
     let r = app
         .client
@@ -114,7 +114,7 @@ async fn app_token(app: &TestApp) -> String {
 }
 
 /// `POST /api/v1/accounts` as an app; (status, body).
-async fn sign_up(app: &TestApp, token: &str, name: &str, email: &str) -> (u16, Value) {
+pub(crate) async fn sign_up(app: &TestApp, token: &str, name: &str, email: &str) -> (u16, Value) {
     let r = app
         .client
         .post(app.url("/api/v1/accounts"))

@@ -20,13 +20,13 @@ fn hidden(html: &str, name: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-struct SignUpForm {
+pub(crate) struct SignUpForm {
     cookie: String,
     csrf: String,
     shown: String,
 }
 
-async fn open_form(app: &TestApp) -> SignUpForm {
+pub(crate) async fn open_form(app: &TestApp) -> SignUpForm {
     let r = app.get("/auth/sign_up").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-frame-options"], "DENY");
@@ -45,7 +45,11 @@ async fn open_form(app: &TestApp) -> SignUpForm {
     }
 }
 
-async fn send(app: &TestApp, form: &SignUpForm, fields: &[(&str, &str)]) -> (u16, String) {
+pub(crate) async fn send(
+    app: &TestApp,
+    form: &SignUpForm,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
     let mut all = vec![
         ("authenticity_token", form.csrf.as_str()),
         ("shown", form.shown.as_str()),

@@ -3,8 +3,15 @@
 //! their canonical form (`/api/v1/admin/canonical_email_blocks`). Sign-up and changes of
 //! address check both.
 //!
-//! Only the address's own domain (and its parents) is checked, not its mail exchangers.
+//! Sign-ups without an invite also check the domain's mail exchangers, as Mastodon does: the
+//! address is refused when an MX host of its domain is at a blocked domain (blocking
+//! `spamhost.example` refuses every domain whose mail goes to `mx.spamhost.example`). The
+//! lookup goes through an [`MxResolver`] wired by the binary; a lookup that fails or times out
+//! refuses nothing.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use rookery_api as api;
 use rookery_model::{Domain, Id, Permission, domain_and_parents};
 use rookery_store::{CanonicalEmailBlock, EmailDomainBlock};
@@ -12,6 +19,31 @@ use rookery_store::{CanonicalEmailBlock, EmailDomainBlock};
 use super::Moderator;
 use super::audit::{Entry, record};
 use crate::{Result, ServiceError, Services};
+
+/// Mail exchangers of one domain checked at most.
+const MAX_MX_HOSTS: usize = 16;
+
+/// Looks up the mail exchangers of a domain (DNS MX records; the binary wires a resolver).
+#[async_trait]
+pub trait MxResolver: Send + Sync + 'static {
+    /// The MX host names of `domain`, lower case without the final dot; empty when it has
+    /// none. Gives up (an error) within a few seconds rather than keep a sign-up waiting.
+    async fn mx_hosts(&self, domain: &str) -> std::result::Result<Vec<String>, MxError>;
+}
+
+/// Why the mail exchangers of a domain are unknown (the servers failed or did not answer).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct MxError(pub String);
+
+impl Services {
+    /// The same use cases checking the mail exchangers of signing-up addresses with
+    /// `resolver` (without one, only the address's own domain is checked).
+    pub fn with_mx_resolver(mut self, resolver: Arc<dyn MxResolver>) -> Self {
+        self.mx_resolver = Some(resolver);
+        self
+    }
+}
 
 /// Mastodon's canonical form of an address: lower-cased, and the local part without dots
 /// and without anything from the first `+`.
@@ -248,6 +280,52 @@ impl EmailBlocks<'_> {
         record(self.s, &mut *tx, by, canonical_entry("destroy", &block)).await?;
         tx.commit().await?;
         Ok(block)
+    }
+
+    /// Why `email` may not be used for a new account signed up without an invite: as
+    /// [`EmailBlocks::refusal`], and also `blocked` when one of its domain's mail exchangers
+    /// is at a blocked domain (or a subdomain of one). A failed or timed-out lookup refuses
+    /// nothing: it is logged, and the address is judged by its own domain alone.
+    pub async fn sign_up_refusal(&self, email: &str) -> Result<Option<&'static str>> {
+        if let Some(refused) = self.refusal(email).await? {
+            return Ok(Some(refused));
+        }
+        let Some(resolver) = &self.s.mx_resolver else {
+            return Ok(None);
+        };
+        let domain = email.trim().rsplit_once('@').map_or("", |(_, d)| d);
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        // Only a well-formed host name is worth asking about (the address check refuses the
+        // rest), and nothing else reaches the resolver or the log.
+        if domain.contains(':') || Domain::parse(&domain).is_err() {
+            return Ok(None);
+        }
+        let hosts = match resolver.mx_hosts(&domain).await {
+            Ok(hosts) => hosts,
+            Err(e) => {
+                tracing::warn!(%domain, error = %e, "the mail exchangers of a signing-up address are unknown; only its domain was checked");
+                return Ok(None);
+            }
+        };
+        let mut names: Vec<String> = Vec::new();
+        // A domain's own DNS decides how many exchangers it lists: only the first few count.
+        for host in hosts.iter().take(MAX_MX_HOSTS) {
+            for name in domain_and_parents(host) {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        if names.is_empty() {
+            return Ok(None);
+        }
+        let blocks = self
+            .s
+            .store
+            .server_policy_store()
+            .email_domain_blocks_matching(&names)
+            .await?;
+        Ok((!blocks.is_empty()).then_some("blocked"))
     }
 
     /// Why `email` may not be used for an account, as Mastodon's sign-up says it: `blocked`
