@@ -119,18 +119,17 @@ pub fn services(
     .with_events(events)
     .with_transport(Arc::new(transport))
     .with_media(media);
-    let services = match &cfg.mx_dns {
-        Some(dns) => {
-            let lookup = rookery_dns::MxLookup::new(dns).map_err(|e| {
-                ConfigError::new(
-                    "email_domain_blocks",
-                    format!(
-                        "{e} (set email_domain_blocks.dns_server, or check_mx = false to skip \
-                         MX lookups)"
-                    ),
-                )
-            })?;
-            services.with_mx_resolver(Arc::new(crate::dns::Dns(lookup)))
+    // Without a resolver (no /etc/resolv.conf in a bare container) the server still starts:
+    // e-mail domain blocks then apply to the address's own domain only, as with check_mx off.
+    let services = match cfg.mx_dns.as_ref().map(rookery_dns::MxLookup::new) {
+        Some(Ok(lookup)) => services.with_mx_resolver(Arc::new(crate::dns::Dns(lookup))),
+        Some(Err(e)) => {
+            tracing::warn!(
+                error = %e,
+                "no DNS resolver for MX lookups: e-mail domain blocks check the address's own \
+                 domain only (set email_domain_blocks.dns_server, or check_mx = false)"
+            );
+            services
         }
         None => services,
     };
