@@ -159,6 +159,15 @@ async fn staff_review_hashtags_under_review_mode(backend: Backend) {
     assert_eq!(status, 200, "{rejected}");
     assert_eq!(rejected["trendable"], false);
     assert_eq!(rejected["requires_review"], false);
+    // Only approve and reject are decisions.
+    let (status, _) = app
+        .post_auth(
+            &format!("/api/v1/admin/trends/tags/{}/ignore", id("gamma")),
+            &admin,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 404);
     let (_, public, _) = app.get_auth("/api/v1/trends/tags", None).await;
     assert_eq!(field(&public, "name"), ["alpha"]);
     // Staff still see all three, and what is left to review.

@@ -77,27 +77,15 @@ pub(crate) fn trends_routes() -> Router<AppState> {
         .route("/api/v1/admin/trends/statuses", get(trends::statuses))
         .route("/api/v1/admin/trends/links", get(trends::links))
         .route(
-            "/api/v1/admin/trends/tags/{id}/approve",
-            post(trends::approve_tag),
+            "/api/v1/admin/trends/tags/{id}/{decision}",
+            post(trends::review_tag),
         )
         .route(
-            "/api/v1/admin/trends/tags/{id}/reject",
-            post(trends::reject_tag),
+            "/api/v1/admin/trends/statuses/{id}/{decision}",
+            post(trends::review_status),
         )
         .route(
-            "/api/v1/admin/trends/statuses/{id}/approve",
-            post(trends::approve_status),
-        )
-        .route(
-            "/api/v1/admin/trends/statuses/{id}/reject",
-            post(trends::reject_status),
-        )
-        .route(
-            "/api/v1/admin/trends/links/{id}/approve",
-            post(trends::approve_link),
-        )
-        .route(
-            "/api/v1/admin/trends/links/{id}/reject",
-            post(trends::reject_link),
+            "/api/v1/admin/trends/links/{id}/{decision}",
+            post(trends::review_link),
         )
 }

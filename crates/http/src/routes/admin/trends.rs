@@ -70,30 +70,22 @@ pub(crate) async fn links(
     Ok(respond(&state, &uri, &w, page))
 }
 
-/// `POST /api/v1/admin/trends/tags/{id}/approve`.
-pub(crate) async fn approve_tag(
-    state: State<AppState>,
-    auth: Auth,
-    id: Path<String>,
-) -> Result<Json<AdminTag>, ApiError> {
-    review_tag(state, auth, id, true).await
+/// `approve` or `reject` from the path; anything else is not a route.
+fn decision(word: &str) -> Result<bool, ApiError> {
+    match word {
+        "approve" => Ok(true),
+        "reject" => Ok(false),
+        _ => Err(ApiError::not_found()),
+    }
 }
 
-/// `POST /api/v1/admin/trends/tags/{id}/reject`.
-pub(crate) async fn reject_tag(
-    state: State<AppState>,
-    auth: Auth,
-    id: Path<String>,
-) -> Result<Json<AdminTag>, ApiError> {
-    review_tag(state, auth, id, false).await
-}
-
-async fn review_tag(
+/// `POST /api/v1/admin/trends/tags/{id}/approve` and `…/reject`.
+pub(crate) async fn review_tag(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
-    approved: bool,
+    Path((id, word)): Path<(String, String)>,
 ) -> Result<Json<AdminTag>, ApiError> {
+    let approved = decision(&word)?;
     let by = auth.moderator(WRITE, ManageTaxonomies)?;
     let tag = state
         .services
@@ -103,30 +95,13 @@ async fn review_tag(
     Ok(Json(tag))
 }
 
-/// `POST /api/v1/admin/trends/links/{id}/approve` (`id`: the preview card's).
-pub(crate) async fn approve_link(
-    state: State<AppState>,
-    auth: Auth,
-    id: Path<String>,
-) -> Result<Json<AdminTrendsLink>, ApiError> {
-    review_link(state, auth, id, true).await
-}
-
-/// `POST /api/v1/admin/trends/links/{id}/reject`.
-pub(crate) async fn reject_link(
-    state: State<AppState>,
-    auth: Auth,
-    id: Path<String>,
-) -> Result<Json<AdminTrendsLink>, ApiError> {
-    review_link(state, auth, id, false).await
-}
-
-async fn review_link(
+/// `POST /api/v1/admin/trends/links/{id}/approve` and `…/reject` (`id`: the preview card's).
+pub(crate) async fn review_link(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
-    approved: bool,
+    Path((id, word)): Path<(String, String)>,
 ) -> Result<Json<AdminTrendsLink>, ApiError> {
+    let approved = decision(&word)?;
     let by = auth.moderator(WRITE, ManageTaxonomies)?;
     let link = state
         .services
@@ -136,30 +111,13 @@ async fn review_link(
     Ok(Json(link))
 }
 
-/// `POST /api/v1/admin/trends/statuses/{id}/approve`.
-pub(crate) async fn approve_status(
-    state: State<AppState>,
-    auth: Auth,
-    id: Path<String>,
-) -> Result<Json<AdminTrendsStatus>, ApiError> {
-    review_status(state, auth, id, true).await
-}
-
-/// `POST /api/v1/admin/trends/statuses/{id}/reject`.
-pub(crate) async fn reject_status(
-    state: State<AppState>,
-    auth: Auth,
-    id: Path<String>,
-) -> Result<Json<AdminTrendsStatus>, ApiError> {
-    review_status(state, auth, id, false).await
-}
-
-async fn review_status(
+/// `POST /api/v1/admin/trends/statuses/{id}/approve` and `…/reject`.
+pub(crate) async fn review_status(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
-    approved: bool,
+    Path((id, word)): Path<(String, String)>,
 ) -> Result<Json<AdminTrendsStatus>, ApiError> {
+    let approved = decision(&word)?;
     let by = auth.moderator(WRITE, ManageTaxonomies)?;
     let viewer = &auth.user(WRITE)?.account;
     let status = state
