@@ -39,6 +39,39 @@ pub struct Actor {
     pub image: Option<Image>,
 }
 
+/// What an actor document shows a request that carries no signature in authorized-fetch mode,
+/// as Mastodon's does: enough to check the actor's signatures and reach its inboxes, nothing of
+/// the profile. Peers fetch signers' keys this way (Fedify's shared inbox does), so refusing it
+/// would make them refuse our deliveries.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorKey {
+    #[serde(rename = "@context")]
+    pub context: Value,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub preferred_username: String,
+    pub inbox: String,
+    pub public_key: PublicKey,
+    pub endpoints: Endpoints,
+}
+
+impl Actor {
+    /// The key-only view of this actor ([`ActorKey`]).
+    pub fn key_only(self) -> ActorKey {
+        ActorKey {
+            context: self.context,
+            id: self.id,
+            kind: self.kind,
+            preferred_username: self.preferred_username,
+            inbox: self.inbox,
+            public_key: self.public_key,
+            endpoints: self.endpoints,
+        }
+    }
+}
+
 /// `publicKey` of an actor.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -12,7 +12,7 @@ use rookery_service::pages::ProfilePage;
 
 use super::view::{Post, display_name, excerpt, full_acct, plain_text};
 use super::{Site, noindex, render};
-use crate::routes::{activity_json, wants_json};
+use crate::routes::wants_json;
 use crate::{ApiError, AppState};
 
 #[derive(Template)]
@@ -86,14 +86,14 @@ pub(crate) async fn profile(
     Path(username): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    _signed: crate::routes::SignedIfActivityPub,
+    view: crate::routes::ActorView,
 ) -> Result<Response, ApiError> {
     if let Some(name) = username.strip_suffix(".rss") {
         return super::feed::account(&state, name).await;
     }
     if wants_json(&headers) {
         let actor = state.services.local_actor(&username).await?;
-        return Ok(activity_json(actor));
+        return Ok(crate::routes::actor_json(actor, view));
     }
     let max_id = max_id(query.as_deref());
     let page = state.services.pages().profile(&username, max_id).await?;

@@ -137,6 +137,41 @@ pub(crate) struct SignedFetch;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SignedIfActivityPub;
 
+/// How much of an actor a request may see. In authorized-fetch mode an ActivityPub request
+/// without any signature gets the key-only document (as Mastodon serves it: peers fetch signers'
+/// keys unsigned); a request with a signature must pass the check, so a peer whose signature we
+/// cannot verify hears 401 and may sign again another way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ActorView {
+    Full,
+    KeyOnly,
+}
+
+impl FromRequestParts<AppState> for ActorView {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !state.services.settings.federation.authorized_fetch
+            || !super::wants_json(&parts.headers)
+        {
+            return Ok(ActorView::Full);
+        }
+        let headers = &parts.headers;
+        let signed = headers.contains_key("signature")
+            || headers.contains_key("signature-input")
+            || headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim_start().starts_with("Signature"));
+        if !signed {
+            return Ok(ActorView::KeyOnly);
+        }
+        check_signature(state, parts)
+            .await
+            .map(|()| ActorView::Full)
+    }
+}
+
 impl FromRequestParts<AppState> for SignedFetch {
     type Rejection = ApiError;
 

@@ -39,7 +39,8 @@ use axum::routing::{delete, get, post, put};
 
 use crate::{ApiError, AppState};
 
-pub(crate) use federation::SignedIfActivityPub;
+pub(crate) use actors::actor_json;
+pub(crate) use federation::{ActorView, SignedIfActivityPub};
 pub(crate) use statuses::path_id;
 
 pub(crate) fn ops() -> Router<AppState> {

@@ -499,10 +499,30 @@ async fn authorized_fetch_requires_a_signature(backend: Backend) {
         send(a, reqwest::Method::GET, &path, &headers, None).await
     };
 
-    // Unsigned: refused, for every ActivityPub document of a user.
+    // Unsigned: the actor is only its key (as Mastodon serves it: peers fetch signers' keys
+    // unsigned), every other ActivityPub document of a user is refused.
+    for path in ["/users/alice", "/@alice"] {
+        let (s, actor) = get(path.to_owned(), accept.to_vec()).await;
+        assert_eq!(s, 200, "{path}: {actor}");
+        assert_eq!(actor["id"], p.alice.as_str());
+        assert_eq!(actor["publicKey"]["id"], format!("{}#main-key", p.alice));
+        assert!(actor["publicKey"]["publicKeyPem"].is_string(), "{actor}");
+        assert!(actor["inbox"].is_string() && actor["endpoints"]["sharedInbox"].is_string());
+        for hidden in [
+            "name",
+            "summary",
+            "outbox",
+            "followers",
+            "following",
+            "published",
+        ] {
+            assert!(
+                actor.get(hidden).is_none(),
+                "{path} shows {hidden}: {actor}"
+            );
+        }
+    }
     for path in [
-        "/users/alice".to_owned(),
-        "/@alice".to_owned(),
         status_path.clone(),
         "/users/alice/outbox".to_owned(),
         "/users/alice/followers".to_owned(),
