@@ -217,7 +217,7 @@ impl Drop for Server {
     }
 }
 
-fn e2e_dir() -> PathBuf {
+pub(crate) fn e2e_dir() -> PathBuf {
     std::env::var_os("ROOKERY_E2E_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -345,6 +345,16 @@ macro_rules! on_every_backend {
 }
 pub(crate) use on_every_backend;
 
+/// One `#[tokio::test]` on SQLite and one on PostgreSQL, for tests whose subject is not the
+/// database (a live peer's behaviour) and that are slow enough not to run a third time.
+macro_rules! on_sqlite_and_postgres {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(rookery_testkit::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(rookery_testkit::Backend::Postgres).await } )* }
+    };
+}
+pub(crate) use on_sqlite_and_postgres;
+
 /// Polls `check` every 20 ms until it holds; panics after 10 s.
 pub async fn eventually<F, Fut>(what: &str, check: F)
 where

@@ -32,6 +32,7 @@ mod federated_featured_tags;
 mod federated_media;
 mod federated_polls;
 mod federation;
+mod fedify;
 mod filters;
 mod imports;
 mod inbox;

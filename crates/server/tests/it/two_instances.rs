@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::kit::{TestApp, eventually, on_every_backend, spawn_federating};
 
 /// The account `acct` as `viewer` on `app` sees it (resolved through WebFinger if needed).
-async fn lookup(app: &TestApp, token: &str, acct: &str) -> Value {
+pub(crate) async fn lookup(app: &TestApp, token: &str, acct: &str) -> Value {
     let (s, body, _) = app
         .get_auth(&format!("/api/v1/accounts/lookup?acct={acct}"), Some(token))
         .await;
@@ -15,7 +15,7 @@ async fn lookup(app: &TestApp, token: &str, acct: &str) -> Value {
     body
 }
 
-async fn relationship(app: &TestApp, token: &str, id: &str) -> Value {
+pub(crate) async fn relationship(app: &TestApp, token: &str, id: &str) -> Value {
     let (s, body, _) = app
         .get_auth(
             &format!("/api/v1/accounts/relationships?id[]={id}"),
@@ -26,32 +26,32 @@ async fn relationship(app: &TestApp, token: &str, id: &str) -> Value {
     body[0].clone()
 }
 
-async fn home(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn home(app: &TestApp, token: &str) -> Vec<Value> {
     let (s, body, _) = app.get_auth("/api/v1/timelines/home", Some(token)).await;
     assert_eq!(s, 200);
     body.as_array().cloned().unwrap_or_default()
 }
 
-async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
     let (s, body, _) = app.get_auth("/api/v1/notifications", Some(token)).await;
     assert_eq!(s, 200);
     body.as_array().cloned().unwrap_or_default()
 }
 
 /// The status in `list` (or the original a reblog wraps) whose content contains `text`.
-fn find<'a>(list: &'a [Value], text: &str) -> Option<&'a Value> {
+pub(crate) fn find<'a>(list: &'a [Value], text: &str) -> Option<&'a Value> {
     list.iter()
         .find(|s| s["content"].as_str().unwrap_or_default().contains(text))
 }
 
-async fn has_notification(app: &TestApp, token: &str, kind: &str, from: &str) -> bool {
+pub(crate) async fn has_notification(app: &TestApp, token: &str, kind: &str, from: &str) -> bool {
     notifications(app, token)
         .await
         .iter()
         .any(|n| n["type"] == kind && n["account"]["acct"] == from)
 }
 
-async fn post(app: &TestApp, token: &str, form: &[(&str, &str)]) -> Value {
+pub(crate) async fn post(app: &TestApp, token: &str, form: &[(&str, &str)]) -> Value {
     let (s, body) = app.post_auth("/api/v1/statuses", token, form).await;
     assert_eq!(s, 200, "{body}");
     body
