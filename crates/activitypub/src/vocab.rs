@@ -582,6 +582,39 @@ pub const ACTIVITY_TYPES: &[&str] = &[
     "EmojiReact",
 ];
 
+/// ActivityStreams types that are objects, links or actors, never activities: posted to an
+/// inbox they are malformed, not merely unknown.
+pub const NON_ACTIVITY_TYPES: &[&str] = &[
+    "Object",
+    "Note",
+    "Article",
+    "Question",
+    "Image",
+    "Video",
+    "Audio",
+    "Document",
+    "Page",
+    "Event",
+    "Place",
+    "Profile",
+    "Tombstone",
+    "Relationship",
+    "Collection",
+    "OrderedCollection",
+    "CollectionPage",
+    "OrderedCollectionPage",
+    "Link",
+    "Mention",
+    "Hashtag",
+    "Emoji",
+    "Person",
+    "Service",
+    "Group",
+    "Application",
+    "Organization",
+    "PropertyValue",
+];
+
 /// What an activity acts on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {

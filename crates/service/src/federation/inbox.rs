@@ -3,13 +3,13 @@
 
 use rookery_activitypub::keys::PublicKey;
 use rookery_activitypub::signatures::{self, Incoming};
-use rookery_activitypub::vocab::Activity;
+use rookery_activitypub::vocab::{Activity, NON_ACTIVITY_TYPES, ParseError};
 use rookery_model::{Account, BlockSeverity};
 
 use super::actors::ResolveError;
 use super::ingress::Ingress;
 use super::signing::RequestParts;
-use super::{FederationCounters, host_of};
+use super::{ActivityOutcome, FederationCounters, host_of};
 use crate::Services;
 
 /// A request to an inbox (or a signed GET), as the HTTP layer hands it over.
@@ -235,8 +235,21 @@ impl Services {
         sig.ensure_covers(true).map_err(unauthorized)?;
         sig.verify_body(&req.parts, &req.body)
             .map_err(unauthorized)?;
-        let activity =
-            Activity::parse(&req.body).map_err(|e| InboxError::Invalid(e.to_string()))?;
+        let activity = match Activity::parse(&req.body) {
+            Ok(a) => a,
+            Err(ParseError::Type(kind)) if !NON_ACTIVITY_TYPES.contains(&kind.as_str()) => {
+                // An activity type we do not know (a newer FEP, another server's extension):
+                // from a valid signer it is accepted, counted by type and dropped, as
+                // Mastodon does.
+                self.verify_signature(&req.parts, true).await?;
+                self.federation
+                    .counters
+                    .activity(&kind, ActivityOutcome::Unknown);
+                tracing::debug!(kind = %kind, "activity type not known; dropped");
+                return Ok(Accepted::Dropped);
+            }
+            Err(e) => return Err(InboxError::Invalid(e.to_string())),
+        };
         let key_actor = actor_of_key(sig.key_id());
         if let Some(host) = host_of(&key_actor) {
             match self.domain_block_for(&host).await {

@@ -174,11 +174,76 @@ pub struct FederationCounters {
     pub key_refetches_skipped: AtomicU64,
     /// Requests signed again with the other scheme after a 401 (double knock).
     pub second_knocks: AtomicU64,
+    /// Activities received, by type and what became of them (see [`ActivityOutcome`]).
+    activities: Mutex<HashMap<(String, ActivityOutcome), u64>>,
 }
+
+/// What became of a received activity, for `rookery_federation_activities_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ActivityOutcome {
+    /// Applied (whatever it changed).
+    Processed,
+    /// A type Rookery reads but does not act on (`Move`, `EmojiReact`, …).
+    Ignored,
+    /// A type Rookery does not know: accepted from a valid signer and dropped.
+    Unknown,
+}
+
+impl ActivityOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityOutcome::Processed => "processed",
+            ActivityOutcome::Ignored => "ignored",
+            ActivityOutcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// Distinct activity type names counted before the rest are counted as `other` (peers choose
+/// the names; the metric must stay small).
+const MAX_ACTIVITY_TYPES: usize = 64;
 
 impl FederationCounters {
     pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one received activity of type `kind`.
+    pub(crate) fn activity(&self, kind: &str, outcome: ActivityOutcome) {
+        let Ok(mut counts) = self.activities.lock() else {
+            return;
+        };
+        let plain = !kind.is_empty()
+            && kind.len() <= 40
+            && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let known = counts.keys().any(|(k, _)| k == kind);
+        let distinct = || {
+            let mut names: Vec<&String> = counts.keys().map(|(k, _)| k).collect();
+            names.sort();
+            names.dedup();
+            names.len()
+        };
+        let name = if plain && (known || distinct() < MAX_ACTIVITY_TYPES) {
+            kind.to_owned()
+        } else {
+            "other".to_owned()
+        };
+        *counts.entry((name, outcome)).or_default() += 1;
+    }
+
+    /// `(type, outcome, count)` of the activities received so far, sorted.
+    pub fn activities(&self) -> Vec<(String, &'static str, u64)> {
+        let mut out: Vec<_> = self
+            .activities
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .map(|((k, o), n)| (k.clone(), o.label(), *n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
     }
 
     /// Counts one inbox request with `outcome` (one of [`INBOX_OUTCOMES`]).
