@@ -4,13 +4,18 @@
 //!
 //! Pure functions over header values: no HTTP library, no clock. Callers supply the request's
 //! method, path and headers, and decide about freshness with [`check_date`].
+//!
+//! RFC 9421 message signatures (`Signature-Input`) are in [`message`]; [`Incoming`] takes
+//! whichever of the two a request carries.
+
+pub mod message;
+pub mod structured;
 
 use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::keys::KeyPair;
+use crate::keys::{Algorithm, KeyPair, PublicKey};
 
 /// Why a signature or digest was refused (phrased for logs and 401 bodies).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +40,10 @@ pub enum SignatureError {
     Date,
     #[error("the request is dated {0} s from now, beyond the allowed skew")]
     Skew(i64),
+    #[error("the signature expired {0} s ago")]
+    Expired(i64),
+    #[error("the request is not signed")]
+    Unsigned,
 }
 
 /// A parsed `Signature` header.
@@ -160,9 +169,10 @@ impl SignatureHeader {
     }
 
     /// Refuses a signature that leaves out what the receiver insists on: the request target,
-    /// the host and the date always (so it cannot be replayed at another path, to another
-    /// server, or later — the caller checks the signed `Date` with [`check_date`]), the digest
-    /// when the request has a body (so the body cannot be swapped).
+    /// the host and the time always (so it cannot be replayed at another path, to another
+    /// server, or later — the `Date` header or, as `hs2019` allows, the `(created)`
+    /// pseudo-header; [`SignatureHeader::check_time`] checks it), the digest when the request
+    /// has a body (so the body cannot be swapped).
     pub fn ensure_covers(&self, has_body: bool) -> Result<(), SignatureError> {
         if !self.covers("(request-target)") {
             return Err(SignatureError::NotCovered("(request-target)"));
@@ -170,13 +180,155 @@ impl SignatureHeader {
         if !self.covers("host") {
             return Err(SignatureError::NotCovered("host"));
         }
-        if !self.covers("date") {
+        if !self.covers("date") && !self.covers("(created)") {
             return Err(SignatureError::NotCovered("date"));
         }
         if has_body && !self.covers("digest") {
             return Err(SignatureError::NotCovered("digest"));
         }
         Ok(())
+    }
+}
+
+impl SignatureHeader {
+    /// Whether the request is fresh: its signed `(created)` (and `(expires)`) when those are
+    /// covered, else its `Date` header.
+    pub fn check_time(
+        &self,
+        req: &dyn SignedRequest,
+        now_unix: i64,
+        max_skew_secs: i64,
+    ) -> Result<(), SignatureError> {
+        if self.covers("(created)") {
+            let expires = if self.covers("(expires)") {
+                self.expires
+            } else {
+                None
+            };
+            return check_window(self.created, expires, now_unix, max_skew_secs);
+        }
+        let date = req
+            .header_values("date")
+            .into_iter()
+            .next()
+            .ok_or(SignatureError::Date)?;
+        check_date(&date, now_unix, max_skew_secs)
+    }
+}
+
+/// Checks a signature's creation time is within `max_skew_secs` of now and that it has not
+/// expired (an hour of grace for clocks, at most the skew).
+pub fn check_window(
+    created: Option<i64>,
+    expires: Option<i64>,
+    now_unix: i64,
+    max_skew_secs: i64,
+) -> Result<(), SignatureError> {
+    let created = created.ok_or(SignatureError::Date)?;
+    let skew = created.saturating_sub(now_unix);
+    if skew.abs() > max_skew_secs {
+        return Err(SignatureError::Skew(skew));
+    }
+    if let Some(expires) = expires {
+        let grace = max_skew_secs.min(3600);
+        let late = now_unix.saturating_sub(expires);
+        if late > grace {
+            return Err(SignatureError::Expired(late));
+        }
+    }
+    Ok(())
+}
+
+/// A request's signature, whichever scheme it uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// draft-cavage (`Signature: keyId=…`), what most servers send.
+    Cavage(SignatureHeader),
+    /// RFC 9421 (`Signature-Input` + `Signature`).
+    Message(message::MessageSignature),
+}
+
+impl Incoming {
+    /// Reads the signature a request carries: RFC 9421 when `Signature-Input` is present,
+    /// else draft-cavage from `Signature` (or `Authorization: Signature …`).
+    pub fn from_request(req: &dyn SignedRequest) -> Result<Incoming, SignatureError> {
+        let first = |name: &str| req.header_values(name).into_iter().next();
+        if let Some(input) = first("signature-input") {
+            let signature = first("signature").ok_or(SignatureError::Malformed(
+                "Signature-Input without Signature",
+            ))?;
+            return message::MessageSignature::parse(&input, &signature).map(Incoming::Message);
+        }
+        let header = first("signature")
+            .or_else(|| first("authorization"))
+            .ok_or(SignatureError::Unsigned)?;
+        SignatureHeader::parse(&header).map(Incoming::Cavage)
+    }
+
+    /// The `keyId` (`keyid`) it names.
+    pub fn key_id(&self) -> &str {
+        match self {
+            Incoming::Cavage(s) => &s.key_id,
+            Incoming::Message(s) => &s.key_id,
+        }
+    }
+
+    /// Which scheme, for logs and metrics (`cavage`, `rfc9421`).
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            Incoming::Cavage(_) => "cavage",
+            Incoming::Message(_) => "rfc9421",
+        }
+    }
+
+    /// See [`SignatureHeader::ensure_covers`] and [`message::MessageSignature::ensure_covers`].
+    pub fn ensure_covers(&self, has_body: bool) -> Result<(), SignatureError> {
+        match self {
+            Incoming::Cavage(s) => s.ensure_covers(has_body),
+            Incoming::Message(s) => s.ensure_covers(has_body),
+        }
+    }
+
+    /// Whether the request is fresh (see [`check_window`] and [`check_date`]).
+    pub fn check_time(
+        &self,
+        req: &dyn SignedRequest,
+        now_unix: i64,
+        max_skew_secs: i64,
+    ) -> Result<(), SignatureError> {
+        match self {
+            Incoming::Cavage(s) => s.check_time(req, now_unix, max_skew_secs),
+            Incoming::Message(s) => check_window(s.created, s.expires, now_unix, max_skew_secs),
+        }
+    }
+
+    /// Checks the body against the digest the signature covers (`Digest` or
+    /// `Content-Digest`).
+    pub fn verify_body(&self, req: &dyn SignedRequest, body: &[u8]) -> Result<(), SignatureError> {
+        let first = |name: &str| req.header_values(name).into_iter().next();
+        match self {
+            Incoming::Cavage(_) => {
+                verify_digest(&first("digest").ok_or(SignatureError::NoDigest)?, body)
+            }
+            Incoming::Message(_) => message::verify_content_digest(
+                &first("content-digest").ok_or(SignatureError::NoDigest)?,
+                body,
+            ),
+        }
+    }
+
+    /// Checks the signature with the signer's key; `scheme` is how the request reached us
+    /// (`https`), which RFC 9421's `@target-uri` covers.
+    pub fn verify(
+        &self,
+        req: &dyn SignedRequest,
+        scheme: &str,
+        key: &PublicKey,
+    ) -> Result<(), SignatureError> {
+        match self {
+            Incoming::Cavage(s) => verify_with(req, s, key),
+            Incoming::Message(s) => s.verify(req, scheme, key),
+        }
     }
 }
 
@@ -228,33 +380,39 @@ pub fn signing_string(
     Ok(lines.join("\n"))
 }
 
-/// Checks `sig` over `req` with the PEM public key of its `keyId`. RSA-SHA256 is what every
-/// server sends, whatever it calls it (`rsa-sha256`, `hs2019`, or nothing).
+/// Checks `sig` over `req` with the PEM public key of its `keyId` (SPKI or PKCS#1).
 pub fn verify(
     req: &dyn SignedRequest,
     sig: &SignatureHeader,
     public_key_pem: &str,
 ) -> Result<(), SignatureError> {
-    match sig
-        .algorithm
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("rsa-sha256") | Some("hs2019") => {}
-        Some(other) => return Err(SignatureError::Algorithm(other.to_owned())),
-    }
-    let text = signing_string(req, sig)?;
-    let der = crate::keys::public_key_der(public_key_pem).map_err(|_| SignatureError::Key)?;
-    // SubjectPublicKeyInfo → the RSAPublicKey inside, which `UnparsedPublicKey` wants.
-    let key = crate::keys::rsa_public_key_from_spki(&der).ok_or(SignatureError::Key)?;
-    // 2048 bits and up, plus the 1024-bit keys some old servers still have.
-    UnparsedPublicKey::new(
-        &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+    let key = PublicKey::from_pem(public_key_pem).map_err(|_| SignatureError::Key)?;
+    verify_with(req, sig, &key)
+}
+
+/// Checks a draft-cavage signature with a parsed key. RSA-SHA256 is what servers send with
+/// RSA keys, whatever they call it (`rsa-sha256`, `hs2019`, or nothing); `hs2019` (or
+/// `ed25519`) with an Ed25519 key is Ed25519. 1024-bit RSA keys, which some old servers still
+/// have, are accepted.
+fn verify_with(
+    req: &dyn SignedRequest,
+    sig: &SignatureHeader,
+    key: &PublicKey,
+) -> Result<(), SignatureError> {
+    let algorithm = match (
+        sig.algorithm
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         key,
-    )
-    .verify(text.as_bytes(), &sig.signature)
-    .map_err(|_| SignatureError::Mismatch)
+    ) {
+        (None | Some("rsa-sha256" | "hs2019"), PublicKey::Rsa(_)) => Algorithm::RsaPkcs1Sha256,
+        (None | Some("hs2019" | "ed25519"), PublicKey::Ed25519(_)) => Algorithm::Ed25519,
+        (Some(other), _) => return Err(SignatureError::Algorithm(other.to_owned())),
+    };
+    let text = signing_string(req, sig)?;
+    key.verify(Some(algorithm), text.as_bytes(), &sig.signature)
+        .map_err(|_| SignatureError::Mismatch)
 }
 
 /// Signs `req` over `headers` (lower-case names; they must be present on `req`) and returns the

@@ -440,6 +440,10 @@ pub struct RemoteActor {
     pub endpoints: Option<ActorEndpoints>,
     #[serde(default)]
     pub public_key: Many<RemoteKey>,
+    /// FEP-521a keys: `Multikey`s in `assertionMethod` (those of other controllers are dropped
+    /// by [`RemoteActor::parse`]).
+    #[serde(default)]
+    pub assertion_method: Many<Multikey>,
     #[serde(default)]
     pub icon: Many<Attachment>,
     #[serde(default)]
@@ -491,6 +495,17 @@ pub struct RemoteKey {
     pub public_key_pem: String,
 }
 
+/// A FEP-521a `Multikey` (`publicKeyMultibase` is read by `keys::PublicKey::from_multibase`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Multikey {
+    pub id: String,
+    #[serde(rename = "type", deserialize_with = "de_kind")]
+    pub kind: String,
+    pub controller: String,
+    pub public_key_multibase: String,
+}
+
 /// Actor types Rookery federates with.
 pub const ACTOR_TYPES: &[&str] = &["Person", "Service", "Group", "Application", "Organization"];
 
@@ -509,10 +524,17 @@ impl RemoteActor {
         if !map.contains_key("inbox") {
             return Err(ParseError::Missing("inbox"));
         }
-        let actor: RemoteActor = serde_json::from_value(v).map_err(|e| ParseError::Invalid {
-            field: "actor",
-            reason: e.to_string(),
-        })?;
+        let mut actor: RemoteActor =
+            serde_json::from_value(v).map_err(|e| ParseError::Invalid {
+                field: "actor",
+                reason: e.to_string(),
+            })?;
+        // Only the actor's own keys, and a handful of them.
+        actor
+            .assertion_method
+            .0
+            .retain(|k| k.kind == "Multikey" && k.controller == actor.id);
+        actor.assertion_method.0.truncate(4);
         for key in actor.public_key.iter() {
             if key.owner.as_deref().is_some_and(|o| o != actor.id) {
                 return Err(ParseError::Invalid {
@@ -558,6 +580,39 @@ pub const ACTIVITY_TYPES: &[&str] = &[
     "Add",
     "Remove",
     "EmojiReact",
+];
+
+/// ActivityStreams types that are objects, links or actors, never activities: posted to an
+/// inbox they are malformed, not merely unknown.
+pub const NON_ACTIVITY_TYPES: &[&str] = &[
+    "Object",
+    "Note",
+    "Article",
+    "Question",
+    "Image",
+    "Video",
+    "Audio",
+    "Document",
+    "Page",
+    "Event",
+    "Place",
+    "Profile",
+    "Tombstone",
+    "Relationship",
+    "Collection",
+    "OrderedCollection",
+    "CollectionPage",
+    "OrderedCollectionPage",
+    "Link",
+    "Mention",
+    "Hashtag",
+    "Emoji",
+    "Person",
+    "Service",
+    "Group",
+    "Application",
+    "Organization",
+    "PropertyValue",
 ];
 
 /// What an activity acts on.

@@ -189,6 +189,8 @@ pub struct Response {
     /// The URL after redirects.
     pub url: String,
     pub content_type: Option<String>,
+    /// The `Location` header (of a redirect [`Fetcher::get_hop`] did not follow).
+    pub location: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -196,6 +198,8 @@ pub struct Response {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same without following redirects, for requests signed for one URL.
+    single: reqwest::Client,
     opts: Arc<FetchOptions>,
     policy: AddressPolicy,
 }
@@ -248,20 +252,25 @@ impl Fetcher {
                 Err(e) => attempt.error(e.to_string()),
             }
         });
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls_config(opts.extra_ca.as_ref())?)
-            .dns_resolver(Arc::new(SafeResolver {
-                policy: policy.clone(),
-            }))
-            .redirect(redirects)
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout.min(Duration::from_secs(5)))
-            .user_agent(opts.user_agent.clone())
-            .no_proxy()
-            .build()
-            .map_err(|e| FetchError::Config(e.to_string()))?;
+        let build = |redirect: reqwest::redirect::Policy| -> Result<reqwest::Client, FetchError> {
+            reqwest::Client::builder()
+                .use_preconfigured_tls(tls_config(opts.extra_ca.as_ref())?)
+                .dns_resolver(Arc::new(SafeResolver {
+                    policy: policy.clone(),
+                }))
+                .redirect(redirect)
+                .timeout(opts.timeout)
+                .connect_timeout(opts.timeout.min(Duration::from_secs(5)))
+                .user_agent(opts.user_agent.clone())
+                .no_proxy()
+                .build()
+                .map_err(|e| FetchError::Config(e.to_string()))
+        };
+        let client = build(redirects)?;
+        let single = build(reqwest::redirect::Policy::none())?;
         Ok(Fetcher {
             client,
+            single,
             opts: Arc::new(opts),
             policy,
         })
@@ -272,6 +281,26 @@ impl Fetcher {
         let (max, timeout) = (self.opts.max_body, self.opts.timeout);
         self.send(reqwest::Method::GET, url, headers, None, max, timeout)
             .await
+    }
+
+    /// `GET url` with `headers`, not following a redirect: a 3xx comes back with its
+    /// `Location`, for the caller to sign a request for the new URL.
+    pub async fn get_hop(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+    ) -> Result<Response, FetchError> {
+        let (max, timeout) = (self.opts.max_body, self.opts.timeout);
+        self.send_with(
+            &self.single,
+            reqwest::Method::GET,
+            url,
+            headers,
+            None,
+            max,
+            timeout,
+        )
+        .await
     }
 
     /// `GET url` reading at most `max_body` bytes within `timeout` (media files: their own
@@ -316,9 +345,24 @@ impl Fetcher {
         max: usize,
         timeout: Duration,
     ) -> Result<Response, FetchError> {
+        self.send_with(&self.client, method, url, headers, body, max, timeout)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_with(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<Vec<u8>>,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Response, FetchError> {
         let parsed = url::Url::parse(url).map_err(|e| FetchError::Url(e.to_string()))?;
         check_url(&parsed, &self.policy)?;
-        let mut req = self.client.request(method, parsed).timeout(timeout);
+        let mut req = client.request(method, parsed).timeout(timeout);
         for (k, v) in headers {
             req = req.header(*k, v);
         }
@@ -332,6 +376,11 @@ impl Fetcher {
             let content_type = resp
                 .headers()
                 .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let location = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             if resp.content_length().is_some_and(|n| n > max as u64) {
@@ -348,6 +397,7 @@ impl Fetcher {
                 status,
                 url: final_url,
                 content_type,
+                location,
                 body,
             })
         };

@@ -40,6 +40,7 @@ pub struct Metrics {
     bus_connected: Gauge,
     bus_counts: Family<BusLabels, Gauge>,
     federation: Family<FederationLabels, Counter>,
+    activities: Family<ActivityLabels, Counter>,
     media_jobs: Family<MediaJobLabels, Counter>,
     media_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
     media_bytes: Family<CategoryLabels, Gauge>,
@@ -66,6 +67,12 @@ struct CacheLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FederationLabels {
     what: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActivityLabels {
+    r#type: String,
     outcome: &'static str,
 }
 
@@ -137,6 +144,14 @@ impl Metrics {
              no_inbox, too_large, key_unavailable, unavailable), deliveries (delivered, failed, refused, skipped_unavailable) and fetches (ok, failed)",
             federation.clone(),
         );
+        let activities = Family::<ActivityLabels, Counter>::default();
+        registry.register(
+            "federation_activities",
+            "Activities received since start, by type and outcome: processed, ignored (a type \
+             read but not acted on) or unknown (accepted from a valid signer and dropped); \
+             unusual type names beyond the first 64 are counted as type=\"other\"",
+            activities.clone(),
+        );
         let media_jobs = Family::<MediaJobLabels, Counter>::default();
         registry.register(
             "media_jobs",
@@ -182,6 +197,7 @@ impl Metrics {
             bus_connected,
             bus_counts,
             federation,
+            activities,
         }
     }
 
@@ -225,6 +241,15 @@ impl Metrics {
         for (what, outcome, n) in c.snapshot() {
             self.federation
                 .get_or_create(&FederationLabels { what, outcome })
+                .inner()
+                .store(n, std::sync::atomic::Ordering::Relaxed);
+        }
+        for (kind, outcome, n) in c.activities() {
+            self.activities
+                .get_or_create(&ActivityLabels {
+                    r#type: kind,
+                    outcome,
+                })
                 .inner()
                 .store(n, std::sync::atomic::Ordering::Relaxed);
         }

@@ -166,6 +166,14 @@ async fn enqueued_jobs_run_once_and_disappear(backend: Backend) {
     assert_eq!(got, (0..50).collect::<Vec<_>>());
 }
 
+/// Fast polling with a lease no stall on a loaded CI machine outlasts.
+fn long_lease() -> rookery_jobs::WorkerOptions {
+    rookery_jobs::WorkerOptions {
+        lease: Duration::from_secs(60),
+        ..kit::fast_options()
+    }
+}
+
 async fn failures_retry_then_go_dead_with_their_error(backend: Backend) {
     let h = Harness::new(backend).await;
     let mut registry = Registry::new();
@@ -191,7 +199,13 @@ async fn failures_retry_then_go_dead_with_their_error(backend: Backend) {
             panic: false,
         })
         .await;
-    let running = h.start_worker(registry, BTreeMap::from([(Queue::Default, 2)]));
+    // These tests count attempts: a lease lost to a stalled heartbeat on a loaded machine
+    // would add one ("the last attempt's worker stopped"), so the lease is long here.
+    let running = h.start_worker_with(
+        registry,
+        BTreeMap::from([(Queue::Default, 2)]),
+        long_lease(),
+    );
     wait_until(
         "recovering job done, hopeless job dead",
         Duration::from_secs(20),
@@ -245,7 +259,13 @@ async fn a_panicking_handler_is_caught(backend: Backend) {
             panic: true,
         })
         .await;
-    let running = h.start_worker(registry, BTreeMap::from([(Queue::Default, 2)]));
+    // These tests count attempts: a lease lost to a stalled heartbeat on a loaded machine
+    // would add one ("the last attempt's worker stopped"), so the lease is long here.
+    let running = h.start_worker_with(
+        registry,
+        BTreeMap::from([(Queue::Default, 2)]),
+        long_lease(),
+    );
     wait_until(
         "panicking jobs settled",
         Duration::from_secs(20),

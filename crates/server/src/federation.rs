@@ -1,6 +1,7 @@
 //! The HTTP client federation uses: the SSRF-safe fetcher, with a limit on POSTs in flight to
 //! any one host: past it, a delivery is put back in the queue for a moment (not waited for), so
-//! a slow server holds at most a few of this process's delivery slots.
+//! a slow server holds at most a few of this process's delivery slots. Signed fetches have
+//! their own limit per host, waited for.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,8 +18,14 @@ pub struct FetchTransport {
     fetcher: Fetcher,
     /// Time allowed to fetch one media file (its size limit comes with each request).
     media_timeout: std::time::Duration,
+    /// How long a fetch waits for a free slot to its host.
+    fetch_wait: std::time::Duration,
     per_host: usize,
+    /// Deliveries in flight per host.
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Signed fetches in flight per host: past the limit a fetch waits for a slot (within the
+    /// request timeout), so no burst of lookups can hammer one server.
+    fetch_hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl std::fmt::Debug for FetchTransport {
@@ -38,14 +45,24 @@ impl FetchTransport {
                 .fetch
                 .timeout
                 .max(std::time::Duration::from_secs(60)),
+            fetch_wait: settings.fetch.timeout,
             per_host: settings.per_host_concurrency,
             hosts: Mutex::new(HashMap::new()),
+            fetch_hosts: Mutex::new(HashMap::new()),
         })
     }
 
     fn slot(&self, url: &str) -> Option<Arc<Semaphore>> {
+        self.slot_in(&self.hosts, url)
+    }
+
+    fn slot_in(
+        &self,
+        map: &Mutex<HashMap<String, Arc<Semaphore>>>,
+        url: &str,
+    ) -> Option<Arc<Semaphore>> {
         let host = host_of(url)?;
-        let mut hosts = self.hosts.lock().ok()?;
+        let mut hosts = map.lock().ok()?;
         if hosts.len() > 10_000 {
             // Forget idle hosts now and then; a busy one keeps its semaphore through its Arc.
             hosts.retain(|_, s| Arc::strong_count(s) > 1);
@@ -65,6 +82,7 @@ fn convert(r: Result<rookery_fetch::Response, FetchError>) -> Result<HttpRespons
             status: r.status,
             url: r.url,
             content_type: r.content_type,
+            location: r.location,
             body: r.body,
         }),
         Err(FetchError::Refused(m)) => Err(TransportError::Refused(m)),
@@ -88,6 +106,23 @@ impl Transport for FetchTransport {
         headers: &[(String, String)],
     ) -> Result<HttpResponse, TransportError> {
         convert(self.fetcher.get(url, &pairs(headers)).await)
+    }
+
+    async fn get_hop(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<HttpResponse, TransportError> {
+        let _permit = match self.slot_in(&self.fetch_hosts, url) {
+            Some(s) => Some(
+                tokio::time::timeout(self.fetch_wait, s.acquire_owned())
+                    .await
+                    .map_err(|_| TransportError::Busy(host_of(url).unwrap_or_default()))?
+                    .map_err(|_| TransportError::Busy(host_of(url).unwrap_or_default()))?,
+            ),
+            None => None,
+        };
+        convert(self.fetcher.get_hop(url, &pairs(headers)).await)
     }
 
     async fn get_media(&self, url: &str, max_bytes: u64) -> Result<HttpResponse, TransportError> {

@@ -103,7 +103,8 @@ impl Services {
             }
             return;
         }
-        let Ok((_, body)) = self.fetch_document(url).await else {
+        // `fetched_from` is where redirects (within the host) led.
+        let Ok((fetched_from, body)) = self.fetch_document(url).await else {
             return;
         };
         let kind = serde_json::from_slice::<serde_json::Value>(&body)
@@ -112,7 +113,7 @@ impl Services {
             .unwrap_or_default();
         if ACTOR_TYPES.contains(&kind.as_str()) {
             if let Ok(actor) = RemoteActor::parse(&body)
-                && actor.id == url
+                && (actor.id == url || actor.id == fetched_from)
                 && let Ok(a) = self.resolve_actor(&actor.id, false).await
                 && let Ok(entity) = self.account_entity_with_emojis(&a).await
             {

@@ -316,9 +316,16 @@ fn receivers_insist_on_target_date_and_digest() {
     parse("(request-target) host date")
         .ensure_covers(false)
         .unwrap();
-    // `(created)` alone is not enough: nothing would bound its age.
+    // `(created)` may stand in for the date: `check_time` bounds its age, and refuses a
+    // signature that covers it without giving it.
+    let created = parse("(request-target) host (created)");
+    created.ensure_covers(false).unwrap();
     assert_eq!(
-        parse("(request-target) host (created)").ensure_covers(false),
+        created.check_time(&post(b""), 1_800_000_000, 60),
+        Err(SignatureError::Date)
+    );
+    assert_eq!(
+        parse("(request-target) host").ensure_covers(false),
         Err(SignatureError::NotCovered("date"))
     );
     assert_eq!(
@@ -340,4 +347,64 @@ fn receivers_insist_on_target_date_and_digest() {
     // The draft's default (no headers= at all) covers only the date: not enough for an inbox.
     let bare = SignatureHeader::parse(r#"keyId="k",signature="AQID""#).unwrap();
     assert!(bare.ensure_covers(false).is_err());
+}
+
+/// hs2019 as the draft's later versions define it: `(created)` signed instead of `Date`.
+#[test]
+fn created_may_stand_in_for_the_date() {
+    let (key, _) = keys();
+    let body = b"{}";
+    let mut req = post(body);
+    req.headers.retain(|(k, _)| k != "Date");
+    let mut sig = SignatureHeader {
+        key_id: "https://a.example/users/bob#main-key".into(),
+        algorithm: Some("hs2019".into()),
+        headers: [
+            "(request-target)",
+            "host",
+            "(created)",
+            "(expires)",
+            "digest",
+        ]
+        .map(String::from)
+        .to_vec(),
+        signature: Vec::new(),
+        created: Some(1_800_000_000),
+        expires: Some(1_800_000_300),
+    };
+    sig.signature = key
+        .sign_sha256(signing_string(&req, &sig).unwrap().as_bytes())
+        .unwrap();
+    let header = format!("{},created=1800000000,expires=1800000300", sig.to_header());
+    req.headers.push(("Signature".into(), header));
+    let incoming = Incoming::from_request(&req).unwrap();
+    assert_eq!(incoming.scheme(), "cavage");
+    incoming.ensure_covers(true).unwrap();
+    incoming.verify_body(&req, body).unwrap();
+    let public = PublicKey::from_pem(&key.public_key_pem()).unwrap();
+    incoming.verify(&req, "https", &public).unwrap();
+    incoming.check_time(&req, 1_800_000_010, 43_200).unwrap();
+    assert!(matches!(
+        incoming.check_time(&req, 1_800_000_300 + 3601, 43_200),
+        Err(SignatureError::Expired(_))
+    ));
+    assert!(matches!(
+        incoming.check_time(&req, 1_700_000_000, 43_200),
+        Err(SignatureError::Skew(_))
+    ));
+    // Neither Date nor (created): refused before any key is fetched.
+    let mut bare = sig.clone();
+    bare.headers.retain(|h| h != "(created)");
+    assert_eq!(
+        bare.ensure_covers(true),
+        Err(SignatureError::NotCovered("date"))
+    );
+}
+
+#[test]
+fn an_unsigned_request_says_so() {
+    assert_eq!(
+        Incoming::from_request(&post(b"")),
+        Err(SignatureError::Unsigned)
+    );
 }

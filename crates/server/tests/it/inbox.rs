@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 
 use crate::kit::{assert_refused_as_too_large, eventually, on_every_backend, spawn_federating};
 
+mod activity_types;
 mod media;
+mod signatures;
 mod support;
 use support::*;
 

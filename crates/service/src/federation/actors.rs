@@ -1,5 +1,6 @@
 //! Remote accounts: WebFinger, actor documents, keys, refreshes.
 
+use rookery_activitypub::keys::PublicKey;
 use rookery_activitypub::vocab::{Attachment, RemoteActor};
 use rookery_model::{
     Account, ActorType, BlockSeverity, Domain, Id, ProfileField, Timestamp, Username,
@@ -139,25 +140,69 @@ impl Services {
     }
 
     /// A signed `GET` of an ActivityPub document. Returns the URL it came from and the body.
+    /// Redirects within the host are followed, each hop signed for its own URL; a 401 is
+    /// answered once with the other signature scheme (see
+    /// [`SignatureScheme`](super::signing::SignatureScheme)).
     pub(crate) async fn fetch_document(
         &self,
         url: &str,
     ) -> std::result::Result<(String, Vec<u8>), ResolveError> {
+        const MAX_HOPS: usize = 3;
         self.check_host(url).await?;
         let signer = self.instance_signer().await?;
-        let headers = self.signed_headers("GET", url, None, &signer)?;
         let counters = &self.federation.counters;
-        let resp = match self.federation.transport.get(url, &headers).await {
-            Ok(r) => r,
-            Err(e) => {
-                FederationCounters::bump(&counters.fetch_failures);
-                return Err(match e {
-                    TransportError::Refused(m) => ResolveError::Refused(m),
-                    TransportError::TooLarge => ResolveError::Invalid("too large".into()),
-                    TransportError::Failed(m) => ResolveError::Failed(m),
-                    TransportError::Busy(h) => ResolveError::Failed(format!("{h} is busy")),
-                });
+        let transport = &self.federation.transport;
+        let failed = |e: TransportError| {
+            FederationCounters::bump(&counters.fetch_failures);
+            match e {
+                TransportError::Refused(m) => ResolveError::Refused(m),
+                TransportError::TooLarge => ResolveError::Invalid("too large".into()),
+                TransportError::Failed(m) => ResolveError::Failed(m),
+                TransportError::Busy(h) => ResolveError::Failed(format!("{h} is busy")),
             }
+        };
+        let mut current = url.to_owned();
+        let mut hops = 0;
+        let resp = loop {
+            let scheme = self.signature_scheme_for(&current);
+            let headers = self.signed_headers_with(scheme, "GET", &current, None, &signer)?;
+            let mut resp = transport
+                .get_hop(&current, &headers)
+                .await
+                .map_err(failed)?;
+            if resp.status == 401 {
+                FederationCounters::bump(&counters.second_knocks);
+                let other = scheme.other();
+                let headers = self.signed_headers_with(other, "GET", &current, None, &signer)?;
+                resp = transport
+                    .get_hop(&current, &headers)
+                    .await
+                    .map_err(failed)?;
+                if (200..400).contains(&resp.status) {
+                    self.remember_signature_scheme(&current, other);
+                }
+            }
+            let redirect = matches!(resp.status, 301 | 302 | 303 | 307 | 308);
+            let Some(location) = resp.location.as_deref().filter(|_| redirect) else {
+                break resp;
+            };
+            hops += 1;
+            let next = url::Url::parse(&current)
+                .and_then(|base| base.join(location))
+                .map_err(|_| {
+                    FederationCounters::bump(&counters.fetch_failures);
+                    ResolveError::Invalid(format!("{current} redirected to {location:?}"))
+                })?
+                .to_string();
+            // Only what the origin serves counts: a redirect elsewhere is refused before it is
+            // followed (and before anything is signed for it).
+            if hops > MAX_HOPS || host_of(&next) != host_of(url) {
+                FederationCounters::bump(&counters.fetch_failures);
+                return Err(ResolveError::Invalid(format!(
+                    "{url} redirected to another host or too often"
+                )));
+            }
+            current = next;
         };
         match resp.status {
             200..=299 => {
@@ -331,10 +376,20 @@ impl Services {
                 return Err(ResolveError::Invalid(format!("inbox {url:?}")));
             }
         }
-        let key = actor
+        // The `publicKey` first, then FEP-521a Multikeys (as PEM blocks, all tried when a
+        // signature does not match the first).
+        let mut key = actor
             .key(&format!("{}#main-key", actor.id))
             .map(|k| k.public_key_pem.clone())
             .unwrap_or_default();
+        for multikey in actor.assertion_method.iter() {
+            if let Ok(k) = PublicKey::from_multibase(&multikey.public_key_multibase) {
+                if !key.is_empty() && !key.ends_with('\n') {
+                    key.push('\n');
+                }
+                key.push_str(&k.to_pem());
+            }
+        }
         let now = self.clock.now();
         let fields = actor
             .attachment

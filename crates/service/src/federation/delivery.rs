@@ -236,14 +236,24 @@ impl Services {
         };
         let signer = self.signer_for(&sender).map_err(retry)?;
         let body = job.activity.as_bytes().to_vec();
-        let headers = self
-            .signed_headers("POST", &job.inbox, Some(&body), &signer)
-            .map_err(|e| JobError::Fatal(e.to_string()))?;
-        let outcome = self
-            .federation
-            .transport
-            .post(&job.inbox, &headers, body)
+        let scheme = self.signature_scheme_for(&job.inbox);
+        let sign = |scheme| {
+            self.signed_headers_with(scheme, "POST", &job.inbox, Some(&body), &signer)
+                .map_err(|e| JobError::Fatal(e.to_string()))
+        };
+        let transport = &self.federation.transport;
+        let mut outcome = transport
+            .post(&job.inbox, &sign(scheme)?, body.clone())
             .await;
+        if matches!(&outcome, Ok(r) if r.status == 401) {
+            // Double knock: the other signature scheme, once.
+            FederationCounters::bump(&counters.second_knocks);
+            let other = scheme.other();
+            outcome = transport.post(&job.inbox, &sign(other)?, body).await;
+            if matches!(&outcome, Ok(r) if (200..300).contains(&r.status)) {
+                self.remember_signature_scheme(&job.inbox, other);
+            }
+        }
         let failure = match outcome {
             Ok(r) if (200..300).contains(&r.status) => {
                 FederationCounters::bump(&counters.delivered);

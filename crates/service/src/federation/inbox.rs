@@ -1,14 +1,15 @@
 //! Receiving: an inbox POST is checked (size, signature, digest, date, domain, authorship) and
 //! queued for the `ingress` queue; nothing else happens while the sender waits.
 
-use rookery_activitypub::signatures::{self, SignatureHeader};
-use rookery_activitypub::vocab::Activity;
+use rookery_activitypub::keys::PublicKey;
+use rookery_activitypub::signatures::{self, Incoming};
+use rookery_activitypub::vocab::{Activity, NON_ACTIVITY_TYPES, ParseError};
 use rookery_model::{Account, BlockSeverity};
 
 use super::actors::ResolveError;
-use super::host_of;
 use super::ingress::Ingress;
 use super::signing::RequestParts;
+use super::{ActivityOutcome, FederationCounters, host_of};
 use crate::Services;
 
 /// A request to an inbox (or a signed GET), as the HTTP layer hands it over.
@@ -94,11 +95,7 @@ impl Services {
         parts: &RequestParts,
         has_body: bool,
     ) -> Result<Account, InboxError> {
-        let header = parts
-            .header("signature")
-            .or_else(|| parts.header("authorization"))
-            .ok_or_else(|| InboxError::Unauthorized("the request is not signed".into()))?;
-        let sig = SignatureHeader::parse(header).map_err(unauthorized)?;
+        let sig = Incoming::from_request(parts).map_err(unauthorized)?;
         sig.ensure_covers(has_body).map_err(unauthorized)?;
         // A request signed for another server must not be replayable here.
         let host = parts.header("host").unwrap_or_default();
@@ -108,20 +105,17 @@ impl Services {
                 self.settings.domain
             )));
         }
-        let date = parts
-            .header("date")
-            .ok_or_else(|| unauthorized(signatures::SignatureError::Date))?;
-        signatures::check_date(
-            date,
+        sig.check_time(
+            parts,
             self.clock.now().as_millis() / 1000,
             self.settings.federation.max_clock_skew_secs,
         )
         .map_err(unauthorized)?;
-        let actor_uri = actor_of_key(&sig.key_id);
+        let actor_uri = actor_of_key(sig.key_id());
         if host_of(&actor_uri).is_none() {
             return Err(InboxError::Unauthorized(format!(
                 "keyId {:?} is not a URL",
-                sig.key_id
+                sig.key_id()
             )));
         }
         let account = match self.actor_for_signature(&actor_uri).await {
@@ -132,17 +126,68 @@ impl Services {
         if account.is_local() {
             return Err(InboxError::Unauthorized("signed with a local key".into()));
         }
-        if signatures::verify(parts, &sig, &account.public_key_pem).is_ok() {
+        let scheme = if self.settings.https { "https" } else { "http" };
+        // The actor's keys: its `publicKey`, then any FEP-521a Multikeys.
+        let check = |account: &Account| {
+            let mut first_error = None;
+            for key in PublicKey::all_from_pem(&account.public_key_pem) {
+                match sig.verify(parts, scheme, &key) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            Err(first_error.unwrap_or(signatures::SignatureError::Key))
+        };
+        if check(&account).is_ok() {
+            self.count_verified(&sig);
             return Ok(account);
         }
-        // Maybe the key changed: fetch the actor once more before refusing.
+        // Maybe the key changed: fetch the actor once more before refusing — but not again
+        // for a while, whatever arrives in its name.
+        if !self.may_refetch_key(&actor_uri) {
+            FederationCounters::bump(&self.federation.counters.key_refetches_skipped);
+            return Err(InboxError::Unauthorized(format!(
+                "the signature does not match the key of {actor_uri}, fetched again moments ago"
+            )));
+        }
+        FederationCounters::bump(&self.federation.counters.key_refetches);
         let refreshed = match self.resolve_actor(&actor_uri, true).await {
             Ok(a) => a,
             Err(ResolveError::Failed(m)) => return Err(InboxError::KeyUnavailable(m)),
             Err(e) => return Err(InboxError::Unauthorized(format!("signer {actor_uri}: {e}"))),
         };
-        signatures::verify(parts, &sig, &refreshed.public_key_pem).map_err(unauthorized)?;
+        check(&refreshed).map_err(unauthorized)?;
+        self.count_verified(&sig);
         Ok(refreshed)
+    }
+
+    fn count_verified(&self, sig: &Incoming) {
+        let counters = &self.federation.counters;
+        FederationCounters::bump(match sig {
+            Incoming::Cavage(_) => &counters.verified_cavage,
+            Incoming::Message(_) => &counters.verified_rfc9421,
+        });
+    }
+
+    /// Whether `actor`'s key may be fetched again now (and, if so, notes that it is).
+    fn may_refetch_key(&self, actor: &str) -> bool {
+        let now = self.clock.now();
+        let Ok(mut recent) = self.federation.key_refetches.lock() else {
+            return true;
+        };
+        let interval = super::KEY_REFETCH_INTERVAL_MS;
+        if recent.len() >= 10_000 {
+            recent.retain(|_, t| t.as_millis() + interval > now.as_millis());
+        }
+        match recent.get(actor) {
+            Some(t) if t.as_millis() + interval > now.as_millis() => false,
+            _ => {
+                recent.insert(actor.to_owned(), now);
+                true
+            }
+        }
     }
 
     /// Whether a `Host` header names this instance (any case; the default port may be given).
@@ -186,21 +231,26 @@ impl Services {
             }
         }
         // Cheap checks first: the signature header and the digest, before any JSON or fetch.
-        let header = req
-            .parts
-            .header("signature")
-            .or_else(|| req.parts.header("authorization"))
-            .ok_or_else(|| InboxError::Unauthorized("the request is not signed".into()))?;
-        let sig = SignatureHeader::parse(header).map_err(unauthorized)?;
+        let sig = Incoming::from_request(&req.parts).map_err(unauthorized)?;
         sig.ensure_covers(true).map_err(unauthorized)?;
-        let digest = req
-            .parts
-            .header("digest")
-            .ok_or_else(|| InboxError::Unauthorized("the Digest header is missing".into()))?;
-        signatures::verify_digest(digest, &req.body).map_err(unauthorized)?;
-        let activity =
-            Activity::parse(&req.body).map_err(|e| InboxError::Invalid(e.to_string()))?;
-        let key_actor = actor_of_key(&sig.key_id);
+        sig.verify_body(&req.parts, &req.body)
+            .map_err(unauthorized)?;
+        let activity = match Activity::parse(&req.body) {
+            Ok(a) => a,
+            Err(ParseError::Type(kind)) if !NON_ACTIVITY_TYPES.contains(&kind.as_str()) => {
+                // An activity type we do not know (a newer FEP, another server's extension):
+                // from a valid signer it is accepted, counted by type and dropped, as
+                // Mastodon does.
+                self.verify_signature(&req.parts, true).await?;
+                self.federation
+                    .counters
+                    .activity(&kind, ActivityOutcome::Unknown);
+                tracing::debug!(kind = %kind, "activity type not known; dropped");
+                return Ok(Accepted::Dropped);
+            }
+            Err(e) => return Err(InboxError::Invalid(e.to_string())),
+        };
+        let key_actor = actor_of_key(sig.key_id());
         if let Some(host) = host_of(&key_actor) {
             match self.domain_block_for(&host).await {
                 Ok(Some(b)) if b.severity == BlockSeverity::Suspend => {

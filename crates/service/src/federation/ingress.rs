@@ -7,6 +7,7 @@ use rookery_model::{Account, Id};
 use rookery_store::{Follow, Interaction, NewRestriction, Restriction};
 use serde::{Deserialize, Serialize};
 
+use super::ActivityOutcome;
 use crate::{Result, ServiceError, Services};
 
 /// One received activity, verified, waiting to be processed.
@@ -50,14 +51,34 @@ impl Services {
         let activity = Activity::parse(job.activity.as_bytes())
             .map_err(|e| ServiceError::invalid("activity", e.to_string()))?;
         if activity.kind == "Flag" {
-            return self
-                .on_flag(&signer, &activity, job.activity.as_bytes())
-                .await;
+            self.on_flag(&signer, &activity, job.activity.as_bytes())
+                .await?;
+            self.federation
+                .counters
+                .activity("Flag", ActivityOutcome::Processed);
+            return Ok(());
         }
         self.process_activity(&signer, &activity).await
     }
 
     async fn process_activity(&self, actor: &Account, a: &Activity) -> Result<()> {
+        let counters = self.federation.counters.clone();
+        let handled = !matches!(a.kind.as_str(), "Move" | "EmojiReact");
+        let out = self.apply_activity(actor, a).await;
+        if out.is_ok() {
+            counters.activity(
+                &a.kind,
+                if handled {
+                    ActivityOutcome::Processed
+                } else {
+                    ActivityOutcome::Ignored
+                },
+            );
+        }
+        out
+    }
+
+    async fn apply_activity(&self, actor: &Account, a: &Activity) -> Result<()> {
         match a.kind.as_str() {
             "Follow" => self.on_follow(actor, a).await,
             "Accept" => self.on_accept_or_reject(actor, a, true).await,
@@ -72,6 +93,7 @@ impl Services {
             "Add" => self.on_featured_tag_change(actor, a, true).await,
             "Remove" => self.on_featured_tag_change(actor, a, false).await,
             other => {
+                // Counted as `ignored` by `process_activity`.
                 tracing::debug!(kind = other, id = %a.id, "activity type not handled");
                 Ok(())
             }

@@ -49,6 +49,8 @@ pub struct HttpResponse {
     /// The URL after redirects.
     pub url: String,
     pub content_type: Option<String>,
+    /// A redirect's target (from [`Transport::get_hop`]).
+    pub location: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -78,6 +80,17 @@ pub trait Transport: Send + Sync + 'static {
         url: &str,
         headers: &[(String, String)],
     ) -> Result<HttpResponse, TransportError>;
+
+    /// `GET url` with `headers` without following a redirect (a signature is for one URL: the
+    /// caller signs again for the next). Implementations may bound how many of these are in
+    /// flight to one host.
+    async fn get_hop(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<HttpResponse, TransportError> {
+        self.get(url, headers).await
+    }
 
     /// `GET url` of a media file: unsigned, up to `max_bytes` (a larger body is
     /// [`TransportError::TooLarge`]).
@@ -152,11 +165,85 @@ pub struct FederationCounters {
     pub fetches: AtomicU64,
     /// Fetches that failed.
     pub fetch_failures: AtomicU64,
+    /// Signatures verified, by scheme.
+    pub verified_cavage: AtomicU64,
+    pub verified_rfc9421: AtomicU64,
+    /// Signers' keys fetched again after a signature did not match them.
+    pub key_refetches: AtomicU64,
+    /// … and not fetched again, because the same actor's key was fetched again moments ago.
+    pub key_refetches_skipped: AtomicU64,
+    /// Requests signed again with the other scheme after a 401 (double knock).
+    pub second_knocks: AtomicU64,
+    /// Activities received, by type and what became of them (see [`ActivityOutcome`]).
+    activities: Mutex<HashMap<(String, ActivityOutcome), u64>>,
 }
+
+/// What became of a received activity, for `rookery_federation_activities_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ActivityOutcome {
+    /// Applied (whatever it changed).
+    Processed,
+    /// A type Rookery reads but does not act on (`Move`, `EmojiReact`, …).
+    Ignored,
+    /// A type Rookery does not know: accepted from a valid signer and dropped.
+    Unknown,
+}
+
+impl ActivityOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityOutcome::Processed => "processed",
+            ActivityOutcome::Ignored => "ignored",
+            ActivityOutcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// Distinct activity type names counted before the rest are counted as `other` (peers choose
+/// the names; the metric must stay small).
+const MAX_ACTIVITY_TYPES: usize = 64;
 
 impl FederationCounters {
     pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one received activity of type `kind`.
+    pub(crate) fn activity(&self, kind: &str, outcome: ActivityOutcome) {
+        let Ok(mut counts) = self.activities.lock() else {
+            return;
+        };
+        let plain = !kind.is_empty()
+            && kind.len() <= 40
+            && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let known = counts.keys().any(|(k, _)| k == kind);
+        let distinct = || {
+            let mut names: Vec<&String> = counts.keys().map(|(k, _)| k).collect();
+            names.sort();
+            names.dedup();
+            names.len()
+        };
+        let name = if plain && (known || distinct() < MAX_ACTIVITY_TYPES) {
+            kind.to_owned()
+        } else {
+            "other".to_owned()
+        };
+        *counts.entry((name, outcome)).or_default() += 1;
+    }
+
+    /// `(type, outcome, count)` of the activities received so far, sorted.
+    pub fn activities(&self) -> Vec<(String, &'static str, u64)> {
+        let mut out: Vec<_> = self
+            .activities
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .map(|((k, o), n)| (k.clone(), o.label(), *n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
     }
 
     /// Counts one inbox request with `outcome` (one of [`INBOX_OUTCOMES`]).
@@ -193,10 +280,18 @@ impl FederationCounters {
             ),
             ("fetch", "ok", get(&self.fetches)),
             ("fetch", "failed", get(&self.fetch_failures)),
+            ("signature", "cavage", get(&self.verified_cavage)),
+            ("signature", "rfc9421", get(&self.verified_rfc9421)),
+            ("key_refetch", "done", get(&self.key_refetches)),
+            ("key_refetch", "skipped", get(&self.key_refetches_skipped)),
+            ("signing", "second_knock", get(&self.second_knocks)),
         ]);
         out
     }
 }
+
+/// How often one actor's key may be fetched again because a signature did not match it.
+pub(crate) const KEY_REFETCH_INTERVAL_MS: i64 = 5 * 60 * 1000;
 
 /// Federation state shared by every clone of `Services`.
 pub(crate) struct FederationState {
@@ -210,6 +305,12 @@ pub(crate) struct FederationState {
     /// success is written at most once a minute per host, not per delivery; other processes'
     /// failures are corrected within that minute).
     pub(crate) healthy_hosts: Mutex<HashMap<String, rookery_model::Timestamp>>,
+    /// Hosts that refused our default signature scheme and took the other one.
+    pub(crate) signature_schemes: Mutex<HashMap<String, signing::SignatureScheme>>,
+    /// Actors whose key was fetched again after a signature failed to match, and when: at
+    /// most once per [`KEY_REFETCH_INTERVAL_MS`] each, so junk signed in a real actor's name
+    /// cannot make us hammer its server.
+    pub(crate) key_refetches: Mutex<HashMap<String, rookery_model::Timestamp>>,
     /// The domain blocks, and when they were read.
     #[allow(clippy::type_complexity)]
     pub(crate) domain_blocks: Mutex<
@@ -235,6 +336,8 @@ impl FederationState {
             keys: Mutex::new(HashMap::new()),
             instance_key: Mutex::new(None),
             healthy_hosts: Mutex::new(HashMap::new()),
+            signature_schemes: Mutex::new(HashMap::new()),
+            key_refetches: Mutex::new(HashMap::new()),
             domain_blocks: Mutex::new(None),
             server_policy: Mutex::new(None),
         }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use rookery_activitypub::keys::KeyPair;
-use rookery_activitypub::signatures::{self, SignedRequest};
+use rookery_activitypub::signatures::{self, SignedRequest, message};
 use rookery_model::Account;
 
 use crate::{Result, ServiceError, Services};
@@ -50,6 +50,25 @@ pub(crate) struct Signer {
     pub key_id: String,
 }
 
+/// The HTTP signature scheme a request is signed with. draft-cavage is the default: every
+/// server verifies it. A server that answers 401 to it gets RFC 9421 once (a "double knock",
+/// as Fedify does), and the scheme that worked is remembered for its host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureScheme {
+    Cavage,
+    Rfc9421,
+}
+
+impl SignatureScheme {
+    /// The one to try after this one was refused.
+    pub fn other(self) -> SignatureScheme {
+        match self {
+            SignatureScheme::Cavage => SignatureScheme::Rfc9421,
+            SignatureScheme::Rfc9421 => SignatureScheme::Cavage,
+        }
+    }
+}
+
 /// What ActivityPub GETs ask for.
 pub(crate) const ACCEPT: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
 
@@ -84,8 +103,8 @@ impl Services {
         })
     }
 
-    /// Headers for a signed request to `url`: `Host`, `Date`, (`Digest`,) `Signature`, plus the
-    /// content headers.
+    /// Headers for a signed request to `url` in the scheme its host takes (see
+    /// [`SignatureScheme`]).
     pub(crate) fn signed_headers(
         &self,
         method: &str,
@@ -93,7 +112,54 @@ impl Services {
         body: Option<&[u8]>,
         signer: &Signer,
     ) -> Result<Vec<(String, String)>> {
+        let scheme = self.signature_scheme_for(url);
+        self.signed_headers_with(scheme, method, url, body, signer)
+    }
+
+    /// The scheme to sign requests to `url`'s host with first.
+    pub(crate) fn signature_scheme_for(&self, url: &str) -> SignatureScheme {
+        super::host_of(url)
+            .and_then(|h| {
+                let known = self.federation.signature_schemes.lock().ok()?;
+                known.get(&h).copied()
+            })
+            .unwrap_or(SignatureScheme::Cavage)
+    }
+
+    /// Notes that `url`'s host took `scheme` after refusing the other (or, for the default,
+    /// forgets that it needed the other one).
+    pub(crate) fn remember_signature_scheme(&self, url: &str, scheme: SignatureScheme) {
+        let Some(host) = super::host_of(url) else {
+            return;
+        };
+        if let Ok(mut known) = self.federation.signature_schemes.lock() {
+            if scheme == SignatureScheme::Cavage {
+                known.remove(&host);
+            } else {
+                if known.len() >= 10_000 {
+                    known.clear();
+                }
+                known.insert(host, scheme);
+            }
+        }
+    }
+
+    /// Headers for a signed request to `url`: `Host`, `Date`, the body's digest and content
+    /// type (or `Accept`), and the signature in `scheme`: draft-cavage (`Digest`, `Signature`
+    /// over `(request-target) host date [digest]`) or RFC 9421 (`Content-Digest`,
+    /// `Signature-Input` and `Signature` over `@method @target-uri [content-digest]`).
+    pub(crate) fn signed_headers_with(
+        &self,
+        scheme: SignatureScheme,
+        method: &str,
+        url: &str,
+        body: Option<&[u8]>,
+        signer: &Signer,
+    ) -> Result<Vec<(String, String)>> {
         let parsed = split_url(url).ok_or_else(|| ServiceError::invalid("url", "not a URL"))?;
+        if scheme == SignatureScheme::Rfc9421 {
+            return self.rfc9421_headers(method, url, parsed, body, signer);
+        }
         let mut parts = RequestParts {
             method: method.to_owned(),
             path_and_query: parsed.1,
@@ -119,6 +185,54 @@ impl Services {
         }
         let signature = signatures::sign(&parts, &signer.key, &signer.key_id, &signed)
             .map_err(|e| ServiceError::Internal(format!("signing: {e}")))?;
+        parts.headers.push(("signature".into(), signature));
+        Ok(parts.headers)
+    }
+
+    fn rfc9421_headers(
+        &self,
+        method: &str,
+        url: &str,
+        (host, path_and_query): (String, String),
+        body: Option<&[u8]>,
+        signer: &Signer,
+    ) -> Result<Vec<(String, String)>> {
+        let now = self.clock.now().as_millis() / 1000;
+        let mut parts = RequestParts {
+            method: method.to_owned(),
+            path_and_query,
+            headers: vec![
+                ("host".into(), host),
+                ("date".into(), signatures::http_date(now)),
+            ],
+        };
+        let mut covered: Vec<&str> = vec!["@method", "@target-uri"];
+        if let Some(b) = body {
+            parts
+                .headers
+                .push(("content-digest".into(), message::content_digest_header(b)));
+            parts
+                .headers
+                .push(("content-type".into(), "application/activity+json".into()));
+            covered.push("content-digest");
+        } else {
+            parts.headers.push(("accept".into(), ACCEPT.into()));
+        }
+        let url_scheme = if url.starts_with("http://") {
+            "http"
+        } else {
+            "https"
+        };
+        let (input, signature) = message::sign(
+            &parts,
+            url_scheme,
+            &signer.key,
+            &signer.key_id,
+            &covered,
+            now,
+        )
+        .map_err(|e| ServiceError::Internal(format!("signing: {e}")))?;
+        parts.headers.push(("signature-input".into(), input));
         parts.headers.push(("signature".into(), signature));
         Ok(parts.headers)
     }

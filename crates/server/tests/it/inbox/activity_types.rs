@@ -1,0 +1,52 @@
+//! Every activity received is counted by type: processed, ignored (read but not acted on) or
+//! unknown (accepted from a valid signer and dropped) — none disappears without trace.
+
+use rookery_testkit::Backend;
+use serde_json::json;
+
+use super::support::*;
+use crate::kit::{eventually, on_every_backend};
+
+async fn activities_are_counted_by_type(backend: Backend) {
+    let p = Pair::new(backend, &[]).await;
+    let mallory = &p.mallory.id;
+    let (status, reply) = signed_post(&p.a, "/users/alice/inbox", &p.follow(), &p.mallory).await;
+    assert_eq!(status, 202, "{reply}");
+    // A type from a newer specification: accepted and dropped, not refused.
+    let quote_request = to_bytes(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{mallory}#quote-requests/{}", serial()),
+        "type": "QuoteRequest",
+        "actor": mallory,
+        "object": p.alice,
+    }));
+    let (status, reply) = signed_post(&p.a, "/inbox", &quote_request, &p.mallory).await;
+    assert_eq!(status, 202, "{reply}");
+    // A type read but not acted on.
+    let react = to_bytes(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{mallory}#reactions/{}", serial()),
+        "type": "EmojiReact",
+        "actor": mallory,
+        "object": format!("{}/statuses/1", p.alice),
+        "content": "🦆",
+    }));
+    let (status, reply) = signed_post(&p.a, "/inbox", &react, &p.mallory).await;
+    assert_eq!(status, 202, "{reply}");
+    // An unknown type from nobody in particular is still refused for its signature.
+    let (status, _) = post(&p.a, "/inbox", &[], &quote_request).await;
+    assert_eq!(status, 401);
+    eventually("the activities are counted", || async {
+        let metrics = p.a.get("/metrics").await.text().await.unwrap();
+        [
+            r#"rookery_federation_activities_total{type="Follow",outcome="processed"} 1"#,
+            r#"rookery_federation_activities_total{type="QuoteRequest",outcome="unknown"} 1"#,
+            r#"rookery_federation_activities_total{type="EmojiReact",outcome="ignored"} 1"#,
+        ]
+        .iter()
+        .all(|line| metrics.contains(line))
+    })
+    .await;
+}
+
+on_every_backend!(activities_are_counted_by_type);
