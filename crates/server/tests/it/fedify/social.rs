@@ -320,6 +320,14 @@ async fn follows_posts_and_interactions(backend: Backend) {
         a["type"] == "Delete" && a["parsed"]["objectId"] == mine_uri.as_str()
     })
     .await;
+
+    // Fedify signs with RFC 9421 first: verified at the first knock, nothing refused.
+    let counters = app.services.federation_counters();
+    let rfc9421 = counters
+        .verified_rfc9421
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(rfc9421 > 0, "no RFC 9421 signature verified");
+    assert_eq!(counters.inbox_count("unauthorized"), 0);
 }
 
 crate::kit::on_sqlite_and_postgres!(follows_posts_and_interactions);
