@@ -60,6 +60,7 @@ mod social;
 mod statuses;
 mod suggestions;
 mod tags;
+mod threads;
 mod transaction;
 mod trends;
 mod user_domain_blocks;

@@ -192,6 +192,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn threads(&mut self) -> &mut dyn rookery_store::ThreadTx {
+        self
+    }
+
     fn server_policy(&mut self) -> &mut dyn rookery_store::ServerPolicyTx {
         self
     }

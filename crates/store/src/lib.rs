@@ -41,6 +41,7 @@ mod severances;
 mod sign_in;
 mod suggestions;
 mod tags;
+mod threads;
 mod timeline;
 mod transaction;
 pub mod trends;
@@ -109,6 +110,7 @@ pub use severances::{
 pub use sign_in::{SignInStore, SignInTx, TwoFactor, WebSession};
 pub use suggestions::{SuggestionSource, SuggestionStore, SuggestionTx};
 pub use tags::{Tag, TagDay, TagStore, TagTx};
+pub use threads::ThreadTx;
 pub use timeline::{
     AccountStatusesFilter, Follow, Interaction, NewRestriction, Relationship, Restriction,
     StatusEdit, TimelinePage, ViewerFlags,

@@ -81,6 +81,9 @@ pub trait Transaction: Send {
     /// Severed relationships, in this transaction.
     fn severances(&mut self) -> &mut dyn crate::SeveranceTx;
 
+    /// Thread links made after the fact, in this transaction.
+    fn threads(&mut self) -> &mut dyn crate::ThreadTx;
+
     /// Server-wide moderation policy, in this transaction.
     fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
 

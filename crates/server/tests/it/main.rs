@@ -72,6 +72,7 @@ mod statuses;
 mod streaming;
 mod streaming_bus;
 mod tags;
+mod threads;
 mod tls;
 mod trends;
 mod two_instances;

@@ -21,6 +21,7 @@ mod polls;
 mod posts;
 mod sanitize;
 mod signing;
+mod threads;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +42,7 @@ pub(crate) use polls::Ballot;
 pub use polls::PollUpdate;
 pub use sanitize::sanitize_html;
 pub use signing::RequestParts;
+pub use threads::{FetchParent, MAX_ANCESTORS};
 
 /// A response, read whole.
 #[derive(Debug, Clone)]

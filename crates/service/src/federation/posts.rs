@@ -15,7 +15,7 @@ use crate::{Result, ServiceError, Services};
 const MAX_TAGS: usize = 100;
 
 /// Object types stored as statuses.
-const POST_TYPES: &[&str] = &[
+pub(super) const POST_TYPES: &[&str] = &[
     "Note", "Question", "Article", "Page", "Event", "Video", "Audio", "Image",
 ];
 
@@ -38,7 +38,7 @@ fn strip_tags(html: &str) -> String {
         .replace("&#39;", "'")
 }
 
-fn resolve_err(e: ResolveError) -> ServiceError {
+pub(super) fn resolve_err(e: ResolveError) -> ServiceError {
     match e {
         ResolveError::Failed(m) => ServiceError::Unavailable(m),
         ResolveError::NotFound | ResolveError::Gone => ServiceError::NotFound("object"),
@@ -133,12 +133,25 @@ impl Services {
     }
 
     /// Stores a remote post by `author` (checked to be its `attributedTo`). `force` stores it
-    /// even when nobody here follows, is mentioned or is replied to (a user asked for it).
+    /// even when nobody here follows, is mentioned or is replied to (a user asked for it). A
+    /// reply whose parent is not here gets it fetched (see [`super::threads`]).
     pub(crate) async fn store_remote_status(
         &self,
         author: &Account,
         object: &Object,
         force: bool,
+    ) -> Result<Option<Status>> {
+        self.store_remote_status_at(author, object, force, 0).await
+    }
+
+    /// [`Services::store_remote_status`] for a post `depth` levels above the reply that was
+    /// received (its ancestors are fetched up to [`super::MAX_ANCESTORS`] levels).
+    pub(super) async fn store_remote_status_at(
+        &self,
+        author: &Account,
+        object: &Object,
+        force: bool,
+        depth: u32,
     ) -> Result<Option<Status>> {
         let author_uri = author.uri.clone().unwrap_or_default();
         let uri = object
@@ -162,7 +175,12 @@ impl Services {
         };
         let (to, cc) = (ids(&object.to), ids(&object.cc));
         let visibility = Self::visibility_of(author, &to, &cc);
-        let parent = match object.in_reply_to.as_ref().and_then(|r| r.id()) {
+        let parent_uri = object
+            .in_reply_to
+            .as_ref()
+            .and_then(|r| r.id())
+            .filter(|p| super::host_of(p).is_some());
+        let parent = match parent_uri {
             Some(p) => self.known_status(p).await?,
             None => None,
         };
@@ -311,6 +329,22 @@ impl Services {
         )
         .await
         .map_err(enqueue_err)?;
+        if let Some(uri) = parent_uri.filter(|_| parent.is_none())
+            && depth < super::MAX_ANCESTORS
+        {
+            rookery_jobs::enqueue(
+                tx.as_mut(),
+                &self.ids,
+                now,
+                &super::FetchParent {
+                    reply: status.id,
+                    parent_uri: uri.to_owned(),
+                    depth: depth + 1,
+                },
+            )
+            .await
+            .map_err(enqueue_err)?;
+        }
         tx.commit().await?;
         Ok(Some(status))
     }

@@ -1,0 +1,164 @@
+//! Threads across servers: a reply whose parent is not here brings its ancestors from their
+//! origin, and `/context` then shows the whole thread.
+
+use rookery_testkit::Backend;
+use serde_json::Value;
+
+use crate::kit::{eventually, on_every_backend, spawn_federating};
+use crate::two_instances::{find, home, lookup, post, relationship};
+
+fn texts(list: &Value) -> Vec<String> {
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .map(|s| s["content"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn a_reply_brings_its_ancestors(backend: Backend) {
+    let (a, b) = tokio::join!(
+        spawn_federating(backend, &[]),
+        spawn_federating(backend, &[])
+    );
+    let alice = a.token("alice").await;
+    let (bob, dan, carol) = (
+        b.token("bob").await,
+        b.token("dan").await,
+        b.token("carol").await,
+    );
+    // On B: bob starts a thread, dan answers him, carol answers dan. alice, on A, follows only
+    // carol, so only carol's reply reaches A on its own.
+    let root = post(&b, &bob, &[("status", "the root of it all")]).await;
+    let middle = post(
+        &b,
+        &dan,
+        &[
+            ("status", "@bob a middle reply"),
+            ("in_reply_to_id", root["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    let carol_on_a = lookup(&a, &alice, &format!("carol@{}", b.domain())).await;
+    let carol_id = carol_on_a["id"].as_str().unwrap().to_owned();
+    a.post_auth(&format!("/api/v1/accounts/{carol_id}/follow"), &alice, &[])
+        .await;
+    eventually("alice follows carol", || async {
+        relationship(&a, &alice, &carol_id).await["following"] == true
+    })
+    .await;
+    post(
+        &b,
+        &carol,
+        &[
+            ("status", "@dan the newest reply"),
+            ("in_reply_to_id", middle["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    eventually("carol's reply reaches alice", || async {
+        find(&home(&a, &alice).await, "the newest reply").is_some()
+    })
+    .await;
+    let reply_id = find(&home(&a, &alice).await, "the newest reply").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/statuses/{reply_id}/context");
+    eventually("the thread is filled in", || async {
+        let (_, context, _) = a.get_auth(&path, Some(&alice)).await;
+        let ancestors = texts(&context["ancestors"]);
+        ancestors.len() == 2
+            && ancestors[0].contains("the root of it all")
+            && ancestors[1].contains("a middle reply")
+    })
+    .await;
+    let (_, reply, _) = a
+        .get_auth(&format!("/api/v1/statuses/{reply_id}"), Some(&alice))
+        .await;
+    assert!(reply["in_reply_to_id"].is_string(), "{reply}");
+    assert!(reply["in_reply_to_account_id"].is_string(), "{reply}");
+    // The parent counts its reply.
+    let parent_id = reply["in_reply_to_id"].as_str().unwrap();
+    let (_, parent, _) = a
+        .get_auth(&format!("/api/v1/statuses/{parent_id}"), Some(&alice))
+        .await;
+    assert_eq!(parent["replies_count"], 1, "{parent}");
+}
+
+async fn an_unreachable_parent_leaves_the_reply_as_it_was(backend: Backend) {
+    let (a, b) = tokio::join!(
+        spawn_federating(backend, &[]),
+        spawn_federating(backend, &[])
+    );
+    let alice = a.token("alice").await;
+    let (bob, carol) = (b.token("bob").await, b.token("carol").await);
+    // bob's post is followers-only (carol follows him): A's fetch of it is refused, carol's
+    // reply stays alone.
+    let bob_id = b.account_id("bob").await;
+    let (status, _) = b
+        .post_auth(&format!("/api/v1/accounts/{bob_id}/follow"), &carol, &[])
+        .await;
+    assert_eq!(status, 200);
+    let root = post(
+        &b,
+        &bob,
+        &[
+            ("status", "only for my followers"),
+            ("visibility", "private"),
+        ],
+    )
+    .await;
+    let carol_id = lookup(&a, &alice, &format!("carol@{}", b.domain())).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    a.post_auth(&format!("/api/v1/accounts/{carol_id}/follow"), &alice, &[])
+        .await;
+    eventually("alice follows carol", || async {
+        relationship(&a, &alice, &carol_id).await["following"] == true
+    })
+    .await;
+    post(
+        &b,
+        &carol,
+        &[
+            ("status", "a public answer to a private post"),
+            ("in_reply_to_id", root["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    eventually("carol's reply reaches alice", || async {
+        find(&home(&a, &alice).await, "a public answer").is_some()
+    })
+    .await;
+    let reply_id = find(&home(&a, &alice).await, "a public answer").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The fetch job settles without storing anything.
+    eventually("the parent's fetch is over", || async {
+        a.sql_texts("SELECT kind FROM jobs WHERE kind = 'fetch_parent'")
+            .await
+            .is_empty()
+    })
+    .await;
+    let (_, context, _) = a
+        .get_auth(
+            &format!("/api/v1/statuses/{reply_id}/context"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(context["ancestors"], serde_json::json!([]), "{context}");
+    assert!(
+        a.sql_texts("SELECT content FROM statuses WHERE content LIKE '%only for my followers%'")
+            .await
+            .is_empty()
+    );
+}
+
+on_every_backend!(
+    a_reply_brings_its_ancestors,
+    an_unreachable_parent_leaves_the_reply_as_it_was
+);

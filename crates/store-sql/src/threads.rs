@@ -1,0 +1,34 @@
+//! Thread links made after the fact (see `rookery_store::ThreadTx`).
+
+use async_trait::async_trait;
+use rookery_model::Id;
+use rookery_store::{Result, ThreadTx};
+
+use crate::db::exec;
+use crate::statuses;
+use crate::transaction::SqlTx;
+
+#[async_trait]
+impl ThreadTx for SqlTx {
+    async fn link_reply(
+        &mut self,
+        reply: Id,
+        parent: Id,
+        parent_account: Id,
+        conversation: Id,
+    ) -> Result<bool> {
+        let linked = exec!(
+            self.conn(),
+            "UPDATE statuses SET in_reply_to_id = $1, in_reply_to_account_id = $2, \
+             conversation_id = $3 WHERE id = $4 AND in_reply_to_id IS NULL AND id <> $1",
+            parent.as_i64(),
+            parent_account.as_i64(),
+            conversation.as_i64(),
+            reply.as_i64()
+        )? > 0;
+        if linked {
+            statuses::count_reply(self.conn(), parent, 1).await?;
+        }
+        Ok(linked)
+    }
+}
