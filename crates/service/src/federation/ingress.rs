@@ -254,6 +254,18 @@ impl Services {
                 let Some(target) = self.local_target(object).await? else {
                     return Ok(());
                 };
+                // Activities are applied in parallel: an unfollow and a new follow sent right
+                // after it may be applied in the other order. The Undo of another Follow
+                // than the one recorded a moment ago (a minute) does not end it. (Later, an
+                // Undo ends the follow whatever Follow it names, as Mastodon's does: some
+                // servers do not repeat the original id.)
+                let now = self.clock.now().as_millis();
+                if let Some(current) = self.store.follow_between(actor.id, target.id).await?
+                    && current.uri.as_deref().is_some_and(|u| u != inner.id)
+                    && current.created_at.as_millis() + 60_000 > now
+                {
+                    return Ok(());
+                }
                 let mut tx = self.store.begin().await?;
                 tx.take_follow_request(actor.id, target.id).await?;
                 tx.commit().await?;

@@ -49,4 +49,53 @@ async fn activities_are_counted_by_type(backend: Backend) {
     .await;
 }
 
-on_every_backend!(activities_are_counted_by_type);
+/// Activities are applied in parallel: an unfollow and the follow sent right after it may be
+/// applied in the other order, and the stale Undo must not end the new follow.
+async fn an_undo_of_an_older_follow_keeps_the_newer(backend: Backend) {
+    let p = Pair::new(backend, &[]).await;
+    let alice = p.a.token("alice").await;
+    let mallory = p.mallory.id.clone();
+    let undo = |follow: &[u8]| {
+        let follow: serde_json::Value = serde_json::from_slice(follow).unwrap();
+        to_bytes(&json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{mallory}#undo/{}", serial()),
+            "type": "Undo",
+            "actor": mallory,
+            "object": follow,
+        }))
+    };
+    let followers = || async {
+        let id = p.a.account_id("alice").await;
+        let (_, list, _) =
+            p.a.get_auth(&format!("/api/v1/accounts/{id}/followers"), Some(&alice))
+                .await;
+        list.as_array().map_or(0, Vec::len)
+    };
+    let (first, second) = (p.follow(), p.follow());
+    // The new Follow is applied before the Undo of the old one.
+    let (status, reply) = signed_post(&p.a, "/users/alice/inbox", &second, &p.mallory).await;
+    assert_eq!(status, 202, "{reply}");
+    eventually("mallory follows alice", || async { followers().await == 1 }).await;
+    let (status, reply) = signed_post(&p.a, "/inbox", &undo(&first), &p.mallory).await;
+    assert_eq!(status, 202, "{reply}");
+    eventually("the stale Undo is applied", || async {
+        p.a.sql_texts("SELECT kind FROM jobs WHERE kind = 'ingress'")
+            .await
+            .is_empty()
+    })
+    .await;
+    assert_eq!(followers().await, 1);
+    // The Undo of the Follow that is recorded ends it.
+    let (status, reply) = signed_post(&p.a, "/inbox", &undo(&second), &p.mallory).await;
+    assert_eq!(status, 202, "{reply}");
+    eventually("mallory no longer follows alice", || async {
+        followers().await == 0
+    })
+    .await;
+}
+
+on_every_backend!(
+    activities_are_counted_by_type,
+    an_undo_of_an_older_follow_keeps_the_newer
+);
