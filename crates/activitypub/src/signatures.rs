@@ -225,9 +225,8 @@ pub fn check_window(
     max_skew_secs: i64,
 ) -> Result<(), SignatureError> {
     let created = created.ok_or(SignatureError::Date)?;
-    let skew = created.saturating_sub(now_unix);
-    if skew.abs() > max_skew_secs {
-        return Err(SignatureError::Skew(skew));
+    if created.abs_diff(now_unix) > max_skew_secs.unsigned_abs() {
+        return Err(SignatureError::Skew(created.saturating_sub(now_unix)));
     }
     if let Some(expires) = expires {
         let grace = max_skew_secs.min(3600);
@@ -305,7 +304,11 @@ impl Incoming {
     /// Checks the body against the digest the signature covers (`Digest` or
     /// `Content-Digest`).
     pub fn verify_body(&self, req: &dyn SignedRequest, body: &[u8]) -> Result<(), SignatureError> {
-        let first = |name: &str| req.header_values(name).into_iter().next();
+        // Every value of the header, joined as the signature covers them.
+        let first = |name: &str| {
+            let values = req.header_values(name);
+            (!values.is_empty()).then(|| values.join(", "))
+        };
         match self {
             Incoming::Cavage(_) => {
                 verify_digest(&first("digest").ok_or(SignatureError::NoDigest)?, body)

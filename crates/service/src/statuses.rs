@@ -609,10 +609,15 @@ impl Services {
         id: Id,
     ) -> Result<(Vec<api::Status>, Vec<api::Status>)> {
         let status = self.visible_status(viewer, id).await?;
+        // Bounded by posts looked at, not posts shown, and never twice the same post: a thread
+        // of hidden posts, or a loop a hostile server made, cannot keep this going.
+        let mut seen = std::collections::HashSet::from([status.id]);
         let mut ancestors = Vec::new();
         let mut next = status.in_reply_to_id;
+        let mut steps = 0;
         while let Some(pid) = next {
-            if ancestors.len() >= 40 {
+            steps += 1;
+            if ancestors.len() >= 40 || steps > 200 || !seen.insert(pid) {
                 break;
             }
             let Some(p) = self.store.status(pid).await? else {
@@ -626,11 +631,16 @@ impl Services {
         ancestors.reverse();
         let mut descendants = Vec::new();
         let mut frontier = vec![status.id];
+        let mut steps = 0;
         while let Some(pid) = frontier.pop() {
-            if descendants.len() >= 60 {
+            steps += 1;
+            if descendants.len() >= 60 || steps > 400 {
                 break;
             }
             for r in self.store.replies(pid).await?.into_iter().rev() {
+                if !seen.insert(r.id) {
+                    continue;
+                }
                 frontier.push(r.id);
                 if self.can_see(viewer, &r).await? {
                     descendants.push(r);

@@ -528,6 +528,24 @@ impl Transaction for SqlTx {
         )
     }
 
+    async fn renew_follow(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+        uri: &str,
+        at: rookery_model::Timestamp,
+    ) -> Result<bool> {
+        Ok(crate::db::exec!(
+            self.conn(),
+            "UPDATE follows SET uri = $3, created_at = $4 \
+             WHERE account_id = $1 AND target_account_id = $2",
+            account_id.as_i64(),
+            target_account_id.as_i64(),
+            uri,
+            at.as_millis()
+        )? == 1)
+    }
+
     async fn set_follow_options(
         &mut self,
         account_id: Id,

@@ -268,6 +268,17 @@ pub trait Transaction: Send {
         notify: bool,
     ) -> Result<bool>;
 
+    /// Records that an existing follow was asked for again by the `Follow` activity `uri` at
+    /// `at` (a repeat, or a re-follow applied before the `Undo` sent ahead of it); `false` if
+    /// there is no such follow.
+    async fn renew_follow(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+        uri: &str,
+        at: rookery_model::Timestamp,
+    ) -> Result<bool>;
+
     /// Removes a follow; `false` if there was none. Counts are updated.
     async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool>;
 

@@ -408,3 +408,18 @@ fn an_unsigned_request_says_so() {
         Err(SignatureError::Unsigned)
     );
 }
+
+#[test]
+fn extreme_times_are_refused_not_overflowed() {
+    for created in [i64::MIN, i64::MAX, i64::MIN + 1] {
+        assert!(matches!(
+            check_window(Some(created), None, 1_800_000_000, 43_200),
+            Err(SignatureError::Skew(_))
+        ));
+    }
+    assert!(matches!(
+        check_window(Some(1_800_000_000), Some(i64::MIN), 1_800_000_000, 43_200),
+        Err(SignatureError::Expired(_))
+    ));
+    check_window(Some(1_800_000_000), Some(i64::MAX), 1_800_000_000, i64::MAX).unwrap();
+}

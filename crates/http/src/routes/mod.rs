@@ -600,7 +600,9 @@ pub(crate) fn wants_json(headers: &axum::http::HeaderMap) -> bool {
     )
 }
 
-/// An ActivityPub document, varying by `Accept`.
+/// An ActivityPub document, varying by `Accept` and, with authorized fetch, by the request's
+/// signature (an unsigned request for an actor gets its key only): no shared cache may give
+/// one caller's answer to another.
 pub(crate) fn activity_json<T: serde::Serialize>(body: T) -> axum::response::Response {
     use axum::response::IntoResponse;
     (
@@ -609,7 +611,10 @@ pub(crate) fn activity_json<T: serde::Serialize>(body: T) -> axum::response::Res
                 axum::http::header::CONTENT_TYPE,
                 rookery_activitypub::ACTIVITY_JSON,
             ),
-            (axum::http::header::VARY, "Accept"),
+            (
+                axum::http::header::VARY,
+                "Accept, Signature, Signature-Input, Authorization",
+            ),
         ],
         axum::Json(body),
     )

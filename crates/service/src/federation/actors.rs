@@ -196,7 +196,9 @@ impl Services {
                 .to_string();
             // Only what the origin serves counts: a redirect elsewhere is refused before it is
             // followed (and before anything is signed for it).
-            if hops > MAX_HOPS || host_of(&next) != host_of(url) {
+            // Nor from https down to http: a signed request must not go out in clear text.
+            let downgrade = current.starts_with("https://") && !next.starts_with("https://");
+            if hops > MAX_HOPS || host_of(&next) != host_of(url) || downgrade {
                 FederationCounters::bump(&counters.fetch_failures);
                 return Err(ResolveError::Invalid(format!(
                     "{url} redirected to another host or too often"

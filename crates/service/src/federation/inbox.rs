@@ -180,6 +180,9 @@ impl Services {
         let interval = super::KEY_REFETCH_INTERVAL_MS;
         if recent.len() >= 10_000 {
             recent.retain(|_, t| t.as_millis() + interval > now.as_millis());
+            if recent.len() >= 10_000 {
+                recent.clear(); // a flood of distinct actors: start again rather than grow
+            }
         }
         match recent.get(actor) {
             Some(t) if t.as_millis() + interval > now.as_millis() => false,

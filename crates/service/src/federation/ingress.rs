@@ -154,7 +154,10 @@ impl Services {
             created_at: now,
         };
         if rel.followed_by {
-            // Already following (a repeat, or their side lost our Accept): accept again.
+            // Already following (a repeat, their side lost our Accept, or a re-follow applied
+            // before the Undo sent ahead of it): accept again, and remember this Follow as the
+            // one in force.
+            tx.renew_follow(actor.id, target.id, &a.id, now).await?;
             self.enqueue_answer(tx.as_mut(), &target, actor, &a.id, true)
                 .await?;
         } else if target.locked {

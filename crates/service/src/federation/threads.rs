@@ -68,6 +68,11 @@ impl Services {
                 None => return Ok(()),
             },
         };
+        // A hostile server can make two posts answer each other: never close a loop.
+        if self.is_above(reply.id, &parent).await? {
+            tracing::info!(reply = %reply.id, parent = %parent.id, "reply loop refused");
+            return Ok(());
+        }
         let mut tx = self.store.begin().await?;
         tx.threads()
             .link_reply(
@@ -79,6 +84,22 @@ impl Services {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether `status` is `post` or one of its ancestors (looked at up to a bound; past it,
+    /// the answer is yes, so nothing is linked).
+    async fn is_above(&self, status: Id, post: &Status) -> Result<bool> {
+        let mut next = Some(post.id);
+        for _ in 0..(MAX_ANCESTORS * 4) {
+            let Some(id) = next else {
+                return Ok(false);
+            };
+            if id == status {
+                return Ok(true);
+            }
+            next = self.store.status(id).await?.and_then(|s| s.in_reply_to_id);
+        }
+        Ok(true)
     }
 
     async fn fetch_remote_parent(&self, job: &FetchParent) -> Result<Option<Status>> {

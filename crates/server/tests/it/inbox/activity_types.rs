@@ -73,10 +73,19 @@ async fn an_undo_of_an_older_follow_keeps_the_newer(backend: Backend) {
         list.as_array().map_or(0, Vec::len)
     };
     let (first, second) = (p.follow(), p.follow());
-    // The new Follow is applied before the Undo of the old one.
-    let (status, reply) = signed_post(&p.a, "/users/alice/inbox", &second, &p.mallory).await;
+    // mallory follows; then unfollows and follows again, and the new Follow is applied before
+    // the Undo of the old one.
+    let (status, reply) = signed_post(&p.a, "/users/alice/inbox", &first, &p.mallory).await;
     assert_eq!(status, 202, "{reply}");
     eventually("mallory follows alice", || async { followers().await == 1 }).await;
+    let (status, reply) = signed_post(&p.a, "/users/alice/inbox", &second, &p.mallory).await;
+    assert_eq!(status, 202, "{reply}");
+    eventually("the second Follow is applied", || async {
+        p.a.sql_texts("SELECT kind FROM jobs WHERE kind = 'ingress'")
+            .await
+            .is_empty()
+    })
+    .await;
     let (status, reply) = signed_post(&p.a, "/inbox", &undo(&first), &p.mallory).await;
     assert_eq!(status, 202, "{reply}");
     eventually("the stale Undo is applied", || async {
