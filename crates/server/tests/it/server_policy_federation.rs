@@ -86,6 +86,15 @@ async fn allow_list_mode_refuses_deliveries_from_servers_not_allowed() {
         )
         .await;
     assert_eq!(s, 200);
+    // The Undo is applied before the new Follow is sent: applied at the same moment by two
+    // ingress workers, an Undo can still end the follow that replaced it (a known gap).
+    eventually("A has applied bob's Undo", || async {
+        a.services.federation_counters().inbox_count("accepted") == 1
+            && a.sql_texts("SELECT kind FROM jobs WHERE kind = 'ingress'")
+                .await
+                .is_empty()
+    })
+    .await;
     let (s, _) = b.post_auth(&follow, &bob, &[]).await;
     assert_eq!(s, 200);
     eventually("alice@A has bob@B as a follower", || async {
