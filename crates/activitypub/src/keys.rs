@@ -232,6 +232,36 @@ fn base58btc_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Encodes bytes as multibase base58btc (`z` and the Bitcoin alphabet), the form of a
+/// FEP-521a `publicKeyMultibase`.
+pub fn multibase_base58btc(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    // Little-endian base-58 digits of the number so far.
+    let mut digits: Vec<u8> = Vec::with_capacity(bytes.len() * 138 / 100 + 1);
+    for b in bytes {
+        let mut carry = usize::from(*b);
+        for d in digits.iter_mut() {
+            carry += usize::from(*d) << 8;
+            *d = (carry % 58) as u8;
+            carry /= 58;
+        }
+        while carry > 0 {
+            digits.push((carry % 58) as u8);
+            carry /= 58;
+        }
+    }
+    // Each leading zero byte is a leading '1'.
+    let mut out = String::from("z");
+    out.extend(bytes.iter().take_while(|b| **b == 0).map(|_| '1'));
+    out.extend(
+        digits
+            .iter()
+            .rev()
+            .map(|d| char::from(ALPHABET[usize::from(*d)])),
+    );
+    out
+}
+
 fn encode_pem(label: &str, der: &[u8]) -> String {
     pem::encode_config(
         &pem::Pem::new(label, der),
@@ -286,32 +316,6 @@ mod tests {
         encode_pem("RSA PUBLIC KEY", &der[24..])
     }
 
-    fn base58(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-        let mut digits: Vec<u8> = Vec::new();
-        for b in bytes {
-            let mut carry = usize::from(*b);
-            for d in digits.iter_mut() {
-                carry += usize::from(*d) << 8;
-                *d = (carry % 58) as u8;
-                carry /= 58;
-            }
-            while carry > 0 {
-                digits.push((carry % 58) as u8);
-                carry /= 58;
-            }
-        }
-        let zeros = bytes.iter().take_while(|b| **b == 0).count();
-        let mut out = "1".repeat(zeros);
-        out.extend(
-            digits
-                .iter()
-                .rev()
-                .map(|d| char::from(ALPHABET[usize::from(*d)])),
-        );
-        out
-    }
-
     #[test]
     fn public_keys_in_every_published_form() {
         let pair = KeyPair::generate().unwrap();
@@ -340,7 +344,7 @@ mod tests {
         let mut multicodec = vec![0xed, 0x01];
         multicodec.extend(&raw);
         let from_multibase =
-            PublicKey::from_multibase(&format!("z{}", base58(&multicodec))).unwrap();
+            PublicKey::from_multibase(&multibase_base58btc(&multicodec)).unwrap();
         assert_eq!(from_pem, from_multibase);
         let sig = ed.sign(message);
         from_multibase.verify(None, message, sig.as_ref()).unwrap();
@@ -349,7 +353,7 @@ mod tests {
         let mut rsa = vec![0x85, 0x24];
         rsa.extend(&der[24..]);
         assert_eq!(
-            PublicKey::from_multibase(&format!("z{}", base58(&rsa))).unwrap(),
+            PublicKey::from_multibase(&multibase_base58btc(&rsa)).unwrap(),
             PublicKey::Rsa(der[24..].to_vec())
         );
     }
@@ -378,7 +382,7 @@ mod tests {
         assert!(base58btc_decode("0OIl").is_none());
         assert!(base58btc_decode(&"z".repeat(5000)).is_none());
         for bytes in [&b"\x00\x01\xff"[..], &[0u8; 5], &[255u8; 40]] {
-            assert_eq!(base58btc_decode(&base58(bytes)).unwrap(), bytes);
+            assert_eq!(base58btc_decode(&multibase_base58btc(bytes)[1..]).unwrap(), bytes);
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod actor;
 pub mod keys;
 pub mod outgoing;
+pub mod sanitize;
 pub mod signatures;
 pub mod vocab;
 

@@ -1,6 +1,6 @@
 //! Follows, relationships and feed unmerging.
 
-use rookery_model::Id;
+use rookery_model::{Id, Timestamp};
 use rookery_store::{Follow, Relationship, Result, TimelinePage};
 
 use crate::db::{Conn, exec, map_err, with_conn};
@@ -176,6 +176,30 @@ pub(crate) async fn delete_follow(mut c: Conn<'_>, follower: Id, target: Id) -> 
         "DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2",
         follower.as_i64(),
         target.as_i64()
+    )? == 1;
+    if removed {
+        follow_counts(c, follower, target, -1).await?;
+    }
+    Ok(removed)
+}
+
+pub(crate) async fn delete_undone_follow(
+    mut c: Conn<'_>,
+    follower: Id,
+    target: Id,
+    follow_uri: &str,
+    renewed_before: Timestamp,
+) -> Result<bool> {
+    // One statement: on PostgreSQL a concurrent renewal commits first and the condition is
+    // checked again against the renewed row; SQLite runs one writer at a time.
+    let removed = exec!(
+        c.reborrow(),
+        "DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2 \
+         AND (uri IS NULL OR uri = $3 OR created_at < $4)",
+        follower.as_i64(),
+        target.as_i64(),
+        follow_uri,
+        renewed_before.as_millis()
     )? == 1;
     if removed {
         follow_counts(c, follower, target, -1).await?;

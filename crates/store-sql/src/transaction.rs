@@ -520,6 +520,23 @@ impl Transaction for SqlTx {
         social::delete_follow(self.conn(), account_id, target_account_id).await
     }
 
+    async fn delete_undone_follow(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+        follow_uri: &str,
+        renewed_before: rookery_model::Timestamp,
+    ) -> Result<bool> {
+        social::delete_undone_follow(
+            self.conn(),
+            account_id,
+            target_account_id,
+            follow_uri,
+            renewed_before,
+        )
+        .await
+    }
+
     async fn prune_expired_mutes(&mut self, now: Timestamp) -> Result<u64> {
         crate::db::exec!(
             self.conn(),

@@ -104,6 +104,7 @@ suite!(
     account_images_and_the_remote_cache,
     media_writes_are_conditional,
     delivery_hosts_fail_recover_and_go_unavailable,
+    an_undo_spares_a_follow_renewed_at_the_same_moment,
 );
 
 pub fn account(ctx: &Ctx, username: &str, domain: Option<&str>) -> Account {

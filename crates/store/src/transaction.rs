@@ -282,6 +282,18 @@ pub trait Transaction: Send {
     /// Removes a follow; `false` if there was none. Counts are updated.
     async fn delete_follow(&mut self, account_id: Id, target_account_id: Id) -> Result<bool>;
 
+    /// Removes a follow for an `Undo` of the `Follow` activity `follow_uri`: only if the follow
+    /// was recorded by that activity, by none, or before `renewed_before` (a re-follow applied
+    /// at the same moment as the Undo sent ahead of it must survive). The condition is checked
+    /// by the delete itself. `false` if nothing was removed. Counts are updated.
+    async fn delete_undone_follow(
+        &mut self,
+        account_id: Id,
+        target_account_id: Id,
+        follow_uri: &str,
+        renewed_before: rookery_model::Timestamp,
+    ) -> Result<bool>;
+
     /// Records the status an `Idempotency-Key` created; `false` if the key was taken (a
     /// concurrent retry won). Keys older than `expired_before` are dropped first.
     async fn record_idempotency(

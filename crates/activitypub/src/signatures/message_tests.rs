@@ -1,35 +1,7 @@
 use super::*;
 use crate::keys::KeyPair;
 use crate::signatures::Incoming;
-
-struct Req {
-    method: &'static str,
-    path: String,
-    headers: Vec<(String, String)>,
-}
-
-impl SignedRequest for Req {
-    fn method(&self) -> &str {
-        self.method
-    }
-    fn path_and_query(&self) -> &str {
-        &self.path
-    }
-    fn header_values(&self, name: &str) -> Vec<String> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-}
-
-impl Req {
-    fn with(mut self, name: &str, value: &str) -> Req {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-}
+use crate::signatures::tests::Req;
 
 /// RFC 9421's example request (B.2).
 fn rfc_request() -> Req {

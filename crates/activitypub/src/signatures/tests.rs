@@ -1,9 +1,10 @@
 use super::*;
 
-struct Req {
-    method: &'static str,
-    path: String,
-    headers: Vec<(String, String)>,
+/// A request as the tests build it: method, path and headers in order.
+pub(super) struct Req {
+    pub(super) method: &'static str,
+    pub(super) path: String,
+    pub(super) headers: Vec<(String, String)>,
 }
 
 impl SignedRequest for Req {
@@ -19,6 +20,14 @@ impl SignedRequest for Req {
             .filter(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
             .collect()
+    }
+}
+
+impl Req {
+    /// The request with one more header.
+    pub(super) fn with(mut self, name: &str, value: &str) -> Req {
+        self.headers.push((name.into(), value.into()));
+        self
     }
 }
 

@@ -4,7 +4,7 @@
 use rookery_testkit::Backend;
 use serde_json::Value;
 
-use crate::kit::{eventually, on_every_backend, spawn_federating};
+use crate::kit::{TestApp, eventually, on_every_backend, spawn_federating};
 use crate::two_instances::{find, home, lookup, post, relationship};
 
 fn texts(list: &Value) -> Vec<String> {
@@ -15,6 +15,33 @@ fn texts(list: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `who` (a token on `a`) follows `handle`, a remote account; its id on `a`.
+async fn follow_remote(a: &TestApp, who: &str, handle: &str) -> String {
+    let id = lookup(a, who, handle).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    a.post_auth(&format!("/api/v1/accounts/{id}/follow"), who, &[])
+        .await;
+    eventually("the follow is accepted", || async {
+        relationship(a, who, &id).await["following"] == true
+    })
+    .await;
+    id
+}
+
+/// Waits for a post containing `text` to reach `who`'s home on `a`; its id there.
+async fn arrived(a: &TestApp, who: &str, text: &str) -> String {
+    eventually("the post reaches home", || async {
+        find(&home(a, who).await, text).is_some()
+    })
+    .await;
+    find(&home(a, who).await, text).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn a_reply_brings_its_ancestors(backend: Backend) {
@@ -40,14 +67,7 @@ async fn a_reply_brings_its_ancestors(backend: Backend) {
         ],
     )
     .await;
-    let carol_on_a = lookup(&a, &alice, &format!("carol@{}", b.domain())).await;
-    let carol_id = carol_on_a["id"].as_str().unwrap().to_owned();
-    a.post_auth(&format!("/api/v1/accounts/{carol_id}/follow"), &alice, &[])
-        .await;
-    eventually("alice follows carol", || async {
-        relationship(&a, &alice, &carol_id).await["following"] == true
-    })
-    .await;
+    follow_remote(&a, &alice, &format!("carol@{}", b.domain())).await;
     post(
         &b,
         &carol,
@@ -57,14 +77,7 @@ async fn a_reply_brings_its_ancestors(backend: Backend) {
         ],
     )
     .await;
-    eventually("carol's reply reaches alice", || async {
-        find(&home(&a, &alice).await, "the newest reply").is_some()
-    })
-    .await;
-    let reply_id = find(&home(&a, &alice).await, "the newest reply").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reply_id = arrived(&a, &alice, "the newest reply").await;
     let path = format!("/api/v1/statuses/{reply_id}/context");
     eventually("the thread is filled in", || async {
         let (_, context, _) = a.get_auth(&path, Some(&alice)).await;
@@ -74,6 +87,15 @@ async fn a_reply_brings_its_ancestors(backend: Backend) {
             && ancestors[1].contains("a middle reply")
     })
     .await;
+    // The reply, stored first in a conversation of its own, joined the root's.
+    let conversations = a
+        .sql_texts(
+            "SELECT DISTINCT CAST(COALESCE(conversation_id, id) AS TEXT) FROM statuses \
+             WHERE content LIKE '%the root of it all%' OR content LIKE '%a middle reply%' \
+             OR content LIKE '%the newest reply%'",
+        )
+        .await;
+    assert_eq!(conversations.len(), 1, "{conversations:?}");
     let (_, reply, _) = a
         .get_auth(&format!("/api/v1/statuses/{reply_id}"), Some(&alice))
         .await;
@@ -110,16 +132,7 @@ async fn an_unreachable_parent_leaves_the_reply_as_it_was(backend: Backend) {
         ],
     )
     .await;
-    let carol_id = lookup(&a, &alice, &format!("carol@{}", b.domain())).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    a.post_auth(&format!("/api/v1/accounts/{carol_id}/follow"), &alice, &[])
-        .await;
-    eventually("alice follows carol", || async {
-        relationship(&a, &alice, &carol_id).await["following"] == true
-    })
-    .await;
+    follow_remote(&a, &alice, &format!("carol@{}", b.domain())).await;
     post(
         &b,
         &carol,
@@ -129,14 +142,7 @@ async fn an_unreachable_parent_leaves_the_reply_as_it_was(backend: Backend) {
         ],
     )
     .await;
-    eventually("carol's reply reaches alice", || async {
-        find(&home(&a, &alice).await, "a public answer").is_some()
-    })
-    .await;
-    let reply_id = find(&home(&a, &alice).await, "a public answer").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reply_id = arrived(&a, &alice, "a public answer").await;
     // The fetch job settles without storing anything.
     eventually("the parent's fetch is over", || async {
         a.sql_texts("SELECT kind FROM jobs WHERE kind = 'fetch_parent'")

@@ -194,11 +194,7 @@ impl Services {
                     ResolveError::Invalid(format!("{current} redirected to {location:?}"))
                 })?
                 .to_string();
-            // Only what the origin serves counts: a redirect elsewhere is refused before it is
-            // followed (and before anything is signed for it).
-            // Nor from https down to http: a signed request must not go out in clear text.
-            let downgrade = current.starts_with("https://") && !next.starts_with("https://");
-            if hops > MAX_HOPS || host_of(&next) != host_of(url) || downgrade {
+            if hops > MAX_HOPS || !redirect_stays(url, &current, &next) {
                 FederationCounters::bump(&counters.fetch_failures);
                 return Err(ResolveError::Invalid(format!(
                     "{url} redirected to another host or too often"
@@ -615,4 +611,31 @@ impl Services {
 /// Used by ingress to tell the actor's host.
 pub(crate) fn same_host(a: &str, b: &str) -> bool {
     matches!((host_of(a), host_of(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Whether a signed fetch of `origin`, redirected from `current` to `next`, may follow: only
+/// what the origin serves counts, so a redirect elsewhere is refused before it is followed
+/// (and before anything is signed for it); nor from https down to http, where the signed
+/// request would go out in clear text.
+fn redirect_stays(origin: &str, current: &str, next: &str) -> bool {
+    let downgrade = current.starts_with("https://") && !next.starts_with("https://");
+    host_of(next) == host_of(origin) && !downgrade
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redirect_stays;
+
+    #[test]
+    fn redirects_stay_on_the_host_and_never_drop_to_http() {
+        let origin = "https://b.example/users/bob";
+        assert!(redirect_stays(origin, origin, "https://b.example/@bob"));
+        assert!(!redirect_stays(origin, origin, "http://b.example/users/bob"));
+        assert!(!redirect_stays(origin, origin, "https://c.example/users/bob"));
+        assert!(!redirect_stays(origin, origin, "https://b.example.evil/users/bob"));
+        // A peer on plain http (allowed in tests and private networks) may stay on http.
+        let plain = "http://b.example/users/bob";
+        assert!(redirect_stays(plain, plain, "http://b.example/@bob"));
+        assert!(redirect_stays(plain, plain, "https://b.example/@bob"));
+    }
 }

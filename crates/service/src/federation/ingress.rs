@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::ActivityOutcome;
 use crate::{Result, ServiceError, Services};
 
+/// How long a follow renewed by a repeated `Follow` is kept from an `Undo` naming another one.
+const FOLLOW_RENEWAL_WINDOW_MS: i64 = 60_000;
+
 /// One received activity, verified, waiting to be processed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ingress {
@@ -228,7 +231,7 @@ impl Services {
                 if let Some(f) = self.store.follow_by_uri(uri, false).await?
                     && f.account_id == actor.id
                 {
-                    return self.end_follow(actor.id, f.target_account_id).await;
+                    return self.end_follow(actor.id, f.target_account_id, uri).await;
                 }
                 if let Some(f) = self.store.follow_by_uri(uri, true).await?
                     && f.account_id == actor.id
@@ -258,21 +261,15 @@ impl Services {
                     return Ok(());
                 };
                 // Activities are applied in parallel: an unfollow and a new follow sent right
-                // after it may be applied in the other order. The Undo of another Follow
-                // than the one recorded a moment ago (a minute) does not end it. (Later, an
-                // Undo ends the follow whatever Follow it names, as Mastodon's does: some
-                // servers do not repeat the original id.)
-                let now = self.clock.now().as_millis();
-                if let Some(current) = self.store.follow_between(actor.id, target.id).await?
-                    && current.uri.as_deref().is_some_and(|u| u != inner.id)
-                    && current.created_at.as_millis() + 60_000 > now
-                {
-                    return Ok(());
-                }
+                // after it may be applied in the other order, or at the same moment. The Undo
+                // of another Follow than the one recorded a moment ago (a minute) does not end
+                // it; the delete itself checks this, so a renewal committed concurrently wins.
+                // (Later, an Undo ends the follow whatever Follow it names, as Mastodon's
+                // does: some servers do not repeat the original id.)
                 let mut tx = self.store.begin().await?;
                 tx.take_follow_request(actor.id, target.id).await?;
                 tx.commit().await?;
-                self.end_follow(actor.id, target.id).await
+                self.end_follow(actor.id, target.id, &inner.id).await
             }
             "Like" => {
                 if let Some(status) = self.local_status_of(object).await? {
@@ -304,9 +301,14 @@ impl Services {
         }
     }
 
-    async fn end_follow(&self, follower: Id, target: Id) -> Result<()> {
+    /// Ends a follow for an `Undo` of the `Follow` activity `follow_uri` (see `on_undo`).
+    async fn end_follow(&self, follower: Id, target: Id, follow_uri: &str) -> Result<()> {
+        let renewed_before = self.clock.now().plus_millis(-FOLLOW_RENEWAL_WINDOW_MS);
         let mut tx = self.store.begin().await?;
-        if tx.delete_follow(follower, target).await? {
+        if tx
+            .delete_undone_follow(follower, target, follow_uri, renewed_before)
+            .await?
+        {
             self.enqueue_follow_effects(tx.as_mut(), follower, target, false)
                 .await?;
         }

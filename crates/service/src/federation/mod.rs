@@ -19,7 +19,6 @@ mod ingress;
 mod instance_actor;
 mod polls;
 mod posts;
-mod sanitize;
 mod signing;
 mod threads;
 
@@ -40,7 +39,7 @@ pub use ingress::Ingress;
 pub use instance_actor::INSTANCE_ACTOR_COLLECTIONS;
 pub(crate) use polls::Ballot;
 pub use polls::PollUpdate;
-pub use sanitize::sanitize_html;
+pub use rookery_activitypub::sanitize::sanitize_html;
 pub use signing::RequestParts;
 pub use threads::{FetchParent, MAX_ANCESTORS};
 

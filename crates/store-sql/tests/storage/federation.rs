@@ -211,3 +211,88 @@ pub async fn delivery_hosts_fail_recover_and_go_unavailable(ctx: Ctx) {
     assert_eq!(s.delivery_hosts().await.unwrap().len(), 2);
     assert!(s.delivery_host("d.example").await.unwrap().is_none());
 }
+
+/// An `Undo` of a `Follow` removes the follow only if it was recorded by that activity, by
+/// none, or long enough ago; a renewal committed while the delete waits wins.
+pub async fn an_undo_spares_a_follow_renewed_at_the_same_moment(ctx: Ctx) {
+    let local = account(&ctx, "alice", None);
+    let remote = account(&ctx, "bob", Some("b.example"));
+    let mut tx = ctx.store.begin().await.unwrap();
+    for a in [&local, &remote] {
+        tx.insert_account(a).await.unwrap();
+    }
+    let first = "https://b.example/f/1";
+    assert!(
+        tx.insert_follow(&follow(&ctx, &remote, &local, first))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let followers = || async {
+        let a = ctx.store.account(local.id).await.unwrap().unwrap();
+        let between = ctx.store.follow_between(remote.id, local.id).await.unwrap();
+        (a.followers_count, between.and_then(|f| f.uri))
+    };
+    // The Undo of another Follow, while the recorded one is recent, removes nothing.
+    let mut tx = ctx.store.begin().await.unwrap();
+    let other = "https://b.example/f/0";
+    assert!(
+        !tx.delete_undone_follow(remote.id, local.id, other, at(-1))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(followers().await, (1, Some(first.to_owned())));
+
+    // The re-follow renews the row while the Undo of the first Follow waits to delete it.
+    let second = "https://b.example/f/2";
+    let mut renewal = ctx.store.begin().await.unwrap();
+    assert!(
+        renewal
+            .renew_follow(remote.id, local.id, second, at(10))
+            .await
+            .unwrap()
+    );
+    let (undone, ()) = tokio::join!(
+        async {
+            let mut tx = ctx.store.begin().await.unwrap();
+            let removed = tx
+                .delete_undone_follow(remote.id, local.id, first, at(5))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            removed
+        },
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            renewal.commit().await.unwrap();
+        }
+    );
+    assert!(!undone, "the Undo of the first Follow removed the renewed one");
+    assert_eq!(followers().await, (1, Some(second.to_owned())));
+
+    // The Undo of the recorded Follow removes it and the counts follow.
+    let mut tx = ctx.store.begin().await.unwrap();
+    assert!(
+        tx.delete_undone_follow(remote.id, local.id, second, at(5))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(followers().await, (0, None));
+
+    // Once the recorded Follow is old enough, any Undo of theirs ends it.
+    let mut tx = ctx.store.begin().await.unwrap();
+    assert!(
+        tx.insert_follow(&follow(&ctx, &remote, &local, first))
+            .await
+            .unwrap()
+    );
+    assert!(
+        tx.delete_undone_follow(remote.id, local.id, other, at(1))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(followers().await, (0, None));
+}

@@ -148,7 +148,7 @@ async fn serve_eve() -> Eve {
         "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": rsa.public_key_pem()},
         "assertionMethod": [
             {"id": format!("{id}#ed25519-key"), "type": "Multikey", "controller": id,
-             "publicKeyMultibase": format!("z{}", base58(&multicodec))},
+             "publicKeyMultibase": rookery_activitypub::keys::multibase_base58btc(&multicodec)},
             {"id": format!("{id}#stolen"), "type": "Multikey", "controller": "http://elsewhere.example/x",
              "publicKeyMultibase": "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"},
             "http://elsewhere.example/keys/1"
@@ -172,31 +172,6 @@ async fn serve_eve() -> Eve {
         ed,
         fetched,
     }
-}
-
-fn base58(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut digits: Vec<u8> = Vec::new();
-    for b in bytes {
-        let mut carry = usize::from(*b);
-        for d in digits.iter_mut() {
-            carry += usize::from(*d) << 8;
-            *d = (carry % 58) as u8;
-            carry /= 58;
-        }
-        while carry > 0 {
-            digits.push((carry % 58) as u8);
-            carry /= 58;
-        }
-    }
-    let mut out = "1".repeat(bytes.iter().take_while(|b| **b == 0).count());
-    out.extend(
-        digits
-            .iter()
-            .rev()
-            .map(|d| char::from(ALPHABET[usize::from(*d)])),
-    );
-    out
 }
 
 /// A draft-cavage POST to alice signed with Eve's Ed25519 key (`hs2019`).
