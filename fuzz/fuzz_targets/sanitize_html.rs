@@ -6,11 +6,37 @@ use libfuzzer_sys::fuzz_target;
 use rookery_activitypub::sanitize::sanitize_html;
 
 const ELEMENTS: &[&str] = &[
-    "p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
-    "em", "ul", "ol", "li", "ruby", "rt", "rp",
+    "p",
+    "br",
+    "span",
+    "a",
+    "del",
+    "s",
+    "pre",
+    "blockquote",
+    "code",
+    "b",
+    "strong",
+    "u",
+    "i",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "ruby",
+    "rt",
+    "rp",
 ];
 const ATTRIBUTES: &[&str] = &[
-    "href", "class", "translate", "lang", "rel", "target", "start", "reversed", "value",
+    "href",
+    "class",
+    "translate",
+    "lang",
+    "rel",
+    "target",
+    "start",
+    "reversed",
+    "value",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -30,15 +56,14 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(open.pop(), Some(name), "unbalanced </{name}>");
             continue;
         }
-        let mut parts = tag.split(' ');
-        let name = parts.next().unwrap_or_default();
+        let (name, mut attrs) = tag.split_once(' ').unwrap_or((tag, ""));
         assert!(ELEMENTS.contains(&name), "element {name}");
-        for attr in parts.filter(|p| p.contains('=')) {
-            let attr_name = attr.split('=').next().unwrap_or_default();
-            if attr_name.is_empty() || !attr.contains("=\"") {
-                continue; // part of a value with spaces
-            }
+        // Attributes are `name="value"`, separated by one space, values without `"`.
+        while !attrs.is_empty() {
+            let (attr_name, rest) = attrs.split_once("=\"").expect("name=\"value\"");
             assert!(ATTRIBUTES.contains(&attr_name), "attribute {attr_name}");
+            let (_, rest) = rest.split_once('"').expect("a value ends");
+            attrs = rest.strip_prefix(' ').unwrap_or(rest);
         }
         if name != "br" {
             open.push(name);

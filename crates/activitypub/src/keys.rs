@@ -343,8 +343,7 @@ mod tests {
         let from_pem = PublicKey::from_pem(&encode_pem("PUBLIC KEY", &spki_der)).unwrap();
         let mut multicodec = vec![0xed, 0x01];
         multicodec.extend(&raw);
-        let from_multibase =
-            PublicKey::from_multibase(&multibase_base58btc(&multicodec)).unwrap();
+        let from_multibase = PublicKey::from_multibase(&multibase_base58btc(&multicodec)).unwrap();
         assert_eq!(from_pem, from_multibase);
         let sig = ed.sign(message);
         from_multibase.verify(None, message, sig.as_ref()).unwrap();
@@ -382,7 +381,10 @@ mod tests {
         assert!(base58btc_decode("0OIl").is_none());
         assert!(base58btc_decode(&"z".repeat(5000)).is_none());
         for bytes in [&b"\x00\x01\xff"[..], &[0u8; 5], &[255u8; 40]] {
-            assert_eq!(base58btc_decode(&multibase_base58btc(bytes)[1..]).unwrap(), bytes);
+            assert_eq!(
+                base58btc_decode(&multibase_base58btc(bytes)[1..]).unwrap(),
+                bytes
+            );
         }
     }
 

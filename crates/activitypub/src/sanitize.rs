@@ -286,7 +286,15 @@ impl Tree {
             self.out.push_str("<br>");
             return;
         }
-        if self.open.len() >= MAX_DEPTH {
+        // Depth as written: a heading is two elements, a link written as its text none (so a
+        // second pass sees the same depth and keeps the same tags).
+        let depth: usize = self
+            .open
+            .iter()
+            .map(|o| o.close.matches("</").count())
+            .sum();
+        let weight = if HEADINGS.contains(&name) { 2 } else { 1 };
+        if depth + weight > MAX_DEPTH {
             return;
         }
         if HEADINGS.contains(&name) {

@@ -16,10 +16,7 @@ fn classes_rel_and_attributes_are_mastodons() {
         s(r#"<a href="https://e.example" class="evil u-url button mention" rel="me opener">x</a>"#),
         r#"<a href="https://e.example" class="u-url mention" rel="nofollow noopener" target="_blank">x</a>"#
     );
-    assert_eq!(
-        s(r#"<span class="sr-only big">x</span>"#),
-        "<span>x</span>"
-    );
+    assert_eq!(s(r#"<span class="sr-only big">x</span>"#), "<span>x</span>");
     assert_eq!(
         s(r#"<p class="quote-inline" lang="de-AT">RE: x</p>"#),
         r#"<p class="quote-inline" lang="de-AT">RE: x</p>"#
@@ -106,7 +103,10 @@ fn output_is_balanced() {
         ("<b><i>x</b>y</i>", "<b><i>x</i></b>y"),
         ("</p></span>text", "text"),
         ("<p>one<p>two", "<p>one</p><p>two</p>"),
-        ("<p>a<ul><li>b<li>c</ul>d", "<p>a</p><ul><li>b</li><li>c</li></ul>d"),
+        (
+            "<p>a<ul><li>b<li>c</ul>d",
+            "<p>a</p><ul><li>b</li><li>c</li></ul>d",
+        ),
         (
             "<ul><li>a<ol><li>b</ol>c</ul>",
             "<ul><li>a<ol><li>b</li></ol>c</li></ul>",
@@ -163,4 +163,26 @@ fn broken_markup_is_text() {
     assert_eq!(s("<p class=\"x\"oops"), "&lt;p class=\"x\"oops");
     assert_eq!(s(""), "");
     assert_eq!(s("<script>never closed"), "");
+}
+
+#[test]
+fn markup_inside_a_quoted_value_stays_in_it() {
+    // Found by the fuzz target (its checker misread the escaped value as attributes).
+    let html = r#"<p><span class="h-card"><a href="https://b.example/@<p><span cla ns="h-car<p><"#;
+    assert_eq!(
+        s(html),
+        r#"<p><span class="h-card"><a href="https://b.example/@&lt;p&gt;&lt;span cla ns=" rel="nofollow noopener" target="_blank">&lt;</a></span></p>"#
+    );
+}
+
+#[test]
+fn depth_is_counted_as_written() {
+    // Found by the fuzz target: a heading (two elements written) near the depth limit, and a
+    // link written as its text, made a second pass keep other tags than the first.
+    for inner in ["<h1><b>x", "<a>y<b>x", "<a href=\"https://e.example\"><b>x"] {
+        let html = "<i>".repeat(super::MAX_DEPTH - 2) + inner;
+        let once = s(&html);
+        assert_eq!(s(&once), once, "{inner}");
+        assert!(once.matches("</").count() <= super::MAX_DEPTH, "{once}");
+    }
 }

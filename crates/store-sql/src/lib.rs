@@ -48,6 +48,7 @@ mod oauth;
 mod paging;
 mod polls;
 mod preview_cards;
+mod remote_counts;
 mod reports;
 mod restrictions;
 mod rules;

@@ -196,6 +196,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn remote_counts(&mut self) -> &mut dyn rookery_store::RemoteCountsTx {
+        self
+    }
+
     fn server_policy(&mut self) -> &mut dyn rookery_store::ServerPolicyTx {
         self
     }

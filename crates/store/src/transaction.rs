@@ -84,6 +84,9 @@ pub trait Transaction: Send {
     /// Thread links made after the fact, in this transaction.
     fn threads(&mut self) -> &mut dyn crate::ThreadTx;
 
+    /// Remote accounts' counts as their servers publish them, in this transaction.
+    fn remote_counts(&mut self) -> &mut dyn crate::RemoteCountsTx;
+
     /// Server-wide moderation policy, in this transaction.
     fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
 

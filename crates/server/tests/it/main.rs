@@ -51,6 +51,7 @@ mod polls;
 mod rate_limits;
 mod registration;
 mod relationships;
+mod remote_counts;
 mod report_posts;
 mod reports;
 mod reports_federation;

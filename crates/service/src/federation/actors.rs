@@ -399,6 +399,13 @@ impl Services {
                 value: sanitize_html(&truncate(a.value.as_deref().unwrap_or_default(), 2048)),
             })
             .collect();
+        // When the account was made, as its server says (Mastodon's `created_at`); never later
+        // than now.
+        let published = actor
+            .published
+            .as_deref()
+            .and_then(rookery_model::Timestamp::parse_rfc3339)
+            .filter(|t| *t <= now);
         let mut account = Account {
             id: known.as_ref().map_or_else(|| self.ids.next_id(), |a| a.id),
             username,
@@ -447,7 +454,7 @@ impl Services {
             silenced_at: None,
             sensitized_at: None,
             fetched_at: Some(now),
-            created_at: now,
+            created_at: published.unwrap_or(now),
             updated_at: now,
         };
         let mut tx = self.store.begin().await?;
@@ -458,7 +465,7 @@ impl Services {
                 account.statuses_count = k.statuses_count;
                 account.last_status_at = k.last_status_at;
                 account.suspended_at = k.suspended_at;
-                account.created_at = k.created_at;
+                account.created_at = published.unwrap_or(k.created_at);
                 // A cached copy stays while the image is the same one.
                 if k.avatar_remote_url == account.avatar_remote_url {
                     account.avatar_key = k.avatar_key.clone();
@@ -489,6 +496,9 @@ impl Services {
                 .await
                 .map_err(|e| ResolveError::Failed(e.to_string()))?;
         }
+        self.queue_counts_sync(tx.as_mut(), &account, actor)
+            .await
+            .map_err(|e| ResolveError::Failed(e.to_string()))?;
         tx.commit().await?;
         if let Err(e) = self.remember_emojis(&account, actor.tag.iter()).await {
             tracing::debug!(account = %account.id, error = %e, "custom emoji not recorded");
@@ -630,9 +640,21 @@ mod tests {
     fn redirects_stay_on_the_host_and_never_drop_to_http() {
         let origin = "https://b.example/users/bob";
         assert!(redirect_stays(origin, origin, "https://b.example/@bob"));
-        assert!(!redirect_stays(origin, origin, "http://b.example/users/bob"));
-        assert!(!redirect_stays(origin, origin, "https://c.example/users/bob"));
-        assert!(!redirect_stays(origin, origin, "https://b.example.evil/users/bob"));
+        assert!(!redirect_stays(
+            origin,
+            origin,
+            "http://b.example/users/bob"
+        ));
+        assert!(!redirect_stays(
+            origin,
+            origin,
+            "https://c.example/users/bob"
+        ));
+        assert!(!redirect_stays(
+            origin,
+            origin,
+            "https://b.example.evil/users/bob"
+        ));
         // A peer on plain http (allowed in tests and private networks) may stay on http.
         let plain = "http://b.example/users/bob";
         assert!(redirect_stays(plain, plain, "http://b.example/@bob"));

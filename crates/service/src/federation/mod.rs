@@ -11,6 +11,7 @@
 //! - `polls`, `featured_tags`: what those areas exchange with other servers.
 
 mod actors;
+mod counts;
 mod delivery;
 mod featured_tags;
 mod flags;
@@ -31,6 +32,7 @@ use rookery_activitypub::keys::KeyPair;
 use rookery_model::Id;
 
 pub use actors::{RefreshActor, ResolveError};
+pub use counts::SyncCounts;
 pub(crate) use delivery::Outgoing;
 pub use delivery::{Deliver, Federate};
 pub use featured_tags::SyncFeaturedTags;

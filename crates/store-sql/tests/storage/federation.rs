@@ -268,7 +268,10 @@ pub async fn an_undo_spares_a_follow_renewed_at_the_same_moment(ctx: Ctx) {
             renewal.commit().await.unwrap();
         }
     );
-    assert!(!undone, "the Undo of the first Follow removed the renewed one");
+    assert!(
+        !undone,
+        "the Undo of the first Follow removed the renewed one"
+    );
     assert_eq!(followers().await, (1, Some(second.to_owned())));
 
     // The Undo of the recorded Follow removes it and the counts follow.
