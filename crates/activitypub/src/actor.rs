@@ -27,6 +27,12 @@ pub struct Actor {
     pub indexable: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attribution_domains: Vec<String>,
+    /// The account's other accounts, from which it may be moved to (Mastodon's aliases).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_known_as: Vec<String>,
+    /// The account it moved to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
     pub published: String,
     pub memorial: bool,
     pub public_key: PublicKey,

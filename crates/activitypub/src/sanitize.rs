@@ -8,7 +8,7 @@
 //! elements kept are balanced against a stack of open ones (with the implicit closes HTML
 //! parsers apply to `p`, `li` and `a`), and whatever is still open at the end is closed, so
 //! the output is well-formed on its own and can be embedded anywhere. Sanitising twice gives
-//! the same result as once. See `docs/adr/` (remote HTML) for why this is not a full HTML5
+//! the same result as once (for results within [`MAX_HTML`]: a longer one is cut again). See `docs/adr/` (remote HTML) for why this is not a full HTML5
 //! parser.
 
 /// Elements kept (attributes are filtered per element).
@@ -56,8 +56,12 @@ const CLOSES_PARAGRAPH: &[&str] = &[
 /// What the output writes as a paragraph.
 const PARAGRAPHS: &[&str] = &["p", "h1", "h2", "h3", "h4", "h5", "h6"];
 
-/// Elements dropped together with everything inside them.
-const DROPPED_WITH_CONTENT: &[&str] = &["script", "style", "template", "iframe", "object", "title"];
+/// Elements dropped together with everything inside them (Mastodon's, but `math`, whose text
+/// stays).
+const DROPPED_WITH_CONTENT: &[&str] = &[
+    "script", "style", "template", "iframe", "object", "title", "svg", "noscript", "noembed",
+    "noframes", "xmp",
+];
 
 /// Link schemes kept; a link with another scheme, or a relative one, becomes its text.
 const LINK_PROTOCOLS: &[&str] = &[
@@ -144,22 +148,21 @@ fn decode_entities(v: &str) -> String {
     out
 }
 
-/// The link if its scheme is one Mastodon keeps; `None` for others and relative links.
+/// The link if its scheme is one Mastodon keeps; `None` for others and relative links. Read
+/// as a browser reads it: tabs and line breaks anywhere are dropped, control characters and
+/// spaces at the ends trimmed; the scheme must be one (`[A-Za-z][A-Za-z0-9+.-]*`).
 fn safe_href(decoded: &str) -> Option<String> {
-    // Browsers drop whitespace and control characters around and inside a URL's scheme.
-    let compact: String = decoded
+    let cleaned: String = decoded
         .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
-    let colon = compact.find(':')?;
-    let scheme = &compact[..colon];
-    if scheme.is_empty() || scheme.contains(['/', '?', '#']) {
-        return None;
-    }
-    let scheme = scheme.to_ascii_lowercase();
-    LINK_PROTOCOLS
-        .contains(&scheme.as_str())
-        .then(|| decoded.trim().to_owned())
+    let cleaned = cleaned.trim_matches(|c: char| c <= ' ');
+    let scheme = &cleaned[..cleaned.find(':')?];
+    let mut chars = scheme.chars();
+    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (well_formed && LINK_PROTOCOLS.contains(&scheme.to_ascii_lowercase().as_str()))
+        .then(|| cleaned.to_owned())
 }
 
 /// Parses the attributes of a tag body (`name="v" other='w' flag x=y`).
@@ -282,29 +285,6 @@ impl Tree {
         if let Some(i) = implied {
             self.close_to(i);
         }
-        if name == "br" {
-            self.out.push_str("<br>");
-            return;
-        }
-        // Depth as written: a heading is two elements, a link written as its text none (so a
-        // second pass sees the same depth and keeps the same tags).
-        let depth: usize = self
-            .open
-            .iter()
-            .map(|o| o.close.matches("</").count())
-            .sum();
-        let weight = if HEADINGS.contains(&name) { 2 } else { 1 };
-        if depth + weight > MAX_DEPTH {
-            return;
-        }
-        if HEADINGS.contains(&name) {
-            self.out.push_str("<p><strong>");
-            self.open.push(Open {
-                name: name.to_owned(),
-                close: "</strong></p>",
-            });
-            return;
-        }
         let mut attributes_out = String::new();
         let mut seen: Vec<String> = Vec::new();
         let mut href = None;
@@ -337,6 +317,29 @@ impl Tree {
                 continue;
             }
             attributes_out.push_str(&format!(" {attr}=\"{}\"", escape_attr(&value)));
+        }
+        if name == "br" {
+            self.out.push_str(&format!("<br{attributes_out}>"));
+            return;
+        }
+        // Depth as written: a heading is two elements, a link written as its text none (so a
+        // second pass sees the same depth and keeps the same tags).
+        let depth: usize = self
+            .open
+            .iter()
+            .map(|o| o.close.matches("</").count())
+            .sum();
+        let weight = if HEADINGS.contains(&name) { 2 } else { 1 };
+        if depth + weight > MAX_DEPTH {
+            return;
+        }
+        if HEADINGS.contains(&name) {
+            self.out.push_str(&format!("<p{attributes_out}><strong>"));
+            self.open.push(Open {
+                name: name.to_owned(),
+                close: "</strong></p>",
+            });
+            return;
         }
         if name == "a" {
             let Some(href) = href else {

@@ -52,6 +52,19 @@ fn links_keep_known_schemes_only() {
     ] {
         assert_eq!(s(html), "text", "{html}");
     }
+    // Read as a browser reads it: only tabs and line breaks vanish inside a scheme, so other
+    // spaces or controls make it no scheme (a relative link: text).
+    for html in [
+        r#"<a href="ht&#x2003;tp:/../admin">text</a>"#,
+        "<a href=\"ht\u{0}tp://e.example/\">text</a>",
+        r#"<a href="1http://e.example/">text</a>"#,
+    ] {
+        assert_eq!(s(html), "text", "{html}");
+    }
+    assert_eq!(
+        s("<a href=\" ht\ttps://e.example/\">x</a>"),
+        r#"<a href="https://e.example/" rel="nofollow noopener" target="_blank">x</a>"#
+    );
     // Entities in the link are decoded and escaped again.
     assert_eq!(
         s(r#"<a href="https://e.example/?a=1&amp;b=2">q</a>"#),
@@ -118,6 +131,14 @@ fn output_is_balanced() {
         ("<h2>Title</h2>text", "<p><strong>Title</strong></p>text"),
         ("<p>a<h1>b</h3>c", "<p>a</p><p><strong>b</strong></p>c"),
         ("a<br/>b</br>c", "a<br>bc"),
+        (
+            r#"<h3 lang="fr" class="x">Titre</h3><br lang="fr">"#,
+            r#"<p lang="fr"><strong>Titre</strong></p><br lang="fr">"#,
+        ),
+        (
+            "a<svg><text>drawn</text></svg><noscript>n</noscript>b",
+            "ab",
+        ),
     ] {
         assert_eq!(s(html), want, "{html}");
     }

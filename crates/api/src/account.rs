@@ -38,6 +38,9 @@ pub struct Account {
     pub followers_count: i64,
     pub following_count: i64,
     pub roles: Vec<AccountRole>,
+    /// The account this one moved to (only when it moved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved: Option<Box<Account>>,
 }
 
 /// A profile metadata field.

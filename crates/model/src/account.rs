@@ -126,6 +126,12 @@ pub struct ProfileExtras {
     pub indexable: bool,
     /// Websites allowed to credit the account as author (`fediverse:creator`).
     pub attribution_domains: Vec<String>,
+    /// Actor URIs of the account's other accounts (`alsoKnownAs`): a move from one of them to
+    /// this one is accepted.
+    pub also_known_as: Vec<String>,
+    /// The account it moved to, and when.
+    pub moved_to_account_id: Option<crate::Id>,
+    pub moved_at: Option<crate::Timestamp>,
 }
 
 /// A profile metadata field.

@@ -135,6 +135,45 @@ pub async fn set_role(
     Ok(format!("{} is now {}.\n", l.account.username, l.user.role))
 }
 
+/// `admin accounts aliases`: adds or removes one, then lists them.
+pub async fn aliases(
+    services: &Services,
+    username: &str,
+    add: Option<&str>,
+    remove: Option<&str>,
+) -> Result<String, StartError> {
+    let l = services.local_account(username).await.map_err(fail)?;
+    let moves = services.account_moves();
+    let list = match (add, remove) {
+        (Some(handle), _) => moves.add_alias(&l, handle).await.map_err(fail)?,
+        (None, Some(alias)) => moves.remove_alias(&l, alias).await.map_err(fail)?,
+        (None, None) => moves.aliases(&l),
+    };
+    if list.is_empty() {
+        return Ok(format!("{} has no aliases.\n", l.account.username));
+    }
+    Ok(list.iter().map(|a| format!("{a}\n")).collect())
+}
+
+/// `admin accounts move`.
+pub async fn move_account(
+    services: &Services,
+    username: &str,
+    to: &str,
+) -> Result<String, StartError> {
+    let l = services.local_account(username).await.map_err(fail)?;
+    let target = services
+        .account_moves()
+        .move_to(&l, to)
+        .await
+        .map_err(fail)?;
+    Ok(format!(
+        "{} moved to {}; its followers are being moved.\n",
+        l.account.username,
+        target.acct()
+    ))
+}
+
 /// `admin accounts suspend` (or `--undo`).
 pub async fn suspend(
     services: &Services,

@@ -439,6 +439,25 @@ pub enum AccountsCommand {
     },
     /// Print a one-hour password-reset link to hand to the user (when mail is off).
     ResetLink { username: String },
+    /// List, add or remove the other accounts an account is also known as (`alsoKnownAs`): an
+    /// account can move here only from one of them.
+    Aliases {
+        username: String,
+        /// An account to add: `user@domain` or its actor URL.
+        #[arg(long)]
+        add: Option<String>,
+        /// An alias to remove: `user@domain` or its actor URL.
+        #[arg(long)]
+        remove: Option<String>,
+    },
+    /// Move an account to another (which must list it among its aliases): its followers'
+    /// servers are told, and its local followers follow the new account.
+    Move {
+        username: String,
+        /// The new account: `user@domain` or its actor URL.
+        #[arg(long)]
+        to: String,
+    },
     #[command(flatten)]
     Moderation(crate::admin_moderation::ModerationCommand),
 }
@@ -769,6 +788,14 @@ async fn accounts(
         }
         AccountsCommand::ResetLink { username } => {
             crate::admin_mail::reset_link(services, username).await?
+        }
+        AccountsCommand::Aliases {
+            username,
+            add,
+            remove,
+        } => crate::admin::aliases(services, username, add.as_deref(), remove.as_deref()).await?,
+        AccountsCommand::Move { username, to } => {
+            crate::admin::move_account(services, username, to).await?
         }
         AccountsCommand::Moderation(command) => {
             crate::admin_moderation::run(services, command).await?

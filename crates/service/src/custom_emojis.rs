@@ -90,6 +90,11 @@ impl Services {
         account: &rookery_model::Account,
     ) -> Result<rookery_activitypub::actor::Actor> {
         let mut actor = crate::render::local_actor(account, &self.urls);
+        if let Some(to) = account.profile.moved_to_account_id
+            && let Some(target) = self.store.account(to).await?
+        {
+            actor.moved_to = Some(self.actor_url(&target));
+        }
         let mut texts: Vec<&str> = vec![&account.display_name, &account.note];
         for f in &account.fields {
             texts.push(&f.name);

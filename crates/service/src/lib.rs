@@ -6,6 +6,7 @@
 
 pub mod account_deletion;
 pub mod account_links;
+pub mod account_moves;
 mod accounts;
 pub mod announcements;
 pub mod authorized_apps;

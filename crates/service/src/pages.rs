@@ -124,7 +124,8 @@ impl Pages<'_> {
             .filter(|_| full)
             .map(|(_, oldest)| oldest.to_string());
         Ok(ProfilePage {
-            account: self.s.account_entity(&local.account),
+            // With emoji and, for a moved account, where it went.
+            account: self.s.account_entity_with_emojis(&local.account).await?,
             pinned,
             statuses: page.statuses,
             older,

@@ -114,6 +114,7 @@ pub(crate) fn account_entity(account: &Account, urls: &Urls) -> api::Account {
         followers_count: account.followers_count,
         following_count: account.following_count,
         roles: Vec::new(),
+        moved: None,
     }
 }
 
@@ -148,6 +149,8 @@ pub(crate) fn local_actor(account: &Account, urls: &Urls) -> Actor {
         discoverable: account.discoverable,
         indexable: account.profile.indexable,
         attribution_domains: account.profile.attribution_domains.clone(),
+        also_known_as: account.profile.also_known_as.clone(),
+        moved_to: None,
         published: account.created_at.to_rfc3339(),
         memorial: false,
         public_key: PublicKey {

@@ -12,7 +12,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_
     a.inbox_url, a.shared_inbox_url, a.followers_url, a.avatar_remote_url, a.header_remote_url, \
     a.fetched_at, a.actor_type, a.public_key_pem, a.private_key_pem, a.locked, \
     a.discoverable, a.avatar_description, a.header_description, a.hide_collections, a.indexable, \
-    a.attribution_domains, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
+    a.attribution_domains, a.also_known_as, a.moved_to_account_id, a.moved_at, a.fields, a.followers_count, a.following_count, a.statuses_count, a.last_status_at, \
     a.suspended_at, a.silenced_at, a.sensitized_at, a.created_at, a.updated_at, \
     (SELECT m.file_key FROM media_attachments m WHERE m.id = a.avatar_media_id) AS avatar_key, \
     (SELECT m.file_key FROM media_attachments m WHERE m.id = a.header_media_id) AS header_key";
@@ -25,9 +25,9 @@ pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_i
     u.default_language AS u_default_language, \
     u.created_at AS u_created_at, u.updated_at AS u_updated_at";
 
-/// Attribution domains are stored as a JSON array of strings.
-pub(crate) fn domains_to_json(domains: &[String]) -> String {
-    serde_json::Value::from(domains.to_vec()).to_string()
+/// Lists of strings (attribution domains, aliases) are stored as a JSON array.
+pub(crate) fn strings_to_json(items: &[String]) -> String {
+    serde_json::Value::from(items.to_vec()).to_string()
 }
 
 /// Profile fields are stored as a JSON array of `{"name", "value"}` objects.
@@ -102,6 +102,10 @@ pub(crate) fn account_from_row(r: &impl Fields) -> Result<Account, StoreError> {
             indexable: r.flag("indexable")?,
             attribution_domains: serde_json::from_str(&r.text("attribution_domains")?)
                 .map_err(|e| StoreError::Corrupt(format!("attribution domains: {e}")))?,
+            also_known_as: serde_json::from_str(&r.text("also_known_as")?)
+                .map_err(|e| StoreError::Corrupt(format!("also known as: {e}")))?,
+            moved_to_account_id: r.opt_int("moved_to_account_id")?.map(Id::from_i64),
+            moved_at: ts(r.opt_int("moved_at")?),
         },
         fields: fields_from_json(&r.text("fields")?)?,
         followers_count: r.int("followers_count")?,
@@ -223,9 +227,10 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
         shared_inbox_url, actor_type, public_key_pem, private_key_pem, locked, discoverable, \
         followers_count, following_count, statuses_count, last_status_at, suspended_at, created_at, \
         updated_at, fields, followers_url, avatar_remote_url, header_remote_url, fetched_at, \
-        avatar_description, header_description, hide_collections, indexable, attribution_domains) \
+        avatar_description, header_description, hide_collections, indexable, attribution_domains, \
+        also_known_as, moved_to_account_id, moved_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)";
+        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(a.id.as_i64())
@@ -258,7 +263,10 @@ pub(crate) async fn insert_account(c: Conn<'_>, a: &Account) -> Result<(), Store
             .bind(&a.profile.header_description)
             .bind(a.profile.hide_collections)
             .bind(a.profile.indexable)
-            .bind(domains_to_json(&a.profile.attribution_domains))
+            .bind(strings_to_json(&a.profile.attribution_domains))
+            .bind(strings_to_json(&a.profile.also_known_as))
+            .bind(a.profile.moved_to_account_id.map(Id::as_i64))
+            .bind(a.profile.moved_at.map(Timestamp::as_millis))
             .persistent(p)
             .execute(&mut *e)
             .await
@@ -287,7 +295,7 @@ pub(crate) async fn update_profile(c: Conn<'_>, a: &Account) -> Result<(), Store
             .bind(&a.profile.header_description)
             .bind(a.profile.hide_collections)
             .bind(a.profile.indexable)
-            .bind(domains_to_json(&a.profile.attribution_domains))
+            .bind(strings_to_json(&a.profile.attribution_domains))
             .persistent(p)
             .execute(&mut *e)
             .await

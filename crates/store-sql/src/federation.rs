@@ -110,7 +110,8 @@ pub(crate) async fn update_remote_account(c: Conn<'_>, a: &Account) -> Result<()
         header_media_id = CASE WHEN header_remote_url = $14 THEN header_media_id END, \
         avatar_remote_url = $13, header_remote_url = $14, fetched_at = $15, updated_at = $16, \
         indexable = $18, attribution_domains = $19, avatar_description = $20, \
-        header_description = $21 WHERE id = $17 AND domain IS NOT NULL";
+        header_description = $21, created_at = $22, also_known_as = $23 \
+        WHERE id = $17 AND domain IS NOT NULL";
     let n = with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(a.username.as_str())
@@ -131,11 +132,13 @@ pub(crate) async fn update_remote_account(c: Conn<'_>, a: &Account) -> Result<()
             .bind(a.updated_at.as_millis())
             .bind(a.id.as_i64())
             .bind(a.profile.indexable)
-            .bind(crate::accounts::domains_to_json(
+            .bind(crate::accounts::strings_to_json(
                 &a.profile.attribution_domains,
             ))
             .bind(&a.profile.avatar_description)
             .bind(&a.profile.header_description)
+            .bind(a.created_at.as_millis())
+            .bind(crate::accounts::strings_to_json(&a.profile.also_known_as))
             .persistent(p)
             .execute(&mut *e)
             .await

@@ -17,6 +17,7 @@
 
 mod account_deletion;
 mod account_moderation;
+mod account_moves;
 mod accounts;
 mod announcements;
 mod appeals;

@@ -242,6 +242,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "report_evidence",
         sql: include_str!("../migrations/0045_report_evidence.sql"),
     },
+    Migration {
+        version: 46,
+        name: "account_moves",
+        sql: include_str!("../migrations/0046_account_moves.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -155,18 +155,25 @@ pub(crate) async fn insert_follow(mut c: Conn<'_>, f: &Follow) -> Result<bool> {
 }
 
 async fn follow_counts(mut c: Conn<'_>, follower: Id, target: Id, delta: i64) -> Result<()> {
+    // Never below zero: a remote account's counts are what its server publishes, which can be
+    // less than the follows seen here.
+    let greatest = match c {
+        Conn::Sqlite(_) => "max",
+        Conn::Pg(..) => "GREATEST",
+    };
+    let following = format!(
+        "UPDATE accounts SET following_count = {greatest}(following_count + $1, 0) WHERE id = $2"
+    );
     exec!(
         c.reborrow(),
-        "UPDATE accounts SET following_count = following_count + $1 WHERE id = $2",
+        sqlx::AssertSqlSafe(following),
         delta,
         follower.as_i64()
     )?;
-    exec!(
-        c,
-        "UPDATE accounts SET followers_count = followers_count + $1 WHERE id = $2",
-        delta,
-        target.as_i64()
-    )?;
+    let followers = format!(
+        "UPDATE accounts SET followers_count = {greatest}(followers_count + $1, 0) WHERE id = $2"
+    );
+    exec!(c, sqlx::AssertSqlSafe(followers), delta, target.as_i64())?;
     Ok(())
 }
 

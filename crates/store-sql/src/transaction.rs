@@ -200,6 +200,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn account_moves(&mut self) -> &mut dyn rookery_store::AccountMovesTx {
+        self
+    }
+
     fn server_policy(&mut self) -> &mut dyn rookery_store::ServerPolicyTx {
         self
     }

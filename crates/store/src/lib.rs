@@ -7,6 +7,7 @@
 
 mod account_deletion;
 mod account_moderation;
+mod account_moves;
 mod accounts;
 mod announcements;
 mod appeals;
@@ -60,6 +61,7 @@ pub use account_moderation::{
     AccountFilter, AccountModerationStore, AccountModerationTx, AccountOrigin, AccountState,
     AccountWarning,
 };
+pub use account_moves::AccountMovesTx;
 pub use accounts::{AccountSearch, LocalAccount};
 pub use announcements::{
     Announcement, AnnouncementStore, AnnouncementTx, ReactOutcome, ReactionCount,

@@ -87,6 +87,9 @@ pub trait Transaction: Send {
     /// Remote accounts' counts as their servers publish them, in this transaction.
     fn remote_counts(&mut self) -> &mut dyn crate::RemoteCountsTx;
 
+    /// Aliases and account moves, in this transaction.
+    fn account_moves(&mut self) -> &mut dyn crate::AccountMovesTx;
+
     /// Server-wide moderation policy, in this transaction.
     fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
 

@@ -20,6 +20,7 @@ mod email;
 mod export;
 mod feed;
 mod import;
+mod migration;
 mod notification_settings;
 pub(crate) mod oauth;
 mod preferences_settings;
@@ -47,6 +48,7 @@ pub(crate) use export::routes as export_routes;
 pub(crate) use import::{
     IMPORT_BODY_LIMIT, form as settings_import, submit as settings_import_submit,
 };
+pub(crate) use migration::routes as migration_routes;
 pub(crate) use notification_settings::{
     form as settings_notifications, submit as settings_notifications_submit,
 };

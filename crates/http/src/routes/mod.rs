@@ -150,6 +150,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(crate::pages::export_routes())
         .merge(admin::accounts::routes())
         .merge(crate::pages::strike_routes())
+        .merge(crate::pages::migration_routes())
         .merge(crate::pages::severed_routes())
         .merge(crate::pages::preferences_routes())
         .merge(crate::pages::applications_routes())

@@ -241,6 +241,28 @@ fn admin_accounts_commands() {
     let (code, _, err) = admin(&["show", "nobody"]);
     assert_eq!(code, 2);
     assert!(err.contains("not found"), "{err}");
+
+    // Moving bob to carol: refused until carol names bob, then done once.
+    let (code, _, err) = admin(&["create", "carol", "--email", "carol@example.com"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = admin(&["aliases", "carol"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("carol has no aliases"), "{out}");
+    let (code, _, err) = admin(&["move", "bob", "--to", "carol"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("among its aliases"), "{err}");
+    let (code, out, err) = admin(&["aliases", "carol", "--add", "bob"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("/users/bob"), "{out}");
+    let (code, out, err) = admin(&["move", "bob", "--to", "carol"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("bob moved to carol"), "{out}");
+    let (code, _, err) = admin(&["move", "bob", "--to", "carol"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("less than 30 days"), "{err}");
+    let (code, out, err) = admin(&["aliases", "carol", "--remove", "bob"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("carol has no aliases"), "{out}");
 }
 
 #[test]

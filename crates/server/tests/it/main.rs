@@ -8,6 +8,7 @@ mod account_moderation;
 mod account_moderation_cli;
 mod account_moderation_federation;
 mod account_moderation_sign_ups;
+mod account_moves;
 mod admin_pages;
 mod admin_trends;
 mod announcements;

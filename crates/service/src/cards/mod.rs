@@ -59,9 +59,17 @@ pub(crate) fn first_link(content: &str, own: &str) -> Option<String> {
         };
         let class = attr("class").unwrap_or_default();
         let rel = attr("rel").unwrap_or_default();
+        // Remote links lose their `rel` to the sanitiser: a hashtag or mention is also known
+        // by its text.
+        let text_start = content[end..].trim_start_matches('>').trim_start();
+        let text_start = text_start
+            .strip_prefix("<span>")
+            .unwrap_or(text_start)
+            .trim_start();
         if class.contains("mention")
             || class.contains("hashtag")
             || rel.split(' ').any(|r| r == "tag")
+            || text_start.starts_with(['#', '@'])
         {
             continue;
         }
@@ -445,6 +453,13 @@ mod tests {
             Some("https://x.example/")
         );
         assert_eq!(first_link("<a href=\"unterminated", "rookery.test"), None);
+        // A remote hashtag or mention whose `rel` and classes the sanitiser replaced or
+        // dropped is still known by its text.
+        let remote = r#"<a href="https://p.example/tag/x" rel="nofollow noopener" target="_blank">#<span>x</span></a> <a href="https://p.example/users/y" rel="nofollow noopener" target="_blank"><span>@y</span></a> <a href="https://z.example/" rel="nofollow noopener" target="_blank">z</a>"#;
+        assert_eq!(
+            first_link(remote, "rookery.test").as_deref(),
+            Some("https://z.example/")
+        );
     }
 
     #[test]

@@ -406,6 +406,20 @@ impl Services {
             .as_deref()
             .and_then(rookery_model::Timestamp::parse_rfc3339)
             .filter(|t| *t <= now);
+        let also_known_as: Vec<String> = actor
+            .also_known_as
+            .iter()
+            .filter(|u| u.len() <= 2048 && host_of(u).is_some())
+            .take(crate::account_moves::MAX_ALIASES)
+            .cloned()
+            .collect();
+        let moved = self.moved_as_published(actor).await?;
+        let (moved_to_account_id, moved_at) = match moved {
+            Some(to) => (to, None),
+            None => known.as_ref().map_or((None, None), |k| {
+                (k.profile.moved_to_account_id, k.profile.moved_at)
+            }),
+        };
         let mut account = Account {
             id: known.as_ref().map_or_else(|| self.ids.next_id(), |a| a.id),
             username,
@@ -444,6 +458,9 @@ impl Services {
                     .filter_map(|d| rookery_model::Domain::parse(d).ok())
                     .map(|d| d.as_str().to_owned())
                     .collect(),
+                also_known_as,
+                moved_to_account_id,
+                moved_at,
             },
             fields,
             followers_count: 0,
@@ -474,6 +491,16 @@ impl Services {
                     account.header_key = k.header_key.clone();
                 }
                 tx.update_remote_account(&account).await?;
+                // A move is written on its own, so a `Move` applied meanwhile is not undone
+                // by a document read before it.
+                if let Some(to) = moved
+                    && tx
+                        .account_moves()
+                        .set_published_move(account.id, to)
+                        .await?
+                {
+                    account.profile.moved_at = None;
+                }
             }
             None => match tx.insert_account(&account).await {
                 Ok(()) => {}

@@ -135,7 +135,7 @@ fn inbox_of(account: &Account) -> Option<String> {
 }
 
 impl Services {
-    fn actor_url(&self, account: &Account) -> String {
+    pub(crate) fn actor_url(&self, account: &Account) -> String {
         match (&account.uri, account.is_local()) {
             (_, true) => self.urls.actor(account.username.as_str()),
             (Some(u), false) => u.clone(),

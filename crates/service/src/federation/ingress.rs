@@ -66,7 +66,7 @@ impl Services {
 
     async fn process_activity(&self, actor: &Account, a: &Activity) -> Result<()> {
         let counters = self.federation.counters.clone();
-        let handled = !matches!(a.kind.as_str(), "Move" | "EmojiReact");
+        let handled = !matches!(a.kind.as_str(), "EmojiReact");
         let out = self.apply_activity(actor, a).await;
         if out.is_ok() {
             counters.activity(
@@ -95,6 +95,7 @@ impl Services {
             "Block" => self.on_block(actor, a).await,
             "Add" => self.on_featured_tag_change(actor, a, true).await,
             "Remove" => self.on_featured_tag_change(actor, a, false).await,
+            "Move" => self.on_move(actor, a).await,
             other => {
                 // Counted as `ignored` by `process_activity`.
                 tracing::debug!(kind = other, id = %a.id, "activity type not handled");
@@ -160,7 +161,14 @@ impl Services {
             // Already following (a repeat, their side lost our Accept, or a re-follow applied
             // before the Undo sent ahead of it): accept again, and remember this Follow as the
             // one in force.
-            tx.renew_follow(actor.id, target.id, &a.id, now).await?;
+            // The follow may have ended since it was read (an Undo applied meanwhile): then
+            // it is made again.
+            if !tx.renew_follow(actor.id, target.id, &a.id, now).await?
+                && tx.insert_follow(&follow).await?
+            {
+                self.enqueue_follow_effects(tx.as_mut(), actor.id, target.id, true)
+                    .await?;
+            }
             self.enqueue_answer(tx.as_mut(), &target, actor, &a.id, true)
                 .await?;
         } else if target.locked {

@@ -89,6 +89,8 @@ impl Services {
             discoverable: false,
             indexable: false,
             attribution_domains: Vec::new(),
+            also_known_as: Vec::new(),
+            moved_to: None,
             published: Timestamp::from_millis(0).to_rfc3339(),
             memorial: false,
             public_key: PublicKey {

@@ -18,6 +18,7 @@ mod flags;
 mod inbox;
 mod ingress;
 mod instance_actor;
+mod moves;
 mod polls;
 mod posts;
 mod signing;

@@ -236,14 +236,24 @@ impl Services {
             })
             .collect();
         let emojis = self.emojis_in(&texts).await?;
-        Ok(accounts
+        let mut entities: Vec<api::Account> = accounts
             .iter()
             .zip(emojis)
             .map(|(a, emojis)| api::Account {
                 emojis,
                 ..self.account_entity(a)
             })
-            .collect())
+            .collect();
+        // Moved accounts show where to (one look-up each; moves are rare).
+        for (a, entity) in accounts.iter().zip(entities.iter_mut()) {
+            if let Some(to) = a.profile.moved_to_account_id
+                && let Some(target) = self.store.account(to).await?
+                && target.suspended_at.is_none()
+            {
+                entity.moved = Some(Box::new(self.account_entity(&target)));
+            }
+        }
+        Ok(entities)
     }
 
     /// The Account entity with the custom emoji of its name, bio and fields.
