@@ -182,6 +182,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: crate::admin_rules::RulesCommand,
     },
+    /// Relays this instance subscribes to.
+    Relays {
+        #[command(subcommand)]
+        command: crate::admin_relays::RelaysCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -746,6 +751,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
                 }
                 AdminCommand::Rules { command } => {
                     crate::admin_rules::rules(&services, command).await?
+                }
+                AdminCommand::Relays { command } => {
+                    crate::admin_relays::relays(&services, command).await?
                 }
             };
             {

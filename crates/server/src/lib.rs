@@ -10,6 +10,7 @@ pub mod admin_emoji;
 pub mod admin_invites;
 pub mod admin_mail;
 pub mod admin_moderation;
+pub mod admin_relays;
 pub mod admin_reports;
 pub mod admin_rules;
 pub mod admin_trends;

@@ -173,6 +173,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.fetch_parent(&job).await }
     });
     let s = services.clone();
+    registry.register(move |job: crate::relays::RelaySubscription, _ctx| {
+        let s = s.clone();
+        async move { s.send_relay_subscription(&job).await }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::account_moves::MoveFollowers, _ctx| {
         let s = s.clone();
         async move { s.move_followers(&job).await.map_err(retry) }

@@ -46,6 +46,7 @@ pub mod polls;
 mod preferences;
 mod random;
 pub mod registration;
+pub mod relays;
 mod render;
 pub mod scheduled;
 mod search;

@@ -49,6 +49,7 @@ mod oauth;
 mod paging;
 mod polls;
 mod preview_cards;
+mod relays;
 mod remote_counts;
 mod reports;
 mod restrictions;
@@ -173,6 +174,10 @@ impl Store for SqlStore {
     }
 
     fn rule_store(&self) -> &dyn rookery_store::RuleStore {
+        self
+    }
+
+    fn relay_store(&self) -> &dyn rookery_store::RelayStore {
         self
     }
 

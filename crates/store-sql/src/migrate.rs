@@ -247,6 +247,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "account_moves",
         sql: include_str!("../migrations/0046_account_moves.sql"),
     },
+    Migration {
+        version: 47,
+        name: "relays",
+        sql: include_str!("../migrations/0047_relays.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

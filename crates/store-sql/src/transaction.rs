@@ -204,6 +204,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn relays(&mut self) -> &mut dyn rookery_store::RelayTx {
+        self
+    }
+
     fn server_policy(&mut self) -> &mut dyn rookery_store::ServerPolicyTx {
         self
     }

@@ -33,6 +33,7 @@ mod oauth;
 mod overview;
 mod polls;
 mod preview_cards;
+mod relays;
 mod remote_counts;
 mod reports;
 mod rules;
@@ -99,6 +100,7 @@ pub use oauth::{OAuthStore, OAuthTx};
 pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
+pub use relays::{Relay, RelayState, RelayStore, RelayTx};
 pub use remote_counts::{RemoteCounts, RemoteCountsTx};
 pub use reports::{Report, ReportFilter, ReportNote, ReportStore, ReportTx, ReportedPost, Staff};
 pub use rules::{Rule, RuleStore, RuleTx};
@@ -209,6 +211,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// The server's rules.
     fn rule_store(&self) -> &dyn RuleStore;
+
+    /// Relays this instance subscribes to.
+    fn relay_store(&self) -> &dyn RelayStore;
 
     /// The figures of the admin dashboard.
     fn dashboard_store(&self) -> &dyn DashboardStore;

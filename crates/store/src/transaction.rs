@@ -90,6 +90,9 @@ pub trait Transaction: Send {
     /// Aliases and account moves, in this transaction.
     fn account_moves(&mut self) -> &mut dyn crate::AccountMovesTx;
 
+    /// Relays, in this transaction.
+    fn relays(&mut self) -> &mut dyn crate::RelayTx;
+
     /// Server-wide moderation policy, in this transaction.
     fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
 

@@ -52,6 +52,7 @@ mod polls;
 mod rate_limits;
 mod registration;
 mod relationships;
+mod relays;
 mod remote_counts;
 mod report_posts;
 mod reports;

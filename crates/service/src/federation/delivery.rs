@@ -450,7 +450,13 @@ impl Services {
         {
             ids.push(o.account_id);
         }
-        self.inboxes_of(&ids).await
+        let mut inboxes = self.inboxes_of(&ids).await?;
+        // Local public posts go to the relays this instance subscribes to, as Mastodon's do.
+        if status.local && status.visibility == Visibility::Public && status.reblog_of_id.is_none()
+        {
+            inboxes.extend(self.relay_inboxes().await?);
+        }
+        Ok(inboxes)
     }
 
     /// The `Create` or `Announce` of a newly stored local status or reblog, for every server

@@ -189,6 +189,18 @@ impl Services {
 
     /// `Accept`/`Reject` of a follow (request) one of our accounts sent to `actor`.
     async fn on_accept_or_reject(&self, actor: &Account, a: &Activity, accept: bool) -> Result<()> {
+        // A relay's answer to the instance actor's subscription.
+        let follow_id = match &a.object {
+            Some(Target::Activity(inner)) if inner.kind == "Follow" => Some(inner.id.as_str()),
+            Some(Target::Id(uri)) => Some(uri.as_str()),
+            _ => None,
+        };
+        if let Some(id) = follow_id
+            && id.starts_with(&self.urls.instance_actor())
+            && self.relay_answered(id, accept).await?
+        {
+            return Ok(());
+        }
         let follower = match &a.object {
             Some(Target::Activity(inner)) if inner.kind == "Follow" => {
                 self.local_target(Some(&inner.actor)).await?

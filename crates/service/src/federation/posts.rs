@@ -493,9 +493,45 @@ impl Services {
         Ok(tx.commit().await?)
     }
 
+    /// A post a relay announces: the post itself is stored (from its origin) and shown in the
+    /// federated timeline; the relay's `Announce` is not a boost.
+    async fn on_relayed(&self, a: &Activity) -> Result<()> {
+        let Some(object_id) = a.object.as_ref().and_then(Target::id) else {
+            return Ok(());
+        };
+        if self.known_status(object_id).await?.is_some() {
+            return Ok(());
+        }
+        let object = self.fetch_object(object_id).await?;
+        // Only public posts are relayed.
+        if !object.audience().any(is_public) {
+            return Ok(());
+        }
+        let Some(author_uri) = object.author().map(str::to_owned) else {
+            return Ok(());
+        };
+        let author = self
+            .resolve_actor(&author_uri, false)
+            .await
+            .map_err(resolve_err)?;
+        if !author.is_local() {
+            self.store_remote_status(&author, &object, true).await?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn on_announce(&self, actor: &Account, a: &Activity) -> Result<()> {
         if self.store.status_by_uri(&a.id).await?.is_some() {
             return Ok(());
+        }
+        if self
+            .is_relay_inbox(&[
+                actor.inbox_url.as_deref(),
+                actor.shared_inbox_url.as_deref(),
+            ])
+            .await?
+        {
+            return self.on_relayed(a).await;
         }
         let Some(object_id) = a.object.as_ref().and_then(Target::id) else {
             return Ok(());
