@@ -366,6 +366,12 @@ impl Services {
         if pin != status.pinned_at.is_some() {
             let mut tx = self.store.begin().await?;
             tx.set_pinned(id, pin.then(|| self.clock.now())).await?;
+            // Followers' servers are told, as Mastodon tells them (the featured collection
+            // shows public and unlisted posts only).
+            if matches!(status.visibility, Visibility::Public | Visibility::Unlisted) {
+                self.federate_pin(tx.as_mut(), &user.account, &status, pin)
+                    .await?;
+            }
             tx.commit().await?;
         }
         self.get_status(Some(&user.account), id).await

@@ -31,6 +31,7 @@ mod export;
 mod featured_tags;
 mod federated_featured_tags;
 mod federated_media;
+mod federated_pins;
 mod federated_polls;
 mod federation;
 mod fedify;

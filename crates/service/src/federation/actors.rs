@@ -523,6 +523,11 @@ impl Services {
                 .await
                 .map_err(|e| ResolveError::Failed(e.to_string()))?;
         }
+        if let Some(url) = actor.featured.as_deref() {
+            self.queue_featured_sync(tx.as_mut(), &account, url)
+                .await
+                .map_err(|e| ResolveError::Failed(e.to_string()))?;
+        }
         self.queue_counts_sync(tx.as_mut(), &account, actor)
             .await
             .map_err(|e| ResolveError::Failed(e.to_string()))?;

@@ -73,7 +73,7 @@ fn valid_name(raw: &str) -> Option<String> {
 
 /// The items of a collection document: `items`/`orderedItems`, or those of an embedded `first`
 /// page. A `first` page given by URL is returned for fetching.
-fn collection_items(doc: &Value) -> (Vec<Value>, Option<String>) {
+pub(super) fn collection_items(doc: &Value) -> (Vec<Value>, Option<String>) {
     let list = |v: &Value| -> Option<Vec<Value>> {
         v.get("items")
             .or_else(|| v.get("orderedItems"))
@@ -164,6 +164,9 @@ impl Services {
         a: &Activity,
         add: bool,
     ) -> Result<()> {
+        if self.on_featured_post_change(actor, a, add).await? {
+            return Ok(());
+        }
         let Some(Target::Object(object)) = &a.object else {
             return Ok(());
         };

@@ -13,6 +13,7 @@
 mod actors;
 mod counts;
 mod delivery;
+mod featured_posts;
 mod featured_tags;
 mod flags;
 mod inbox;
@@ -36,6 +37,7 @@ pub use actors::{RefreshActor, ResolveError};
 pub use counts::SyncCounts;
 pub(crate) use delivery::Outgoing;
 pub use delivery::{Deliver, Federate};
+pub use featured_posts::SyncFeatured;
 pub use featured_tags::SyncFeaturedTags;
 pub use inbox::{Accepted, InboundRequest, InboxError};
 pub use ingress::Ingress;
