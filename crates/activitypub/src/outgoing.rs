@@ -108,6 +108,9 @@ pub struct Note {
     pub sensitive: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation: Option<String>,
+    /// The collection of its replies (public and unlisted posts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replies: Option<String>,
     pub content: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_map: Option<BTreeMap<String, String>>,

@@ -364,6 +364,9 @@ pub struct Object {
     pub misskey_quote: Option<String>,
     #[serde(default)]
     pub quote_uri: Option<String>,
+    /// The collection of its replies: its URL, or the collection itself.
+    #[serde(default)]
+    pub replies: Option<Value>,
 }
 
 impl HasId for Object {

@@ -237,9 +237,9 @@ impl Services {
     }
 
     /// The `move_followers` job: each local follower of the old account follows the new one
-    /// (with the same options; a request where the new account is locked and on another
-    /// server) and stops following the old one. Followers who block the new account, or are
-    /// blocked by it, only stop following the old one. A retry finds done work done.
+    /// (with the same options; a request where the new account is locked) and stops following
+    /// the old one. Followers who block the new account, or are blocked by it, keep following
+    /// the old one. A retry finds done work done.
     pub(crate) async fn move_followers(&self, job: &MoveFollowers) -> Result<()> {
         for follower in self.store.local_follower_ids(job.old, false).await? {
             if follower == job.new {
@@ -257,14 +257,18 @@ impl Services {
             };
             let options = self.store.follow_between(follower, job.old).await?;
             let (reblogs, notify) = options.map_or((true, false), |f| (f.show_reblogs, f.notify));
+            // Only a follow (or request) made lets the old one go, as Mastodon's worker does: a
+            // follower the new account blocks, or a new account gone meanwhile, keeps the old.
             match self
                 .follow(&local, job.new, Some(reblogs), Some(notify))
                 .await
             {
-                Ok(_) | Err(ServiceError::Forbidden | ServiceError::NotFound(_)) => {}
+                Ok(_) => {
+                    self.unfollow(&local, job.old).await?;
+                }
+                Err(ServiceError::Forbidden | ServiceError::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }
-            self.unfollow(&local, job.old).await?;
         }
         Ok(())
     }

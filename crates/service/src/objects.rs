@@ -163,6 +163,9 @@ impl Services {
             cc,
             sensitive: status.sensitive,
             conversation: None,
+            replies: (status.local
+                && matches!(status.visibility, Visibility::Public | Visibility::Unlisted))
+            .then(|| format!("{}/replies", self.status_id(author, status))),
             content: status.content.clone(),
             content_map,
             attachment: self

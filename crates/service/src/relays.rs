@@ -7,6 +7,7 @@ use rookery_store::{Relay, RelayState};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::federation::host_of;
 use crate::{Result, ServiceError, Services};
 
 /// Relay administration ([`Services::relays`]).
@@ -61,7 +62,7 @@ impl Relays<'_> {
             .ok()
             .filter(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some())
             .ok_or_else(|| ServiceError::invalid("inbox_url", "is not an http(s) URL"))?;
-        let host = crate::federation::host_of(inbox.as_str())
+        let host = host_of(inbox.as_str())
             .ok_or_else(|| ServiceError::invalid("inbox_url", "is not an http(s) URL"))?;
         if host.eq_ignore_ascii_case(self.s.settings.domain.as_str()) {
             return Err(ServiceError::invalid("inbox_url", "is this server's own"));
@@ -143,12 +144,21 @@ impl Services {
             .collect())
     }
 
-    /// A relay's answer to the instance actor's `Follow` (`follow_id`); `false` if the id
-    /// names no relay.
-    pub(crate) async fn relay_answered(&self, follow_id: &str, accepted: bool) -> Result<bool> {
+    /// A relay's answer to the instance actor's `Follow` (`follow_id`), sent by `sender`;
+    /// `false` if the id names no relay. Only an actor on the relay's own server answers for it.
+    pub(crate) async fn relay_answered(
+        &self,
+        sender: &rookery_model::Account,
+        follow_id: &str,
+        accepted: bool,
+    ) -> Result<bool> {
         let Some(relay) = self.store.relay_store().relay_by_follow(follow_id).await? else {
             return Ok(false);
         };
+        if sender.uri.as_deref().and_then(host_of) != host_of(&relay.inbox_url) {
+            tracing::info!(relay = %relay.inbox_url, sender = %sender.id, "a relay answer from elsewhere ignored");
+            return Ok(true);
+        }
         let state = if accepted {
             RelayState::Accepted
         } else {
@@ -163,14 +173,20 @@ impl Services {
         Ok(true)
     }
 
-    /// Whether `inbox` (an actor's inbox or shared inbox) is that of a relay that accepted
-    /// this instance.
-    pub(crate) async fn is_relay_inbox(&self, inboxes: &[Option<&str>]) -> Result<bool> {
-        let relays = self.relay_inboxes().await?;
-        Ok(inboxes
-            .iter()
-            .flatten()
-            .any(|i| relays.iter().any(|r| r == i)))
+    /// Whether `actor` is a relay that accepted this instance: on the relay's server, with
+    /// the relay's inbox as its inbox or shared inbox (an actor elsewhere naming a relay's
+    /// inbox as its own is not one).
+    pub(crate) async fn is_relay(&self, actor: &rookery_model::Account) -> Result<bool> {
+        let host = actor.uri.as_deref().and_then(host_of);
+        let inboxes = [
+            actor.inbox_url.as_deref(),
+            actor.shared_inbox_url.as_deref(),
+        ];
+        Ok(self.relay_inboxes().await?.iter().any(|r| {
+            host.is_some()
+                && host_of(r) == host
+                && inboxes.iter().flatten().any(|i| *i == r.as_str())
+        }))
     }
 
     /// The `relay_subscription` job: the `Follow` (or `Undo`) signed by the instance actor.

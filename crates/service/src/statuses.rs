@@ -609,6 +609,10 @@ impl Services {
         id: Id,
     ) -> Result<(Vec<api::Status>, Vec<api::Status>)> {
         let status = self.visible_status(viewer, id).await?;
+        // A remote thread fills in from its origin for the next look.
+        if viewer.is_some() {
+            self.refresh_replies_later(&status).await;
+        }
         // Bounded by posts looked at, not posts shown, and never twice the same post: a thread
         // of hidden posts, or a loop a hostile server made, cannot keep this going.
         let mut seen = std::collections::HashSet::from([status.id]);

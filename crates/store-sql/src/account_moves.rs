@@ -36,11 +36,16 @@ impl AccountMovesTx for SqlTx {
         )? == 1)
     }
 
-    async fn set_published_move(&mut self, account_id: Id, to: Option<Id>) -> Result<bool> {
+    async fn set_published_move(
+        &mut self,
+        account_id: Id,
+        to: Option<Id>,
+        moves_kept_since: Timestamp,
+    ) -> Result<bool> {
         Ok(match to {
             Some(to) => exec!(
                 self.conn(),
-                "UPDATE accounts SET moved_to_account_id = $2, moved_at = NULL \
+                "UPDATE accounts SET moved_to_account_id = $2 \
                  WHERE id = $1 AND domain IS NOT NULL \
                  AND (moved_to_account_id IS NULL OR moved_to_account_id <> $2)",
                 account_id.as_i64(),
@@ -48,9 +53,11 @@ impl AccountMovesTx for SqlTx {
             )?,
             None => exec!(
                 self.conn(),
-                "UPDATE accounts SET moved_to_account_id = NULL, moved_at = NULL \
-                 WHERE id = $1 AND domain IS NOT NULL AND moved_to_account_id IS NOT NULL",
-                account_id.as_i64()
+                "UPDATE accounts SET moved_to_account_id = NULL \
+                 WHERE id = $1 AND domain IS NOT NULL AND moved_to_account_id IS NOT NULL \
+                 AND (moved_at IS NULL OR moved_at < $2)",
+                account_id.as_i64(),
+                moves_kept_since.as_millis()
             )?,
         } == 1)
     }

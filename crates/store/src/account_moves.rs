@@ -26,7 +26,13 @@ pub trait AccountMovesTx: Send {
     async fn set_moved(&mut self, account_id: Id, to: Id, at: Timestamp) -> Result<bool>;
 
     /// Records where a remote actor's document says it moved (`movedTo`), or that it names
-    /// none. Only a `Move` (`set_moved`) gives the move a time; this keeps the time of the
-    /// same move and forgets it for another. `false` if nothing changed.
-    async fn set_published_move(&mut self, account_id: Id, to: Option<Id>) -> Result<bool>;
+    /// none — except that a move made by a `Move` since `moves_kept_since` is not forgotten (a
+    /// document read before it). Only a `Move` (`set_moved`) writes the time of a move, which
+    /// this never changes. `false` if nothing changed.
+    async fn set_published_move(
+        &mut self,
+        account_id: Id,
+        to: Option<Id>,
+        moves_kept_since: Timestamp,
+    ) -> Result<bool>;
 }

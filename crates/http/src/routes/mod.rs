@@ -508,6 +508,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/users/{username}/statuses/{id}/activity",
             get(objects::status_activity),
         )
+        .route(
+            "/users/{username}/statuses/{id}/replies",
+            get(objects::replies),
+        )
         .route("/users/{username}/outbox", get(objects::outbox))
         .route("/users/{username}/followers", get(objects::followers))
         .route("/users/{username}/following", get(objects::following))

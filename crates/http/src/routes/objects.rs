@@ -53,6 +53,17 @@ pub(crate) async fn status_activity(
     Ok(activity_json(activity))
 }
 
+/// `GET /users/{username}/statuses/{id}/replies`: the replies collection of a public or
+/// unlisted post.
+pub(crate) async fn replies(
+    State(state): State<AppState>,
+    Path((username, id)): Path<(String, String)>,
+    _signed: super::federation::SignedFetch,
+) -> Result<Response, ApiError> {
+    let collection = state.services.ap_replies(&username, path_id(&id)?).await?;
+    Ok(activity_json(collection))
+}
+
 /// `GET /users/{username}/outbox`.
 pub(crate) async fn outbox(
     State(state): State<AppState>,

@@ -166,5 +166,60 @@ async fn an_unreachable_parent_leaves_the_reply_as_it_was(backend: Backend) {
 
 on_every_backend!(
     a_reply_brings_its_ancestors,
-    an_unreachable_parent_leaves_the_reply_as_it_was
+    an_unreachable_parent_leaves_the_reply_as_it_was,
+    opening_a_thread_brings_its_replies
 );
+
+/// Opening a remote post's thread reads its `replies` collection from its origin: replies
+/// nobody here was sent show up on the next look.
+async fn opening_a_thread_brings_its_replies(backend: Backend) {
+    let (a, b) = tokio::join!(
+        spawn_federating(backend, &[]),
+        spawn_federating(backend, &[])
+    );
+    let (alice, carol) = (a.token("alice").await, a.token("carol").await);
+    let bob = b.token("bob").await;
+    let root = post(&a, &alice, &[("status", "a post with answers")]).await;
+    post(
+        &a,
+        &carol,
+        &[
+            ("status", "@alice an answer B was never sent"),
+            ("in_reply_to_id", root["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    post(
+        &a,
+        &carol,
+        &[
+            ("status", "@alice a private answer"),
+            ("in_reply_to_id", root["id"].as_str().unwrap()),
+            ("visibility", "private"),
+        ],
+    )
+    .await;
+    // The post itself reaches B through a search for its URL.
+    let (_, found, _) = b
+        .get_auth(
+            &format!(
+                "/api/v2/search?resolve=true&type=statuses&q={}",
+                root["uri"].as_str().unwrap()
+            ),
+            Some(&bob),
+        )
+        .await;
+    let on_b = found["statuses"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/statuses/{on_b}/context");
+    let (_, context, _) = b.get_auth(&path, Some(&bob)).await;
+    assert_eq!(context["descendants"], serde_json::json!([]), "{context}");
+    eventually("the public answer is fetched", || async {
+        let (_, context, _) = b.get_auth(&path, Some(&bob)).await;
+        texts(&context["descendants"])
+            .iter()
+            .any(|t| t.contains("an answer B was never sent"))
+    })
+    .await;
+    let (_, context, _) = b.get_auth(&path, Some(&bob)).await;
+    assert_eq!(texts(&context["descendants"]).len(), 1, "{context}");
+}

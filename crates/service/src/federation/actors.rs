@@ -38,6 +38,10 @@ impl From<ServiceError> for ResolveError {
     }
 }
 
+/// Most aliases (`alsoKnownAs`) kept of a remote actor: more than local accounts may have,
+/// so a move from an account listed late is not refused.
+const MAX_REMOTE_ALIASES: usize = 100;
+
 impl From<rookery_store::StoreError> for ResolveError {
     fn from(e: rookery_store::StoreError) -> Self {
         ResolveError::Failed(e.to_string())
@@ -410,15 +414,19 @@ impl Services {
             .also_known_as
             .iter()
             .filter(|u| u.len() <= 2048 && host_of(u).is_some())
-            .take(crate::account_moves::MAX_ALIASES)
+            .take(MAX_REMOTE_ALIASES)
             .cloned()
             .collect();
         let moved = self.moved_as_published(actor).await?;
-        let (moved_to_account_id, moved_at) = match moved {
-            Some(to) => (to, None),
-            None => known.as_ref().map_or((None, None), |k| {
-                (k.profile.moved_to_account_id, k.profile.moved_at)
-            }),
+        let moves_kept_since = now.plus_millis(-super::moves::MOVE_COOLDOWN_MS);
+        let (known_to, moved_at) = known.as_ref().map_or((None, None), |k| {
+            (k.profile.moved_to_account_id, k.profile.moved_at)
+        });
+        let moved_to_account_id = match moved {
+            // A move a `Move` made lately stays, whatever an older document says.
+            Some(None) if moved_at.is_some_and(|at| at >= moves_kept_since) => known_to,
+            Some(to) => to,
+            None => known_to,
         };
         let mut account = Account {
             id: known.as_ref().map_or_else(|| self.ids.next_id(), |a| a.id),
@@ -493,13 +501,10 @@ impl Services {
                 tx.update_remote_account(&account).await?;
                 // A move is written on its own, so a `Move` applied meanwhile is not undone
                 // by a document read before it.
-                if let Some(to) = moved
-                    && tx
-                        .account_moves()
-                        .set_published_move(account.id, to)
-                        .await?
-                {
-                    account.profile.moved_at = None;
+                if let Some(to) = moved {
+                    tx.account_moves()
+                        .set_published_move(account.id, to, moves_kept_since)
+                        .await?;
                 }
             }
             None => match tx.insert_account(&account).await {

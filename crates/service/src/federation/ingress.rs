@@ -162,12 +162,25 @@ impl Services {
             // before the Undo sent ahead of it): accept again, and remember this Follow as the
             // one in force.
             // The follow may have ended since it was read (an Undo applied meanwhile): then
-            // it is made again.
-            if !tx.renew_follow(actor.id, target.id, &a.id, now).await?
-                && tx.insert_follow(&follow).await?
-            {
-                self.enqueue_follow_effects(tx.as_mut(), actor.id, target.id, true)
-                    .await?;
+            // it is asked for again, as a request if the account is locked.
+            if !tx.renew_follow(actor.id, target.id, &a.id, now).await? {
+                if target.locked {
+                    if tx.insert_follow_request(&follow).await? {
+                        self.enqueue_notify(
+                            tx.as_mut(),
+                            target.id,
+                            actor.id,
+                            "follow_request",
+                            None,
+                        )
+                        .await?;
+                    }
+                    return Ok(tx.commit().await?);
+                }
+                if tx.insert_follow(&follow).await? {
+                    self.enqueue_follow_effects(tx.as_mut(), actor.id, target.id, true)
+                        .await?;
+                }
             }
             self.enqueue_answer(tx.as_mut(), &target, actor, &a.id, true)
                 .await?;
@@ -197,7 +210,7 @@ impl Services {
         };
         if let Some(id) = follow_id
             && id.starts_with(&self.urls.instance_actor())
-            && self.relay_answered(id, accept).await?
+            && self.relay_answered(actor, id, accept).await?
         {
             return Ok(());
         }

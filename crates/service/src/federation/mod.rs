@@ -22,6 +22,7 @@ mod instance_actor;
 mod moves;
 mod polls;
 mod posts;
+mod replies;
 mod signing;
 mod threads;
 
@@ -44,6 +45,7 @@ pub use ingress::Ingress;
 pub use instance_actor::INSTANCE_ACTOR_COLLECTIONS;
 pub(crate) use polls::Ballot;
 pub use polls::PollUpdate;
+pub use replies::FetchReplies;
 pub use rookery_activitypub::sanitize::sanitize_html;
 pub use signing::RequestParts;
 pub use threads::{FetchParent, MAX_ANCESTORS};
@@ -317,6 +319,8 @@ pub(crate) struct FederationState {
     /// most once per [`KEY_REFETCH_INTERVAL_MS`] each, so junk signed in a real actor's name
     /// cannot make us hammer its server.
     pub(crate) key_refetches: Mutex<HashMap<String, rookery_model::Timestamp>>,
+    /// Remote posts whose replies this process queued for reading, and when.
+    pub(crate) replies_read: Mutex<replies::RepliesRead>,
     /// The domain blocks, and when they were read.
     #[allow(clippy::type_complexity)]
     pub(crate) domain_blocks: Mutex<
@@ -342,6 +346,7 @@ impl FederationState {
             keys: Mutex::new(HashMap::new()),
             instance_key: Mutex::new(None),
             healthy_hosts: Mutex::new(HashMap::new()),
+            replies_read: Mutex::new(HashMap::new()),
             signature_schemes: Mutex::new(HashMap::new()),
             key_refetches: Mutex::new(HashMap::new()),
             domain_blocks: Mutex::new(None),

@@ -10,7 +10,7 @@ use crate::{Result, ServiceError, Services};
 
 /// A remote account's next `Move` is accepted at the earliest this long after its last one, so
 /// a replayed or repeated `Move` does nothing (Mastodon's cooldown).
-const MOVE_COOLDOWN_MS: i64 = 7 * 24 * 3600 * 1000;
+pub(super) const MOVE_COOLDOWN_MS: i64 = 7 * 24 * 3600 * 1000;
 
 impl Services {
     /// A `Move` of `actor` (its `object`) to `target`. Refused without a trace (as Mastodon

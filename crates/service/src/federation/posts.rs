@@ -504,7 +504,7 @@ impl Services {
         }
         let object = self.fetch_object(object_id).await?;
         // Only public posts are relayed.
-        if !object.audience().any(is_public) {
+        if !POST_TYPES.contains(&object.kind.as_str()) || !object.audience().any(is_public) {
             return Ok(());
         }
         let Some(author_uri) = object.author().map(str::to_owned) else {
@@ -524,13 +524,7 @@ impl Services {
         if self.store.status_by_uri(&a.id).await?.is_some() {
             return Ok(());
         }
-        if self
-            .is_relay_inbox(&[
-                actor.inbox_url.as_deref(),
-                actor.shared_inbox_url.as_deref(),
-            ])
-            .await?
-        {
+        if self.is_relay(actor).await? {
             return self.on_relayed(a).await;
         }
         let Some(object_id) = a.object.as_ref().and_then(Target::id) else {
