@@ -3,30 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rookery_activitypub::sanitize::sanitize_html;
+use rookery_activitypub::sanitize::{ELEMENTS, sanitize_html};
 
-const ELEMENTS: &[&str] = &[
-    "p",
-    "br",
-    "span",
-    "a",
-    "del",
-    "s",
-    "pre",
-    "blockquote",
-    "code",
-    "b",
-    "strong",
-    "u",
-    "i",
-    "em",
-    "ul",
-    "ol",
-    "li",
-    "ruby",
-    "rt",
-    "rp",
-];
 const ATTRIBUTES: &[&str] = &[
     "href",
     "class",

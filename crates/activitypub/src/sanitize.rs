@@ -12,7 +12,7 @@
 //! parser.
 
 /// Elements kept (attributes are filtered per element).
-const ALLOWED: &[&str] = &[
+pub const ELEMENTS: &[&str] = &[
     "p",
     "br",
     "span",
@@ -475,7 +475,7 @@ pub fn sanitize_html(input: &str) -> String {
             }
             continue;
         }
-        if !ALLOWED.contains(&name.as_str()) && !HEADINGS.contains(&name.as_str()) {
+        if !ELEMENTS.contains(&name.as_str()) && !HEADINGS.contains(&name.as_str()) {
             continue;
         }
         if closing {

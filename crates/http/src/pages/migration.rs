@@ -21,8 +21,7 @@ use crate::{ApiError, AppState};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings/migration", get(show).post(move_account))
-        .route("/settings/aliases", post(add_alias))
-        .route("/settings/aliases/remove", post(remove_alias))
+        .route("/settings/aliases", post(change_alias))
 }
 
 #[derive(Template)]
@@ -90,6 +89,9 @@ struct AliasForm {
     authenticity_token: String,
     #[serde(default)]
     alias: String,
+    /// `remove`, or (anything else) add.
+    #[serde(default)]
+    action: String,
 }
 
 /// A service refusal shown on the page; anything else is an error page.
@@ -106,8 +108,9 @@ async fn refused(state: &AppState, s: &Signed, e: ServiceError) -> Result<Respon
     }
 }
 
-/// `POST /settings/aliases` — names another account as this one's alias.
-async fn add_alias(
+/// `POST /settings/aliases` — names another account as this one's alias, or (with
+/// `action=remove`) stops naming it.
+async fn change_alias(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
@@ -117,41 +120,20 @@ async fn add_alias(
         Ok(s) => s,
         Err(answer) => return Ok(answer),
     };
-    match state
-        .services
-        .account_moves()
-        .add_alias(&s.local, &form.alias)
-        .await
-    {
-        Ok(_) => {
-            let notice = "The alias is saved.".to_owned();
-            migration_page(&state, &s, Some(notice), None, StatusCode::OK).await
-        }
-        Err(e) => refused(&state, &s, e).await,
-    }
-}
-
-/// `POST /settings/aliases/remove`.
-async fn remove_alias(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ClientIp(ip): ClientIp,
-    axum::Form(form): axum::Form<AliasForm>,
-) -> Result<Response, ApiError> {
-    let s = match posted(&state, &headers, &ip, &form.authenticity_token).await? {
-        Ok(s) => s,
-        Err(answer) => return Ok(answer),
+    let moves = state.services.account_moves();
+    let (changed, notice) = if form.action == "remove" {
+        (
+            moves.remove_alias(&s.local, &form.alias).await,
+            "The alias is removed.",
+        )
+    } else {
+        (
+            moves.add_alias(&s.local, &form.alias).await,
+            "The alias is saved.",
+        )
     };
-    match state
-        .services
-        .account_moves()
-        .remove_alias(&s.local, &form.alias)
-        .await
-    {
-        Ok(_) => {
-            let notice = "The alias is removed.".to_owned();
-            migration_page(&state, &s, Some(notice), None, StatusCode::OK).await
-        }
+    match changed {
+        Ok(_) => migration_page(&state, &s, Some(notice.to_owned()), None, StatusCode::OK).await,
         Err(e) => refused(&state, &s, e).await,
     }
 }

@@ -181,8 +181,8 @@ async fn moving_through_the_settings_page(backend: rookery_testkit::Backend) {
     let page = dan
         .submit(
             "/settings/migration",
-            "/settings/aliases/remove",
-            &[("alias", bob_uri)],
+            "/settings/aliases",
+            &[("alias", bob_uri), ("action", "remove")],
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.html);

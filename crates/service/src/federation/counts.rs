@@ -24,12 +24,7 @@ impl rookery_jobs::JobSpec for SyncCounts {
     const KIND: &'static str = "sync_counts";
     const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Pull;
     fn policy() -> rookery_jobs::RetryPolicy {
-        rookery_jobs::RetryPolicy {
-            max_attempts: 3,
-            base_delay_ms: 60_000,
-            max_delay_ms: 3600 * 1000,
-            timeout: std::time::Duration::from_secs(60),
-        }
+        super::collections::sync_policy(60)
     }
     fn unique_key(&self) -> Option<String> {
         Some(format!("sync_counts:{}", self.account_id))
@@ -87,8 +82,8 @@ impl Services {
         }
         let count = |url: Option<String>| async move {
             let url = url?;
-            match self.fetch_document(&url).await {
-                Ok((_, body)) => total_items(&serde_json::from_slice(&body).ok()?),
+            match self.fetch_json(&url).await {
+                Ok(doc) => total_items(&doc),
                 Err(e) => {
                     tracing::debug!(%url, error = %e, "collection not read for its count");
                     None

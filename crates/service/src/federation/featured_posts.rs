@@ -28,12 +28,7 @@ impl rookery_jobs::JobSpec for SyncFeatured {
     const KIND: &'static str = "sync_featured";
     const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Pull;
     fn policy() -> rookery_jobs::RetryPolicy {
-        rookery_jobs::RetryPolicy {
-            max_attempts: 3,
-            base_delay_ms: 60_000,
-            max_delay_ms: 3600 * 1000,
-            timeout: std::time::Duration::from_secs(120),
-        }
+        super::collections::sync_policy(120)
     }
     fn unique_key(&self) -> Option<String> {
         Some(format!("sync_featured:{}", self.account_id))
@@ -101,19 +96,7 @@ impl Services {
         if account.is_local() || account.suspended_at.is_some() {
             return Ok(());
         }
-        let fetch = |url: String| async move {
-            let (_, body) = self
-                .fetch_document(&url)
-                .await
-                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
-            serde_json::from_slice::<Value>(&body)
-                .map_err(|e| ServiceError::invalid("featured", e.to_string()))
-        };
-        let doc = fetch(job.url.clone()).await?;
-        let (mut items, first) = super::featured_tags::collection_items(&doc);
-        if let Some(page) = first.filter(|u| host_of(u) == host_of(&job.url)) {
-            items = super::featured_tags::collection_items(&fetch(page).await?).0;
-        }
+        let items = self.first_items(&job.url).await?;
         let mut wanted: Vec<Status> = Vec::new();
         for item in items.iter().take(LIMIT) {
             if let Some(s) = self.post_of(&account, item).await?

@@ -28,12 +28,7 @@ impl rookery_jobs::JobSpec for SyncFeaturedTags {
     const KIND: &'static str = "sync_featured_tags";
     const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Pull;
     fn policy() -> rookery_jobs::RetryPolicy {
-        rookery_jobs::RetryPolicy {
-            max_attempts: 3,
-            base_delay_ms: 60_000,
-            max_delay_ms: 3600 * 1000,
-            timeout: std::time::Duration::from_secs(60),
-        }
+        super::collections::sync_policy(60)
     }
     fn unique_key(&self) -> Option<String> {
         Some(format!("sync_featured_tags:{}", self.account_id))
@@ -71,25 +66,6 @@ fn valid_name(raw: &str) -> Option<String> {
     crate::tags::tag_name(name).ok().filter(|n| n == name)
 }
 
-/// The items of a collection document: `items`/`orderedItems`, or those of an embedded `first`
-/// page. A `first` page given by URL is returned for fetching.
-pub(super) fn collection_items(doc: &Value) -> (Vec<Value>, Option<String>) {
-    let list = |v: &Value| -> Option<Vec<Value>> {
-        v.get("items")
-            .or_else(|| v.get("orderedItems"))
-            .and_then(Value::as_array)
-            .cloned()
-    };
-    if let Some(items) = list(doc) {
-        return (items, None);
-    }
-    match doc.get("first") {
-        Some(Value::String(url)) => (Vec::new(), Some(url.clone())),
-        Some(page) => (list(page).unwrap_or_default(), None),
-        None => (Vec::new(), None),
-    }
-}
-
 impl Services {
     /// Queues, in `tx`, the reading of a remote actor's featured hashtags.
     pub(super) async fn queue_featured_tags_sync(
@@ -121,19 +97,7 @@ impl Services {
         if account.is_local() || account.suspended_at.is_some() {
             return Ok(());
         }
-        let fetch = |url: String| async move {
-            let (_, body) = self
-                .fetch_document(&url)
-                .await
-                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
-            serde_json::from_slice::<Value>(&body)
-                .map_err(|e| ServiceError::invalid("featuredTags", e.to_string()))
-        };
-        let doc = fetch(job.url.clone()).await?;
-        let (mut items, first) = collection_items(&doc);
-        if let Some(page) = first.filter(|u| host_of(u) == host_of(&job.url)) {
-            items = collection_items(&fetch(page).await?).0;
-        }
+        let items = self.first_items(&job.url).await?;
         let wanted = hashtag_names(&items);
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -228,6 +192,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::federation::collections::collection_items;
 
     #[test]
     fn collections_give_their_hashtags() {

@@ -11,6 +11,7 @@
 //! - `polls`, `featured_tags`: what those areas exchange with other servers.
 
 mod actors;
+mod collections;
 mod counts;
 mod delivery;
 mod featured_posts;

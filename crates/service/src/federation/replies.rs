@@ -149,7 +149,7 @@ impl Services {
         };
         let mut wanted: Vec<String> = Vec::new();
         for _ in 0..MAX_PAGES {
-            let (items, first) = super::featured_tags::collection_items(&page);
+            let (items, first) = super::collections::collection_items(&page);
             wanted.extend(items.iter().filter_map(item_id).map(str::to_owned));
             // The next page: `first` when only the collection was given, else `next`.
             let next = first.or_else(|| match page.get("next") {
@@ -200,14 +200,6 @@ impl Services {
             self.store_remote_status(&author, &object, true).await?;
         }
         Ok(())
-    }
-
-    async fn fetch_json(&self, url: &str) -> Result<Value> {
-        let (_, body) = self
-            .fetch_document(url)
-            .await
-            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
-        serde_json::from_slice(&body).map_err(|e| ServiceError::invalid("replies", e.to_string()))
     }
 }
 
