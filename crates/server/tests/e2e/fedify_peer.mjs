@@ -1,7 +1,8 @@
 // An independent ActivityPub server built on Fedify, for Rookery's federation tests
 // (crates/server/tests/it/fedify.rs). It serves two actors over HTTPS on loopback:
 //   carol — accepts follows at once;
-//   dora  — locked (manuallyApprovesFollowers); accepts when told to.
+//   dora  — locked (manuallyApprovesFollowers); accepts when told to;
+//   erin  — accepts follows at once; the account carol moves to in the migration test.
 // Everything is kept in memory. A plain-HTTP control API on a second loopback port lets the
 // test drive the actors (follow, post, like, …) and read what arrived in their inboxes.
 // When both servers listen, one JSON line {"ready":true,"port":…,"control":…} goes to stdout.
@@ -29,7 +30,12 @@ import { Temporal } from "@js-temporal/polyfill";
 const ACTORS = {
   carol: { name: "Carol (Fedify)", locked: false },
   dora: { name: "Dora (Fedify, locked)", locked: true },
+  erin: { name: "Erin (Fedify)", locked: false },
 };
+// Account migration: the actors each names as its other accounts (alsoKnownAs), and where
+// each moved (movedTo).
+const aliases = new Map(); // identifier → [actor URL]
+const movedTo = new Map(); // identifier → actor URL
 
 // State, all in memory.
 const keys = new Map(); // identifier → [rsa, ed25519] CryptoKeyPairs
@@ -122,6 +128,8 @@ federation
       discoverable: true,
       publicKey: pairs[0].cryptographicKey,
       assertionMethods: pairs.map((p) => p.multikey),
+      aliases: (aliases.get(identifier) ?? []).map((u) => new URL(u)),
+      successor: movedTo.has(identifier) ? new URL(movedTo.get(identifier)) : null,
     });
   })
   .setKeyPairsDispatcher(async (_ctx, identifier) => {
@@ -344,6 +352,21 @@ const control = {
     const undo = new v.Undo({ id: newId(actor, "undos"), actor: ctx.getActorUri(actor), object: f.follow });
     await ctx.sendActivity({ identifier: actor }, target, undo);
     return { id: undo.id.href };
+  },
+  async "POST /control/alias"(_ctx, { actor = "erin", uri }) {
+    aliases.set(actor, [...(aliases.get(actor) ?? []), uri]);
+    return { aliases: aliases.get(actor) };
+  },
+  async "POST /control/move"(ctx, { actor = "carol", target }) {
+    movedTo.set(actor, target);
+    const move = new v.Move({
+      id: newId(actor, "moves"),
+      actor: ctx.getActorUri(actor),
+      object: ctx.getActorUri(actor),
+      target: new URL(target),
+    });
+    await ctx.sendActivity({ identifier: actor }, "followers", move, { preferSharedInbox: true });
+    return { id: move.id.href };
   },
   async "POST /control/accept"(ctx, { actor = "dora", follower }) {
     const follow = pending.get(actor).get(follower);

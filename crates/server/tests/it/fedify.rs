@@ -8,6 +8,7 @@
 
 mod access;
 mod media_polls;
+mod moves;
 mod social;
 
 use std::io::{BufRead, BufReader};
