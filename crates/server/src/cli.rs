@@ -12,7 +12,7 @@ macro_rules! say {
 }
 
 use clap::{Parser, Subcommand};
-use rookery_model::{Role, SystemClock};
+use rookery_model::SystemClock;
 
 pub use crate::admin_trends::TrendsCommand;
 use crate::app::{self, StartError};
@@ -110,7 +110,7 @@ pub enum AdminCommand {
     /// Local accounts.
     Accounts {
         #[command(subcommand)]
-        command: AccountsCommand,
+        command: crate::admin_accounts::AccountsCommand,
     },
     /// Jobs in the queues.
     Jobs {
@@ -407,78 +407,6 @@ pub enum QueuesCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AccountsCommand {
-    /// Create a local account with a generated password (printed once).
-    Create {
-        username: String,
-        #[arg(long)]
-        email: String,
-        /// user, moderator, admin or owner.
-        #[arg(long, default_value = "user")]
-        role: Role,
-        /// Read the password from standard input instead of generating one.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// List local accounts, newest first.
-    List {
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-    },
-    /// Show one local account.
-    Show { username: String },
-    /// Set a new generated password (printed once), or one read from standard input.
-    ResetPassword {
-        username: String,
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// Change an account's role: user, moderator, admin or owner.
-    SetRole { username: String, role: Role },
-    /// Suspend an account (or reinstate it with --undo).
-    Suspend {
-        username: String,
-        #[arg(long)]
-        undo: bool,
-    },
-    /// Print a one-hour password-reset link to hand to the user (when mail is off).
-    ResetLink { username: String },
-    /// List, add or remove the other accounts an account is also known as (`alsoKnownAs`): an
-    /// account can move here only from one of them.
-    Aliases {
-        username: String,
-        /// An account to add: `user@domain` or its actor URL.
-        #[arg(long)]
-        add: Option<String>,
-        /// An alias to remove: `user@domain` or its actor URL.
-        #[arg(long)]
-        remove: Option<String>,
-    },
-    /// Move an account to another (which must list it among its aliases): its followers'
-    /// servers are told, and its local followers follow the new account.
-    Move {
-        username: String,
-        /// The new account: `user@domain` or its actor URL.
-        #[arg(long)]
-        to: String,
-    },
-    #[command(flatten)]
-    Moderation(crate::admin_moderation::ModerationCommand),
-}
-
-/// The first line of standard input, for `--password-stdin`.
-fn read_password(enabled: bool) -> Result<Option<String>, StartError> {
-    if !enabled {
-        return Ok(None);
-    }
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|e| {
-        StartError::Other(format!("cannot read the password from standard input: {e}"))
-    })?;
-    Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
-}
-
 fn parse_addr(option: &str, text: &str) -> Result<std::net::SocketAddr, StartError> {
     text.parse().map_err(|_| {
         config::ConfigError::new(option, format!("{text:?} is not an address:port")).into()
@@ -713,7 +641,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             )?;
             app::seed(&services).await?;
             let out = match command {
-                AdminCommand::Accounts { command } => accounts(&services, command).await?,
+                AdminCommand::Accounts { command } => {
+                    crate::admin_accounts::accounts(&services, command).await?
+                }
                 AdminCommand::Jobs { command } => crate::admin::jobs(&services, command).await?,
                 AdminCommand::Queues { command } => {
                     crate::admin::queues(&services, command).await?
@@ -763,51 +693,4 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
     }
-}
-
-async fn accounts(
-    services: &rookery_service::Services,
-    command: &AccountsCommand,
-) -> Result<String, StartError> {
-    let out = match command {
-        AccountsCommand::Create {
-            username,
-            email,
-            role,
-            password_stdin,
-        } => {
-            let password = read_password(*password_stdin)?;
-            crate::admin::create(services, username, email, *role, password).await?
-        }
-        AccountsCommand::List { limit } => crate::admin::list(services, *limit).await?,
-        AccountsCommand::Show { username } => crate::admin::show(services, username).await?,
-        AccountsCommand::ResetPassword {
-            username,
-            password_stdin,
-        } => {
-            let password = read_password(*password_stdin)?;
-            crate::admin::reset_password(services, username, password).await?
-        }
-        AccountsCommand::SetRole { username, role } => {
-            crate::admin::set_role(services, username, *role).await?
-        }
-        AccountsCommand::Suspend { username, undo } => {
-            crate::admin::suspend(services, username, *undo).await?
-        }
-        AccountsCommand::ResetLink { username } => {
-            crate::admin_mail::reset_link(services, username).await?
-        }
-        AccountsCommand::Aliases {
-            username,
-            add,
-            remove,
-        } => crate::admin::aliases(services, username, add.as_deref(), remove.as_deref()).await?,
-        AccountsCommand::Move { username, to } => {
-            crate::admin::move_account(services, username, to).await?
-        }
-        AccountsCommand::Moderation(command) => {
-            crate::admin_moderation::run(services, command).await?
-        }
-    };
-    Ok(out)
 }

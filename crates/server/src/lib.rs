@@ -4,6 +4,7 @@
 //! Tests boot the real application through [`app::App`].
 
 pub mod admin;
+pub mod admin_accounts;
 pub mod admin_announcements;
 pub mod admin_apps;
 pub mod admin_emoji;
