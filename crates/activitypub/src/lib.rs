@@ -25,6 +25,11 @@ pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 /// The public collection (addressing).
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
+/// ActivityStreams' public collection, in the forms servers use.
+pub fn is_public(uri: &str) -> bool {
+    matches!(uri, PUBLIC | "as:Public" | "Public")
+}
+
 /// Whether an `Accept` header asks for ActivityPub JSON (`application/activity+json`, or
 /// `application/ld+json` with the ActivityStreams profile, or plain `application/ld+json`),
 /// as Mastodon decides it.

@@ -21,8 +21,29 @@ pub fn note_context() -> Value {
             "Emoji": "toot:Emoji",
             "votersCount": "toot:votersCount",
             "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}
-        }
+        },
+        quote_terms()
     ])
+}
+
+/// The `@context` terms of quote posts (FEP-044f, with Misskey's and Fedibird's names) and of
+/// GoToSocial's interaction policies, which say who may quote.
+pub fn quote_terms() -> Value {
+    json!({
+        "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+        "quoteUri": {"@id": "http://fedibird.com/ns#quoteUri", "@type": "@id"},
+        "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
+        "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+        "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+        "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+        "gts": "https://gotosocial.org/ns#",
+        "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+        "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+        "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+        "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+        "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+        "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"}
+    })
 }
 
 /// A mention or hashtag on a note.
@@ -119,6 +140,9 @@ pub struct Note {
     /// A poll's options (`Question`): `oneOf` for single choice, `anyOf` for multiple.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub question: Option<Question>,
+    /// Quote properties (`quote`, `quoteAuthorization`, `interactionPolicy`…).
+    #[serde(flatten)]
+    pub quote: BTreeMap<String, Value>,
 }
 
 /// What makes a `Note` a `Question`, as Mastodon sends it.

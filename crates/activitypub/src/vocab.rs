@@ -165,6 +165,26 @@ fn de_loose_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     })
 }
 
+/// A reference (an id, or an object with one), or nothing when the value is anything else: a
+/// malformed quote property drops the property, not the post.
+fn de_lenient_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Ref<Link>>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(Ref::Id(s)),
+        Value::Object(map) => Some(Ref::Embedded(Box::new(Link {
+            id: map.get("id").and_then(Value::as_str).map(str::to_owned),
+        }))),
+        _ => None,
+    })
+}
+
+/// A string, or nothing when the value is anything else.
+fn de_lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
 /// `true`/`false`, also as strings (some servers send `"true"`).
 fn de_loose_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(match Value::deserialize(d)? {
@@ -358,12 +378,31 @@ pub struct Object {
     pub voters_count: Option<u64>,
     /// Quotes, under the names servers use (often several at once): `quoteUrl`,
     /// Misskey's `_misskey_quote`, Fedibird's `quoteUri`; see [`Object::quote`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_lenient_string")]
     pub quote_url: Option<String>,
-    #[serde(default, rename = "_misskey_quote")]
+    #[serde(
+        default,
+        rename = "_misskey_quote",
+        deserialize_with = "de_lenient_string"
+    )]
     pub misskey_quote: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_lenient_string")]
     pub quote_uri: Option<String>,
+    /// FEP-044f's quote (Mastodon 4.5): the quoted post, or a `Tombstone` once it is gone.
+    #[serde(default, deserialize_with = "de_lenient_ref")]
+    pub quote: Option<Ref<Link>>,
+    /// FEP-044f: the quoted author's `QuoteAuthorization` of this quote.
+    #[serde(default, deserialize_with = "de_lenient_ref")]
+    pub quote_authorization: Option<Ref<Link>>,
+    /// GoToSocial's interaction policy (`canQuote`, …), read by [`Object::quote_policy`].
+    #[serde(default)]
+    pub interaction_policy: Option<Value>,
+    /// A `QuoteAuthorization`'s quoting post.
+    #[serde(default, deserialize_with = "de_lenient_ref")]
+    pub interacting_object: Option<Ref<Link>>,
+    /// A `QuoteAuthorization`'s quoted post.
+    #[serde(default, deserialize_with = "de_lenient_ref")]
+    pub interaction_target: Option<Ref<Link>>,
     /// The collection of its replies: its URL, or the collection itself.
     #[serde(default)]
     pub replies: Option<Value>,
@@ -400,12 +439,47 @@ impl Object {
             .flatten()
     }
 
-    /// The quoted post, whichever name carried it.
+    /// The quoted post, whichever name carried it (FEP-044f's `quote` first).
     pub fn quote(&self) -> Option<&str> {
-        self.quote_url
-            .as_deref()
+        self.quote
+            .as_ref()
+            .and_then(Ref::id)
             .or(self.misskey_quote.as_deref())
+            .or(self.quote_url.as_deref())
             .or(self.quote_uri.as_deref())
+    }
+
+    /// Who may quote this post, from `interactionPolicy.canQuote` (Mastodon reads it so):
+    /// the public collection, the author's `followers` and `following` collections are
+    /// understood, the author themself is ignored, anything else is unsupported. `None`
+    /// when the post says nothing.
+    pub fn quote_policy(
+        &self,
+        followers: Option<&str>,
+        following: Option<&str>,
+    ) -> Option<(u32, u32)> {
+        let can_quote = self.interaction_policy.as_ref()?.get("canQuote")?;
+        let author = self.author();
+        let flags = |key: &str| {
+            let list = can_quote.get(key).cloned().unwrap_or(Value::Null);
+            let items: Many<Ref<Link>> = serde_json::from_value(list).unwrap_or_default();
+            let mut flags = 0u32;
+            for uri in items.iter().filter_map(Ref::id).take(100) {
+                flags |= if crate::is_public(uri) {
+                    2
+                } else if Some(uri) == followers {
+                    4
+                } else if Some(uri) == following {
+                    8
+                } else if Some(uri) == author {
+                    0
+                } else {
+                    1
+                };
+            }
+            flags
+        };
+        Some((flags("automaticApproval"), flags("manualApproval")))
     }
 
     /// Addressing: every id in `to` and `cc`.
@@ -583,6 +657,7 @@ pub const ACTIVITY_TYPES: &[&str] = &[
     "Add",
     "Remove",
     "EmojiReact",
+    "QuoteRequest",
 ];
 
 /// ActivityStreams types that are objects, links or actors, never activities: posted to an
@@ -653,6 +728,10 @@ pub struct Activity {
     pub published: Option<String>,
     /// `content` (reports, emoji reactions).
     pub content: Option<String>,
+    /// An `Accept`'s result (FEP-044f: the `QuoteAuthorization`).
+    pub result: Option<String>,
+    /// A `QuoteRequest`'s quoting post: its id, or the post itself.
+    pub instrument: Option<Target>,
 }
 
 fn ids(v: Option<&Value>) -> Vec<String> {
@@ -735,6 +814,10 @@ impl Activity {
         if object.is_none() && kind != "Flag" {
             return Err(ParseError::Missing("object"));
         }
+        let instrument = match map.get("instrument") {
+            None | Some(Value::Null) => None,
+            Some(i) => target(i, depth).ok(),
+        };
         let target = map.get("target").and_then(|t| match t {
             Value::String(s) => Some(s.clone()),
             Value::Object(m) => m.get("id").and_then(Value::as_str).map(str::to_owned),
@@ -756,6 +839,12 @@ impl Activity {
                 .get("content")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            result: map.get("result").and_then(|t| match t {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(m) => m.get("id").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            }),
+            instrument,
         })
     }
 

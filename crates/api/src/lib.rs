@@ -44,8 +44,8 @@ pub use polls::{Poll, PollOption};
 pub use reports::{AdminReport, Report};
 pub use scheduled::{ScheduledPoll, ScheduledStatus, ScheduledStatusParams};
 pub use status::{
-    Conversation, Notification, PreviewCard, PreviewCardAuthor, Relationship, Status, StatusEdit,
-    StatusMention, StatusSource, StatusTag,
+    Conversation, Notification, PreviewCard, PreviewCardAuthor, Quote, QuoteApproval, QuoteEntity,
+    Relationship, ShallowQuote, Status, StatusEdit, StatusMention, StatusSource, StatusTag,
 };
 pub use tags::{
     AdminTag, AdminTrendsLink, AdminTrendsStatus, FeaturedTag, Tag, TagHistory, TrendsLink,

@@ -89,6 +89,9 @@ pub struct Preferences {
     pub sensitive: bool,
     #[serde(rename = "posting:default:language")]
     pub language: Option<String>,
+    /// `public`, `followers` or `nobody` (Mastodon 4.5).
+    #[serde(rename = "posting:default:quote_policy")]
+    pub quote_policy: String,
     #[serde(rename = "reading:expand:media")]
     pub expand_media: String,
     #[serde(rename = "reading:expand:spoilers")]

@@ -29,6 +29,12 @@ pub struct Status {
     pub in_reply_to_id: Option<String>,
     pub in_reply_to_account_id: Option<String>,
     pub reblog: Option<Box<Status>>,
+    /// The post this one quotes: a [`Quote`], or a [`ShallowQuote`] inside a quoted post.
+    pub quote: Option<QuoteEntity>,
+    /// How many accepted quotes it has.
+    pub quotes_count: i64,
+    /// Who may quote it, and what that means for the viewer.
+    pub quote_approval: QuoteApproval,
     pub poll: Option<crate::Poll>,
     pub card: Option<PreviewCard>,
     pub language: Option<String>,
@@ -44,6 +50,40 @@ pub struct Status {
     pub pinned: Option<bool>,
     /// The viewer's filters this status matches (empty without a viewer).
     pub filtered: Vec<crate::FilterResult>,
+}
+
+/// docs.joinmastodon.org/entities/Quote and ShallowQuote.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum QuoteEntity {
+    Full(Quote),
+    Shallow(ShallowQuote),
+}
+
+/// docs.joinmastodon.org/entities/Quote
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Quote {
+    /// `pending`, `accepted`, `rejected`, `revoked`, `deleted`, `unauthorized`,
+    /// `blocked_account`, `blocked_domain` or `muted_account`.
+    pub state: String,
+    pub quoted_status: Option<Box<Status>>,
+}
+
+/// docs.joinmastodon.org/entities/ShallowQuote
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ShallowQuote {
+    pub state: String,
+    pub quoted_status_id: Option<String>,
+}
+
+/// docs.joinmastodon.org/entities/QuoteApproval
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct QuoteApproval {
+    /// `public`, `followers`, `following`, `unsupported_policy`.
+    pub automatic: Vec<String>,
+    pub manual: Vec<String>,
+    /// `automatic`, `manual`, `denied` or `unknown`.
+    pub current_user: String,
 }
 
 /// A mentioned account, as listed on a status.

@@ -221,12 +221,29 @@ pub struct User {
 }
 
 /// A user's defaults for new posts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostingDefaults {
     pub visibility: crate::Visibility,
     pub sensitive: bool,
     /// An ISO 639 code, or `None` to leave posts without a language.
     pub language: Option<String>,
+    /// Who may quote new posts (`public`, `followers` or `nobody`).
+    pub quote_policy: crate::QuotePolicy,
+}
+
+impl Default for PostingDefaults {
+    /// Mastodon's: public, not sensitive, no language, anyone may quote.
+    fn default() -> Self {
+        PostingDefaults {
+            visibility: crate::Visibility::default(),
+            sensitive: false,
+            language: None,
+            quote_policy: crate::QuotePolicy {
+                automatic: crate::QUOTE_PUBLIC,
+                manual: 0,
+            },
+        }
+    }
 }
 
 #[cfg(test)]

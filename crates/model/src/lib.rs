@@ -19,6 +19,7 @@ mod media;
 mod names;
 mod oauth;
 mod permission;
+mod quote;
 mod scopes;
 mod status;
 mod time;
@@ -32,6 +33,9 @@ pub use media::{
 pub use names::{Domain, Email, NameError, Username};
 pub use oauth::{AccessToken, AuthorizationCode, OAuthApp};
 pub use permission::Permission;
+pub use quote::{
+    QUOTE_FOLLOWERS, QUOTE_FOLLOWING, QUOTE_PUBLIC, QUOTE_UNSUPPORTED, QuoteDecision, QuotePolicy,
+};
 pub use scopes::{KNOWN_SCOPES, Scopes, UnknownScope};
 pub use status::{Status, Visibility};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -183,6 +183,11 @@ pub fn register_jobs(registry: &mut Registry, services: &Services) {
         async move { s.move_followers(&job).await.map_err(retry) }
     });
     let s = services.clone();
+    registry.register(move |job: crate::federation::VerifyQuote, _ctx| {
+        let s = s.clone();
+        async move { s.verify_quote(&job).await }
+    });
+    let s = services.clone();
     registry.register(move |job: crate::federation::FetchReplies, _ctx| {
         let s = s.clone();
         async move { s.fetch_replies(&job).await.map_err(retry) }

@@ -44,6 +44,7 @@ pub mod pages;
 mod password;
 pub mod polls;
 mod preferences;
+pub mod quotes;
 mod random;
 pub mod registration;
 pub mod relays;

@@ -145,6 +145,12 @@ impl Services {
             .as_ref()
             .map(|l| BTreeMap::from([(l.clone(), status.content.clone())]));
         let question = self.question_of(status).await?;
+        let quote = self
+            .note_quote_fields(author, status)
+            .await?
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         Ok(Note {
             context: None,
             id: self.status_id(author, status),
@@ -177,6 +183,7 @@ impl Services {
                 .collect(),
             tag,
             question,
+            quote,
         })
     }
 

@@ -7,18 +7,23 @@ use rookery_store::LocalAccount;
 
 use crate::{Result, ServiceError, Services};
 
-/// `source[privacy]`, `source[sensitive]`, `source[language]` of `update_credentials`.
+/// `source[privacy]`, `source[sensitive]`, `source[language]`, `source[quote_policy]` of
+/// `update_credentials`.
 #[derive(Debug, Clone, Default)]
 pub struct PostingUpdate {
     pub privacy: Option<String>,
     pub sensitive: Option<bool>,
     pub language: Option<String>,
+    pub quote_policy: Option<String>,
 }
 
 impl PostingUpdate {
     /// Whether anything is asked.
     pub fn is_empty(&self) -> bool {
-        self.privacy.is_none() && self.sensitive.is_none() && self.language.is_none()
+        self.privacy.is_none()
+            && self.sensitive.is_none()
+            && self.language.is_none()
+            && self.quote_policy.is_none()
     }
 
     /// `current` with this update applied, or why it cannot be.
@@ -38,6 +43,14 @@ impl PostingUpdate {
         }
         if let Some(s) = self.sensitive {
             next.sensitive = s;
+        }
+        if let Some(q) = self.quote_policy.as_deref().map(str::trim) {
+            next.quote_policy = rookery_model::QuotePolicy::from_setting(q).ok_or_else(|| {
+                ServiceError::invalid(
+                    "source.quote_policy",
+                    format!("{q:?} is not public, followers or nobody"),
+                )
+            })?;
         }
         if let Some(l) = self.language.as_deref().map(str::trim) {
             next.language = match l {
@@ -74,6 +87,7 @@ impl Services {
             visibility: posting.visibility.as_str().to_owned(),
             sensitive: posting.sensitive,
             language: posting.language.clone(),
+            quote_policy: posting.quote_policy.setting().to_owned(),
             expand_media: "default".to_owned(),
             expand_spoilers: false,
             autoplay_gifs: false,
@@ -92,6 +106,7 @@ mod tests {
             privacy: privacy.map(Into::into),
             sensitive: Some(true),
             language: language.map(Into::into),
+            quote_policy: None,
         };
         let next = up(Some("private"), Some("DE")).apply(&current).unwrap();
         assert_eq!(next.visibility, Visibility::Private);

@@ -55,6 +55,10 @@ struct Params {
     language: Option<String>,
     #[serde(default)]
     poll: Option<StoredPoll>,
+    #[serde(default)]
+    quoted_status_id: Option<Id>,
+    #[serde(default)]
+    quote_approval_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +84,8 @@ impl Params {
                 multiple: p.multiple,
                 hide_totals: p.hide_totals,
             }),
+            quoted_status_id: new.quoted_status_id,
+            quote_approval_policy: new.quote_approval_policy.clone(),
         }
     }
 
@@ -99,6 +105,8 @@ impl Params {
                 multiple: p.multiple,
                 hide_totals: p.hide_totals,
             }),
+            quoted_status_id: self.quoted_status_id,
+            quote_approval_policy: self.quote_approval_policy,
         }
     }
 }

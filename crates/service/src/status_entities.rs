@@ -18,7 +18,7 @@ impl Services {
         viewer: Option<&Account>,
         statuses: &[Status],
     ) -> Result<Vec<api::Status>> {
-        let mut out = self.unfiltered_entities(viewer, statuses).await?;
+        let mut out = self.unfiltered_entities(viewer, statuses, true).await?;
         let filters = self.active_filters(viewer).await?;
         if !filters.is_empty() {
             for s in &mut out {
@@ -28,24 +28,27 @@ impl Services {
         Ok(out)
     }
 
-    /// [`Services::status_entities`] without the viewer's filters.
-    async fn unfiltered_entities(
+    /// [`Services::status_entities`] without the viewer's filters. `full_quotes`: the posts
+    /// they quote are rendered whole (else by id, as inside a quote).
+    pub(crate) async fn unfiltered_entities(
         &self,
         viewer: Option<&Account>,
         statuses: &[Status],
+        full_quotes: bool,
     ) -> Result<Vec<api::Status>> {
         let original_ids: Vec<Id> = statuses.iter().filter_map(|s| s.reblog_of_id).collect();
         let originals: HashMap<Id, api::Status> = if original_ids.is_empty() {
             HashMap::new()
         } else {
             let found = self.store.statuses(&original_ids).await?;
-            let rendered = Box::pin(self.unfiltered_entities(viewer, &found)).await?;
+            let rendered = Box::pin(self.unfiltered_entities(viewer, &found, full_quotes)).await?;
             found.iter().map(|s| s.id).zip(rendered).collect()
         };
         let plain = self.render_plain(viewer, statuses).await?;
         let ids: Vec<Id> = statuses.iter().map(|s| s.id).collect();
         let mut polls = self.poll_entities(viewer, &ids).await?;
         let mut cards = self.card_entities(&ids).await?;
+        let quotes = self.quotes().views(viewer, statuses, full_quotes).await?;
         let mut out = Vec::with_capacity(plain.len());
         for (entity, s) in plain.into_iter().zip(statuses) {
             let Some(mut entity) = entity else {
@@ -53,6 +56,7 @@ impl Services {
             };
             entity.poll = polls.remove(&s.id);
             entity.card = cards.remove(&s.id);
+            quotes.apply(s, &mut entity);
             if let Some(o) = s.reblog_of_id {
                 let Some(orig) = originals.get(&o) else {
                     continue; // original gone or hidden
@@ -60,6 +64,7 @@ impl Services {
                 entity.favourited = orig.favourited;
                 entity.reblogged = orig.reblogged;
                 entity.bookmarked = orig.bookmarked;
+                entity.quote_approval = orig.quote_approval.clone();
                 entity.reblog = Some(Box::new(orig.clone()));
             }
             out.push(entity);
@@ -198,6 +203,9 @@ impl Services {
                 in_reply_to_id: s.in_reply_to_id.map(|i| i.to_string()),
                 in_reply_to_account_id: s.in_reply_to_account_id.map(|i| i.to_string()),
                 reblog: None,
+                quote: None,
+                quotes_count: 0,
+                quote_approval: api::QuoteApproval::default(),
                 poll: None,
                 card: None,
                 language: s.language.clone(),

@@ -27,6 +27,10 @@ pub struct NewStatus {
     pub idempotency_key: Option<String>,
     /// A poll to attach (not with media).
     pub poll: Option<crate::polls::PollInput>,
+    /// The post it quotes.
+    pub quoted_status_id: Option<Id>,
+    /// Who may quote it (`public`, `followers`, `nobody`); `None`: the author's default.
+    pub quote_approval_policy: Option<String>,
 }
 
 /// A new status that passed the checks of posting.
@@ -37,6 +41,9 @@ pub(crate) struct CheckedStatus {
     pub language: Option<String>,
     pub parent: Option<Status>,
     pub sensitive: bool,
+    /// The post it quotes.
+    pub quote: Option<crate::quotes::QuoteTarget>,
+    pub quote_policy: rookery_model::QuotePolicy,
 }
 
 /// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
@@ -199,7 +206,7 @@ impl Services {
             ));
         }
         let defaults = &author.user.posting;
-        let visibility = match new.visibility.as_deref().map(str::trim) {
+        let mut visibility = match new.visibility.as_deref().map(str::trim) {
             None | Some("") => defaults.visibility,
             Some(v) => Visibility::parse(v).ok_or_else(|| {
                 ServiceError::invalid("visibility", format!("{v:?} is not a valid visibility"))
@@ -236,6 +243,13 @@ impl Services {
                 Some(p)
             }
         };
+        let quote = match new.quoted_status_id {
+            None => None,
+            Some(id) => Some(self.quotes().check(author, id, &mut visibility).await?),
+        };
+        let quote_policy =
+            self.quotes()
+                .policy_for(author, new.quote_approval_policy.as_deref(), visibility)?;
         // Moderators may force the media of an account sensitive.
         let forced_sensitive = author.account.sensitized_at.is_some() && !media_ids.is_empty();
         Ok(CheckedStatus {
@@ -247,6 +261,8 @@ impl Services {
             sensitive: new.sensitive.unwrap_or(defaults.sensitive)
                 || !new.spoiler_text.trim().is_empty()
                 || forced_sensitive,
+            quote,
+            quote_policy,
         })
     }
 
@@ -280,9 +296,14 @@ impl Services {
             language,
             parent,
             sensitive,
+            quote,
+            quote_policy,
         } = self.check_new_status(author, &new, scheduled).await?;
 
-        let (content, mentioned) = self.format_text(&text).await?;
+        let (mut content, mentioned) = self.format_text(&text).await?;
+        if let Some(q) = &quote {
+            content = self.quotes().with_fallback(q, &text, content);
+        }
         let now = self.clock.now();
         let id = self.ids.next_id();
         let status = Status {
@@ -318,6 +339,14 @@ impl Services {
             .collect();
         let mut tx = self.store.begin().await?;
         tx.insert_status(&status).await?;
+        tx.quotes()
+            .set_quote_policy(status.id, quote_policy)
+            .await?;
+        if let Some(q) = &quote {
+            self.quotes()
+                .record_local(tx.as_mut(), &author.account, &status, q)
+                .await?;
+        }
         if let Some(id) = scheduled
             && !tx
                 .scheduled_statuses()

@@ -22,7 +22,7 @@ pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.account_id AS u_account_i
     u.approved AS u_approved, u.disabled AS u_disabled, u.locale AS u_locale, \
     (u.otp_enabled_at IS NOT NULL) AS u_two_factor, \
     u.default_privacy AS u_default_privacy, u.default_sensitive AS u_default_sensitive, \
-    u.default_language AS u_default_language, \
+    u.default_language AS u_default_language, u.default_quote_policy AS u_default_quote_policy, \
     u.created_at AS u_created_at, u.updated_at AS u_updated_at";
 
 /// Lists of strings (attribution domains, aliases) are stored as a JSON array.
@@ -141,6 +141,12 @@ fn user_from_row(r: &impl Fields) -> Result<User, StoreError> {
             })?,
             sensitive: r.flag("u_default_sensitive")?,
             language: r.opt_text("u_default_language")?,
+            quote_policy: {
+                let p = r.text("u_default_quote_policy")?;
+                rookery_model::QuotePolicy::from_setting(&p).ok_or_else(|| {
+                    StoreError::Corrupt(format!("a user's default quote policy {p:?}"))
+                })?
+            },
         },
         created_at: Timestamp::from_millis(r.int("u_created_at")?),
         updated_at: Timestamp::from_millis(r.int("u_updated_at")?),
@@ -312,8 +318,8 @@ pub(crate) async fn update_profile(c: Conn<'_>, a: &Account) -> Result<(), Store
 pub(crate) async fn insert_user(c: Conn<'_>, u: &User) -> Result<(), StoreError> {
     let sql = "INSERT INTO users (id, account_id, email, password_hash, role, confirmed_at, \
         approved, disabled, locale, default_privacy, default_sensitive, default_language, \
-        created_at, updated_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+        created_at, updated_at, default_quote_policy) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
     with_conn!(c, |e, p| {
         sqlx::query(sql)
             .bind(u.id.as_i64())
@@ -330,6 +336,7 @@ pub(crate) async fn insert_user(c: Conn<'_>, u: &User) -> Result<(), StoreError>
             .bind(u.posting.language.as_deref())
             .bind(u.created_at.as_millis())
             .bind(u.updated_at.as_millis())
+            .bind(u.posting.quote_policy.setting())
             .persistent(p)
             .execute(&mut *e)
             .await

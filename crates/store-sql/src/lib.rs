@@ -49,6 +49,7 @@ mod oauth;
 mod paging;
 mod polls;
 mod preview_cards;
+mod quotes;
 mod relays;
 mod remote_counts;
 mod reports;
@@ -178,6 +179,10 @@ impl Store for SqlStore {
     }
 
     fn relay_store(&self) -> &dyn rookery_store::RelayStore {
+        self
+    }
+
+    fn quote_store(&self) -> &dyn rookery_store::QuoteStore {
         self
     }
 

@@ -252,6 +252,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "relays",
         sql: include_str!("../migrations/0047_relays.sql"),
     },
+    Migration {
+        version: 48,
+        name: "quotes",
+        sql: include_str!("../migrations/0048_quotes.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

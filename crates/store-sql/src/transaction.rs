@@ -208,6 +208,10 @@ impl Transaction for SqlTx {
         self
     }
 
+    fn quotes(&mut self) -> &mut dyn rookery_store::QuoteTx {
+        self
+    }
+
     fn server_policy(&mut self) -> &mut dyn rookery_store::ServerPolicyTx {
         self
     }

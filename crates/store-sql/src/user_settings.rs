@@ -18,12 +18,13 @@ impl UserSettingsTx for SqlTx {
         let n = exec!(
             self.conn(),
             "UPDATE users SET default_privacy = $1, default_sensitive = $2, \
-             default_language = $3, updated_at = $4 WHERE id = $5",
+             default_language = $3, updated_at = $4, default_quote_policy = $6 WHERE id = $5",
             defaults.visibility.as_str(),
             defaults.sensitive,
             defaults.language.as_deref(),
             now.as_millis(),
-            user_id.as_i64()
+            user_id.as_i64(),
+            defaults.quote_policy.setting()
         )?;
         if n == 1 {
             Ok(())

@@ -33,6 +33,7 @@ mod oauth;
 mod overview;
 mod polls;
 mod preview_cards;
+mod quotes;
 mod relays;
 mod remote_counts;
 mod reports;
@@ -100,6 +101,7 @@ pub use oauth::{OAuthStore, OAuthTx};
 pub use overview::{Engine, InstanceStats, PoolStats, SchemaStatus};
 pub use polls::{Poll, PollStore, PollTx};
 pub use preview_cards::{PreviewCard, PreviewCardStore, PreviewCardTx};
+pub use quotes::{Quote, QuoteState, QuoteStore, QuoteTx};
 pub use relays::{Relay, RelayState, RelayStore, RelayTx};
 pub use remote_counts::{RemoteCounts, RemoteCountsTx};
 pub use reports::{Report, ReportFilter, ReportNote, ReportStore, ReportTx, ReportedPost, Staff};
@@ -214,6 +216,9 @@ pub trait Store: JobQueue + Send + Sync + 'static {
 
     /// Relays this instance subscribes to.
     fn relay_store(&self) -> &dyn RelayStore;
+
+    /// Quote posts and who may quote what.
+    fn quote_store(&self) -> &dyn QuoteStore;
 
     /// The figures of the admin dashboard.
     fn dashboard_store(&self) -> &dyn DashboardStore;

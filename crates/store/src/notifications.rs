@@ -30,11 +30,13 @@ pub enum NotificationKind {
     /// Follows were severed by a moderator's suspension or a domain block (Mastodon 4.3); the
     /// notification's id is the account severance's.
     SeveredRelationships,
+    /// Someone quoted one's post (Mastodon 4.5).
+    Quote,
 }
 
 impl NotificationKind {
     /// All kinds.
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 13] = [
         NotificationKind::Mention,
         NotificationKind::Status,
         NotificationKind::Reblog,
@@ -47,6 +49,7 @@ impl NotificationKind {
         NotificationKind::AdminSignUp,
         NotificationKind::AdminReport,
         NotificationKind::SeveredRelationships,
+        NotificationKind::Quote,
     ];
 
     /// The API and stored name.
@@ -64,6 +67,7 @@ impl NotificationKind {
             NotificationKind::AdminSignUp => "admin.sign_up",
             NotificationKind::AdminReport => "admin.report",
             NotificationKind::SeveredRelationships => "severed_relationships",
+            NotificationKind::Quote => "quote",
         }
     }
 

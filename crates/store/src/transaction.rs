@@ -93,6 +93,9 @@ pub trait Transaction: Send {
     /// Relays, in this transaction.
     fn relays(&mut self) -> &mut dyn crate::RelayTx;
 
+    /// Quotes, in this transaction.
+    fn quotes(&mut self) -> &mut dyn crate::QuoteTx;
+
     /// Server-wide moderation policy, in this transaction.
     fn server_policy(&mut self) -> &mut dyn crate::ServerPolicyTx;
 

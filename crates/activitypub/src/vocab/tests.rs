@@ -307,3 +307,75 @@ fn genuinely_invalid_documents_are_refused_with_reasons() {
             .contains("another actor")
     );
 }
+
+#[test]
+fn quotes_as_mastodon_sends_them_and_malformed_ones() {
+    let note: Object = serde_json::from_value(serde_json::json!({
+        "id": "https://m.example/users/a/statuses/2",
+        "type": "Note",
+        "attributedTo": "https://m.example/users/a",
+        "quote": "https://r.example/users/b/statuses/1",
+        "_misskey_quote": "https://r.example/users/b/statuses/1",
+        "quoteAuthorization": "https://r.example/users/b/quote_authorizations/9",
+        "interactionPolicy": {"canQuote": {
+            "automaticApproval": ["https://m.example/users/a/followers", "https://m.example/users/a"],
+            "manualApproval": "https://www.w3.org/ns/activitystreams#Public"
+        }}
+    }))
+    .unwrap();
+    assert_eq!(note.quote(), Some("https://r.example/users/b/statuses/1"));
+    assert_eq!(
+        note.quote_authorization.as_ref().and_then(Ref::id),
+        Some("https://r.example/users/b/quote_authorizations/9")
+    );
+    // Followers automatically, anyone by hand; the author themself is no flag.
+    assert_eq!(
+        note.quote_policy(Some("https://m.example/users/a/followers"), None),
+        Some((4, 2))
+    );
+    // Something not understood is "unsupported"; no policy at all is none.
+    let odd: Object = serde_json::from_value(serde_json::json!({
+        "type": "Note",
+        "interactionPolicy": {"canQuote": {"automaticApproval": ["https://x.example/lists/1"]}},
+        "quote": 42,
+        "quoteAuthorization": ["a", "b"],
+        "_misskey_quote": {"nested": true}
+    }))
+    .unwrap();
+    assert_eq!(odd.quote_policy(None, None), Some((1, 0)));
+    assert_eq!(odd.quote(), None);
+    assert!(odd.quote_authorization.is_none());
+    let plain: Object = serde_json::from_value(serde_json::json!({"type": "Note"})).unwrap();
+    assert_eq!(plain.quote_policy(None, None), None);
+
+    let accept = Activity::parse(
+        serde_json::json!({
+            "id": "https://r.example/users/b#accepts/quote_requests/9",
+            "type": "Accept",
+            "actor": "https://r.example/users/b",
+            "object": {
+                "id": "https://m.example/users/a#quote_requests/1",
+                "type": "QuoteRequest",
+                "actor": "https://m.example/users/a",
+                "object": "https://r.example/users/b/statuses/1",
+                "instrument": {"id": "https://m.example/users/a/statuses/2", "type": "Note"}
+            },
+            "result": "https://r.example/users/b/quote_authorizations/9"
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        accept.result.as_deref(),
+        Some("https://r.example/users/b/quote_authorizations/9")
+    );
+    let Some(Target::Activity(request)) = &accept.object else {
+        panic!("the QuoteRequest is read as an activity: {accept:?}");
+    };
+    assert_eq!(request.kind, "QuoteRequest");
+    assert_eq!(
+        request.instrument.as_ref().and_then(Target::id),
+        Some("https://m.example/users/a/statuses/2")
+    );
+}

@@ -119,6 +119,7 @@ pub(crate) async fn submit(
             privacy: Some(form.privacy),
             language: Some(form.language),
             sensitive: Some(form.sensitive.is_some_and(|v| v != "0" && v != "false")),
+            ..PostingUpdate::default()
         },
         ..ProfileUpdate::default()
     };

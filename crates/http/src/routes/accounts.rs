@@ -34,6 +34,7 @@ async fn credential(
         "privacy": posting.visibility.as_str(),
         "sensitive": posting.sensitive,
         "language": posting.language,
+        "quote_policy": posting.quote_policy.setting(),
         "note": user.account.note,
         "fields": fields,
         "follow_requests_count": requests,
@@ -88,6 +89,7 @@ pub(crate) struct SourceUpdate {
     #[serde(default, deserialize_with = "loose::opt_bool")]
     sensitive: Option<bool>,
     language: Option<String>,
+    quote_policy: Option<String>,
 }
 
 /// `fields_attributes` as forms send it (`{"0": {"name", "value"}}`) or JSON (`[{…}]`).
@@ -175,6 +177,7 @@ pub(crate) async fn update_credentials(
                         privacy: s.privacy,
                         sensitive: s.sensitive,
                         language: s.language,
+                        quote_policy: s.quote_policy,
                     })
                     .unwrap_or_default(),
             },

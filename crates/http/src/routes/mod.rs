@@ -26,6 +26,7 @@ mod oauth;
 mod objects;
 mod polls;
 mod preferences;
+mod quotes;
 mod reports;
 mod scheduled_statuses;
 mod static_files;
@@ -297,6 +298,15 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/statuses/{id}/favourited_by",
             get(interactions::favourited_by),
         )
+        .route("/api/v1/statuses/{id}/quotes", get(quotes::index))
+        .route(
+            "/api/v1/statuses/{id}/quotes/{quoting_status_id}/revoke",
+            post(quotes::revoke),
+        )
+        .route(
+            "/api/v1/statuses/{id}/interaction_policy",
+            put(quotes::interaction_policy),
+        )
         .route(
             "/api/v1/statuses/{id}/reblogged_by",
             get(interactions::reblogged_by),
@@ -511,6 +521,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/users/{username}/statuses/{id}/replies",
             get(objects::replies),
+        )
+        .route(
+            "/users/{username}/quote_authorizations/{id}",
+            get(quotes::authorization),
         )
         .route("/users/{username}/outbox", get(objects::outbox))
         .route("/users/{username}/followers", get(objects::followers))

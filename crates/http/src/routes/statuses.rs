@@ -36,6 +36,16 @@ pub(crate) struct CreateStatus {
     media_ids: Vec<String>,
     poll: Option<serde_json::Value>,
     scheduled_at: Option<String>,
+    quoted_status_id: Option<String>,
+    quote_approval_policy: Option<String>,
+}
+
+/// Mastodon's answer for a post that cannot be quoted (missing, hidden or not allowed).
+fn quoted_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "The post you are trying to quote does not appear to exist.",
+    )
 }
 
 fn unprocessable(msg: &str) -> ApiError {
@@ -64,6 +74,10 @@ pub(crate) async fn create(
         None => None,
         Some(raw) => Some(path_id(raw)?),
     };
+    let quoted_status_id = match form.quoted_status_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => Some(raw.parse::<Id>().map_err(|_| quoted_not_found())?),
+    };
     let posted = state
         .services
         .scheduled_statuses()
@@ -82,6 +96,8 @@ pub(crate) async fn create(
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
                 poll,
+                quoted_status_id,
+                quote_approval_policy: form.quote_approval_policy,
             },
             scheduled_at,
         )
@@ -344,6 +360,7 @@ pub(crate) struct EditStatus {
     media_ids: Vec<String>,
     poll: Option<serde_json::Value>,
     media_attributes: Option<serde_json::Value>,
+    quote_approval_policy: Option<String>,
 }
 
 /// `media_attributes[]` of an edit: a JSON list, or a form's `media_attributes[0][id]=…`
@@ -397,6 +414,18 @@ pub(crate) async fn edit(
         })?);
     }
     let poll = super::polls::poll_input(form.poll.as_ref())?;
+    let status_id = path_id(&id)?;
+    if let Some(policy) = form
+        .quote_approval_policy
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+    {
+        state
+            .services
+            .quotes()
+            .set_policy(user, status_id, policy)
+            .await?;
+    }
     let updated = state
         .services
         .edit_status(

@@ -3,6 +3,9 @@
 //   carol — accepts follows at once;
 //   dora  — locked (manuallyApprovesFollowers); accepts when told to;
 //   erin  — accepts follows at once; the account carol moves to in the migration test.
+// Posts may carry a quote policy and quote others' posts (FEP-044f): a QuoteRequest for an
+// open post is approved with a QuoteAuthorization; an approval of our quote is fetched, kept
+// (state.quoteChecks) and sent on with the post.
 // Everything is kept in memory. A plain-HTTP control API on a second loopback port lets the
 // test drive the actors (follow, post, like, …) and read what arrived in their inboxes.
 // When both servers listen, one JSON line {"ready":true,"port":…,"control":…} goes to stdout.
@@ -44,6 +47,8 @@ const pending = new Map(); // identifier → Map(actor id → Follow activity) (
 const following = new Map(); // identifier → Map(target actor id → {follow, state})
 const objects = new Map(); // object id → Note/Question (served and updated)
 const inbox = []; // what arrived, in order: {recipient?, type, id, actor, raw, parsed}
+const quoteRequests = new Map(); // QuoteRequest id sent → quoting object id
+const quoteChecks = []; // QuoteAuthorizations received for our quotes, as Fedify parsed them
 const errors = []; // outgoing delivery errors
 for (const id of Object.keys(ACTORS)) {
   followers.set(id, new Map());
@@ -174,6 +179,13 @@ federation.setObjectDispatcher(v.Note, objectPath, dispatchObject);
 federation.setObjectDispatcher(v.Question, "/users/{identifier}/questions/{id}", (_ctx, values) =>
   objects.get(new URL(`/users/${values.identifier}/questions/${values.id}`, origin).href) ?? null,
 );
+// Approvals of quotes of our posts (FEP-044f).
+federation.setObjectDispatcher(
+  v.QuoteAuthorization,
+  "/users/{identifier}/quote-authorizations/{id}",
+  (_ctx, values) =>
+    objects.get(new URL(`/users/${values.identifier}/quote-authorizations/${values.id}`, origin).href) ?? null,
+);
 
 /** What Fedify itself understood of an object (its parsed properties, not the raw JSON). */
 async function summarize(object, opts = {}) {
@@ -198,6 +210,12 @@ async function summarize(object, opts = {}) {
   out.name = object.name?.toString() ?? null;
   out.inReplyTo = object.replyTargetId?.href ?? null;
   out.attributedTo = object.attributionId?.href ?? null;
+  if (object instanceof v.Note) {
+    out.quote = object.quoteId?.href ?? null;
+    out.quoteAuthorization = object.quoteAuthorizationId?.href ?? null;
+    const rule = object.interactionPolicy?.canQuote;
+    out.canQuote = rule == null ? null : rule.automaticApprovals.map((u) => u.href);
+  }
   out.tags = [];
   for await (const tag of object.getTags(opts)) {
     out.tags.push({ type: tag.constructor.name, href: tag.href?.href ?? null, name: tag.name?.toString() ?? null });
@@ -230,6 +248,60 @@ async function record(ctx, activity) {
     actor: activity.actorId?.href ?? null,
     parsed: await summarize(activity, opts),
   });
+}
+
+/** A QuoteRequest for one of our posts: approved when the post lets anyone quote it. */
+async function answerQuoteRequest(ctx, request) {
+  const note = objects.get(request.objectId?.href);
+  const owner = note == null ? null : ctx.parseUri(note.attributionId);
+  if (owner?.type !== "actor") return;
+  const identifier = owner.identifier;
+  const requester = await request.getActor(await signedAs(ctx, identifier));
+  if (requester == null) return;
+  const open = note.interactionPolicy?.canQuote?.automaticApprovals.some((u) => u.href === PUBLIC.href);
+  if (!open) {
+    const reject = new v.Reject({ id: newId(identifier, "rejects"), actor: ctx.getActorUri(identifier), object: request });
+    return void (await ctx.sendActivity({ identifier }, requester, reject));
+  }
+  const auth = new v.QuoteAuthorization({
+    id: newId(identifier, "quote-authorizations"),
+    attribution: ctx.getActorUri(identifier),
+    interactingObject: request.instrumentId,
+    interactionTarget: note.id,
+  });
+  objects.set(auth.id.href, auth);
+  const accept = new v.Accept({ id: newId(identifier, "accepts"), actor: ctx.getActorUri(identifier), object: request, result: auth.id });
+  await ctx.sendActivity({ identifier }, requester, accept);
+}
+
+/**
+ * Our quote was approved: fetch the approval as Fedify reads it, keep what it says, and send
+ * the post again carrying it.
+ */
+async function quoteApproved(ctx, accept, quotingId) {
+  const note = objects.get(quotingId);
+  const owner = note == null ? null : ctx.parseUri(note.attributionId);
+  if (owner?.type !== "actor" || accept.resultId == null) return;
+  const identifier = owner.identifier;
+  const auth = await lookup(ctx, identifier, accept.resultId.href);
+  quoteChecks.push({
+    id: auth.id?.href ?? null,
+    type: auth.constructor.name,
+    attributedTo: auth.attributionId?.href ?? null,
+    interactingObject: auth.interactingObjectId?.href ?? null,
+    interactionTarget: auth.interactionTargetId?.href ?? null,
+  });
+  const updated = note.clone({ quoteAuthorization: auth.id, updated: Temporal.Now.instant() });
+  objects.set(quotingId, updated);
+  const author = await accept.getActor(await signedAs(ctx, identifier));
+  const update = new v.Update({
+    id: new URL(`${quotingId}#updates/${randomUUID()}`),
+    actor: ctx.getActorUri(identifier),
+    object: updated,
+    tos: note.toIds,
+    ccs: note.ccIds,
+  });
+  await fanOut(ctx, identifier, "public", update, author == null ? [] : [author]);
 }
 
 async function acceptFollow(ctx, identifier, follow) {
@@ -265,10 +337,16 @@ federation
   })
   .on(v.Accept, async (ctx, accept) => {
     await record(ctx, accept);
+    const quoting = quoteRequests.get(accept.objectId?.href);
+    if (quoting != null) return void (await quoteApproved(ctx, accept, quoting));
     for (const list of following.values()) {
       const f = list.get(accept.actorId?.href);
       if (f != null) f.state = "accepted";
     }
+  })
+  .on(v.QuoteRequest, async (ctx, request) => {
+    await record(ctx, request);
+    await answerQuoteRequest(ctx, request);
   })
   .on(v.Reject, async (ctx, reject) => {
     await record(ctx, reject);
@@ -376,7 +454,7 @@ const control = {
     return { accepted: follower };
   },
   async "POST /control/post"(ctx, body) {
-    const { actor = "carol", content, visibility = "public", inReplyTo, mentions = [], image, poll } = body;
+    const { actor = "carol", content, visibility = "public", inReplyTo, mentions = [], image, poll, quote, quotePolicy } = body;
     const mentioned = [];
     for (const handle of mentions) mentioned.push(await lookup(ctx, actor, handle));
     const tags = mentioned.map((a, i) => new v.Mention({ href: a.id, name: `@${mentions[i].replace(/^@/, "")}` }));
@@ -392,6 +470,16 @@ const control = {
       attachments,
       ...addressing(ctx, actor, visibility, mentioned),
     };
+    if (quotePolicy != null) {
+      const who = quotePolicy === "public" ? [PUBLIC] : [ctx.getActorUri(actor)];
+      common.interactionPolicy = new v.InteractionPolicy({ canQuote: new v.InteractionRule({ automaticApprovals: who }) });
+    }
+    let quoted = null;
+    if (quote != null) {
+      const target = await lookup(ctx, actor, quote);
+      quoted = await target.getAttribution({ documentLoader: await ctx.getDocumentLoader({ identifier: actor }) });
+      common.quote = target.id;
+    }
     let object;
     if (poll) {
       const id = newId(actor, "questions");
@@ -419,7 +507,18 @@ const control = {
       ccs: common.ccs,
       published: common.published,
     });
-    await fanOut(ctx, actor, visibility, create, mentioned);
+    await fanOut(ctx, actor, visibility, create, quoted == null ? mentioned : [...mentioned, quoted]);
+    if (quoted != null) {
+      // Ask the quoted author's approval (FEP-044f), with the quoting post inlined.
+      const request = new v.QuoteRequest({
+        id: newId(actor, "quote-requests"),
+        actor: ctx.getActorUri(actor),
+        object: common.quote,
+        instrument: object,
+      });
+      quoteRequests.set(request.id.href, object.id.href);
+      await ctx.sendActivity({ identifier: actor }, quoted, request);
+    }
     return { id: object.id.href };
   },
   async "POST /control/update"(ctx, { actor = "carol", id, content, visibility = "public" }) {
@@ -529,6 +628,7 @@ const control = {
       following: Object.fromEntries([...following].map(([k, x]) => [k, Object.fromEntries([...x].map(([t, f]) => [t, f.state]))])),
       errors,
       mediaFetches,
+      quoteChecks,
     };
   },
   async "GET /control/object"(_ctx, _body, query) {

@@ -381,8 +381,8 @@ async fn deleting_an_account_leaves_nothing_behind(backend: Backend) {
     let changed = grown(&counts_before, &counts_after);
     // What stays: the emptied account (the username is reserved), the apps Carol's tokens
     // were registered with (applications belong to no one, as in Mastodon), the hashtag she
-    // used, Alice's reply to Carol's post (on Alice's home feed), and the jobs that did the
-    // work.
+    // used, Alice's reply to Carol's post (on Alice's home feed, with who may quote it), and
+    // the jobs that did the work.
     let jobs = changed.get("jobs").copied().unwrap_or(0);
     let expected: BTreeMap<String, i64> = [
         ("accounts", 1),
@@ -390,6 +390,7 @@ async fn deleting_an_account_leaves_nothing_behind(backend: Backend) {
         ("tags", 1),
         ("statuses", 1),
         ("home_feed", 1),
+        ("quote_policies", 1),
         ("jobs", jobs),
     ]
     .into_iter()

@@ -9,6 +9,7 @@
 mod access;
 mod media_polls;
 mod moves;
+mod quotes;
 mod social;
 
 use std::io::{BufRead, BufReader};

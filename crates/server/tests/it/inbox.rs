@@ -17,6 +17,7 @@ use crate::kit::{assert_refused_as_too_large, eventually, on_every_backend, spaw
 mod activity_types;
 mod media;
 mod moves;
+mod quotes;
 mod reply_loops;
 mod signatures;
 mod support;

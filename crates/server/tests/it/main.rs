@@ -50,6 +50,7 @@ mod notifications;
 mod oauth;
 mod pages;
 mod polls;
+mod quotes;
 mod rate_limits;
 mod registration;
 mod relationships;

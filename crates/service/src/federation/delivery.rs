@@ -445,6 +445,15 @@ impl Services {
             .map(|(_, a)| a)
             .collect();
         ids.extend(status.in_reply_to_account_id);
+        // The quoted author's server hears of the quote.
+        ids.extend(
+            self.store
+                .quote_store()
+                .quotes_by(&[status.id])
+                .await?
+                .iter()
+                .filter_map(|q| q.quoted_account_id),
+        );
         if let Some(original) = status.reblog_of_id
             && let Some(o) = self.store.status(original).await?
         {

@@ -96,6 +96,7 @@ impl Services {
             "Add" => self.on_featured_tag_change(actor, a, true).await,
             "Remove" => self.on_featured_tag_change(actor, a, false).await,
             "Move" => self.on_move(actor, a).await,
+            "QuoteRequest" => self.on_quote_request(actor, a).await,
             other => {
                 // Counted as `ignored` by `process_activity`.
                 tracing::debug!(kind = other, id = %a.id, "activity type not handled");
@@ -202,6 +203,9 @@ impl Services {
 
     /// `Accept`/`Reject` of a follow (request) one of our accounts sent to `actor`.
     async fn on_accept_or_reject(&self, actor: &Account, a: &Activity, accept: bool) -> Result<()> {
+        if self.quote_answered(actor, a, accept).await? {
+            return Ok(());
+        }
         // A relay's answer to the instance actor's subscription.
         let follow_id = match &a.object {
             Some(Target::Activity(inner)) if inner.kind == "Follow" => Some(inner.id.as_str()),

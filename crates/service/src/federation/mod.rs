@@ -23,6 +23,7 @@ mod instance_actor;
 mod moves;
 mod polls;
 mod posts;
+mod quotes;
 mod replies;
 mod signing;
 mod threads;
@@ -46,6 +47,7 @@ pub use ingress::Ingress;
 pub use instance_actor::INSTANCE_ACTOR_COLLECTIONS;
 pub(crate) use polls::Ballot;
 pub use polls::PollUpdate;
+pub use quotes::VerifyQuote;
 pub use replies::FetchReplies;
 pub use rookery_activitypub::sanitize::sanitize_html;
 pub use signing::RequestParts;
@@ -370,13 +372,7 @@ pub fn host_of(url: &str) -> Option<String> {
     Some(authority.to_ascii_lowercase())
 }
 
-/// ActivityStreams' public collection, in the forms servers use.
-pub(crate) fn is_public(uri: &str) -> bool {
-    matches!(
-        uri,
-        "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"
-    )
-}
+pub(crate) use rookery_activitypub::is_public;
 
 #[cfg(test)]
 mod tests {

@@ -230,6 +230,9 @@ impl Services {
         let mentioned = kept;
         let relevant = force
             || parent.as_ref().is_some_and(|p| p.local)
+            || object
+                .quote()
+                .is_some_and(|q| self.local_status_id_of(q).is_some())
             || mentioned.iter().any(Account::is_local)
             || self.store.has_local_followers(author.id).await?;
         if !relevant {
@@ -308,6 +311,15 @@ impl Services {
         }
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &tags, now).await?;
+        self.record_remote_quote(tx.as_mut(), author, object, &status)
+            .await?;
+        tx.quotes()
+            .link_quoted(
+                &status.uri.clone().unwrap_or_default(),
+                status.id,
+                author.id,
+            )
+            .await?;
         if object.kind == "Question" {
             self.insert_remote_poll(tx.as_mut(), object, &status)
                 .await?;
@@ -371,6 +383,12 @@ impl Services {
                 };
                 if ACTOR_TYPES.contains(&object.kind.as_str()) {
                     return Ok(());
+                }
+                if let Some(id) = object.id.as_deref()
+                    && let Some(status) = self.store.status_by_uri(id).await?
+                    && status.account_id == actor.id
+                {
+                    self.remote_quote_edited(&status, &object).await?;
                 }
                 if object.kind == "Question" {
                     self.refresh_remote_poll(actor, &object).await?;
@@ -474,6 +492,9 @@ impl Services {
             tx.delete_remote_account(actor.id).await?;
             tx.commit().await?;
             self.forget_stats();
+            return Ok(());
+        }
+        if self.quote_authorization_deleted(actor, object).await? {
             return Ok(());
         }
         match self.store.status_by_uri(object).await? {

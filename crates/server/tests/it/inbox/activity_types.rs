@@ -13,14 +13,14 @@ async fn activities_are_counted_by_type(backend: Backend) {
     let (status, reply) = signed_post(&p.a, "/users/alice/inbox", &p.follow(), &p.mallory).await;
     assert_eq!(status, 202, "{reply}");
     // A type from a newer specification: accepted and dropped, not refused.
-    let quote_request = to_bytes(&json!({
+    let bite = to_bytes(&json!({
         "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{mallory}#quote-requests/{}", serial()),
-        "type": "QuoteRequest",
+        "id": format!("{mallory}#bites/{}", serial()),
+        "type": "Bite",
         "actor": mallory,
         "object": p.alice,
     }));
-    let (status, reply) = signed_post(&p.a, "/inbox", &quote_request, &p.mallory).await;
+    let (status, reply) = signed_post(&p.a, "/inbox", &bite, &p.mallory).await;
     assert_eq!(status, 202, "{reply}");
     // A type read but not acted on.
     let react = to_bytes(&json!({
@@ -34,13 +34,13 @@ async fn activities_are_counted_by_type(backend: Backend) {
     let (status, reply) = signed_post(&p.a, "/inbox", &react, &p.mallory).await;
     assert_eq!(status, 202, "{reply}");
     // An unknown type from nobody in particular is still refused for its signature.
-    let (status, _) = post(&p.a, "/inbox", &[], &quote_request).await;
+    let (status, _) = post(&p.a, "/inbox", &[], &bite).await;
     assert_eq!(status, 401);
     eventually("the activities are counted", || async {
         let metrics = p.a.get("/metrics").await.text().await.unwrap();
         [
             r#"rookery_federation_activities_total{type="Follow",outcome="processed"} 1"#,
-            r#"rookery_federation_activities_total{type="QuoteRequest",outcome="unknown"} 1"#,
+            r#"rookery_federation_activities_total{type="Bite",outcome="unknown"} 1"#,
             r#"rookery_federation_activities_total{type="EmojiReact",outcome="ignored"} 1"#,
         ]
         .iter()
