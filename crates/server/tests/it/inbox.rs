@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::kit::{assert_refused_as_too_large, eventually, on_every_backend, spawn_federating};
 
 mod activity_types;
+mod instance_actors;
 mod media;
 mod moves;
 mod quotes;
