@@ -7,6 +7,13 @@ use rookery_activitypub::vocab::{Activity, RemoteActor};
 fuzz_target!(|data: &[u8]| {
     if let Ok(activity) = Activity::parse(data) {
         let _ = activity.check_authorship(&activity.actor);
+        if let Some(object) = activity.embedded_object() {
+            let _ = object.quote();
+            if let Some((automatic, manual)) = object.quote_policy(None, None) {
+                // Only the four flags Mastodon defines come out of a remote policy.
+                assert!(automatic < 16 && manual < 16);
+            }
+        }
     }
     if let Ok(actor) = RemoteActor::parse(data) {
         let _ = actor.delivery_inbox();
