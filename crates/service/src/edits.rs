@@ -142,6 +142,11 @@ impl Services {
             crate::polls::check_poll(input, self.clock.now())?;
         }
         let (content, _mentioned) = self.format_text(&text).await?;
+        // A quote keeps its `RE:` line.
+        let content = match self.quotes().target_of(id).await? {
+            Some(target) => self.quotes().with_fallback(&target, &text, content),
+            None => content,
+        };
         let now = self.clock.now();
         let first_edit = self.store.status_edits(id).await?.is_empty();
         let mut tx = self.store.begin().await?;

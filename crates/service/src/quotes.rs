@@ -69,12 +69,6 @@ impl Quotes<'_> {
         account: &Account,
         status: &Status,
     ) -> Result<QuoteDecision> {
-        if status.reblog_of_id.is_some() || status.visibility == Visibility::Direct {
-            return Ok(QuoteDecision::Denied);
-        }
-        if account.id == status.account_id {
-            return Ok(QuoteDecision::Automatic);
-        }
         let policy = self
             .policies(&[status.id])
             .await?
@@ -88,10 +82,7 @@ impl Quotes<'_> {
             .first()
             .map(|(_, r)| *r)
             .unwrap_or_default();
-        if rel.blocking || rel.blocked_by {
-            return Ok(QuoteDecision::Denied);
-        }
-        Ok(policy.decide(rel.following, rel.followed_by))
+        Ok(decide(Some(account), status, policy, rel))
     }
 
     /// Checks that `author` may quote the status `quoted_id` in a post of `visibility`, which
@@ -215,6 +206,30 @@ impl Quotes<'_> {
         Ok(())
     }
 
+    /// The post status `id` quotes, when it is still here.
+    pub(crate) async fn target_of(&self, id: Id) -> Result<Option<QuoteTarget>> {
+        let Some(quoted_id) = self
+            .s
+            .store
+            .quote_store()
+            .quotes_by(&[id])
+            .await?
+            .pop()
+            .and_then(|q| q.quoted_status_id)
+        else {
+            return Ok(None);
+        };
+        let Some(status) = self.s.store.status(quoted_id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .s
+            .store
+            .account(status.account_id)
+            .await?
+            .map(|author| QuoteTarget { status, author }))
+    }
+
     /// `content` with the `RE:` line Mastodon puts before a quote's text, for apps that do
     /// not show quotes, unless the author's `text` links the quoted post already.
     pub(crate) fn with_fallback(
@@ -277,15 +292,7 @@ impl Quotes<'_> {
         for s in statuses {
             let policy = policies.get(&s.id).copied().unwrap_or(QuotePolicy::NOBODY);
             let rel = rels.get(&s.account_id).copied().unwrap_or_default();
-            let current = match viewer {
-                None => QuoteDecision::Denied,
-                Some(_) if s.reblog_of_id.is_some() || s.visibility == Visibility::Direct => {
-                    QuoteDecision::Denied
-                }
-                Some(v) if v.id == s.account_id => QuoteDecision::Automatic,
-                Some(_) if rel.blocking || rel.blocked_by => QuoteDecision::Denied,
-                Some(_) => policy.decide(rel.following, rel.followed_by),
-            };
+            let current = decide(viewer, s, policy, rel);
             views.approvals.insert(
                 s.id,
                 api::QuoteApproval {
@@ -362,7 +369,11 @@ impl Quotes<'_> {
             return Ok("accepted");
         };
         let rel = rels.get(&target.account_id).copied().unwrap_or_default();
-        if rel.blocking || rel.blocked_by {
+        if rel.blocked_by {
+            // Its author blocks the viewer: shown as Mastodon shows a post one may not see.
+            return Ok("unauthorized");
+        }
+        if rel.blocking {
             return Ok("blocked_account");
         }
         if let Some(author) = self.s.store.account(target.account_id).await?
@@ -406,21 +417,44 @@ impl Quotes<'_> {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
+        // Others than the quoted author do not see quotes by accounts they block or mute, or
+        // that block them.
+        let hidden: Vec<Id> = if viewer.id == status.account_id {
+            Vec::new()
+        } else {
+            let mut authors: Vec<Id> = found.values().map(|s| s.account_id).collect();
+            authors.sort();
+            authors.dedup();
+            self.s
+                .store
+                .relationships(viewer.id, &authors)
+                .await?
+                .into_iter()
+                .filter(|(_, r)| r.blocking || r.blocked_by || r.muting)
+                .map(|(id, _)| id)
+                .collect()
+        };
         let mut visible = Vec::new();
         let mut cursors = Vec::new();
         for q in &quotes {
             if let Some(s) = found.get(&q.status_id)
+                && !hidden.contains(&s.account_id)
                 && self.s.can_see(Some(viewer), s).await?
             {
                 visible.push(s.clone());
-                cursors.push(q.id);
+                cursors.push((q.id, s.id.to_string()));
             }
         }
-        let entities = self.s.status_entities(Some(viewer), &visible).await?;
+        let mut entities: HashMap<String, api::Status> = self
+            .s
+            .status_entities(Some(viewer), &visible)
+            .await?
+            .into_iter()
+            .map(|e| (e.id.clone(), e))
+            .collect();
         Ok(cursors
             .into_iter()
-            .map(|c| c.to_string())
-            .zip(entities)
+            .filter_map(|(cursor, id)| entities.remove(&id).map(|e| (cursor.to_string(), e)))
             .collect())
     }
 
@@ -447,22 +481,17 @@ impl Quotes<'_> {
         }
         let now = self.s.clock.now();
         let mut tx = self.s.store.begin().await?;
-        let revoked = tx
+        let (from, to) = if quote.state == QuoteState::Accepted {
+            (QuoteState::Accepted, QuoteState::Revoked)
+        } else {
+            (QuoteState::Pending, QuoteState::Rejected)
+        };
+        let changed = tx
             .quotes()
-            .set_quote_state(
-                quote.id,
-                &[QuoteState::Accepted, QuoteState::Pending],
-                if quote.state == QuoteState::Accepted {
-                    QuoteState::Revoked
-                } else {
-                    QuoteState::Rejected
-                },
-                None,
-                None,
-                now,
-            )
+            .set_quote_state(quote.id, &[from], to, None, None, now)
             .await?;
-        if revoked {
+        if changed {
+            // An approval given is withdrawn (`Delete`); a request waiting is refused.
             self.s
                 .enqueue_quote_revocation(tx.as_mut(), &owner.account, &quote)
                 .await?;
@@ -503,7 +532,9 @@ impl Quotes<'_> {
             let mut tx = self.s.store.begin().await?;
             tx.quotes().set_quote_policy(status.id, policy).await?;
             tx.commit().await?;
-            self.s.federate_edit(&status).await?;
+            self.s
+                .federate_note_update(&status, &format!("policy/{}", self.s.ids.next_id()))
+                .await?;
         }
         let mut out = self
             .s
@@ -511,6 +542,26 @@ impl Quotes<'_> {
             .await?;
         out.pop()
             .ok_or(ServiceError::Internal("rendering a status".into()))
+    }
+}
+
+/// What `policy` of `status` means for `viewer` quoting it, given their relationship to its
+/// author (`rel`, from the viewer's side): never for a reblog, a private mention, or between
+/// accounts that block each other; always for the author.
+fn decide(
+    viewer: Option<&Account>,
+    status: &Status,
+    policy: QuotePolicy,
+    rel: rookery_store::Relationship,
+) -> QuoteDecision {
+    match viewer {
+        None => QuoteDecision::Denied,
+        Some(_) if status.reblog_of_id.is_some() || status.visibility == Visibility::Direct => {
+            QuoteDecision::Denied
+        }
+        Some(v) if v.id == status.account_id => QuoteDecision::Automatic,
+        Some(_) if rel.blocking || rel.blocked_by => QuoteDecision::Denied,
+        Some(_) => policy.decide(rel.following, rel.followed_by),
     }
 }
 

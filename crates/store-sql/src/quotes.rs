@@ -88,9 +88,25 @@ impl QuoteStore for SqlStore {
             .await)
     }
 
-    async fn quote_by_approval(&self, approval_uri: &str) -> Result<Option<Quote>> {
-        read!(&self.pools, |c| one_where(c, "approval_uri", approval_uri)
-            .await)
+    async fn accepted_quotes_by_approval(
+        &self,
+        approval_uri: &str,
+        quoted_account_id: Id,
+    ) -> Result<Vec<Quote>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM quotes WHERE approval_uri = $1 AND quoted_account_id = $2 \
+             AND state = 'accepted' ORDER BY id LIMIT 100"
+        );
+        read!(&self.pools, |c| with_conn!(c, |e, p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(approval_uri)
+                .bind(quoted_account_id.as_i64())
+                .persistent(p)
+                .fetch_all(&mut *e)
+                .await
+                .map_err(map_err)?;
+            rows.iter().map(quote_from_row).collect()
+        }))
     }
 
     async fn quotes_of_uri(&self, quoted_uri: &str) -> Result<Vec<Quote>> {

@@ -73,8 +73,13 @@ pub trait QuoteStore: Send + Sync {
     /// The quote a `QuoteRequest` asked about.
     async fn quote_by_activity(&self, activity_uri: &str) -> Result<Option<Quote>>;
 
-    /// The quote a `QuoteAuthorization` approved.
-    async fn quote_by_approval(&self, approval_uri: &str) -> Result<Option<Quote>>;
+    /// The accepted quotes of posts by `quoted_account_id` that the `QuoteAuthorization`
+    /// `approval_uri` approved.
+    async fn accepted_quotes_by_approval(
+        &self,
+        approval_uri: &str,
+        quoted_account_id: Id,
+    ) -> Result<Vec<Quote>>;
 
     /// Quotes of a post that is not here yet, by its ActivityPub id.
     async fn quotes_of_uri(&self, quoted_uri: &str) -> Result<Vec<Quote>>;

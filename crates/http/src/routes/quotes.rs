@@ -61,7 +61,12 @@ pub(crate) async fn interaction_policy(
     Body(form): Body<PolicyForm>,
 ) -> Result<Json<api::Status>, ApiError> {
     let user = auth.user("write:statuses")?;
-    let asked = form.quote_approval_policy.unwrap_or_default();
+    let Some(asked) = form.quote_approval_policy.filter(|p| !p.trim().is_empty()) else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "Validation failed: quote_approval_policy is missing",
+        ));
+    };
     Ok(Json(
         state
             .services

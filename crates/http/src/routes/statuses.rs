@@ -415,22 +415,19 @@ pub(crate) async fn edit(
     }
     let poll = super::polls::poll_input(form.poll.as_ref())?;
     let status_id = path_id(&id)?;
-    if let Some(policy) = form
-        .quote_approval_policy
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
+    if let Some(p) = form.quote_approval_policy.as_deref()
+        && !p.trim().is_empty()
+        && rookery_model::QuotePolicy::from_setting(p.trim()).is_none()
     {
-        state
-            .services
-            .quotes()
-            .set_policy(user, status_id, policy)
-            .await?;
+        return Err(unprocessable(&format!(
+            "Validation failed: quote_approval_policy {p:?} is not public, followers or nobody"
+        )));
     }
-    let updated = state
+    let mut updated = state
         .services
         .edit_status(
             user,
-            path_id(&id)?,
+            status_id,
             rookery_service::StatusUpdate {
                 text: form.status.unwrap_or_default(),
                 spoiler_text: form.spoiler_text,
@@ -442,6 +439,18 @@ pub(crate) async fn edit(
             },
         )
         .await?;
+    // Who may quote it, once the edit itself went through.
+    if let Some(policy) = form
+        .quote_approval_policy
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+    {
+        updated = state
+            .services
+            .quotes()
+            .set_policy(user, status_id, policy)
+            .await?;
+    }
     Ok(Json(updated))
 }
 

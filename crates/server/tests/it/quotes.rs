@@ -233,6 +233,27 @@ async fn quotes_on_one_instance(backend: rookery_testkit::Backend) {
         .await;
     assert_eq!(s, 422);
 
+    // Its author blocks the viewer: the quote no longer shows the post.
+    let blocked = post(&app, &alice, &[("status", "soon out of reach")]).await;
+    let bq = post(
+        &app,
+        &bob,
+        &[
+            ("status", "quoting before the block"),
+            ("quoted_status_id", blocked["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    let bob_id = app.account_id("bob").await;
+    let (s, _) = app
+        .post_auth(&format!("/api/v1/accounts/{bob_id}/block"), &alice, &[])
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        status(&app, &bob, bq["id"].as_str().unwrap()).await["quote"],
+        serde_json::json!({"state": "unauthorized", "quoted_status": null})
+    );
+
     // The quoted post deleted: the quote says so.
     let (s, _) = app
         .client

@@ -445,15 +445,17 @@ impl Services {
             .map(|(_, a)| a)
             .collect();
         ids.extend(status.in_reply_to_account_id);
-        // The quoted author's server hears of the quote.
-        ids.extend(
-            self.store
-                .quote_store()
-                .quotes_by(&[status.id])
-                .await?
-                .iter()
-                .filter_map(|q| q.quoted_account_id),
-        );
+        // The quoted author's server hears of a public quote.
+        if matches!(status.visibility, Visibility::Public | Visibility::Unlisted) {
+            ids.extend(
+                self.store
+                    .quote_store()
+                    .quotes_by(&[status.id])
+                    .await?
+                    .iter()
+                    .filter_map(|q| q.quoted_account_id),
+            );
+        }
         if let Some(original) = status.reblog_of_id
             && let Some(o) = self.store.status(original).await?
         {
@@ -494,6 +496,13 @@ impl Services {
 
     /// After a local status is edited: `Update` with the new note.
     pub(crate) async fn federate_edit(&self, status: &Status) -> Result<()> {
+        let suffix = status.edited_at.map_or(0, |t| t.as_millis()).to_string();
+        self.federate_note_update(status, &suffix).await
+    }
+
+    /// `Update` of a local status's note, with the id `…#updates/{suffix}` (an edit's time, or
+    /// something fresh when its quote or quote policy changed).
+    pub(crate) async fn federate_note_update(&self, status: &Status, suffix: &str) -> Result<()> {
         if !status.local || status.reblog_of_id.is_some() {
             return Ok(());
         }
@@ -503,7 +512,7 @@ impl Services {
         let note = self.note(&author, status).await?;
         let activity = json!({
             "@context": rookery_activitypub::outgoing::note_context(),
-            "id": format!("{}#updates/{}", note.id, status.edited_at.map_or(0, |t| t.as_millis())),
+            "id": format!("{}#updates/{suffix}", note.id),
             "type": "Update",
             "actor": self.actor_url(&author),
             "published": status.edited_at.unwrap_or(status.updated_at).to_rfc3339(),

@@ -167,6 +167,8 @@ impl Services {
         if let Some(existing) = self.store.status_by_uri(&uri).await? {
             return Ok(Some(existing));
         }
+        // Quotes of this post that arrived before it.
+        let waiting = self.store.quote_store().quotes_of_uri(&uri).await?;
         let ids = |m: &rookery_activitypub::vocab::Many<
             rookery_activitypub::vocab::Ref<rookery_activitypub::vocab::Link>,
         >|
@@ -311,7 +313,7 @@ impl Services {
         }
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &tags, now).await?;
-        self.record_remote_quote(tx.as_mut(), author, object, &status)
+        self.record_remote_quote(tx.as_mut(), author, object, &status, depth)
             .await?;
         tx.quotes()
             .link_quoted(
@@ -319,6 +321,8 @@ impl Services {
                 status.id,
                 author.id,
             )
+            .await?;
+        self.quoted_post_arrived(tx.as_mut(), &waiting, &status)
             .await?;
         if object.kind == "Question" {
             self.insert_remote_poll(tx.as_mut(), object, &status)
@@ -388,7 +392,7 @@ impl Services {
                     && let Some(status) = self.store.status_by_uri(id).await?
                     && status.account_id == actor.id
                 {
-                    self.remote_quote_edited(&status, &object).await?;
+                    self.remote_quote_edited(actor, &status, &object).await?;
                 }
                 if object.kind == "Question" {
                     self.refresh_remote_poll(actor, &object).await?;

@@ -27,7 +27,14 @@ use crate::{Result, ServiceError, Services};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VerifyQuote {
     pub quote_id: rookery_model::Id,
+    /// How many quoted posts were fetched to reach this one (a chain of quotes is followed
+    /// [`MAX_QUOTE_DEPTH`] posts deep at most).
+    #[serde(default)]
+    pub depth: u32,
 }
+
+/// How far a chain of quoted posts not here is fetched.
+pub const MAX_QUOTE_DEPTH: u32 = 3;
 
 impl rookery_jobs::JobSpec for VerifyQuote {
     const KIND: &'static str = "verify_quote";
@@ -154,6 +161,23 @@ impl Services {
         owner: &Account,
         quote: &Quote,
     ) -> Result<()> {
+        let inbox = self.inboxes_of(&[quote.account_id]).await?;
+        if quote.state != QuoteState::Accepted {
+            // Nothing was approved: the request waiting, if one came, is refused.
+            let Some(request) = &quote.activity_uri else {
+                return Ok(());
+            };
+            let activity = json!({
+                "@context": quote_context(),
+                "id": format!("{}#rejects/quote_requests/{}", self.actor_url(owner), quote.id),
+                "type": "Reject",
+                "actor": self.actor_url(owner),
+                "object": request,
+            });
+            return self
+                .enqueue_federate(tx, owner, &activity, false, inbox)
+                .await;
+        }
         let approval = quote
             .approval_uri
             .clone()
@@ -166,7 +190,6 @@ impl Services {
             "to": [rookery_activitypub::PUBLIC],
             "object": approval,
         });
-        let inbox = self.inboxes_of(&[quote.account_id]).await?;
         self.enqueue_federate(tx, owner, &activity, true, inbox)
             .await
     }
@@ -255,25 +278,33 @@ impl Services {
         });
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        let answer = match (&quote, &quoting) {
-            (Some(q), Some(s)) => {
+        // A quote the owner refused or revoked stays so: asking again gets a Reject.
+        let approved = match (&quote, &quoting) {
+            (Some(q), Some(s)) if q.state == QuoteState::Accepted => Some((q, s)),
+            (Some(q), Some(s)) if q.state == QuoteState::Pending => {
                 let approval = self.quote_authorization_url(&owner, q.id);
-                let accepted = q.state == QuoteState::Accepted
-                    || tx
-                        .quotes()
-                        .set_quote_state(
-                            q.id,
-                            &[QuoteState::Pending, QuoteState::Rejected],
-                            QuoteState::Accepted,
-                            Some(&approval),
-                            Some(&a.id),
-                            now,
-                        )
-                        .await?;
-                if accepted && q.state != QuoteState::Accepted {
+                let accepted = tx
+                    .quotes()
+                    .set_quote_state(
+                        q.id,
+                        &[QuoteState::Pending],
+                        QuoteState::Accepted,
+                        Some(&approval),
+                        Some(&a.id),
+                        now,
+                    )
+                    .await?;
+                if accepted {
                     self.enqueue_notify(tx.as_mut(), owner.id, actor.id, "quote", Some(s.id))
                         .await?;
                 }
+                accepted.then_some((q, s))
+            }
+            _ => None,
+        };
+        let answer = match approved {
+            Some((q, _)) => {
+                let approval = self.quote_authorization_url(&owner, q.id);
                 json!({
                     "@context": quote_context(),
                     "id": format!("{}#accepts/quote_requests/{}", self.actor_url(&owner), q.id),
@@ -307,6 +338,10 @@ impl Services {
         if let Some(s) = self.known_status(uri).await? {
             return Ok(Some(s).filter(|s| s.account_id == actor.id));
         }
+        // Only the actor's own post, from the actor's own server, is fetched.
+        if !same_host(uri, &actor_uri) {
+            return Ok(None);
+        }
         let Some(object) = self.object_of(&actor_uri, target).await? else {
             return Ok(None);
         };
@@ -336,8 +371,13 @@ impl Services {
         else {
             return Ok(false);
         };
-        if quote.quoted_account_id != Some(actor.id) {
-            return Ok(true); // someone else's answer: ignored
+        let quoting_is_local = self
+            .store
+            .status(quote.status_id)
+            .await?
+            .is_some_and(|s| s.local);
+        if quote.quoted_account_id != Some(actor.id) || !quoting_is_local {
+            return Ok(true); // someone else's answer, or not about a post of ours: ignored
         }
         let actor_uri = actor.uri.clone().unwrap_or_default();
         let now = self.clock.now();
@@ -371,87 +411,60 @@ impl Services {
         tx.commit().await?;
         if changed && let Some(status) = self.store.status(quote.status_id).await? {
             // Followers' servers learn of the approval (or its refusal) with the post.
-            self.federate_quote_update(&status).await?;
+            self.federate_note_update(&status, &format!("quote/{}", self.ids.next_id()))
+                .await?;
         }
         Ok(true)
     }
 
-    /// Sends local `status` again (`Update`) after its quote changed.
-    async fn federate_quote_update(&self, status: &Status) -> Result<()> {
-        let Some(author) = self.store.account(status.account_id).await? else {
-            return Ok(());
-        };
-        let mut note = serde_json::to_value(self.note(&author, status).await?)
-            .map_err(|e| ServiceError::Internal(format!("rendering a note: {e}")))?;
-        let (to, cc) = (note["to"].clone(), note["cc"].clone());
-        note.as_object_mut().map(|o| o.remove("@context"));
-        let activity = json!({
-            "@context": rookery_activitypub::outgoing::note_context(),
-            "id": format!("{}#updates/quote/{}", note["id"].as_str().unwrap_or_default(), self.ids.next_id()),
-            "type": "Update",
-            "actor": self.actor_url(&author),
-            "to": to,
-            "cc": cc,
-            "object": note,
-        });
-        let inboxes = self.extra_inboxes(status).await?;
-        let mut tx = self.store.begin().await?;
-        self.enqueue_federate(
-            tx.as_mut(),
-            &author,
-            &activity,
-            status.visibility != rookery_model::Visibility::Direct,
-            inboxes,
-        )
-        .await?;
-        Ok(tx.commit().await?)
-    }
-
     /// A `Delete` of a `QuoteAuthorization` by the quoted author: the approval is revoked.
-    /// False when `uri` approves no quote here.
+    /// Only approvals this actor gave and that were checked count (a pending quote's claimed
+    /// approval is anyone's text). False when `uri` approves no quote here, so the `Delete`
+    /// goes on to be read as the deletion of a post.
     pub(super) async fn quote_authorization_deleted(
         &self,
         actor: &Account,
         uri: &str,
     ) -> Result<bool> {
-        let Some(quote) = self.store.quote_store().quote_by_approval(uri).await? else {
-            return Ok(false);
-        };
-        if quote.quoted_account_id != Some(actor.id) {
-            return Ok(true);
-        }
-        let mut tx = self.store.begin().await?;
-        tx.quotes()
-            .set_quote_state(
-                quote.id,
-                &[QuoteState::Pending, QuoteState::Accepted],
-                QuoteState::Revoked,
-                None,
-                None,
-                self.clock.now(),
-            )
+        let approved = self
+            .store
+            .quote_store()
+            .accepted_quotes_by_approval(uri, actor.id)
             .await?;
+        if approved.is_empty() {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        for quote in &approved {
+            tx.quotes()
+                .set_quote_state(
+                    quote.id,
+                    &[QuoteState::Accepted],
+                    QuoteState::Revoked,
+                    None,
+                    None,
+                    now,
+                )
+                .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
 
     /// Records the quote (and quote policy) of a remote post being stored, in its
-    /// transaction; a quote needing a check queues [`VerifyQuote`].
+    /// transaction; a quote needing a check queues [`VerifyQuote`]. `depth`: how many quoted
+    /// posts were fetched to reach this one.
     pub(super) async fn record_remote_quote(
         &self,
         tx: &mut dyn Transaction,
         author: &Account,
         object: &Object,
         status: &Status,
+        depth: u32,
     ) -> Result<()> {
-        // A following collection is not kept for remote actors: Mastodon's is `…/following`.
-        let following = author.uri.as_deref().map(|u| format!("{u}/following"));
-        if let Some((automatic, manual)) =
-            object.quote_policy(author.followers_url.as_deref(), following.as_deref())
-        {
-            tx.quotes()
-                .set_quote_policy(status.id, QuotePolicy { automatic, manual })
-                .await?;
+        if let Some(policy) = Self::remote_quote_policy(author, object) {
+            tx.quotes().set_quote_policy(status.id, policy).await?;
         }
         let Some(quoted_uri) = object.quote().filter(|u| host_of(u).is_some()) else {
             return Ok(());
@@ -483,51 +496,113 @@ impl Services {
             updated_at: now,
         };
         tx.quotes().insert_quote(&quote).await?;
-        if quoted.is_none() || (!own && approval.is_some()) {
-            rookery_jobs::enqueue(tx, &self.ids, now, &VerifyQuote { quote_id: quote.id })
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if (quoted.is_none() && depth < MAX_QUOTE_DEPTH) || (!own && approval.is_some()) {
+            self.enqueue_verify_quote(tx, quote.id, depth).await?;
         }
         Ok(())
     }
 
-    /// After a remote post is edited: a `quoteAuthorization` it now carries is checked.
-    pub(super) async fn remote_quote_edited(&self, status: &Status, object: &Object) -> Result<()> {
-        let Some(approval) = object.quote_authorization.as_ref().and_then(Ref::id) else {
-            return Ok(());
-        };
-        let Some(quote) = self
+    /// Who may quote a remote post, from its `interactionPolicy` (none: it says nothing).
+    fn remote_quote_policy(author: &Account, object: &Object) -> Option<QuotePolicy> {
+        // A following collection is not kept for remote actors: Mastodon's is `…/following`.
+        let following = author.uri.as_deref().map(|u| format!("{u}/following"));
+        object
+            .quote_policy(author.followers_url.as_deref(), following.as_deref())
+            .map(|(automatic, manual)| QuotePolicy { automatic, manual })
+    }
+
+    async fn enqueue_verify_quote(
+        &self,
+        tx: &mut dyn Transaction,
+        quote_id: rookery_model::Id,
+        depth: u32,
+    ) -> Result<()> {
+        rookery_jobs::enqueue(
+            tx,
+            &self.ids,
+            self.clock.now(),
+            &VerifyQuote { quote_id, depth },
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+
+    /// A remote post that quotes were waiting for has arrived (in `tx`, which linked them):
+    /// self-quotes count at once; quotes that carry an approval are checked.
+    pub(super) async fn quoted_post_arrived(
+        &self,
+        tx: &mut dyn Transaction,
+        waiting: &[Quote],
+        status: &Status,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        for q in waiting.iter().filter(|q| q.state == QuoteState::Pending) {
+            if q.account_id == status.account_id {
+                tx.quotes()
+                    .set_quote_state(
+                        q.id,
+                        &[QuoteState::Pending],
+                        QuoteState::Accepted,
+                        None,
+                        None,
+                        now,
+                    )
+                    .await?;
+            } else if q.approval_uri.is_some() {
+                self.enqueue_verify_quote(tx, q.id, 0).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After a remote post is updated: its quote policy is read again, and a
+    /// `quoteAuthorization` it now carries is checked.
+    pub(super) async fn remote_quote_edited(
+        &self,
+        author: &Account,
+        status: &Status,
+        object: &Object,
+    ) -> Result<()> {
+        let policy = Self::remote_quote_policy(author, object);
+        let quote = self
             .store
             .quote_store()
             .quotes_by(&[status.id])
             .await?
-            .pop()
-        else {
-            return Ok(());
+            .pop();
+        let approval = object
+            .quote_authorization
+            .as_ref()
+            .and_then(Ref::id)
+            .filter(|a| host_of(a).is_some());
+        let check = match (&quote, approval) {
+            (Some(q), Some(a)) => {
+                q.state == QuoteState::Pending && q.approval_uri.as_deref() != Some(a)
+            }
+            _ => false,
         };
-        if quote.state != QuoteState::Pending || quote.approval_uri.as_deref() == Some(approval) {
+        if policy.is_none() && !check {
             return Ok(());
         }
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        tx.quotes()
-            .set_quote_state(
-                quote.id,
-                &[QuoteState::Pending],
-                QuoteState::Pending,
-                Some(approval),
-                None,
-                now,
-            )
-            .await?;
-        rookery_jobs::enqueue(
-            tx.as_mut(),
-            &self.ids,
-            now,
-            &VerifyQuote { quote_id: quote.id },
-        )
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if let Some(policy) = policy {
+            tx.quotes().set_quote_policy(status.id, policy).await?;
+        }
+        if let (true, Some(q), Some(a)) = (check, &quote, approval) {
+            tx.quotes()
+                .set_quote_state(
+                    q.id,
+                    &[QuoteState::Pending],
+                    QuoteState::Pending,
+                    Some(&a.chars().take(2048).collect::<String>()),
+                    None,
+                    now,
+                )
+                .await?;
+            self.enqueue_verify_quote(tx.as_mut(), q.id, 0).await?;
+        }
         Ok(tx.commit().await?)
     }
 
@@ -546,85 +621,82 @@ impl Services {
         }
     }
 
+    /// The quoted post, fetched (a chain of quotes only so deep) and linked when it is not
+    /// here; `None` when it cannot be had.
+    async fn quoted_post_of(&self, quote: &Quote, depth: u32) -> Result<Option<Status>> {
+        if let Some(s) = self.known_status(&quote.quoted_uri).await? {
+            return Ok(Some(s));
+        }
+        if depth >= MAX_QUOTE_DEPTH {
+            return Ok(None);
+        }
+        let object = self.fetch_object(&quote.quoted_uri).await?;
+        if !POST_TYPES.contains(&object.kind.as_str()) {
+            return Ok(None);
+        }
+        let author_uri = object
+            .author()
+            .ok_or_else(|| ServiceError::invalid("attributedTo", "missing"))?
+            .to_owned();
+        let author = self
+            .resolve_actor(&author_uri, false)
+            .await
+            .map_err(resolve_err)?;
+        if author.suspended_at.is_some() {
+            return Ok(None);
+        }
+        // Storing it links this quote (and any other waiting for it).
+        self.store_remote_status_at(&author, &object, true, depth + 1)
+            .await
+    }
+
     async fn check_remote_quote(&self, job: &VerifyQuote) -> Result<()> {
-        let Some(mut quote) = self.store.quote_store().quote(job.quote_id).await? else {
+        let Some(quote) = self.store.quote_store().quote(job.quote_id).await? else {
             return Ok(());
         };
         let Some(quoting) = self.store.status(quote.status_id).await? else {
             return Ok(());
         };
-        if quote.quoted_status_id.is_none() {
-            let quoted = match self.known_status(&quote.quoted_uri).await? {
-                Some(s) => s,
-                None => {
-                    let object = self.fetch_object(&quote.quoted_uri).await?;
-                    if !POST_TYPES.contains(&object.kind.as_str()) {
-                        return Ok(());
-                    }
-                    let author_uri = object
-                        .author()
-                        .ok_or_else(|| ServiceError::invalid("attributedTo", "missing"))?
-                        .to_owned();
-                    let author = self
-                        .resolve_actor(&author_uri, false)
-                        .await
-                        .map_err(resolve_err)?;
-                    match self.store_remote_status(&author, &object, true).await? {
-                        Some(s) => s,
-                        None => return Ok(()),
-                    }
-                }
-            };
-            let mut tx = self.store.begin().await?;
-            tx.quotes()
-                .link_quoted(&quote.quoted_uri, quoted.id, quoted.account_id)
-                .await?;
-            if quoted.account_id == quote.account_id {
-                tx.quotes()
-                    .set_quote_state(
-                        quote.id,
-                        &[QuoteState::Pending],
-                        QuoteState::Accepted,
-                        None,
-                        None,
-                        self.clock.now(),
-                    )
-                    .await?;
-            }
-            tx.commit().await?;
-            quote.quoted_status_id = Some(quoted.id);
-            quote.quoted_account_id = Some(quoted.account_id);
-            if quoted.account_id == quote.account_id {
-                return Ok(());
-            }
-        }
-        let (Some(approval), QuoteState::Pending) = (quote.approval_uri.clone(), quote.state)
-        else {
+        let quoted_account_id = match quote.quoted_account_id {
+            Some(id) => id,
+            None => match self.quoted_post_of(&quote, job.depth).await? {
+                Some(s) => s.account_id,
+                None => return Ok(()),
+            },
+        };
+        // Linking may have settled it (a self-quote); read it again.
+        let Some(quote) = self.store.quote_store().quote(job.quote_id).await? else {
             return Ok(());
         };
-        let Some(quoted_account_id) = quote.quoted_account_id else {
+        let (Some(approval), QuoteState::Pending) = (quote.approval_uri.clone(), quote.state)
+        else {
             return Ok(());
         };
         let Some(quoted_author) = self.store.account(quoted_account_id).await? else {
             return Ok(());
         };
+        if quoted_author.is_local() {
+            // A quote of a local post is approved here only, when its QuoteRequest is
+            // answered: a claimed approval changes nothing.
+            return Ok(());
+        }
         let Some(quoting_author) = self.store.account(quoting.account_id).await? else {
             return Ok(());
         };
         let quoting_uri = self.status_uri(&quoting_author, &quoting);
         let quoted_author_uri = self.actor_url(&quoted_author);
-        let valid = if quoted_author.is_local() {
-            // Approved here: only an approval this server gave counts.
-            approval == self.quote_authorization_url(&quoted_author, quote.id)
-        } else {
-            let auth = self.fetch_object(&approval).await?;
-            auth.kind == "QuoteAuthorization"
-                && same_host(&approval, &quoted_author_uri)
-                && auth.author() == Some(quoted_author_uri.as_str())
-                && auth.interacting_object.as_ref().and_then(Ref::id) == Some(quoting_uri.as_str())
-                && auth.interaction_target.as_ref().and_then(Ref::id)
-                    == Some(quote.quoted_uri.as_str())
-        };
+        if !same_host(&approval, &quoted_author_uri) {
+            return Err(ServiceError::invalid(
+                "quoteAuthorization",
+                "is not on the quoted author's server",
+            ));
+        }
+        let auth = self.fetch_object(&approval).await?;
+        let valid = auth.kind == "QuoteAuthorization"
+            && auth.author() == Some(quoted_author_uri.as_str())
+            && auth.interacting_object.as_ref().and_then(Ref::id) == Some(quoting_uri.as_str())
+            && auth.interaction_target.as_ref().and_then(Ref::id)
+                == Some(quote.quoted_uri.as_str());
         if !valid {
             return Err(ServiceError::invalid(
                 "quoteAuthorization",

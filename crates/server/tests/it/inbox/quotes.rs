@@ -140,6 +140,57 @@ async fn quotes_need_the_quoted_authors_approval(backend: Backend) {
         has_notification(&p.a, &alice, "quote", &acct).await
     })
     .await;
+
+    // alice revokes it: asking again does not bring it back.
+    let quoting_id = seen["id"].as_str().unwrap().to_owned();
+    let (s, _) =
+        p.a.post_auth(
+            &format!("/api/v1/statuses/{oid}/quotes/{quoting_id}/revoke"),
+            &alice,
+            &[],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let id = format!("{}#quote-requests/{}", p.mallory.id, serial());
+    let (status, _) = signed_post(&p.a, "/inbox", &request(id, &uri), &p.mallory).await;
+    assert_eq!(status, 202);
+    eventually("the repeated request is applied", verified).await;
+    assert_eq!(
+        stored(&p.a, &alice, &uri).await["quote"]["state"],
+        "revoked"
+    );
+
+    // A claimed approval at the address this server would give it, guessed: still nothing
+    // (a quote of a local post is approved only by answering its QuoteRequest).
+    let (uri, create) = quoting_note(&p, 3000 + serial(), &quoted, json!({}));
+    let (status, _) = signed_post(&p.a, "/inbox", &create, &p.mallory).await;
+    assert_eq!(status, 202);
+    let seen = stored(&p.a, &alice, &uri).await;
+    let quote_id =
+        p.a.sql_texts(&format!(
+            "SELECT CAST(id AS TEXT) FROM quotes WHERE status_id = {}",
+            seen["id"].as_str().unwrap()
+        ))
+        .await
+        .pop()
+        .unwrap();
+    let mut note = serde_json::from_slice::<Value>(&create).unwrap()["object"].clone();
+    note["quoteAuthorization"] = json!(format!("{}/quote_authorizations/{quote_id}", p.alice));
+    note["updated"] = json!("2030-01-01T00:00:00Z");
+    let update = to_bytes(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{uri}#updates/1"),
+        "type": "Update",
+        "actor": p.mallory.id,
+        "object": note,
+    }));
+    let (status, _) = signed_post(&p.a, "/inbox", &update, &p.mallory).await;
+    assert_eq!(status, 202);
+    eventually("the guessed approval is checked", verified).await;
+    assert_eq!(
+        stored(&p.a, &alice, &uri).await["quote"]["state"],
+        "pending"
+    );
 }
 
 on_every_backend!(quotes_need_the_quoted_authors_approval);
