@@ -14,6 +14,7 @@ mod admin_trends;
 mod announcements;
 mod api;
 mod appeals;
+mod bovine;
 mod browser;
 mod browser_e2e;
 mod capabilities;
