@@ -4,9 +4,8 @@
 //! signed fetches, and signs its own). The test drives bovine's actor `bea` through bovine's
 //! client and Rookery's `alice` through the client API, and checks each side from the other.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use rookery_testkit::{Backend, TempDir, TestCerts};
@@ -47,32 +46,14 @@ impl Bovine {
         let script = dir.join("bovine_peer.py");
         std::fs::write(&script, include_str!("../e2e/bovine_peer.py")).unwrap();
         let log = dir.join("peer.log");
-        let mut child = Command::new(&python)
+        let mut command = Command::new(&python);
+        command
             .arg(&script)
             .env("PEER_DIR", dir)
             .env("PEER_CERT", &certs.server_cert)
             .env("PEER_KEY", &certs.server_key)
-            .env("SSL_CERT_FILE", trusted)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!(
-                "the bovine peer did not start ({line:?}):\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            )
-        });
+            .env("SSL_CERT_FILE", trusted);
+        let (child, ready) = crate::e2e::start_peer(command, &log, "bovine");
         Bovine {
             child,
             port: ready["port"].as_u64().unwrap() as u16,

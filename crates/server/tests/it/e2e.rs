@@ -217,6 +217,39 @@ impl Drop for Server {
     }
 }
 
+/// Starts a peer server (`command`, its stderr to `log`) that prints one JSON line when it is
+/// ready, and reads that line (60 s at most); the peer's stdin stays open as its lifeline.
+pub(crate) fn start_peer(
+    mut command: Command,
+    log: &std::path::Path,
+    name: &str,
+) -> (std::process::Child, serde_json::Value) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+    match serde_json::from_str(&line) {
+        Ok(ready) => (child, ready),
+        Err(_) => {
+            let _ = child.kill();
+            panic!(
+                "the {name} peer did not start ({line:?}):\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        }
+    }
+}
+
 pub(crate) fn e2e_dir() -> PathBuf {
     std::env::var_os("ROOKERY_E2E_DIR")
         .map(PathBuf::from)

@@ -12,9 +12,8 @@ mod moves;
 mod quotes;
 mod social;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use rookery_testkit::{Backend, TempDir, TestCerts};
@@ -66,31 +65,13 @@ impl Peer {
         std::os::unix::fs::symlink(installed.join("node_modules"), dir.join("node_modules"))
             .unwrap();
         let log = dir.join("peer.log");
-        let mut child = Command::new(&node)
+        let mut command = Command::new(&node);
+        command
             .arg(&script)
             .env("PEER_CERT", &certs.server_cert)
             .env("PEER_KEY", &certs.server_key)
-            .env("NODE_EXTRA_CA_CERTS", trusted_ca)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!(
-                "the Fedify peer did not start ({line:?}):\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            )
-        });
+            .env("NODE_EXTRA_CA_CERTS", trusted_ca);
+        let (child, ready) = crate::e2e::start_peer(command, &log, "Fedify");
         Peer {
             child,
             port: ready["port"].as_u64().unwrap() as u16,

@@ -244,6 +244,25 @@ impl TestApp {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// PUT a form with a token; (status, JSON body).
+    pub async fn put_auth(
+        &self,
+        path: &str,
+        token: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// POST a JSON body with a token; (status, JSON body).
     pub async fn post_json_auth(
         &self,

@@ -8,19 +8,6 @@ use serde_json::Value;
 use crate::kit::{TestApp, eventually, on_every_backend, spawn_federating, spawn_with};
 use crate::two_instances::{has_notification, lookup, post, relationship};
 
-async fn put(app: &TestApp, token: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = app
-        .client
-        .put(app.url(path))
-        .bearer_auth(token)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn status(app: &TestApp, token: &str, id: &str) -> Value {
     let (s, body, _) = app
         .get_auth(&format!("/api/v1/statuses/{id}"), Some(token))
@@ -149,13 +136,13 @@ async fn quotes_on_one_instance(backend: rookery_testkit::Backend) {
         .await;
     assert_eq!(s, 422, "{body}");
     // The owner changes who may quote.
-    let (s, changed) = put(
-        &app,
-        &alice,
-        &format!("/api/v1/statuses/{fid}/interaction_policy"),
-        &[("quote_approval_policy", "nobody")],
-    )
-    .await;
+    let (s, changed) = app
+        .put_auth(
+            &format!("/api/v1/statuses/{fid}/interaction_policy"),
+            &alice,
+            &[("quote_approval_policy", "nobody")],
+        )
+        .await;
     assert_eq!(s, 200, "{changed}");
     assert_eq!(
         changed["quote_approval"]["automatic"],
@@ -165,13 +152,13 @@ async fn quotes_on_one_instance(backend: rookery_testkit::Backend) {
         status(&app, &bob, fid).await["quote_approval"]["current_user"],
         "denied"
     );
-    let (s, _) = put(
-        &app,
-        &bob,
-        &format!("/api/v1/statuses/{fid}/interaction_policy"),
-        &[("quote_approval_policy", "public")],
-    )
-    .await;
+    let (s, _) = app
+        .put_auth(
+            &format!("/api/v1/statuses/{fid}/interaction_policy"),
+            &bob,
+            &[("quote_approval_policy", "public")],
+        )
+        .await;
     assert_eq!(s, 404);
 
     // Someone else's followers-only post cannot be quoted; one's own makes the quote so too.
