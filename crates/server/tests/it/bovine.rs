@@ -4,8 +4,7 @@
 //! signed fetches, and signs its own). The test drives bovine's actor `bea` through bovine's
 //! client and Rookery's `alice` through the client API, and checks each side from the other.
 
-use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Duration;
 
 use rookery_testkit::{Backend, TempDir, TestCerts};
@@ -15,23 +14,11 @@ use crate::kit::{TestApp, eventually, spawn_federating};
 use crate::two_instances::{home, lookup, post, relationship};
 
 struct Bovine {
-    child: Child,
+    _process: crate::e2e::PeerProcess,
     port: u16,
     actor: String,
     control: String,
     http: reqwest::Client,
-    log: PathBuf,
-}
-
-impl Drop for Bovine {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            eprintln!("--- bovine peer log ---\n{log}\n--- end of the peer log ---");
-        }
-    }
 }
 
 impl Bovine {
@@ -53,14 +40,13 @@ impl Bovine {
             .env("PEER_CERT", &certs.server_cert)
             .env("PEER_KEY", &certs.server_key)
             .env("SSL_CERT_FILE", trusted);
-        let (child, ready) = crate::e2e::start_peer(command, &log, "bovine");
+        let (process, ready) = crate::e2e::start_peer(command, &log, "bovine");
         Bovine {
-            child,
+            _process: process,
             port: ready["port"].as_u64().unwrap() as u16,
             actor: ready["actor"].as_str().unwrap().to_owned(),
             control: format!("http://127.0.0.1:{}", ready["control"]),
             http: reqwest::Client::new(),
-            log,
         }
     }
 

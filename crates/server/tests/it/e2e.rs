@@ -217,13 +217,34 @@ impl Drop for Server {
     }
 }
 
+/// A peer server's process: killed when dropped, its log shown if the test failed.
+pub(crate) struct PeerProcess {
+    child: std::process::Child,
+    log: PathBuf,
+    name: String,
+}
+
+impl Drop for PeerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!(
+                "--- {} peer log ---\n{log}\n--- end of the peer log ---",
+                self.name
+            );
+        }
+    }
+}
+
 /// Starts a peer server (`command`, its stderr to `log`) that prints one JSON line when it is
 /// ready, and reads that line (60 s at most); the peer's stdin stays open as its lifeline.
 pub(crate) fn start_peer(
     mut command: Command,
     log: &std::path::Path,
     name: &str,
-) -> (std::process::Child, serde_json::Value) {
+) -> (PeerProcess, serde_json::Value) {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -239,7 +260,14 @@ pub(crate) fn start_peer(
     });
     let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
     match serde_json::from_str(&line) {
-        Ok(ready) => (child, ready),
+        Ok(ready) => (
+            PeerProcess {
+                child,
+                log: log.to_owned(),
+                name: name.to_owned(),
+            },
+            ready,
+        ),
         Err(_) => {
             let _ = child.kill();
             panic!(

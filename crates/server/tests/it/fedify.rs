@@ -13,7 +13,7 @@ mod quotes;
 mod social;
 
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Duration;
 
 use rookery_testkit::{Backend, TempDir, TestCerts};
@@ -24,23 +24,11 @@ use crate::kit::{TestApp, spawn_federating};
 /// The Fedify peer process; killed when dropped (and it exits by itself when its stdin closes,
 /// should the test process die first).
 pub(crate) struct Peer {
-    child: Child,
+    _process: crate::e2e::PeerProcess,
     /// The HTTPS port; the peer's domain is `127.0.0.1:port`.
     pub port: u16,
     control: String,
     http: reqwest::Client,
-    log: PathBuf,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            eprintln!("--- Fedify peer log ---\n{log}\n--- end of the peer log ---");
-        }
-    }
 }
 
 fn fedify_dir() -> PathBuf {
@@ -71,13 +59,12 @@ impl Peer {
             .env("PEER_CERT", &certs.server_cert)
             .env("PEER_KEY", &certs.server_key)
             .env("NODE_EXTRA_CA_CERTS", trusted_ca);
-        let (child, ready) = crate::e2e::start_peer(command, &log, "Fedify");
+        let (process, ready) = crate::e2e::start_peer(command, &log, "Fedify");
         Peer {
-            child,
+            _process: process,
             port: ready["port"].as_u64().unwrap() as u16,
             control: format!("http://127.0.0.1:{}", ready["control"]),
             http: reqwest::Client::new(),
-            log,
         }
     }
 

@@ -225,16 +225,17 @@ impl TestApp {
         )
     }
 
-    /// POST a form with a token; (status, JSON body).
-    pub async fn post_auth(
+    /// A form sent with `method` and a token; (status, JSON body).
+    async fn form_auth(
         &self,
+        method: reqwest::Method,
         path: &str,
         token: &str,
         form: &[(&str, &str)],
     ) -> (u16, serde_json::Value) {
         let r = self
             .client
-            .post(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(token)
             .form(form)
             .send()
@@ -244,6 +245,17 @@ impl TestApp {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// POST a form with a token; (status, JSON body).
+    pub async fn post_auth(
+        &self,
+        path: &str,
+        token: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        self.form_auth(reqwest::Method::POST, path, token, form)
+            .await
+    }
+
     /// PUT a form with a token; (status, JSON body).
     pub async fn put_auth(
         &self,
@@ -251,16 +263,8 @@ impl TestApp {
         token: &str,
         form: &[(&str, &str)],
     ) -> (u16, serde_json::Value) {
-        let r = self
-            .client
-            .put(self.url(path))
-            .bearer_auth(token)
-            .form(form)
-            .send()
+        self.form_auth(reqwest::Method::PUT, path, token, form)
             .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// POST a JSON body with a token; (status, JSON body).
@@ -340,16 +344,8 @@ impl TestApp {
         token: &str,
         form: &[(&str, &str)],
     ) -> (u16, serde_json::Value) {
-        let r = self
-            .client
-            .patch(self.url(path))
-            .bearer_auth(token)
-            .form(form)
-            .send()
+        self.form_auth(reqwest::Method::PATCH, path, token, form)
             .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 }
 
