@@ -1,5 +1,5 @@
-//! `/settings/preferences`: the defaults new posts get — visibility, language, media marked
-//! sensitive — as `source[privacy|language|sensitive]` of `update_credentials` sets them and
+//! `/settings/preferences`: the defaults new posts get — visibility, language, who may quote
+//! them, media marked sensitive — as `source[privacy|language|sensitive]` of `update_credentials` sets them and
 //! `GET /api/v1/preferences` reads them.
 
 use askama::Template;
@@ -34,6 +34,13 @@ const VISIBILITIES: [(&str, &str); 3] = [
     ("private", "Followers only"),
 ];
 
+/// Who may quote new posts, as `source[quote_policy]` sets it.
+const QUOTE_POLICIES: [(&str, &str); 3] = [
+    ("public", "Anyone"),
+    ("followers", "Followers only"),
+    ("nobody", "Just me"),
+];
+
 #[derive(Template)]
 #[template(path = "settings/preferences.html")]
 struct PreferencesPage {
@@ -45,8 +52,10 @@ struct PreferencesPage {
     error: Option<String>,
     visibilities: [(&'static str, &'static str); 3],
     languages: &'static [(&'static str, &'static str)],
+    quote_policies: [(&'static str, &'static str); 3],
     visibility: String,
     language: String,
+    quote_policy: &'static str,
     sensitive: bool,
     /// A stored language the list lacks (one with a region, set by an app), kept selectable.
     other_language: Option<String>,
@@ -70,8 +79,10 @@ fn preferences_page(
     let body = settings_page!(PreferencesPage, f, {
         visibilities: VISIBILITIES,
         languages: LANGUAGES,
+        quote_policies: QUOTE_POLICIES,
         visibility: posting.visibility.as_str().to_owned(),
         language: language,
+        quote_policy: posting.quote_policy.setting(),
         sensitive: posting.sensitive,
         other_language: other_language,
     });
@@ -98,6 +109,9 @@ pub(crate) struct PreferencesForm {
     privacy: String,
     #[serde(default)]
     language: String,
+    /// Absent from forms older than the choice: then left as it is.
+    #[serde(default)]
+    quote_policy: Option<String>,
     /// A checkbox: present only when ticked.
     #[serde(default)]
     sensitive: Option<String>,
@@ -119,7 +133,7 @@ pub(crate) async fn submit(
             privacy: Some(form.privacy),
             language: Some(form.language),
             sensitive: Some(form.sensitive.is_some_and(|v| v != "0" && v != "false")),
-            ..PostingUpdate::default()
+            quote_policy: form.quote_policy,
         },
         ..ProfileUpdate::default()
     };

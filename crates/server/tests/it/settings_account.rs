@@ -239,11 +239,18 @@ async fn preferences_round_trip(backend: Backend) {
             &[
                 ("privacy", "private"),
                 ("language", "de"),
+                ("quote_policy", "followers"),
                 ("sensitive", "1"),
             ],
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.html);
+    assert!(
+        page.html
+            .contains("<option value=\"followers\" selected>Followers only</option>"),
+        "{}",
+        page.html
+    );
     assert!(
         page.html.contains("Your preferences are saved."),
         "{}",
@@ -263,6 +270,7 @@ async fn preferences_round_trip(backend: Backend) {
     assert_eq!(p["posting:default:visibility"], "private");
     assert_eq!(p["posting:default:language"], "de");
     assert_eq!(p["posting:default:sensitive"], true);
+    assert_eq!(p["posting:default:quote_policy"], "followers");
     assert_eq!(me(&app, &token).await["source"]["privacy"], "private");
 
     // Refused as update_credentials refuses it: 422, nothing changed.
@@ -296,6 +304,24 @@ async fn preferences_round_trip(backend: Backend) {
     assert_eq!(p["posting:default:visibility"], "unlisted");
     assert_eq!(p["posting:default:language"], Value::Null);
     assert_eq!(p["posting:default:sensitive"], false);
+    // A form without the quote choice leaves it; an unknown one is refused.
+    assert_eq!(p["posting:default:quote_policy"], "followers");
+    let page = browser
+        .submit(
+            "/settings/preferences",
+            "/settings/preferences",
+            &[
+                ("privacy", "unlisted"),
+                ("language", ""),
+                ("quote_policy", "friends"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.html);
+    assert_eq!(
+        preferences(&app, &token).await["posting:default:quote_policy"],
+        "followers"
+    );
 
     // Without the token: 403, nothing changed.
     let page = browser
