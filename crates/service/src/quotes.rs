@@ -311,12 +311,16 @@ impl Quotes<'_> {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
+        let blocked_domains = self.blocked_domains(viewer, quoted.values()).await?;
         let mut states: Vec<(Id, &'static str, Option<&Status>)> = Vec::new();
         for q in &quotes {
             let target = q.quoted_status_id.and_then(|id| quoted.get(&id));
             let state = match (q.state, target) {
                 (QuoteState::Accepted, None) => "deleted",
-                (QuoteState::Accepted, Some(t)) => self.accepted_state(viewer, t, &rels).await?,
+                (QuoteState::Accepted, Some(t)) => {
+                    self.accepted_state(viewer, t, &rels, &blocked_domains)
+                        .await?
+                }
                 (other, _) => other.as_str(),
             };
             let shown = matches!(
@@ -355,12 +359,50 @@ impl Quotes<'_> {
         Ok(views)
     }
 
-    /// What an accepted quote of `target` is, to `viewer`.
+    /// The authors of `statuses` whose server `viewer` blocks (one look-up per server).
+    async fn blocked_domains<'a>(
+        &self,
+        viewer: Option<&Account>,
+        statuses: impl Iterator<Item = &'a Status>,
+    ) -> Result<Vec<Id>> {
+        let Some(v) = viewer else {
+            return Ok(Vec::new());
+        };
+        let mut ids: Vec<Id> = statuses
+            .filter(|s| !s.local)
+            .map(|s| s.account_id)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut by_domain: HashMap<String, Vec<Id>> = HashMap::new();
+        for a in self.s.store.accounts(&ids).await? {
+            if let Some(d) = &a.domain {
+                by_domain.entry(d.to_string()).or_default().push(a.id);
+            }
+        }
+        let mut blocked = Vec::new();
+        for (domain, authors) in by_domain {
+            if self
+                .s
+                .store
+                .user_domain_block_store()
+                .blocks_domain(v.id, &domain)
+                .await?
+            {
+                blocked.extend(authors);
+            }
+        }
+        Ok(blocked)
+    }
+
+    /// What an accepted quote of `target` is, to `viewer` (`blocked_domains`: authors whose
+    /// server the viewer blocks).
     async fn accepted_state(
         &self,
         viewer: Option<&Account>,
         target: &Status,
         rels: &HashMap<Id, rookery_store::Relationship>,
+        blocked_domains: &[Id],
     ) -> Result<&'static str> {
         if !self.s.can_see(viewer, target).await? {
             return Ok("unauthorized");
@@ -376,15 +418,7 @@ impl Quotes<'_> {
         if rel.blocking {
             return Ok("blocked_account");
         }
-        if let Some(author) = self.s.store.account(target.account_id).await?
-            && let Some(domain) = &author.domain
-            && self
-                .s
-                .store
-                .user_domain_block_store()
-                .blocks_domain(v.id, &domain.to_string())
-                .await?
-        {
+        if v.id != target.account_id && blocked_domains.contains(&target.account_id) {
             return Ok("blocked_domain");
         }
         if rel.muting {
