@@ -129,9 +129,10 @@ pub struct Note {
     pub sensitive: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation: Option<String>,
-    /// The collection of its replies (public and unlisted posts only).
+    /// The collection of its replies (public and unlisted posts only), with its first page
+    /// embedded as Mastodon embeds it (peers such as GoToSocial read only an embedded page).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replies: Option<String>,
+    pub replies: Option<Value>,
     pub content: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_map: Option<BTreeMap<String, String>>,

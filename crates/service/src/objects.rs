@@ -171,7 +171,7 @@ impl Services {
             conversation: None,
             replies: (status.local
                 && matches!(status.visibility, Visibility::Public | Visibility::Unlisted))
-            .then(|| format!("{}/replies", self.status_id(author, status))),
+            .then(|| crate::federation::replies_collection(&self.status_id(author, status))),
             content: status.content.clone(),
             content_map,
             attachment: self

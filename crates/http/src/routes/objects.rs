@@ -58,9 +58,14 @@ pub(crate) async fn status_activity(
 pub(crate) async fn replies(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     _signed: super::federation::SignedFetch,
 ) -> Result<Response, ApiError> {
-    let collection = state.services.ap_replies(&username, path_id(&id)?).await?;
+    let page = collection_page(query).page;
+    let collection = state
+        .services
+        .ap_replies(&username, path_id(&id)?, page)
+        .await?;
     Ok(activity_json(collection))
 }
 

@@ -27,10 +27,13 @@ from hypercorn.config import Config
 from quart import Quart
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """A socket listening on an ephemeral loopback port (handed to the server: no race)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(128)
+    s.set_inheritable(True)
+    return s
 
 
 def tool(*args: str) -> str:
@@ -59,30 +62,39 @@ async def main() -> None:
     work = os.environ["PEER_DIR"]
     db = f"sqlite://{work}/bovine.sqlite3"
     os.environ["BOVINE_DB_URL"] = db
-    port = free_port()
+    listener = listening_socket()
+    port = listener.getsockname()[1]
     origin = f"https://127.0.0.1:{port}"
 
     app = Quart(__name__)
     BovineHerd(app, db_url=db)
     config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
+    config.bind = [f"fd://{listener.fileno()}"]
     config.certfile = os.environ["PEER_CERT"]
     config.keyfile = os.environ["PEER_KEY"]
     config.accesslog = None
     stop = asyncio.Event()
     server = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
 
-    # The database tables are made as the server starts: wait for it to answer.
+    # The database tables are made as the server starts: wait for bovine's own application
+    # actor to answer.
     trust = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    started = False
     async with aiohttp.ClientSession() as http:
-        for _ in range(200):
+        for _ in range(400):
+            if server.done():
+                server.result()  # the server's own error
+                raise RuntimeError("the server stopped")
             try:
-                async with http.get(f"{origin}/.well-known/nodeinfo", ssl=trust) as r:
-                    if r.status == 200:
+                async with http.get(f"{origin}/activitypub/bovine", ssl=trust) as r:
+                    if r.status == 200 and "bovine" in await r.text():
+                        started = True
                         break
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.05)
+    if not started:
+        raise RuntimeError(f"bovine-herd never answered at {origin}")
 
     name = after(tool("bovine_tool.register", "bea", "--domain", origin), "Bovine name:")
     secret = after(tool("bovine_tool.manage", name, "--new_did_key"), "Your new secret:")
@@ -105,13 +117,20 @@ async def main() -> None:
         async def follow(body: dict) -> dict:
             return await send(activities.follow(body["uri"]).build())
 
+        def id_of(value) -> str:
+            return value if isinstance(value, str) else value.get("id", "")
+
         async def accept(body: dict) -> dict:
-            # Bovine does not accept follows by itself: accept the newest Follow received.
-            follows = [i for i in await inbox_items() if i.get("type") == "Follow"]
+            # Bovine does not accept follows by itself: accept the newest Follow from `actor`.
+            follows = [
+                i
+                for i in await inbox_items()
+                if i.get("type") == "Follow" and id_of(i.get("actor")) == body["actor"]
+            ]
             if not follows:
-                raise RuntimeError("no Follow in the inbox")
+                raise RuntimeError(f"no Follow from {body['actor']} in the inbox")
             follow = follows[0]
-            actor = follow["actor"] if isinstance(follow["actor"], str) else follow["actor"]["id"]
+            actor = id_of(follow["actor"])
             follow = {**follow, "actor": actor}
             if not isinstance(follow.get("object"), str):
                 follow["object"] = follow["object"]["id"]
@@ -152,8 +171,9 @@ async def main() -> None:
         control_app.router.add_route("*", "/{tail:.*}", control)
         runner = web.AppRunner(control_app)
         await runner.setup()
-        control_port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", control_port).start()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        control_port = runner.addresses[0][1]
         print(
             json.dumps(
                 {"ready": True, "port": port, "control": control_port, "actor": bea.actor_id}

@@ -36,6 +36,7 @@ impl Bovine {
         let mut command = Command::new(&python);
         command
             .arg(&script)
+            .current_dir(dir)
             .env("PEER_DIR", dir)
             .env("PEER_CERT", &certs.server_cert)
             .env("PEER_KEY", &certs.server_key)
@@ -132,7 +133,8 @@ async fn federates_with_bovine(backend: Backend) {
         .received("alice's Follow", |a| a["type"] == "Follow")
         .await;
     assert_eq!(id_of(&follow["actor"]), alice_uri);
-    peer.call(reqwest::Method::POST, "accept", json!({})).await;
+    peer.call(reqwest::Method::POST, "accept", json!({"actor": alice_uri}))
+        .await;
     eventually("alice follows bea", || async {
         relationship(&app, &alice, &bea_id).await["following"] == true
     })

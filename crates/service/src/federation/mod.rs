@@ -49,6 +49,7 @@ pub(crate) use polls::Ballot;
 pub use polls::PollUpdate;
 pub use quotes::VerifyQuote;
 pub use replies::FetchReplies;
+pub(crate) use replies::replies_collection;
 pub use rookery_activitypub::sanitize::sanitize_html;
 pub use signing::RequestParts;
 pub use threads::{FetchParent, MAX_ANCESTORS};

@@ -38,6 +38,14 @@ fn strip_tags(html: &str) -> String {
         .replace("&#39;", "'")
 }
 
+/// How far a post being stored is from what was received: levels of ancestors fetched to
+/// complete a thread, and quoted posts fetched to complete a quote (each counted on its own).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Reach {
+    pub ancestors: u32,
+    pub quotes: u32,
+}
+
 pub(super) fn resolve_err(e: ResolveError) -> ServiceError {
     match e {
         ResolveError::Failed(m) => ServiceError::Unavailable(m),
@@ -141,18 +149,22 @@ impl Services {
         object: &Object,
         force: bool,
     ) -> Result<Option<Status>> {
-        self.store_remote_status_at(author, object, force, 0).await
+        self.store_remote_status_at(author, object, force, Reach::default())
+            .await
     }
 
-    /// [`Services::store_remote_status`] for a post `depth` levels above the reply that was
-    /// received (its ancestors are fetched up to [`super::MAX_ANCESTORS`] levels).
+    /// [`Services::store_remote_status`] for a post fetched to complete a thread or a quote:
+    /// `reach.ancestors` levels above the reply that was received (ancestors are fetched up to
+    /// [`super::MAX_ANCESTORS`] levels), `reach.quotes` quotes away from the post that quoted
+    /// it (quoted posts are fetched up to [`super::quotes::MAX_QUOTE_DEPTH`] away).
     pub(super) async fn store_remote_status_at(
         &self,
         author: &Account,
         object: &Object,
         force: bool,
-        depth: u32,
+        reach: Reach,
     ) -> Result<Option<Status>> {
+        let depth = reach.ancestors;
         let author_uri = author.uri.clone().unwrap_or_default();
         let uri = object
             .id
@@ -313,7 +325,7 @@ impl Services {
         }
         tx.insert_mentions(status.id, &mention_rows, now).await?;
         tx.tag_status(status.id, &tags, now).await?;
-        self.record_remote_quote(tx.as_mut(), author, object, &status, depth)
+        self.record_remote_quote(tx.as_mut(), author, object, &status, reach.quotes)
             .await?;
         tx.quotes()
             .link_quoted(

@@ -646,8 +646,16 @@ impl Services {
             return Ok(None);
         }
         // Storing it links this quote (and any other waiting for it).
-        self.store_remote_status_at(&author, &object, true, depth + 1)
-            .await
+        self.store_remote_status_at(
+            &author,
+            &object,
+            true,
+            super::posts::Reach {
+                ancestors: 0,
+                quotes: depth + 1,
+            },
+        )
+        .await
     }
 
     async fn check_remote_quote(&self, job: &VerifyQuote) -> Result<()> {
@@ -659,10 +667,31 @@ impl Services {
         };
         let quoted_account_id = match quote.quoted_account_id {
             Some(id) => id,
-            None => match self.quoted_post_of(&quote, job.depth).await? {
-                Some(s) => s.account_id,
-                None => return Ok(()),
-            },
+            None => {
+                let Some(quoted) = self.quoted_post_of(&quote, job.depth).await? else {
+                    return Ok(());
+                };
+                // Stored by a job running alongside, the post may not have linked this quote
+                // (its transaction could not see it): link it, and settle a self-quote, here.
+                let mut tx = self.store.begin().await?;
+                tx.quotes()
+                    .link_quoted(&quote.quoted_uri, quoted.id, quoted.account_id)
+                    .await?;
+                if quoted.account_id == quote.account_id {
+                    tx.quotes()
+                        .set_quote_state(
+                            quote.id,
+                            &[QuoteState::Pending],
+                            QuoteState::Accepted,
+                            None,
+                            None,
+                            self.clock.now(),
+                        )
+                        .await?;
+                }
+                tx.commit().await?;
+                quoted.account_id
+            }
         };
         // Linking may have settled it (a self-quote); read it again.
         let Some(quote) = self.store.quote_store().quote(job.quote_id).await? else {

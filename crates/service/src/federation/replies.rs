@@ -54,7 +54,8 @@ fn item_id(item: &Value) -> Option<&str> {
 
 impl Services {
     /// The `replies` collection of a local public or unlisted post, as ActivityPub.
-    pub async fn ap_replies(&self, username: &str, id: Id) -> Result<Value> {
+    /// `page`: the first page alone (`?page=true`), as the embedded collection's `next` names it.
+    pub async fn ap_replies(&self, username: &str, id: Id, page: bool) -> Result<Value> {
         let (local, status) = self.published_status(username, id).await?;
         let url = format!("{}/replies", self.status_uri(&local.account, &status));
         let mut items = Vec::new();
@@ -75,17 +76,23 @@ impl Services {
             }
             items.push(self.status_uri(&author, &reply));
         }
+        let first = json!({
+            "id": format!("{url}?page=true"),
+            "type": "CollectionPage",
+            "partOf": url,
+            "items": items,
+        });
+        if page {
+            let mut first = first;
+            first["@context"] = json!(rookery_activitypub::AS_CONTEXT);
+            return Ok(first);
+        }
         Ok(json!({
             "@context": rookery_activitypub::AS_CONTEXT,
             "id": url,
             "type": "Collection",
             "totalItems": items.len(),
-            "first": {
-                "id": format!("{url}?page=true"),
-                "type": "CollectionPage",
-                "partOf": url,
-                "items": items,
-            },
+            "first": first,
         }))
     }
 
@@ -149,6 +156,14 @@ impl Services {
         };
         let mut wanted: Vec<String> = Vec::new();
         for _ in 0..MAX_PAGES {
+            // A collection with its first page embedded (Mastodon's, ours): read on from that
+            // page, whose `next` leads on.
+            if page.get("items").is_none()
+                && page.get("orderedItems").is_none()
+                && let Some(first @ Value::Object(_)) = page.get("first")
+            {
+                page = first.clone();
+            }
             let (items, first) = super::collections::collection_items(&page);
             wanted.extend(items.iter().filter_map(item_id).map(str::to_owned));
             // The next page: `first` when only the collection was given, else `next`.
@@ -205,3 +220,21 @@ impl Services {
 
 /// When a post's replies were last queued for reading, per process.
 pub(crate) type RepliesRead = std::collections::HashMap<Id, Timestamp>;
+
+/// The `replies` of a local post's `Note` (its id `status_uri`): the collection, with an empty
+/// first page embedded whose `next` is the page of replies — as Mastodon embeds it (there the
+/// first page holds the author's own replies), so peers that read only an embedded page
+/// (GoToSocial) find the rest.
+pub(crate) fn replies_collection(status_uri: &str) -> Value {
+    let url = format!("{status_uri}/replies");
+    json!({
+        "id": url,
+        "type": "Collection",
+        "first": {
+            "type": "CollectionPage",
+            "next": format!("{url}?page=true"),
+            "partOf": url,
+            "items": [],
+        },
+    })
+}

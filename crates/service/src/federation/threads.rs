@@ -117,7 +117,15 @@ impl Services {
         if author.suspended_at.is_some() {
             return Ok(None);
         }
-        self.store_remote_status_at(&author, &object, true, job.depth)
-            .await
+        self.store_remote_status_at(
+            &author,
+            &object,
+            true,
+            super::posts::Reach {
+                ancestors: job.depth,
+                quotes: 0,
+            },
+        )
+        .await
     }
 }
