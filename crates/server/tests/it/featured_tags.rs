@@ -40,18 +40,6 @@ async fn delete(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn activity_json(app: &TestApp, path: &str) -> (u16, Value) {
-    let r = app
-        .client
-        .get(app.url(path))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn featured_hashtags(backend: Backend) {
     let app = spawn_with(backend, &[]).await;
     let alice = app.token("alice").await;
@@ -209,11 +197,11 @@ async fn featured_hashtags(backend: Backend) {
     );
 
     // Federation: the actor advertises the collection, and it lists the hashtags.
-    let (st, actor) = activity_json(&app, "/users/alice").await;
+    let (st, actor) = app.get_activity("/users/alice").await;
     assert_eq!(st, 200);
     let collection = "https://rookery.test/users/alice/collections/tags";
     assert_eq!(actor["featuredTags"], collection);
-    let (st, tags) = activity_json(&app, "/users/alice/collections/tags").await;
+    let (st, tags) = app.get_activity("/users/alice/collections/tags").await;
     assert_eq!(st, 200, "{tags}");
     assert_eq!(tags["id"], collection);
     assert_eq!(tags["type"], "Collection");
@@ -228,12 +216,10 @@ async fn featured_hashtags(backend: Backend) {
             "name": "#rust",
         })
     );
-    let (_, none) = activity_json(&app, "/users/bob/collections/tags").await;
+    let (_, none) = app.get_activity("/users/bob/collections/tags").await;
     assert_eq!(none["totalItems"], 0);
     assert_eq!(
-        activity_json(&app, "/users/nobody/collections/tags")
-            .await
-            .0,
+        app.get_activity("/users/nobody/collections/tags").await.0,
         404
     );
 }

@@ -143,6 +143,24 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// GET a path (or a full URL) as ActivityPub, unsigned; (status, JSON body).
+    pub async fn get_activity(&self, path_or_url: &str) -> (u16, serde_json::Value) {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_owned()
+        } else {
+            self.url(path_or_url)
+        };
+        let r = self
+            .client
+            .get(url)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }

@@ -361,16 +361,7 @@ async fn quotes_travel(backend: rookery_testkit::Backend) {
         .find(|u| u.contains("/quote_authorizations/"))
         .unwrap()
         .clone();
-    let doc: Value = a
-        .client
-        .get(&approval_url)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = a.get_activity(&approval_url).await;
     assert_eq!(doc["type"], "QuoteAuthorization", "{doc}");
     assert_eq!(doc["interactionTarget"], original["uri"]);
     assert_eq!(doc["interactingObject"], quote["uri"]);
@@ -388,14 +379,7 @@ async fn quotes_travel(backend: rookery_testkit::Backend) {
         status(&b, &bob, &qid).await["quote"]["state"] == "revoked"
     })
     .await;
-    let gone = a
-        .client
-        .get(&approval_url)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status().as_u16(), 404);
+    assert_eq!(a.get_activity(&approval_url).await.0, 404);
 }
 
 on_every_backend!(quotes_on_one_instance, quotes_travel);

@@ -201,28 +201,10 @@ async fn opening_a_thread_brings_its_replies(backend: Backend) {
     .await;
     // The note embeds its replies' first page as Mastodon does (GoToSocial reads only that);
     // its `next` is the page of public answers.
-    let note: serde_json::Value = a
-        .client
-        .get(root["uri"].as_str().unwrap())
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, note) = a.get_activity(root["uri"].as_str().unwrap()).await;
     let first = &note["replies"]["first"];
     assert_eq!(first["type"], "CollectionPage", "{note}");
-    let page: serde_json::Value = a
-        .client
-        .get(first["next"].as_str().unwrap())
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, page) = a.get_activity(first["next"].as_str().unwrap()).await;
     assert_eq!(page["type"], "CollectionPage", "{page}");
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
     // The post itself reaches B through a search for its URL.

@@ -40,12 +40,7 @@ impl rookery_jobs::JobSpec for VerifyQuote {
     const KIND: &'static str = "verify_quote";
     const QUEUE: rookery_jobs::Queue = rookery_jobs::Queue::Pull;
     fn policy() -> rookery_jobs::RetryPolicy {
-        rookery_jobs::RetryPolicy {
-            max_attempts: 5,
-            base_delay_ms: 60_000,
-            max_delay_ms: 3600 * 1000,
-            timeout: std::time::Duration::from_secs(60),
-        }
+        super::collections::sync_policy(60)
     }
     fn unique_key(&self) -> Option<String> {
         Some(format!("verify_quote:{}", self.quote_id))
